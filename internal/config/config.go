@@ -1,0 +1,394 @@
+// Package config defines kabinet's settings: one struct whose defaults run
+// the demo, filled from KABINET_* environment variables (and _FILE variants
+// for secrets), validated before anything starts, and printable with the
+// secrets hidden.
+//
+// Every setting is declared once, in the settings table below; Load, the
+// redacted dump and docs/configuration.md (checked by a test) all come from
+// that table. config imports only the standard library.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Env names the kind of deployment.
+type Env string
+
+const (
+	Development Env = "development" // demo mode: demo data, /dev/outbox, a banner on every page
+	Production  Env = "production"
+)
+
+// Config is every setting kabinet reads at start.
+type Config struct {
+	Addr        string // host:port to listen on
+	BaseURL     string // public URL, used in links sent by e-mail and for cookie security
+	Env         Env
+	DataDir     string // SQLite database, generated keys
+	DatabaseURL string // empty: SQLite in DataDir; postgres://… switches to PostgreSQL
+
+	SecretKey     string   // base64 master secret (≥32 bytes); generated into DataDir when empty
+	OldSecretKeys []string // previous master secrets, still accepted for decryption
+
+	SMTPURL         string // smtp://host:port; empty: e-mail goes to the log and /dev/outbox only
+	MailFrom        string
+	SMSGatewayURL   string // the HTTP SMS gateway; empty: SMS go to the log and /dev/outbox only
+	SMSGatewayToken string
+
+	SecondStep      bool          // a one-time code after the password at sign-in
+	SessionLifetime time.Duration // absolute session lifetime
+	SessionIdle     time.Duration // a session not used this long ends
+
+	SMSCodeTTL      time.Duration // lifetime of an SMS code (300 s in the user's documents)
+	EmailLinkTTL    time.Duration // lifetime of an e-mailed link and code
+	CodeResendAfter time.Duration // cooldown before a new code may be requested
+	CodeMaxAttempts int           // wrong entries allowed per code
+	CodesPerDay     int           // codes sent to one phone or address per day
+	CodesPerIPDay   int           // codes requested from one network address per day
+	PasswordMaxFail int           // wrong passwords before a login is locked
+	PasswordLockout time.Duration // how long such a lock lasts
+
+	Argon2MemoryKiB uint32
+	Argon2Time      uint32
+	Argon2Threads   uint8
+
+	TrustedProxies []string // CIDRs whose X-Forwarded-For is believed
+	OperatorName   string   // the organisation running this deployment, shown in the footer
+	SupportPhone   string   // shown on every page
+	SupportEmail   string
+
+	LogLevel  string // debug, info, warn, error
+	LogFormat string // text or json
+}
+
+// Demo reports whether demo mode is on.
+func (c Config) Demo() bool { return c.Env != Production }
+
+// UsesPostgres reports whether DatabaseURL names a PostgreSQL server.
+func (c Config) UsesPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// SQLitePath is the SQLite database file used when not on PostgreSQL.
+func (c Config) SQLitePath() string {
+	if p, ok := strings.CutPrefix(c.DatabaseURL, "sqlite://"); ok {
+		return p
+	}
+	if c.DatabaseURL != "" && !c.UsesPostgres() {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "kabinet.db")
+}
+
+// setting is one row of the table that drives Load, Redacted and the docs.
+type setting struct {
+	env    string
+	def    string
+	secret bool
+	file   bool // a KABINET_…_FILE variant is read too
+	doc    string
+	set    func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{env: "KABINET_ADDR", def: "127.0.0.1:8080", doc: "Address to listen on (host:port).", set: func(c *Config, v string) error { c.Addr = v; return nil }},
+	{env: "KABINET_BASE_URL", def: "", doc: "Public URL of the site, used in e-mailed links. Default: http:// plus KABINET_ADDR.", set: func(c *Config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return nil }},
+	{env: "KABINET_ENV", def: "development", doc: "`development` (demo mode: demo data, the /dev/outbox page, a banner on every page) or `production`.", set: func(c *Config, v string) error { c.Env = Env(v); return nil }},
+	{env: "KABINET_DATA_DIR", def: "./data", doc: "Directory for the SQLite database and generated keys.", set: func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{env: "KABINET_DATABASE_URL", def: "", secret: true, file: true, doc: "Empty: SQLite in the data directory. `sqlite:///path/file.db` for another SQLite file; `postgres://user:pass@host:5432/db` for PostgreSQL.", set: func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{env: "KABINET_SECRET_KEY", def: "", secret: true, file: true, doc: "Master secret (base64, at least 32 bytes) from which the encryption, index and code keys are derived. Generated into `<data dir>/secret.key` on first start when empty. Several nodes must share it.", set: func(c *Config, v string) error { c.SecretKey = v; return nil }},
+	{env: "KABINET_OLD_SECRET_KEYS", def: "", secret: true, file: true, doc: "Comma-separated previous master secrets, still used to decrypt data written under them (key rotation).", set: func(c *Config, v string) error { c.OldSecretKeys = splitList(v); return nil }},
+	{env: "KABINET_SMTP_URL", def: "", secret: true, file: true, doc: "SMTP server for e-mail: `smtp://host:port`, `smtp://user:pass@host:587?tls=mandatory`, `smtps://host:465`. Empty: e-mail is only logged (and shown on /dev/outbox in demo mode).", set: func(c *Config, v string) error { c.SMTPURL = v; return nil }},
+	{env: "KABINET_MAIL_FROM", def: "Кабинет <no-reply@kabinet.localhost>", doc: "Sender address of e-mail.", set: func(c *Config, v string) error { c.MailFrom = v; return nil }},
+	{env: "KABINET_SMS_GATEWAY_URL", def: "", doc: "HTTP SMS gateway: kabinet POSTs `{\"to\",\"text\",\"id\"}` JSON here with a bearer token. Empty: SMS are only logged (and shown on /dev/outbox in demo mode).", set: func(c *Config, v string) error { c.SMSGatewayURL = v; return nil }},
+	{env: "KABINET_SMS_GATEWAY_TOKEN", def: "", secret: true, file: true, doc: "Bearer token for the SMS gateway.", set: func(c *Config, v string) error { c.SMSGatewayToken = v; return nil }},
+	{env: "KABINET_SIGNIN_SECOND_STEP", def: "true", doc: "Ask for a one-time code (SMS, or e-mail for accounts without a phone) after the password at sign-in.", set: boolSetter(func(c *Config, b bool) { c.SecondStep = b })},
+	{env: "KABINET_SESSION_LIFETIME", def: "12h", doc: "A session ends this long after sign-in.", set: durationSetter(func(c *Config, d time.Duration) { c.SessionLifetime = d })},
+	{env: "KABINET_SESSION_IDLE", def: "1h", doc: "A session not used for this long ends.", set: durationSetter(func(c *Config, d time.Duration) { c.SessionIdle = d })},
+	{env: "KABINET_SMS_CODE_TTL", def: "300s", doc: "Lifetime of a code sent by SMS.", set: durationSetter(func(c *Config, d time.Duration) { c.SMSCodeTTL = d })},
+	{env: "KABINET_EMAIL_LINK_TTL", def: "24h", doc: "Lifetime of a link (and the code beside it) sent by e-mail.", set: durationSetter(func(c *Config, d time.Duration) { c.EmailLinkTTL = d })},
+	{env: "KABINET_CODE_RESEND_AFTER", def: "60s", doc: "Cooldown before a new code can be requested (a new code also becomes available once the old one expires).", set: durationSetter(func(c *Config, d time.Duration) { c.CodeResendAfter = d })},
+	{env: "KABINET_CODE_MAX_ATTEMPTS", def: "5", doc: "Wrong entries allowed per code; then a new code is needed.", set: intSetter(func(c *Config, n int) { c.CodeMaxAttempts = n })},
+	{env: "KABINET_CODES_PER_DAY", def: "10", doc: "Codes sent to one phone number or e-mail address in 24 hours.", set: intSetter(func(c *Config, n int) { c.CodesPerDay = n })},
+	{env: "KABINET_CODES_PER_IP_DAY", def: "100", doc: "Codes requested from one network address in 24 hours.", set: intSetter(func(c *Config, n int) { c.CodesPerIPDay = n })},
+	{env: "KABINET_PASSWORD_MAX_FAILURES", def: "5", doc: "Wrong passwords for one login before it is locked.", set: intSetter(func(c *Config, n int) { c.PasswordMaxFail = n })},
+	{env: "KABINET_PASSWORD_LOCKOUT", def: "15m", doc: "How long a login stays locked after too many wrong passwords.", set: durationSetter(func(c *Config, d time.Duration) { c.PasswordLockout = d })},
+	{env: "KABINET_ARGON2_MEMORY_KIB", def: "47104", doc: "argon2id memory per password hash, in KiB (OWASP: 47104 with time 1).", set: intSetter(func(c *Config, n int) { c.Argon2MemoryKiB = uint32(n) })},
+	{env: "KABINET_ARGON2_TIME", def: "1", doc: "argon2id passes.", set: intSetter(func(c *Config, n int) { c.Argon2Time = uint32(n) })},
+	{env: "KABINET_ARGON2_THREADS", def: "1", doc: "argon2id lanes (parallelism).", set: intSetter(func(c *Config, n int) { c.Argon2Threads = uint8(n) })},
+	{env: "KABINET_TRUSTED_PROXIES", def: "", doc: "Comma-separated CIDRs of reverse proxies whose X-Forwarded-For header is believed.", set: func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil }},
+	{env: "KABINET_OPERATOR_NAME", def: "Демонстрационный стенд kabinet", doc: "Name of the organisation running this deployment, shown in the footer.", set: func(c *Config, v string) error { c.OperatorName = v; return nil }},
+	{env: "KABINET_SUPPORT_PHONE", def: "8 800 000-00-00", doc: "Support phone number shown on every page.", set: func(c *Config, v string) error { c.SupportPhone = v; return nil }},
+	{env: "KABINET_SUPPORT_EMAIL", def: "support@kabinet.localhost", doc: "Support e-mail address shown on every page.", set: func(c *Config, v string) error { c.SupportEmail = v; return nil }},
+	{env: "KABINET_LOG_LEVEL", def: "info", doc: "`debug`, `info`, `warn` or `error`.", set: func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{env: "KABINET_LOG_FORMAT", def: "text", doc: "`text` or `json`.", set: func(c *Config, v string) error { c.LogFormat = v; return nil }},
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func boolSetter(f func(*Config, bool)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		f(c, b)
+		return nil
+	}
+}
+
+func intSetter(f func(*Config, int)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a whole number, got %q", v)
+		}
+		f(c, n)
+		return nil
+	}
+}
+
+func durationSetter(f func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 300s or 15m, got %q", v)
+		}
+		f(c, d)
+		return nil
+	}
+}
+
+// Defaults returns the configuration that runs the demo.
+func Defaults() Config {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		panic("config: defaults do not load: " + err.Error())
+	}
+	return c
+}
+
+// Load reads every setting through getenv (os.Getenv in production, a map in
+// tests), applies defaults and validates the result. A secret may instead be
+// given as a file path in NAME_FILE. All problems are reported together.
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	var errs []error
+	for _, s := range settings {
+		v, err := lookup(getenv, s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if v == "" {
+			v = s.def
+		}
+		if err := s.set(&c, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
+		}
+	}
+	if len(errs) > 0 {
+		return c, errors.Join(errs...)
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	return c, c.Validate()
+}
+
+func lookup(getenv func(string) string, s setting) (string, error) {
+	v := getenv(s.env)
+	if !s.file {
+		return strings.TrimSpace(v), nil
+	}
+	path := getenv(s.env + "_FILE")
+	if path == "" {
+		return strings.TrimSpace(v), nil
+	}
+	if v != "" {
+		return "", fmt.Errorf("%s and %s_FILE are both set: use one", s.env, s.env)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", s.env, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// Validate checks the settings against each other and reports every problem.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(env, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{env}, a...)...))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("KABINET_ADDR", "want host:port, got %q", c.Addr)
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("KABINET_BASE_URL", "want an http(s) URL, got %q", c.BaseURL)
+	} else if c.Env == Production && u.Scheme != "https" {
+		bad("KABINET_BASE_URL", "production needs an https URL, got %q", c.BaseURL)
+	}
+	if c.Env != Development && c.Env != Production {
+		bad("KABINET_ENV", "want development or production, got %q", c.Env)
+	}
+	if c.DataDir == "" {
+		bad("KABINET_DATA_DIR", "must not be empty")
+	}
+	if c.DatabaseURL != "" && !c.UsesPostgres() && !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
+		bad("KABINET_DATABASE_URL", "want postgres://… or sqlite://…")
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			bad("KABINET_SMTP_URL", "want smtp://host:port or smtps://host:port")
+		}
+	}
+	if c.SMSGatewayURL != "" {
+		if u, err := url.Parse(c.SMSGatewayURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("KABINET_SMS_GATEWAY_URL", "want an http(s) URL")
+		} else if c.SMSGatewayToken == "" {
+			bad("KABINET_SMS_GATEWAY_TOKEN", "required when KABINET_SMS_GATEWAY_URL is set")
+		}
+	}
+	if c.Env == Production {
+		if c.SMSGatewayURL == "" {
+			bad("KABINET_SMS_GATEWAY_URL", "required in production")
+		}
+		if c.SMTPURL == "" {
+			bad("KABINET_SMTP_URL", "required in production")
+		}
+	}
+	positive := []struct {
+		env string
+		d   time.Duration
+	}{
+		{"KABINET_SESSION_LIFETIME", c.SessionLifetime}, {"KABINET_SESSION_IDLE", c.SessionIdle},
+		{"KABINET_SMS_CODE_TTL", c.SMSCodeTTL}, {"KABINET_EMAIL_LINK_TTL", c.EmailLinkTTL},
+		{"KABINET_PASSWORD_LOCKOUT", c.PasswordLockout},
+	}
+	for _, p := range positive {
+		if p.d <= 0 {
+			bad(p.env, "must be positive")
+		}
+	}
+	if c.CodeResendAfter < 0 {
+		bad("KABINET_CODE_RESEND_AFTER", "must not be negative")
+	}
+	for env, n := range map[string]int{"KABINET_CODE_MAX_ATTEMPTS": c.CodeMaxAttempts, "KABINET_CODES_PER_DAY": c.CodesPerDay, "KABINET_CODES_PER_IP_DAY": c.CodesPerIPDay, "KABINET_PASSWORD_MAX_FAILURES": c.PasswordMaxFail} {
+		if n < 1 {
+			bad(env, "must be at least 1")
+		}
+	}
+	if c.Argon2MemoryKiB < 8*uint32(max(c.Argon2Threads, 1)) {
+		bad("KABINET_ARGON2_MEMORY_KIB", "must be at least 8 KiB per thread")
+	}
+	if c.Argon2Time < 1 {
+		bad("KABINET_ARGON2_TIME", "must be at least 1")
+	}
+	if c.Argon2Threads < 1 {
+		bad("KABINET_ARGON2_THREADS", "must be at least 1")
+	}
+	for _, p := range c.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil {
+			bad("KABINET_TRUSTED_PROXIES", "%q is not a CIDR", p)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("KABINET_LOG_LEVEL", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("KABINET_LOG_FORMAT", "want text or json, got %q", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+// Redacted lists every setting as NAME=value, secrets hidden, for the
+// start-up log.
+func (c Config) Redacted() []string {
+	values := c.values()
+	out := make([]string, 0, len(settings))
+	for _, s := range settings {
+		v := values[s.env]
+		if s.secret && v != "" {
+			v = redact(s.env, v)
+		}
+		out = append(out, s.env+"="+v)
+	}
+	return out
+}
+
+func redact(env, v string) string {
+	switch env {
+	case "KABINET_DATABASE_URL", "KABINET_SMTP_URL":
+		if u, err := url.Parse(v); err == nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+			return u.String()
+		}
+	}
+	return "[hidden]"
+}
+
+// values renders the current settings back as strings, keyed by env name.
+func (c Config) values() map[string]string {
+	d := func(x time.Duration) string { return x.String() }
+	return map[string]string{
+		"KABINET_ADDR": c.Addr, "KABINET_BASE_URL": c.BaseURL, "KABINET_ENV": string(c.Env),
+		"KABINET_DATA_DIR": c.DataDir, "KABINET_DATABASE_URL": c.DatabaseURL,
+		"KABINET_SECRET_KEY": c.SecretKey, "KABINET_OLD_SECRET_KEYS": strings.Join(c.OldSecretKeys, ","),
+		"KABINET_SMTP_URL": c.SMTPURL, "KABINET_MAIL_FROM": c.MailFrom,
+		"KABINET_SMS_GATEWAY_URL": c.SMSGatewayURL, "KABINET_SMS_GATEWAY_TOKEN": c.SMSGatewayToken,
+		"KABINET_SIGNIN_SECOND_STEP": strconv.FormatBool(c.SecondStep),
+		"KABINET_SESSION_LIFETIME":   d(c.SessionLifetime), "KABINET_SESSION_IDLE": d(c.SessionIdle),
+		"KABINET_SMS_CODE_TTL": d(c.SMSCodeTTL), "KABINET_EMAIL_LINK_TTL": d(c.EmailLinkTTL),
+		"KABINET_CODE_RESEND_AFTER": d(c.CodeResendAfter), "KABINET_CODE_MAX_ATTEMPTS": strconv.Itoa(c.CodeMaxAttempts),
+		"KABINET_CODES_PER_DAY": strconv.Itoa(c.CodesPerDay), "KABINET_CODES_PER_IP_DAY": strconv.Itoa(c.CodesPerIPDay),
+		"KABINET_PASSWORD_MAX_FAILURES": strconv.Itoa(c.PasswordMaxFail), "KABINET_PASSWORD_LOCKOUT": d(c.PasswordLockout),
+		"KABINET_ARGON2_MEMORY_KIB": strconv.FormatUint(uint64(c.Argon2MemoryKiB), 10),
+		"KABINET_ARGON2_TIME":       strconv.FormatUint(uint64(c.Argon2Time), 10),
+		"KABINET_ARGON2_THREADS":    strconv.FormatUint(uint64(c.Argon2Threads), 10),
+		"KABINET_TRUSTED_PROXIES":   strings.Join(c.TrustedProxies, ","),
+		"KABINET_OPERATOR_NAME":     c.OperatorName, "KABINET_SUPPORT_PHONE": c.SupportPhone, "KABINET_SUPPORT_EMAIL": c.SupportEmail,
+		"KABINET_LOG_LEVEL": c.LogLevel, "KABINET_LOG_FORMAT": c.LogFormat,
+	}
+}
+
+// Markdown renders the settings table for docs/configuration.md.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| Variable | Default | Secret (`_FILE` accepted) | Meaning |\n|---|---|---|---|\n")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "—"
+		} else {
+			def = "`" + def + "`"
+		}
+		sec := ""
+		if s.secret {
+			sec = "yes"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", s.env, def, sec, s.doc)
+	}
+	return b.String()
+}

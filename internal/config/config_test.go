@@ -1,0 +1,142 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultsRunTheDemo(t *testing.T) {
+	c := Defaults()
+	if c.Addr != "127.0.0.1:8080" || !c.Demo() || c.UsesPostgres() || !c.SecondStep {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if got := c.SQLitePath(); got != filepath.Join("data", "kabinet.db") {
+		t.Errorf("SQLitePath = %q", got)
+	}
+	if c.SMSCodeTTL.Seconds() != 300 {
+		t.Errorf("SMS code TTL = %v, the documents say 300 s", c.SMSCodeTTL)
+	}
+	if c.BaseURL != "http://127.0.0.1:8080" {
+		t.Errorf("BaseURL = %q", c.BaseURL)
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"KABINET_ADDR":              "nonsense",
+		"KABINET_SMS_CODE_TTL":      "five minutes",
+		"KABINET_CODE_MAX_ATTEMPTS": "-1",
+		"KABINET_LOG_FORMAT":        "xml",
+		"KABINET_SMS_GATEWAY_URL":   "http://127.0.0.1:9/send",
+	}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"KABINET_SMS_CODE_TTL", "KABINET_CODE_MAX_ATTEMPTS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	// Parse errors stop before cross-field validation; fix them and the rest shows.
+	_, err = Load(env(map[string]string{"KABINET_ADDR": "nonsense", "KABINET_LOG_FORMAT": "xml", "KABINET_SMS_GATEWAY_URL": "http://127.0.0.1:9/send"}))
+	for _, want := range []string{"KABINET_ADDR", "KABINET_LOG_FORMAT", "KABINET_SMS_GATEWAY_TOKEN"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}
+
+func TestProductionNeedsRealTransportsAndHTTPS(t *testing.T) {
+	_, err := Load(env(map[string]string{"KABINET_ENV": "production"}))
+	for _, want := range []string{"KABINET_BASE_URL", "KABINET_SMTP_URL", "KABINET_SMS_GATEWAY_URL"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	c, err := Load(env(map[string]string{
+		"KABINET_ENV": "production", "KABINET_BASE_URL": "https://kabinet.example",
+		"KABINET_SMTP_URL": "smtp://mail:25", "KABINET_SMS_GATEWAY_URL": "https://sms.example/send", "KABINET_SMS_GATEWAY_TOKEN": "t",
+	}))
+	if err != nil || c.Demo() {
+		t.Fatalf("err=%v demo=%v", err, c.Demo())
+	}
+}
+
+func TestSecretFromFileAndRedaction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tok")
+	if err := os.WriteFile(path, []byte("s3cret-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{
+		"KABINET_SMS_GATEWAY_URL": "http://127.0.0.1:9/send", "KABINET_SMS_GATEWAY_TOKEN_FILE": path,
+		"KABINET_DATABASE_URL": "postgres://kab:pw@127.0.0.1:5432/kab",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMSGatewayToken != "s3cret-token" {
+		t.Fatalf("token = %q", c.SMSGatewayToken)
+	}
+	dump := strings.Join(c.Redacted(), "\n")
+	if strings.Contains(dump, "s3cret") || strings.Contains(dump, ":pw@") {
+		t.Errorf("secret in dump:\n%s", dump)
+	}
+	if !strings.Contains(dump, "KABINET_DATABASE_URL=postgres://kab:xxxxx@127.0.0.1:5432/kab") {
+		t.Errorf("database URL not shown redacted:\n%s", dump)
+	}
+	if _, err := Load(env(map[string]string{"KABINET_SECRET_KEY": "a", "KABINET_SECRET_KEY_FILE": path})); err == nil {
+		t.Error("both NAME and NAME_FILE accepted")
+	}
+}
+
+func TestEverySettingRoundTrips(t *testing.T) {
+	c := Defaults()
+	values := c.values()
+	for _, s := range settings {
+		if _, ok := values[s.env]; !ok {
+			t.Errorf("%s missing from values()", s.env)
+		}
+		// Setting the rendered value again must give the same config.
+		if v := values[s.env]; v != "" {
+			c2 := c
+			if err := s.set(&c2, v); err != nil {
+				t.Errorf("%s=%q does not parse back: %v", s.env, v, err)
+			}
+		}
+	}
+	if len(values) != len(settings) {
+		t.Errorf("values() has %d entries, settings %d", len(values), len(settings))
+	}
+}
+
+// TestDocsMatchSettings keeps docs/configuration.md true: it must contain
+// the generated table. Run with KABINET_UPDATE_DOCS=1 to rewrite it.
+func TestDocsMatchSettings(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "configuration.md")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := Markdown()
+	const begin, end = "<!-- settings:begin -->\n", "<!-- settings:end -->"
+	doc := string(b)
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the %q … %q markers", path, begin, end)
+	}
+	if doc[i+len(begin):j] == table {
+		return
+	}
+	if os.Getenv("KABINET_UPDATE_DOCS") == "1" {
+		doc = doc[:i+len(begin)] + table + doc[j:]
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s is out of date with the settings table; run KABINET_UPDATE_DOCS=1 go test ./internal/config", path)
+}
