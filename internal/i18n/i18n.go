@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -169,6 +170,20 @@ func (c *Catalog) T(l Lang, id string, args map[string]any) string {
 }
 
 func (c *Catalog) translate(loc *goi18n.Localizer, id string, args map[string]any) string {
+	lang := RU
+	if loc == c.localizers[EN] {
+		lang = EN
+	}
+	if len(args) > 0 {
+		shown := make(map[string]any, len(args))
+		for k, v := range args {
+			if d, ok := v.(time.Duration); ok {
+				v = Duration(lang, d)
+			}
+			shown[k] = v
+		}
+		args = shown
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: args}
 	if n, ok := args["Count"]; ok {
 		cfg.PluralCount = n
@@ -202,3 +217,23 @@ func (l Localizer) T(id string, kv ...any) string {
 
 // Msg translates a problem.Message.
 func (l Localizer) Msg(m problem.Message) string { return l.c.Msg(l.Lang, m) }
+
+// Duration renders a wait in short units, rounded up to the minute above a
+// minute: "4 мин", "1 ч 5 мин", "30 с" (abbreviations need no plural forms).
+func Duration(l Lang, d time.Duration) string {
+	h, m, s := "ч", "мин", "с"
+	if l == EN {
+		h, m, s = "h", "min", "s"
+	}
+	if d < time.Minute {
+		return fmt.Sprintf("%d %s", max(1, int((d+time.Second-1)/time.Second)), s)
+	}
+	mins := int((d + time.Minute - 1) / time.Minute)
+	if mins < 60 {
+		return fmt.Sprintf("%d %s", mins, m)
+	}
+	if mins%60 == 0 {
+		return fmt.Sprintf("%d %s", mins/60, h)
+	}
+	return fmt.Sprintf("%d %s %d %s", mins/60, h, mins%60, m)
+}

@@ -155,14 +155,15 @@ func InvalidField(field string, err error) *Error {
 }
 
 // TooManyUntil returns a TooMany error whose retry time is until-now,
-// rounded up to whole seconds.
+// rounded up to whole seconds. The message gets Until (a time.Time) and
+// Wait (a time.Duration) as arguments.
 func TooManyUntil(id string, now, until time.Time) *Error {
 	d := until.Sub(now)
 	if d < time.Second {
 		d = time.Second
 	}
 	d = (d + time.Second - 1).Truncate(time.Second)
-	return &Error{Kind: TooMany, Message: M(id, "Until", until), RetryAfter: d}
+	return &Error{Kind: TooMany, Message: M(id, "Until", until, "Wait", d), RetryAfter: d}
 }
 
 // As returns the *Error in err's chain, if any.

@@ -1,0 +1,38 @@
+// Package audit records security events and staff actions in an
+// append-only log (the database refuses updates and deletes of it).
+//
+// Details never hold personal data in clear: callers pass masked values.
+//
+// audit imports only the standard library.
+package audit
+
+import (
+	"context"
+	"time"
+)
+
+// Actor kinds.
+const (
+	ActorCitizen   = "citizen"
+	ActorAnonymous = "anonymous"
+	ActorStaff     = "staff"
+	ActorSystem    = "system"
+)
+
+// Event is one line of the audit log.
+type Event struct {
+	ID               int64
+	At               time.Time
+	Action           string // "account.registered", "signin.failed", "session.ended", …
+	ActorKind        string
+	ActorID          string
+	SubjectAccountID string
+	IP               string
+	RequestID        string
+	Details          map[string]string
+}
+
+// Store appends events.
+type Store interface {
+	AppendAudit(ctx context.Context, e *Event) error
+}

@@ -1,0 +1,65 @@
+package contact
+
+import "testing"
+
+func TestParseLogin(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Login
+		err  string
+	}{
+		{"8 916 123-45-67", Login{Kind: LoginPhone, Phone: "+79161234567"}, ""},
+		{" Ivan@Example.com ", Login{Kind: LoginEmail, Email: "ivan@example.com"}, ""},
+		{"", Login{}, "login.invalid"},
+		{"ivan", Login{}, "login.invalid"},
+		{"ivan@", Login{}, "login.invalid"},
+		{"+7 495 123-45-67", Login{}, "login.invalid"},
+	}
+	for _, tt := range tests {
+		got, err := ParseLogin(tt.in)
+		if id := msgID(t, err); id != tt.err || got != tt.want {
+			t.Errorf("ParseLogin(%q) = %+v, %q; want %+v, %q", tt.in, got, id, tt.want, tt.err)
+		}
+	}
+}
+
+func TestLoginString(t *testing.T) {
+	tests := []struct {
+		l           Login
+		str, masked string
+	}{
+		{Login{Kind: LoginPhone, Phone: "+79161234567"}, "+79161234567", "+7 916 ***-**-67"},
+		{Login{Kind: LoginEmail, Email: "ivan@example.com"}, "ivan@example.com", "i***@example.com"},
+		{Login{}, "", ""},
+	}
+	for _, tt := range tests {
+		if got := tt.l.String(); got != tt.str {
+			t.Errorf("%+v.String() = %q, want %q", tt.l, got, tt.str)
+		}
+		if got := tt.l.Masked(); got != tt.masked {
+			t.Errorf("%+v.Masked() = %q, want %q", tt.l, got, tt.masked)
+		}
+	}
+}
+
+func FuzzParseLogin(f *testing.F) {
+	for _, s := range []string{"89161234567", "ivan@example.com", "", "@", "123-456-789 01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l, err := ParseLogin(s)
+		if err != nil {
+			if id := msgID(t, err); id != "login.invalid" || l != (Login{}) {
+				t.Fatalf("ParseLogin(%q) = %+v, %q", s, l, id)
+			}
+			return
+		}
+		if l.Kind != LoginPhone && l.Kind != LoginEmail {
+			t.Fatalf("ParseLogin(%q): kind %v", s, l.Kind)
+		}
+		again, err := ParseLogin(l.String())
+		if err != nil || again != l {
+			t.Fatalf("not idempotent: ParseLogin(%q) = %+v, %v; want %+v", l.String(), again, err, l)
+		}
+	})
+}

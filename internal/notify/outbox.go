@@ -1,0 +1,165 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/contact"
+)
+
+// Status is where a notification stands in delivery.
+type Status string
+
+const (
+	Queued   Status = "queued"   // written, waiting for the worker
+	Retrying Status = "retrying" // a delivery attempt failed; another will follow
+	Sent     Status = "sent"     // the gateway or SMTP server accepted it
+	Failed   Status = "failed"   // given up: a permanent error or too many attempts
+)
+
+// Record is a notification as kept in the outbox.
+type Record struct {
+	ID        string
+	AccountID string // empty when not (yet) tied to an account
+	Channel   Channel
+	To        string
+	Template  string
+	Lang      string
+	Subject   string
+	Text      string
+	HTML      string
+	Status    Status
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	SentAt    time.Time
+}
+
+// Message returns what a Sender delivers.
+func (r *Record) Message() Message {
+	return Message{ID: r.ID, Channel: r.Channel, To: r.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML}
+}
+
+// Store is what the outbox needs from storage.
+type Store interface {
+	InsertNotification(ctx context.Context, r *Record) error
+	Notification(ctx context.Context, id string) (*Record, error)
+	SetNotificationStatus(ctx context.Context, id string, st Status, attempts int, lastErr string, at time.Time) error
+	ListNotifications(ctx context.Context, limit int) ([]Record, error)
+}
+
+// Queue schedules delivery of a stored notification. Called with the
+// context of the transaction that inserted it, so the row and the job
+// commit together (River's InsertTx).
+type Queue interface {
+	EnqueueDelivery(ctx context.Context, notificationID string) error
+}
+
+// Notification is a request to tell someone something.
+type Notification struct {
+	AccountID string
+	Channel   contact.Channel
+	To        string // E.164 phone or e-mail address
+	Template  string // e.g. "registration_code"
+	Lang      string
+	Data      map[string]any
+}
+
+// Outbox renders notifications and writes them for delivery.
+type Outbox struct {
+	store     Store
+	queue     Queue
+	templates *Templates
+	now       func() time.Time
+	newID     func() (string, error)
+}
+
+// NewOutbox returns an outbox. newID makes notification IDs.
+func NewOutbox(st Store, q Queue, t *Templates, now func() time.Time, newID func() (string, error)) *Outbox {
+	return &Outbox{store: st, queue: q, templates: t, now: now, newID: newID}
+}
+
+// Send renders n and queues it. Call it inside the transaction of the change
+// that causes the message: nothing is sent if that change rolls back, and
+// nothing is lost once it commits.
+func (o *Outbox) Send(ctx context.Context, n Notification) error {
+	ch := Channel(n.Channel)
+	subject, text, html, err := o.templates.Render(n.Template, ch, n.Lang, n.Data)
+	if err != nil {
+		return err
+	}
+	id, err := o.newID()
+	if err != nil {
+		return err
+	}
+	now := o.now()
+	r := &Record{ID: id, AccountID: n.AccountID, Channel: ch, To: n.To, Template: n.Template, Lang: n.Lang,
+		Subject: subject, Text: text, HTML: html, Status: Queued, CreatedAt: now, UpdatedAt: now}
+	if err := o.store.InsertNotification(ctx, r); err != nil {
+		return fmt.Errorf("notify: store: %w", err)
+	}
+	if err := o.queue.EnqueueDelivery(ctx, id); err != nil {
+		return fmt.Errorf("notify: enqueue: %w", err)
+	}
+	return nil
+}
+
+// Deliverer hands stored notifications to the senders: one attempt per
+// call, with the status recorded. Retries and backoff are the job queue's.
+type Deliverer struct {
+	store       Store
+	sms, email  Sender
+	now         func() time.Time
+	maxAttempts int
+	log         io.Writer
+}
+
+// NewDeliverer returns a deliverer. maxAttempts is the attempt after which
+// a temporary failure is recorded as Failed.
+func NewDeliverer(st Store, sms, email Sender, now func() time.Time, maxAttempts int) *Deliverer {
+	return &Deliverer{store: st, sms: sms, email: email, now: now, maxAttempts: maxAttempts}
+}
+
+// Deliver makes one attempt (attempt counts from 1). It returns nil when the
+// message went out or was already sent (a repeated job), a Permanent error
+// when retrying cannot help, and another error to be retried.
+func (d *Deliverer) Deliver(ctx context.Context, id string, attempt int) error {
+	r, err := d.store.Notification(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.Status == Sent || r.Status == Failed {
+		return nil // idempotent: a job run twice sends once
+	}
+	s := d.sms
+	if r.Channel == ChannelEmail {
+		s = d.email
+	}
+	sendErr := s.Send(ctx, r.Message())
+	now := d.now()
+	switch {
+	case sendErr == nil:
+		return d.store.SetNotificationStatus(ctx, id, Sent, attempt, "", now)
+	case IsPermanent(sendErr) || attempt >= d.maxAttempts:
+		if err := d.store.SetNotificationStatus(ctx, id, Failed, attempt, clip(sendErr.Error()), now); err != nil {
+			return err
+		}
+		return Permanent(sendErr)
+	default:
+		if err := d.store.SetNotificationStatus(ctx, id, Retrying, attempt, clip(sendErr.Error()), now); err != nil {
+			return err
+		}
+		return sendErr
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 500 {
+		s = s[:500]
+	}
+	return strings.ToValidUTF8(s, "")
+}

@@ -1,0 +1,300 @@
+// Package recovery restores access when a password is forgotten: the
+// citizen gives their login (phone or e-mail), receives a code there (and,
+// by e-mail, a one-time link), sets a new password, and every other session
+// of the account ends. The owner is told that the password changed.
+//
+// An unknown login gets the same answers and the same pages (a decoy flow
+// whose code never matches), so recovery cannot be used to find out who
+// has an account.
+//
+// recovery imports account, contact, flow, password, session, notify, audit
+// and problem.
+package recovery
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/password"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/session"
+)
+
+// Store is what recovery needs from storage.
+type Store interface {
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
+	AccountByLogin(ctx context.Context, l contact.Login) (*account.Account, error)
+	AccountByID(ctx context.Context, id string) (*account.Account, error)
+	SetPassword(ctx context.Context, id, hash string, at time.Time) error
+	CreateFlow(ctx context.Context, f *flow.Flow) error
+	Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow, error)
+	UpdateFlow(ctx context.Context, f *flow.Flow) error
+	AppendAudit(ctx context.Context, e *audit.Event) error
+}
+
+// Sessions ends the old sessions and issues the new one.
+type Sessions interface {
+	Issue(ctx context.Context, accountID, method string, c session.Client) (string, *session.Session, error)
+	EndOthers(ctx context.Context, accountID, keepID, reason string) (int, error)
+	RecordSignIn(ctx context.Context, accountID, method, outcome string, c session.Client) error
+}
+
+// Notifier queues a message in the caller's transaction.
+type Notifier interface {
+	Send(ctx context.Context, n notify.Notification) error
+}
+
+// Links builds absolute URLs for messages.
+type Links interface {
+	RecoveryLink(flowID, token string) string
+	Recovery() string
+}
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store    Store
+	Codes    *flow.Codes
+	Hasher   *password.Hasher
+	Sessions Sessions
+	Notifier Notifier
+	Links    Links
+	Site     string
+	Support  string
+	Now      func() time.Time
+	NewID    func() (string, error)
+}
+
+// Service runs recoveries.
+type Service struct{ d Deps }
+
+// New returns the service.
+func New(d Deps) *Service { return &Service{d: d} }
+
+const flowTTL = time.Hour
+
+// Request is what the recovery form submits.
+type Request struct {
+	Login   string
+	Lang    string
+	Binding []byte
+	Client  session.Client
+}
+
+// Begin starts a recovery and sends the code to the login given.
+func (s *Service) Begin(ctx context.Context, in Request) (*flow.Flow, error) {
+	login, err := contact.ParseLogin(in.Login)
+	if err != nil {
+		return nil, problem.InvalidField("login", err)
+	}
+	a, err := s.d.Store.AccountByLogin(ctx, login)
+	if err != nil && problem.KindOf(err) != problem.NotFound {
+		return nil, err
+	}
+	id, err := s.d.NewID()
+	if err != nil {
+		return nil, err
+	}
+	now := s.d.Now()
+	ch := contact.ChannelSMS
+	if login.Kind == contact.LoginEmail {
+		ch = contact.ChannelEmail
+	}
+	f := &flow.Flow{ID: id, Kind: flow.Recovery, State: flow.Initial, Binding: in.Binding, Channel: ch, Destination: login.String(),
+		Lang: in.Lang, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(flowTTL)}
+	if a == nil || a.Status != account.Active {
+		f.Values.Decoy = true
+	} else {
+		f.AccountID = a.ID
+	}
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.send(ctx, f, a, in.Client.IP, now); err != nil {
+			return err
+		}
+		if err := s.d.Store.CreateFlow(ctx, f); err != nil {
+			return err
+		}
+		e := &audit.Event{At: now, Action: "recovery.requested", ActorKind: audit.ActorAnonymous, SubjectAccountID: f.AccountID,
+			IP: in.Client.IP, RequestID: in.Client.RequestID, Details: map[string]string{"login": login.Masked(), "known": fmt.Sprint(!f.Values.Decoy)}}
+		return s.d.Store.AppendAudit(ctx, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// send issues a code and, unless the flow is a decoy, sends it. A decoy
+// still passes the same limits, so the answers do not differ.
+func (s *Service) send(ctx context.Context, f *flow.Flow, a *account.Account, ip string, now time.Time) error {
+	code, token, err := s.d.Codes.Issue(ctx, f, ip, now)
+	if err != nil || f.Values.Decoy {
+		return err
+	}
+	return s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Template: "recovery_code", Lang: f.Lang,
+		Data: map[string]any{"Site": s.d.Site, "Code": code, "Name": a.Name, "Minutes": int(s.d.Codes.TTL(f.Channel).Minutes()),
+			"Link": s.d.Links.RecoveryLink(f.ID, token), "Until": f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("02.01.2006 15:04 MSK")}})
+}
+
+func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
+	f, err := s.d.Store.Flow(ctx, flow.Recovery, id)
+	if err != nil {
+		return nil, err
+	}
+	if !f.BoundTo(binding) {
+		return nil, problem.New(problem.NotFound, "flow.not_found")
+	}
+	if f.Expired(s.d.Now()) {
+		return f, problem.New(problem.Expired, "flow.expired")
+	}
+	return f, nil
+}
+
+// Flow returns the caller's recovery for display.
+func (s *Service) Flow(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
+	return s.load(ctx, id, binding)
+}
+
+// ConfirmCode checks the code and moves to the new-password step.
+func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*flow.Flow, error) {
+	f, err := s.load(ctx, id, binding)
+	if err != nil {
+		return f, err
+	}
+	if f.State == flow.SetPassword {
+		return f, nil
+	}
+	if f.State != flow.AwaitingCode {
+		return f, problem.New(problem.Conflict, "flow.wrong_step")
+	}
+	if err := s.d.Codes.Verify(ctx, f, code, s.d.Now()); err != nil {
+		return f, err
+	}
+	return f, s.confirmed(ctx, f)
+}
+
+// ConfirmLink accepts the e-mailed link; the browser that opens it goes on.
+func (s *Service) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error) {
+	f, err := s.d.Store.Flow(ctx, flow.Recovery, id)
+	if err != nil {
+		return nil, problem.New(problem.NotFound, "link.invalid")
+	}
+	if f.Expired(s.d.Now()) {
+		return nil, problem.New(problem.Expired, "link.expired")
+	}
+	if f.State == flow.SetPassword && f.BoundTo(newBinding) {
+		return f, nil
+	}
+	if f.State != flow.AwaitingCode || f.Channel != contact.ChannelEmail {
+		return nil, problem.New(problem.NotFound, "link.invalid")
+	}
+	if err := s.d.Codes.VerifyLink(ctx, f, token, s.d.Now()); err != nil {
+		return nil, err
+	}
+	f.Binding = newBinding
+	return f, s.confirmed(ctx, f)
+}
+
+func (s *Service) confirmed(ctx context.Context, f *flow.Flow) error {
+	if err := f.Move(flow.SetPassword); err != nil {
+		return err
+	}
+	f.ExpiresAt = s.d.Now().Add(flowTTL)
+	return s.d.Store.UpdateFlow(ctx, f)
+}
+
+// Resend sends a new code once allowed.
+func (s *Service) Resend(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error) {
+	f, err := s.load(ctx, id, binding)
+	if err != nil {
+		return f, err
+	}
+	if f.State != flow.AwaitingCode {
+		return f, problem.New(problem.Conflict, "flow.wrong_step")
+	}
+	var a *account.Account
+	if !f.Values.Decoy {
+		if a, err = s.d.Store.AccountByID(ctx, f.AccountID); err != nil {
+			return f, err
+		}
+	}
+	now := s.d.Now()
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.send(ctx, f, a, c.IP, now); err != nil {
+			return err
+		}
+		return s.d.Store.UpdateFlow(ctx, f)
+	})
+	return f, err
+}
+
+// Result is a finished recovery: the new session and how many others ended.
+type Result struct {
+	Account       *account.Account
+	Token         string
+	Session       *session.Session
+	EndedSessions int
+}
+
+// SetPassword sets the new password, ends every other session, tells the
+// owner, and signs the user in.
+func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw, confirmation string, c session.Client) (*Result, error) {
+	f, err := s.load(ctx, id, binding)
+	if err != nil {
+		return nil, err
+	}
+	if f.State != flow.SetPassword || f.Values.Decoy {
+		return nil, problem.New(problem.Conflict, "flow.wrong_step")
+	}
+	a, err := s.d.Store.AccountByID(ctx, f.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if err := password.Validate(pw, confirmation, a.Surname, a.Name, string(a.Phone), strings.TrimPrefix(string(a.Phone), "+7"), string(a.Email)); err != nil {
+		return nil, err
+	}
+	hash, err := s.d.Hasher.Hash(ctx, pw)
+	if err != nil {
+		return nil, fmt.Errorf("recovery: hash: %w", err)
+	}
+	now := s.d.Now()
+	res := &Result{Account: a}
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.d.Store.SetPassword(ctx, a.ID, hash, now); err != nil {
+			return err
+		}
+		if err := f.Move(flow.Done); err != nil {
+			return err
+		}
+		f.UpdatedAt = now
+		if err := s.d.Store.UpdateFlow(ctx, f); err != nil {
+			return err
+		}
+		if res.EndedSessions, err = s.d.Sessions.EndOthers(ctx, a.ID, "", session.EndedRecovery); err != nil {
+			return err
+		}
+		if res.Token, res.Session, err = s.d.Sessions.Issue(ctx, a.ID, "recovery", c); err != nil {
+			return err
+		}
+		if err := s.d.Sessions.RecordSignIn(ctx, a.ID, "recovery", session.OutcomeSuccess, c); err != nil {
+			return err
+		}
+		ch, to := a.CodeChannel()
+		if err := s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: ch, To: to, Template: "password_changed", Lang: a.Lang,
+			Data: map[string]any{"Site": s.d.Site, "Name": a.Name, "Support": s.d.Support, "RecoveryLink": s.d.Links.Recovery()}}); err != nil {
+			return err
+		}
+		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "password.recovered", ActorKind: audit.ActorCitizen, ActorID: a.ID,
+			SubjectAccountID: a.ID, IP: c.IP, RequestID: c.RequestID, Details: map[string]string{"sessions_ended": fmt.Sprint(res.EndedSessions)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}

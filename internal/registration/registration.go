@@ -1,0 +1,372 @@
+// Package registration creates simplified accounts, as the user's documents
+// describe it: surname, name and a mobile phone (or, for those without one,
+// an e-mail address) and acceptance of the terms; a code by SMS (valid
+// 300 s) or a one-time link by e-mail; then a password entered twice; then
+// "Congratulations, you have just registered" and a session.
+//
+// Registering with a phone or e-mail that already belongs to an account
+// looks exactly like the normal case to the requester (a decoy flow whose
+// code never matches); the real owner is told by SMS or e-mail instead.
+//
+// registration imports account, contact, person, password, flow, session,
+// notify, audit and problem; it knows nothing of HTTP or SQL.
+package registration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/password"
+	"github.com/kabinet/kabinet/internal/person"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/session"
+)
+
+// Store is what registration needs from storage.
+type Store interface {
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
+	CreateFlow(ctx context.Context, f *flow.Flow) error
+	Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow, error)
+	UpdateFlow(ctx context.Context, f *flow.Flow) error
+	AccountByPhone(ctx context.Context, p contact.Phone) (*account.Account, error)
+	AccountByEmail(ctx context.Context, e contact.Email) (*account.Account, error)
+	CreateAccount(ctx context.Context, a *account.Account) error
+	AppendAudit(ctx context.Context, e *audit.Event) error
+}
+
+// Notifier queues a message in the caller's transaction.
+type Notifier interface {
+	Send(ctx context.Context, n notify.Notification) error
+}
+
+// Sessions issues the session that follows registration.
+type Sessions interface {
+	Issue(ctx context.Context, accountID, method string, c session.Client) (string, *session.Session, error)
+}
+
+// Links builds absolute URLs for messages.
+type Links interface {
+	RegistrationLink(flowID, token string) string
+	SignIn() string
+	Recovery() string
+}
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store    Store
+	Codes    *flow.Codes
+	Hasher   *password.Hasher
+	Sessions Sessions
+	Notifier Notifier
+	Links    Links
+	Site     string // the portal's name in messages
+	Now      func() time.Time
+	Rand     io.Reader
+	NewID    func() (string, error)
+}
+
+// Service runs registrations.
+type Service struct{ d Deps }
+
+// New returns the service.
+func New(d Deps) *Service { return &Service{d: d} }
+
+// Start is what the registration form submits.
+type Start struct {
+	Surname     string
+	Name        string
+	Phone       string // exactly one of Phone and Email, by the chosen channel
+	Email       string
+	UseEmail    bool // "I have no mobile phone"
+	AcceptTerms bool
+	Lang        string
+	Binding     []byte // browser binding hash; nil for API clients
+	Client      session.Client
+}
+
+// flowTTL is how long an unfinished registration is kept after its last code.
+const flowTTL = time.Hour
+
+// Begin validates the form, starts a flow and sends the code (or, when the
+// contact is taken, the notice to its owner). Field problems come back
+// together, in form order.
+func (s *Service) Begin(ctx context.Context, in Start) (*flow.Flow, error) {
+	var fields problem.Fields
+	surname, err := person.NormalizeName(in.Surname)
+	fields.Add("surname", err)
+	name, err := person.NormalizeName(in.Name)
+	fields.Add("name", err)
+	var (
+		ch   contact.Channel
+		dest string
+	)
+	if in.UseEmail {
+		e, err := contact.ParseEmail(in.Email)
+		fields.Add("email", err)
+		ch, dest = contact.ChannelEmail, string(e)
+	} else {
+		p, err := contact.ParsePhone(in.Phone)
+		fields.Add("phone", err)
+		ch, dest = contact.ChannelSMS, string(p)
+	}
+	if !in.AcceptTerms {
+		fields.Add("accept_terms", problem.M("terms.required"))
+	}
+	if err := fields.Err(); err != nil {
+		return nil, err
+	}
+	now := s.d.Now()
+	id, err := s.d.NewID()
+	if err != nil {
+		return nil, err
+	}
+	owner, err := s.owner(ctx, ch, dest)
+	if err != nil {
+		return nil, err
+	}
+	f := &flow.Flow{
+		ID: id, Kind: flow.Registration, State: flow.Initial, Binding: in.Binding, Channel: ch, Destination: dest,
+		Values: flow.Values{Surname: surname, Name: name, Decoy: owner != nil}, Lang: in.Lang,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(flowTTL),
+	}
+	if err := s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.send(ctx, f, owner, in.Client.IP, now); err != nil {
+			return err
+		}
+		if err := s.d.Store.CreateFlow(ctx, f); err != nil {
+			return err
+		}
+		if owner != nil {
+			return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "registration.contact_taken", ActorKind: audit.ActorAnonymous,
+				SubjectAccountID: owner.ID, IP: in.Client.IP, RequestID: in.Client.RequestID, Details: map[string]string{"channel": string(ch)}})
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// owner returns the account that already has this contact, or nil.
+func (s *Service) owner(ctx context.Context, ch contact.Channel, dest string) (*account.Account, error) {
+	var (
+		a   *account.Account
+		err error
+	)
+	if ch == contact.ChannelEmail {
+		a, err = s.d.Store.AccountByEmail(ctx, contact.Email(dest))
+	} else {
+		a, err = s.d.Store.AccountByPhone(ctx, contact.Phone(dest))
+	}
+	if problem.KindOf(err) == problem.NotFound {
+		return nil, nil
+	}
+	return a, err
+}
+
+// send issues a new code on the flow and queues the message: the code to
+// the requester, or, for a decoy, the notice to the contact's owner.
+func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account, ip string, now time.Time) error {
+	code, token, err := s.d.Codes.Issue(ctx, f, ip, now)
+	if err != nil {
+		return err
+	}
+	n := notify.Notification{Channel: f.Channel, To: f.Destination, Lang: f.Lang}
+	if f.Values.Decoy {
+		n.Template, n.AccountID = "registration_taken", owner.ID
+		n.Data = map[string]any{"Site": s.d.Site, "SignInLink": s.d.Links.SignIn(), "RecoveryLink": s.d.Links.Recovery()}
+		return s.d.Notifier.Send(ctx, n)
+	}
+	n.Template = "registration_code"
+	n.Data = map[string]any{
+		"Site": s.d.Site, "Code": code, "Name": f.Values.Name, "Minutes": int(s.d.Codes.TTL(f.Channel).Minutes()),
+		"Link": s.d.Links.RegistrationLink(f.ID, token), "Until": until(f.CodeExpiresAt, f.Lang),
+	}
+	return s.d.Notifier.Send(ctx, n)
+}
+
+func until(t time.Time, lang string) string {
+	msk := time.FixedZone("MSK", 3*3600)
+	if lang == "en" {
+		return t.In(msk).Format("2 January 2006, 15:04 MST")
+	}
+	return t.In(msk).Format("02.01.2006 15:04") + " по московскому времени"
+}
+
+// load returns a flow the caller may act on: it exists, is bound to them
+// and has not expired. An expired flow comes back with the Expired problem,
+// so that the form can be shown again with what was typed.
+func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
+	f, err := s.d.Store.Flow(ctx, flow.Registration, id)
+	if err != nil {
+		return nil, err
+	}
+	if !f.BoundTo(binding) {
+		return nil, problem.New(problem.NotFound, "flow.not_found")
+	}
+	if f.Expired(s.d.Now()) {
+		return f, problem.New(problem.Expired, "flow.expired")
+	}
+	return f, nil
+}
+
+// Flow returns the caller's flow for display.
+func (s *Service) Flow(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
+	return s.load(ctx, id, binding)
+}
+
+// ConfirmCode checks the typed code and moves the flow to the password step.
+func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*flow.Flow, error) {
+	f, err := s.load(ctx, id, binding)
+	if err != nil {
+		return f, err
+	}
+	if f.State == flow.SetPassword {
+		return f, nil // already confirmed (a reload or a second tab)
+	}
+	if f.State != flow.AwaitingCode {
+		return f, problem.New(problem.Conflict, "flow.wrong_step")
+	}
+	if err := s.d.Codes.Verify(ctx, f, code, s.d.Now()); err != nil {
+		return f, err
+	}
+	return f, s.confirmed(ctx, f)
+}
+
+// ConfirmLink accepts the token from the e-mailed link. The browser that
+// opens the link continues the registration (newBinding), whichever
+// browser started it: the link itself proves the address.
+func (s *Service) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error) {
+	f, err := s.d.Store.Flow(ctx, flow.Registration, id)
+	if err != nil {
+		return nil, problem.New(problem.NotFound, "link.invalid")
+	}
+	if f.Expired(s.d.Now()) {
+		return nil, problem.New(problem.Expired, "link.expired")
+	}
+	if f.State == flow.SetPassword && f.BoundTo(newBinding) {
+		return f, nil
+	}
+	if f.State != flow.AwaitingCode || f.Channel != contact.ChannelEmail {
+		return nil, problem.New(problem.NotFound, "link.invalid")
+	}
+	if err := s.d.Codes.VerifyLink(ctx, f, token, s.d.Now()); err != nil {
+		return nil, err
+	}
+	f.Binding = newBinding
+	return f, s.confirmed(ctx, f)
+}
+
+func (s *Service) confirmed(ctx context.Context, f *flow.Flow) error {
+	if err := f.Move(flow.SetPassword); err != nil {
+		return err
+	}
+	f.ExpiresAt = s.d.Now().Add(flowTTL)
+	return s.d.Store.UpdateFlow(ctx, f)
+}
+
+// Resend sends a new code, once the cooldown has passed or the old code
+// has expired or been used up.
+func (s *Service) Resend(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error) {
+	f, err := s.load(ctx, id, binding)
+	if err != nil {
+		return f, err
+	}
+	if f.State != flow.AwaitingCode {
+		return f, problem.New(problem.Conflict, "flow.wrong_step")
+	}
+	var owner *account.Account
+	if f.Values.Decoy {
+		if owner, err = s.owner(ctx, f.Channel, f.Destination); err != nil {
+			return f, err
+		}
+		if owner == nil { // the owner has gone since: nothing to tell
+			owner = &account.Account{}
+			f.Values.Decoy = true
+		}
+	}
+	now := s.d.Now()
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.send(ctx, f, owner, c.IP, now); err != nil {
+			return err
+		}
+		return s.d.Store.UpdateFlow(ctx, f)
+	})
+	return f, err
+}
+
+// Result is a finished registration.
+type Result struct {
+	Account *account.Account
+	Token   string
+	Session *session.Session
+}
+
+// SetPassword checks the password against the rule and the blocklist,
+// creates the simplified account and signs its owner in.
+func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw, confirmation string, c session.Client) (*Result, error) {
+	f, err := s.load(ctx, id, binding)
+	if err != nil {
+		return nil, err
+	}
+	if f.State != flow.SetPassword {
+		return nil, problem.New(problem.Conflict, "flow.wrong_step")
+	}
+	if err := password.Validate(pw, confirmation, f.Values.Surname, f.Values.Name, f.Destination, strings.TrimPrefix(f.Destination, "+7")); err != nil {
+		return nil, err
+	}
+	hash, err := s.d.Hasher.Hash(ctx, pw)
+	if err != nil {
+		return nil, fmt.Errorf("registration: hash: %w", err)
+	}
+	accID, err := s.d.NewID()
+	if err != nil {
+		return nil, err
+	}
+	now := s.d.Now()
+	a := &account.Account{
+		ID: accID, Level: account.Simplified, Status: account.Active, Surname: f.Values.Surname, Name: f.Values.Name,
+		PasswordHash: hash, PasswordChangedAt: now, Lang: f.Lang, CreatedAt: now, UpdatedAt: now,
+	}
+	if f.Channel == contact.ChannelEmail {
+		a.Email = contact.Email(f.Destination)
+	} else {
+		a.Phone = contact.Phone(f.Destination)
+	}
+	res := &Result{Account: a}
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.d.Store.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		if err := f.Move(flow.Done); err != nil {
+			return err
+		}
+		f.AccountID, f.UpdatedAt = a.ID, now
+		if err := s.d.Store.UpdateFlow(ctx, f); err != nil {
+			return err
+		}
+		if res.Token, res.Session, err = s.d.Sessions.Issue(ctx, a.ID, "registration", c); err != nil {
+			return err
+		}
+		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "account.registered", ActorKind: audit.ActorCitizen, ActorID: a.ID,
+			SubjectAccountID: a.ID, IP: c.IP, RequestID: c.RequestID, Details: map[string]string{"channel": string(f.Channel)}})
+	})
+	if err != nil {
+		var p *problem.Error
+		if errors.As(err, &p) && p.Kind == problem.Conflict && p.Message.ID == "account.contact_taken" {
+			// Someone registered the same contact a moment ago.
+			return nil, problem.New(problem.Conflict, "registration.raced")
+		}
+		return nil, err
+	}
+	return res, nil
+}

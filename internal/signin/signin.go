@@ -1,0 +1,324 @@
+// Package signin signs citizens in: a login (phone or e-mail; SNILS comes
+// with personal data) and a password, then — unless the deployment turns
+// it off — a one-time code to the account's phone, or to its e-mail when it
+// has no phone.
+//
+// Wrong passwords are counted per login in the database before the
+// password is compared; after the configured number the login is locked for
+// a while, whether or not an account exists behind it. An unknown login
+// costs the same hashing time and gets the same answer as a wrong password.
+//
+// signin imports account, contact, flow, password, session, throttle,
+// notify, audit and problem.
+package signin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/password"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/throttle"
+)
+
+// Store is what sign-in needs from storage.
+type Store interface {
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
+	AccountByLogin(ctx context.Context, l contact.Login) (*account.Account, error)
+	AccountByID(ctx context.Context, id string) (*account.Account, error)
+	RehashPassword(ctx context.Context, id, oldHash, newHash string) error
+	CreateFlow(ctx context.Context, f *flow.Flow) error
+	Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow, error)
+	UpdateFlow(ctx context.Context, f *flow.Flow) error
+	AppendAudit(ctx context.Context, e *audit.Event) error
+}
+
+// Sessions issues sessions and keeps the history.
+type Sessions interface {
+	Issue(ctx context.Context, accountID, method string, c session.Client) (string, *session.Session, error)
+	RecordSignIn(ctx context.Context, accountID, method, outcome string, c session.Client) error
+}
+
+// Notifier queues a message in the caller's transaction.
+type Notifier interface {
+	Send(ctx context.Context, n notify.Notification) error
+}
+
+// Links builds absolute URLs for messages.
+type Links interface{ Recovery() string }
+
+// Policy is the deployment's sign-in settings.
+type Policy struct {
+	SecondStep  bool
+	MaxFailures int           // wrong passwords per login per window
+	Lockout     time.Duration // the window
+}
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store    Store
+	Codes    *flow.Codes
+	Hasher   *password.Hasher
+	Limiter  *throttle.Limiter
+	Sessions Sessions
+	Notifier Notifier
+	Links    Links
+	Policy   Policy
+	Site     string
+	Now      func() time.Time
+	NewID    func() (string, error)
+}
+
+// Service signs people in.
+type Service struct{ d Deps }
+
+// New returns the service.
+func New(d Deps) *Service { return &Service{d: d} }
+
+func (s *Service) loginRule() throttle.Rule {
+	return throttle.Rule{Name: "signin.login", Max: s.d.Policy.MaxFailures, Window: s.d.Policy.Lockout, Message: "signin.locked"}
+}
+
+func ipRule() throttle.Rule {
+	// Generous: a service centre signs many people in from one address.
+	return throttle.Rule{Name: "signin.ip", Max: 300, Window: 15 * time.Minute, Message: "signin.ip_limit"}
+}
+
+// Attempt is what the sign-in form submits.
+type Attempt struct {
+	Login    string
+	Password string
+	Lang     string
+	Binding  []byte
+	Next     string // a local path to go to afterwards
+	Client   session.Client
+}
+
+// Result is either a finished sign-in (Token set) or a second step to take
+// (Flow set).
+type Result struct {
+	Account *account.Account
+	Token   string
+	Session *session.Session
+	Flow    *flow.Flow
+}
+
+// Begin checks the login and password.
+func (s *Service) Begin(ctx context.Context, in Attempt) (*Result, error) {
+	var fields problem.Fields
+	login, err := contact.ParseLogin(in.Login)
+	fields.Add("login", err)
+	if in.Password == "" {
+		fields.Add("password", problem.M("password.required"))
+	}
+	if err := fields.Err(); err != nil {
+		return nil, err
+	}
+	key := login.String()
+	if err := s.d.Limiter.Take(ctx, ipRule(), in.Client.IP); err != nil {
+		return nil, err
+	}
+	if err := s.d.Limiter.Take(ctx, s.loginRule(), key); err != nil {
+		s.failed(ctx, nil, login, session.OutcomeLocked, in.Client)
+		return nil, err
+	}
+	a, err := s.d.Store.AccountByLogin(ctx, login)
+	if err != nil && problem.KindOf(err) != problem.NotFound {
+		return nil, err
+	}
+	if a == nil {
+		// Spend the same time as a real check, then answer as for a wrong password.
+		if err := s.d.Hasher.VerifyDummy(ctx, in.Password); err != nil {
+			return nil, err
+		}
+		s.failed(ctx, nil, login, session.OutcomeWrongPassword, in.Client)
+		return nil, s.wrong(ctx, key)
+	}
+	ok, rehash, err := s.d.Hasher.Verify(ctx, in.Password, a.PasswordHash)
+	if err != nil {
+		return nil, fmt.Errorf("signin: verify: %w", err)
+	}
+	if !ok {
+		s.failed(ctx, a, login, session.OutcomeWrongPassword, in.Client)
+		return nil, s.wrong(ctx, key)
+	}
+	if err := s.d.Limiter.Reset(ctx, s.loginRule(), key); err != nil {
+		return nil, err
+	}
+	if a.Status != account.Active {
+		return nil, problem.New(problem.Forbidden, "account.blocked")
+	}
+	if rehash {
+		if h, err := s.d.Hasher.Hash(ctx, in.Password); err == nil {
+			_ = s.d.Store.RehashPassword(ctx, a.ID, a.PasswordHash, h)
+		}
+	}
+	if !s.d.Policy.SecondStep {
+		return s.finish(ctx, a, "password", in.Client)
+	}
+	return s.secondStep(ctx, a, in)
+}
+
+// wrong is the answer to a wrong password or an unknown login: the same
+// message, with the attempts left before the lock.
+func (s *Service) wrong(ctx context.Context, key string) error {
+	if err := s.d.Limiter.Check(ctx, s.loginRule(), key); err != nil {
+		return err // that was the last attempt: say when to come back
+	}
+	return &problem.Error{Kind: problem.Unauthorized, Message: problem.M("signin.wrong")}
+}
+
+func (s *Service) failed(ctx context.Context, a *account.Account, login contact.Login, outcome string, c session.Client) {
+	e := &audit.Event{At: s.d.Now(), Action: "signin.failed", ActorKind: audit.ActorAnonymous, IP: c.IP, RequestID: c.RequestID,
+		Details: map[string]string{"login": login.Masked(), "outcome": outcome}}
+	if a != nil {
+		e.SubjectAccountID = a.ID
+		_ = s.d.Sessions.RecordSignIn(ctx, a.ID, "password", outcome, c)
+	}
+	_ = s.d.Store.AppendAudit(ctx, e)
+}
+
+func (s *Service) finish(ctx context.Context, a *account.Account, method string, c session.Client) (*Result, error) {
+	res := &Result{Account: a}
+	err := s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		var err error
+		if res.Token, res.Session, err = s.d.Sessions.Issue(ctx, a.ID, method, c); err != nil {
+			return err
+		}
+		if err := s.d.Sessions.RecordSignIn(ctx, a.ID, method, session.OutcomeSuccess, c); err != nil {
+			return err
+		}
+		return s.d.Store.AppendAudit(ctx, &audit.Event{At: s.d.Now(), Action: "signin.succeeded", ActorKind: audit.ActorCitizen, ActorID: a.ID,
+			SubjectAccountID: a.ID, IP: c.IP, RequestID: c.RequestID, Details: map[string]string{"method": method}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *Service) secondStep(ctx context.Context, a *account.Account, in Attempt) (*Result, error) {
+	id, err := s.d.NewID()
+	if err != nil {
+		return nil, err
+	}
+	now := s.d.Now()
+	ch, dest := a.CodeChannel()
+	lang := in.Lang
+	f := &flow.Flow{ID: id, Kind: flow.SignIn, State: flow.Initial, Binding: in.Binding, AccountID: a.ID, Channel: ch, Destination: dest,
+		Values: flow.Values{Method: "password+" + string(ch), Next: in.Next}, Lang: lang, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(15 * time.Minute)}
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.sendCode(ctx, f, a, in.Client.IP, now); err != nil {
+			return err
+		}
+		return s.d.Store.CreateFlow(ctx, f)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Account: a, Flow: f}, nil
+}
+
+func (s *Service) sendCode(ctx context.Context, f *flow.Flow, a *account.Account, ip string, now time.Time) error {
+	code, _, err := s.d.Codes.Issue(ctx, f, ip, now)
+	if err != nil {
+		return err
+	}
+	f.LinkHash = nil // sign-in codes are typed, never clicked
+	return s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Template: "signin_code", Lang: f.Lang,
+		Data: map[string]any{"Site": s.d.Site, "Code": code, "Name": a.Name, "Minutes": int(s.d.Codes.TTL(f.Channel).Minutes()),
+			"Until": f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("15:04 MSK"), "RecoveryLink": s.d.Links.Recovery()}})
+}
+
+func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
+	f, err := s.d.Store.Flow(ctx, flow.SignIn, id)
+	if err != nil {
+		return nil, err
+	}
+	if !f.BoundTo(binding) {
+		return nil, problem.New(problem.NotFound, "flow.not_found")
+	}
+	if f.Expired(s.d.Now()) || f.State != flow.AwaitingCode {
+		// A finished or stale second step: sign in again.
+		return nil, problem.New(problem.Expired, "signin.step_expired")
+	}
+	return f, nil
+}
+
+// Flow returns the caller's pending second step.
+func (s *Service) Flow(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
+	return s.load(ctx, id, binding)
+}
+
+// ConfirmCode checks the second-step code and issues the session.
+func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, code string, c session.Client) (*Result, error) {
+	f, err := s.load(ctx, id, binding)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.d.Codes.Verify(ctx, f, code, s.d.Now()); err != nil {
+		if isWrong(err) || problem.KindOf(err) == problem.TooMany {
+			_ = s.d.Sessions.RecordSignIn(ctx, f.AccountID, f.Values.Method, session.OutcomeWrongCode, c)
+		}
+		return nil, err
+	}
+	a, err := s.d.Store.AccountByID(ctx, f.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != account.Active {
+		return nil, problem.New(problem.Forbidden, "account.blocked")
+	}
+	var res *Result
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := f.Move(flow.Done); err != nil {
+			return err
+		}
+		if err := s.d.Store.UpdateFlow(ctx, f); err != nil {
+			return err
+		}
+		res, err = s.finish(ctx, a, f.Values.Method, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Flow = f
+	return res, nil
+}
+
+func isWrong(err error) bool {
+	p, ok := problem.As(err)
+	if !ok {
+		return false
+	}
+	m, ok := p.Field("code")
+	return ok && m.ID == "code.wrong"
+}
+
+// Resend sends a new second-step code.
+func (s *Service) Resend(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error) {
+	f, err := s.load(ctx, id, binding)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.d.Store.AccountByID(ctx, f.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.d.Now()
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.sendCode(ctx, f, a, c.IP, now); err != nil {
+			return err
+		}
+		return s.d.Store.UpdateFlow(ctx, f)
+	})
+	return f, err
+}

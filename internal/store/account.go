@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/problem"
+)
+
+const accountColumns = `a.id, a.level, a.status, a.surname, a.name, a.phone, a.email, a.password_hash, a.password_changed_at, a.lang, a.created_at, a.updated_at`
+
+type accountRow struct {
+	id, level, status, pwHash, lang string
+	surname, name, phone, email     []byte
+	pwChanged, created, updated     sql.NullInt64
+}
+
+func (r *accountRow) dest() []any {
+	return []any{&r.id, &r.level, &r.status, &r.surname, &r.name, &r.phone, &r.email, &r.pwHash, &r.pwChanged, &r.lang, &r.created, &r.updated}
+}
+
+func (s *Store) decodeAccount(r *accountRow) (*account.Account, error) {
+	a := &account.Account{
+		ID: r.id, Level: account.Level(r.level), Status: account.Status(r.status), PasswordHash: r.pwHash, Lang: r.lang,
+		PasswordChangedAt: fromMS(r.pwChanged), CreatedAt: fromMS(r.created), UpdatedAt: fromMS(r.updated),
+	}
+	var err error
+	open := func(ct []byte, col string) string {
+		if err != nil {
+			return ""
+		}
+		var v string
+		v, err = s.keys.OpenString(ct, "accounts."+col+"/"+r.id)
+		return v
+	}
+	a.Surname = open(r.surname, "surname")
+	a.Name = open(r.name, "name")
+	a.Phone = contact.Phone(open(r.phone, "phone"))
+	a.Email = contact.Email(open(r.email, "email"))
+	if err != nil {
+		return nil, fmt.Errorf("store: account %s: %w", r.id, err)
+	}
+	return a, nil
+}
+
+func (s *Store) index(kind, v string) any {
+	if v == "" {
+		return nil
+	}
+	return s.keys.Index(kind, v)
+}
+
+// CreateAccount inserts a new account. A phone or e-mail already used by
+// another account is a Conflict problem "account.contact_taken".
+func (s *Store) CreateAccount(ctx context.Context, a *account.Account) error {
+	seal := func(v, col string) []byte { return s.keys.SealString(v, "accounts."+col+"/"+a.ID) }
+	_, err := s.exec(ctx, `INSERT INTO accounts (id, level, status, surname, name, phone, phone_index, email, email_index,
+		password_hash, password_changed_at, lang, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, string(a.Level), string(a.Status), seal(a.Surname, "surname"), seal(a.Name, "name"),
+		seal(string(a.Phone), "phone"), s.index("phone", string(a.Phone)),
+		seal(string(a.Email), "email"), s.index("email", string(a.Email)),
+		a.PasswordHash, ms(a.PasswordChangedAt), a.Lang, ms(a.CreatedAt), ms(a.UpdatedAt))
+	if ok, _ := isUnique(err); ok {
+		return &problem.Error{Kind: problem.Conflict, Message: problem.M("account.contact_taken"), Err: err}
+	}
+	if err != nil {
+		return fmt.Errorf("store: create account: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) accountWhere(ctx context.Context, where string, arg any) (*account.Account, error) {
+	var r accountRow
+	err := s.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).Scan(r.dest()...)
+	if err != nil {
+		return nil, notFound(err, "account.not_found")
+	}
+	return s.decodeAccount(&r)
+}
+
+// AccountByID returns an account or a NotFound problem.
+func (s *Store) AccountByID(ctx context.Context, id string) (*account.Account, error) {
+	return s.accountWhere(ctx, "a.id = ?", id)
+}
+
+// AccountByPhone finds the account with this phone (E.164).
+func (s *Store) AccountByPhone(ctx context.Context, p contact.Phone) (*account.Account, error) {
+	return s.accountWhere(ctx, "a.phone_index = ?", s.keys.Index("phone", string(p)))
+}
+
+// AccountByEmail finds the account with this (normalized) e-mail.
+func (s *Store) AccountByEmail(ctx context.Context, e contact.Email) (*account.Account, error) {
+	return s.accountWhere(ctx, "a.email_index = ?", s.keys.Index("email", string(e)))
+}
+
+// AccountByLogin finds the account a login names.
+func (s *Store) AccountByLogin(ctx context.Context, l contact.Login) (*account.Account, error) {
+	switch l.Kind {
+	case contact.LoginPhone:
+		return s.AccountByPhone(ctx, l.Phone)
+	case contact.LoginEmail:
+		return s.AccountByEmail(ctx, l.Email)
+	}
+	return nil, problem.New(problem.NotFound, "account.not_found")
+}
+
+// SetPassword replaces an account's password hash.
+func (s *Store) SetPassword(ctx context.Context, id, hash string, at time.Time) error {
+	res, err := s.exec(ctx, `UPDATE accounts SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`, hash, ms(at), ms(at), id)
+	if err != nil {
+		return fmt.Errorf("store: set password: %w", err)
+	}
+	return expectOne(res, "account.not_found")
+}
+
+// RehashPassword stores a new hash of the same password (after a parameter
+// change), without touching password_changed_at.
+func (s *Store) RehashPassword(ctx context.Context, id, oldHash, newHash string) error {
+	_, err := s.exec(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?`, newHash, id, oldHash)
+	return err
+}
+
+func expectOne(res sql.Result, notFoundID string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return problem.New(problem.NotFound, notFoundID)
+	}
+	return nil
+}
+
+// placeholders returns "?,?,…" with n marks.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/notify"
+)
+
+var _ notify.Store = (*Store)(nil)
+
+// InsertNotification writes a notification to the outbox. Recipient and
+// content are sealed: they hold phone numbers, addresses and codes.
+func (s *Store) InsertNotification(ctx context.Context, r *notify.Record) error {
+	seal := func(v, col string) []byte { return s.keys.SealString(v, "notifications."+col+"/"+r.ID) }
+	_, err := s.exec(ctx, `INSERT INTO notifications (id, account_id, channel, recipient, template, lang, subject, body, html, status, attempts, created_at, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, r.ID, nullString(r.AccountID), string(r.Channel), seal(r.To, "recipient"), r.Template, r.Lang,
+		seal(r.Subject, "subject"), seal(r.Text, "body"), seal(r.HTML, "html"), string(r.Status), r.Attempts, ms(r.CreatedAt), ms(r.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store: insert notification: %w", err)
+	}
+	return nil
+}
+
+const notificationColumns = `id, account_id, channel, recipient, template, lang, subject, body, html, status, attempts, last_error, created_at, updated_at, sent_at`
+
+func (s *Store) scanNotification(sc interface{ Scan(...any) error }) (*notify.Record, error) {
+	var (
+		r                        notify.Record
+		accountID, lastErr       sql.NullString
+		channel, status          string
+		to, subj, body, html     []byte
+		created, updated, sentAt sql.NullInt64
+	)
+	if err := sc.Scan(&r.ID, &accountID, &channel, &to, &r.Template, &r.Lang, &subj, &body, &html, &status, &r.Attempts, &lastErr, &created, &updated, &sentAt); err != nil {
+		return nil, err
+	}
+	r.AccountID, r.Channel, r.Status, r.LastError = accountID.String, notify.Channel(channel), notify.Status(status), lastErr.String
+	r.CreatedAt, r.UpdatedAt, r.SentAt = fromMS(created), fromMS(updated), fromMS(sentAt)
+	var err error
+	open := func(ct []byte, col string) string {
+		if err != nil {
+			return ""
+		}
+		var v string
+		v, err = s.keys.OpenString(ct, "notifications."+col+"/"+r.ID)
+		return v
+	}
+	r.To, r.Subject, r.Text, r.HTML = open(to, "recipient"), open(subj, "subject"), open(body, "body"), open(html, "html")
+	if err != nil {
+		return nil, fmt.Errorf("store: notification %s: %w", r.ID, err)
+	}
+	return &r, nil
+}
+
+// Notification returns one outbox entry.
+func (s *Store) Notification(ctx context.Context, id string) (*notify.Record, error) {
+	r, err := s.scanNotification(s.queryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "notification.not_found")
+	}
+	return r, nil
+}
+
+// SetNotificationStatus records the outcome of a delivery attempt.
+func (s *Store) SetNotificationStatus(ctx context.Context, id string, st notify.Status, attempts int, lastErr string, at time.Time) error {
+	var sent any
+	if st == notify.Sent {
+		sent = ms(at)
+	}
+	res, err := s.exec(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?, updated_at = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`,
+		string(st), attempts, nullString(lastErr), ms(at), sent, id)
+	if err != nil {
+		return fmt.Errorf("store: notification status: %w", err)
+	}
+	return expectOne(res, "notification.not_found")
+}
+
+// ListNotifications returns the newest outbox entries, for the development
+// outbox page.
+func (s *Store) ListNotifications(ctx context.Context, limit int) ([]notify.Record, error) {
+	rows, err := s.query(ctx, `SELECT `+notificationColumns+` FROM notifications ORDER BY created_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []notify.Record
+	for rows.Next() {
+		r, err := s.scanNotification(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/session"
+)
+
+var _ session.Store = (*Store)(nil)
+
+// CreateSession inserts a session.
+func (s *Store) CreateSession(ctx context.Context, x *session.Session) error {
+	_, err := s.exec(ctx, `INSERT INTO sessions (id, token_hash, account_id, method, ip, user_agent, created_at, last_seen_at, expires_at)
+		VALUES (?,?,?,?,?,?,?,?,?)`, x.ID, x.TokenHash, x.AccountID, x.Method, x.IP, x.UserAgent, ms(x.CreatedAt), ms(x.LastSeenAt), ms(x.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	return nil
+}
+
+// SessionByToken returns a session and its account in one query: this is
+// the path every authenticated request takes.
+func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, *account.Account, error) {
+	var (
+		x                         session.Session
+		r                         accountRow
+		created, seen, exp, ended sql.NullInt64
+		endReason                 sql.NullString
+	)
+	dest := append([]any{&x.ID, &x.AccountID, &x.Method, &x.IP, &x.UserAgent, &created, &seen, &exp, &ended, &endReason}, r.dest()...)
+	err := s.queryRow(ctx, `SELECT s.id, s.account_id, s.method, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, `+
+		accountColumns+` FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?`, tokenHash).Scan(dest...)
+	if err != nil {
+		return nil, nil, notFound(err, "session.not_found")
+	}
+	x.TokenHash = tokenHash
+	x.CreatedAt, x.LastSeenAt, x.ExpiresAt, x.EndedAt, x.EndReason = fromMS(created), fromMS(seen), fromMS(exp), fromMS(ended), endReason.String
+	a, err := s.decodeAccount(&r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &x, a, nil
+}
+
+// TouchSession records that a session was used.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?`, ms(at), id, ms(at))
+	return err
+}
+
+// ListSessions returns the account's sessions that have not ended or
+// expired at now, newest first.
+func (s *Store) ListSessions(ctx context.Context, accountID string, now time.Time) ([]session.Session, error) {
+	rows, err := s.query(ctx, `SELECT id, method, ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
+		WHERE account_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id LIMIT 200`, accountID, ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: list sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []session.Session
+	for rows.Next() {
+		x := session.Session{AccountID: accountID}
+		var created, seen, exp sql.NullInt64
+		if err := rows.Scan(&x.ID, &x.Method, &x.IP, &x.UserAgent, &created, &seen, &exp); err != nil {
+			return nil, err
+		}
+		x.CreatedAt, x.LastSeenAt, x.ExpiresAt = fromMS(created), fromMS(seen), fromMS(exp)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// EndSession ends one active session of an account.
+func (s *Store) EndSession(ctx context.Context, accountID, id, reason string, at time.Time) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND account_id = ? AND ended_at IS NULL`, ms(at), reason, id, accountID)
+	if err != nil {
+		return false, fmt.Errorf("store: end session: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// EndSessions ends every active session of an account but one.
+func (s *Store) EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) (int, error) {
+	res, err := s.exec(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE account_id = ? AND id <> ? AND ended_at IS NULL`, ms(at), reason, accountID, exceptID)
+	if err != nil {
+		return 0, fmt.Errorf("store: end sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// RecordSignIn appends to the sign-in history.
+func (s *Store) RecordSignIn(ctx context.Context, x *session.SignIn) error {
+	_, err := s.exec(ctx, `INSERT INTO sign_ins (id, account_id, at, ip, user_agent, method, outcome) VALUES (?,?,?,?,?,?,?)`,
+		x.ID, x.AccountID, ms(x.At), x.IP, x.UserAgent, x.Method, x.Outcome)
+	if err != nil {
+		return fmt.Errorf("store: record sign-in: %w", err)
+	}
+	return nil
+}
+
+// ListSignIns returns an account's latest sign-in attempts, newest first.
+func (s *Store) ListSignIns(ctx context.Context, accountID string, limit int) ([]session.SignIn, error) {
+	rows, err := s.query(ctx, `SELECT id, at, ip, user_agent, method, outcome FROM sign_ins WHERE account_id = ? ORDER BY at DESC, id LIMIT ?`, accountID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list sign-ins: %w", err)
+	}
+	defer rows.Close()
+	var out []session.SignIn
+	for rows.Next() {
+		x := session.SignIn{AccountID: accountID}
+		var at sql.NullInt64
+		if err := rows.Scan(&x.ID, &at, &x.IP, &x.UserAgent, &x.Method, &x.Outcome); err != nil {
+			return nil, err
+		}
+		x.At = fromMS(at)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// DeleteEndedSessions removes sessions that ended or expired before a time.
+func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.exec(ctx, `DELETE FROM sessions WHERE (ended_at IS NOT NULL AND ended_at < ?) OR expires_at < ?`, ms(before), ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,366 @@
+// Package store implements every feature's storage interface on SQLite
+// (embedded, pure Go) and PostgreSQL, with the same SQL wherever the two
+// engines agree and the few differences named in dialect.go.
+//
+// Transact puts the open transaction into the context it hands to its
+// callback; every method called with that context joins the transaction, so
+// one citizen action commits all its rows, its notifications and its audit
+// event together or not at all.
+//
+// On SQLite there is one writer connection (SQLite allows one writer at a
+// time; queuing in Go avoids busy errors) and a pool of readers in WAL mode.
+//
+// The store holds no rules and no wording: it maps rows to domain types,
+// "no rows" to problem.NotFound and unique violations to problem.Conflict.
+// It encrypts and decrypts personal data columns with the pii key ring.
+//
+// store imports the domain packages it serves, pii, problem and the drivers.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/kabinet/kabinet/internal/pii"
+	"github.com/kabinet/kabinet/internal/problem"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Store is kabinet's database.
+type Store struct {
+	dialect Dialect
+	write   *sql.DB // SQLite: the single writer; PostgreSQL: the pool
+	read    *sql.DB // SQLite: readers; PostgreSQL: the same pool
+	pool    *pgxpool.Pool
+	keys    *pii.Keyring
+	rebound sync.Map // query text → PostgreSQL form
+}
+
+// Options say which database to open.
+type Options struct {
+	// URL is postgres://… for PostgreSQL; otherwise SQLitePath is used.
+	URL        string
+	SQLitePath string
+	// MaxConns caps the PostgreSQL pool or the SQLite reader pool (0: a
+	// default sized to the machine).
+	MaxConns int
+}
+
+// Open connects to the database. It does not migrate: call Migrate.
+func Open(ctx context.Context, o Options, keys *pii.Keyring) (*Store, error) {
+	if strings.HasPrefix(o.URL, "postgres://") || strings.HasPrefix(o.URL, "postgresql://") {
+		return openPostgres(ctx, o, keys)
+	}
+	return openSQLite(ctx, o, keys)
+}
+
+func openPostgres(ctx context.Context, o Options, keys *pii.Keyring) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres URL: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(o.MaxConns)
+	} else if cfg.MaxConns < 8 {
+		cfg.MaxConns = int32(max(8, 4*runtime.GOMAXPROCS(0)))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: postgres: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	return &Store{dialect: Postgres, write: db, read: db, pool: pool, keys: keys}, nil
+}
+
+// sqliteDSN builds a modernc.org/sqlite DSN: WAL, a busy timeout for the
+// moments another process (River's connection) holds the write lock,
+// foreign keys on, and IMMEDIATE transactions on the writer so that a
+// transaction never fails half-way on a lock upgrade.
+func sqliteDSN(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(ON)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openSQLite(ctx context.Context, o Options, keys *pii.Keyring) (*Store, error) {
+	if o.SQLitePath == "" {
+		return nil, errors.New("store: no SQLite path")
+	}
+	if dir := filepath.Dir(o.SQLitePath); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	w, err := sql.Open("sqlite", sqliteDSN(o.SQLitePath, true))
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// Create the file and switch it to WAL before readers open it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: sqlite %s: %w", o.SQLitePath, err)
+	}
+	r, err := sql.Open("sqlite", sqliteDSN(o.SQLitePath, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: sqlite: %w", err)
+	}
+	n := o.MaxConns
+	if n <= 0 {
+		n = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(0)
+	return &Store{dialect: SQLite, write: w, read: r, keys: keys}, nil
+}
+
+// Dialect reports which engine the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB returns the connection pool that writes: River and the session
+// cleanup use it. On SQLite it has a single connection.
+func (s *Store) DB() *sql.DB { return s.write }
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	var errs []error
+	errs = append(errs, s.write.Close())
+	if s.read != s.write {
+		errs = append(errs, s.read.Close())
+	}
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks the database answers, for /readyz.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Migrate applies kabinet's migrations for the store's engine.
+func (s *Store) Migrate(ctx context.Context) error {
+	_, err := s.migrate(ctx)
+	return err
+}
+
+// MigrationStatus applies nothing and reports (current, latest) versions.
+func (s *Store) MigrationStatus(ctx context.Context) (int64, int64, error) {
+	p, err := s.provider()
+	if err != nil {
+		return 0, 0, err
+	}
+	cur, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	srcs := p.ListSources()
+	var latest int64
+	if len(srcs) > 0 {
+		latest = srcs[len(srcs)-1].Version
+	}
+	return cur, latest, nil
+}
+
+func (s *Store) provider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationsFS, "migrations/"+s.dialect.String())
+	if err != nil {
+		return nil, err
+	}
+	d := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		d = goose.DialectPostgres
+	}
+	return goose.NewProvider(d, s.write, sub)
+}
+
+func (s *Store) migrate(ctx context.Context) ([]*goose.MigrationResult, error) {
+	p, err := s.provider()
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return res, fmt.Errorf("store: migrate: %w", err)
+	}
+	return res, nil
+}
+
+type txKey struct{}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Transact runs fn in a transaction. Calls made with the context fn
+// receives join it; a nested Transact joins the outer transaction. The
+// transaction commits when fn returns nil and rolls back otherwise.
+func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return fn(ctx)
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Tx returns the transaction a context carries, for River's InsertTx.
+func Tx(ctx context.Context) (*sql.Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(*sql.Tx)
+	return tx, ok
+}
+
+// r returns where reads go: the context's transaction, else the readers.
+func (s *Store) r(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return s.read
+}
+
+// w returns where writes go: the context's transaction, else the writer.
+func (s *Store) w(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return s.write
+}
+
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return s.w(ctx).ExecContext(ctx, s.q(q), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.r(ctx).QueryRowContext(ctx, s.q(q), args...)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.r(ctx).QueryContext(ctx, s.q(q), args...)
+}
+
+// writeRow runs a statement with RETURNING on the writer.
+func (s *Store) writeRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.w(ctx).QueryRowContext(ctx, s.q(q), args...)
+}
+
+// q converts a query written with ? placeholders to the engine's form.
+func (s *Store) q(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	if v, ok := s.rebound.Load(query); ok {
+		return v.(string)
+	}
+	v := rebindDollar(query)
+	s.rebound.Store(query, v)
+	return v
+}
+
+// ms converts a time to the stored form (Unix milliseconds); the zero time
+// is stored as NULL.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts a stored time back.
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// notFound maps sql.ErrNoRows to a NotFound problem with the given message.
+func notFound(err error, id string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return &problem.Error{Kind: problem.NotFound, Message: problem.M(id), Err: err}
+	}
+	return err
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// JobsDB returns the connection pool for the job queue (River). On SQLite
+// River gets a connection of its own, as its driver recommends, so that its
+// internal work never waits behind the store's writer; on PostgreSQL it
+// shares the pool. The caller closes it with CloseJobsDB.
+func (s *Store) JobsDB(path string) (*sql.DB, error) {
+	if s.dialect == Postgres {
+		return s.write, nil
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}

@@ -1,0 +1,430 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/pii"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/store"
+	"github.com/kabinet/kabinet/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.Shutdown()
+	os.Exit(code)
+}
+
+func keyring(t testing.TB) *pii.Keyring {
+	k, err := pii.NewKeyring(bytes.Repeat([]byte{7}, 32), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// eachEngine runs f against a fresh, migrated store on SQLite and on
+// PostgreSQL.
+func eachEngine(t *testing.T, f func(t *testing.T, s *store.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		f(t, openSQLite(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		f(t, openPostgres(t))
+	})
+}
+
+func openSQLite(t testing.TB) *store.Store {
+	s, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(t.TempDir(), "k.db")}, keyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func openPostgres(t testing.TB) *store.Store {
+	url := testenv.NewPostgresDatabase(t)
+	s, err := store.Open(context.Background(), store.Options{URL: url}, keyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+func newAccount(id, phone, email string) *account.Account {
+	return &account.Account{ID: id, Level: account.Simplified, Status: account.Active, Surname: "Иванов", Name: "Иван",
+		Phone: contact.Phone(phone), Email: contact.Email(email), PasswordHash: "$argon2id$x", PasswordChangedAt: t0,
+		Lang: "ru", CreatedAt: t0, UpdatedAt: t0}
+}
+
+func TestAccounts(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := newAccount("acc1", "+79161234567", "")
+		if err := s.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.AccountByPhone(ctx, "+79161234567")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != "acc1" || got.Surname != "Иванов" || got.Name != "Иван" || got.Phone != "+79161234567" || got.Email != "" || !got.CreatedAt.Equal(t0) {
+			t.Errorf("read back %+v", got)
+		}
+		// The same phone on another account is refused.
+		err = s.CreateAccount(ctx, newAccount("acc2", "+79161234567", "x@example.com"))
+		if problem.KindOf(err) != problem.Conflict {
+			t.Errorf("duplicate phone: %v", err)
+		}
+		// Accounts without a phone coexist (NULL is not a duplicate).
+		for i, e := range []string{"a@example.com", "b@example.com"} {
+			if err := s.CreateAccount(ctx, newAccount("mail"+string(rune('0'+i)), "", e)); err != nil {
+				t.Fatalf("second phoneless account: %v", err)
+			}
+		}
+		if got, err := s.AccountByEmail(ctx, "b@example.com"); err != nil || got.ID != "mail1" {
+			t.Errorf("by e-mail: %v %v", got, err)
+		}
+		if got, err := s.AccountByLogin(ctx, contact.Login{Kind: contact.LoginEmail, Email: "a@example.com"}); err != nil || got.ID != "mail0" {
+			t.Errorf("by login: %v %v", got, err)
+		}
+		if _, err := s.AccountByPhone(ctx, "+79990000000"); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("unknown phone: %v", err)
+		}
+		if err := s.SetPassword(ctx, "acc1", "$argon2id$new", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.AccountByID(ctx, "acc1")
+		if got.PasswordHash != "$argon2id$new" || !got.PasswordChangedAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("password not updated: %+v", got)
+		}
+		if err := s.SetPassword(ctx, "nobody", "x", t0); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("SetPassword(unknown) = %v", err)
+		}
+		// Personal data is not stored in clear.
+		var surname, phone []byte
+		if err := s.DB().QueryRowContext(ctx, "SELECT surname, phone FROM accounts WHERE id = 'acc1'").Scan(&surname, &phone); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(surname, []byte("Иванов")) || bytes.Contains(phone, []byte("9161234567")) {
+			t.Error("personal data stored in clear")
+		}
+	})
+}
+
+func TestTransactRollsBack(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		err := s.Transact(ctx, func(ctx context.Context) error {
+			if err := s.CreateAccount(ctx, newAccount("tx1", "+79160000001", "")); err != nil {
+				return err
+			}
+			// A nested call joins the same transaction.
+			return s.Transact(ctx, func(ctx context.Context) error {
+				if _, err := s.AccountByID(ctx, "tx1"); err != nil {
+					t.Errorf("own write not visible inside the transaction: %v", err)
+				}
+				return boom
+			})
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("Transact = %v", err)
+		}
+		if _, err := s.AccountByID(ctx, "tx1"); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("rolled-back account exists: %v", err)
+		}
+	})
+}
+
+func TestFlows(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := &flow.Flow{ID: "f1", Kind: flow.Registration, State: flow.AwaitingCode, Binding: []byte{1, 2, 3}, Channel: contact.ChannelSMS,
+			Destination: "+79161234567", Values: flow.Values{Surname: "Петрова", Name: "Анна-Мария"}, CodeHash: []byte("h"),
+			CodeSentAt: t0, CodeExpiresAt: t0.Add(300 * time.Second), Sends: 1, Lang: "ru", CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		if err := s.CreateFlow(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Flow(ctx, flow.Registration, "f1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Values != f.Values || got.Destination != f.Destination || !bytes.Equal(got.Binding, f.Binding) || !got.CodeExpiresAt.Equal(f.CodeExpiresAt) || got.AccountID != "" {
+			t.Errorf("read back %+v", got)
+		}
+		if _, err := s.Flow(ctx, flow.Recovery, "f1"); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("flow found under another kind: %v", err)
+		}
+		// Attempts are counted atomically, even in parallel.
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.CountCodeAttempt(ctx, "f1", t0); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n, _ := s.CountCodeAttempt(ctx, "f1", t0); n != 21 {
+			t.Errorf("attempts = %d, want 21", n)
+		}
+		got.State, got.CodeAttempts, got.Values.Decoy = flow.SetPassword, 0, true
+		if err := s.UpdateFlow(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := s.Flow(ctx, flow.Registration, "f1")
+		if again.State != flow.SetPassword || !again.Values.Decoy || again.CodeAttempts != 0 {
+			t.Errorf("update lost: %+v", again)
+		}
+		if n, err := s.DeleteExpiredFlows(ctx, t0.Add(2*time.Hour)); err != nil || n != 1 {
+			t.Errorf("DeleteExpiredFlows = %d, %v", n, err)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if err := s.CreateAccount(ctx, newAccount("acc", "+79161234567", "")); err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range []string{"s1", "s2", "s3"} {
+			x := &session.Session{ID: id, TokenHash: session.HashToken("tok-" + id), AccountID: "acc", Method: "password", IP: "127.0.0.1",
+				UserAgent: "Firefox", CreatedAt: t0.Add(time.Duration(i) * time.Minute), LastSeenAt: t0, ExpiresAt: t0.Add(12 * time.Hour)}
+			if err := s.CreateSession(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		x, a, err := s.SessionByToken(ctx, session.HashToken("tok-s2"))
+		if err != nil || x.ID != "s2" || a.ID != "acc" || a.Name != "Иван" {
+			t.Fatalf("SessionByToken = %+v %+v %v", x, a, err)
+		}
+		if _, _, err := s.SessionByToken(ctx, session.HashToken("nope")); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("unknown token: %v", err)
+		}
+		if err := s.TouchSession(ctx, "s2", t0.Add(5*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		x, _, _ = s.SessionByToken(ctx, session.HashToken("tok-s2"))
+		if !x.LastSeenAt.Equal(t0.Add(5 * time.Minute)) {
+			t.Errorf("touch lost: %v", x.LastSeenAt)
+		}
+		list, _ := s.ListSessions(ctx, "acc", t0)
+		if ids := sessionIDs(list); ids != "s3,s2,s1" {
+			t.Errorf("list = %s", ids)
+		}
+		if ok, _ := s.EndSession(ctx, "other-account", "s1", "x", t0); ok {
+			t.Error("ended another account's session")
+		}
+		if ok, _ := s.EndSession(ctx, "acc", "s1", session.EndedByUser, t0); !ok {
+			t.Error("EndSession = false")
+		}
+		if ok, _ := s.EndSession(ctx, "acc", "s1", session.EndedByUser, t0); ok {
+			t.Error("ended twice")
+		}
+		if n, _ := s.EndSessions(ctx, "acc", "s3", session.EndedByUser, t0); n != 1 {
+			t.Errorf("EndSessions = %d", n)
+		}
+		list, _ = s.ListSessions(ctx, "acc", t0)
+		if ids := sessionIDs(list); ids != "s3" {
+			t.Errorf("after ending: %s", ids)
+		}
+		x, _, _ = s.SessionByToken(ctx, session.HashToken("tok-s1"))
+		if x.EndedAt.IsZero() || x.EndReason != session.EndedByUser {
+			t.Errorf("ended session: %+v", x)
+		}
+		for i, o := range []string{session.OutcomeWrongPassword, session.OutcomeSuccess} {
+			if err := s.RecordSignIn(ctx, &session.SignIn{ID: o, AccountID: "acc", At: t0.Add(time.Duration(i) * time.Second), IP: "10.0.0.1", UserAgent: "Chrome", Method: "password", Outcome: o}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, _ := s.ListSignIns(ctx, "acc", 10)
+		if len(h) != 2 || h[0].Outcome != session.OutcomeSuccess || h[1].IP != "10.0.0.1" {
+			t.Errorf("history %+v", h)
+		}
+	})
+}
+
+func sessionIDs(l []session.Session) string {
+	var ids []string
+	for _, x := range l {
+		ids = append(ids, x.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+func TestThrottle(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		key := []byte("k")
+		for i := 1; i <= 3; i++ {
+			n, ends, err := s.Hit(ctx, key, time.Minute, t0.Add(time.Duration(i)*time.Second))
+			if err != nil || n != i || !ends.Equal(t0.Add(time.Second+time.Minute)) {
+				t.Fatalf("hit %d = %d %v %v", i, n, ends, err)
+			}
+		}
+		if n, _, _ := s.Peek(ctx, key, t0.Add(30*time.Second)); n != 3 {
+			t.Errorf("peek = %d", n)
+		}
+		// After the window a new one starts.
+		later := t0.Add(2 * time.Minute)
+		if n, _, _ := s.Peek(ctx, key, later); n != 0 {
+			t.Errorf("peek after window = %d", n)
+		}
+		if n, ends, _ := s.Hit(ctx, key, time.Minute, later); n != 1 || !ends.Equal(later.Add(time.Minute)) {
+			t.Errorf("new window: %d %v", n, ends)
+		}
+		if err := s.Reset(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, _ := s.Peek(ctx, key, later); n != 0 {
+			t.Errorf("after reset = %d", n)
+		}
+	})
+}
+
+func TestNotifications(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		r := &notify.Record{ID: "n1", Channel: notify.ChannelSMS, To: "+79161234567", Template: "registration_code", Lang: "ru",
+			Text: "123456 — код", Status: notify.Queued, CreatedAt: t0, UpdatedAt: t0}
+		if err := s.InsertNotification(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetNotificationStatus(ctx, "n1", notify.Retrying, 1, "gateway said 503", t0.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetNotificationStatus(ctx, "n1", notify.Sent, 2, "", t0.Add(2*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Notification(ctx, "n1")
+		if err != nil || got.Text != r.Text || got.To != r.To || got.Status != notify.Sent || got.Attempts != 2 || !got.SentAt.Equal(t0.Add(2*time.Second)) || got.LastError != "" {
+			t.Errorf("read back %+v %v", got, err)
+		}
+		list, _ := s.ListNotifications(ctx, 10)
+		if len(list) != 1 || list[0].ID != "n1" {
+			t.Errorf("list %+v", list)
+		}
+	})
+}
+
+func TestAuditIsAppendOnly(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		e := &audit.Event{At: t0, Action: "signin.failed", ActorKind: audit.ActorAnonymous, SubjectAccountID: "acc", IP: "127.0.0.1", Details: map[string]string{"login": "+7 916 ***-**-67"}}
+		if err := s.AppendAudit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.AuditFor(ctx, "acc", 10)
+		if err != nil || len(got) != 1 || got[0].Details["login"] != "+7 916 ***-**-67" {
+			t.Fatalf("AuditFor = %+v %v", got, err)
+		}
+		if _, err := s.DB().ExecContext(ctx, "UPDATE audit_events SET action = 'x'"); err == nil {
+			t.Error("audit event updated")
+		}
+		if _, err := s.DB().ExecContext(ctx, "DELETE FROM audit_events"); err == nil {
+			t.Error("audit event deleted")
+		}
+	})
+}
+
+// TestSchemasMatch checks that both engines end with the same tables and
+// columns, so a migration written for one and forgotten for the other fails.
+func TestSchemasMatch(t *testing.T) {
+	ctx := context.Background()
+	lite, pg := openSQLite(t), openPostgres(t)
+	columns := func(s *store.Store, q string) map[string][]string {
+		rows, err := s.DB().QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string][]string{}
+		for rows.Next() {
+			var table, col string
+			if err := rows.Scan(&table, &col); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(table, "river_") || strings.HasPrefix(table, "goose_") || strings.HasPrefix(table, "sqlite_") {
+				continue
+			}
+			out[table] = append(out[table], col)
+		}
+		for _, c := range out {
+			sort.Strings(c)
+		}
+		return out
+	}
+	a := columns(lite, `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'`)
+	b := columns(pg, `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`)
+	if len(a) == 0 {
+		t.Fatal("no tables")
+	}
+	for table, cols := range a {
+		if strings.Join(cols, ",") != strings.Join(b[table], ",") {
+			t.Errorf("%s: sqlite %v, postgres %v", table, cols, b[table])
+		}
+	}
+	for table := range b {
+		if _, ok := a[table]; !ok {
+			t.Errorf("%s only on postgres", table)
+		}
+	}
+}
+
+// TestMigrationFiles checks numbering has no gaps and both engines have the
+// same migrations.
+func TestMigrationFiles(t *testing.T) {
+	names := func(dir string) []string {
+		ents, err := os.ReadDir(filepath.Join("migrations", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range ents {
+			out = append(out, e.Name())
+		}
+		return out
+	}
+	lite, pg := names("sqlite"), names("postgres")
+	if strings.Join(lite, ",") != strings.Join(pg, ",") {
+		t.Errorf("sqlite %v, postgres %v", lite, pg)
+	}
+	for i, n := range lite {
+		want := fmt.Sprintf("%04d_", i+1)
+		if !strings.HasPrefix(n, want) {
+			t.Errorf("migration %d is %s, want prefix %s", i+1, n, want)
+		}
+	}
+}
