@@ -120,14 +120,14 @@ func (p Phone) Display() string {
 // two: "+7 916 ***-**-67". It is safe to show on a page or write to a log.
 // A value that is not a phone number is masked completely.
 func (p Phone) Masked() string {
-	disp := p.Display()
-	if p.parsed() == nil {
-		return strings.Repeat("*", utf8.RuneCountInString(disp))
+	num := p.parsed()
+	if num == nil {
+		return strings.Repeat("*", utf8.RuneCountInString(string(p)))
 	}
 	// The international format is "+<country code> <national number>".
-	cc, national, ok := strings.Cut(disp, " ")
+	cc, national, ok := strings.Cut(phonenumbers.Format(num, phonenumbers.INTERNATIONAL), " ")
 	if !ok {
-		return strings.Repeat("*", len(disp))
+		return strings.Repeat("*", utf8.RuneCountInString(string(p)))
 	}
 	n := 0
 	for _, r := range national {

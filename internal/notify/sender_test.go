@@ -58,7 +58,7 @@ func TestConsole(t *testing.T) {
 		{
 			"email",
 			notify.Message{ID: "n2", Channel: notify.ChannelEmail, To: "ivanov@example.ru", Subject: "Вход", Text: "Здравствуйте", HTML: "<p>Здравствуйте</p>"},
-			[]string{"channel=email", "to=iv***@example.ru", `subject="Вход"`, "html_bytes=29"},
+			[]string{"channel=email", "to=iv***@example.ru", `subject="Вход"`, "html_bytes=31"},
 			[]string{"ivanov"},
 		},
 	}

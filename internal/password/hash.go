@@ -246,12 +246,12 @@ func parseHash(s string) (hash, error) {
 			p.Threads = uint8(n)
 		}
 	}
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
+	salt, ok := decodeB64(parts[4])
+	if !ok {
 		return bad("salt")
 	}
-	key, err := b64.DecodeString(parts[5])
-	if err != nil {
+	key, ok := decodeB64(parts[5])
+	if !ok {
 		return bad("key")
 	}
 	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
@@ -259,6 +259,17 @@ func parseHash(s string) (hash, error) {
 		return bad(err.Error())
 	}
 	return hash{params: p, salt: salt, key: key}, nil
+}
+
+// decodeB64 decodes canonical unpadded standard base64. The decoder skips
+// '\r' and '\n' even in strict mode, so the input must also be exactly
+// what encoding the result gives.
+func decodeB64(s string) ([]byte, bool) {
+	b, err := b64.DecodeString(s)
+	if err != nil || b64.EncodeToString(b) != s {
+		return nil, false
+	}
+	return b, true
 }
 
 // parseUint32 parses a canonical decimal: digits only, no leading zero.

@@ -87,6 +87,7 @@ func TestHashVerify(t *testing.T) {
 		{"x", strings.Replace(s1, "m=8,t=1,p=1", "t=1,m=8,p=1", 1), false, false, true},
 		{"x", s1 + "$", false, false, true},
 		{"x", s1 + "=", false, false, true},
+		{"x", s1[:len(s1)-10] + "\n" + s1[len(s1)-10:], false, false, true}, // the decoder skips newlines
 		{"x", "$argon2id$v=19$m=8,t=1,p=1$$" + s1[strings.LastIndex(s1, "$")+1:], false, false, true},
 		{"x", "$argon2id$v=19$m=8,t=1,p=1$c29tZXNhbHQ$c2hvcnQ", false, false, true}, // 5-byte key
 	}

@@ -89,7 +89,9 @@ var lists = sync.OnceValue(func() (l struct{ common, extra map[string]bool }) {
 // transliterations of the inputs are added automatically.
 //
 // Strength does not check the rule (see CheckRule); it scores whatever it
-// is given, so a form can show a meter while the user types.
+// is given, so a form can show a meter while the user types. Only the first
+// 32 characters are scored (see maxScoredLen); the list checks and the
+// recommendations see the whole password.
 func Strength(pw string, userInputs ...string) Verdict {
 	scored := pw
 	if utf8.RuneCountInString(scored) > maxScoredLen {

@@ -180,6 +180,9 @@ type sendResponse struct {
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 
 func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+	// Read the body first: once it is read, the server notices a client that
+	// gives up during the delay and cancels r.Context().
+	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if s.cfg.Delay > 0 {
 		t := time.NewTimer(s.cfg.Delay)
 		select {
@@ -195,7 +198,11 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req sendRequest
-	if err := decode(w, r, &req); err != nil {
+	err := readErr
+	if err == nil {
+		err = decode(bytes.NewReader(body), &req)
+	}
+	if err != nil {
 		s.log.Warn("send rejected", "status", http.StatusBadRequest, "err", err)
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -286,7 +293,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req controlRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := decode(http.MaxBytesReader(w, r.Body, maxBody), &req); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -388,10 +395,10 @@ func (s *Server) authorized(r *http.Request) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.cfg.Token)) == 1
 }
 
-// decode reads one JSON object into v, refusing unknown fields, trailing
-// data and oversized bodies.
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+// decode reads one JSON object into v, refusing unknown fields and trailing
+// data.
+func decode(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("malformed JSON body: %w", err)

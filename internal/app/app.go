@@ -1,0 +1,349 @@
+// Package app assembles kabinet from a config.Config: keys, storage,
+// migrations, the job queue, the notification senders, the services and the
+// HTTP server. Both cmd/kabinet and the end-to-end tests start kabinet
+// through it.
+//
+// app is the only package that knows every other; nothing imports it but
+// commands and tests.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kabinet/kabinet/internal/config"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/i18n"
+	"github.com/kabinet/kabinet/internal/jobs"
+	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/otp"
+	"github.com/kabinet/kabinet/internal/password"
+	"github.com/kabinet/kabinet/internal/pii"
+	"github.com/kabinet/kabinet/internal/recovery"
+	"github.com/kabinet/kabinet/internal/registration"
+	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/signin"
+	"github.com/kabinet/kabinet/internal/store"
+	"github.com/kabinet/kabinet/internal/throttle"
+	"github.com/kabinet/kabinet/internal/web"
+)
+
+// Options are what tests and benchmarks change beyond the config.
+type Options struct {
+	Logger       *slog.Logger
+	Now          func() time.Time
+	Rand         io.Reader
+	HashParams   *password.Params // nil: from the config
+	NoJobs       bool             // do not work jobs (tests that inspect the outbox)
+	JobPoll      time.Duration
+	SkipMigrate  bool
+	MaxDBConns   int
+}
+
+// App is a running kabinet.
+type App struct {
+	Config   config.Config
+	Store    *store.Store
+	Handler  http.Handler
+	Hasher   *password.Hasher
+	log      *slog.Logger
+	jobs     *jobs.Runner
+	jobsDB   *sql.DB // SQLite only: River's own connection
+	server   *http.Server
+	listener net.Listener
+	started  bool
+}
+
+// New builds kabinet: it prepares the data directory and keys, opens and
+// migrates the database and wires every service. It does not listen.
+func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = NewLogger(cfg, os.Stderr)
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	log := o.Logger
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("app: data directory: %w", err)
+	}
+	keys, err := loadKeys(cfg, o.Rand, log)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), MaxConns: o.MaxDBConns}, keys)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			a.closeStorage()
+		}
+	}()
+	jobsDB, err := st.JobsDB(cfg.SQLitePath())
+	if err != nil {
+		return nil, err
+	}
+	if jobsDB != st.DB() {
+		a.jobsDB = jobsDB
+	}
+	if !o.SkipMigrate {
+		if err := Migrate(ctx, st, jobsDB); err != nil {
+			return nil, err
+		}
+	}
+
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := notify.LoadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	params := password.Params{Memory: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads, SaltLen: 16, KeyLen: 32}
+	if o.HashParams != nil {
+		params = *o.HashParams
+	}
+	hasher, err := password.NewHasher(params, 0, o.Rand)
+	if err != nil {
+		return nil, err
+	}
+	a.Hasher = hasher
+	newID := func() (string, error) { return session.NewID(o.Rand) }
+
+	smsSender, emailSender, err := senders(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	deliverer := notify.NewDeliverer(st, smsSender, emailSender, o.Now, notify.DeliverMaxAttempts)
+	runner, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: jobsDB, Logger: log.With("component", "jobs"), Deliverer: deliverer, Cleaner: st, Poll: o.JobPoll})
+	if err != nil {
+		return nil, err
+	}
+	a.jobs = runner
+	a.started = !o.NoJobs
+	outbox := notify.NewOutbox(st, runner, tpl, o.Now, newID)
+
+	limiter := throttle.New(st, o.Now, keys.Subkey("throttle/v1"))
+	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.SMSCodeTTL, EmailTTL: cfg.EmailLinkTTL, Cooldown: cfg.CodeResendAfter,
+		MaxAttempts: cfg.CodeMaxAttempts, PerDay: cfg.CodesPerDay, PerIPDay: cfg.CodesPerIPDay}, otp.NewHasher(keys.Subkey("otp/v1")), st, limiter, o.Rand)
+	sessions := session.NewService(st, o.Now, o.Rand, cfg.SessionLifetime, cfg.SessionIdle)
+	links := links{base: cfg.BaseURL}
+	site := "kabinet"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		site = u.Host
+	}
+
+	reg := registration.New(registration.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
+		Site: site, Now: o.Now, Rand: o.Rand, NewID: newID})
+	sig := signin.New(signin.Deps{Store: st, Codes: codes, Hasher: hasher, Limiter: limiter, Sessions: sessions, Notifier: outbox, Links: links,
+		Policy: signin.Policy{SecondStep: cfg.SecondStep, MaxFailures: cfg.PasswordMaxFail, Lockout: cfg.PasswordLockout}, Site: site, Now: o.Now, NewID: newID})
+	rec := recovery.New(recovery.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
+		Site: site, Support: cfg.SupportPhone, Now: o.Now, NewID: newID})
+
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := web.NewServer(web.Deps{
+		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Outbox: st, Auditor: st,
+		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
+		BaseURL: cfg.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SecondStep, TrustedProxies: cfg.TrustedProxies,
+		Site:          web.SiteInfo{Operator: cfg.OperatorName, SupportPhone: cfg.SupportPhone, SupportEmail: cfg.SupportEmail},
+		SessionMaxAge: cfg.SessionLifetime, Now: o.Now, Rand: o.Rand,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Handler = srv
+	ok = true
+	return a, nil
+}
+
+// Migrate applies kabinet's and River's migrations.
+func Migrate(ctx context.Context, st *store.Store, jobsDB *sql.DB) error {
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, st.Dialect(), jobsDB)
+}
+
+// Start begins background work and listens on the configured address (or
+// on l when given, for tests on port 0). It returns once listening.
+func (a *App) Start(ctx context.Context, l net.Listener) error {
+	if a.started {
+		if err := a.jobs.Start(ctx); err != nil {
+			return fmt.Errorf("app: jobs: %w", err)
+		}
+	}
+	if l == nil {
+		var err error
+		if l, err = net.Listen("tcp", a.Config.Addr); err != nil {
+			return fmt.Errorf("app: listen: %w", err)
+		}
+	}
+	a.listener = l
+	a.server = &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := a.server.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("serve", "error", err)
+		}
+	}()
+	a.log.Info("listening", "addr", l.Addr().String(), "url", a.Config.BaseURL, "demo", a.Config.Demo())
+	return nil
+}
+
+// Addr is the address the app listens on, once started.
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return ""
+	}
+	return a.listener.Addr().String()
+}
+
+// StartJobs works background jobs without serving HTTP (tests of delivery).
+func (a *App) StartJobs(ctx context.Context) error { return a.jobs.Start(ctx) }
+
+// Close stops serving (letting requests in flight finish until ctx ends),
+// stops the job workers, and closes the database.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	if a.server != nil {
+		errs = append(errs, a.server.Shutdown(ctx))
+	}
+	if a.started {
+		errs = append(errs, a.jobs.Stop(ctx))
+	}
+	errs = append(errs, a.closeStorage())
+	return errors.Join(errs...)
+}
+
+func (a *App) closeStorage() error {
+	var errs []error
+	if a.jobsDB != nil {
+		errs = append(errs, a.jobsDB.Close())
+	}
+	errs = append(errs, a.Store.Close())
+	return errors.Join(errs...)
+}
+
+// loadKeys reads the master secret from the config or from the data
+// directory, generating it there on first start.
+func loadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, error) {
+	secret := cfg.SecretKey
+	if secret == "" {
+		path := filepath.Join(cfg.DataDir, "secret.key")
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			secret = string(b)
+		case errors.Is(err, os.ErrNotExist):
+			if cfg.Env == config.Production {
+				return nil, errors.New("app: KABINET_SECRET_KEY is required in production (every node needs the same key)")
+			}
+			if secret, err = pii.GenerateSecret(r); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+				return nil, fmt.Errorf("app: write %s: %w", path, err)
+			}
+			log.Warn("generated a new master secret", "path", path)
+		default:
+			return nil, fmt.Errorf("app: read %s: %w", path, err)
+		}
+	}
+	master, err := pii.ParseSecret(secret)
+	if err != nil {
+		return nil, fmt.Errorf("app: master secret: %w", err)
+	}
+	var old [][]byte
+	for _, o := range cfg.OldSecretKeys {
+		b, err := pii.ParseSecret(o)
+		if err != nil {
+			return nil, fmt.Errorf("app: old secret: %w", err)
+		}
+		old = append(old, b)
+	}
+	return pii.NewKeyring(master, old, r)
+}
+
+// senders picks the SMS and e-mail transports: the configured gateway and
+// SMTP server, else the log (the outbox page shows the messages in demo
+// mode).
+func senders(cfg config.Config, log *slog.Logger) (sms, email notify.Sender, err error) {
+	console := notify.Console{W: slogWriter{log}}
+	sms, email = console, console
+	if cfg.SMSGatewayURL != "" {
+		sms = &notify.SMSGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
+	}
+	if cfg.SMTPURL != "" {
+		if email, err = notify.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return nil, nil, err
+		}
+	}
+	return sms, email, nil
+}
+
+// slogWriter turns the console sender's lines into log records.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.log.Info("notification (not delivered: no transport configured)", "line", string(trimNL(p)))
+	return len(p), nil
+}
+
+func trimNL(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// links builds the absolute URLs put into messages.
+type links struct{ base string }
+
+func (l links) RegistrationLink(id, token string) string {
+	return l.base + "/register/" + id + "/link?token=" + url.QueryEscape(token)
+}
+func (l links) RecoveryLink(id, token string) string {
+	return l.base + "/recover/" + id + "/link?token=" + url.QueryEscape(token)
+}
+func (l links) SignIn() string   { return l.base + "/signin" }
+func (l links) Recovery() string { return l.base + "/recover" }
+
+// NewLogger builds the structured logger the config asks for.
+func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

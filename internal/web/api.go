@@ -1,0 +1,444 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/password"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/recovery"
+	"github.com/kabinet/kabinet/internal/registration"
+	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/signin"
+)
+
+func (s *Server) apiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
+	mux.HandleFunc("POST /api/v1/registrations", s.apiRegister)
+	mux.HandleFunc("POST /api/v1/registrations/{id}/confirm", s.apiRegisterConfirm)
+	mux.HandleFunc("POST /api/v1/registrations/{id}/resend", s.apiRegisterResend)
+	mux.HandleFunc("POST /api/v1/registrations/{id}/password", s.apiRegisterPassword)
+	mux.HandleFunc("POST /api/v1/sessions", s.apiSignIn)
+	mux.HandleFunc("POST /api/v1/sessions/{id}/confirm", s.apiSignInConfirm)
+	mux.HandleFunc("POST /api/v1/sessions/{id}/resend", s.apiSignInResend)
+	mux.HandleFunc("GET /api/v1/sessions", s.apiAuth(s.apiSessions))
+	mux.HandleFunc("DELETE /api/v1/sessions/current", s.apiAuth(s.apiSignOut))
+	mux.HandleFunc("DELETE /api/v1/sessions/others", s.apiAuth(s.apiEndOthers))
+	mux.HandleFunc("DELETE /api/v1/sessions/{id}", s.apiAuth(s.apiEndSession))
+	mux.HandleFunc("GET /api/v1/sign-ins", s.apiAuth(s.apiSignIns))
+	mux.HandleFunc("GET /api/v1/me", s.apiAuth(s.apiMe))
+	mux.HandleFunc("POST /api/v1/password-recovery", s.apiRecover)
+	mux.HandleFunc("POST /api/v1/password-recovery/{id}/confirm", s.apiRecoverConfirm)
+	mux.HandleFunc("POST /api/v1/password-recovery/{id}/resend", s.apiRecoverResend)
+	mux.HandleFunc("POST /api/v1/password-recovery/{id}/password", s.apiRecoverPassword)
+	mux.HandleFunc("POST /api/v1/password-strength", s.apiStrength)
+}
+
+// decode reads a JSON body strictly: unknown fields, trailing data and
+// wrong types are 400s that say what is wrong.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return problem.New(problem.BadRequest, "request.empty")
+		case errors.As(err, &te):
+			return problem.New(problem.BadRequest, "request.field_type", "Field", te.Field)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return problem.New(problem.BadRequest, "request.unknown_field", "Field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+		default:
+			return problem.New(problem.BadRequest, "request.malformed")
+		}
+	}
+	if dec.More() {
+		return problem.New(problem.BadRequest, "request.malformed")
+	}
+	return nil
+}
+
+// apiAuth requires a session (bearer token or cookie).
+func (s *Server) apiAuth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if accountOf(r) == nil {
+			s.apiError(w, r, problem.New(problem.Unauthorized, "session.required"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// flowJSON is a pending step as the API shows it.
+type flowJSON struct {
+	ID          string    `json:"id"`
+	State       string    `json:"state"`
+	Channel     string    `json:"channel"`
+	Destination string    `json:"destination"` // masked
+	ExpiresAt   time.Time `json:"expires_at"`  // of the current code
+	ResendAfter time.Time `json:"resend_after"`
+	Attempts    int       `json:"attempts"`
+	MaxAttempts int       `json:"max_attempts"`
+}
+
+func (s *Server) flowJSON(f *flow.Flow) flowJSON {
+	p := s.d.Codes.Policy()
+	return flowJSON{ID: f.ID, State: string(f.State), Channel: string(f.Channel), Destination: masked(f.Channel, f.Destination),
+		ExpiresAt: f.CodeExpiresAt.UTC(), ResendAfter: f.ResendAt(p.Cooldown, p.MaxAttempts).UTC(), Attempts: f.CodeAttempts, MaxAttempts: p.MaxAttempts}
+}
+
+type accountJSON struct {
+	ID        string    `json:"id"`
+	Level     string    `json:"level"`
+	Surname   string    `json:"surname"`
+	Name      string    `json:"name"`
+	Phone     string    `json:"phone,omitempty"`
+	Email     string    `json:"email,omitempty"`
+	Lang      string    `json:"lang"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toAccountJSON(a *account.Account) accountJSON {
+	return accountJSON{ID: a.ID, Level: string(a.Level), Surname: a.Surname, Name: a.Name, Phone: string(a.Phone), Email: string(a.Email),
+		Lang: a.Lang, CreatedAt: a.CreatedAt.UTC()}
+}
+
+type sessionJSON struct {
+	ID         string    `json:"id"`
+	Current    bool      `json:"current"`
+	Method     string    `json:"method"`
+	IP         string    `json:"ip"`
+	UserAgent  string    `json:"user_agent"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+type tokenJSON struct {
+	SessionToken string      `json:"session_token"`
+	SessionID    string      `json:"session_id"`
+	ExpiresAt    time.Time   `json:"expires_at"`
+	Account      accountJSON `json:"account"`
+}
+
+func tokenResponse(a *account.Account, token string, sess *session.Session) tokenJSON {
+	return tokenJSON{SessionToken: token, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt.UTC(), Account: toAccountJSON(a)}
+}
+
+func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Surname     string  `json:"surname"`
+		Name        string  `json:"name"`
+		Phone       *string `json:"phone"`
+		Email       *string `json:"email"`
+		AcceptTerms bool    `json:"accept_terms"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	start := registration.Start{Surname: in.Surname, Name: in.Name, AcceptTerms: in.AcceptTerms, Lang: langOf(r), Client: s.client(r)}
+	switch {
+	case in.Phone != nil && in.Email != nil:
+		s.apiError(w, r, problem.InvalidField("email", problem.M("registration.one_channel")))
+		return
+	case in.Email != nil:
+		start.UseEmail, start.Email = true, *in.Email
+	case in.Phone != nil:
+		start.Phone = *in.Phone
+	}
+	f, err := s.d.Registration.Begin(r.Context(), start)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.flowJSON(f))
+}
+
+type codeJSON struct {
+	Code  string `json:"code"`
+	Token string `json:"token"` // the token of an e-mailed link, instead of the code
+}
+
+func (s *Server) apiRegisterConfirm(w http.ResponseWriter, r *http.Request) {
+	var in codeJSON
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var (
+		f   *flow.Flow
+		err error
+	)
+	if in.Token != "" {
+		f, err = s.d.Registration.ConfirmLink(r.Context(), r.PathValue("id"), in.Token, nil)
+	} else {
+		f, err = s.d.Registration.ConfirmCode(r.Context(), r.PathValue("id"), nil, in.Code)
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.flowJSON(f))
+}
+
+func (s *Server) apiRegisterResend(w http.ResponseWriter, r *http.Request) {
+	f, err := s.d.Registration.Resend(r.Context(), r.PathValue("id"), nil, s.client(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.flowJSON(f))
+}
+
+type passwordJSON struct {
+	Password             string `json:"password"`
+	PasswordConfirmation string `json:"password_confirmation"`
+}
+
+func (s *Server) apiRegisterPassword(w http.ResponseWriter, r *http.Request) {
+	var in passwordJSON
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.d.Registration.SetPassword(r.Context(), r.PathValue("id"), nil, in.Password, in.PasswordConfirmation, s.client(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, tokenResponse(res.Account, res.Token, res.Session))
+}
+
+func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.d.SignIn.Begin(r.Context(), signin.Attempt{Login: in.Login, Password: in.Password, Lang: langOf(r), Client: s.client(r)})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if res.Flow != nil {
+		// The second step: confirm with POST /api/v1/sessions/{id}/confirm.
+		writeJSON(w, http.StatusAccepted, struct {
+			flowJSON
+			SecondStep bool `json:"second_step"`
+		}{s.flowJSON(res.Flow), true})
+		return
+	}
+	writeJSON(w, http.StatusCreated, tokenResponse(res.Account, res.Token, res.Session))
+}
+
+func (s *Server) apiSignInConfirm(w http.ResponseWriter, r *http.Request) {
+	var in codeJSON
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.d.SignIn.ConfirmCode(r.Context(), r.PathValue("id"), nil, in.Code, s.client(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, tokenResponse(res.Account, res.Token, res.Session))
+}
+
+func (s *Server) apiSignInResend(w http.ResponseWriter, r *http.Request) {
+	f, err := s.d.SignIn.Resend(r.Context(), r.PathValue("id"), nil, s.client(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.flowJSON(f))
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, toAccountJSON(accountOf(r)))
+}
+
+func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
+	st := reqCtx(r)
+	list, err := s.d.Sessions.List(r.Context(), st.account.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := make([]sessionJSON, 0, len(list))
+	for _, x := range list {
+		out = append(out, sessionJSON{ID: x.ID, Current: x.ID == st.session.ID, Method: x.Method, IP: x.IP, UserAgent: x.UserAgent,
+			CreatedAt: x.CreatedAt.UTC(), LastSeenAt: x.LastSeenAt.UTC(), ExpiresAt: x.ExpiresAt.UTC()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+}
+
+func (s *Server) apiEndSession(w http.ResponseWriter, r *http.Request) {
+	st := reqCtx(r)
+	id := r.PathValue("id")
+	if err := s.d.Sessions.End(r.Context(), st.account.ID, id, session.EndedByUser); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.auditSession(r, "session.ended", id)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiSignOut(w http.ResponseWriter, r *http.Request) {
+	st := reqCtx(r)
+	if err := s.d.Sessions.End(r.Context(), st.account.ID, st.session.ID, session.EndedSignOut); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.auditSession(r, "signout", st.session.ID)
+	if !st.bearer {
+		s.clearSessionCookie(w)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiEndOthers(w http.ResponseWriter, r *http.Request) {
+	st := reqCtx(r)
+	n, err := s.d.Sessions.EndOthers(r.Context(), st.account.ID, st.session.ID, session.EndedByUser)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.auditSession(r, "session.ended_others", "")
+	writeJSON(w, http.StatusOK, map[string]int{"ended": n})
+}
+
+func (s *Server) apiSignIns(w http.ResponseWriter, r *http.Request) {
+	list, err := s.d.Sessions.History(r.Context(), accountOf(r).ID, 100)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	type entry struct {
+		At        time.Time `json:"at"`
+		IP        string    `json:"ip"`
+		UserAgent string    `json:"user_agent"`
+		Method    string    `json:"method"`
+		Outcome   string    `json:"outcome"`
+	}
+	out := make([]entry, 0, len(list))
+	for _, x := range list {
+		out = append(out, entry{At: x.At.UTC(), IP: x.IP, UserAgent: x.UserAgent, Method: x.Method, Outcome: x.Outcome})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sign_ins": out})
+}
+
+func (s *Server) apiRecover(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Login string `json:"login"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	f, err := s.d.Recovery.Begin(r.Context(), recovery.Request{Login: in.Login, Lang: langOf(r), Client: s.client(r)})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, s.flowJSON(f))
+}
+
+func (s *Server) apiRecoverConfirm(w http.ResponseWriter, r *http.Request) {
+	var in codeJSON
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var (
+		f   *flow.Flow
+		err error
+	)
+	if in.Token != "" {
+		f, err = s.d.Recovery.ConfirmLink(r.Context(), r.PathValue("id"), in.Token, nil)
+	} else {
+		f, err = s.d.Recovery.ConfirmCode(r.Context(), r.PathValue("id"), nil, in.Code)
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.flowJSON(f))
+}
+
+func (s *Server) apiRecoverResend(w http.ResponseWriter, r *http.Request) {
+	f, err := s.d.Recovery.Resend(r.Context(), r.PathValue("id"), nil, s.client(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.flowJSON(f))
+}
+
+func (s *Server) apiRecoverPassword(w http.ResponseWriter, r *http.Request) {
+	var in passwordJSON
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.d.Recovery.SetPassword(r.Context(), r.PathValue("id"), nil, in.Password, in.PasswordConfirmation, s.client(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, struct {
+		tokenJSON
+		EndedSessions int `json:"ended_sessions"`
+	}{tokenResponse(res.Account, res.Token, res.Session), res.EndedSessions})
+}
+
+// apiStrength is the strength meter's server side: the same verdict the
+// password step applies, so the meter and the form never disagree.
+func (s *Server) apiStrength(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Password string   `json:"password"`
+		Inputs   []string `json:"inputs"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if len(in.Inputs) > 8 {
+		in.Inputs = in.Inputs[:8]
+	}
+	t := s.t(r)
+	v := password.Strength(in.Password, in.Inputs...)
+	out := struct {
+		Score   int      `json:"score"`
+		Level   string   `json:"level"`
+		Label   string   `json:"label"`
+		Common  bool     `json:"common"`
+		Error   string   `json:"error,omitempty"` // the rule the password breaks, if any
+		Hints   []string `json:"hints"`
+		Accepts bool     `json:"accepted"` // the password step would accept it
+	}{Score: v.Score, Level: v.Level, Label: t.T("strength." + v.Level), Common: v.Common, Hints: []string{}}
+	for _, m := range v.Missing {
+		out.Hints = append(out.Hints, t.Msg(m))
+	}
+	if err := password.Validate(in.Password, in.Password, in.Inputs...); err != nil {
+		if p, ok := problem.As(err); ok {
+			if m, ok := p.Field("password"); ok {
+				out.Error = t.Msg(m)
+			}
+		}
+	} else {
+		out.Accepts = true
+	}
+	writeJSON(w, http.StatusOK, out)
+}

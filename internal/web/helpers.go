@@ -1,0 +1,85 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/i18n"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/session"
+)
+
+const maxFormBytes = 64 << 10
+
+// form parses a posted form (size-capped) and returns the named values,
+// trimmed of nothing: services normalize.
+func form(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return nil, problem.New(problem.BadRequest, "request.malformed")
+	}
+	v := make(map[string]string, len(names))
+	for _, n := range names {
+		v[n] = r.PostForm.Get(n)
+	}
+	return v, nil
+}
+
+func (s *Server) client(r *http.Request) session.Client { return reqCtx(r).client }
+
+func (s *Server) t(r *http.Request) i18n.Localizer { return s.cat.For(reqCtx(r).lang) }
+
+func langOf(r *http.Request) string { return string(reqCtx(r).lang) }
+
+// seeOther redirects after a POST (Post/Redirect/Get).
+func seeOther(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// localPath accepts only same-site paths as redirect targets.
+func localPath(p, fallback string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return fallback
+	}
+	if u, err := url.Parse(p); err != nil || u.Host != "" || u.Scheme != "" {
+		return fallback
+	}
+	return p
+}
+
+func forbidden(id string) error   { return problem.New(problem.Forbidden, id) }
+func notFoundErr(id string) error { return problem.New(problem.NotFound, id) }
+
+// masked shows where a code went without revealing the whole destination.
+func masked(ch contact.Channel, dest string) string {
+	if ch == contact.ChannelEmail {
+		return contact.Email(dest).Masked()
+	}
+	return contact.Phone(dest).Masked()
+}
+
+// CodeStep is the state of a code-entry step, shared by the three flows.
+type CodeStep struct {
+	FlowID     string
+	Channel    string // "sms" or "email"
+	Masked     string
+	ExpiresAt  time.Time
+	ResendAt   time.Time
+	CanResend  bool
+	Action     string // where the code is posted
+	Resend     string // where a new code is requested
+	Attempts   int
+	MaxAttempt int
+}
+
+func (s *Server) codeStep(f *flow.Flow, base string) CodeStep {
+	p := s.d.Codes.Policy()
+	at := f.ResendAt(p.Cooldown, p.MaxAttempts)
+	return CodeStep{FlowID: f.ID, Channel: string(f.Channel), Masked: masked(f.Channel, f.Destination), ExpiresAt: f.CodeExpiresAt,
+		ResendAt: at, CanResend: !s.d.Now().Before(at), Action: base + "/code", Resend: base + "/resend",
+		Attempts: f.CodeAttempts, MaxAttempt: p.MaxAttempts}
+}

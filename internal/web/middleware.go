@@ -1,0 +1,344 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/i18n"
+	"github.com/kabinet/kabinet/internal/session"
+)
+
+// Cookie names. With an https base URL they carry the __Host- prefix, which
+// pins them to this host and path / and requires Secure.
+const (
+	cookieSession = "kabinet_session"
+	cookieBrowser = "kabinet_browser"
+	cookieLang    = "kabinet_lang"
+)
+
+func (s *Server) cookieName(n string) string {
+	if s.secure {
+		return "__Host-" + n
+	}
+	return n
+}
+
+// requestState is what middleware learns about a request, kept in its
+// context.
+type requestState struct {
+	requestID string
+	lang      i18n.Lang
+	client    session.Client
+	account   *account.Account
+	session   *session.Session
+	bearer    bool // authenticated by Authorization header, not cookie
+	status    int
+}
+
+type stateKey struct{}
+
+func reqCtx(r *http.Request) *requestState {
+	if st, ok := r.Context().Value(stateKey{}).(*requestState); ok {
+		return st
+	}
+	return &requestState{lang: i18n.RU}
+}
+
+// statusWriter remembers the status for the access log and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// base wraps every request: request ID, client address, panic recovery,
+// security headers, logging and metrics.
+func (s *Server) base(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 || !printable(id) {
+			var b [12]byte
+			_, _ = io.ReadFull(s.d.Rand, b[:])
+			id = base64.RawURLEncoding.EncodeToString(b[:])
+		}
+		st := &requestState{requestID: id, lang: s.language(r)}
+		st.client = session.Client{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: id}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		sw := &statusWriter{ResponseWriter: w}
+		h := sw.Header()
+		h.Set("X-Request-Id", id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		if s.secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.internalError(sw, r, fmt.Errorf("panic: %v", p))
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			s.metrics.observe(route, r.Method, sw.status, time.Since(start))
+			level := slog.LevelInfo
+			if sw.status >= 500 {
+				level = slog.LevelError
+			} else if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+				level = slog.LevelDebug
+			}
+			s.log.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "route", route, "status", sw.status,
+				"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", st.client.IP)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func printable(s string) bool {
+	for _, c := range s {
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// language picks the interface language: ?lang= (remembered in a cookie by
+// the handler), the cookie, then Accept-Language, then Russian.
+func (s *Server) language(r *http.Request) i18n.Lang {
+	if l, ok := i18n.ParseLang(r.URL.Query().Get("lang")); ok {
+		return l
+	}
+	if c, err := r.Cookie(s.cookieName(cookieLang)); err == nil {
+		if l, ok := i18n.ParseLang(c.Value); ok {
+			return l
+		}
+	}
+	return i18n.MatchAcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// rememberLang stores an explicit ?lang= choice.
+func (s *Server) rememberLang(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l, ok := i18n.ParseLang(r.URL.Query().Get("lang")); ok {
+			http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieLang), Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
+				Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type proxyList struct{ nets []netip.Prefix }
+
+func parseProxies(cidrs []string) (*proxyList, error) {
+	p := &proxyList{}
+	for _, c := range cidrs {
+		n, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, fmt.Errorf("web: trusted proxy %q: %w", c, err)
+		}
+		p.nets = append(p.nets, n)
+	}
+	return p, nil
+}
+
+func (p *proxyList) trusted(a netip.Addr) bool {
+	for _, n := range p.nets {
+		if n.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientIP is the peer's address, or — when the peer is a trusted proxy —
+// the right-most untrusted address in X-Forwarded-For.
+func (s *Server) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap()
+	if !s.proxies.trusted(addr) {
+		return addr.String()
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		a = a.Unmap()
+		if !s.proxies.trusted(a) {
+			return a.String()
+		}
+		addr = a
+	}
+	return addr.String()
+}
+
+// authenticate loads the session from the bearer token or the cookie. It
+// never rejects: handlers that need a session call requireAccount.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := reqCtx(r)
+		token, bearer := bearerToken(r)
+		if !bearer {
+			if c, err := r.Cookie(s.cookieName(cookieSession)); err == nil {
+				token = c.Value
+			}
+		}
+		if token != "" {
+			sess, acc, err := s.d.Sessions.Authenticate(r.Context(), token)
+			switch {
+			case err == nil:
+				st.session, st.account, st.bearer = sess, acc, bearer
+				if acc.Lang != "" && r.URL.Query().Get("lang") == "" && !hasLangCookie(r, s) && r.Header.Get("Accept-Language") == "" {
+					if l, ok := i18n.ParseLang(acc.Lang); ok {
+						st.lang = l
+					}
+				}
+			case !bearer:
+				// A stale cookie: drop it so the browser stops sending it.
+				s.clearSessionCookie(w)
+			}
+			if err != nil && !isUnauthorized(err) {
+				s.log.Error("authenticate", "request_id", st.requestID, "error", err)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hasLangCookie(r *http.Request, s *Server) bool {
+	_, err := r.Cookie(s.cookieName(cookieLang))
+	return err == nil
+}
+
+func bearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:]), true
+	}
+	return "", false
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieSession), Value: token, Path: "/", MaxAge: int(s.d.SessionMaxAge.Seconds()),
+		Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieSession), Value: "", Path: "/", MaxAge: -1, Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// browserBinding returns the hash that binds flows to this browser, setting
+// the random browser cookie on first use.
+func (s *Server) browserBinding(w http.ResponseWriter, r *http.Request) []byte {
+	name := s.cookieName(cookieBrowser)
+	if c, err := r.Cookie(name); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
+		return bindingHash(c.Value)
+	}
+	var b [32]byte
+	_, _ = io.ReadFull(s.d.Rand, b[:])
+	v := base64.RawURLEncoding.EncodeToString(b[:])
+	http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: "/", MaxAge: 365 * 24 * 3600, Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	// Make the new value visible to the rest of this request.
+	r.AddCookie(&http.Cookie{Name: name, Value: v})
+	return bindingHash(v)
+}
+
+func bindingHash(v string) []byte {
+	h := sha256.Sum256([]byte("kabinet/browser/" + v))
+	return h[:]
+}
+
+// metrics are the server's Prometheus series.
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kabinet_http_requests_total", Help: "HTTP requests by route, method and status."}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kabinet_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+func (m *metrics) observe(route, method string, status int, d time.Duration) {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	m.requests.WithLabelValues(route, method, statusText(status)).Inc()
+	m.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+var statusTexts = func() map[int]string {
+	m := map[int]string{}
+	for i := 100; i < 600; i++ {
+		m[i] = fmt.Sprint(i)
+	}
+	return m
+}()
+
+func statusText(code int) string {
+	if s, ok := statusTexts[code]; ok {
+		return s
+	}
+	return "other"
+}
+
+// hexID shortens a hash for logs.
+func hexID(b []byte) string { return hex.EncodeToString(b[:min(len(b), 6)]) }

@@ -1,0 +1,180 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/session"
+)
+
+// HomePage is the start page.
+type HomePage struct{ BasePage }
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "home", &HomePage{BasePage{Title: "home.title"}})
+}
+
+// TextPage is a page of fixed text (terms of use, privacy policy).
+type TextPage struct{ BasePage }
+
+func (s *Server) staticPage(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, name, &TextPage{BasePage{Title: name + ".title"}})
+	}
+}
+
+// ServiceExample is one service named in the user's documents, with the
+// level it needs.
+type ServiceExample struct {
+	Name  string // message ID
+	Level account.Level
+}
+
+// ServicesPage lists what each account level opens, and where the user's
+// account stands.
+type ServicesPage struct {
+	BasePage
+	Levels []LevelServices
+}
+
+// LevelServices groups the examples of one level.
+type LevelServices struct {
+	Level    account.Level
+	Services []string // message IDs
+	Open     bool     // the signed-in account meets this level
+}
+
+func (s *Server) services(w http.ResponseWriter, r *http.Request) {
+	acc := accountOf(r)
+	p := &ServicesPage{BasePage: BasePage{Title: "services.title"}}
+	for _, l := range []struct {
+		level account.Level
+		ids   []string
+	}{
+		{account.Simplified, []string{"services.fines", "services.reference"}},
+		{account.Standard, []string{"services.doctor", "services.pension", "services.tax"}},
+		{account.Confirmed, []string{"services.all"}},
+	} {
+		p.Levels = append(p.Levels, LevelServices{Level: l.level, Services: l.ids, Open: acc != nil && acc.Level.Meets(l.level)})
+	}
+	s.render(w, r, http.StatusOK, "services", p)
+}
+
+// WelcomePage is "Congratulations, you have just registered".
+type WelcomePage struct{ BasePage }
+
+func (s *Server) welcome(w http.ResponseWriter, r *http.Request) {
+	if accountOf(r) == nil {
+		seeOther(w, r, "/signin")
+		return
+	}
+	s.render(w, r, http.StatusOK, "welcome", &WelcomePage{BasePage{Title: "welcome.title"}})
+}
+
+// requirePage sends visitors who are not signed in to the sign-in page and
+// back afterwards.
+func (s *Server) requirePage(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if accountOf(r) == nil {
+			next := "/account"
+			if r.Method == http.MethodGet {
+				next = r.URL.RequestURI()
+			}
+			seeOther(w, r, "/signin?next="+urlQueryEscape(next))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// AccountPage is the signed-in citizen's home.
+type AccountPage struct{ BasePage }
+
+func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
+	p := &AccountPage{BasePage{Title: "account.title"}}
+	if r.URL.Query().Get("ended") != "" {
+		p.Flash = s.t(r).T("sessions.ended_others")
+	}
+	s.render(w, r, http.StatusOK, "account", p)
+}
+
+// SessionsPage lists the account's active sessions.
+type SessionsPage struct {
+	BasePage
+	Sessions  []session.Session
+	CurrentID string
+}
+
+func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
+	st := reqCtx(r)
+	list, err := s.d.Sessions.List(r.Context(), st.account.ID)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	p := &SessionsPage{BasePage: BasePage{Title: "sessions.title"}, Sessions: list, CurrentID: st.session.ID}
+	switch r.URL.Query().Get("done") {
+	case "one":
+		p.Flash = s.t(r).T("sessions.ended_one")
+	case "others":
+		p.Flash = s.t(r).T("sessions.ended_others")
+	}
+	s.render(w, r, http.StatusOK, "sessions", p)
+}
+
+func (s *Server) sessionEnd(w http.ResponseWriter, r *http.Request) {
+	st := reqCtx(r)
+	id := r.PathValue("id")
+	if err := s.d.Sessions.End(r.Context(), st.account.ID, id, session.EndedByUser); err != nil {
+		s.errorPage(w, r, err, "/account/sessions")
+		return
+	}
+	s.auditSession(r, "session.ended", id)
+	if id == st.session.ID {
+		s.clearSessionCookie(w)
+		seeOther(w, r, "/")
+		return
+	}
+	seeOther(w, r, "/account/sessions?done=one")
+}
+
+func (s *Server) sessionsEndOthers(w http.ResponseWriter, r *http.Request) {
+	st := reqCtx(r)
+	if _, err := s.d.Sessions.EndOthers(r.Context(), st.account.ID, st.session.ID, session.EndedByUser); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.auditSession(r, "session.ended_others", "")
+	seeOther(w, r, "/account/sessions?done=others")
+}
+
+// HistoryPage is the sign-in history.
+type HistoryPage struct {
+	BasePage
+	Entries []session.SignIn
+}
+
+func (s *Server) historyPage(w http.ResponseWriter, r *http.Request) {
+	list, err := s.d.Sessions.History(r.Context(), accountOf(r).ID, 100)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "history", &HistoryPage{BasePage: BasePage{Title: "history.title"}, Entries: list})
+}
+
+// OutboxPage is the development outbox.
+type OutboxPage struct {
+	BasePage
+	Records []notify.Record
+}
+
+func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request) {
+	list, err := s.d.Outbox.ListNotifications(r.Context(), 200)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "outbox", &OutboxPage{BasePage: BasePage{Title: "outbox.title"}, Records: list})
+}

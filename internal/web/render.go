@@ -1,0 +1,276 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/i18n"
+	"github.com/kabinet/kabinet/internal/problem"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// BasePage is what every page carries: the language, the signed-in
+// account (if any), the deployment's details for the header and footer,
+// and the form state.
+type BasePage struct {
+	T         i18n.Localizer
+	Lang      string
+	Title     string // message ID of the page title
+	Account   *account.Account
+	Demo      bool
+	Site      SiteInfo
+	Path      string // the current path, for the language switch
+	RequestID string
+	Flash     string    // a translated one-line notice shown above the content
+	Form      *FormView // nil on pages without a form
+	asset     func(string) string
+}
+
+// SiteInfo is the deployment's identity shown on every page.
+type SiteInfo struct {
+	Operator     string
+	SupportPhone string
+	SupportEmail string
+}
+
+// Asset returns the content-hashed URL of a static file.
+func (b *BasePage) Asset(name string) string { return b.asset(name) }
+
+// FormView is a form's typed values and its translated messages.
+type FormView struct {
+	Values  map[string]string
+	Errors  map[string]string // field → message
+	Order   []string          // fields with errors, in form order, for the summary
+	Message string            // a form-level message (not tied to a field)
+}
+
+// Value returns a field's value.
+func (f *FormView) Value(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[name]
+}
+
+// Error returns a field's message.
+func (f *FormView) Error(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[name]
+}
+
+// HasErrors reports whether the summary should show.
+func (f *FormView) HasErrors() bool { return f != nil && (len(f.Order) > 0 || f.Message != "") }
+
+// newForm returns a form view holding the given values.
+func newForm(values map[string]string) *FormView {
+	if values == nil {
+		values = map[string]string{}
+	}
+	return &FormView{Values: values, Errors: map[string]string{}}
+}
+
+// fail puts a problem's messages into the form: each field's next to it,
+// anything else as the form message.
+func (f *FormView) fail(t i18n.Localizer, err error, fieldOrder ...string) {
+	p, ok := problem.As(err)
+	if !ok {
+		f.Message = t.T("error.internal")
+		return
+	}
+	for _, fe := range p.Fields {
+		if _, dup := f.Errors[fe.Field]; !dup {
+			f.Errors[fe.Field] = t.Msg(fe.Message)
+		}
+	}
+	for _, name := range fieldOrder {
+		if _, ok := f.Errors[name]; ok {
+			f.Order = append(f.Order, name)
+		}
+	}
+	for _, fe := range p.Fields { // fields the handler did not list still show
+		if !contains(f.Order, fe.Field) {
+			f.Order = append(f.Order, fe.Field)
+		}
+	}
+	if len(p.Fields) == 0 {
+		f.Message = t.Msg(p.Message)
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// renderer holds the parsed templates and the static file table.
+type renderer struct {
+	pages  map[string]*template.Template
+	hashed map[string]string // "css/site.css" → "/static/<hash>/css/site.css"
+	files  map[string]string // hashed path → embedded path
+}
+
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"t": func(l i18n.Localizer, id string, kv ...any) string { return l.T(id, kv...) },
+		"date": func(lang string, t time.Time) string {
+			msk := time.FixedZone("MSK", 3*3600)
+			if lang == "en" {
+				return t.In(msk).Format("2 Jan 2006, 15:04 MST")
+			}
+			return t.In(msk).Format("02.01.2006 15:04") + " МСК"
+		},
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"fieldID":  func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") },
+		"errorID":  func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") + "-error" },
+		"levelKey": func(l account.Level) string { return "level." + string(l) },
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+	}
+}
+
+func newRenderer() (*renderer, error) {
+	r := &renderer{pages: map[string]*template.Template{}, hashed: map[string]string{}, files: map[string]string{}}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(staticFS, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		rel := strings.TrimPrefix(p, "static/")
+		url := "/static/" + hex.EncodeToString(sum[:6]) + "/" + rel
+		r.hashed[rel], r.files[url] = url, p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: static: %w", err)
+	}
+	layout, err := template.New("layout.html").Funcs(funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: layout: %w", err)
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" || base == "partials.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", base, err)
+		}
+		r.pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return r, nil
+}
+
+func (r *renderer) asset(name string) string {
+	if u, ok := r.hashed[name]; ok {
+		return u
+	}
+	return "/static/missing/" + name
+}
+
+// page is implemented by every page struct through its embedded BasePage.
+type page interface{ base() *BasePage }
+
+func (b *BasePage) base() *BasePage { return b }
+
+// render writes a page into a buffer first, so that a template error
+// becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := s.r.pages[name]
+	if !ok {
+		s.internalError(w, r, fmt.Errorf("web: no template %q", name))
+		return
+	}
+	b := p.base()
+	s.fillBase(r, b)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.internalError(w, r, fmt.Errorf("web: render %s: %w", name, err))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) fillBase(r *http.Request, b *BasePage) {
+	rc := reqCtx(r)
+	b.T = s.cat.For(rc.lang)
+	b.Lang = string(rc.lang)
+	if b.Account == nil && rc.account != nil {
+		b.Account = rc.account
+	}
+	b.Demo = s.d.Demo
+	b.Site = s.site
+	b.Path = r.URL.Path
+	b.RequestID = rc.requestID
+	b.asset = s.r.asset
+}
+
+// serveStatic serves embedded assets under their content-hash URLs with a
+// long cache lifetime.
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.r.files[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := fs.ReadFile(staticFS, p)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	switch path.Ext(p) {
+	case ".css":
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	case ".svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	_, _ = w.Write(b)
+}

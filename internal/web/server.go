@@ -1,0 +1,116 @@
+// Package web is everything HTTP: the server-rendered pages (Russian first,
+// English complete, usable without JavaScript), the JSON API under /api/v1
+// with its OpenAPI document, the development outbox, health, readiness and
+// metrics, and the middleware every request passes (request IDs, logging,
+// panic recovery, cross-origin protection, security headers, language,
+// sessions).
+//
+// Handlers are thin: they parse a request into a service call and turn the
+// result or the problem into a page or JSON. They hold no SQL and no rules.
+//
+// web imports the feature services, i18n, problem and the standard library.
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/i18n"
+	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/recovery"
+	"github.com/kabinet/kabinet/internal/registration"
+	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/signin"
+)
+
+// Outbox lists sent notifications for the development outbox page.
+type Outbox interface {
+	ListNotifications(ctx context.Context, limit int) ([]notify.Record, error)
+}
+
+// Auditor records security events that the web layer itself sees (sign-out).
+type Auditor interface {
+	AppendAudit(ctx context.Context, e *audit.Event) error
+}
+
+// Deps are the server's collaborators. NewServer reports any that is missing.
+type Deps struct {
+	Registration *registration.Service
+	SignIn       *signin.Service
+	Recovery     *recovery.Service
+	Sessions     *session.Service
+	Codes        *flow.Codes
+	Outbox       Outbox
+	Auditor      Auditor
+	Catalog      *i18n.Catalog
+	Logger       *slog.Logger
+	Metrics      *prometheus.Registry
+	Ready        func(ctx context.Context) error // for /readyz
+
+	BaseURL        string
+	Demo           bool
+	SecondStep     bool
+	Site           SiteInfo
+	TrustedProxies []string
+	SessionMaxAge  time.Duration
+	Now            func() time.Time
+	Rand           io.Reader
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	d       Deps
+	cat     *i18n.Catalog
+	r       *renderer
+	site    SiteInfo
+	log     *slog.Logger
+	secure  bool // cookies marked Secure (an https base URL)
+	proxies *proxyList
+	metrics *metrics
+	handler http.Handler
+}
+
+// NewServer builds the handler, parsing every template up front.
+func NewServer(d Deps) (*Server, error) {
+	var missing []error
+	for name, nilness := range map[string]bool{
+		"Registration": d.Registration == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
+		"Sessions": d.Sessions == nil, "Codes": d.Codes == nil, "Outbox": d.Outbox == nil, "Auditor": d.Auditor == nil,
+		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
+		"Now": d.Now == nil, "Rand": d.Rand == nil,
+	} {
+		if nilness {
+			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
+		}
+	}
+	if err := errors.Join(missing...); err != nil {
+		return nil, err
+	}
+	r, err := newRenderer()
+	if err != nil {
+		return nil, err
+	}
+	proxies, err := parseProxies(d.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{d: d, cat: d.Catalog, r: r, site: d.Site, log: d.Logger, proxies: proxies, metrics: newMetrics(d.Metrics)}
+	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// accountOf returns the signed-in account of a request, or nil.
+func accountOf(r *http.Request) *account.Account { return reqCtx(r).account }

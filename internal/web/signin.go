@@ -1,0 +1,153 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/signin"
+)
+
+// SignInPage is the sign-in form.
+type SignInPage struct {
+	BasePage
+	Next string
+}
+
+func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
+	p := &SignInPage{BasePage: BasePage{Title: "signin.title", Form: newForm(nil)}, Next: localPath(r.URL.Query().Get("next"), "")}
+	switch r.URL.Query().Get("reason") {
+	case "step_expired":
+		p.Form.Message = s.t(r).T("signin.step_expired")
+	}
+	s.render(w, r, http.StatusOK, "signin", p)
+}
+
+func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
+	v, err := form(w, r, "login", "password", "next")
+	if err != nil {
+		s.errorPage(w, r, err, "/signin")
+		return
+	}
+	next := localPath(v["next"], "")
+	res, err := s.d.SignIn.Begin(r.Context(), signin.Attempt{Login: v["login"], Password: v["password"], Lang: langOf(r),
+		Binding: s.browserBinding(w, r), Next: next, Client: s.client(r)})
+	if err != nil {
+		p := &SignInPage{BasePage: BasePage{Title: "signin.title", Form: newForm(map[string]string{"login": v["login"]})}, Next: next}
+		p.Form.fail(s.t(r), err, "login", "password")
+		if pe, ok := problem.As(err); ok && pe.RetryAfter > 0 {
+			w.Header().Set("Retry-After", itoa(int(pe.RetryAfter.Seconds())))
+		}
+		s.render(w, r, statusOf(problem.KindOf(err)), "signin", p)
+		return
+	}
+	if res.Flow != nil {
+		seeOther(w, r, "/signin/"+res.Flow.ID)
+		return
+	}
+	s.startSession(w, r, res.Token)
+	seeOther(w, r, localPath(next, "/account"))
+}
+
+func (s *Server) signinStep(w http.ResponseWriter, r *http.Request) {
+	f, err := s.d.SignIn.Flow(r.Context(), r.PathValue("id"), s.browserBinding(w, r))
+	s.showSignInStep(w, r, f, err, http.StatusOK)
+}
+
+func (s *Server) showSignInStep(w http.ResponseWriter, r *http.Request, f *flow.Flow, err error, status int) {
+	if err != nil && f == nil {
+		if problem.KindOf(err) == problem.Expired {
+			seeOther(w, r, "/signin?reason=step_expired")
+			return
+		}
+		s.errorPage(w, r, err, "/signin")
+		return
+	}
+	page := &CodePage{BasePage: BasePage{Title: "signin.code.title", Form: newForm(nil)}, Kind: "signin", Step: s.codeStep(f, "/signin/"+f.ID), Back: "/signin"}
+	if err != nil {
+		page.Form.fail(s.t(r), err, "code")
+	}
+	s.render(w, r, status, "code", page)
+}
+
+func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
+	v, err := form(w, r, "code")
+	if err != nil {
+		s.errorPage(w, r, err, "/signin")
+		return
+	}
+	id, binding := r.PathValue("id"), s.browserBinding(w, r)
+	res, err := s.d.SignIn.ConfirmCode(r.Context(), id, binding, v["code"], s.client(r))
+	if err != nil {
+		f, ferr := s.d.SignIn.Flow(r.Context(), id, binding)
+		if ferr != nil {
+			s.showSignInStep(w, r, nil, ferr, statusOf(problem.KindOf(ferr)))
+			return
+		}
+		s.showSignInStep(w, r, f, err, statusOf(problem.KindOf(err)))
+		return
+	}
+	s.startSession(w, r, res.Token)
+	seeOther(w, r, localPath(res.Flow.Values.Next, "/account"))
+}
+
+func (s *Server) signinResend(w http.ResponseWriter, r *http.Request) {
+	f, err := s.d.SignIn.Resend(r.Context(), r.PathValue("id"), s.browserBinding(w, r), s.client(r))
+	if err != nil {
+		if f == nil {
+			f, _ = s.d.SignIn.Flow(r.Context(), r.PathValue("id"), s.browserBinding(w, r))
+		}
+		s.showSignInStep(w, r, f, err, statusOf(problem.KindOf(err)))
+		return
+	}
+	seeOther(w, r, "/signin/"+f.ID+"?sent=1")
+}
+
+func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
+	st := reqCtx(r)
+	if st.session != nil {
+		if err := s.d.Sessions.End(r.Context(), st.account.ID, st.session.ID, session.EndedSignOut); err != nil && problem.KindOf(err) != problem.NotFound {
+			s.internalError(w, r, err)
+			return
+		}
+		s.auditSession(r, "signout", st.session.ID)
+	}
+	s.clearSessionCookie(w)
+	seeOther(w, r, "/?signed_out=1")
+}
+
+func (s *Server) auditSession(r *http.Request, action, sessionID string) {
+	st := reqCtx(r)
+	e := &audit.Event{At: s.d.Now(), Action: action, ActorKind: audit.ActorCitizen, ActorID: st.account.ID, SubjectAccountID: st.account.ID,
+		IP: st.client.IP, RequestID: st.requestID}
+	if sessionID != "" {
+		e.Details = map[string]string{"session": sessionID}
+	}
+	if err := s.d.Auditor.AppendAudit(r.Context(), e); err != nil {
+		s.log.Error("audit", "request_id", st.requestID, "error", err)
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
