@@ -9,8 +9,8 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -44,14 +44,14 @@ import (
 
 // Options are what tests and benchmarks change beyond the config.
 type Options struct {
-	Logger       *slog.Logger
-	Now          func() time.Time
-	Rand         io.Reader
-	HashParams   *password.Params // nil: from the config
-	NoJobs       bool             // do not work jobs (tests that inspect the outbox)
-	JobPoll      time.Duration
-	SkipMigrate  bool
-	MaxDBConns   int
+	Logger      *slog.Logger
+	Now         func() time.Time
+	Rand        io.Reader
+	HashParams  *password.Params // nil: from the config
+	NoJobs      bool             // do not work jobs (tests that inspect the outbox)
+	JobPoll     time.Duration
+	SkipMigrate bool
+	MaxDBConns  int
 }
 
 // App is a running kabinet.
