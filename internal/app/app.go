@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet/internal/config"
+	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/jobs"
@@ -37,6 +38,7 @@ import (
 	"github.com/kabinet/kabinet/internal/registration"
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signin"
+	"github.com/kabinet/kabinet/internal/smssim"
 	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/throttle"
 	"github.com/kabinet/kabinet/internal/web"
@@ -66,6 +68,7 @@ type App struct {
 	server   *http.Server
 	listener net.Listener
 	started  bool
+	smsSim   *http.Server // demo mode: the in-process SMS gateway simulator
 }
 
 // New builds kabinet: it prepares the data directory and keys, opens and
@@ -130,7 +133,23 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	a.Hasher = hasher
 	newID := func() (string, error) { return session.NewID(o.Rand) }
+	if cfg.Demo() {
+		created, err := demo.Seed(ctx, st, hasher, o.Now(), newID)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			log.Info("demo citizen created", "login", demo.Phone, "password", demo.Password)
+		}
+		if cfg.SMSGatewayURL == "" {
+			// Demo mode exercises the real gateway path against the simulator.
+			if err := a.startSMSSim(&cfg); err != nil {
+				return nil, err
+			}
+		}
+	}
 
+	a.Config = cfg
 	smsSender, emailSender, err := senders(cfg, log)
 	if err != nil {
 		return nil, err
@@ -149,17 +168,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		MaxAttempts: cfg.CodeMaxAttempts, PerDay: cfg.CodesPerDay, PerIPDay: cfg.CodesPerIPDay}, otp.NewHasher(keys.Subkey("otp/v1")), st, limiter, o.Rand)
 	sessions := session.NewService(st, o.Now, o.Rand, cfg.SessionLifetime, cfg.SessionIdle)
 	links := links{base: cfg.BaseURL}
-	site := "kabinet"
+	siteName := "kabinet"
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
-		site = u.Host
+		siteName = u.Host
 	}
 
 	reg := registration.New(registration.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
-		Site: site, Now: o.Now, Rand: o.Rand, NewID: newID})
+		Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
 	sig := signin.New(signin.Deps{Store: st, Codes: codes, Hasher: hasher, Limiter: limiter, Sessions: sessions, Notifier: outbox, Links: links,
-		Policy: signin.Policy{SecondStep: cfg.SecondStep, MaxFailures: cfg.PasswordMaxFail, Lockout: cfg.PasswordLockout}, Site: site, Now: o.Now, NewID: newID})
+		Policy: signin.Policy{SecondStep: cfg.SecondStep, MaxFailures: cfg.PasswordMaxFail, Lockout: cfg.PasswordLockout}, Site: siteName, Now: o.Now, NewID: newID})
 	rec := recovery.New(recovery.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
-		Site: site, Support: cfg.SupportPhone, Now: o.Now, NewID: newID})
+		Site: siteName, Support: cfg.SupportPhone, Now: o.Now, NewID: newID})
 
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -167,7 +186,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Outbox: st, Auditor: st,
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		BaseURL: cfg.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SecondStep, TrustedProxies: cfg.TrustedProxies,
-		Site:          web.SiteInfo{Operator: cfg.OperatorName, SupportPhone: cfg.SupportPhone, SupportEmail: cfg.SupportEmail},
+		Site:          site(cfg),
 		SessionMaxAge: cfg.SessionLifetime, Now: o.Now, Rand: o.Rand,
 	})
 	if err != nil {
@@ -246,6 +265,9 @@ func (a *App) Close(ctx context.Context) error {
 
 func (a *App) closeStorage() error {
 	var errs []error
+	if a.smsSim != nil {
+		errs = append(errs, a.smsSim.Close())
+	}
 	if a.jobsDB != nil {
 		errs = append(errs, a.jobsDB.Close())
 	}
@@ -346,4 +368,28 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// startSMSSim runs the SMS gateway simulator on a loopback port and points
+// the configuration at it, so that demo SMS travel the same HTTP path as in
+// production (and show on the simulator's page as well as /dev/outbox).
+func (a *App) startSMSSim(cfg *config.Config) error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("app: SMS simulator: %w", err)
+	}
+	token := "demo-" + fmt.Sprint(time.Now().UnixNano())
+	a.smsSim = &http.Server{Handler: smssim.New(smssim.Config{Token: token}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = a.smsSim.Serve(l) }()
+	cfg.SMSGatewayURL, cfg.SMSGatewayToken = "http://"+l.Addr().String()+"/send", token
+	a.log.Info("demo SMS gateway simulator", "url", "http://"+l.Addr().String()+"/")
+	return nil
+}
+
+func site(cfg config.Config) web.SiteInfo {
+	s := web.SiteInfo{Operator: cfg.OperatorName, SupportPhone: cfg.SupportPhone, SupportEmail: cfg.SupportEmail}
+	if cfg.Demo() {
+		s.DemoLogin, s.DemoPassword = "+7 900 000-00-01", demo.Password
+	}
+	return s
 }

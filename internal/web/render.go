@@ -46,6 +46,9 @@ type SiteInfo struct {
 	Operator     string
 	SupportPhone string
 	SupportEmail string
+	// Demo mode only: the demo citizen's credentials, shown on the banner.
+	DemoLogin    string
+	DemoPassword string
 }
 
 // Asset returns the content-hashed URL of a static file.
