@@ -138,23 +138,58 @@ else
 	missing PostgreSQL "no server at 127.0.0.1:5432 and no initdb; install postgresql or set KABINET_TEST_DATABASE_URL"
 fi
 
-# 4. Go -----------------------------------------------------------------------
+# 4. axe-core for the accessibility scans in e2e/ -----------------------------
+t=$(now_ms)
+if [[ -f e2e/package-lock.json ]]; then
+	if [[ -f e2e/node_modules/axe-core/axe.min.js && e2e/node_modules/axe-core/axe.min.js -nt e2e/package-lock.json ]]; then
+		say "axe-core: up to date ($(since "$t"))"
+	elif ! command -v npm >/dev/null; then
+		missing npm "install Node.js and npm (Debian: apt-get install -y npm) for the accessibility scans"
+	elif npm ci --prefix e2e --no-audit --no-fund --loglevel=error </dev/null >"$logs/npm.log" 2>&1; then
+		touch e2e/node_modules/axe-core/axe.min.js
+		say "axe-core: installed ($(since "$t"))"
+	else
+		show_log "$logs/npm.log"
+		missing axe-core "npm ci --prefix e2e failed"
+	fi
+fi
+
+# 5. Go -----------------------------------------------------------------------
 t=$(now_ms)
 say "go vet ./..."
 go vet ./...
 say "go vet: ok ($(since "$t"))"
 
 t=$(now_ms)
-say "go test -count=1 ${GOTESTFLAGS:+$GOTESTFLAGS }./..."
+say "go test -count=1 ${GOTESTFLAGS:+$GOTESTFLAGS }./... (unit, storage on SQLite and PostgreSQL, HTTP, browser)"
 # shellcheck disable=SC2086 # GOTESTFLAGS is a list of flags
-go test -count=1 ${GOTESTFLAGS:-} ./...
+go test -count=1 ${GOTESTFLAGS:-} ./... 2>&1 | tee "$logs/gotest.log"
+status=${PIPESTATUS[0]}
+passed=$(grep -c '^ok ' "$logs/gotest.log" || true)
+failed=$(grep -c '^FAIL	' "$logs/gotest.log" || true)
+if [[ $status != 0 ]]; then
+	say "go test failed ($(since "$t"))"
+	echo "packages: $passed passed, $failed failed"
+	exit "$status"
+fi
 say "go test: ok ($(since "$t"))"
 
-# ---- browser tests (e2e/, chromedp against app.App) go here -----------------
-# They find Chromium through $KABINET_CHROMIUM (exported above), and the
-# flags through testenv.ChromiumFlags.
-
-# ---- fuzz smoke runs go here ------------------------------------------------
-# For example: go test -run '^$' -fuzz '^FuzzParsePhone$' -fuzztime 10s ./internal/contact
+# 6. Fuzz smoke runs: every fuzz target for a few seconds -----------------------
+t=$(now_ms)
+fuzztime=${KABINET_FUZZTIME:-4s}
+targets=$(grep -rl --include='*_test.go' '^func Fuzz' internal | sort)
+for file in $targets; do
+	pkg="./$(dirname "$file")"
+	for fn in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2); do
+		if ! go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$fuzztime" "$pkg" >"$logs/fuzz.log" 2>&1; then
+			show_log "$logs/fuzz.log"
+			say "FAIL: $fn in $pkg (the failing input is saved under $pkg/testdata/fuzz/$fn)"
+			exit 1
+		fi
+		say "fuzz: $fn ($pkg) ok"
+	done
+done
+say "fuzz: ok ($(since "$t"))"
 
 say "all checks passed in $(since "$started")"
+echo "packages: $passed passed, 0 failed"

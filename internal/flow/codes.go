@@ -94,8 +94,9 @@ func (c *Codes) Issue(ctx context.Context, f *Flow, sourceIP string, now time.Ti
 	f.CodeAttempts = 0
 	f.Sends++
 	f.UpdatedAt = now
-	if end := f.CodeExpiresAt.Add(time.Hour); f.ExpiresAt.Before(end) {
-		f.ExpiresAt = end
+	// The flow lives at least as long as its code.
+	if f.ExpiresAt.Before(f.CodeExpiresAt) {
+		f.ExpiresAt = f.CodeExpiresAt
 	}
 	return code, token, nil
 }

@@ -182,8 +182,11 @@ func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, co
 // ConfirmLink accepts the e-mailed link; the browser that opens it goes on.
 func (s *Service) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error) {
 	f, err := s.d.Store.Flow(ctx, flow.Recovery, id)
-	if err != nil {
+	if problem.KindOf(err) == problem.NotFound {
 		return nil, problem.New(problem.NotFound, "link.invalid")
+	}
+	if err != nil {
+		return nil, err
 	}
 	if f.Expired(s.d.Now()) {
 		return nil, problem.New(problem.Expired, "link.expired")

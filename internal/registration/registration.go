@@ -247,8 +247,11 @@ func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, co
 // browser started it: the link itself proves the address.
 func (s *Service) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error) {
 	f, err := s.d.Store.Flow(ctx, flow.Registration, id)
-	if err != nil {
+	if problem.KindOf(err) == problem.NotFound {
 		return nil, problem.New(problem.NotFound, "link.invalid")
+	}
+	if err != nil {
+		return nil, err
 	}
 	if f.Expired(s.d.Now()) {
 		return nil, problem.New(problem.Expired, "link.expired")

@@ -125,12 +125,14 @@ func (s *Service) Begin(ctx context.Context, in Attempt) (*Result, error) {
 	if err := s.d.Limiter.Take(ctx, ipRule(), in.Client.IP); err != nil {
 		return nil, err
 	}
-	if err := s.d.Limiter.Take(ctx, s.loginRule(), key); err != nil {
-		s.failed(ctx, nil, login, session.OutcomeLocked, in.Client)
-		return nil, err
-	}
 	a, err := s.d.Store.AccountByLogin(ctx, login)
 	if err != nil && problem.KindOf(err) != problem.NotFound {
+		return nil, err
+	}
+	if err := s.d.Limiter.Take(ctx, s.loginRule(), key); err != nil {
+		if problem.KindOf(err) == problem.TooMany {
+			s.failed(ctx, a, login, session.OutcomeLocked, in.Client)
+		}
 		return nil, err
 	}
 	if a == nil {

@@ -78,20 +78,22 @@ func (s *Server) apiAuth(h http.HandlerFunc) http.HandlerFunc {
 
 // flowJSON is a pending step as the API shows it.
 type flowJSON struct {
-	ID          string    `json:"id"`
-	State       string    `json:"state"`
-	Channel     string    `json:"channel"`
-	Destination string    `json:"destination"` // masked
-	ExpiresAt   time.Time `json:"expires_at"`  // of the current code
-	ResendAfter time.Time `json:"resend_after"`
-	Attempts    int       `json:"attempts"`
-	MaxAttempts int       `json:"max_attempts"`
+	ID            string    `json:"id"`
+	State         string    `json:"state"`
+	Channel       string    `json:"channel"`
+	Destination   string    `json:"destination"` // masked
+	ExpiresAt     time.Time `json:"expires_at"`  // of the current code
+	ResendAfter   time.Time `json:"resend_after"`
+	Attempts      int       `json:"attempts"`
+	MaxAttempts   int       `json:"max_attempts"`
+	FlowExpiresAt time.Time `json:"flow_expires_at"` // of the whole flow: start again after this
 }
 
 func (s *Server) flowJSON(f *flow.Flow) flowJSON {
 	p := s.d.Codes.Policy()
 	return flowJSON{ID: f.ID, State: string(f.State), Channel: string(f.Channel), Destination: masked(f.Channel, f.Destination),
-		ExpiresAt: f.CodeExpiresAt.UTC(), ResendAfter: f.ResendAt(p.Cooldown, p.MaxAttempts).UTC(), Attempts: f.CodeAttempts, MaxAttempts: p.MaxAttempts}
+		ExpiresAt: f.CodeExpiresAt.UTC(), ResendAfter: f.ResendAt(p.Cooldown, p.MaxAttempts).UTC(), Attempts: f.CodeAttempts, MaxAttempts: p.MaxAttempts,
+		FlowExpiresAt: f.ExpiresAt.UTC()}
 }
 
 type accountJSON struct {
@@ -243,7 +245,9 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSignInConfirm(w http.ResponseWriter, r *http.Request) {
-	var in codeJSON
+	var in struct {
+		Code string `json:"code"` // sign-in codes are typed, never linked
+	}
 	if err := decode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -406,6 +410,11 @@ func (s *Server) apiRecoverPassword(w http.ResponseWriter, r *http.Request) {
 // apiStrength is the strength meter's server side: the same verdict the
 // password step applies, so the meter and the form never disagree.
 func (s *Server) apiStrength(w http.ResponseWriter, r *http.Request) {
+	if !s.meter.allow(s.client(r).IP, s.d.Now()) {
+		w.Header().Set("Retry-After", "1")
+		s.apiError(w, r, &problem.Error{Kind: problem.TooMany, Message: problem.M("request.rate_limited"), RetryAfter: time.Second})
+		return
+	}
 	var in struct {
 		Password string   `json:"password"`
 		Inputs   []string `json:"inputs"`
@@ -424,17 +433,20 @@ func (s *Server) apiStrength(w http.ResponseWriter, r *http.Request) {
 		Level   string   `json:"level"`
 		Label   string   `json:"label"`
 		Common  bool     `json:"common"`
-		Error   string   `json:"error,omitempty"` // the rule the password breaks, if any
-		Hints   []string `json:"hints"`
-		Accepts bool     `json:"accepted"` // the password step would accept it
-	}{Score: v.Score, Level: v.Level, Label: t.T("strength." + v.Level), Common: v.Common, Hints: []string{}}
+		Error     string   `json:"error,omitempty"`      // the rule the password breaks, if any
+		ErrorCode string   `json:"error_code,omitempty"` // its message ID
+		Hints     []string `json:"hints"`
+		HintCodes []string `json:"hint_codes"`
+		Accepts   bool     `json:"accepted"` // the password step would accept it
+	}{Score: v.Score, Level: v.Level, Label: t.T("strength." + v.Level), Common: v.Common, Hints: []string{}, HintCodes: []string{}}
 	for _, m := range v.Missing {
 		out.Hints = append(out.Hints, t.Msg(m))
+		out.HintCodes = append(out.HintCodes, m.ID)
 	}
 	if err := password.Validate(in.Password, in.Password, in.Inputs...); err != nil {
 		if p, ok := problem.As(err); ok {
 			if m, ok := p.Field("password"); ok {
-				out.Error = t.Msg(m)
+				out.Error, out.ErrorCode = t.Msg(m), m.ID
 			}
 		}
 	} else {

@@ -77,6 +77,7 @@ type Server struct {
 	proxies *proxyList
 	metrics *metrics
 	handler http.Handler
+	meter   *ipLimiter // the password strength meter, per client address
 }
 
 // NewServer builds the handler, parsing every template up front.
@@ -103,7 +104,8 @@ func NewServer(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{d: d, cat: d.Catalog, r: r, site: d.Site, log: d.Logger, proxies: proxies, metrics: newMetrics(d.Metrics)}
+	s := &Server{d: d, cat: d.Catalog, r: r, site: d.Site, log: d.Logger, proxies: proxies, metrics: newMetrics(d.Metrics),
+		meter: newIPLimiter(10, 30, 100_000)}
 	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
 	s.handler = s.routes()
 	return s, nil
