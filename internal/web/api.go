@@ -429,10 +429,10 @@ func (s *Server) apiStrength(w http.ResponseWriter, r *http.Request) {
 	t := s.t(r)
 	v := password.Strength(in.Password, in.Inputs...)
 	out := struct {
-		Score   int      `json:"score"`
-		Level   string   `json:"level"`
-		Label   string   `json:"label"`
-		Common  bool     `json:"common"`
+		Score     int      `json:"score"`
+		Level     string   `json:"level"`
+		Label     string   `json:"label"`
+		Common    bool     `json:"common"`
 		Error     string   `json:"error,omitempty"`      // the rule the password breaks, if any
 		ErrorCode string   `json:"error_code,omitempty"` // its message ID
 		Hints     []string `json:"hints"`
