@@ -118,6 +118,7 @@ type sessionJSON struct {
 	Method     string    `json:"method"`
 	IP         string    `json:"ip"`
 	UserAgent  string    `json:"user_agent"`
+	Device     string    `json:"device"`
 	CreatedAt  time.Time `json:"created_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
@@ -283,7 +284,7 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
 	out := make([]sessionJSON, 0, len(list))
 	for _, x := range list {
 		out = append(out, sessionJSON{ID: x.ID, Current: x.ID == st.session.ID, Method: x.Method, IP: x.IP, UserAgent: x.UserAgent,
-			CreatedAt: x.CreatedAt.UTC(), LastSeenAt: x.LastSeenAt.UTC(), ExpiresAt: x.ExpiresAt.UTC()})
+			Device: session.Device(x.UserAgent), CreatedAt: x.CreatedAt.UTC(), LastSeenAt: x.LastSeenAt.UTC(), ExpiresAt: x.ExpiresAt.UTC()})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
 }

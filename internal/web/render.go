@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/session"
 )
 
 //go:embed templates/*.html
@@ -147,6 +148,7 @@ func funcs() template.FuncMap {
 		"fieldID":  func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") },
 		"errorID":  func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") + "-error" },
 		"levelKey": func(l account.Level) string { return "level." + string(l) },
+		"device":   session.Device,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")
