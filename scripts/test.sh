@@ -174,6 +174,16 @@ if [[ $status != 0 ]]; then
 fi
 say "go test: ok ($(since "$t"))"
 
+# The HTTP-level suite again, on PostgreSQL (the storage suite already runs on both).
+t=$(now_ms)
+say "KABINET_TEST_ENGINE=postgres go test ./internal/app/ (the HTTP-level suite on PostgreSQL)"
+if KABINET_TEST_ENGINE=postgres go test -count=1 ${GOTESTFLAGS:-} ./internal/app/ 2>&1 | tee "$logs/gotest-pg.log"; [[ ${PIPESTATUS[0]} != 0 ]]; then
+	echo "packages: $passed passed, 1 failed"
+	exit 1
+fi
+passed=$((passed + 1))
+say "go test on PostgreSQL: ok ($(since "$t"))"
+
 # 6. Fuzz smoke runs: every fuzz target for a few seconds -----------------------
 t=$(now_ms)
 fuzztime=${KABINET_FUZZTIME:-4s}

@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/kabinet/kabinet/internal/app"
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/password"
+	"github.com/kabinet/kabinet/internal/testenv"
 )
 
 // clock is a settable time source shared by the app under test.
@@ -51,6 +53,9 @@ func newHarness(t *testing.T, mutate func(*config.Config)) *harness {
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.LogLevel = "error"
+	if os.Getenv("KABINET_TEST_ENGINE") == "postgres" {
+		cfg.DatabaseURL = testenv.NewPostgresDatabase(t)
+	}
 	if mutate != nil {
 		mutate(&cfg)
 	}

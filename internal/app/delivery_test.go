@@ -19,10 +19,16 @@ import (
 // gateway simulator over HTTP and a real SMTP server (mailpit): a failed
 // delivery is retried and its status recorded.
 func TestDeliveryThroughRealTransports(t *testing.T) {
-	sim, sendURL := testenv.StartSMSSim(t, "gw-token")
 	mail := testenv.StartMailpit(t)
+	t.Run("sqlite", func(t *testing.T) { testDelivery(t, mail, "") })
+	t.Run("postgres", func(t *testing.T) { testDelivery(t, mail, testenv.NewPostgresDatabase(t)) })
+}
+
+func testDelivery(t *testing.T, mail *testenv.Mailpit, databaseURL string) {
+	sim, sendURL := testenv.StartSMSSim(t, "gw-token")
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
+	cfg.DatabaseURL = databaseURL
 	cfg.SMSGatewayURL, cfg.SMSGatewayToken = sendURL, "gw-token"
 	cfg.SMTPURL = mail.SMTPURL()
 	cfg.LogLevel = "error"
@@ -69,18 +75,19 @@ func TestDeliveryThroughRealTransports(t *testing.T) {
 	}
 
 	// E-mail goes over SMTP.
-	r = h.api("POST", "/api/v1/registrations", "", map[string]any{"surname": "Орлова", "name": "Вера", "email": "vera@example.org", "accept_terms": true})
+	vera := strings.ToLower("vera." + strings.ReplaceAll(t.Name(), "/", "-") + "@example.org")
+	r = h.api("POST", "/api/v1/registrations", "", map[string]any{"surname": "Орлова", "name": "Вера", "email": vera, "accept_terms": true})
 	if r.Status != 201 {
 		t.Fatalf("e-mail start: %d %s", r.Status, r.Raw)
 	}
-	m, err := mail.WaitMessage(wait, "vera@example.org")
+	m, err := mail.WaitMessage(wait, vera)
 	if err != nil {
 		t.Fatalf("no mail: %v", err)
 	}
 	if m.Subject != "Подтвердите адрес электронной почты" || !strings.Contains(m.Text, "/register/"+r.str("id")+"/link?token=") {
 		t.Errorf("mail: %q\n%s", m.Subject, m.Text)
 	}
-	waitStatus(t, a, "vera@example.org", notify.Sent)
+	waitStatus(t, a, vera, notify.Sent)
 
 	// A permanent refusal (bad token) is recorded as failed, not retried forever.
 	sim.FailNext(1, 400)
