@@ -2,10 +2,517 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/kabinet/kabinet/internal/loadgen"
 )
 
+const benchUsage = `usage: kabinet bench [flags]
+
+Starts kabinet in-process on 127.0.0.1 (a temporary SQLite database, or a
+throwaway database on the PostgreSQL server given with -db, dropped at the
+end) with the production argon2id parameters of the default configuration,
+one-step sign-in, demo mode and an in-process SMS gateway simulator. It
+registers -accounts accounts through the API, then runs each phase for
+-duration with -concurrency workers and one shared keep-alive HTTP client:
+
+  argon2    raw argon2id.IDKey with the hasher's parameters, -concurrency
+            goroutines (the baseline)
+  argon2-slots  the same with GOMAXPROCS goroutines, as many as kabinet's
+            hasher runs at once (a cross-check: more goroutines than cores
+            make each hash dearer, which flatters the sign-in ratio)
+  signin    POST /api/v1/sessions with correct passwords
+  bare      a bare net/http handler serving the bytes of GET /api/v1/me
+  me        GET /api/v1/me with a bearer token
+  register  a whole registration: POST /registrations, the SMS code from
+            the simulator, POST …/confirm, POST …/password
+
+and prints ops/s, p50 and p99 per phase and the ratios sign-in/argon2
+(goal ≥ 0.9) and me/bare (goal ≥ 0.5). The phases take turns in -rounds
+rounds (each measuring -duration/-rounds after its own warm-up), so that
+other load on a shared machine falls on all of them alike; the process's
+CPU time in each window is reported too (cores used, ops per CPU-second).
+Only loopback traffic; every simulated client has its own X-Forwarded-For
+address in 10.0.0.0/8. The exit status is 1 when any request failed.
+
+With -cpuprofile cpu.prof each phase's rounds are written to
+cpu.<phase>.r<N>.prof; "go tool pprof -top cpu.signin.*.prof" merges them.
+
+flags:
+`
+
+// benchOptions are the command's flags.
+type benchOptions struct {
+	duration    time.Duration
+	warmup      time.Duration // before each round
+	rounds      int
+	concurrency int
+	accounts    int
+	db          string
+	json        bool
+	cpuprofile  string
+	phases      []string
+}
+
+// benchPhases are the phases in the order they run.
+var benchPhases = []string{"argon2", "argon2-slots", "signin", "bare", "me", "register"}
+
+func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
+	var o benchOptions
+	fs := flag.NewFlagSet("kabinet bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, benchUsage)
+		fs.PrintDefaults()
+	}
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
+	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured time before each round of a phase (default: half a round, at most 1s)")
+	fs.IntVar(&o.rounds, "rounds", 0, "rounds the phases take turns in (default: one per 2s of -duration, at most 5)")
+	fs.IntVar(&o.concurrency, "concurrency", 2*runtime.GOMAXPROCS(0), "workers per phase (default 2×GOMAXPROCS)")
+	fs.IntVar(&o.accounts, "accounts", 50, "accounts registered before the phases, for sign-in and /me")
+	fs.StringVar(&o.db, "db", "", "a PostgreSQL server `URL` (postgres://…) to create a throwaway database on; default: SQLite in a temporary directory")
+	fs.BoolVar(&o.json, "json", false, "print a JSON summary on stdout (the table goes to stderr)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each phase to `file`, with the phase's name before the extension (cpu.prof → cpu.signin.prof)")
+	phases := fs.String("phases", strings.Join(benchPhases, ","), "comma-separated phases to run")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+	}
+	if o.rounds == 0 {
+		o.rounds = int(min(max(o.duration/(2*time.Second), 1), 5))
+	}
+	if o.rounds >= 1 && o.warmup < 0 {
+		o.warmup = min(o.duration/time.Duration(o.rounds)/2, time.Second)
+	}
+	switch {
+	case o.rounds < 1 || o.rounds > 100:
+		return o, errors.New("bench: -rounds must be between 1 and 100")
+	case o.duration/time.Duration(o.rounds) < 50*time.Millisecond:
+		return o, errors.New("bench: a round (-duration / -rounds) must be at least 50ms")
+	case o.duration < 100*time.Millisecond || o.duration > time.Hour:
+		return o, errors.New("bench: -duration must be between 100ms and 1h")
+	case o.warmup > 10*time.Minute:
+		return o, errors.New("bench: -warmup must be at most 10m")
+	case o.concurrency < 1 || o.concurrency > 1024:
+		return o, errors.New("bench: -concurrency must be between 1 and 1024")
+	case o.accounts < 1 || o.accounts > 10000:
+		return o, errors.New("bench: -accounts must be between 1 and 10000")
+	case o.db != "" && !strings.HasPrefix(o.db, "postgres://") && !strings.HasPrefix(o.db, "postgresql://"):
+		return o, errors.New("bench: -db wants a postgres:// URL")
+	}
+	for _, p := range strings.Split(*phases, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !slices.Contains(benchPhases, p) {
+			return o, fmt.Errorf("bench: unknown phase %q (have %s)", p, strings.Join(benchPhases, ", "))
+		}
+		if !slices.Contains(o.phases, p) {
+			o.phases = append(o.phases, p)
+		}
+	}
+	if len(o.phases) == 0 {
+		return o, errors.New("bench: no phase to run")
+	}
+	slices.SortFunc(o.phases, func(a, b string) int { return slices.Index(benchPhases, a) - slices.Index(benchPhases, b) })
+	return o, nil
+}
+
+// round is the measured time of one round of a phase.
+func (o benchOptions) round() time.Duration { return o.duration / time.Duration(o.rounds) }
+
+// budget bounds the whole command: setup, each round of each phase with its
+// warm-up and the requests still in flight at its end, and shutdown.
+func (o benchOptions) budget() time.Duration {
+	setup := 2*time.Minute + time.Duration(o.accounts)*2*time.Second/time.Duration(o.concurrency)
+	perRound := o.warmup + o.round() + benchRequestTimeout + 30*time.Second
+	return setup + time.Duration(o.rounds*len(o.phases))*perRound + time.Minute
+}
+
 func bench(ctx context.Context, args []string, stdout io.Writer) error {
-	return errors.New("bench: not built yet")
+	stderr := io.Writer(os.Stderr)
+	o, err := parseBenchFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.budget())
+	defer cancel()
+
+	fmt.Fprintln(stderr, "bench: starting kabinet…")
+	env, err := startBenchEnv(ctx, o.db, stderr)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+
+	b := &benchRun{o: o, env: env, hc: newBenchClient(o.concurrency), stderr: stderr, loadStart: loadAvg()}
+	if err := b.setup(ctx); err != nil {
+		return err
+	}
+	rep := b.newReport()
+	phases := make([]*benchPhase, len(o.phases))
+	for i, name := range o.phases {
+		phases[i] = b.preparePhase(name)
+		defer phases[i].cleanup()
+	}
+	fmt.Fprintf(stderr, "bench: %d round(s) of %s per phase after %s warm-up each, %d workers; phases take turns\n",
+		o.rounds, o.round(), o.warmup, o.concurrency)
+	for round := 1; round <= o.rounds; round++ {
+		for _, p := range phases {
+			res, err := b.runRound(ctx, p, round)
+			if err != nil {
+				return err
+			}
+			p.total.Merge(res)
+			if ctx.Err() != nil {
+				return fmt.Errorf("bench: interrupted during phase %s: %w", p.name, ctx.Err())
+			}
+		}
+	}
+	for _, p := range phases {
+		rep.addPhase(p.name, p.cfg.Concurrency, p.total)
+	}
+	rep.finish()
+	if o.cpuprofile != "" {
+		fmt.Fprintf(stderr, "bench: CPU profiles written to %s\n", profilePath(o.cpuprofile, "<phase>", 0, o.rounds))
+	}
+
+	table := stdout
+	if o.json {
+		table = stderr
+	}
+	rep.writeTable(table)
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	}
+	if n := rep.totalErrors(); n > 0 {
+		return fmt.Errorf("bench: %d request(s) failed; the numbers above are not trustworthy", n)
+	}
+	return nil
+}
+
+// benchAccount is a registered account with its open session.
+type benchAccount struct {
+	phone    string
+	password string
+	addr     string // the address it registered from; its /me requests come from it
+	token    string
+	login    []byte // the JSON body of its sign-in
+}
+
+// benchPassword passes kabinet's rule and strength check and has nothing of
+// the account's name or phone in it.
+const benchPassword = "Ql7#vexa-Tundra-91"
+
+var (
+	benchSurnames = []string{"Иванова", "Смирнов", "Кузнецова", "Попов", "Соколов", "Лебедева", "Новиков", "Морозова"}
+	benchNames    = []string{"Анна", "Пётр", "Мария", "Алексей", "Ольга", "Дмитрий", "Елена", "Сергей"}
+)
+
+type benchRun struct {
+	o      benchOptions
+	env    *benchEnv
+	hc     *http.Client
+	stderr io.Writer
+	addrs  addrSeq
+	// loadStart is the load average when the run began.
+	loadStart string
+	phones    phoneSeq
+
+	accounts []benchAccount
+	meBody   []byte // GET /api/v1/me of accounts[0], served by the bare handler
+	meType   string
+}
+
+// Steps of a registration journey, as loadgen steps.
+var registerSteps = []string{"POST /registrations", "SMS delivery (wait)", "POST …/{id}/confirm", "POST …/{id}/password"}
+
+// register runs one registration through the API as a new client would,
+// from its own address, reading the code from the SMS simulator.
+func (b *benchRun) register(ctx context.Context, w *loadgen.Worker) (benchAccount, error) {
+	acc := benchAccount{phone: b.phones.next(), password: benchPassword, addr: b.addrs.next()}
+	n := int(w.Global)
+	start, _ := json.Marshal(map[string]any{"surname": benchSurnames[n%len(benchSurnames)], "name": benchNames[n/len(benchSurnames)%len(benchNames)],
+		"phone": acc.phone, "accept_terms": true})
+	base := b.env.baseURL + "/api/v1/registrations"
+
+	began := time.Now()
+	t := began
+	var f struct {
+		ID string `json:"id"`
+	}
+	err := do(ctx, b.hc, request{method: "POST", url: base, route: "/api/v1/registrations", body: start, xff: acc.addr, want: http.StatusCreated}, &f)
+	w.Step(0, time.Since(t))
+	if err != nil {
+		return acc, err
+	}
+	if f.ID == "" {
+		return acc, errors.New("POST /api/v1/registrations: no flow id in the answer")
+	}
+
+	t = time.Now()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	msg, err := b.env.sim.WaitFor(wctx, acc.phone, began)
+	cancel()
+	w.Step(1, time.Since(t))
+	if err != nil {
+		if ctx.Err() != nil {
+			return acc, ctx.Err()
+		}
+		return acc, errors.New("SMS: no registration code within 30s")
+	}
+	code, ok := smsCode(msg.Text)
+	if !ok {
+		return acc, errors.New("SMS: no six-digit code at the start of the text")
+	}
+
+	t = time.Now()
+	body, _ := json.Marshal(map[string]string{"code": code})
+	err = do(ctx, b.hc, request{method: "POST", url: base + "/" + f.ID + "/confirm", route: "/api/v1/registrations/{id}/confirm", body: body,
+		xff: acc.addr, want: http.StatusOK}, nil)
+	w.Step(2, time.Since(t))
+	if err != nil {
+		return acc, err
+	}
+
+	t = time.Now()
+	body, _ = json.Marshal(map[string]string{"password": acc.password, "password_confirmation": acc.password})
+	var tok struct {
+		SessionToken string `json:"session_token"`
+	}
+	err = do(ctx, b.hc, request{method: "POST", url: base + "/" + f.ID + "/password", route: "/api/v1/registrations/{id}/password", body: body,
+		xff: acc.addr, want: http.StatusCreated}, &tok)
+	w.Step(3, time.Since(t))
+	if err != nil {
+		return acc, err
+	}
+	if tok.SessionToken == "" {
+		return acc, errors.New("POST /api/v1/registrations/{id}/password: no session token in the answer")
+	}
+	acc.token = tok.SessionToken
+	acc.login, _ = json.Marshal(map[string]string{"login": acc.phone, "password": acc.password})
+	return acc, nil
+}
+
+// setup registers the accounts (their registrations open the sessions the
+// /me phase uses), checks that sign-in takes one request, and keeps the
+// /me answer for the bare handler.
+func (b *benchRun) setup(ctx context.Context) error {
+	fmt.Fprintf(b.stderr, "bench: kabinet at %s on %s; registering %d accounts…\n", b.env.baseURL, b.env.engine, b.o.accounts)
+	var mu sync.Mutex
+	res, err := loadgen.Run(ctx, loadgen.Config{Concurrency: min(b.o.concurrency, b.o.accounts), Duration: 2*time.Minute +
+		time.Duration(b.o.accounts)*2*time.Second/time.Duration(b.o.concurrency), MaxOps: int64(b.o.accounts), MaxErrors: 1},
+		func(ctx context.Context, w *loadgen.Worker) error {
+			acc, err := b.register(ctx, w)
+			if err == nil {
+				mu.Lock()
+				b.accounts = append(b.accounts, acc)
+				mu.Unlock()
+			}
+			return err
+		})
+	if err != nil {
+		return err
+	}
+	if len(b.accounts) < b.o.accounts {
+		why := "interrupted"
+		if len(res.Kinds) > 0 {
+			why = res.Kinds[0].Error
+		}
+		return fmt.Errorf("bench: setup registered %d of %d accounts: %s", len(b.accounts), b.o.accounts, why)
+	}
+
+	// Sign-in must be one request: 201 with a token, not 202 and a code.
+	a := b.accounts[0]
+	err = do(ctx, b.hc, request{method: "POST", url: b.env.baseURL + "/api/v1/sessions", route: "/api/v1/sessions", body: a.login,
+		xff: b.addrs.next(), want: http.StatusCreated}, nil)
+	if err != nil {
+		return fmt.Errorf("bench: setup sign-in: %w", err)
+	}
+
+	req, err := http.NewRequestWithContext(ctx, "GET", b.env.baseURL+"/api/v1/me", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("X-Forwarded-For", a.addr)
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("bench: setup GET /api/v1/me: %w", err)
+	}
+	defer resp.Body.Close()
+	if b.meBody, err = io.ReadAll(resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("bench: setup GET /api/v1/me: %s", resp.Status)
+	}
+	b.meType = resp.Header.Get("Content-Type")
+	return nil
+}
+
+// phaseInfo describes a phase in the report.
+type phaseInfo struct {
+	title string
+	unit  string
+}
+
+var phaseInfos = map[string]phaseInfo{
+	"argon2":       {"raw argon2id (IDKey)", "hashes"},
+	"argon2-slots": {"raw argon2id, GOMAXPROCS goroutines", "hashes"},
+	"signin":       {"sign-in POST /api/v1/sessions", "sign-ins"},
+	"bare":         {"bare net/http handler", "requests"},
+	"me":           {"GET /api/v1/me (bearer)", "requests"},
+	"register":     {"registration journey", "registrations"},
+}
+
+// benchPhase is a phase ready to run, with its results so far.
+type benchPhase struct {
+	name    string
+	cfg     loadgen.Config
+	op      loadgen.Op
+	cleanup func()
+	total   *loadgen.Result
+}
+
+func (b *benchRun) preparePhase(name string) *benchPhase {
+	p := &benchPhase{name: name, cleanup: func() {},
+		cfg: loadgen.Config{Concurrency: b.o.concurrency, Warmup: b.o.warmup, Duration: b.o.round(), CPUTime: processCPU}}
+	switch name {
+	case "argon2":
+		p.op = b.argon2Op()
+	case "argon2-slots":
+		// password.NewHasher, given 0 by app.New, runs GOMAXPROCS hashes at once.
+		p.cfg.Concurrency = runtime.GOMAXPROCS(0)
+		p.op = b.argon2Op()
+	case "signin":
+		p.op = b.signinOp()
+	case "bare":
+		srv := httptest.NewServer(bareHandler(b.meBody, b.meType)) // 127.0.0.1
+		p.cleanup = srv.Close
+		p.op = b.getOp(srv.URL+"/api/v1/me", "/api/v1/me (bare)")
+	case "me":
+		p.op = b.getOp(b.env.baseURL+"/api/v1/me", "/api/v1/me")
+	case "register":
+		p.cfg.Steps = registerSteps
+		p.op = func(ctx context.Context, w *loadgen.Worker) error {
+			_, err := b.register(ctx, w)
+			return err
+		}
+	}
+	p.total = &loadgen.Result{Latency: &loadgen.Histogram{}}
+	for _, s := range p.cfg.Steps {
+		p.total.Steps = append(p.total.Steps, loadgen.StepResult{Name: s, Latency: &loadgen.Histogram{}})
+	}
+	return p
+}
+
+// runRound runs one round of a phase, under a CPU profile when asked.
+func (b *benchRun) runRound(ctx context.Context, p *benchPhase, round int) (*loadgen.Result, error) {
+	fmt.Fprintf(b.stderr, "bench: round %d/%d  %s\n", round, b.o.rounds, p.name)
+	if b.o.cpuprofile != "" {
+		path := profilePath(b.o.cpuprofile, p.name, round, b.o.rounds)
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	runtime.GC() // start each round from a clean heap
+	return loadgen.Run(ctx, p.cfg, p.op)
+}
+
+// argon2Op hashes with exactly the parameters kabinet's hasher uses, a
+// salt per worker.
+func (b *benchRun) argon2Op() loadgen.Op {
+	p := b.env.app.Hasher.Params()
+	salts := make([][]byte, max(b.o.concurrency, runtime.GOMAXPROCS(0)))
+	for i := range salts {
+		salts[i] = make([]byte, p.SaltLen)
+		_, _ = rand.Read(salts[i])
+	}
+	pw := []byte(benchPassword)
+	return func(ctx context.Context, w *loadgen.Worker) error {
+		if len(argon2.IDKey(pw, salts[w.ID], p.Time, p.Memory, p.Threads, p.KeyLen)) != int(p.KeyLen) {
+			return errors.New("argon2: short key")
+		}
+		return nil
+	}
+}
+
+// signinOp signs the accounts in round-robin, each attempt from a fresh
+// client address (so the per-address limit of 300 per 15 minutes never
+// applies, as it would not to that many different people).
+func (b *benchRun) signinOp() loadgen.Op {
+	url := b.env.baseURL + "/api/v1/sessions"
+	return func(ctx context.Context, w *loadgen.Worker) error {
+		a := &b.accounts[w.Global%int64(len(b.accounts))]
+		return do(ctx, b.hc, request{method: "POST", url: url, route: "/api/v1/sessions", body: a.login, xff: b.addrs.next(), want: http.StatusCreated}, nil)
+	}
+}
+
+// getOp sends what the /me phase sends (an account's token from its
+// address) to url; the bare phase gets the same requests.
+func (b *benchRun) getOp(url, route string) loadgen.Op {
+	return func(ctx context.Context, w *loadgen.Worker) error {
+		a := &b.accounts[w.Global%int64(len(b.accounts))]
+		return do(ctx, b.hc, request{method: "GET", url: url, route: route, xff: a.addr, bearer: a.token, want: http.StatusOK}, nil)
+	}
+}
+
+// bareHandler answers every request with body, as GET /api/v1/me does but
+// from memory.
+func bareHandler(body []byte, contentType string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", contentType)
+		h.Set("Cache-Control", "no-store")
+		_, _ = w.Write(body)
+	})
+}
+
+// profilePath puts the phase's name, and the round when there are several,
+// before the extension of path: cpu.prof → cpu.signin.r2.prof.
+func profilePath(path, phase string, round, rounds int) string {
+	ext := filepath.Ext(path)
+	name := strings.TrimSuffix(path, ext) + "." + phase
+	switch {
+	case rounds > 1 && round > 0:
+		name += ".r" + strconv.Itoa(round)
+	case rounds > 1:
+		name += ".r*" // every round, for messages
+	}
+	return name + ext
 }

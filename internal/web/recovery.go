@@ -42,8 +42,7 @@ func (s *Server) showRecovery(w http.ResponseWriter, r *http.Request, f *flow.Fl
 		p, _ := problem.As(err)
 		switch {
 		case p != nil && p.Kind == problem.Expired && p.Message.ID == "flow.expired" && f != nil:
-			page := &RecoverPage{BasePage{Title: "recover.title", Form: newForm(map[string]string{"login": masked(f.Channel, f.Destination)})}}
-			page.Form.Values["login"] = f.Destination
+			page := &RecoverPage{BasePage{Title: "recover.title", Form: newForm(map[string]string{"login": f.Destination})}}
 			page.Form.Message = t.Msg(p.Message)
 			s.render(w, r, http.StatusOK, "recover", page)
 			return
