@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,6 +50,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
+	if cmd == "serve" || cmd == "migrate" || cmd == "config" {
+		// Flags for the two settings people change on the command line;
+		// they win over the environment.
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		addr := fs.String("addr", "", "listen address (KABINET_ADDR)")
+		data := fs.String("data", "", "data directory (KABINET_DATA_DIR)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		getenv = overlay(getenv, map[string]string{"KABINET_ADDR": *addr, "KABINET_DATA_DIR": *data})
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
@@ -67,9 +80,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
-const usage = `usage: kabinet [serve | migrate | config | bench | version]
+const usage = `usage: kabinet [serve | migrate | config] [-addr host:port] [-data dir]
+       kabinet bench [-duration 10s] [-concurrency N] [-db postgres://…]
+       kabinet version
 Settings come from KABINET_* environment variables; see docs/configuration.md.
 `
+
+// overlay returns a getenv in which the non-empty values of set win.
+func overlay(getenv func(string) string, set map[string]string) func(string) string {
+	return func(k string) string {
+		if v := set[k]; v != "" {
+			return v
+		}
+		return getenv(k)
+	}
+}
 
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
