@@ -69,6 +69,7 @@ type CodeStep struct {
 	Masked     string
 	ExpiresAt  time.Time
 	ResendAt   time.Time
+	ResendIn   int // seconds until a new code may be asked for (for the script's countdown)
 	CanResend  bool
 	Action     string // where the code is posted
 	Resend     string // where a new code is requested
@@ -80,6 +81,6 @@ func (s *Server) codeStep(f *flow.Flow, base string) CodeStep {
 	p := s.d.Codes.Policy()
 	at := f.ResendAt(p.Cooldown, p.MaxAttempts)
 	return CodeStep{FlowID: f.ID, Channel: string(f.Channel), Masked: masked(f.Channel, f.Destination), ExpiresAt: f.CodeExpiresAt,
-		ResendAt: at, CanResend: !s.d.Now().Before(at), Action: base + "/code", Resend: base + "/resend",
+		ResendAt: at, ResendIn: int(at.Sub(s.d.Now()).Seconds() + 0.999), CanResend: !s.d.Now().Before(at), Action: base + "/code", Resend: base + "/resend",
 		Attempts: f.CodeAttempts, MaxAttempt: p.MaxAttempts}
 }

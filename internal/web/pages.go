@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"sort"
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/notify"
@@ -12,7 +13,11 @@ import (
 type HomePage struct{ BasePage }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", &HomePage{BasePage{Title: "home.title"}})
+	p := &HomePage{BasePage{Title: "home.title"}}
+	if r.URL.Query().Get("signed_out") != "" && accountOf(r) == nil {
+		p.Flash = s.t(r).T("signout.done")
+	}
+	s.render(w, r, http.StatusOK, "home", p)
 }
 
 // TextPage is a page of fixed text (terms of use, privacy policy).
@@ -113,6 +118,8 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	// The current session first, then the others newest first.
+	sort.SliceStable(list, func(i, j int) bool { return list[i].ID == st.session.ID && list[j].ID != st.session.ID })
 	p := &SessionsPage{BasePage: BasePage{Title: "sessions.title"}, Sessions: list, CurrentID: st.session.ID}
 	switch r.URL.Query().Get("done") {
 	case "one":

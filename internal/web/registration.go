@@ -104,7 +104,11 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, f *flo
 	base := "/register/" + f.ID
 	switch f.State {
 	case flow.AwaitingCode:
-		page := &CodePage{BasePage: BasePage{Title: "register.code.title", Form: newForm(nil)}, Kind: "registration", Step: s.codeStep(f, base), Back: "/register"}
+		title := "register.code.title"
+		if f.Channel == contact.ChannelEmail {
+			title = "register.email_code.title"
+		}
+		page := &CodePage{BasePage: BasePage{Title: title, Form: newForm(nil)}, Kind: "registration", Step: s.codeStep(f, base), Back: "/register"}
 		if err != nil {
 			page.Form.fail(t, err, "code")
 		}

@@ -7,7 +7,31 @@
     var summary = document.querySelector("[data-focus]");
     if (summary) { summary.focus(); }
     strengthMeter();
+    resendCountdown();
   });
+
+  // Until a new code may be asked for, the resend button waits and the hint
+  // counts down. Without the script the server answers with the same rule.
+  function resendCountdown() {
+    var hint = document.querySelector("[data-resend-in]");
+    if (!hint) { return; }
+    var button = hint.parentNode.querySelector("button");
+    var left = parseInt(hint.getAttribute("data-resend-in"), 10) || 0;
+    var template = hint.getAttribute("data-countdown") || "%s";
+    if (left <= 0 || !button) { return; }
+    button.disabled = true;
+    var tick = function () {
+      if (left <= 0) {
+        button.disabled = false;
+        hint.hidden = true;
+        return;
+      }
+      hint.textContent = template.replace("%s", left);
+      left--;
+      setTimeout(tick, 1000);
+    };
+    tick();
+  }
 
   // The password strength meter asks the server for its verdict, so the
   // meter and the form never disagree.

@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kabinet/kabinet/internal/testenv"
+)
+
+// axePath is axe-core's browser build, installed by `npm ci --prefix e2e`
+// from e2e/package-lock.json (go test runs in the package directory).
+var axePath = filepath.Join("node_modules", "axe-core", "axe.min.js")
+
+var axeSource struct {
+	once sync.Once
+	js   string
+	err  error
+}
+
+// loadAxe returns axe.min.js. When it is missing the test is skipped with
+// the command that installs it, or fails with CI=true.
+func loadAxe(t *testing.T) string {
+	t.Helper()
+	axeSource.once.Do(func() {
+		b, err := os.ReadFile(axePath)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			axeSource.err = fmt.Errorf("%s is missing: run `npm ci --prefix e2e` in the repository root", filepath.Join("e2e", axePath))
+		case err != nil:
+			axeSource.err = err
+		default:
+			axeSource.js = string(b)
+		}
+	})
+	testenv.Need(t, "axe-core", axeSource.err)
+	return axeSource.js
+}
+
+// axeTags are the rule sets the scan runs: WCAG 2.0, 2.1 and 2.2 levels A
+// and AA, and axe's best practices.
+const axeTags = `['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']`
+
+// axeRun runs axe on the document and returns what the test prints of each
+// violation. Runtime.evaluate is not subject to the page's Content Security
+// Policy, so neither injecting axe nor running it needs an inline script.
+const axeRun = `(async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ` + axeTags + `}, resultTypes: ['violations']});
+  return r.violations.map(v => ({
+    id: v.id, impact: v.impact || '', help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target.map(String).join(' '), html: n.html, summary: n.failureSummary || ''})),
+  }));
+})()`
+
+type axeViolation struct {
+	ID      string    `json:"id"`
+	Impact  string    `json:"impact"`
+	Help    string    `json:"help"`
+	HelpURL string    `json:"helpUrl"`
+	Nodes   []axeNode `json:"nodes"`
+}
+
+type axeNode struct {
+	Target  string `json:"target"`
+	HTML    string `json:"html"`
+	Summary string `json:"summary"`
+}
+
+// scan injects axe-core into the current page, runs it, and fails the test
+// for every violation, naming the rule, its help text and each element. A
+// page name already scanned in this test (helpers walk the same pages many
+// times) is not scanned again.
+func (b *browser) scan(page string) {
+	b.t.Helper()
+	b.e.mu.Lock()
+	seen := b.e.scanned[page]
+	if b.e.scanned == nil {
+		b.e.scanned = map[string]bool{}
+	}
+	b.e.scanned[page] = true
+	b.e.mu.Unlock()
+	if seen {
+		return
+	}
+	if !get(b, "axe present", chromedp.Evaluate[bool](`typeof window.axe === 'object'`)) {
+		b.do("inject axe-core", chromedp.Evaluate[chromedp.Void](b.e.axe))
+		if v := get(b, "axe version", chromedp.Evaluate[string](`window.axe ? axe.version : ''`)); v == "" {
+			b.t.Fatalf("%s: axe-core did not load into %s", b.name, page)
+		}
+	}
+	violations := get(b, "axe.run on "+page, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	if len(violations) == 0 {
+		return
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "%s: axe found %d violation(s) on %s (%s):", b.name, len(violations), page, b.url())
+	for _, v := range violations {
+		fmt.Fprintf(&s, "\n  [%s] %s: %s (%s)", v.Impact, v.ID, v.Help, v.HelpURL)
+		for _, n := range v.Nodes {
+			fmt.Fprintf(&s, "\n      %s\n        %s", n.Target, n.HTML)
+			if n.Summary != "" {
+				fmt.Fprintf(&s, "\n        %s", strings.ReplaceAll(n.Summary, "\n", "\n        "))
+			}
+		}
+	}
+	b.t.Error(s.String())
+}
+
+// TestAxeRunsUnderCSP checks the premise of every scan: kabinet's pages
+// forbid inline scripts (an injected one is refused and reported), yet
+// axe-core, injected and run through the DevTools protocol, works.
+func TestAxeRunsUnderCSP(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	b := e.browser("csp")
+
+	resp := get(b, "open /", chromedp.NavigateResponse(e.baseURL+"/"))
+	csp := ""
+	for k, v := range resp.Headers {
+		if strings.EqualFold(k, "Content-Security-Policy") {
+			csp = fmt.Sprint(v)
+		}
+	}
+	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Fatalf("Content-Security-Policy = %q, want script-src 'self' without 'unsafe-inline'", csp)
+	}
+
+	b.do("add an inline script", chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.createElement('script');
+		s.textContent = 'window.inlineRan = true';
+		document.body.appendChild(s);
+	})()`))
+	if get(b, "inline script result", chromedp.Evaluate[bool](`window.inlineRan === true`)) {
+		t.Error("an inline script ran despite the Content Security Policy")
+	}
+	b.expectConsole("Content Security Policy")
+
+	b.scan("home page")
+	if v := get(b, "axe version", chromedp.Evaluate[string](`axe.version`)); v == "" {
+		t.Error("axe-core is not in the page after the scan")
+	}
+}
