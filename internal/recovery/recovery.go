@@ -143,73 +143,26 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, a *account.Account, ip
 }
 
 func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
-	f, err := s.d.Store.Flow(ctx, flow.Recovery, id)
-	if err != nil {
-		return nil, err
-	}
-	if !f.BoundTo(binding) {
-		return nil, problem.New(problem.NotFound, "flow.not_found")
-	}
-	if f.Expired(s.d.Now()) {
-		return f, problem.New(problem.Expired, "flow.expired")
-	}
-	return f, nil
+	return s.steps().Load(ctx, id, binding)
 }
 
-// Flow returns the caller's recovery for display.
+func (s *Service) steps() *flow.Confirmation {
+	return &flow.Confirmation{Kind: flow.Recovery, Store: s.d.Store, Codes: s.d.Codes, Now: s.d.Now, PasswordTime: flowTTL}
+}
+
+// Flow returns the caller's flow for display.
 func (s *Service) Flow(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
 	return s.load(ctx, id, binding)
 }
 
-// ConfirmCode checks the code and moves to the new-password step.
+// ConfirmCode checks the typed code and moves the flow to the password step.
 func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*flow.Flow, error) {
-	f, err := s.load(ctx, id, binding)
-	if err != nil {
-		return f, err
-	}
-	if f.State == flow.SetPassword {
-		return f, nil
-	}
-	if f.State != flow.AwaitingCode {
-		return f, problem.New(problem.Conflict, "flow.wrong_step")
-	}
-	if err := s.d.Codes.Verify(ctx, f, code, s.d.Now()); err != nil {
-		return f, err
-	}
-	return f, s.confirmed(ctx, f)
+	return s.steps().ConfirmCode(ctx, id, binding, code)
 }
 
 // ConfirmLink accepts the e-mailed link; the browser that opens it goes on.
 func (s *Service) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error) {
-	f, err := s.d.Store.Flow(ctx, flow.Recovery, id)
-	if problem.KindOf(err) == problem.NotFound {
-		return nil, problem.New(problem.NotFound, "link.invalid")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if f.Expired(s.d.Now()) {
-		return nil, problem.New(problem.Expired, "link.expired")
-	}
-	if f.State == flow.SetPassword && f.BoundTo(newBinding) {
-		return f, nil
-	}
-	if f.State != flow.AwaitingCode || f.Channel != contact.ChannelEmail {
-		return nil, problem.New(problem.NotFound, "link.invalid")
-	}
-	if err := s.d.Codes.VerifyLink(ctx, f, token, s.d.Now()); err != nil {
-		return nil, err
-	}
-	f.Binding = newBinding
-	return f, s.confirmed(ctx, f)
-}
-
-func (s *Service) confirmed(ctx context.Context, f *flow.Flow) error {
-	if err := f.Move(flow.SetPassword); err != nil {
-		return err
-	}
-	f.ExpiresAt = s.d.Now().Add(flowTTL)
-	return s.d.Store.UpdateFlow(ctx, f)
+	return s.steps().ConfirmLink(ctx, id, token, newBinding)
 }
 
 // Resend sends a new code once allowed.

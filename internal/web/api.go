@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,8 +22,8 @@ import (
 func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	mux.HandleFunc("POST /api/v1/registrations", s.apiRegister)
-	mux.HandleFunc("POST /api/v1/registrations/{id}/confirm", s.apiRegisterConfirm)
-	mux.HandleFunc("POST /api/v1/registrations/{id}/resend", s.apiRegisterResend)
+	mux.HandleFunc("POST /api/v1/registrations/{id}/confirm", s.apiConfirm(s.d.Registration))
+	mux.HandleFunc("POST /api/v1/registrations/{id}/resend", s.apiResend(s.d.Registration))
 	mux.HandleFunc("POST /api/v1/registrations/{id}/password", s.apiRegisterPassword)
 	mux.HandleFunc("POST /api/v1/sessions", s.apiSignIn)
 	mux.HandleFunc("POST /api/v1/sessions/{id}/confirm", s.apiSignInConfirm)
@@ -34,8 +35,8 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/sign-ins", s.apiAuth(s.apiSignIns))
 	mux.HandleFunc("GET /api/v1/me", s.apiAuth(s.apiMe))
 	mux.HandleFunc("POST /api/v1/password-recovery", s.apiRecover)
-	mux.HandleFunc("POST /api/v1/password-recovery/{id}/confirm", s.apiRecoverConfirm)
-	mux.HandleFunc("POST /api/v1/password-recovery/{id}/resend", s.apiRecoverResend)
+	mux.HandleFunc("POST /api/v1/password-recovery/{id}/confirm", s.apiConfirm(s.d.Recovery))
+	mux.HandleFunc("POST /api/v1/password-recovery/{id}/resend", s.apiResend(s.d.Recovery))
 	mux.HandleFunc("POST /api/v1/password-recovery/{id}/password", s.apiRecoverPassword)
 	mux.HandleFunc("POST /api/v1/password-strength", s.apiStrength)
 }
@@ -170,35 +171,49 @@ type codeJSON struct {
 	Token string `json:"token"` // the token of an e-mailed link, instead of the code
 }
 
-func (s *Server) apiRegisterConfirm(w http.ResponseWriter, r *http.Request) {
-	var in codeJSON
-	if err := decode(w, r, &in); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	var (
-		f   *flow.Flow
-		err error
-	)
-	if in.Token != "" {
-		f, err = s.d.Registration.ConfirmLink(r.Context(), r.PathValue("id"), in.Token, nil)
-	} else {
-		f, err = s.d.Registration.ConfirmCode(r.Context(), r.PathValue("id"), nil, in.Code)
-	}
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.flowJSON(f))
+// confirmer is a flow that proves a phone or address: registration and
+// recovery.
+type confirmer interface {
+	ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*flow.Flow, error)
+	ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error)
+	Resend(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error)
 }
 
-func (s *Server) apiRegisterResend(w http.ResponseWriter, r *http.Request) {
-	f, err := s.d.Registration.Resend(r.Context(), r.PathValue("id"), nil, s.client(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
+// apiConfirm takes the typed code, or the token of the e-mailed link.
+func (s *Server) apiConfirm(svc confirmer) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in codeJSON
+		if err := decode(w, r, &in); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		var (
+			f   *flow.Flow
+			err error
+		)
+		if in.Token != "" {
+			f, err = svc.ConfirmLink(r.Context(), r.PathValue("id"), in.Token, nil)
+		} else {
+			f, err = svc.ConfirmCode(r.Context(), r.PathValue("id"), nil, in.Code)
+		}
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.flowJSON(f))
 	}
-	writeJSON(w, http.StatusOK, s.flowJSON(f))
+}
+
+// apiResend sends a new code once the rules allow.
+func (s *Server) apiResend(svc confirmer) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, err := svc.Resend(r.Context(), r.PathValue("id"), nil, s.client(r))
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.flowJSON(f))
+	}
 }
 
 type passwordJSON struct {
@@ -358,37 +373,6 @@ func (s *Server) apiRecover(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, s.flowJSON(f))
-}
-
-func (s *Server) apiRecoverConfirm(w http.ResponseWriter, r *http.Request) {
-	var in codeJSON
-	if err := decode(w, r, &in); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	var (
-		f   *flow.Flow
-		err error
-	)
-	if in.Token != "" {
-		f, err = s.d.Recovery.ConfirmLink(r.Context(), r.PathValue("id"), in.Token, nil)
-	} else {
-		f, err = s.d.Recovery.ConfirmCode(r.Context(), r.PathValue("id"), nil, in.Code)
-	}
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.flowJSON(f))
-}
-
-func (s *Server) apiRecoverResend(w http.ResponseWriter, r *http.Request) {
-	f, err := s.d.Recovery.Resend(r.Context(), r.PathValue("id"), nil, s.client(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.flowJSON(f))
 }
 
 func (s *Server) apiRecoverPassword(w http.ResponseWriter, r *http.Request) {
