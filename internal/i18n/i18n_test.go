@@ -68,3 +68,27 @@ func TestDurationsAndFallbacks(t *testing.T) {
 		t.Errorf("fallback: %v", l)
 	}
 }
+
+// TestRussianPluralFormsComplete: a Russian message with plural forms
+// needs one, few and many ("1 попытка, 2 попытки, 5 попыток").
+func TestRussianPluralFormsComplete(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plurals := 0
+	for id, mf := range c.keys[RU] {
+		for _, m := range mf.Messages {
+			if m.ID != id || (m.One == "" && m.Few == "" && m.Many == "") {
+				continue
+			}
+			plurals++
+			if m.One == "" || m.Few == "" || m.Many == "" {
+				t.Errorf("%s: Russian plural lacks a form (one=%q few=%q many=%q)", id, m.One, m.Few, m.Many)
+			}
+		}
+	}
+	if plurals == 0 {
+		t.Error("no plural messages found: is the check still looking at the right fields?")
+	}
+}
