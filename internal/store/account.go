@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
@@ -134,9 +133,4 @@ func expectOne(res sql.Result, notFoundID string) error {
 		return problem.New(problem.NotFound, notFoundID)
 	}
 	return nil
-}
-
-// placeholders returns "?,?,…" with n marks.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
