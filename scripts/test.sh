@@ -8,7 +8,9 @@
 #   3. Postgres checks for a server ($KABINET_TEST_DATABASE_URL or
 #               127.0.0.1:5432) or for initdb (tests then start a throwaway
 #               cluster); as root it installs postgresql when neither is there
-#   4. go vet ./... and go test -count=1 ./... (extra flags: $GOTESTFLAGS)
+#   4. axe-core from npm for the accessibility scans
+#   5. go vet, then go test -race -count=1 ./... (flags: $GOTESTFLAGS, default -race),
+#      the HTTP-level suite again on PostgreSQL, and a short run of every fuzz target
 #
 # Without CI=true a missing piece is reported and the tests that need it skip
 # (internal/testenv.Need); with CI=true it fails the run. Every step is
@@ -161,9 +163,9 @@ go vet ./...
 say "go vet: ok ($(since "$t"))"
 
 t=$(now_ms)
-say "go test -count=1 ${GOTESTFLAGS:+$GOTESTFLAGS }./... (unit, storage on SQLite and PostgreSQL, HTTP, browser)"
+say "go test -count=1 ${GOTESTFLAGS--race} ./... (unit, storage on SQLite and PostgreSQL, HTTP, browser)"
 # shellcheck disable=SC2086 # GOTESTFLAGS is a list of flags
-go test -count=1 ${GOTESTFLAGS:-} ./... 2>&1 | tee "$logs/gotest.log"
+go test -count=1 ${GOTESTFLAGS--race} ./... 2>&1 | tee "$logs/gotest.log"
 status=${PIPESTATUS[0]}
 passed=$(grep -c '^ok ' "$logs/gotest.log" || true)
 failed=$(grep -c '^FAIL	' "$logs/gotest.log" || true)
@@ -177,7 +179,7 @@ say "go test: ok ($(since "$t"))"
 # The HTTP-level suite again, on PostgreSQL (the storage suite already runs on both).
 t=$(now_ms)
 say "KABINET_TEST_ENGINE=postgres go test ./internal/app/ (the HTTP-level suite on PostgreSQL)"
-if KABINET_TEST_ENGINE=postgres go test -count=1 ${GOTESTFLAGS:-} ./internal/app/ 2>&1 | tee "$logs/gotest-pg.log"; [[ ${PIPESTATUS[0]} != 0 ]]; then
+if KABINET_TEST_ENGINE=postgres go test -count=1 ${GOTESTFLAGS--race} ./internal/app/ 2>&1 | tee "$logs/gotest-pg.log"; [[ ${PIPESTATUS[0]} != 0 ]]; then
 	echo "packages: $passed passed, 1 failed"
 	exit 1
 fi
