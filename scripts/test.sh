@@ -145,7 +145,7 @@ t=$(now_ms)
 if [[ -f e2e/package-lock.json ]]; then
 	if [[ -f e2e/node_modules/axe-core/axe.min.js && e2e/node_modules/axe-core/axe.min.js -nt e2e/package-lock.json ]]; then
 		say "axe-core: up to date ($(since "$t"))"
-	elif ! command -v npm >/dev/null; then
+	elif ! command -v npm >/dev/null && ! { is_root && say "axe-core: installing Debian's npm (apt-get)" && apt_install npm; }; then
 		missing npm "install Node.js and npm (Debian: apt-get install -y npm) for the accessibility scans"
 	elif npm ci --prefix e2e --no-audit --no-fund --loglevel=error </dev/null >"$logs/npm.log" 2>&1; then
 		touch e2e/node_modules/axe-core/axe.min.js
