@@ -34,16 +34,16 @@ one-step sign-in, demo mode and an in-process SMS gateway simulator. It
 registers -accounts accounts through the API, then runs each phase for
 -duration with -concurrency workers and one shared keep-alive HTTP client:
 
-  argon2    raw argon2id.IDKey with the hasher's parameters, -concurrency
-            goroutines (the baseline)
+  argon2        raw argon2id.IDKey with the hasher's parameters,
+                -concurrency goroutines (the baseline)
   argon2-slots  the same with GOMAXPROCS goroutines, as many as kabinet's
-            hasher runs at once (a cross-check: more goroutines than cores
-            make each hash dearer, which flatters the sign-in ratio)
-  signin    POST /api/v1/sessions with correct passwords
-  bare      a bare net/http handler serving the bytes of GET /api/v1/me
-  me        GET /api/v1/me with a bearer token
-  register  a whole registration: POST /registrations, the SMS code from
-            the simulator, POST …/confirm, POST …/password
+                hasher runs at once (a cross-check: more goroutines than
+                cores make each hash dearer, which flatters sign-in)
+  signin        POST /api/v1/sessions with correct passwords
+  bare          a bare net/http handler serving the bytes of GET /api/v1/me
+  me            GET /api/v1/me with a bearer token
+  register      a whole registration: POST /registrations, the SMS code
+                from the simulator, POST …/confirm, POST …/password
 
 and prints ops/s, p50 and p99 per phase and the ratios sign-in/argon2
 (goal ≥ 0.9) and me/bare (goal ≥ 0.5). The phases take turns in -rounds
@@ -84,13 +84,21 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 		fs.PrintDefaults()
 	}
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
-	fs.DurationVar(&o.warmup, "warmup", -1, "unmeasured time before each round of a phase (default: half a round, at most 1s)")
+	o.warmup = -1 // until given
+	fs.Func("warmup", "unmeasured `time` before each round of a phase (default: half a round, at most 1s)", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return errors.New("want a duration such as 500ms")
+		}
+		o.warmup = d
+		return nil
+	})
 	fs.IntVar(&o.rounds, "rounds", 0, "rounds the phases take turns in (default: one per 2s of -duration, at most 5)")
-	fs.IntVar(&o.concurrency, "concurrency", 2*runtime.GOMAXPROCS(0), "workers per phase (default 2×GOMAXPROCS)")
+	fs.IntVar(&o.concurrency, "concurrency", 2*runtime.GOMAXPROCS(0), "workers per phase: 2×GOMAXPROCS by default")
 	fs.IntVar(&o.accounts, "accounts", 50, "accounts registered before the phases, for sign-in and /me")
 	fs.StringVar(&o.db, "db", "", "a PostgreSQL server `URL` (postgres://…) to create a throwaway database on; default: SQLite in a temporary directory")
 	fs.BoolVar(&o.json, "json", false, "print a JSON summary on stdout (the table goes to stderr)")
-	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each phase to `file`, with the phase's name before the extension (cpu.prof → cpu.signin.prof)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each round of each phase, named after `file` (cpu.prof → cpu.signin.r1.prof …)")
 	phases := fs.String("phases", strings.Join(benchPhases, ","), "comma-separated phases to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
