@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,6 +70,9 @@ type App struct {
 	listener net.Listener
 	started  bool
 	smsSim   *http.Server // demo mode: the in-process SMS gateway simulator
+	sessions *session.Service
+	stop     context.CancelFunc // ends the background goroutines Start began
+	bg       sync.WaitGroup
 }
 
 // New builds kabinet: it prepares the data directory and keys, opens and
@@ -155,7 +159,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	deliverer := notify.NewDeliverer(st, smsSender, emailSender, o.Now, notify.DeliverMaxAttempts)
-	runner, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: jobsDB, Logger: log.With("component", "jobs"), Deliverer: deliverer, Cleaner: st, Poll: o.JobPoll})
+	listener, err := st.ListenerPool(ctx)
+	if err != nil {
+		return nil, err
+	}
+	runner, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: jobsDB, Listener: listener, Logger: log.With("component", "jobs"), Deliverer: deliverer, Cleaner: st, Poll: o.JobPoll})
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +175,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.SMSCodeTTL, EmailTTL: cfg.EmailLinkTTL, Cooldown: cfg.CodeResendAfter,
 		MaxAttempts: cfg.CodeMaxAttempts, PerDay: cfg.CodesPerDay, PerIPDay: cfg.CodesPerIPDay}, otp.NewHasher(keys.Subkey("otp/v1")), st, limiter, o.Rand)
 	sessions := session.NewService(st, o.Now, o.Rand, cfg.SessionLifetime, cfg.SessionIdle)
+	sessions.CacheFor(cfg.SessionCacheTTL, 100_000)
+	a.sessions = sessions
 	links := links{base: cfg.BaseURL}
 	siteName := "kabinet"
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
@@ -208,6 +218,14 @@ func Migrate(ctx context.Context, st *store.Store, jobsDB *sql.DB) error {
 // Start begins background work and listens on the configured address (or
 // on l when given, for tests on port 0). It returns once listening.
 func (a *App) Start(ctx context.Context, l net.Listener) error {
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stop = stop
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		// Other nodes' session changes (PostgreSQL only; returns at once on SQLite).
+		a.Store.ListenSessionsChanged(bg, a.sessions.Forget, a.sessions.ForgetAll)
+	}()
 	if a.started {
 		if err := a.jobs.Start(ctx); err != nil {
 			return fmt.Errorf("app: jobs: %w", err)
@@ -255,6 +273,10 @@ func (a *App) Close(ctx context.Context) error {
 	var errs []error
 	if a.server != nil {
 		errs = append(errs, a.server.Shutdown(ctx))
+	}
+	if a.stop != nil {
+		a.stop()
+		a.bg.Wait()
 	}
 	if a.started {
 		errs = append(errs, a.jobs.Stop(ctx))

@@ -47,6 +47,7 @@ type Config struct {
 	SecondStep      bool          // a one-time code after the password at sign-in
 	SessionLifetime time.Duration // absolute session lifetime
 	SessionIdle     time.Duration // a session not used this long ends
+	SessionCacheTTL time.Duration // how long a node trusts its memory of a session (0: ask the database every time)
 
 	SMSCodeTTL      time.Duration // lifetime of an SMS code (300 s in the user's documents)
 	EmailLinkTTL    time.Duration // lifetime of an e-mailed link and code
@@ -114,6 +115,7 @@ var settings = []setting{
 	{env: "KABINET_SIGNIN_SECOND_STEP", def: "true", doc: "Ask for a one-time code (SMS, or e-mail for accounts without a phone) after the password at sign-in.", set: boolSetter(func(c *Config, b bool) { c.SecondStep = b })},
 	{env: "KABINET_SESSION_LIFETIME", def: "12h", doc: "A session ends this long after sign-in.", set: durationSetter(func(c *Config, d time.Duration) { c.SessionLifetime = d })},
 	{env: "KABINET_SESSION_IDLE", def: "1h", doc: "A session not used for this long ends.", set: durationSetter(func(c *Config, d time.Duration) { c.SessionIdle = d })},
+	{env: "KABINET_SESSION_CACHE_TTL", def: "2s", doc: "How long a node keeps an authenticated session in memory instead of reading it on every request. Ending a session takes effect at once on the node that ends it and, on PostgreSQL, on the others as soon as they hear its announcement (LISTEN/NOTIFY); this is the bound should an announcement be lost. `0s` turns the cache off.", set: durationSetter(func(c *Config, d time.Duration) { c.SessionCacheTTL = d })},
 	{env: "KABINET_SMS_CODE_TTL", def: "300s", doc: "Lifetime of a code sent by SMS.", set: durationSetter(func(c *Config, d time.Duration) { c.SMSCodeTTL = d })},
 	{env: "KABINET_EMAIL_LINK_TTL", def: "24h", doc: "Lifetime of a link (and the code beside it) sent by e-mail.", set: durationSetter(func(c *Config, d time.Duration) { c.EmailLinkTTL = d })},
 	{env: "KABINET_CODE_RESEND_AFTER", def: "60s", doc: "Cooldown before a new code can be requested (a new code also becomes available once the old one expires).", set: durationSetter(func(c *Config, d time.Duration) { c.CodeResendAfter = d })},
@@ -288,6 +290,9 @@ func (c Config) Validate() error {
 			bad(p.env, "must be positive")
 		}
 	}
+	if c.SessionCacheTTL < 0 || c.SessionCacheTTL > time.Minute {
+		bad("KABINET_SESSION_CACHE_TTL", "must be between 0s and 1m")
+	}
 	if c.CodeResendAfter < 0 {
 		bad("KABINET_CODE_RESEND_AFTER", "must not be negative")
 	}
@@ -360,7 +365,8 @@ func (c Config) values() map[string]string {
 		"KABINET_SMS_GATEWAY_URL": c.SMSGatewayURL, "KABINET_SMS_GATEWAY_TOKEN": c.SMSGatewayToken,
 		"KABINET_SIGNIN_SECOND_STEP": strconv.FormatBool(c.SecondStep),
 		"KABINET_SESSION_LIFETIME":   d(c.SessionLifetime), "KABINET_SESSION_IDLE": d(c.SessionIdle),
-		"KABINET_SMS_CODE_TTL": d(c.SMSCodeTTL), "KABINET_EMAIL_LINK_TTL": d(c.EmailLinkTTL),
+		"KABINET_SESSION_CACHE_TTL": d(c.SessionCacheTTL),
+		"KABINET_SMS_CODE_TTL":      d(c.SMSCodeTTL), "KABINET_EMAIL_LINK_TTL": d(c.EmailLinkTTL),
 		"KABINET_CODE_RESEND_AFTER": d(c.CodeResendAfter), "KABINET_CODE_MAX_ATTEMPTS": strconv.Itoa(c.CodeMaxAttempts),
 		"KABINET_CODES_PER_DAY": strconv.Itoa(c.CodesPerDay), "KABINET_CODES_PER_IP_DAY": strconv.Itoa(c.CodesPerIPDay),
 		"KABINET_PASSWORD_MAX_FAILURES": strconv.Itoa(c.PasswordMaxFail), "KABINET_PASSWORD_LOCKOUT": d(c.PasswordLockout),

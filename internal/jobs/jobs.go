@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -40,7 +41,8 @@ type Cleaner interface {
 // Config is what the runner needs.
 type Config struct {
 	Dialect   store.Dialect
-	DB        *sql.DB // from store.JobsDB
+	DB        *sql.DB       // from store.JobsDB
+	Listener  *pgxpool.Pool // PostgreSQL: for LISTEN/NOTIFY (store.Pool); nil polls
 	Logger    *slog.Logger
 	Deliverer *notify.Deliverer
 	Cleaner   Cleaner
@@ -61,6 +63,10 @@ func driver(cfg Config) (riverdriver.Driver[*sql.Tx], error) {
 	case store.SQLite:
 		return riversqlite.New(cfg.DB), nil
 	case store.Postgres:
+		if cfg.Listener != nil {
+			// LISTEN/NOTIFY wakes workers as soon as a job commits.
+			return riverdatabasesql.NewWithPgxListener(cfg.DB, cfg.Listener), nil
+		}
 		return riverdatabasesql.New(cfg.DB), nil
 	}
 	return nil, errors.New("jobs: unknown dialect")

@@ -91,6 +91,10 @@ type Store interface {
 	EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) (int, error)
 	RecordSignIn(ctx context.Context, s *SignIn) error
 	ListSignIns(ctx context.Context, accountID string, limit int) ([]SignIn, error)
+	// AnnounceSessionsChanged tells other nodes that an account's sessions
+	// changed, once the caller's transaction commits (a no-op on a
+	// single-node database).
+	AnnounceSessionsChanged(ctx context.Context, accountID string) error
 }
 
 // Service issues and checks sessions.
@@ -100,6 +104,7 @@ type Service struct {
 	rand     io.Reader
 	lifetime time.Duration
 	idle     time.Duration
+	cache    *cache
 }
 
 // touchEvery limits writes on the hot path: last-seen is refreshed at most
@@ -110,6 +115,31 @@ const touchEvery = time.Minute
 // length, idle the inactivity limit.
 func NewService(st Store, now func() time.Time, rand io.Reader, lifetime, idle time.Duration) *Service {
 	return &Service{store: st, now: now, rand: rand, lifetime: lifetime, idle: idle}
+}
+
+// CacheFor keeps authenticated sessions in memory for ttl (0: never), for
+// at most max sessions. See cache for what keeps it exact.
+func (s *Service) CacheFor(ttl time.Duration, max int) { s.cache = newCache(ttl, max) }
+
+// Forget drops the account's cached sessions: called when another node
+// announces that they changed.
+func (s *Service) Forget(accountID string) { s.cache.dropAccount(accountID) }
+
+// ForgetAll drops every cached session: called when announcements from
+// other nodes may have been missed.
+func (s *Service) ForgetAll() { s.cache.flush() }
+
+// AccountChanged must be called, in the transaction, by anything that
+// changes an account in a way a signed-in request must see at once (its
+// level, its status, its contacts): it drops the cached copies everywhere.
+func (s *Service) AccountChanged(ctx context.Context, accountID string) error {
+	return s.changed(ctx, accountID)
+}
+
+// changed drops the account's cached sessions here and tells other nodes.
+func (s *Service) changed(ctx context.Context, accountID string) error {
+	s.cache.dropAccount(accountID)
+	return s.store.AnnounceSessionsChanged(ctx, accountID)
 }
 
 // HashToken returns the stored form of a token.
@@ -159,14 +189,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, *ac
 	if token == "" || len(token) > 100 {
 		return nil, nil, unauthorized()
 	}
-	sess, acc, err := s.store.SessionByToken(ctx, HashToken(token))
-	if err != nil {
-		if problem.KindOf(err) == problem.NotFound {
-			return nil, nil, unauthorized()
-		}
-		return nil, nil, err
-	}
+	hash := HashToken(token)
+	key := string(hash)
 	now := s.now()
+	sess, acc, hit := s.cache.get(key, now)
+	if !hit {
+		var err error
+		sess, acc, err = s.store.SessionByToken(ctx, hash)
+		if err != nil {
+			if problem.KindOf(err) == problem.NotFound {
+				return nil, nil, unauthorized()
+			}
+			return nil, nil, err
+		}
+	}
+	// The same checks on every request, cached or not.
 	if !sess.EndedAt.IsZero() || !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.idle+touchEvery || acc.Status != account.Active {
 		return nil, nil, unauthorized()
 	}
@@ -175,6 +212,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, *ac
 			return nil, nil, fmt.Errorf("session: touch: %w", err)
 		}
 		sess.LastSeenAt = now
+		hit = false // store the new last-seen time
+	}
+	if !hit {
+		s.cache.put(key, sess, acc, now)
 	}
 	return sess, acc, nil
 }
@@ -207,12 +248,16 @@ func (s *Service) End(ctx context.Context, accountID, id, reason string) error {
 	if !ok {
 		return problem.New(problem.NotFound, "session.not_found")
 	}
-	return nil
+	return s.changed(ctx, accountID)
 }
 
 // EndOthers ends every session of the account except the one given.
 func (s *Service) EndOthers(ctx context.Context, accountID, keepID, reason string) (int, error) {
-	return s.store.EndSessions(ctx, accountID, keepID, reason, s.now())
+	n, err := s.store.EndSessions(ctx, accountID, keepID, reason, s.now())
+	if err != nil {
+		return 0, err
+	}
+	return n, s.changed(ctx, accountID)
 }
 
 // RecordSignIn adds an entry to the account's sign-in history.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/session"
 )
@@ -131,4 +133,62 @@ func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time) (int6
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// sessionsChannel is the PostgreSQL NOTIFY channel on which nodes announce
+// that an account's sessions changed.
+const sessionsChannel = "kabinet_sessions"
+
+// AnnounceSessionsChanged notifies other nodes, when the transaction in ctx
+// commits (PostgreSQL delivers NOTIFY at commit), that an account's
+// sessions changed. SQLite has one node: nothing to tell.
+func (s *Store) AnnounceSessionsChanged(ctx context.Context, accountID string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	_, err := s.exec(ctx, `SELECT pg_notify(?, ?)`, sessionsChannel, accountID)
+	return err
+}
+
+// ListenSessionsChanged calls changed with the account ID of every
+// announcement until ctx ends, reconnecting after failures; gap is called
+// whenever announcements may have been missed (at the start of each
+// connection), so the caller can drop what it cached. SQLite: it returns at
+// once.
+func (s *Store) ListenSessionsChanged(ctx context.Context, changed func(accountID string), gap func()) {
+	if s.dialect != Postgres {
+		return
+	}
+	pool, err := s.ListenerPool(ctx)
+	if err != nil {
+		return
+	}
+	for ctx.Err() == nil {
+		_ = s.listenOnce(ctx, pool, changed, gap) // returns when the connection drops
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second): // then reconnect
+		}
+	}
+}
+
+func (s *Store) listenOnce(ctx context.Context, pool *pgxpool.Pool, changed func(string), gap func()) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+sessionsChannel); err != nil {
+		return err
+	}
+	gap()
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			conn.Conn().Close(context.Background()) // never hand a listening connection back to the pool
+			return err
+		}
+		changed(n.Payload)
+	}
 }

@@ -52,6 +52,9 @@ type Store struct {
 	pool    *pgxpool.Pool
 	keys    *pii.Keyring
 	rebound sync.Map // query text → PostgreSQL form
+	stmts   sync.Map // stmtKey → *sql.Stmt (SQLite only)
+	// listeners are the pools handed out by ListenerPool.
+	listeners []*pgxpool.Pool
 }
 
 // Options say which database to open.
@@ -91,6 +94,12 @@ func openPostgres(ctx context.Context, o Options, keys *pii.Keyring) (*Store, er
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
+	// database/sql's pool sits on pgx's: give it the same size. More open
+	// connections would wait in pgxpool.Acquire for connections that
+	// database/sql itself keeps idle; fewer idle ones (the default is two)
+	// would open and close pgx connections under load.
+	db.SetMaxOpenConns(int(cfg.MaxConns))
+	db.SetMaxIdleConns(int(cfg.MaxConns))
 	return &Store{dialect: Postgres, write: db, read: db, pool: pool, keys: keys}, nil
 }
 
@@ -152,6 +161,24 @@ func openSQLite(ctx context.Context, o Options, keys *pii.Keyring) (*Store, erro
 // Dialect reports which engine the store runs on.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
+// ListenerPool returns, on PostgreSQL, a small pgx pool of its own for
+// River's LISTEN/NOTIFY listener, which holds a connection for good; sharing
+// the main pool would leave database/sql waiting for it. Nil on SQLite. The
+// store closes it.
+func (s *Store) ListenerPool(ctx context.Context) (*pgxpool.Pool, error) {
+	if s.pool == nil {
+		return nil, nil
+	}
+	cfg := s.pool.Config().Copy()
+	cfg.MaxConns, cfg.MinConns = 2, 0
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: listener pool: %w", err)
+	}
+	s.listeners = append(s.listeners, p)
+	return p, nil
+}
+
 // DB returns the connection pool that writes: River and the session
 // cleanup use it. On SQLite it has a single connection.
 func (s *Store) DB() *sql.DB { return s.write }
@@ -159,9 +186,16 @@ func (s *Store) DB() *sql.DB { return s.write }
 // Close closes every connection.
 func (s *Store) Close() error {
 	var errs []error
+	s.stmts.Range(func(k, v any) bool {
+		errs = append(errs, v.(*sql.Stmt).Close())
+		return true
+	})
 	errs = append(errs, s.write.Close())
 	if s.read != s.write {
 		errs = append(errs, s.read.Close())
+	}
+	for _, p := range s.listeners {
+		p.Close()
 	}
 	if s.pool != nil {
 		s.pool.Close()
@@ -287,20 +321,65 @@ func (s *Store) w(ctx context.Context) querier {
 }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := s.prepared(ctx, s.write, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return s.w(ctx).ExecContext(ctx, s.q(q), args...)
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.prepared(ctx, s.read, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return s.r(ctx).QueryRowContext(ctx, s.q(q), args...)
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.prepared(ctx, s.read, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return s.r(ctx).QueryContext(ctx, s.q(q), args...)
 }
 
 // writeRow runs a statement with RETURNING on the writer.
 func (s *Store) writeRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.prepared(ctx, s.write, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return s.w(ctx).QueryRowContext(ctx, s.q(q), args...)
+}
+
+// prepared returns a cached prepared statement for q on db, for calls
+// outside a transaction on SQLite, or nil to run q directly. modernc's
+// driver compiles every statement afresh otherwise, and compiling is most
+// of the cost of a point query (the session look-up on every request).
+// database/sql re-prepares a cached statement on each connection it is used
+// on. PostgreSQL needs none of this: pgx caches statements itself.
+func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) *sql.Stmt {
+	if s.dialect != SQLite {
+		return nil
+	}
+	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); inTx {
+		return nil
+	}
+	key := stmtKey{db: db, q: q}
+	if v, ok := s.stmts.Load(key); ok {
+		return v.(*sql.Stmt)
+	}
+	st, err := db.PrepareContext(context.WithoutCancel(ctx), q)
+	if err != nil {
+		return nil // the direct call reports the error
+	}
+	if v, loaded := s.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt)
+	}
+	return st
+}
+
+type stmtKey struct {
+	db *sql.DB
+	q  string
 }
 
 // q converts a query written with ? placeholders to the engine's form.

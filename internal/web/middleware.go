@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -90,9 +92,7 @@ func (s *Server) base(next http.Handler) http.Handler {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 64 || !printable(id) {
-			var b [12]byte
-			_, _ = io.ReadFull(s.d.Rand, b[:])
-			id = base64.RawURLEncoding.EncodeToString(b[:])
+			id = s.requestIDs.next()
 		}
 		st := &requestState{requestID: id, lang: s.language(r)}
 		st.client = session.Client{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: id}
@@ -131,8 +131,10 @@ func (s *Server) base(next http.Handler) http.Handler {
 			} else if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
 				level = slog.LevelDebug
 			}
-			s.log.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "route", route, "status", sw.status,
-				"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", st.client.IP)
+			if s.log.Enabled(r.Context(), level) {
+				s.log.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "route", route, "status", sw.status,
+					"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", st.client.IP)
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -342,3 +344,20 @@ func statusText(code int) string {
 
 // hexID shortens a hash for logs.
 func hexID(b []byte) string { return hex.EncodeToString(b[:min(len(b), 6)]) }
+
+// requestIDs makes request IDs: a random per-process prefix and a counter.
+// They need to be unique, not secret, and this costs no system call.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs(r io.Reader) *requestIDs {
+	var b [6]byte
+	_, _ = io.ReadFull(r, b[:])
+	return &requestIDs{prefix: base64.RawURLEncoding.EncodeToString(b[:])}
+}
+
+func (g *requestIDs) next() string {
+	return g.prefix + "-" + strconv.FormatUint(g.n.Add(1), 36)
+}

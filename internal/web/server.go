@@ -78,6 +78,8 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 	meter   *ipLimiter // the password strength meter, per client address
+	// requestIDs numbers requests that arrive without an X-Request-Id.
+	requestIDs *requestIDs
 }
 
 // NewServer builds the handler, parsing every template up front.
@@ -105,7 +107,7 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{d: d, cat: d.Catalog, r: r, site: d.Site, log: d.Logger, proxies: proxies, metrics: newMetrics(d.Metrics),
-		meter: newIPLimiter(10, 30, 100_000)}
+		meter: newIPLimiter(10, 30, 100_000), requestIDs: newRequestIDs(d.Rand)}
 	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
 	s.handler = s.routes()
 	return s, nil
