@@ -321,3 +321,23 @@ func regexpFind(t *testing.T, re, s string) string {
 	}
 	return m
 }
+
+// TestPerAddressCodeCap: one network address cannot ask for codes to many
+// numbers; the answer says when to try again.
+func TestPerAddressCodeCap(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.CodesPerIPDay = 2 })
+	for i, phone := range []string{"+79031000001", "+79031000002", "+79031000003"} {
+		r := h.api("POST", "/api/v1/registrations", "", map[string]any{"surname": "Петров", "name": "Пётр", "phone": phone, "accept_terms": true})
+		if i < 2 && r.Status != 201 {
+			t.Fatalf("registration %d: %d %s", i+1, r.Status, r.Raw)
+		}
+		if i == 2 {
+			if r.Status != 429 || r.str("code") != "code.ip_limit" || r.Header.Get("Retry-After") == "" {
+				t.Fatalf("third number from one address: %d %s", r.Status, r.Raw)
+			}
+			if n := h.messagesTo(phone); n != 0 {
+				t.Errorf("a code went out over the cap")
+			}
+		}
+	}
+}
