@@ -174,7 +174,8 @@ func (s *Service) owner(ctx context.Context, ch contact.Channel, dest string) (*
 }
 
 // send issues a new code on the flow and queues the message: the code to
-// the requester, or, for a decoy, the notice to the contact's owner.
+// the requester, or, for a decoy, the notice to the contact's owner (the
+// decoy's code itself goes nowhere).
 func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account, ip string, now time.Time) error {
 	code, token, err := s.d.Codes.Issue(ctx, f, ip, now)
 	if err != nil {
@@ -182,6 +183,9 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account
 	}
 	n := notify.Notification{Channel: f.Channel, To: f.Destination, Lang: f.Lang}
 	if f.Values.Decoy {
+		if owner == nil {
+			return nil // the owner has gone since: nobody to tell
+		}
 		n.Template, n.AccountID = "registration_taken", owner.ID
 		n.Data = map[string]any{"Site": s.d.Site, "SignInLink": s.d.Links.SignIn(), "RecoveryLink": s.d.Links.Recovery()}
 		return s.d.Notifier.Send(ctx, n)
@@ -239,10 +243,6 @@ func (s *Service) Resend(ctx context.Context, id string, binding []byte, c sessi
 	if f.Values.Decoy {
 		if owner, err = s.owner(ctx, f.Channel, f.Destination); err != nil {
 			return f, err
-		}
-		if owner == nil { // the owner has gone since: nothing to tell
-			owner = &account.Account{}
-			f.Values.Decoy = true
 		}
 	}
 	now := s.d.Now()
