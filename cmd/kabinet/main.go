@@ -39,7 +39,7 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || isHelpOrVersion(args[0])) {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -94,6 +94,14 @@ func overlay(getenv func(string) string, set map[string]string) func(string) str
 		}
 		return getenv(k)
 	}
+}
+
+func isHelpOrVersion(a string) bool {
+	switch a {
+	case "-h", "-help", "--help", "-version", "--version":
+		return true
+	}
+	return false
 }
 
 func version() string {

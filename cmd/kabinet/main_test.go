@@ -61,7 +61,8 @@ func TestServeAndShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "-addr", addr, "-data", t.TempDir()}, env(map[string]string{"KABINET_ARGON2_MEMORY_KIB": "64"}), io.Discard, io.Discard)
+		// Flags without a command mean serve.
+		done <- run(ctx, []string{"-addr", addr, "-data", t.TempDir()}, env(map[string]string{"KABINET_ARGON2_MEMORY_KIB": "64"}), io.Discard, io.Discard)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
