@@ -163,7 +163,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	runner, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: jobsDB, Listener: listener, Logger: log.With("component", "jobs"), Deliverer: deliverer, Cleaner: st, Poll: o.JobPoll})
+	runner, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Deliverer: deliverer, Cleaner: st, Poll: o.JobPoll})
 	if err != nil {
 		return nil, err
 	}
@@ -414,4 +414,27 @@ func site(cfg config.Config) web.SiteInfo {
 		s.DemoLogin, s.DemoPassword = "+7 900 000-00-01", demo.Password
 	}
 	return s
+}
+
+// quieter returns a logger that drops records below min (River reports its
+// routine work at info level every few seconds).
+func quieter(l *slog.Logger, min slog.Level) *slog.Logger {
+	return slog.New(minLevel{Handler: l.Handler(), min: min})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(a), min: h.min}
+}
+
+func (h minLevel) WithGroup(n string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(n), min: h.min}
 }
