@@ -289,3 +289,28 @@ func TestOperationalEndpointsAndDemoMode(t *testing.T) {
 		t.Error("no HSTS in production")
 	}
 }
+
+// TestSignInByEmailWithoutPhone: an account without a phone signs in with
+// its e-mail, and the second-step code goes by e-mail.
+func TestSignInByEmailWithoutPhone(t *testing.T) {
+	h := newHarness(t, nil)
+	r := h.api("POST", "/api/v1/registrations", "", map[string]any{"surname": "Лебедева", "name": "Ирина", "email": "irina@example.ru", "accept_terms": true})
+	id := r.str("id")
+	if r = h.api("POST", "/api/v1/registrations/"+id+"/confirm", "", map[string]string{"code": h.lastCode("irina@example.ru")}); r.Status != 200 {
+		t.Fatalf("confirm by the code in the mail: %d %s", r.Status, r.Raw)
+	}
+	if r = h.api("POST", "/api/v1/registrations/"+id+"/password", "", map[string]string{"password": goodPassword, "password_confirmation": goodPassword}); r.Status != 201 {
+		t.Fatalf("password: %d %s", r.Status, r.Raw)
+	}
+	r = h.api("POST", "/api/v1/sessions", "", map[string]string{"login": "IRINA@example.ru", "password": goodPassword})
+	if r.Status != 202 || r.str("channel") != "email" || r.str("destination") != "i***@example.ru" {
+		t.Fatalf("sign-in: %d %s", r.Status, r.Raw)
+	}
+	tpl, _ := h.lastMessage("irina@example.ru")
+	if tpl != "signin_code" {
+		t.Fatalf("second step went by %s", tpl)
+	}
+	if ok := h.api("POST", "/api/v1/sessions/"+r.str("id")+"/confirm", "", map[string]string{"code": h.lastCode("irina@example.ru")}); ok.Status != 201 {
+		t.Fatalf("confirm: %d %s", ok.Status, ok.Raw)
+	}
+}
