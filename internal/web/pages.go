@@ -98,8 +98,8 @@ type AccountPage struct{ BasePage }
 
 func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
 	p := &AccountPage{BasePage{Title: "account.title"}}
-	if r.URL.Query().Get("ended") != "" {
-		p.Flash = s.t(r).T("sessions.ended_others")
+	if r.URL.Query().Get("recovered") != "" {
+		p.Flash = s.t(r).T("recover.done")
 	}
 	s.render(w, r, http.StatusOK, "account", p)
 }
