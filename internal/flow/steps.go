@@ -27,11 +27,11 @@ type Confirmation struct {
 	PasswordTime time.Duration
 }
 
-// Load returns a flow the caller may act on: it exists, is bound to them
+// Flow returns a flow the caller may act on: it exists, is bound to them
 // and has not expired. An expired flow comes back with the Expired problem
 // "flow.expired", so that the form can be shown again with what was typed;
 // a flow of another browser is NotFound, as if it did not exist.
-func (c *Confirmation) Load(ctx context.Context, id string, binding []byte) (*Flow, error) {
+func (c *Confirmation) Flow(ctx context.Context, id string, binding []byte) (*Flow, error) {
 	f, err := c.Store.Flow(ctx, c.Kind, id)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func (c *Confirmation) Load(ctx context.Context, id string, binding []byte) (*Fl
 // ConfirmCode checks a typed code and moves the flow to set_password. A
 // flow already there is returned as it is (a reload, a second tab).
 func (c *Confirmation) ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*Flow, error) {
-	f, err := c.Load(ctx, id, binding)
+	f, err := c.Flow(ctx, id, binding)
 	if err != nil {
 		return f, err
 	}

@@ -72,10 +72,17 @@ type Deps struct {
 }
 
 // Service runs recoveries.
-type Service struct{ d Deps }
+type Service struct {
+	d Deps
+	// Confirmation provides Flow, ConfirmCode and ConfirmLink: the steps
+	// that prove the phone or address, shared with the other flows.
+	*flow.Confirmation
+}
 
 // New returns the service.
-func New(d Deps) *Service { return &Service{d: d} }
+func New(d Deps) *Service {
+	return &Service{d: d, Confirmation: &flow.Confirmation{Kind: flow.Recovery, Store: d.Store, Codes: d.Codes, Now: d.Now, PasswordTime: flowTTL}}
+}
 
 const flowTTL = time.Hour
 
@@ -142,32 +149,9 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, a *account.Account, ip
 			"Link": s.d.Links.RecoveryLink(f.ID, token), "Until": f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("02.01.2006 15:04 MSK")}})
 }
 
-func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
-	return s.steps().Load(ctx, id, binding)
-}
-
-func (s *Service) steps() *flow.Confirmation {
-	return &flow.Confirmation{Kind: flow.Recovery, Store: s.d.Store, Codes: s.d.Codes, Now: s.d.Now, PasswordTime: flowTTL}
-}
-
-// Flow returns the caller's flow for display.
-func (s *Service) Flow(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
-	return s.load(ctx, id, binding)
-}
-
-// ConfirmCode checks the typed code and moves the flow to the password step.
-func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*flow.Flow, error) {
-	return s.steps().ConfirmCode(ctx, id, binding, code)
-}
-
-// ConfirmLink accepts the e-mailed link; the browser that opens it goes on.
-func (s *Service) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error) {
-	return s.steps().ConfirmLink(ctx, id, token, newBinding)
-}
-
 // Resend sends a new code once allowed.
 func (s *Service) Resend(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error) {
-	f, err := s.load(ctx, id, binding)
+	f, err := s.Flow(ctx, id, binding)
 	if err != nil {
 		return f, err
 	}
@@ -201,7 +185,7 @@ type Result struct {
 // SetPassword sets the new password, ends every other session, tells the
 // owner, and signs the user in.
 func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw, confirmation string, c session.Client) (*Result, error) {
-	f, err := s.load(ctx, id, binding)
+	f, err := s.Flow(ctx, id, binding)
 	if err != nil {
 		return nil, err
 	}

@@ -75,10 +75,17 @@ type Deps struct {
 }
 
 // Service runs registrations.
-type Service struct{ d Deps }
+type Service struct {
+	d Deps
+	// Confirmation provides Flow, ConfirmCode and ConfirmLink: the steps
+	// that prove the phone or address, shared with the other flows.
+	*flow.Confirmation
+}
 
 // New returns the service.
-func New(d Deps) *Service { return &Service{d: d} }
+func New(d Deps) *Service {
+	return &Service{d: d, Confirmation: &flow.Confirmation{Kind: flow.Registration, Store: d.Store, Codes: d.Codes, Now: d.Now, PasswordTime: flowTTL}}
+}
 
 // Start is what the registration form submits.
 type Start struct {
@@ -206,33 +213,10 @@ func until(t time.Time, lang string) string {
 	return t.In(msk).Format("02.01.2006 15:04") + " по московскому времени"
 }
 
-func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
-	return s.steps().Load(ctx, id, binding)
-}
-
-func (s *Service) steps() *flow.Confirmation {
-	return &flow.Confirmation{Kind: flow.Registration, Store: s.d.Store, Codes: s.d.Codes, Now: s.d.Now, PasswordTime: flowTTL}
-}
-
-// Flow returns the caller's flow for display.
-func (s *Service) Flow(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
-	return s.load(ctx, id, binding)
-}
-
-// ConfirmCode checks the typed code and moves the flow to the password step.
-func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*flow.Flow, error) {
-	return s.steps().ConfirmCode(ctx, id, binding, code)
-}
-
-// ConfirmLink accepts the e-mailed link; the browser that opens it goes on.
-func (s *Service) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error) {
-	return s.steps().ConfirmLink(ctx, id, token, newBinding)
-}
-
 // Resend sends a new code, once the cooldown has passed or the old code
 // has expired or been used up.
 func (s *Service) Resend(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error) {
-	f, err := s.load(ctx, id, binding)
+	f, err := s.Flow(ctx, id, binding)
 	if err != nil {
 		return f, err
 	}
@@ -265,7 +249,7 @@ type Result struct {
 // SetPassword checks the password against the rule and the blocklist,
 // creates the simplified account and signs its owner in.
 func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw, confirmation string, c session.Client) (*Result, error) {
-	f, err := s.load(ctx, id, binding)
+	f, err := s.Flow(ctx, id, binding)
 	if err != nil {
 		return nil, err
 	}
