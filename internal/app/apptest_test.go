@@ -65,6 +65,11 @@ func newHarness(t *testing.T, mutate func(*config.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, a, clk)
+}
+
+// serve puts an app behind an httptest server, closed with the test.
+func serve(t *testing.T, a *app.App, clk *clock) *harness {
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(func() {
 		srv.Close()

@@ -14,7 +14,12 @@ import (
 
 // CodeStore counts attempts atomically, before a code is compared.
 type CodeStore interface {
-	CountCodeAttempt(ctx context.Context, id string, at time.Time) (int, error)
+	// CountCodeAttempt adds one to the attempts at the current code if the
+	// flow is still at the given version (a Conflict problem otherwise) and
+	// returns the new count.
+	CountCodeAttempt(ctx context.Context, id string, version int, at time.Time) (int, error)
+	// FlowVersion returns the flow's saved version.
+	FlowVersion(ctx context.Context, id string) (int, error)
 }
 
 // CodePolicy is how codes behave; it comes from configuration.
@@ -129,12 +134,18 @@ func (c *Codes) check(ctx context.Context, f *Flow, now time.Time, match func() 
 	if f.CodeExpired(now) {
 		return problem.New(problem.Expired, what+".expired")
 	}
-	n, err := c.store.CountCodeAttempt(ctx, f.ID, now)
+	n, err := c.store.CountCodeAttempt(ctx, f.ID, f.Stored.Version, now)
 	if err != nil {
 		return err
 	}
 	f.CodeAttempts = n
 	if n > c.policy.MaxAttempts {
+		// Out of attempts: because of guesses, or because many copies of
+		// one request arrived at once and another of them completed the
+		// step (then this one lost a race, and says so).
+		if v, err := c.store.FlowVersion(ctx, f.ID); err == nil && v != f.Stored.Version {
+			return problem.New(problem.Conflict, "flow.conflict")
+		}
 		return problem.New(problem.TooMany, "code.attempts", "Max", c.policy.MaxAttempts)
 	}
 	if !match() {

@@ -111,7 +111,24 @@ type Flow struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	ExpiresAt     time.Time
+	// Stored is what the database held when the flow was read or last
+	// saved. A save is a compare-and-set on it: of two requests acting on
+	// one flow at once, only the first saves and the other gets a Conflict,
+	// so every step works exactly once.
+	Stored Revision
 }
+
+// Revision is the saved state of a flow and the number of its saves.
+type Revision struct {
+	State   State
+	Version int
+	Sends   int
+}
+
+// NewCode reports whether a code was issued since the flow was read: the
+// save then starts the new code's attempt counter afresh. Attempts are
+// otherwise only ever added to, atomically, by the store.
+func (f *Flow) NewCode() bool { return f.Sends != f.Stored.Sends }
 
 // Move advances the flow, or returns a Conflict error when the kind's table
 // does not allow the step.

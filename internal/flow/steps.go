@@ -46,14 +46,16 @@ func (c *Confirmation) Flow(ctx context.Context, id string, binding []byte) (*Fl
 }
 
 // ConfirmCode checks a typed code and moves the flow to set_password. A
-// flow already there is returned as it is (a reload, a second tab).
+// code works once: on a flow already past this step the answer is the
+// Conflict "code.used", with the flow, so that a page can take a reload or
+// a second tab of the same browser to the step it is at.
 func (c *Confirmation) ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*Flow, error) {
 	f, err := c.Flow(ctx, id, binding)
 	if err != nil {
 		return f, err
 	}
 	if f.State == SetPassword {
-		return f, nil
+		return f, problem.New(problem.Conflict, "code.used")
 	}
 	if f.State != AwaitingCode {
 		return f, problem.New(problem.Conflict, "flow.wrong_step")
@@ -67,7 +69,8 @@ func (c *Confirmation) ConfirmCode(ctx context.Context, id string, binding []byt
 // ConfirmLink accepts the token of an e-mailed link. The browser that opens
 // the link goes on with the flow (newBinding), whichever browser started
 // it: the link itself proves the address. Failures never say more than
-// "this link does not work" (NotFound) or "it has expired" (Expired).
+// "this link does not work" (NotFound) or "it has expired" (Expired), but
+// for the browser that already used it, which gets "code.used" and the flow.
 func (c *Confirmation) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*Flow, error) {
 	f, err := c.Store.Flow(ctx, c.Kind, id)
 	if problem.KindOf(err) == problem.NotFound {
@@ -80,7 +83,8 @@ func (c *Confirmation) ConfirmLink(ctx context.Context, id, token string, newBin
 		return nil, problem.New(problem.Expired, "link.expired")
 	}
 	if f.State == SetPassword && f.BoundTo(newBinding) {
-		return f, nil
+		// The link opened again in the browser it already confirmed.
+		return f, problem.New(problem.Conflict, "code.used")
 	}
 	if f.State != AwaitingCode || f.Channel != contact.ChannelEmail {
 		return nil, problem.New(problem.NotFound, "link.invalid")

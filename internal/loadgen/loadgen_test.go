@@ -195,7 +195,9 @@ func TestRunErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Errors != 50 || res.Stopped == "" || len(res.Kinds) != 1 || res.Kinds[0].Count != 50 {
+	// The run stops at the 50th error; the other worker's operation already
+	// in flight then may fail too, and counts: at most 50 + (2 - 1).
+	if res.Errors < 50 || res.Errors > 51 || res.Stopped == "" || len(res.Kinds) != 1 || res.Kinds[0].Count != res.Errors {
 		t.Fatalf("errors %d, stopped %q, kinds %v", res.Errors, res.Stopped, res.Kinds)
 	}
 	if res.Elapsed >= time.Minute {

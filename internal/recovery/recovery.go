@@ -206,14 +206,16 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 	now := s.d.Now()
 	res := &Result{Account: a}
 	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
-		if err := s.d.Store.SetPassword(ctx, a.ID, hash, now); err != nil {
-			return err
-		}
+		// The flow first: its compare-and-set lets one request through and
+		// rolls back any other before it changes anything.
 		if err := f.Move(flow.Done); err != nil {
 			return err
 		}
 		f.UpdatedAt = now
 		if err := s.d.Store.UpdateFlow(ctx, f); err != nil {
+			return err
+		}
+		if err := s.d.Store.SetPassword(ctx, a.ID, hash, now); err != nil {
 			return err
 		}
 		if res.EndedSessions, err = s.d.Sessions.EndOthers(ctx, a.ID, "", session.EndedRecovery); err != nil {

@@ -247,9 +247,13 @@ func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Fl
 	if !f.BoundTo(binding) {
 		return nil, problem.New(problem.NotFound, "flow.not_found")
 	}
-	if f.Expired(s.d.Now()) || f.State != flow.AwaitingCode {
-		// A finished or stale second step: sign in again.
+	if f.Expired(s.d.Now()) {
 		return nil, problem.New(problem.Expired, "signin.step_expired")
+	}
+	if f.State != flow.AwaitingCode {
+		// Done: its code has signed someone in already (maybe another copy
+		// of this very request).
+		return nil, problem.New(problem.Conflict, "code.used")
 	}
 	return f, nil
 }

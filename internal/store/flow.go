@@ -4,15 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/problem"
 )
 
 const flowColumns = `id, kind, state, binding, account_id, channel, destination, data, code_hash, link_hash,
-	code_sent_at, code_expires_at, code_attempts, sends, lang, created_at, updated_at, expires_at`
+	code_sent_at, code_expires_at, code_attempts, sends, lang, created_at, updated_at, expires_at, version`
 
 func (s *Store) sealFlow(f *flow.Flow) (dest, data []byte, err error) {
 	v, err := json.Marshal(f.Values)
@@ -28,31 +30,50 @@ func (s *Store) CreateFlow(ctx context.Context, f *flow.Flow) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err = s.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)`,
 		f.ID, string(f.Kind), string(f.State), f.Binding, nullString(f.AccountID), string(f.Channel), dest, data,
 		f.CodeHash, f.LinkHash, ms(f.CodeSentAt), ms(f.CodeExpiresAt), f.CodeAttempts, f.Sends, f.Lang,
 		ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("store: create flow: %w", err)
 	}
+	f.Stored = flow.Revision{State: f.State, Version: 0, Sends: f.Sends}
 	return nil
 }
 
-// UpdateFlow writes every mutable field of a flow back.
+// UpdateFlow saves a flow if the row still holds the revision the flow was
+// read at (compare-and-set on state and version), and returns a Conflict
+// problem otherwise: another request acted on the flow first. The attempt
+// counter is never written back (only CountCodeAttempt adds to it), except
+// that a new code starts it at zero.
 func (s *Store) UpdateFlow(ctx context.Context, f *flow.Flow) error {
 	dest, data, err := s.sealFlow(f)
 	if err != nil {
 		return err
 	}
+	reset := 0
+	if f.NewCode() {
+		reset = 1
+	}
 	res, err := s.exec(ctx, `UPDATE flows SET state = ?, binding = ?, account_id = ?, channel = ?, destination = ?, data = ?,
-		code_hash = ?, link_hash = ?, code_sent_at = ?, code_expires_at = ?, code_attempts = ?, sends = ?, lang = ?,
-		updated_at = ?, expires_at = ? WHERE id = ?`,
+		code_hash = ?, link_hash = ?, code_sent_at = ?, code_expires_at = ?,
+		code_attempts = CASE WHEN ? = 1 THEN 0 ELSE code_attempts END, sends = ?, lang = ?,
+		updated_at = ?, expires_at = ?, version = version + 1 WHERE id = ? AND state = ? AND version = ?`,
 		string(f.State), f.Binding, nullString(f.AccountID), string(f.Channel), dest, data, f.CodeHash, f.LinkHash,
-		ms(f.CodeSentAt), ms(f.CodeExpiresAt), f.CodeAttempts, f.Sends, f.Lang, ms(f.UpdatedAt), ms(f.ExpiresAt), f.ID)
+		ms(f.CodeSentAt), ms(f.CodeExpiresAt), reset, f.Sends, f.Lang, ms(f.UpdatedAt), ms(f.ExpiresAt),
+		f.ID, string(f.Stored.State), f.Stored.Version)
 	if err != nil {
 		return fmt.Errorf("store: update flow: %w", err)
 	}
-	return expectOne(res, "flow.not_found")
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: update flow: %w", err)
+	}
+	if n != 1 {
+		return problem.New(problem.Conflict, "flow.conflict")
+	}
+	f.Stored = flow.Revision{State: f.State, Version: f.Stored.Version + 1, Sends: f.Sends}
+	return nil
 }
 
 // Flow returns a flow of the given kind, or a NotFound problem.
@@ -66,10 +87,11 @@ func (s *Store) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow
 	)
 	err := s.queryRow(ctx, `SELECT `+flowColumns+` FROM flows WHERE id = ? AND kind = ?`, id, string(kind)).Scan(
 		&f.ID, &kindS, &state, &f.Binding, &accountID, &channel, &dest, &data, &f.CodeHash, &f.LinkHash,
-		&codeSent, &codeExp, &f.CodeAttempts, &f.Sends, &f.Lang, &created, &upd, &expire)
+		&codeSent, &codeExp, &f.CodeAttempts, &f.Sends, &f.Lang, &created, &upd, &expire, &f.Stored.Version)
 	if err != nil {
 		return nil, notFound(err, "flow.not_found")
 	}
+	f.Stored.State, f.Stored.Sends = flow.State(state), f.Sends
 	f.Kind, f.State, f.Channel, f.AccountID = flow.Kind(kindS), flow.State(state), contact.Channel(channel), accountID.String
 	f.CodeSentAt, f.CodeExpiresAt, f.CreatedAt, f.UpdatedAt, f.ExpiresAt = fromMS(codeSent), fromMS(codeExp), fromMS(created), fromMS(upd), fromMS(expire)
 	if f.Destination, err = s.keys.OpenString(dest, "flows.destination/"+f.ID); err != nil {
@@ -85,15 +107,31 @@ func (s *Store) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow
 	return &f, nil
 }
 
-// CountCodeAttempt adds one to the flow's code attempts, atomically, and
-// returns the new count. It runs before the code is compared.
-func (s *Store) CountCodeAttempt(ctx context.Context, id string, at time.Time) (int, error) {
+// CountCodeAttempt adds one to the attempts at the flow's current code,
+// atomically, and returns the new count. It runs before the code is
+// compared, and only while the flow is still at the version the caller
+// read: once a step has moved the flow on (or a new code replaced the old),
+// it is a Conflict.
+func (s *Store) CountCodeAttempt(ctx context.Context, id string, version int, at time.Time) (int, error) {
 	var n int
-	err := s.writeRow(ctx, `UPDATE flows SET code_attempts = code_attempts + 1, updated_at = ? WHERE id = ? RETURNING code_attempts`, ms(at), id).Scan(&n)
+	err := s.writeRow(ctx, `UPDATE flows SET code_attempts = code_attempts + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING code_attempts`,
+		ms(at), id, version).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, problem.New(problem.Conflict, "flow.conflict")
+	}
 	if err != nil {
-		return 0, notFound(err, "flow.not_found")
+		return 0, fmt.Errorf("store: count code attempt: %w", err)
 	}
 	return n, nil
+}
+
+// FlowVersion returns a flow's saved version.
+func (s *Store) FlowVersion(ctx context.Context, id string) (int, error) {
+	var v int
+	if err := s.queryRow(ctx, `SELECT version FROM flows WHERE id = ?`, id).Scan(&v); err != nil {
+		return 0, notFound(err, "flow.not_found")
+	}
+	return v, nil
 }
 
 // DeleteExpiredFlows removes flows that expired before the given time.

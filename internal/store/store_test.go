@@ -190,22 +190,43 @@ func TestFlows(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.CountCodeAttempt(ctx, "f1", t0); err != nil {
+				if _, err := s.CountCodeAttempt(ctx, "f1", got.Stored.Version, t0); err != nil {
 					t.Error(err)
 				}
 			}()
 		}
 		wg.Wait()
-		if n, _ := s.CountCodeAttempt(ctx, "f1", t0); n != 21 {
+		if n, _ := s.CountCodeAttempt(ctx, "f1", got.Stored.Version, t0); n != 21 {
 			t.Errorf("attempts = %d, want 21", n)
 		}
+		// A save is a compare-and-set: of two copies read at one revision,
+		// the first saves and the second is a Conflict.
+		stale := *got
 		got.State, got.CodeAttempts, got.Values.Decoy = flow.SetPassword, 0, true
 		if err := s.UpdateFlow(ctx, got); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.UpdateFlow(ctx, &stale); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("stale save: %v, want a Conflict", err)
+		}
 		again, _ := s.Flow(ctx, flow.Registration, "f1")
-		if again.State != flow.SetPassword || !again.Values.Decoy || again.CodeAttempts != 0 {
-			t.Errorf("update lost: %+v", again)
+		if again.State != flow.SetPassword || !again.Values.Decoy || again.CodeAttempts != 21 || again.Stored.Version != 1 {
+			t.Errorf("update lost, or attempts written back: %+v", again)
+		}
+		// Attempts at a code the flow has moved past are refused.
+		if _, err := s.CountCodeAttempt(ctx, "f1", stale.Stored.Version, t0); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("attempt on an old version: %v", err)
+		}
+		if v, err := s.FlowVersion(ctx, "f1"); err != nil || v != 1 {
+			t.Errorf("FlowVersion = %d, %v", v, err)
+		}
+		// A new code starts its attempts at zero.
+		again.Sends++
+		if err := s.UpdateFlow(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		if fresh, _ := s.Flow(ctx, flow.Registration, "f1"); fresh.CodeAttempts != 0 || fresh.Sends != 2 {
+			t.Errorf("new code: attempts %d, sends %d", fresh.CodeAttempts, fresh.Sends)
 		}
 		if n, err := s.DeleteExpiredFlows(ctx, t0.Add(2*time.Hour)); err != nil || n != 1 {
 			t.Errorf("DeleteExpiredFlows = %d, %v", n, err)

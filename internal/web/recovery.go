@@ -77,6 +77,10 @@ func (s *Server) recoverCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := s.d.Recovery.ConfirmCode(r.Context(), r.PathValue("id"), s.browserBinding(w, r), v["code"])
+	if movedOn(f, err) {
+		seeOther(w, r, "/recover/"+f.ID)
+		return
+	}
 	if err != nil {
 		s.showRecovery(w, r, f, err, statusOf(problem.KindOf(err)))
 		return
@@ -104,6 +108,10 @@ func (s *Server) recoverLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := s.d.Recovery.ConfirmLink(r.Context(), r.PathValue("id"), v["token"], s.browserBinding(w, r))
+	if movedOn(f, err) {
+		seeOther(w, r, "/recover/"+f.ID)
+		return
+	}
 	if err != nil {
 		s.errorPage(w, r, err, "/recover")
 		return

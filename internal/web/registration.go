@@ -136,6 +136,10 @@ func (s *Server) registerCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := s.d.Registration.ConfirmCode(r.Context(), r.PathValue("id"), s.browserBinding(w, r), v["code"])
+	if movedOn(f, err) {
+		seeOther(w, r, "/register/"+f.ID)
+		return
+	}
 	if err != nil {
 		s.showRegistration(w, r, f, err, statusOf(problem.KindOf(err)))
 		return
@@ -163,6 +167,10 @@ func (s *Server) registerLink(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f, err := s.d.Registration.ConfirmLink(r.Context(), r.PathValue("id"), v["token"], s.browserBinding(w, r))
+		if movedOn(f, err) {
+			seeOther(w, r, "/register/"+f.ID)
+			return
+		}
 		if err != nil {
 			s.errorPage(w, r, err, "/register")
 			return
@@ -191,6 +199,13 @@ func (s *Server) registerPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.startSession(w, r, res.Token)
 	seeOther(w, r, "/welcome")
+}
+
+// movedOn reports whether a step failed only because this browser's flow
+// is already past it (a reload, a double click, a second tab): the browser
+// then simply goes to the step the flow is at. The API says 409 instead.
+func movedOn(f *flow.Flow, err error) bool {
+	return f != nil && problem.KindOf(err) == problem.Conflict
 }
 
 // startSession sets the new session cookie, ending the session the

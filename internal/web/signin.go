@@ -58,8 +58,12 @@ func (s *Server) signinStep(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) showSignInStep(w http.ResponseWriter, r *http.Request, f *flow.Flow, err error, status int) {
 	if err != nil && f == nil {
-		if problem.KindOf(err) == problem.Expired {
+		switch problem.KindOf(err) {
+		case problem.Expired:
 			seeOther(w, r, "/signin?reason=step_expired")
+			return
+		case problem.Conflict: // done: the browser that did it is signed in
+			seeOther(w, r, "/account")
 			return
 		}
 		s.errorPage(w, r, err, "/signin")
@@ -80,6 +84,11 @@ func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
 	}
 	id, binding := r.PathValue("id"), s.browserBinding(w, r)
 	res, err := s.d.SignIn.ConfirmCode(r.Context(), id, binding, v["code"], s.client(r))
+	if problem.KindOf(err) == problem.Conflict {
+		// A double submit: the other copy signed this browser in.
+		seeOther(w, r, "/account")
+		return
+	}
 	if err != nil {
 		f, ferr := s.d.SignIn.Flow(r.Context(), id, binding)
 		if ferr != nil {
