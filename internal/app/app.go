@@ -31,6 +31,7 @@ import (
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/jobs"
+	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/notify"
 	"github.com/kabinet/kabinet/internal/otp"
 	"github.com/kabinet/kabinet/internal/password"
@@ -171,9 +172,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.started = !o.NoJobs
 	outbox := notify.NewOutbox(st, runner, tpl, o.Now, newID)
 
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	limiter := throttle.New(st, o.Now, keys.Subkey("throttle/v1"))
 	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.SMSCodeTTL, EmailTTL: cfg.EmailLinkTTL, Cooldown: cfg.CodeResendAfter,
-		MaxAttempts: cfg.CodeMaxAttempts, PerDay: cfg.CodesPerDay, PerIPDay: cfg.CodesPerIPDay}, otp.NewHasher(keys.Subkey("otp/v1")), st, limiter, o.Rand)
+		MaxAttempts: cfg.CodeMaxAttempts, Interval: cfg.CodeInterval, PerHour: cfg.CodesPerHour, PerIP5Min: cfg.CodesPerIP5Min, PerIPDay: cfg.CodesPerIPDay,
+		SMS: flow.SMSBudget{PerMinute: cfg.SMSPerMinute, PerHour: cfg.SMSPerHour, Prefixes: prefixBudgets(cfg.SMSPrefixes),
+			Reached: budgetAlarm(metrics, log, o.Now)}}, otp.NewHasher(keys.Subkey("otp/v1")), st, limiter, o.Rand)
+	locks := lockout.New(st, limiter, lockout.Policy{MaxChecks: cfg.PasswordMaxFail, Window: cfg.PasswordLockout, BaseLock: cfg.PasswordLockout,
+		MaxLock: cfg.PasswordLockoutMax, MaxConsecutive: cfg.PasswordSuspendAfter, DeviceChecks: 2 * cfg.PasswordMaxFail}, keys.Subkey("lockout/v1"), o.Now, o.Rand)
+	hasher.LimitQueue(cfg.HashQueue)
 	sessions := session.NewService(st, o.Now, o.Rand, cfg.SessionLifetime, cfg.SessionIdle)
 	sessions.CacheFor(cfg.SessionCacheTTL, 100_000)
 	a.sessions = sessions
@@ -184,16 +192,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 
 	reg := registration.New(registration.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
-		Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
-	sig := signin.New(signin.Deps{Store: st, Codes: codes, Hasher: hasher, Limiter: limiter, Sessions: sessions, Notifier: outbox, Links: links,
-		Policy: signin.Policy{SecondStep: cfg.SecondStep, MaxFailures: cfg.PasswordMaxFail, Lockout: cfg.PasswordLockout}, Site: siteName, Now: o.Now, NewID: newID})
-	rec := recovery.New(recovery.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
+		Limiter: limiter, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
+	sig := signin.New(signin.Deps{Store: st, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
+		Policy: signin.Policy{SecondStep: cfg.SecondStep, FailsPerIP: cfg.SignInFailsPerIP, HashesPerIP: cfg.SignInHashesPerIP},
+		Site:   siteName, Support: cfg.SupportPhone, Now: o.Now, NewID: newID,
+		Log: func(msg string, err error) { log.Error(msg, "error", err) }})
+	rec := recovery.New(recovery.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
 		Site: siteName, Support: cfg.SupportPhone, Now: o.Now, NewID: newID})
-
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv, err := web.NewServer(web.Deps{
-		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Outbox: st, Auditor: st,
+		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st, Auditor: st,
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		BaseURL: cfg.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SecondStep, TrustedProxies: cfg.TrustedProxies,
 		Site:          site(cfg),
@@ -437,4 +444,38 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(n string) slog.Handler {
 	return minLevel{Handler: h.Handler.WithGroup(n), min: h.min}
+}
+
+func prefixBudgets(in []config.PrefixBudget) []flow.PrefixBudget {
+	out := make([]flow.PrefixBudget, len(in))
+	for i, b := range in {
+		out[i] = flow.PrefixBudget{Prefix: b.Prefix, Unlimited: b.Unlimited, Max: b.Max, Window: b.Window}
+	}
+	return out
+}
+
+// budgetAlarm counts SMS refused by a deployment-wide budget and logs an
+// error the first time each budget refuses in a minute: an operator must
+// look (SMS pumping, or a budget too small for the traffic).
+func budgetAlarm(reg *prometheus.Registry, log *slog.Logger, now func() time.Time) func(string) {
+	reached := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kabinet_sms_budget_reached_total",
+		Help: "SMS refused because a deployment-wide SMS budget (per minute, per hour, per number range) was reached."}, []string{"budget"})
+	reg.MustRegister(reached)
+	var (
+		mu   sync.Mutex
+		last = map[string]time.Time{}
+	)
+	return func(budget string) {
+		reached.WithLabelValues(budget).Inc()
+		mu.Lock()
+		t := now()
+		alert := t.Sub(last[budget]) >= time.Minute
+		if alert {
+			last[budget] = t
+		}
+		mu.Unlock()
+		if alert {
+			log.Error("SMS budget reached: codes are refused until it frees; check for SMS pumping or raise the budget", "budget", budget)
+		}
+	}
 }

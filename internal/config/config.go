@@ -53,10 +53,21 @@ type Config struct {
 	EmailLinkTTL    time.Duration // lifetime of an e-mailed link and code
 	CodeResendAfter time.Duration // cooldown before a new code may be requested
 	CodeMaxAttempts int           // wrong entries allowed per code
-	CodesPerDay     int           // codes sent to one phone or address per day
+	CodeInterval    time.Duration // between two codes to one phone or address
+	CodesPerHour    int           // codes to one phone or address per rolling hour
+	CodesPerIP5Min  int           // codes requested from one network address per 5 minutes
 	CodesPerIPDay   int           // codes requested from one network address per day
-	PasswordMaxFail int           // wrong passwords before a login is locked
-	PasswordLockout time.Duration // how long such a lock lasts
+	SMSPerMinute    int           // SMS with codes the deployment sends per minute (0: no cap)
+	SMSPerHour      int           // … per hour
+	SMSPrefixes     []PrefixBudget
+
+	PasswordMaxFail      int           // password checks per login per rolling window from unrecognised devices
+	PasswordLockout      time.Duration // that window, and the first lock's length
+	PasswordLockoutMax   time.Duration // locks double per episode up to this
+	PasswordSuspendAfter int           // consecutive failures that suspend the password until recovery
+	SignInFailsPerIP     int           // failed sign-ins per network address per minute
+	SignInHashesPerIP    int           // password hashes computed for one network address per 10 minutes
+	HashQueue            int           // sign-ins waiting for a hashing slot before more are refused with 503
 
 	Argon2MemoryKiB uint32
 	Argon2Time      uint32
@@ -120,10 +131,24 @@ var settings = []setting{
 	{env: "KABINET_EMAIL_LINK_TTL", def: "24h", doc: "Lifetime of a link (and the code beside it) sent by e-mail.", set: durationSetter(func(c *Config, d time.Duration) { c.EmailLinkTTL = d })},
 	{env: "KABINET_CODE_RESEND_AFTER", def: "60s", doc: "Cooldown before a new code can be requested (a new code also becomes available once the old one expires).", set: durationSetter(func(c *Config, d time.Duration) { c.CodeResendAfter = d })},
 	{env: "KABINET_CODE_MAX_ATTEMPTS", def: "5", doc: "Wrong entries allowed per code; then a new code is needed.", set: intSetter(func(c *Config, n int) { c.CodeMaxAttempts = n })},
-	{env: "KABINET_CODES_PER_DAY", def: "10", doc: "Codes sent to one phone number or e-mail address in 24 hours.", set: intSetter(func(c *Config, n int) { c.CodesPerDay = n })},
-	{env: "KABINET_CODES_PER_IP_DAY", def: "100", doc: "Codes requested from one network address in 24 hours.", set: intSetter(func(c *Config, n int) { c.CodesPerIPDay = n })},
-	{env: "KABINET_PASSWORD_MAX_FAILURES", def: "5", doc: "Wrong passwords for one login before it is locked.", set: intSetter(func(c *Config, n int) { c.PasswordMaxFail = n })},
-	{env: "KABINET_PASSWORD_LOCKOUT", def: "15m", doc: "How long a login stays locked after too many wrong passwords.", set: durationSetter(func(c *Config, d time.Duration) { c.PasswordLockout = d })},
+	{env: "KABINET_CODE_INTERVAL", def: "60s", doc: "Least time between two codes sent to one phone number or e-mail address, whichever flow asks. Codes anybody can ask for (registration, recovery) and second-step sign-in codes (which need the password) are counted apart.", set: durationSetter(func(c *Config, d time.Duration) { c.CodeInterval = d })},
+	{env: "KABINET_CODES_PER_HOUR", def: "5", doc: "Codes sent to one phone number or e-mail address in any hour, counted apart like `KABINET_CODE_INTERVAL`. No limit on codes lasts longer than an hour, so nobody can keep an owner from their account by asking for codes.", set: intSetter(func(c *Config, n int) { c.CodesPerHour = n })},
+	{env: "KABINET_CODES_PER_IP_5M", def: "25", doc: "Codes requested from one network address in any 5 minutes.", set: intSetter(func(c *Config, n int) { c.CodesPerIP5Min = n })},
+	{env: "KABINET_CODES_PER_IP_DAY", def: "100", doc: "Codes requested from one network address in any 24 hours.", set: intSetter(func(c *Config, n int) { c.CodesPerIPDay = n })},
+	{env: "KABINET_SMS_BUDGET_PER_MINUTE", def: "300", doc: "SMS with codes the whole deployment sends in any minute (`0`: no cap). When reached, code requests get 503 with Retry-After, the metric `kabinet_sms_budget_reached_total` grows and an error is logged.", set: intSetter(func(c *Config, n int) { c.SMSPerMinute = n })},
+	{env: "KABINET_SMS_BUDGET_PER_HOUR", def: "5000", doc: "SMS with codes the whole deployment sends in any hour (`0`: no cap).", set: intSetter(func(c *Config, n int) { c.SMSPerHour = n })},
+	{env: "KABINET_SMS_PREFIX_BUDGETS", def: "+79=none,+=30/1h,+979=0,+881=0,+882=0,+883=0", doc: "SMS budgets per range of numbers, against toll fraud: `prefix=max/window`, `prefix=none` (no budget of its own) or `prefix=0` (never send); the longest matching prefix decides and `+` matches every number. The default leaves Russian mobiles (+79) alone, lets all other numbers share 30 SMS an hour, and refuses international premium-rate (+979) and satellite ranges (+881, +882, +883).", set: func(c *Config, v string) error {
+		b, err := ParsePrefixBudgets(v)
+		c.SMSPrefixes = b
+		return err
+	}},
+	{env: "KABINET_PASSWORD_MAX_FAILURES", def: "5", doc: "Password checks for one login from unrecognised devices allowed in any `KABINET_PASSWORD_LOCKOUT` window; the last one failing starts a lock. A browser where the account signed in before (a device cookie) is not held back by strangers' failures.", set: intSetter(func(c *Config, n int) { c.PasswordMaxFail = n })},
+	{env: "KABINET_PASSWORD_LOCKOUT", def: "15m", doc: "The rolling window of `KABINET_PASSWORD_MAX_FAILURES`, and the length of a login's first lock; each further lock (episode) lasts twice as long as the one before.", set: durationSetter(func(c *Config, d time.Duration) { c.PasswordLockout = d })},
+	{env: "KABINET_PASSWORD_LOCKOUT_MAX", def: "2h", doc: "The longest lock. Episodes count again from the first after a day without one, and a completed password recovery ends the lock.", set: durationSetter(func(c *Config, d time.Duration) { c.PasswordLockoutMax = d })},
+	{env: "KABINET_PASSWORD_SUSPEND_AFTER", def: "100", doc: "Consecutive wrong passwords from unrecognised devices after which the password stops working there until the owner recovers access; the owner is told.", set: intSetter(func(c *Config, n int) { c.PasswordSuspendAfter = n })},
+	{env: "KABINET_SIGNIN_FAILURES_PER_IP", def: "20", doc: "Failed sign-ins from one network address in any minute; more get 429 (credential stuffing).", set: intSetter(func(c *Config, n int) { c.SignInFailsPerIP = n })},
+	{env: "KABINET_SIGNIN_HASHES_PER_IP", def: "200", doc: "Password hashes computed for sign-ins from one network address in any 10 minutes.", set: intSetter(func(c *Config, n int) { c.SignInHashesPerIP = n })},
+	{env: "KABINET_HASH_QUEUE", def: "32", doc: "Password checks that may wait for a hashing slot (one slot per CPU); more are refused at once with 503 and Retry-After, so the node stays responsive under a flood.", set: intSetter(func(c *Config, n int) { c.HashQueue = n })},
 	{env: "KABINET_ARGON2_MEMORY_KIB", def: "47104", doc: "argon2id memory per password hash, in KiB (OWASP: 47104 with time 1).", set: intSetter(func(c *Config, n int) { c.Argon2MemoryKiB = uint32(n) })},
 	{env: "KABINET_ARGON2_TIME", def: "1", doc: "argon2id passes.", set: intSetter(func(c *Config, n int) { c.Argon2Time = uint32(n) })},
 	{env: "KABINET_ARGON2_THREADS", def: "1", doc: "argon2id lanes (parallelism).", set: intSetter(func(c *Config, n int) { c.Argon2Threads = uint8(n) })},
@@ -283,7 +308,8 @@ func (c Config) Validate() error {
 	}{
 		{"KABINET_SESSION_LIFETIME", c.SessionLifetime}, {"KABINET_SESSION_IDLE", c.SessionIdle},
 		{"KABINET_SMS_CODE_TTL", c.SMSCodeTTL}, {"KABINET_EMAIL_LINK_TTL", c.EmailLinkTTL},
-		{"KABINET_PASSWORD_LOCKOUT", c.PasswordLockout},
+		{"KABINET_PASSWORD_LOCKOUT", c.PasswordLockout}, {"KABINET_PASSWORD_LOCKOUT_MAX", c.PasswordLockoutMax},
+		{"KABINET_CODE_INTERVAL", c.CodeInterval},
 	}
 	for _, p := range positive {
 		if p.d <= 0 {
@@ -296,7 +322,12 @@ func (c Config) Validate() error {
 	if c.CodeResendAfter < 0 {
 		bad("KABINET_CODE_RESEND_AFTER", "must not be negative")
 	}
-	for env, n := range map[string]int{"KABINET_CODE_MAX_ATTEMPTS": c.CodeMaxAttempts, "KABINET_CODES_PER_DAY": c.CodesPerDay, "KABINET_CODES_PER_IP_DAY": c.CodesPerIPDay, "KABINET_PASSWORD_MAX_FAILURES": c.PasswordMaxFail} {
+	if c.PasswordLockoutMax < c.PasswordLockout {
+		bad("KABINET_PASSWORD_LOCKOUT_MAX", "must not be shorter than KABINET_PASSWORD_LOCKOUT")
+	}
+	for env, n := range map[string]int{"KABINET_CODE_MAX_ATTEMPTS": c.CodeMaxAttempts, "KABINET_CODES_PER_HOUR": c.CodesPerHour, "KABINET_CODES_PER_IP_5M": c.CodesPerIP5Min,
+		"KABINET_CODES_PER_IP_DAY": c.CodesPerIPDay, "KABINET_PASSWORD_MAX_FAILURES": c.PasswordMaxFail, "KABINET_PASSWORD_SUSPEND_AFTER": c.PasswordSuspendAfter,
+		"KABINET_SIGNIN_FAILURES_PER_IP": c.SignInFailsPerIP, "KABINET_SIGNIN_HASHES_PER_IP": c.SignInHashesPerIP, "KABINET_HASH_QUEUE": c.HashQueue} {
 		if n < 1 {
 			bad(env, "must be at least 1")
 		}
@@ -368,8 +399,14 @@ func (c Config) values() map[string]string {
 		"KABINET_SESSION_CACHE_TTL": d(c.SessionCacheTTL),
 		"KABINET_SMS_CODE_TTL":      d(c.SMSCodeTTL), "KABINET_EMAIL_LINK_TTL": d(c.EmailLinkTTL),
 		"KABINET_CODE_RESEND_AFTER": d(c.CodeResendAfter), "KABINET_CODE_MAX_ATTEMPTS": strconv.Itoa(c.CodeMaxAttempts),
-		"KABINET_CODES_PER_DAY": strconv.Itoa(c.CodesPerDay), "KABINET_CODES_PER_IP_DAY": strconv.Itoa(c.CodesPerIPDay),
+		"KABINET_CODE_INTERVAL": d(c.CodeInterval), "KABINET_CODES_PER_HOUR": strconv.Itoa(c.CodesPerHour),
+		"KABINET_CODES_PER_IP_5M": strconv.Itoa(c.CodesPerIP5Min), "KABINET_CODES_PER_IP_DAY": strconv.Itoa(c.CodesPerIPDay),
+		"KABINET_SMS_BUDGET_PER_MINUTE": strconv.Itoa(c.SMSPerMinute), "KABINET_SMS_BUDGET_PER_HOUR": strconv.Itoa(c.SMSPerHour),
+		"KABINET_SMS_PREFIX_BUDGETS":    FormatPrefixBudgets(c.SMSPrefixes),
 		"KABINET_PASSWORD_MAX_FAILURES": strconv.Itoa(c.PasswordMaxFail), "KABINET_PASSWORD_LOCKOUT": d(c.PasswordLockout),
+		"KABINET_PASSWORD_LOCKOUT_MAX": d(c.PasswordLockoutMax), "KABINET_PASSWORD_SUSPEND_AFTER": strconv.Itoa(c.PasswordSuspendAfter),
+		"KABINET_SIGNIN_FAILURES_PER_IP": strconv.Itoa(c.SignInFailsPerIP), "KABINET_SIGNIN_HASHES_PER_IP": strconv.Itoa(c.SignInHashesPerIP),
+		"KABINET_HASH_QUEUE":        strconv.Itoa(c.HashQueue),
 		"KABINET_ARGON2_MEMORY_KIB": strconv.FormatUint(uint64(c.Argon2MemoryKiB), 10),
 		"KABINET_ARGON2_TIME":       strconv.FormatUint(uint64(c.Argon2Time), 10),
 		"KABINET_ARGON2_THREADS":    strconv.FormatUint(uint64(c.Argon2Threads), 10),
@@ -397,4 +434,74 @@ func Markdown() string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", s.env, def, sec, s.doc)
 	}
 	return b.String()
+}
+
+// PrefixBudget is the SMS budget of a range of phone numbers.
+type PrefixBudget struct {
+	Prefix    string
+	Unlimited bool
+	Max       int
+	Window    time.Duration
+}
+
+// ParsePrefixBudgets reads "+79=none,+=30/1h,+979=0": a prefix of an
+// E.164 number ("+" and digits), then "none", "0", or max/window.
+func ParsePrefixBudgets(v string) ([]PrefixBudget, error) {
+	var out []PrefixBudget
+	seen := map[string]bool{}
+	for _, item := range splitList(v) {
+		prefix, spec, ok := strings.Cut(item, "=")
+		prefix, spec = strings.TrimSpace(prefix), strings.TrimSpace(spec)
+		if !ok || !validPrefix(prefix) {
+			return nil, fmt.Errorf("want prefix=max/window, prefix=none or prefix=0 with a prefix such as +7 or +, got %q", item)
+		}
+		if seen[prefix] {
+			return nil, fmt.Errorf("prefix %s given twice", prefix)
+		}
+		seen[prefix] = true
+		b := PrefixBudget{Prefix: prefix}
+		switch {
+		case spec == "none":
+			b.Unlimited = true
+		case spec == "0":
+		default:
+			n, w, ok := strings.Cut(spec, "/")
+			max, err := strconv.Atoi(n)
+			d, derr := time.ParseDuration(w)
+			if !ok || err != nil || max < 0 || derr != nil || d <= 0 {
+				return nil, fmt.Errorf("%s: want max/window such as 30/1h, none or 0, got %q", prefix, spec)
+			}
+			b.Max, b.Window = max, d
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func validPrefix(p string) bool {
+	if !strings.HasPrefix(p, "+") || len(p) > 16 {
+		return false
+	}
+	for _, c := range p[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// FormatPrefixBudgets writes budgets back in the form ParsePrefixBudgets reads.
+func FormatPrefixBudgets(list []PrefixBudget) string {
+	parts := make([]string, 0, len(list))
+	for _, b := range list {
+		switch {
+		case b.Unlimited:
+			parts = append(parts, b.Prefix+"=none")
+		case b.Max == 0:
+			parts = append(parts, b.Prefix+"=0")
+		default:
+			parts = append(parts, fmt.Sprintf("%s=%d/%s", b.Prefix, b.Max, b.Window))
+		}
+	}
+	return strings.Join(parts, ",")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/contact"
@@ -26,10 +27,38 @@ type CodeStore interface {
 type CodePolicy struct {
 	SMSTTL      time.Duration // 300 s in the user's documents
 	EmailTTL    time.Duration // the e-mailed link and code
-	Cooldown    time.Duration // before a new code may be requested
+	Cooldown    time.Duration // before a new code may be requested in a flow
 	MaxAttempts int           // entries per code
-	PerDay      int           // codes to one destination per 24 h
-	PerIPDay    int           // codes requested from one address per 24 h
+	// Interval and PerHour limit the codes one phone or address receives:
+	// at least Interval apart and at most PerHour in any hour. Codes that
+	// anybody can ask for (registration, recovery) and codes that only the
+	// password's holder can (the second sign-in step) are counted apart, so
+	// a stranger's requests never use up the owner's sign-in codes.
+	Interval  time.Duration
+	PerHour   int
+	PerIP5Min int // codes requested from one network address per 5 minutes
+	PerIPDay  int // codes requested from one network address per 24 hours
+	SMS       SMSBudget
+}
+
+// SMSBudget caps the SMS the whole deployment sends, against SMS pumping
+// (toll fraud through premium-rate and foreign numbers).
+type SMSBudget struct {
+	PerMinute, PerHour int // every SMS with a code; 0: no cap
+	// Prefixes are budgets for number ranges, the longest matching prefix
+	// deciding ("+" matches every number). Max 0 refuses the range.
+	Prefixes []PrefixBudget
+	// Reached is told the name of a budget whenever it refuses an SMS, for
+	// a metric and an alert in the log. May be nil.
+	Reached func(budget string)
+}
+
+// PrefixBudget is the SMS budget of one range of numbers.
+type PrefixBudget struct {
+	Prefix    string        // "+7", "+979", "+"
+	Unlimited bool          // no budget of its own ("none")
+	Max       int           // SMS per Window to the whole range
+	Window    time.Duration //
 }
 
 // Codes issues and checks the one-time codes of flows.
@@ -49,12 +78,99 @@ func NewCodes(p CodePolicy, h otp.Hasher, st CodeStore, l *throttle.Limiter, ran
 // Policy returns the code policy in force.
 func (c *Codes) Policy() CodePolicy { return c.policy }
 
-func (c *Codes) perDestination() throttle.Rule {
-	return throttle.Rule{Name: "codes.destination", Max: c.policy.PerDay, Window: 24 * time.Hour, Message: "code.daily_limit"}
+// audience names who can make a flow of this kind send a code: anybody
+// who types a phone number, or only the holder of the account's password.
+func audience(k Kind) string {
+	if k == SignIn {
+		return "owner"
+	}
+	return "anyone"
 }
 
-func (c *Codes) perIP() throttle.Rule {
-	return throttle.Rule{Name: "codes.ip", Max: c.policy.PerIPDay, Window: 24 * time.Hour, Message: "code.ip_limit"}
+// limits returns the rules a code to dest must pass, with their subjects.
+func (c *Codes) limits(f *Flow, sourceIP string) []limit {
+	aud := audience(f.Kind)
+	l := []limit{
+		{throttle.Rule{Name: "codes.interval." + aud, Max: 1, Window: c.policy.Interval, Message: "code.interval"}, f.Destination},
+		{throttle.Rule{Name: "codes.hour." + aud, Max: c.policy.PerHour, Window: time.Hour, Message: "code.hourly_limit"}, f.Destination},
+	}
+	if sourceIP != "" {
+		l = append(l,
+			limit{throttle.Rule{Name: "codes.ip.5m", Max: c.policy.PerIP5Min, Window: 5 * time.Minute, Message: "code.ip_burst"}, sourceIP},
+			limit{throttle.Rule{Name: "codes.ip", Max: c.policy.PerIPDay, Window: 24 * time.Hour, Message: "code.ip_limit"}, sourceIP})
+	}
+	return l
+}
+
+type limit struct {
+	rule    throttle.Rule
+	subject string
+}
+
+// smsBudgets takes an SMS from the deployment's budgets: the range's, then
+// the per-minute and per-hour ones. Exhausting them is the deployment's
+// problem, not the user's: 503 with a time to come back.
+func (c *Codes) smsBudgets(ctx context.Context, to string) error {
+	b := c.policy.SMS
+	if pb, ok := matchPrefix(b.Prefixes, to); ok && !pb.Unlimited {
+		if pb.Max == 0 {
+			return problem.New(problem.Forbidden, "code.range_blocked")
+		}
+		r := throttle.Rule{Name: "sms.prefix." + pb.Prefix, Max: pb.Max, Window: pb.Window, Message: "code.busy"}
+		if err := c.budget(ctx, r, "prefix "+pb.Prefix); err != nil {
+			return err
+		}
+	}
+	for _, r := range []throttle.Rule{
+		{Name: "sms.minute", Max: b.PerMinute, Window: time.Minute, Message: "code.busy"},
+		{Name: "sms.hour", Max: b.PerHour, Window: time.Hour, Message: "code.busy"},
+	} {
+		if r.Max <= 0 {
+			continue
+		}
+		if err := c.budget(ctx, r, r.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Codes) budget(ctx context.Context, r throttle.Rule, name string) error {
+	err := c.limiter.Take(ctx, r, "")
+	p, ok := problem.As(err)
+	if !ok || p.Kind != problem.TooMany {
+		return err
+	}
+	if c.policy.SMS.Reached != nil {
+		c.policy.SMS.Reached(name)
+	}
+	p.Kind = problem.Unavailable
+	return p
+}
+
+// matchPrefix returns the budget of the longest prefix of an E.164 number.
+func matchPrefix(list []PrefixBudget, to string) (PrefixBudget, bool) {
+	var (
+		best  PrefixBudget
+		found bool
+	)
+	for _, pb := range list {
+		if strings.HasPrefix(to, pb.Prefix) && (!found || len(pb.Prefix) > len(best.Prefix)) {
+			best, found = pb, true
+		}
+	}
+	return best, found
+}
+
+// ResendAt is when the flow may have a new code: its own cooldown (at once
+// for an expired or used-up code), but never sooner than the interval
+// every phone or address keeps between two codes.
+func (c *Codes) ResendAt(f *Flow) time.Time {
+	at := f.ResendAt(c.policy.Cooldown, c.policy.MaxAttempts)
+	if least := f.CodeSentAt.Add(c.policy.Interval); at.Before(least) {
+		return least
+	}
+	return at
 }
 
 // TTL is the lifetime of a code sent over a channel.
@@ -71,15 +187,19 @@ func (c *Codes) TTL(ch contact.Channel) time.Duration {
 // stay on the flow. The previous code stops working.
 func (c *Codes) Issue(ctx context.Context, f *Flow, sourceIP string, now time.Time) (code, token string, err error) {
 	if f.Sends > 0 {
-		if at := f.ResendAt(c.policy.Cooldown, c.policy.MaxAttempts); now.Before(at) {
+		if at := c.ResendAt(f); now.Before(at) {
 			return "", "", problem.TooManyUntil("code.resend_wait", now, at)
 		}
 	}
-	if err := c.limiter.Take(ctx, c.perDestination(), f.Destination); err != nil {
-		return "", "", err
+	// Called in the transaction that sends the code: if anything fails
+	// later, the counts roll back with it.
+	for _, l := range c.limits(f, sourceIP) {
+		if err := c.limiter.Take(ctx, l.rule, l.subject); err != nil {
+			return "", "", err
+		}
 	}
-	if sourceIP != "" {
-		if err := c.limiter.Take(ctx, c.perIP(), sourceIP); err != nil {
+	if f.Channel == contact.ChannelSMS {
+		if err := c.smsBudgets(ctx, f.Destination); err != nil {
 			return "", "", err
 		}
 	}

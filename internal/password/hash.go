@@ -12,8 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/kabinet/kabinet/internal/problem"
 )
 
 // Params are argon2id's cost parameters and output sizes.
@@ -73,9 +77,13 @@ var ErrMalformedHash = errors.New("password: malformed hash")
 type Hasher struct {
 	params Params
 	sem    chan struct{}
-	randMu sync.Mutex // rand need not be safe for concurrent use
-	rand   io.Reader
-	dummy  hash // for VerifyDummy, made once with params
+	// waiting counts callers queued for a slot; beyond maxWaiting (when
+	// positive) they are refused at once with ErrBusy.
+	waiting    atomic.Int32
+	maxWaiting int32
+	randMu     sync.Mutex // rand need not be safe for concurrent use
+	rand       io.Reader
+	dummy      hash // for VerifyDummy, made once with params
 }
 
 // NewHasher returns a Hasher that hashes with p and runs at most
@@ -159,10 +167,30 @@ func (h *Hasher) VerifyDummy(ctx context.Context, pw string) error {
 	return nil
 }
 
+// LimitQueue bounds the callers that may wait for a hashing slot: under a
+// flood of sign-ins the excess is refused fast (ErrBusy, 503 with
+// Retry-After) instead of queuing for seconds and holding every request
+// up. n ≤ 0 lets any number wait.
+func (h *Hasher) LimitQueue(n int) { h.maxWaiting = int32(n) }
+
+// ErrBusy is returned when every hashing slot is taken and the queue for
+// them is full.
+var ErrBusy = &problem.Error{Kind: problem.Unavailable, Message: problem.M("server.busy"), RetryAfter: time.Second}
+
 func (h *Hasher) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("password: waiting to hash: %w", err)
 	}
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	if n := h.waiting.Add(1); h.maxWaiting > 0 && n > h.maxWaiting {
+		h.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer h.waiting.Add(-1)
 	select {
 	case h.sem <- struct{}{}:
 		return nil

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kabinet/kabinet/internal/problem"
 )
 
 func newTestHasher(t testing.TB, p Params, n int) *Hasher {
@@ -319,5 +322,35 @@ func BenchmarkVerifyDummy(b *testing.B) {
 func BenchmarkStrength(b *testing.B) {
 	for b.Loop() {
 		Strength("Xk9#mP2vLq7", "Иван", "Петров", "+79161234567", "ivan.petrov@mail.ru")
+	}
+}
+
+// TestQueueBound: with every slot taken and the queue full, a further
+// check is refused at once with ErrBusy, and a queued one still runs once a
+// slot frees.
+func TestQueueBound(t *testing.T) {
+	h, err := NewHasher(TestParams, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.LimitQueue(1)
+	ctx := context.Background()
+	if err := h.acquire(ctx); err != nil { // the only slot
+		t.Fatal(err)
+	}
+	queued := make(chan error, 1)
+	go func() { _, err := h.Hash(ctx, "Vesna-2026!kab"); queued <- err }()
+	for h.waiting.Load() != 1 { // the goroutine is in the queue
+		runtime.Gosched()
+	}
+	if _, err := h.Hash(ctx, "Vesna-2026!kab"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("over the queue: %v, want ErrBusy", err)
+	}
+	if p, ok := problem.As(ErrBusy); !ok || p.Kind != problem.Unavailable || p.RetryAfter <= 0 {
+		t.Errorf("ErrBusy is %+v, want 503 with Retry-After", p)
+	}
+	h.release()
+	if err := <-queued; err != nil {
+		t.Errorf("the queued hash: %v", err)
 	}
 }

@@ -57,6 +57,11 @@ type Links interface {
 	Recovery() string
 }
 
+// Locks are the sign-in locks a completed recovery ends.
+type Locks interface {
+	Release(ctx context.Context, logins ...string) error
+}
+
 // Deps are the service's collaborators.
 type Deps struct {
 	Store    Store
@@ -65,6 +70,7 @@ type Deps struct {
 	Sessions Sessions
 	Notifier Notifier
 	Links    Links
+	Locks    Locks
 	Site     string
 	Support  string
 	Now      func() time.Time
@@ -216,6 +222,10 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 			return err
 		}
 		if err := s.d.Store.SetPassword(ctx, a.ID, hash, now); err != nil {
+			return err
+		}
+		// Whoever locked the login, its owner is back: lift it.
+		if err := s.d.Locks.Release(ctx, string(a.Phone), string(a.Email)); err != nil {
 			return err
 		}
 		if res.EndedSessions, err = s.d.Sessions.EndOthers(ctx, a.ID, "", session.EndedRecovery); err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/kabinet/kabinet/internal/person"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/throttle"
 )
 
 // Store is what registration needs from storage.
@@ -68,6 +69,7 @@ type Deps struct {
 	Sessions Sessions
 	Notifier Notifier
 	Links    Links
+	Limiter  *throttle.Limiter
 	Site     string // the portal's name in messages
 	Now      func() time.Time
 	Rand     io.Reader
@@ -99,6 +101,10 @@ type Start struct {
 	Binding     []byte // browser binding hash; nil for API clients
 	Client      session.Client
 }
+
+// takenNotice limits the «someone tried to register with your number»
+// messages to one an hour per phone or address.
+var takenNotice = throttle.Rule{Name: "notice.registration_taken", Max: 1, Window: time.Hour, Message: "code.hourly_limit"}
 
 // flowTTL is how long an unfinished registration is kept after its last code.
 const flowTTL = time.Hour
@@ -192,6 +198,14 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account
 	if f.Values.Decoy {
 		if owner == nil {
 			return nil // the owner has gone since: nobody to tell
+		}
+		// One notice an hour per contact is enough to warn the owner, and
+		// keeps strangers from flooding them through us.
+		switch err := s.d.Limiter.Take(ctx, takenNotice, f.Destination); {
+		case problem.KindOf(err) == problem.TooMany:
+			return nil
+		case err != nil:
+			return err
 		}
 		n.Template, n.AccountID = "registration_taken", owner.ID
 		n.Data = map[string]any{"Site": s.d.Site, "SignInLink": s.d.Links.SignIn(), "RecoveryLink": s.d.Links.Recovery()}

@@ -3,13 +3,17 @@
 // it off — a one-time code to the account's phone, or to its e-mail when it
 // has no phone.
 //
-// Wrong passwords are counted per login in the database before the
-// password is compared; after the configured number the login is locked for
-// a while, whether or not an account exists behind it. An unknown login
-// costs the same hashing time and gets the same answer as a wrong password.
+// Before any password is compared, the lockout package decides whether this
+// login may be checked now (rolling windows, lock episodes that double, a
+// suspension after very many failures, and device tokens that spare the
+// owner's own browsers), whether or not an account exists behind it; the
+// address's failures and hashing are bounded against credential stuffing.
+// An unknown login costs the same hashing time and gets the same answer as
+// a wrong password. A failure is counted, kept in the history and audited
+// in one transaction, and the owner is told once per lock.
 //
-// signin imports account, contact, flow, password, session, throttle,
-// notify, audit and problem.
+// signin imports account, contact, flow, lockout, password, session,
+// throttle, notify, audit and problem.
 package signin
 
 import (
@@ -21,6 +25,7 @@ import (
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/notify"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/problem"
@@ -57,8 +62,8 @@ type Links interface{ Recovery() string }
 // Policy is the deployment's sign-in settings.
 type Policy struct {
 	SecondStep  bool
-	MaxFailures int           // wrong passwords per login per window
-	Lockout     time.Duration // the window
+	FailsPerIP  int // failed sign-ins per network address per minute
+	HashesPerIP int // password hashes per network address per 10 minutes
 }
 
 // Deps are the service's collaborators.
@@ -67,13 +72,18 @@ type Deps struct {
 	Codes    *flow.Codes
 	Hasher   *password.Hasher
 	Limiter  *throttle.Limiter
+	Lockout  *lockout.Service
 	Sessions Sessions
 	Notifier Notifier
 	Links    Links
 	Policy   Policy
 	Site     string
+	Support  string
 	Now      func() time.Time
 	NewID    func() (string, error)
+	// Log reports errors that must not fail the request (a lost history
+	// entry). May be nil.
+	Log func(msg string, err error)
 }
 
 // Service signs people in.
@@ -82,19 +92,23 @@ type Service struct{ d Deps }
 // New returns the service.
 func New(d Deps) *Service { return &Service{d: d} }
 
-func (s *Service) loginRule() throttle.Rule {
-	return throttle.Rule{Name: "signin.login", Max: s.d.Policy.MaxFailures, Window: s.d.Policy.Lockout, Message: "signin.locked"}
+// ipFailures is the credential-stuffing brake: failed sign-ins from one
+// address per minute, whatever the logins.
+func (s *Service) ipFailures() throttle.Rule {
+	return throttle.Rule{Name: "signin.ip_failures", Max: s.d.Policy.FailsPerIP, Window: time.Minute, Message: "signin.ip_limit"}
 }
 
-func ipRule() throttle.Rule {
-	// Generous: a service centre signs many people in from one address.
-	return throttle.Rule{Name: "signin.ip", Max: 300, Window: 15 * time.Minute, Message: "signin.ip_limit"}
+// ipHashes bounds the hashing one address can cause. Generous: a service
+// centre signs many people in from one address.
+func (s *Service) ipHashes() throttle.Rule {
+	return throttle.Rule{Name: "signin.ip_hashes", Max: s.d.Policy.HashesPerIP, Window: 10 * time.Minute, Message: "signin.ip_limit"}
 }
 
 // Attempt is what the sign-in form submits.
 type Attempt struct {
 	Login    string
 	Password string
+	Device   string // the browser's device token (lockout.DeviceToken), if any
 	Lang     string
 	Binding  []byte
 	Next     string // a local path to go to afterwards
@@ -121,46 +135,50 @@ func (s *Service) Begin(ctx context.Context, in Attempt) (*Result, error) {
 	if err := fields.Err(); err != nil {
 		return nil, err
 	}
-	key := login.String()
-	if err := s.d.Limiter.Take(ctx, ipRule(), in.Client.IP); err != nil {
-		return nil, err
+	if in.Client.IP != "" {
+		if err := s.d.Limiter.Check(ctx, s.ipFailures(), in.Client.IP); err != nil {
+			return nil, err
+		}
+		if err := s.d.Limiter.Take(ctx, s.ipHashes(), in.Client.IP); err != nil {
+			return nil, err
+		}
 	}
 	a, err := s.d.Store.AccountByLogin(ctx, login)
 	if err != nil && problem.KindOf(err) != problem.NotFound {
 		return nil, err
 	}
-	if err := s.d.Limiter.Take(ctx, s.loginRule(), key); err != nil {
-		if problem.KindOf(err) == problem.TooMany {
-			s.failed(ctx, a, login, session.OutcomeLocked, in.Client)
+	var accountID string
+	if a != nil {
+		accountID = a.ID
+	}
+	ticket, err := s.d.Lockout.Before(ctx, lockout.Attempt{Login: login.String(), AccountID: accountID, Device: in.Device})
+	if err != nil {
+		if k := problem.KindOf(err); k == problem.TooMany || k == problem.Forbidden {
+			s.record(ctx, a, login, session.OutcomeLocked, in.Client)
 		}
 		return nil, err
 	}
+	var ok, rehash bool
 	if a == nil {
 		// Spend the same time as a real check, then answer as for a wrong password.
-		if err := s.d.Hasher.VerifyDummy(ctx, in.Password); err != nil {
-			return nil, err
-		}
-		s.failed(ctx, nil, login, session.OutcomeWrongPassword, in.Client)
-		return nil, s.wrong(ctx, key)
+		err = s.d.Hasher.VerifyDummy(ctx, in.Password)
+	} else {
+		ok, rehash, err = s.d.Hasher.Verify(ctx, in.Password, a.PasswordHash)
 	}
-	ok, rehash, err := s.d.Hasher.Verify(ctx, in.Password, a.PasswordHash)
 	if err != nil {
 		return nil, fmt.Errorf("signin: verify: %w", err)
 	}
 	if !ok {
-		s.failed(ctx, a, login, session.OutcomeWrongPassword, in.Client)
-		return nil, s.wrong(ctx, key)
+		return nil, s.wrong(ctx, a, login, ticket, in.Client)
 	}
-	if err := s.d.Limiter.Reset(ctx, s.loginRule(), key); err != nil {
+	if err := s.d.Lockout.Succeeded(ctx, ticket); err != nil {
 		return nil, err
 	}
 	if a.Status != account.Active {
 		return nil, problem.New(problem.Forbidden, "account.blocked")
 	}
 	if rehash {
-		if h, err := s.d.Hasher.Hash(ctx, in.Password); err == nil {
-			_ = s.d.Store.RehashPassword(ctx, a.ID, a.PasswordHash, h)
-		}
+		s.rehash(ctx, a, in.Password)
 	}
 	if !s.d.Policy.SecondStep {
 		return s.finish(ctx, a, "password", in.Client)
@@ -168,23 +186,101 @@ func (s *Service) Begin(ctx context.Context, in Attempt) (*Result, error) {
 	return s.secondStep(ctx, a, in)
 }
 
-// wrong is the answer to a wrong password or an unknown login: the same
-// message, with the attempts left before the lock.
-func (s *Service) wrong(ctx context.Context, key string) error {
-	if err := s.d.Limiter.Check(ctx, s.loginRule(), key); err != nil {
-		return err // that was the last attempt: say when to come back
+// wrong records a wrong password or an unknown login in one transaction —
+// the lockout's count, the address's count, the history, the audit event
+// and, when this failure locked or suspended the login, the owner's notice
+// — and returns the answer: the same for a wrong password and an unknown
+// login.
+func (s *Service) wrong(ctx context.Context, a *account.Account, login contact.Login, t *lockout.Ticket, c session.Client) error {
+	var out lockout.Outcome
+	err := s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		var err error
+		if out, err = s.d.Lockout.Failed(ctx, t); err != nil {
+			return err
+		}
+		if c.IP != "" {
+			if _, err := s.d.Limiter.Add(ctx, s.ipFailures(), c.IP); err != nil {
+				return err
+			}
+		}
+		outcome := session.OutcomeWrongPassword
+		if out.Locked || out.Suspended {
+			outcome = session.OutcomeLocked
+		}
+		if err := s.audit(ctx, a, login, outcome, c); err != nil {
+			return err
+		}
+		if a == nil {
+			return nil
+		}
+		switch {
+		case out.Locked:
+			return s.tell(ctx, a, "signin_locked", until(out.Until, a.Lang))
+		case out.Suspended:
+			return s.tell(ctx, a, "signin_suspended", "")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return &problem.Error{Kind: problem.Unauthorized, Message: problem.M("signin.wrong")}
+	return out.Answer
 }
 
-func (s *Service) failed(ctx context.Context, a *account.Account, login contact.Login, outcome string, c session.Client) {
+// tell sends the owner a notice about their sign-in security.
+func (s *Service) tell(ctx context.Context, a *account.Account, template, untilText string) error {
+	ch, to := a.CodeChannel()
+	if a.Email != "" {
+		ch, to = contact.ChannelEmail, string(a.Email) // free, and room to explain
+	}
+	return s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: ch, To: to, Template: template, Lang: a.Lang,
+		Data: map[string]any{"Site": s.d.Site, "Name": a.Name, "Until": untilText, "RecoveryLink": s.d.Links.Recovery(), "Support": s.d.Support}})
+}
+
+func until(t time.Time, lang string) string {
+	msk := time.FixedZone("MSK", 3*3600)
+	if lang == "en" {
+		return t.In(msk).Format("15:04 MST, 2 January")
+	}
+	return t.In(msk).Format("15:04 02.01.2006") + " по московскому времени"
+}
+
+// record keeps a refused attempt (locked or suspended) in the history and
+// the audit log; a failure to write them is logged, never shown.
+func (s *Service) record(ctx context.Context, a *account.Account, login contact.Login, outcome string, c session.Client) {
+	if err := s.audit(ctx, a, login, outcome, c); err != nil {
+		s.log("signin: record a refused attempt", err)
+	}
+}
+
+// audit writes the failed attempt to the audit log and, for an account,
+// its sign-in history.
+func (s *Service) audit(ctx context.Context, a *account.Account, login contact.Login, outcome string, c session.Client) error {
 	e := &audit.Event{At: s.d.Now(), Action: "signin.failed", ActorKind: audit.ActorAnonymous, IP: c.IP, RequestID: c.RequestID,
 		Details: map[string]string{"login": login.Masked(), "outcome": outcome}}
 	if a != nil {
 		e.SubjectAccountID = a.ID
-		_ = s.d.Sessions.RecordSignIn(ctx, a.ID, "password", outcome, c)
+		if err := s.d.Sessions.RecordSignIn(ctx, a.ID, "password", outcome, c); err != nil {
+			return err
+		}
 	}
-	_ = s.d.Store.AppendAudit(ctx, e)
+	return s.d.Store.AppendAudit(ctx, e)
+}
+
+func (s *Service) rehash(ctx context.Context, a *account.Account, pw string) {
+	h, err := s.d.Hasher.Hash(ctx, pw)
+	if err == nil {
+		err = s.d.Store.RehashPassword(ctx, a.ID, a.PasswordHash, h)
+	}
+	if err != nil {
+		s.log("signin: rehash the password", err)
+	}
+}
+
+func (s *Service) log(msg string, err error) {
+	if s.d.Log != nil {
+		s.d.Log(msg, err)
+	}
 }
 
 func (s *Service) finish(ctx context.Context, a *account.Account, method string, c session.Client) (*Result, error) {
@@ -271,7 +367,9 @@ func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, co
 	}
 	if err := s.d.Codes.Verify(ctx, f, code, s.d.Now()); err != nil {
 		if isWrong(err) || problem.KindOf(err) == problem.TooMany {
-			_ = s.d.Sessions.RecordSignIn(ctx, f.AccountID, f.Values.Method, session.OutcomeWrongCode, c)
+			if rerr := s.d.Sessions.RecordSignIn(ctx, f.AccountID, f.Values.Method, session.OutcomeWrongCode, c); rerr != nil {
+				s.log("signin: record a wrong code", rerr)
+			}
 		}
 		return nil, err
 	}

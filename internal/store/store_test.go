@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/testenv"
+	"github.com/kabinet/kabinet/internal/throttle"
 )
 
 func TestMain(m *testing.M) {
@@ -305,32 +307,109 @@ func sessionIDs(l []session.Session) string {
 	return strings.Join(ids, ",")
 }
 
+// TestThrottle runs the rolling-window limiter on both engines: never more
+// than Max in any window, not even across a bucket edge or from parallel
+// callers; refused events are taken back; waits end when the oldest event
+// leaves the window.
 func TestThrottle(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		key := []byte("k")
-		for i := 1; i <= 3; i++ {
-			n, ends, err := s.Hit(ctx, key, time.Minute, t0.Add(time.Duration(i)*time.Second))
-			if err != nil || n != i || !ends.Equal(t0.Add(time.Second+time.Minute)) {
-				t.Fatalf("hit %d = %d %v %v", i, n, ends, err)
+		var mu sync.Mutex
+		now := t0
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		set := func(d time.Duration) { mu.Lock(); now = t0.Add(d); mu.Unlock() }
+		l := throttle.New(s, clock, []byte("test key"))
+		rule := throttle.Rule{Name: "test", Max: 5, Window: 15 * time.Minute, Message: "signin.locked"}
+
+		// 50 at once: exactly 5 pass.
+		var (
+			wg     sync.WaitGroup
+			passed atomic.Int32
+		)
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				switch err := l.Take(ctx, rule, "login"); {
+				case err == nil:
+					passed.Add(1)
+				case problem.KindOf(err) != problem.TooMany:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if passed.Load() != 5 {
+			t.Fatalf("%d of 50 parallel events passed a limit of 5", passed.Load())
+		}
+		if n, _ := l.Count(ctx, rule, "login"); n != 5 {
+			t.Errorf("refused events were counted: %d", n)
+		}
+		// Rolling: nothing fits until the first events leave the window,
+		// however the window's start falls (a fixed window would open at its
+		// edge), and then at once (the wait is never longer than the window).
+		for _, d := range []time.Duration{time.Minute, 15*time.Minute - time.Millisecond} {
+			set(d)
+			err := l.Take(ctx, rule, "login")
+			p, _ := problem.As(err)
+			if p == nil || p.Kind != problem.TooMany {
+				t.Fatalf("at +%v: %v, want a refusal", d, err)
+			}
+			if wait := p.RetryAfter; d+wait < 15*time.Minute || d+wait > 15*time.Minute+time.Second {
+				t.Errorf("at +%v: retry after %v", d, wait)
 			}
 		}
-		if n, _, _ := s.Peek(ctx, key, t0.Add(30*time.Second)); n != 3 {
-			t.Errorf("peek = %d", n)
+		set(15 * time.Minute)
+		if err := l.Take(ctx, rule, "login"); err != nil {
+			t.Errorf("after the window: %v", err)
 		}
-		// After the window a new one starts.
-		later := t0.Add(2 * time.Minute)
-		if n, _, _ := s.Peek(ctx, key, later); n != 0 {
-			t.Errorf("peek after window = %d", n)
+		// A large rule counts in buckets: still never more than Max, even in
+		// parallel, and free again a sixtieth of the window after it ends.
+		big := throttle.Rule{Name: "big", Max: 100, Window: 10 * time.Minute, Message: "signin.ip_limit"}
+		set(0)
+		passed.Store(0)
+		for range 130 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if l.Take(ctx, big, "ip") == nil {
+					passed.Add(1)
+				}
+			}()
 		}
-		if n, ends, _ := s.Hit(ctx, key, time.Minute, later); n != 1 || !ends.Equal(later.Add(time.Minute)) {
-			t.Errorf("new window: %d %v", n, ends)
+		wg.Wait()
+		if passed.Load() != 100 {
+			t.Errorf("%d of 130 parallel events passed a bucketed limit of 100", passed.Load())
 		}
-		if err := s.Reset(ctx, key); err != nil {
+		set(10*time.Minute - time.Second)
+		if l.Take(ctx, big, "ip") == nil {
+			t.Error("bucketed rule let an event through inside the window")
+		}
+		set(10*time.Minute + 10*time.Second + time.Millisecond)
+		if err := l.Take(ctx, big, "ip"); err != nil {
+			t.Errorf("bucketed rule after the window and a bucket: %v", err)
+		}
+		set(15 * time.Minute)
+		if err := l.Check(ctx, rule, "other"); err != nil {
+			t.Errorf("another subject: %v", err)
+		}
+		if err := l.Reset(ctx, rule, "login"); err != nil {
 			t.Fatal(err)
 		}
-		if n, _, _ := s.Peek(ctx, key, later); n != 0 {
-			t.Errorf("after reset = %d", n)
+		if n, _ := l.Count(ctx, rule, "login"); n != 0 {
+			t.Errorf("after reset: %d", n)
+		}
+		// Add counts past the limit (outcomes known afterwards).
+		for range 7 {
+			if _, err := l.Add(ctx, rule, "ip"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Check(ctx, rule, "ip"); problem.KindOf(err) != problem.TooMany {
+			t.Errorf("check after 7 adds: %v", err)
+		}
+		if n, err := s.DeleteEndedThrottles(ctx, t0.Add(72*time.Hour)); err != nil || n == 0 {
+			t.Errorf("DeleteEndedThrottles = %d, %v", n, err)
 		}
 	})
 }

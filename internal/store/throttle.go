@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/throttle"
@@ -12,47 +14,145 @@ import (
 
 var _ throttle.Store = (*Store)(nil)
 
-// Hit counts one attempt in one statement: a new key or an ended window
-// starts at 1, otherwise the count goes up by one.
-func (s *Store) Hit(ctx context.Context, key []byte, window time.Duration, now time.Time) (int, time.Time, error) {
+// AddHits adds to one bucket of a key and returns the key's total: the
+// bucket's count as this very statement left it (RETURNING, under the row's
+// lock, so concurrent callers each see their own position) plus the older
+// buckets, which nothing but take-backs changes.
+func (s *Store) AddHits(ctx context.Context, key []byte, bucket time.Time, n int, since time.Time) (int, time.Time, error) {
 	var hits int
-	var ends int64
-	err := s.writeRow(ctx, `INSERT INTO throttles (key, hits, window_ends_at) VALUES (?, 1, ?)
-		ON CONFLICT (key) DO UPDATE SET
-			hits = CASE WHEN throttles.window_ends_at <= ? THEN 1 ELSE throttles.hits + 1 END,
-			window_ends_at = CASE WHEN throttles.window_ends_at <= ? THEN excluded.window_ends_at ELSE throttles.window_ends_at END
-		RETURNING hits, window_ends_at`, key, now.Add(window).UnixMilli(), now.UnixMilli(), now.UnixMilli()).Scan(&hits, &ends)
+	err := s.writeRow(ctx, `INSERT INTO rate_counts (key, bucket, hits) VALUES (?, ?, ?)
+		ON CONFLICT (key, bucket) DO UPDATE SET hits = rate_counts.hits + excluded.hits RETURNING hits`, key, bucket.UnixMilli(), n).Scan(&hits)
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("store: throttle hit: %w", err)
+		return 0, time.Time{}, fmt.Errorf("store: throttle add: %w", err)
 	}
-	return hits, time.UnixMilli(ends).UTC(), nil
+	var (
+		older  int
+		oldest sql.NullInt64
+	)
+	err = s.w(ctx).QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(hits), 0), MIN(CASE WHEN hits > 0 THEN bucket END)
+		FROM rate_counts WHERE key = ? AND bucket > ? AND bucket <> ?`), key, since.UnixMilli(), bucket.UnixMilli()).Scan(&older, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: throttle count: %w", err)
+	}
+	first := fromMS(oldest)
+	if !oldest.Valid && hits > 0 {
+		first = bucket
+	}
+	return hits + older, first, nil
 }
 
-// Peek returns the attempts in the current window without counting.
-func (s *Store) Peek(ctx context.Context, key []byte, now time.Time) (int, time.Time, error) {
-	var hits int
-	var ends int64
-	err := s.queryRow(ctx, `SELECT hits, window_ends_at FROM throttles WHERE key = ? AND window_ends_at > ?`, key, now.UnixMilli()).Scan(&hits, &ends)
+// CountHits sums a key's buckets that start after since.
+func (s *Store) CountHits(ctx context.Context, key []byte, since time.Time) (int, time.Time, error) {
+	return s.sumHits(ctx, s.r(ctx), key, since)
+}
+
+func (s *Store) sumHits(ctx context.Context, q querier, key []byte, since time.Time) (int, time.Time, error) {
+	var (
+		n      int
+		oldest sql.NullInt64
+	)
+	err := q.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(hits), 0), MIN(CASE WHEN hits > 0 THEN bucket END)
+		FROM rate_counts WHERE key = ? AND bucket > ?`), key, since.UnixMilli()).Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: throttle count: %w", err)
+	}
+	return n, fromMS(oldest), nil
+}
+
+// DeleteHits forgets a key's events.
+func (s *Store) DeleteHits(ctx context.Context, key []byte) error {
+	if _, err := s.exec(ctx, `DELETE FROM rate_counts WHERE key = ?`, key); err != nil {
+		return err
+	}
+	_, err := s.exec(ctx, `DELETE FROM rate_logs WHERE key = ?`, key)
+	return err
+}
+
+// DeleteEndedThrottles removes buckets too old to count for any rule (the
+// longest window is a day).
+func (s *Store) DeleteEndedThrottles(ctx context.Context, now time.Time) (int64, error) {
+	cut := now.Add(-48 * time.Hour).UnixMilli()
+	res, err := s.exec(ctx, `DELETE FROM rate_counts WHERE bucket < ?`, cut)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	if res, err = s.exec(ctx, `DELETE FROM rate_logs WHERE updated_at < ?`, cut); err != nil {
+		return 0, err
+	}
+	m, _ := res.RowsAffected()
+	return n + m, nil
+}
+
+// LogEvent keeps a key's latest event times in one row, decided under the
+// row's lock (FOR UPDATE on PostgreSQL; SQLite has a single writer).
+func (s *Store) LogEvent(ctx context.Context, key []byte, at, since time.Time, max int, force bool) (int, bool, time.Time, error) {
+	var (
+		list     []int64
+		recorded bool
+	)
+	err := s.Transact(ctx, func(ctx context.Context) error {
+		if _, err := s.exec(ctx, `INSERT INTO rate_logs (key, times, updated_at) VALUES (?, '', ?) ON CONFLICT (key) DO NOTHING`, key, at.UnixMilli()); err != nil {
+			return err
+		}
+		var times string
+		if err := s.w(ctx).QueryRowContext(ctx, s.q(`SELECT times FROM rate_logs WHERE key = ?`+s.dialect.forUpdate()), key).Scan(&times); err != nil {
+			return err
+		}
+		list = recent(times, since)
+		if len(list) < max || force {
+			list = append(list, at.UnixMilli())
+			recorded = true
+		}
+		if len(list) > max {
+			list = list[len(list)-max:]
+		}
+		_, err := s.exec(ctx, `UPDATE rate_logs SET times = ?, updated_at = ? WHERE key = ?`, joinTimes(list), at.UnixMilli(), key)
+		return err
+	})
+	if err != nil {
+		return 0, false, time.Time{}, fmt.Errorf("store: throttle log: %w", err)
+	}
+	return len(list), recorded, oldestOf(list), nil
+}
+
+// LogCount reads a key's event times in the window.
+func (s *Store) LogCount(ctx context.Context, key []byte, since time.Time) (int, time.Time, error) {
+	var times string
+	err := s.queryRow(ctx, `SELECT times FROM rate_logs WHERE key = ?`, key).Scan(&times)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil
 	}
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("store: throttle peek: %w", err)
+		return 0, time.Time{}, fmt.Errorf("store: throttle log: %w", err)
 	}
-	return hits, time.UnixMilli(ends).UTC(), nil
+	list := recent(times, since)
+	return len(list), oldestOf(list), nil
 }
 
-// Reset forgets a key's attempts.
-func (s *Store) Reset(ctx context.Context, key []byte) error {
-	_, err := s.exec(ctx, `DELETE FROM throttles WHERE key = ?`, key)
-	return err
+// recent parses "t1,t2,…" (Unix ms, ascending) and keeps those after since.
+func recent(times string, since time.Time) []int64 {
+	var out []int64
+	cut := since.UnixMilli()
+	for _, f := range strings.Split(times, ",") {
+		if t, err := strconv.ParseInt(f, 10, 64); err == nil && t > cut {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
-// DeleteEndedThrottles removes counters whose window has ended.
-func (s *Store) DeleteEndedThrottles(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.exec(ctx, `DELETE FROM throttles WHERE window_ends_at <= ?`, now.UnixMilli())
-	if err != nil {
-		return 0, err
+func joinTimes(list []int64) string {
+	parts := make([]string, len(list))
+	for i, t := range list {
+		parts[i] = strconv.FormatInt(t, 10)
 	}
-	return res.RowsAffected()
+	return strings.Join(parts, ",")
+}
+
+func oldestOf(list []int64) time.Time {
+	if len(list) == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(list[0]).UTC()
 }

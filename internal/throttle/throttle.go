@@ -1,11 +1,22 @@
-// Package throttle counts attempts in the database, so that limits and
-// lockouts hold across every kabinet node: codes sent per phone per day,
-// wrong passwords per login, requests per network address.
+// Package throttle counts attempts in the database, so that limits hold
+// across every kabinet node: codes sent to a phone, password checks per
+// login, sign-ins and codes per network address.
 //
-// A rule allows Max attempts per fixed window that starts with the first
-// attempt. Subjects (a phone number, a login, an address) are stored only as
-// keyed hashes. Attempts are counted before the secret they guard is
-// compared, so a burst of parallel guesses cannot slip past the limit.
+// A rule allows at most Max events in any rolling Window: there is no
+// window boundary across which twice the limit fits. Rules of up to 64
+// events (per login, per phone number, per address and minute) keep the
+// exact times of their latest events, one row per subject, decided under
+// the row's lock: an event counts for exactly Window, so waits are never
+// longer than the window. Larger rules (hashes per address, deployment-wide
+// SMS budgets) count in buckets of a sixtieth of the window, a bucket
+// counting while any part of it is inside the window: never more than Max,
+// and waits at most a sixtieth longer than the window.
+//
+// Take counts an event before the secret it guards is compared, so a burst
+// of parallel guesses cannot slip past the limit; an event the rule refuses
+// is taken back, so hammering at a closed door does not keep it closed.
+// Subjects (a phone number, a login, an address) are stored only as keyed
+// hashes.
 //
 // throttle imports problem.
 package throttle
@@ -22,20 +33,40 @@ import (
 // Rule is one limit.
 type Rule struct {
 	Name    string        // unique per rule: part of the stored key
-	Max     int           // attempts allowed per window
-	Window  time.Duration // the window, counted from the first attempt
+	Max     int           // events allowed in any rolling Window
+	Window  time.Duration // the rolling window
 	Message string        // message ID shown when the limit is reached; gets Until
+}
+
+// exactMax is the largest rule kept as an exact log of event times.
+const exactMax = 64
+
+func (r Rule) exact() bool { return r.Max <= exactMax }
+
+// bucket is the width of a large rule's counting buckets.
+func (r Rule) bucket() time.Duration {
+	return max(r.Window/60, time.Second).Truncate(time.Millisecond)
 }
 
 // Store is what throttling needs from storage.
 type Store interface {
-	// Hit counts one attempt and returns the count in the current window
-	// and when the window ends; a window that has ended starts afresh.
-	Hit(ctx context.Context, key []byte, window time.Duration, now time.Time) (int, time.Time, error)
-	// Peek returns the count without adding to it (0 when none).
-	Peek(ctx context.Context, key []byte, now time.Time) (int, time.Time, error)
-	// Reset forgets the attempts.
-	Reset(ctx context.Context, key []byte) error
+	// AddHits adds n (negative to take events back) to the key's bucket
+	// that starts at bucket, then returns the events in the key's buckets
+	// that start after since, and the start of the oldest of those that
+	// holds any.
+	AddHits(ctx context.Context, key []byte, bucket time.Time, n int, since time.Time) (int, time.Time, error)
+	// CountHits returns the same without adding.
+	CountHits(ctx context.Context, key []byte, since time.Time) (int, time.Time, error)
+	// LogEvent keeps the exact times of a key's latest events: under the
+	// key's lock it drops the times at or before since and, if fewer than
+	// max remain or force is set, records at, keeping the newest max. It
+	// returns the times left in the window, whether at was recorded, and
+	// the oldest time left.
+	LogEvent(ctx context.Context, key []byte, at, since time.Time, max int, force bool) (int, bool, time.Time, error)
+	// LogCount returns the same without recording.
+	LogCount(ctx context.Context, key []byte, since time.Time) (int, time.Time, error)
+	// DeleteHits forgets every event of the key, logged or counted.
+	DeleteHits(ctx context.Context, key []byte) error
 }
 
 // Limiter applies rules.
@@ -58,35 +89,94 @@ func (l *Limiter) hash(r Rule, subject string) []byte {
 	return m.Sum(nil)[:20]
 }
 
-// Take counts an attempt. It returns a TooMany problem, with the time the
-// window ends, when this attempt is over the rule's limit.
+// span returns the current bucket and the bound after which buckets still
+// count: every bucket any part of which lies in the rolling window.
+func span(r Rule, now time.Time) (bucket, since time.Time) {
+	w := r.bucket()
+	bucket = now.Truncate(w)
+	return bucket, now.Add(-r.Window - w)
+}
+
+// until is when the oldest counted event stops counting.
+func until(r Rule, oldest time.Time) time.Time { return oldest.Add(r.Window + r.bucket()) }
+
+// Take counts an event, or returns a TooMany problem, with the time a new
+// event will be allowed, when the rule allows no more now (the event is then
+// not counted).
 func (l *Limiter) Take(ctx context.Context, r Rule, subject string) error {
 	now := l.now()
-	n, until, err := l.store.Hit(ctx, l.hash(r, subject), r.Window, now)
+	key := l.hash(r, subject)
+	if r.exact() {
+		_, ok, oldest, err := l.store.LogEvent(ctx, key, now, now.Add(-r.Window), r.Max, false)
+		if err != nil || ok {
+			return err
+		}
+		return problem.TooManyUntil(r.Message, now, oldest.Add(r.Window))
+	}
+	bucket, since := span(r, now)
+	n, oldest, err := l.store.AddHits(ctx, key, bucket, 1, since)
 	if err != nil {
 		return err
 	}
-	if n > r.Max {
-		return problem.TooManyUntil(r.Message, now, until)
+	if n <= r.Max {
+		return nil
 	}
-	return nil
+	// Over the limit: take the event back. Several refused at once may each
+	// see the others' events and all be refused; none is ever let through
+	// beyond the limit.
+	if _, _, err := l.store.AddHits(ctx, key, bucket, -1, since); err != nil {
+		return err
+	}
+	return problem.TooManyUntil(r.Message, now, until(r, oldest))
+}
+
+// Add counts an event whatever the count, and returns the events now in
+// the window: for limits on outcomes known only afterwards (failures).
+func (l *Limiter) Add(ctx context.Context, r Rule, subject string) (int, error) {
+	if r.exact() {
+		now := l.now()
+		n, _, _, err := l.store.LogEvent(ctx, l.hash(r, subject), now, now.Add(-r.Window), r.Max, true)
+		return n, err
+	}
+	bucket, since := span(r, l.now())
+	n, _, err := l.store.AddHits(ctx, l.hash(r, subject), bucket, 1, since)
+	return n, err
+}
+
+// Count returns the events in the window without adding one.
+func (l *Limiter) Count(ctx context.Context, r Rule, subject string) (int, error) {
+	n, _, err := l.count(ctx, r, subject, l.now())
+	return n, err
+}
+
+// count returns the events in the window and when the oldest of them stops
+// counting.
+func (l *Limiter) count(ctx context.Context, r Rule, subject string, now time.Time) (int, time.Time, error) {
+	key := l.hash(r, subject)
+	if r.exact() {
+		n, oldest, err := l.store.LogCount(ctx, key, now.Add(-r.Window))
+		return n, oldest.Add(r.Window), err
+	}
+	_, since := span(r, now)
+	n, oldest, err := l.store.CountHits(ctx, key, since)
+	return n, until(r, oldest), err
 }
 
 // Check returns the TooMany problem Take would return, without counting.
-// It tells a user who is already locked out so before they type anything.
+// It tells a user who is already held back so before they type anything.
 func (l *Limiter) Check(ctx context.Context, r Rule, subject string) error {
 	now := l.now()
-	n, until, err := l.store.Peek(ctx, l.hash(r, subject), now)
+	n, free, err := l.count(ctx, r, subject, now)
 	if err != nil {
 		return err
 	}
 	if n >= r.Max {
-		return problem.TooManyUntil(r.Message, now, until)
+		return problem.TooManyUntil(r.Message, now, free)
 	}
 	return nil
 }
 
-// Reset forgets the attempts, for example after a correct password.
+// Reset forgets the events, for example after a correct password.
 func (l *Limiter) Reset(ctx context.Context, r Rule, subject string) error {
-	return l.store.Reset(ctx, l.hash(r, subject))
+	return l.store.DeleteHits(ctx, l.hash(r, subject))
 }

@@ -93,7 +93,7 @@ type flowJSON struct {
 func (s *Server) flowJSON(f *flow.Flow) flowJSON {
 	p := s.d.Codes.Policy()
 	return flowJSON{ID: f.ID, State: string(f.State), Channel: string(f.Channel), Destination: masked(f.Channel, f.Destination),
-		ExpiresAt: f.CodeExpiresAt.UTC(), ResendAfter: f.ResendAt(p.Cooldown, p.MaxAttempts).UTC(), Attempts: f.CodeAttempts, MaxAttempts: p.MaxAttempts,
+		ExpiresAt: f.CodeExpiresAt.UTC(), ResendAfter: s.d.Codes.ResendAt(f).UTC(), Attempts: f.CodeAttempts, MaxAttempts: p.MaxAttempts,
 		FlowExpiresAt: f.ExpiresAt.UTC()}
 }
 
@@ -130,10 +130,18 @@ type tokenJSON struct {
 	SessionID    string      `json:"session_id"`
 	ExpiresAt    time.Time   `json:"expires_at"`
 	Account      accountJSON `json:"account"`
+	// DeviceToken is for the client to keep and send with its next
+	// sign-ins, so strangers' wrong passwords do not lock it out.
+	DeviceToken string `json:"device_token,omitempty"`
 }
 
-func tokenResponse(a *account.Account, token string, sess *session.Session) tokenJSON {
-	return tokenJSON{SessionToken: token, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt.UTC(), Account: toAccountJSON(a)}
+func (s *Server) tokenResponse(r *http.Request, a *account.Account, token string, sess *session.Session) tokenJSON {
+	t := tokenJSON{SessionToken: token, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt.UTC(), Account: toAccountJSON(a)}
+	var err error
+	if t.DeviceToken, err = s.d.Devices.DeviceToken(a.ID); err != nil {
+		s.log.Error("device token", "request_id", reqCtx(r).requestID, "error", err)
+	}
+	return t
 }
 
 func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) {
@@ -232,19 +240,20 @@ func (s *Server) apiRegisterPassword(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, tokenResponse(res.Account, res.Token, res.Session))
+	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
 }
 
 func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Login    string `json:"login"`
-		Password string `json:"password"`
+		Login       string `json:"login"`
+		Password    string `json:"password"`
+		DeviceToken string `json:"device_token"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	res, err := s.d.SignIn.Begin(r.Context(), signin.Attempt{Login: in.Login, Password: in.Password, Lang: langOf(r), Client: s.client(r)})
+	res, err := s.d.SignIn.Begin(r.Context(), signin.Attempt{Login: in.Login, Password: in.Password, Device: in.DeviceToken, Lang: langOf(r), Client: s.client(r)})
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -257,7 +266,7 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
 		}{s.flowJSON(res.Flow), true})
 		return
 	}
-	writeJSON(w, http.StatusCreated, tokenResponse(res.Account, res.Token, res.Session))
+	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
 }
 
 func (s *Server) apiSignInConfirm(w http.ResponseWriter, r *http.Request) {
@@ -273,7 +282,7 @@ func (s *Server) apiSignInConfirm(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, tokenResponse(res.Account, res.Token, res.Session))
+	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
 }
 
 func (s *Server) apiSignInResend(w http.ResponseWriter, r *http.Request) {
@@ -389,7 +398,7 @@ func (s *Server) apiRecoverPassword(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, struct {
 		tokenJSON
 		EndedSessions int `json:"ended_sessions"`
-	}{tokenResponse(res.Account, res.Token, res.Session), res.EndedSessions})
+	}{s.tokenResponse(r, res.Account, res.Token, res.Session), res.EndedSessions})
 }
 
 // apiStrength is the strength meter's server side: the same verdict the

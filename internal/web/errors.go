@@ -72,7 +72,7 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 			body.FieldCodes[f.Field] = f.ID
 		}
 	}
-	if p.Kind == problem.TooMany && p.RetryAfter > 0 {
+	if (p.Kind == problem.TooMany || p.Kind == problem.Unavailable) && p.RetryAfter > 0 {
 		secs := int(p.RetryAfter.Seconds())
 		body.RetryAfter = secs
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -111,7 +111,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error, ba
 		s.internalError(w, r, err)
 		return
 	}
-	if p.Kind == problem.TooMany && p.RetryAfter > 0 {
+	if (p.Kind == problem.TooMany || p.Kind == problem.Unavailable) && p.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(p.RetryAfter.Seconds())))
 	}
 	status := statusOf(p.Kind)

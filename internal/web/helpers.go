@@ -79,7 +79,7 @@ type CodeStep struct {
 
 func (s *Server) codeStep(f *flow.Flow, base string) CodeStep {
 	p := s.d.Codes.Policy()
-	at := f.ResendAt(p.Cooldown, p.MaxAttempts)
+	at := s.d.Codes.ResendAt(f)
 	return CodeStep{FlowID: f.ID, Channel: string(f.Channel), Masked: masked(f.Channel, f.Destination), ExpiresAt: f.CodeExpiresAt,
 		ResendAt: at, ResendIn: int(at.Sub(s.d.Now()).Seconds() + 0.999), CanResend: !s.d.Now().Before(at), Action: base + "/code", Resend: base + "/resend",
 		Attempts: f.CodeAttempts, MaxAttempt: p.MaxAttempts}

@@ -30,6 +30,9 @@ const (
 	cookieSession = "kabinet_session"
 	cookieBrowser = "kabinet_browser"
 	cookieLang    = "kabinet_lang"
+	// cookieDevice marks a browser where an account has signed in (OWASP's
+	// device cookie): strangers' wrong passwords do not lock it out.
+	cookieDevice = "kabinet_device"
 )
 
 func (s *Server) cookieName(n string) string {
@@ -275,6 +278,26 @@ func bearerToken(r *http.Request) (string, bool) {
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieSession), Value: token, Path: "/", MaxAge: int(s.d.SessionMaxAge.Seconds()),
+		Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// deviceToken returns the browser's device token, if any.
+func (s *Server) deviceToken(r *http.Request) string {
+	if c, err := r.Cookie(s.cookieName(cookieDevice)); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// rememberDevice gives the browser a fresh device token for the account
+// that has just signed in. A failure costs only the convenience: logged.
+func (s *Server) rememberDevice(w http.ResponseWriter, r *http.Request, accountID string) {
+	token, err := s.d.Devices.DeviceToken(accountID)
+	if err != nil {
+		s.log.Error("device token", "request_id", reqCtx(r).requestID, "error", err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieDevice), Value: token, Path: "/", MaxAge: 400 * 24 * 3600,
 		Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 

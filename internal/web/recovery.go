@@ -136,6 +136,6 @@ func (s *Server) recoverPassword(w http.ResponseWriter, r *http.Request) {
 		s.showRecovery(w, r, f, err, statusOf(problem.KindOf(err)))
 		return
 	}
-	s.setSessionCookie(w, res.Token)
+	s.startSession(w, r, res.Token, res.Account.ID)
 	seeOther(w, r, "/account?recovered=1")
 }

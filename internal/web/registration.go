@@ -197,7 +197,7 @@ func (s *Server) registerPassword(w http.ResponseWriter, r *http.Request) {
 		s.showRegistration(w, r, f, err, statusOf(problem.KindOf(err)))
 		return
 	}
-	s.startSession(w, r, res.Token)
+	s.startSession(w, r, res.Token, res.Account.ID)
 	seeOther(w, r, "/welcome")
 }
 
@@ -209,10 +209,14 @@ func movedOn(f *flow.Flow, err error) bool {
 }
 
 // startSession sets the new session cookie, ending the session the
-// browser had before (the session ID changes at every sign-in).
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, token string) {
+// browser had before (the session ID changes at every sign-in), and
+// remembers the browser as the account's device.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, token, accountID string) {
 	if st := reqCtx(r); st.session != nil && !st.bearer {
-		_ = s.d.Sessions.End(r.Context(), st.account.ID, st.session.ID, "replaced")
+		if err := s.d.Sessions.End(r.Context(), st.account.ID, st.session.ID, "replaced"); err != nil && problem.KindOf(err) != problem.NotFound {
+			s.log.Error("end the replaced session", "request_id", st.requestID, "error", err)
+		}
 	}
 	s.setSessionCookie(w, token)
+	s.rememberDevice(w, r, accountID)
 }

@@ -37,6 +37,12 @@ type Outbox interface {
 	ListNotifications(ctx context.Context, limit int) ([]notify.Record, error)
 }
 
+// Devices mints the device tokens that let a browser where the account has
+// signed in before past the locks strangers put on its login.
+type Devices interface {
+	DeviceToken(accountID string) (string, error)
+}
+
 // Auditor records security events that the web layer itself sees (sign-out).
 type Auditor interface {
 	AppendAudit(ctx context.Context, e *audit.Event) error
@@ -49,6 +55,7 @@ type Deps struct {
 	Recovery     *recovery.Service
 	Sessions     *session.Service
 	Codes        *flow.Codes
+	Devices      Devices
 	Outbox       Outbox
 	Auditor      Auditor
 	Catalog      *i18n.Catalog
@@ -87,7 +94,7 @@ func NewServer(d Deps) (*Server, error) {
 	var missing []error
 	for name, nilness := range map[string]bool{
 		"Registration": d.Registration == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
-		"Sessions": d.Sessions == nil, "Codes": d.Codes == nil, "Outbox": d.Outbox == nil, "Auditor": d.Auditor == nil,
+		"Sessions": d.Sessions == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil, "Auditor": d.Auditor == nil,
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
 	} {

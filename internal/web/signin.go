@@ -32,7 +32,7 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(v["next"], "")
-	res, err := s.d.SignIn.Begin(r.Context(), signin.Attempt{Login: v["login"], Password: v["password"], Lang: langOf(r),
+	res, err := s.d.SignIn.Begin(r.Context(), signin.Attempt{Login: v["login"], Password: v["password"], Device: s.deviceToken(r), Lang: langOf(r),
 		Binding: s.browserBinding(w, r), Next: next, Client: s.client(r)})
 	if err != nil {
 		p := &SignInPage{BasePage: BasePage{Title: "signin.title", Form: newForm(map[string]string{"login": v["login"]})}, Next: next}
@@ -47,7 +47,7 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, r, "/signin/"+res.Flow.ID)
 		return
 	}
-	s.startSession(w, r, res.Token)
+	s.startSession(w, r, res.Token, res.Account.ID)
 	seeOther(w, r, localPath(next, "/account"))
 }
 
@@ -98,7 +98,7 @@ func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
 		s.showSignInStep(w, r, f, err, statusOf(problem.KindOf(err)))
 		return
 	}
-	s.startSession(w, r, res.Token)
+	s.startSession(w, r, res.Token, res.Account.ID)
 	seeOther(w, r, localPath(res.Flow.Values.Next, "/account"))
 }
 
