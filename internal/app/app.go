@@ -158,7 +158,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	deliverer := notify.NewDeliverer(st, smsSender, emailSender, o.Now, notify.DeliverMaxAttempts)
+	deliverer := notify.NewDeliverer(st, smsSender, emailSender, o.Now, notify.DeliverMaxAttempts, log.With("component", "notify"))
 	listener, err := st.ListenerPool(ctx)
 	if err != nil {
 		return nil, err
