@@ -32,6 +32,7 @@ type options struct {
 	token    string
 	failRate float64
 	delay    time.Duration
+	reply    time.Duration
 }
 
 // parseFlags reads the command line; getenv supplies SMSSIM_TOKEN.
@@ -47,6 +48,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.token, "token", token, "bearer token senders must present (default from $SMSSIM_TOKEN)")
 	fs.Float64Var(&o.failRate, "fail-rate", 0, "share of sends, 0 to 1, answered with 503")
 	fs.DurationVar(&o.delay, "delay", 0, "delay before answering each send")
+	fs.DurationVar(&o.reply, "reply-delay", 0, "delay between recording a send and answering it")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -57,6 +59,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		return options{}, fmt.Errorf("-fail-rate %v is outside 0..1", o.failRate)
 	case o.delay < 0:
 		return options{}, fmt.Errorf("-delay %v is negative", o.delay)
+	case o.reply < 0:
+		return options{}, fmt.Errorf("-reply-delay %v is negative", o.reply)
 	case o.token == "":
 		return options{}, errors.New("-token is empty")
 	}
@@ -71,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	sim := smssim.New(smssim.Config{Token: o.token, Delay: o.delay, FailRate: o.failRate, Log: stderr})
+	sim := smssim.New(smssim.Config{Token: o.token, Delay: o.delay, ReplyDelay: o.reply, FailRate: o.failRate, Log: stderr})
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {

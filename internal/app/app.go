@@ -71,9 +71,11 @@ type App struct {
 	listener net.Listener
 	started  bool
 	smsSim   *http.Server // demo mode: the in-process SMS gateway simulator
-	sessions *session.Service
-	stop     context.CancelFunc // ends the background goroutines Start began
-	bg       sync.WaitGroup
+	// releaseNode frees the node's job lock (jobs.Node); nil without one.
+	releaseNode func()
+	sessions    *session.Service
+	stop        context.CancelFunc // ends the background goroutines Start began
+	bg          sync.WaitGroup
 }
 
 // New builds kabinet: it prepares the data directory and keys, opens and
@@ -159,12 +161,25 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	deliverer := notify.NewDeliverer(st, smsSender, emailSender, o.Now, notify.DeliverMaxAttempts)
+	deliverer := notify.NewDeliverer(st, smsSender, emailSender, o.Now, notify.DeliverMaxAttempts, log.With("component", "notify"))
 	listener, err := st.ListenerPool(ctx)
 	if err != nil {
 		return nil, err
 	}
-	runner, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Deliverer: deliverer, Cleaner: st, Poll: o.JobPoll})
+	var nodeID string
+	if !o.NoJobs {
+		// A stable ID lets a restarted node take back at once the jobs its
+		// killed predecessor left running (decision 2).
+		id, release, err := jobs.Node(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		nodeID, a.releaseNode = id, release
+		if id == "" {
+			log.Warn("another process works jobs from this data directory; this one will not take back its jobs at start", "data_dir", cfg.DataDir)
+		}
+	}
+	runner, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Deliverer: deliverer, Cleaner: st, Poll: o.JobPoll, NodeID: nodeID})
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +214,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Log: func(msg string, err error) { log.Error(msg, "error", err) }})
 	rec := recovery.New(recovery.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
 		Site: siteName, Support: cfg.SupportPhone, Now: o.Now, NewID: newID})
+	metrics.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_jobs_reclaimed_total",
+			Help: "Jobs taken back at start from this node's previous process, which stopped while running them."},
+			func() float64 { return float64(runner.Reclaimed()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_notify_interrupted_total",
+			Help: "Delivery attempts that found an earlier attempt of the same message interrupted and sent it again under the same ID (possible duplicates)."},
+			func() float64 { return float64(deliverer.Interrupted()) }))
 	srv, err := web.NewServer(web.Deps{
 		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st, Auditor: st,
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
@@ -301,6 +323,9 @@ func (a *App) closeStorage() error {
 		errs = append(errs, a.jobsDB.Close())
 	}
 	errs = append(errs, a.Store.Close())
+	if a.releaseNode != nil {
+		a.releaseNode()
+	}
 	return errors.Join(errs...)
 }
 

@@ -3,8 +3,9 @@ package notify
 import (
 	"context"
 	"fmt"
-	"io"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/contact"
@@ -16,8 +17,14 @@ type Status string
 const (
 	Queued   Status = "queued"   // written, waiting for the worker
 	Retrying Status = "retrying" // a delivery attempt failed; another will follow
-	Sent     Status = "sent"     // the gateway or SMTP server accepted it
-	Failed   Status = "failed"   // given up: a permanent error or too many attempts
+	// Sending: an attempt is handing the message to the gateway or SMTP
+	// server. Found at the start of a later attempt, it means that attempt's
+	// process stopped (or its status could not be written) before it knew the
+	// outcome: the message may have gone out, and is sent again with the same
+	// ID so that the receiver can drop the duplicate.
+	Sending Status = "sending"
+	Sent    Status = "sent"   // the gateway or SMTP server accepted it
+	Failed  Status = "failed" // given up: a permanent error or too many attempts
 )
 
 // Record is a notification as kept in the outbox.
@@ -48,6 +55,10 @@ func (r *Record) Message() Message {
 type Store interface {
 	InsertNotification(ctx context.Context, r *Record) error
 	Notification(ctx context.Context, id string) (*Record, error)
+	// ClaimNotification marks the notification Sending for the given attempt
+	// and returns it as it was before; a Sent or Failed one is returned
+	// unchanged.
+	ClaimNotification(ctx context.Context, id string, attempt int, at time.Time) (*Record, error)
 	SetNotificationStatus(ctx context.Context, id string, st Status, attempts int, lastErr string, at time.Time) error
 	ListNotifications(ctx context.Context, limit int) ([]Record, error)
 }
@@ -110,47 +121,76 @@ func (o *Outbox) Send(ctx context.Context, n Notification) error {
 
 // Deliverer hands stored notifications to the senders: one attempt per
 // call, with the status recorded. Retries and backoff are the job queue's.
+//
+// Each attempt first marks the notification Sending, then sends, then
+// records the outcome. A process that dies between the send and the record
+// leaves the mark; the next attempt finds it, logs the notification as
+// interrupted and sends it again under the same ID (the SMS gateway's "id",
+// the e-mail's Message-ID), so a duplicate can reach the gateway only for a
+// message whose attempt was under way when the process died.
 type Deliverer struct {
 	store       Store
 	sms, email  Sender
 	now         func() time.Time
 	maxAttempts int
-	log         io.Writer
+	log         *slog.Logger
+	interrupted atomic.Int64
 }
 
 // NewDeliverer returns a deliverer. maxAttempts is the attempt after which
-// a temporary failure is recorded as Failed.
-func NewDeliverer(st Store, sms, email Sender, now func() time.Time, maxAttempts int) *Deliverer {
-	return &Deliverer{store: st, sms: sms, email: email, now: now, maxAttempts: maxAttempts}
+// a temporary failure is recorded as Failed. log may be nil.
+func NewDeliverer(st Store, sms, email Sender, now func() time.Time, maxAttempts int, log *slog.Logger) *Deliverer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Deliverer{store: st, sms: sms, email: email, now: now, maxAttempts: maxAttempts, log: log}
 }
+
+// Interrupted returns how many attempts found an earlier attempt of the same
+// notification interrupted (marked Sending, never recorded): each is a
+// message that may reach its recipient twice. For a metric.
+func (d *Deliverer) Interrupted() int64 { return d.interrupted.Load() }
+
+// recordTimeout bounds writing an attempt's outcome, which happens even
+// when the attempt's own context has ended (a send that ran into its
+// timeout is still worth recording as Retrying).
+const recordTimeout = 5 * time.Second
 
 // Deliver makes one attempt (attempt counts from 1). It returns nil when the
 // message went out or was already sent (a repeated job), a Permanent error
 // when retrying cannot help, and another error to be retried.
 func (d *Deliverer) Deliver(ctx context.Context, id string, attempt int) error {
-	r, err := d.store.Notification(ctx, id)
+	r, err := d.store.ClaimNotification(ctx, id, attempt, d.now())
 	if err != nil {
 		return err
 	}
 	if r.Status == Sent || r.Status == Failed {
 		return nil // idempotent: a job run twice sends once
 	}
+	if r.Status == Sending {
+		d.interrupted.Add(1)
+		d.log.Warn("notify: an earlier delivery attempt was interrupted; sending again under the same id",
+			"notification", id, "channel", string(r.Channel), "attempt", attempt, "interrupted_attempt", r.Attempts, "interrupted_at", r.UpdatedAt)
+	}
 	s := d.sms
 	if r.Channel == ChannelEmail {
 		s = d.email
 	}
 	sendErr := s.Send(ctx, r.Message())
+
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	now := d.now()
 	switch {
 	case sendErr == nil:
-		return d.store.SetNotificationStatus(ctx, id, Sent, attempt, "", now)
+		return d.store.SetNotificationStatus(rec, id, Sent, attempt, "", now)
 	case IsPermanent(sendErr) || attempt >= d.maxAttempts:
-		if err := d.store.SetNotificationStatus(ctx, id, Failed, attempt, clip(sendErr.Error()), now); err != nil {
+		if err := d.store.SetNotificationStatus(rec, id, Failed, attempt, clip(sendErr.Error()), now); err != nil {
 			return err
 		}
 		return Permanent(sendErr)
 	default:
-		if err := d.store.SetNotificationStatus(ctx, id, Retrying, attempt, clip(sendErr.Error()), now); err != nil {
+		if err := d.store.SetNotificationStatus(rec, id, Retrying, attempt, clip(sendErr.Error()), now); err != nil {
 			return err
 		}
 		return sendErr

@@ -34,8 +34,19 @@ type DeliverWorker struct {
 	D *Deliverer
 }
 
-// Work makes one delivery attempt; a permanent failure cancels the job.
+// RiverRescueError is the error River's rescuer records on a job it took
+// back after the job stayed running past the client's RescueStuckJobsAfter
+// (the process working it died, or the attempt hung).
+const RiverRescueError = "Stuck job rescued by JobRescuer"
+
+// Work makes one delivery attempt; a permanent failure cancels the job. A
+// job that River's rescuer took back is logged at warn with its
+// notification.
 func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	if n := len(job.Errors); n > 0 && job.Errors[n-1].Error == RiverRescueError {
+		w.D.log.Warn("notify: delivery job rescued after its attempt stopped reporting",
+			"notification", job.Args.NotificationID, "job", job.ID, "attempt", job.Attempt, "rescued_at", job.Errors[n-1].At)
+	}
 	err := w.D.Deliver(ctx, job.Args.NotificationID, job.Attempt)
 	if err != nil && IsPermanent(err) {
 		return river.JobCancel(err)
@@ -53,5 +64,11 @@ func (w *DeliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 	return time.Now().Add(retrySchedule[i])
 }
 
+// DeliverTimeout bounds one attempt. Sending takes at most
+// DefaultSMSTimeout (10 s) on the gateway; an SMTP conversation is several
+// commands of up to DefaultSMTPTimeout each. The job queue must not rescue
+// an attempt before this has passed (jobs.RescueAfter is longer).
+const DeliverTimeout = 30 * time.Second
+
 // Timeout bounds one attempt.
-func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 30 * time.Second }
+func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return DeliverTimeout }

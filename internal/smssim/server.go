@@ -32,6 +32,12 @@ type Config struct {
 	// Delay is added before every /send is answered (respecting the request's
 	// context), to exercise the caller's timeouts.
 	Delay time.Duration
+	// ReplyDelay is added after a send is recorded and before it is
+	// answered: a gateway that accepts at once but answers slowly. A sender
+	// that gives up (or dies) while waiting leaves a message that was
+	// delivered but that it cannot know was; its retry, with the same id, is
+	// answered 200 and counted as a repeat.
+	ReplyDelay time.Duration
 	// FailRate is the share of valid sends, from 0 to 1, answered with 503.
 	FailRate float64
 	// Log receives one text line per send and control request; nil discards.
@@ -59,6 +65,8 @@ type Server struct {
 	mu         sync.Mutex
 	msgs       []Message // oldest first, at most MaxMessages
 	ids        map[string]bool
+	repeated   map[string]int // id → sends after the first, for ids still kept
+	repeats    int            // all sends after the first, since New or Reset
 	failNext   int
 	failStatus int
 	changed    chan struct{} // closed and replaced whenever a message is recorded
@@ -71,18 +79,20 @@ func New(cfg Config) *Server {
 		w = io.Discard
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     slog.New(slog.NewTextHandler(w, nil)).With("component", "sms-sim"),
-		mux:     http.NewServeMux(),
-		now:     time.Now,
-		ids:     make(map[string]bool),
-		changed: make(chan struct{}),
+		cfg:      cfg,
+		log:      slog.New(slog.NewTextHandler(w, nil)).With("component", "sms-sim"),
+		mux:      http.NewServeMux(),
+		now:      time.Now,
+		ids:      make(map[string]bool),
+		repeated: make(map[string]int),
+		changed:  make(chan struct{}),
 	}
 	s.mux.HandleFunc("POST /send", s.send)
 	s.mux.HandleFunc("POST /control", s.control)
 	s.mux.HandleFunc("GET /messages", s.list)
 	s.mux.HandleFunc("GET /messages/latest", s.latest)
 	s.mux.HandleFunc("DELETE /messages", s.clear)
+	s.mux.HandleFunc("GET /status", s.status)
 	s.mux.HandleFunc("GET /{$}", s.page)
 	return s
 }
@@ -109,12 +119,36 @@ func (s *Server) Messages(to string) []Message {
 	return s.filter(normalizeTo(to), time.Time{})
 }
 
-// Reset forgets every recorded message (and so every seen id).
+// Reset forgets every recorded message (and so every seen id) and the
+// repeat counts.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.msgs = nil
 	s.ids = make(map[string]bool)
+	s.repeated = make(map[string]int)
+	s.repeats = 0
 	s.mu.Unlock()
+}
+
+// Stats is what GET /status answers: how many messages are kept and how many
+// sends repeated an id already delivered. A real gateway drops those
+// repeats; counting them measures how often the sender sent a message twice.
+type Stats struct {
+	Messages int `json:"messages"` // recorded (delivered) messages kept
+	Repeats  int `json:"repeats"`  // sends whose id was already delivered
+	// Repeated maps each repeated id still kept to its number of repeats.
+	Repeated map[string]int `json:"repeated"`
+}
+
+// Stats returns the counts since New or the last Reset.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Messages: len(s.msgs), Repeats: s.repeats, Repeated: make(map[string]int, len(s.repeated))}
+	for id, n := range s.repeated {
+		st.Repeated[id] = n
+	}
+	return st
 }
 
 // WaitFor blocks until a message to the given number has been received after
@@ -234,13 +268,23 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 
 	enc, segments := Segments(req.Text)
 	m := Message{ID: req.ID, To: req.To, Text: req.Text, Encoding: enc, Segments: segments}
-	if !s.record(&m) {
+	status := http.StatusAccepted
+	if s.record(&m) {
+		s.log.Info("sms accepted", "id", m.ID, "to", mask(m.To), "encoding", m.Encoding, "segments", m.Segments, "text", m.Text)
+	} else {
+		status = http.StatusOK
 		s.log.Info("send repeated", "id", req.ID)
-		writeJSON(w, http.StatusOK, sendResponse{ID: req.ID, Status: "accepted"})
-		return
 	}
-	s.log.Info("sms accepted", "id", m.ID, "to", mask(m.To), "encoding", m.Encoding, "segments", m.Segments, "text", m.Text)
-	writeJSON(w, http.StatusAccepted, sendResponse{ID: req.ID, Status: "accepted"})
+	if s.cfg.ReplyDelay > 0 {
+		t := time.NewTimer(s.cfg.ReplyDelay)
+		select {
+		case <-r.Context().Done():
+			t.Stop()
+			return // recorded all the same: the answer is what got lost
+		case <-t.C:
+		}
+	}
+	writeJSON(w, status, sendResponse{ID: req.ID, Status: "accepted"})
 }
 
 // injectedFailure returns the status to fail a send with, or 0.
@@ -257,11 +301,14 @@ func (s *Server) injectedFailure() int {
 	return 0
 }
 
-// record stores m unless its id was seen, and reports whether it stored it.
+// record stores m unless its id was seen, in which case it counts a repeat,
+// and reports whether it stored it.
 func (s *Server) record(m *Message) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ids[m.ID] {
+		s.repeats++
+		s.repeated[m.ID]++
 		return false
 	}
 	m.Received = s.now()
@@ -272,6 +319,7 @@ func (s *Server) record(m *Message) bool {
 	}
 	if len(s.msgs) >= MaxMessages {
 		delete(s.ids, s.msgs[0].ID)
+		delete(s.repeated, s.msgs[0].ID)
 		copy(s.msgs, s.msgs[1:])
 		s.msgs = s.msgs[:len(s.msgs)-1]
 	}
@@ -331,6 +379,10 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, msgs[0])
 }
 
+func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Stats())
+}
+
 func (s *Server) clear(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(r) {
 		writeError(w, http.StatusUnauthorized, "missing or invalid bearer token")
@@ -356,7 +408,7 @@ td.text { white-space: pre-wrap; }
 <body>
 <h1>SMS simulator</h1>
 <form method="get" action="/"><label>Number <input name="to" value="{{.To}}"></label> <button>Filter</button></form>
-<p>{{len .Messages}} message(s), newest first. The page reloads every 5 seconds.</p>
+<p>{{len .Messages}} message(s), newest first; {{.Repeats}} repeated send(s) of a delivered id dropped. The page reloads every 5 seconds.</p>
 <table>
 <thead><tr><th>Received</th><th>To</th><th>Text</th><th>Encoding</th><th>Segments</th><th>ID</th></tr></thead>
 <tbody>
@@ -378,7 +430,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if err := pageTemplate.Execute(&buf, struct {
 		To       string
 		Messages []Message
-	}{to, msgs}); err != nil {
+		Repeats  int
+	}{to, msgs, s.Stats().Repeats}); err != nil {
 		http.Error(w, "render: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -111,6 +112,58 @@ func TestSendIsIdempotent(t *testing.T) {
 	}
 	if n := len(s.Messages("+79161234567")); n != 1 {
 		t.Fatalf("recorded %d messages, want 1", n)
+	}
+	call(t, "POST", base+"/send", "Bearer "+token, body)
+	call(t, "POST", base+"/send", "Bearer "+token, sendBody("+79161234567", "Код: 2", "other-id"))
+	want := smssim.Stats{Messages: 2, Repeats: 2, Repeated: map[string]int{"same-id": 2}}
+	if got := s.Stats(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Stats() = %+v, want %+v", got, want)
+	}
+	st, b := call(t, "GET", base+"/status", "", "")
+	var got smssim.Stats
+	if err := json.Unmarshal([]byte(b), &got); st != 200 || err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("GET /status: %d %s (%v), want %+v", st, b, err, want)
+	}
+	// A failed send is no delivery: resending its id is not a repeat.
+	s.FailNext(1, 503)
+	call(t, "POST", base+"/send", "Bearer "+token, sendBody("+79161234567", "Код: 3", "third-id"))
+	call(t, "POST", base+"/send", "Bearer "+token, sendBody("+79161234567", "Код: 3", "third-id"))
+	if got := s.Stats(); got.Messages != 3 || got.Repeats != 2 {
+		t.Errorf("after a failed send and its retry: %+v, want 3 messages and 2 repeats", got)
+	}
+	s.Reset()
+	if got := s.Stats(); got.Messages != 0 || got.Repeats != 0 || len(got.Repeated) != 0 {
+		t.Errorf("after Reset: %+v", got)
+	}
+}
+
+// TestReplyDelay: a sender that gives up while the gateway delays its
+// answer has delivered all the same, and its retry is a counted repeat.
+func TestReplyDelay(t *testing.T) {
+	s, base := start(t, smssim.Config{ReplyDelay: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/send", strings.NewReader(sendBody("+79161234567", "Код: 1", "slow-id")))
+	req.Header.Set("Authorization", "Bearer "+token)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	wait, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	if _, err := s.WaitFor(wait, "+79161234567", time.Time{}); err != nil {
+		t.Fatal(err) // recorded before the answer
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the send was answered despite an hour's reply delay")
+	}
+
+	if got := s.Stats(); got.Repeats != 0 || got.Messages != 1 {
+		t.Errorf("Stats() of the slow gateway = %+v, want 1 message and no repeat", got)
 	}
 }
 

@@ -64,6 +64,30 @@ func (s *Store) Notification(ctx context.Context, id string) (*notify.Record, er
 	return r, nil
 }
 
+// ClaimNotification marks a notification as being sent by the given attempt
+// (status Sending, attempts and updated_at set) and returns it as it was
+// before, unless it is already Sent or Failed, in which case it is returned
+// untouched. The mark is a compare-and-set on the row as read, so of two
+// attempts racing for one notification only one sees it unclaimed.
+func (s *Store) ClaimNotification(ctx context.Context, id string, attempt int, at time.Time) (*notify.Record, error) {
+	for range 5 {
+		r, err := s.Notification(ctx, id)
+		if err != nil || r.Status == notify.Sent || r.Status == notify.Failed {
+			return r, err
+		}
+		res, err := s.exec(ctx, `UPDATE notifications SET status = ?, attempts = ?, updated_at = ? WHERE id = ? AND status = ? AND attempts = ? AND updated_at = ?`,
+			string(notify.Sending), attempt, ms(at), id, string(r.Status), r.Attempts, ms(r.UpdatedAt))
+		if err != nil {
+			return nil, fmt.Errorf("store: claim notification: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return r, err
+		}
+		// Another attempt changed the row between the read and the update.
+	}
+	return nil, fmt.Errorf("store: claim notification %s: the row keeps changing", id)
+}
+
 // SetNotificationStatus records the outcome of a delivery attempt.
 func (s *Store) SetNotificationStatus(ctx context.Context, id string, st notify.Status, attempts int, lastErr string, at time.Time) error {
 	var sent any

@@ -439,6 +439,53 @@ func TestNotifications(t *testing.T) {
 	})
 }
 
+// TestClaimNotification: an attempt marks the row Sending before it sends;
+// the next attempt sees the mark (the earlier one was interrupted); a sent
+// or failed notification is never claimed.
+func TestClaimNotification(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for _, id := range []string{"c1", "c2"} {
+			r := &notify.Record{ID: id, Channel: notify.ChannelSMS, To: "+79161234567", Template: "registration_code", Lang: "ru",
+				Text: "123456 — код", Status: notify.Queued, CreatedAt: t0, UpdatedAt: t0}
+			if err := s.InsertNotification(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before, err := s.ClaimNotification(ctx, "c1", 1, t0.Add(time.Second))
+		if err != nil || before.Status != notify.Queued || before.Attempts != 0 || before.Text != "123456 — код" {
+			t.Fatalf("first claim returned %+v %v; want the queued row", before, err)
+		}
+		now, _ := s.Notification(ctx, "c1")
+		if now.Status != notify.Sending || now.Attempts != 1 || !now.UpdatedAt.Equal(t0.Add(time.Second)) {
+			t.Errorf("after the claim: %+v", now)
+		}
+		// The process died: the next attempt finds the mark.
+		before, err = s.ClaimNotification(ctx, "c1", 2, t0.Add(2*time.Second))
+		if err != nil || before.Status != notify.Sending || before.Attempts != 1 {
+			t.Fatalf("second claim returned %+v %v; want the interrupted attempt 1", before, err)
+		}
+		if err := s.SetNotificationStatus(ctx, "c1", notify.Sent, 2, "", t0.Add(3*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetNotificationStatus(ctx, "c2", notify.Failed, 1, "550", t0.Add(3*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"c1", "c2"} {
+			before, err := s.ClaimNotification(ctx, id, 3, t0.Add(4*time.Second))
+			if err != nil || (before.Status != notify.Sent && before.Status != notify.Failed) {
+				t.Fatalf("claim of a finished notification: %+v %v", before, err)
+			}
+			if after, _ := s.Notification(ctx, id); after.Status != before.Status || after.Attempts != before.Attempts || !after.UpdatedAt.Equal(t0.Add(3*time.Second)) {
+				t.Errorf("a finished notification was claimed: %+v", after)
+			}
+		}
+		if _, err := s.ClaimNotification(ctx, "nope", 1, t0); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("claim of a missing notification: %v", err)
+		}
+	})
+}
+
 func TestAuditIsAppendOnly(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
