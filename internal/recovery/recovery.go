@@ -128,7 +128,7 @@ func (s *Service) Begin(ctx context.Context, in Request) (*flow.Flow, error) {
 			return err
 		}
 		e := &audit.Event{At: now, Action: "recovery.requested", ActorKind: audit.ActorAnonymous, SubjectAccountID: f.AccountID,
-			IP: in.Client.IP, RequestID: in.Client.RequestID, Details: map[string]string{"login": login.Masked(), "known": fmt.Sprint(!f.Values.Decoy)}}
+			IP: in.Client.IP, RequestID: in.Client.RequestID, Details: map[string]string{"login": login.Redacted(), "known": fmt.Sprint(!f.Values.Decoy)}}
 		return s.d.Store.AppendAudit(ctx, e)
 	})
 	if err != nil {

@@ -179,7 +179,7 @@ func (s *Service) wrong(ctx context.Context, key string) error {
 
 func (s *Service) failed(ctx context.Context, a *account.Account, login contact.Login, outcome string, c session.Client) {
 	e := &audit.Event{At: s.d.Now(), Action: "signin.failed", ActorKind: audit.ActorAnonymous, IP: c.IP, RequestID: c.RequestID,
-		Details: map[string]string{"login": login.Masked(), "outcome": outcome}}
+		Details: map[string]string{"login": login.Redacted(), "outcome": outcome}}
 	if a != nil {
 		e.SubjectAccountID = a.ID
 		_ = s.d.Sessions.RecordSignIn(ctx, a.ID, "password", outcome, c)
