@@ -215,6 +215,12 @@ func Migrate(ctx context.Context, st *store.Store, jobsDB *sql.DB) error {
 	return jobs.Migrate(ctx, st.Dialect(), jobsDB)
 }
 
+// MaxHeaderBytes caps the request line and headers: a request with more is
+// answered 431 by net/http itself. net/http reads 4096 bytes beyond
+// http.Server.MaxHeaderBytes before it refuses, so the server is given the
+// cap less that slack.
+const MaxHeaderBytes = 16 << 10
+
 // Start begins background work and listens on the configured address (or
 // on l when given, for tests on port 0). It returns once listening.
 func (a *App) Start(ctx context.Context, l net.Listener) error {
@@ -244,7 +250,7 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    MaxHeaderBytes - 4096,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	go func() {
