@@ -68,6 +68,9 @@ type App struct {
 	jobsDB   *sql.DB // SQLite only: River's own connection
 	server   *http.Server
 	listener net.Listener
+	metrics  *http.Server // KABINET_METRICS_ADDR: /metrics on a listener of its own
+	metricsL net.Listener
+	web      *web.Server
 	started  bool
 	smsSim   *http.Server // demo mode: the in-process SMS gateway simulator
 	sessions *session.Service
@@ -195,6 +198,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	srv, err := web.NewServer(web.Deps{
 		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Outbox: st, Auditor: st,
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
+		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.MetricsToken,
 		BaseURL: cfg.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SecondStep, TrustedProxies: cfg.TrustedProxies,
 		Site:          site(cfg),
 		SessionMaxAge: cfg.SessionLifetime, Now: o.Now, Rand: o.Rand,
@@ -202,7 +206,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Handler = srv
+	a.Handler, a.web = srv, srv
 	ok = true
 	return a, nil
 }
@@ -243,6 +247,12 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 			return fmt.Errorf("app: listen: %w", err)
 		}
 	}
+	if a.Config.MetricsAddr != "" {
+		if err := a.startMetrics(); err != nil {
+			_ = l.Close()
+			return err
+		}
+	}
 	a.listener = l
 	a.server = &http.Server{
 		Handler:           a.Handler,
@@ -262,6 +272,35 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 	return nil
 }
 
+// startMetrics serves /metrics alone on KABINET_METRICS_ADDR.
+func (a *App) startMetrics() error {
+	l, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("app: metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.web.MetricsHandler())
+	a.metricsL = l
+	a.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: MaxHeaderBytes - 4096, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := a.metrics.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("serve metrics", "error", err)
+		}
+	}()
+	a.log.Info("metrics listening", "addr", l.Addr().String())
+	return nil
+}
+
+// MetricsAddr is the address of the metrics listener, once started with
+// KABINET_METRICS_ADDR set.
+func (a *App) MetricsAddr() string {
+	if a.metricsL == nil {
+		return ""
+	}
+	return a.metricsL.Addr().String()
+}
+
 // Addr is the address the app listens on, once started.
 func (a *App) Addr() string {
 	if a.listener == nil {
@@ -279,6 +318,9 @@ func (a *App) Close(ctx context.Context) error {
 	var errs []error
 	if a.server != nil {
 		errs = append(errs, a.server.Shutdown(ctx))
+	}
+	if a.metrics != nil {
+		errs = append(errs, a.metrics.Shutdown(ctx))
 	}
 	if a.stop != nil {
 		a.stop()

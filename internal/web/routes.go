@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/kabinet/kabinet/internal/problem"
 )
 
@@ -16,7 +14,9 @@ func (s *Server) routes() http.Handler {
 	// Operations.
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{}))
+	if s.d.MetricsRoute {
+		mux.Handle("GET /metrics", s.MetricsHandler())
+	}
 	mux.HandleFunc("GET /static/", s.serveStatic)
 
 	// Public pages.
