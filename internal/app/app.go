@@ -428,6 +428,7 @@ func (l links) RecoveryLink(id, token string) string {
 }
 func (l links) SignIn() string   { return l.base + "/signin" }
 func (l links) Recovery() string { return l.base + "/recover" }
+func (l links) Register() string { return l.base + "/register" }
 
 // NewLogger builds the structured logger the config asks for.
 func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
