@@ -69,6 +69,9 @@ type App struct {
 	jobsDB   *sql.DB // SQLite only: River's own connection
 	server   *http.Server
 	listener net.Listener
+	metrics  *http.Server // KABINET_METRICS_ADDR: /metrics on a listener of its own
+	metricsL net.Listener
+	web      *web.Server
 	started  bool
 	smsSim   *http.Server // demo mode: the in-process SMS gateway simulator
 	// releaseNode frees the node's job lock (jobs.Node); nil without one.
@@ -224,6 +227,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	srv, err := web.NewServer(web.Deps{
 		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st, Auditor: st,
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
+		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.MetricsToken,
 		BaseURL: cfg.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SecondStep, TrustedProxies: cfg.TrustedProxies,
 		Site:          site(cfg),
 		SessionMaxAge: cfg.SessionLifetime, Now: o.Now, Rand: o.Rand,
@@ -231,7 +235,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Handler = srv
+	a.Handler, a.web = srv, srv
 	ok = true
 	return a, nil
 }
@@ -243,6 +247,12 @@ func Migrate(ctx context.Context, st *store.Store, jobsDB *sql.DB) error {
 	}
 	return jobs.Migrate(ctx, st.Dialect(), jobsDB)
 }
+
+// MaxHeaderBytes caps the request line and headers: a request with more is
+// answered 431 by net/http itself. net/http reads 4096 bytes beyond
+// http.Server.MaxHeaderBytes before it refuses, so the server is given the
+// cap less that slack.
+const MaxHeaderBytes = 16 << 10
 
 // Start begins background work and listens on the configured address (or
 // on l when given, for tests on port 0). It returns once listening.
@@ -266,6 +276,12 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 			return fmt.Errorf("app: listen: %w", err)
 		}
 	}
+	if a.Config.MetricsAddr != "" {
+		if err := a.startMetrics(); err != nil {
+			_ = l.Close()
+			return err
+		}
+	}
 	a.listener = l
 	a.server = &http.Server{
 		Handler:           a.Handler,
@@ -273,7 +289,7 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    MaxHeaderBytes - 4096,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	go func() {
@@ -283,6 +299,35 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 	}()
 	a.log.Info("listening", "addr", l.Addr().String(), "url", a.Config.BaseURL, "demo", a.Config.Demo())
 	return nil
+}
+
+// startMetrics serves /metrics alone on KABINET_METRICS_ADDR.
+func (a *App) startMetrics() error {
+	l, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("app: metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.web.MetricsHandler())
+	a.metricsL = l
+	a.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: MaxHeaderBytes - 4096, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := a.metrics.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("serve metrics", "error", err)
+		}
+	}()
+	a.log.Info("metrics listening", "addr", l.Addr().String())
+	return nil
+}
+
+// MetricsAddr is the address of the metrics listener, once started with
+// KABINET_METRICS_ADDR set.
+func (a *App) MetricsAddr() string {
+	if a.metricsL == nil {
+		return ""
+	}
+	return a.metricsL.Addr().String()
 }
 
 // Addr is the address the app listens on, once started.
@@ -302,6 +347,9 @@ func (a *App) Close(ctx context.Context) error {
 	var errs []error
 	if a.server != nil {
 		errs = append(errs, a.server.Shutdown(ctx))
+	}
+	if a.metrics != nil {
+		errs = append(errs, a.metrics.Shutdown(ctx))
 	}
 	if a.stop != nil {
 		a.stop()
@@ -412,6 +460,7 @@ func (l links) RecoveryLink(id, token string) string {
 }
 func (l links) SignIn() string   { return l.base + "/signin" }
 func (l links) Recovery() string { return l.base + "/recover" }
+func (l links) Register() string { return l.base + "/register" }
 
 // NewLogger builds the structured logger the config asks for.
 func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -1,7 +1,8 @@
 // Package audit records security events and staff actions in an
 // append-only log (the database refuses updates and deletes of it).
 //
-// Details never hold personal data in clear: callers pass masked values.
+// Details never hold personal data in clear: callers pass masked values,
+// and an e-mail address in its Redacted form ("i***@***"), without the domain.
 //
 // audit imports only the standard library.
 package audit

@@ -74,6 +74,8 @@ type Config struct {
 	Argon2Threads   uint8
 
 	TrustedProxies []string // CIDRs whose X-Forwarded-For is believed
+	MetricsAddr    string   // a listener of its own for /metrics; empty: the main listener, if at all
+	MetricsToken   string   // bearer token /metrics requires; empty: none
 	OperatorName   string   // the organisation running this deployment, shown in the footer
 	SupportPhone   string   // shown on every page
 	SupportEmail   string
@@ -84,6 +86,12 @@ type Config struct {
 
 // Demo reports whether demo mode is on.
 func (c Config) Demo() bool { return c.Env != Production }
+
+// MetricsOnMain reports whether the main listener serves /metrics: not when
+// they have a listener of their own, and in production only behind a token.
+func (c Config) MetricsOnMain() bool {
+	return c.MetricsAddr == "" && (c.Demo() || c.MetricsToken != "")
+}
 
 // UsesPostgres reports whether DatabaseURL names a PostgreSQL server.
 func (c Config) UsesPostgres() bool {
@@ -153,6 +161,8 @@ var settings = []setting{
 	{env: "KABINET_ARGON2_TIME", def: "1", doc: "argon2id passes.", set: intSetter(func(c *Config, n int) { c.Argon2Time = uint32(n) })},
 	{env: "KABINET_ARGON2_THREADS", def: "1", doc: "argon2id lanes (parallelism).", set: intSetter(func(c *Config, n int) { c.Argon2Threads = uint8(n) })},
 	{env: "KABINET_TRUSTED_PROXIES", def: "", doc: "Comma-separated CIDRs of reverse proxies whose X-Forwarded-For header is believed.", set: func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil }},
+	{env: "KABINET_METRICS_ADDR", def: "", doc: "A separate address (host:port, e.g. `127.0.0.1:9100`) on which kabinet serves `/metrics` for Prometheus; the main listener then does not. Empty: `/metrics` is on the main listener in demo mode, and in production only when KABINET_METRICS_TOKEN is set.", set: func(c *Config, v string) error { c.MetricsAddr = v; return nil }},
+	{env: "KABINET_METRICS_TOKEN", def: "", secret: true, file: true, doc: "When set, `/metrics` (on either listener) answers only requests with `Authorization: Bearer <token>`; others get 401.", set: func(c *Config, v string) error { c.MetricsToken = v; return nil }},
 	{env: "KABINET_OPERATOR_NAME", def: "Демонстрационный стенд kabinet", doc: "Name of the organisation running this deployment, shown in the footer.", set: func(c *Config, v string) error { c.OperatorName = v; return nil }},
 	{env: "KABINET_SUPPORT_PHONE", def: "8 800 000-00-00", doc: "Support phone number shown on every page.", set: func(c *Config, v string) error { c.SupportPhone = v; return nil }},
 	{env: "KABINET_SUPPORT_EMAIL", def: "support@kabinet.localhost", doc: "Support e-mail address shown on every page.", set: func(c *Config, v string) error { c.SupportEmail = v; return nil }},
@@ -341,6 +351,13 @@ func (c Config) Validate() error {
 	if c.Argon2Threads < 1 {
 		bad("KABINET_ARGON2_THREADS", "must be at least 1")
 	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("KABINET_METRICS_ADDR", "want host:port, got %q", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			bad("KABINET_METRICS_ADDR", "must differ from KABINET_ADDR")
+		}
+	}
 	for _, p := range c.TrustedProxies {
 		if _, _, err := net.ParseCIDR(p); err != nil {
 			bad("KABINET_TRUSTED_PROXIES", "%q is not a CIDR", p)
@@ -413,6 +430,7 @@ func (c Config) values() map[string]string {
 		"KABINET_TRUSTED_PROXIES":   strings.Join(c.TrustedProxies, ","),
 		"KABINET_OPERATOR_NAME":     c.OperatorName, "KABINET_SUPPORT_PHONE": c.SupportPhone, "KABINET_SUPPORT_EMAIL": c.SupportEmail,
 		"KABINET_LOG_LEVEL": c.LogLevel, "KABINET_LOG_FORMAT": c.LogFormat,
+		"KABINET_METRICS_ADDR": c.MetricsAddr, "KABINET_METRICS_TOKEN": c.MetricsToken,
 	}
 }
 

@@ -140,3 +140,43 @@ func TestDocsMatchSettings(t *testing.T) {
 	}
 	t.Errorf("%s is out of date with the settings table; run KABINET_UPDATE_DOCS=1 go test ./internal/config", path)
 }
+
+func TestMetricsSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics-token")
+	if err := os.WriteFile(path, []byte("scrape-s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"KABINET_METRICS_TOKEN_FILE": path, "KABINET_METRICS_ADDR": "127.0.0.1:9100"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsToken != "scrape-s3cret" || c.MetricsAddr != "127.0.0.1:9100" {
+		t.Fatalf("token %q addr %q", c.MetricsToken, c.MetricsAddr)
+	}
+	if dump := strings.Join(c.Redacted(), "\n"); strings.Contains(dump, "scrape-s3cret") {
+		t.Errorf("metrics token in the dump:\n%s", dump)
+	}
+	for _, bad := range []string{"9100", "127.0.0.1:8080"} {
+		if _, err := Load(env(map[string]string{"KABINET_METRICS_ADDR": bad})); err == nil || !strings.Contains(err.Error(), "KABINET_METRICS_ADDR") {
+			t.Errorf("KABINET_METRICS_ADDR=%s: %v", bad, err)
+		}
+	}
+	tests := []struct {
+		env         Env
+		addr, token string
+		onMain      bool
+	}{
+		{Development, "", "", true},
+		{Development, "", "t", true},
+		{Development, "127.0.0.1:9100", "", false},
+		{Production, "", "", false},
+		{Production, "", "t", true},
+		{Production, "127.0.0.1:9100", "t", false},
+	}
+	for _, tt := range tests {
+		c := Config{Env: tt.env, MetricsAddr: tt.addr, MetricsToken: tt.token}
+		if got := c.MetricsOnMain(); got != tt.onMain {
+			t.Errorf("%s addr=%q token=%q: MetricsOnMain = %v", tt.env, tt.addr, tt.token, got)
+		}
+	}
+}

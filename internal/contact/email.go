@@ -126,8 +126,9 @@ func (e Email) Domain() string {
 }
 
 // Masked returns the address with the local part hidden but its first
-// character: "i***@example.com". It is safe to show on a page or write to
-// a log.
+// character: "i***@example.com". It is what the citizen sees on the page
+// where they type the code sent there; records that outlive the page (the
+// audit log, logs) take Redacted, which hides the domain too.
 func (e Email) Masked() string {
 	i := strings.LastIndexByte(string(e), '@')
 	if i <= 0 {
@@ -135,4 +136,16 @@ func (e Email) Masked() string {
 	}
 	r, _ := utf8.DecodeRuneInString(string(e))
 	return string(r) + "***" + string(e)[i:]
+}
+
+// Redacted returns the address with everything but its first character
+// hidden, the domain included: "i***@***". A domain alone often names the
+// employer or the person (a one-user domain), so the audit log and logs keep
+// only this form.
+func (e Email) Redacted() string {
+	if strings.LastIndexByte(string(e), '@') <= 0 {
+		return "***"
+	}
+	r, _ := utf8.DecodeRuneInString(string(e))
+	return string(r) + "***@***"
 }

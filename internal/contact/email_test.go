@@ -79,6 +79,23 @@ func TestEmailMasked(t *testing.T) {
 	}
 }
 
+func TestEmailRedacted(t *testing.T) {
+	tests := []struct {
+		e    Email
+		want string
+	}{
+		{"ivan@example.com", "i***@***"},
+		{"иван@почта.рф", "и***@***"},
+		{"", "***"},
+		{"@example.com", "***"},
+	}
+	for _, tt := range tests {
+		if got := tt.e.Redacted(); got != tt.want {
+			t.Errorf("%q.Redacted() = %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}
+
 func FuzzParseEmail(f *testing.F) {
 	for _, s := range []string{"ivan@example.com", "Ivan <ivan@mail.ru>", "ivan@почта.рф", "ivan@xn--80a1acny.xn--p1ai", `"a b"@c.ru`, "a@[1.2.3.4]", "", "@", "a@b.c", "ǅ@ß.de", "0@0.Xn--2XAB"} {
 		f.Add(s)
@@ -122,6 +139,9 @@ func FuzzParseEmail(f *testing.F) {
 		}
 		if m := e.Masked(); !strings.HasSuffix(m, "@"+e.Domain()) || !strings.Contains(m, "***") {
 			t.Fatalf("%q.Masked() = %q", e, m)
+		}
+		if m := e.Redacted(); strings.Contains(m, e.Domain()) || !strings.HasSuffix(m, "***@***") {
+			t.Fatalf("%q.Redacted() = %q", e, m)
 		}
 	})
 }

@@ -71,13 +71,26 @@ func (l Login) String() string {
 	return ""
 }
 
-// Masked returns the identifier masked for pages and logs.
+// Masked returns the identifier masked for pages: the phone as
+// Phone.Masked, the address as Email.Masked (domain shown).
 func (l Login) Masked() string {
 	switch l.Kind {
 	case LoginPhone:
 		return l.Phone.Masked()
 	case LoginEmail:
 		return l.Email.Masked()
+	}
+	return ""
+}
+
+// Redacted returns the identifier masked for the audit log and logs: the
+// phone as Phone.Masked, the address as Email.Redacted (no domain).
+func (l Login) Redacted() string {
+	switch l.Kind {
+	case LoginPhone:
+		return l.Phone.Masked()
+	case LoginEmail:
+		return l.Email.Redacted()
 	}
 	return ""
 }

@@ -25,12 +25,12 @@ func TestParseLogin(t *testing.T) {
 
 func TestLoginString(t *testing.T) {
 	tests := []struct {
-		l           Login
-		str, masked string
+		l                     Login
+		str, masked, redacted string
 	}{
-		{Login{Kind: LoginPhone, Phone: "+79161234567"}, "+79161234567", "+7 916 ***-**-67"},
-		{Login{Kind: LoginEmail, Email: "ivan@example.com"}, "ivan@example.com", "i***@example.com"},
-		{Login{}, "", ""},
+		{Login{Kind: LoginPhone, Phone: "+79161234567"}, "+79161234567", "+7 916 ***-**-67", "+7 916 ***-**-67"},
+		{Login{Kind: LoginEmail, Email: "ivan@example.com"}, "ivan@example.com", "i***@example.com", "i***@***"},
+		{Login{}, "", "", ""},
 	}
 	for _, tt := range tests {
 		if got := tt.l.String(); got != tt.str {
@@ -38,6 +38,9 @@ func TestLoginString(t *testing.T) {
 		}
 		if got := tt.l.Masked(); got != tt.masked {
 			t.Errorf("%+v.Masked() = %q, want %q", tt.l, got, tt.masked)
+		}
+		if got := tt.l.Redacted(); got != tt.redacted {
+			t.Errorf("%+v.Redacted() = %q, want %q", tt.l, got, tt.redacted)
 		}
 	}
 }

@@ -15,6 +15,7 @@ var sample = map[string]any{
 	"Site": "kabinet.example", "Code": "482913", "Name": "Анна", "Minutes": 5,
 	"Link": "https://kabinet.example/register/abc/link?token=t0k3n", "Until": "23.11.2026 12:05 по московскому времени",
 	"SignInLink": "https://kabinet.example/signin", "RecoveryLink": "https://kabinet.example/recover", "Support": "8 800 000-00-00",
+	"RegisterLink": "https://kabinet.example/register",
 }
 
 // TestTemplatesGolden renders every template with the same data and

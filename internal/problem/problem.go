@@ -32,11 +32,24 @@ const (
 	Unavailable              // 503: a dependency is down; try later
 )
 
+// Kinds the HTTP layer finds itself, before any service runs. They are
+// numbered apart so that the kinds above can grow without renumbering them.
+const (
+	TooLarge         Kind = 64 + iota // 413: the request body is over the size limit
+	MethodNotAllowed                  // 405: the path exists, but not for this method
+)
+
 var kindNames = [...]string{"internal", "invalid", "bad_request", "unauthorized", "forbidden", "not_found", "conflict", "expired", "too_many", "unavailable"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
+	}
+	switch k {
+	case TooLarge:
+		return "too_large"
+	case MethodNotAllowed:
+		return "method_not_allowed"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }

@@ -5,7 +5,14 @@
 //
 // An unknown login gets the same answers and the same pages (a decoy flow
 // whose code never matches), so recovery cannot be used to find out who
-// has an account.
+// has an account. An unknown e-mail address is told so, as Login.gov does:
+// the message says that someone asked to recover access with this address,
+// that no account has it, how to register, and to ignore it if it was not
+// them. Only the holder of the address reads it, so the requester learns
+// nothing. An unknown phone number is sent nothing: an SMS costs money, and
+// a free message to any number on request invites SMS pumping (traffic
+// fraud through premium-rate numbers). A blocked account is sent nothing
+// either. The decoy's messages pass the same code limits as real codes.
 //
 // recovery imports account, contact, flow, password, session, notify, audit
 // and problem.
@@ -55,6 +62,7 @@ type Notifier interface {
 type Links interface {
 	RecoveryLink(flowID, token string) string
 	Recovery() string
+	Register() string
 }
 
 // Locks are the sign-in locks a completed recovery ends.
@@ -134,7 +142,7 @@ func (s *Service) Begin(ctx context.Context, in Request) (*flow.Flow, error) {
 			return err
 		}
 		e := &audit.Event{At: now, Action: "recovery.requested", ActorKind: audit.ActorAnonymous, SubjectAccountID: f.AccountID,
-			IP: in.Client.IP, RequestID: in.Client.RequestID, Details: map[string]string{"login": login.Masked(), "known": fmt.Sprint(!f.Values.Decoy)}}
+			IP: in.Client.IP, RequestID: in.Client.RequestID, Details: map[string]string{"login": login.Redacted(), "known": fmt.Sprint(!f.Values.Decoy)}}
 		return s.d.Store.AppendAudit(ctx, e)
 	})
 	if err != nil {
@@ -144,11 +152,19 @@ func (s *Service) Begin(ctx context.Context, in Request) (*flow.Flow, error) {
 }
 
 // send issues a code and, unless the flow is a decoy, sends it. A decoy
-// still passes the same limits, so the answers do not differ.
+// still passes the same limits, so the answers do not differ; a decoy for
+// an e-mail address without an account (a is nil) tells the address so.
 func (s *Service) send(ctx context.Context, f *flow.Flow, a *account.Account, ip string, now time.Time) error {
 	code, token, err := s.d.Codes.Issue(ctx, f, ip, now)
-	if err != nil || f.Values.Decoy {
+	if err != nil {
 		return err
+	}
+	if f.Values.Decoy {
+		if a != nil || f.Channel != contact.ChannelEmail {
+			return nil
+		}
+		return s.d.Notifier.Send(ctx, notify.Notification{Channel: f.Channel, To: f.Destination, Template: "recovery_unknown", Lang: f.Lang,
+			Data: map[string]any{"Site": s.d.Site, "RegisterLink": s.d.Links.Register()}})
 	}
 	return s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Template: "recovery_code", Lang: f.Lang,
 		Data: map[string]any{"Site": s.d.Site, "Code": code, "Name": a.Name, "Minutes": int(s.d.Codes.TTL(f.Channel).Minutes()),
@@ -167,6 +183,13 @@ func (s *Service) Resend(ctx context.Context, id string, binding []byte, c sessi
 	var a *account.Account
 	if !f.Values.Decoy {
 		if a, err = s.d.Store.AccountByID(ctx, f.AccountID); err != nil {
+			return f, err
+		}
+	} else if f.Channel == contact.ChannelEmail {
+		// A decoy is for an unknown or a blocked account: only the unknown
+		// address is told again.
+		a, err = s.d.Store.AccountByLogin(ctx, contact.Login{Kind: contact.LoginEmail, Email: contact.Email(f.Destination)})
+		if err != nil && problem.KindOf(err) != problem.NotFound {
 			return f, err
 		}
 	}

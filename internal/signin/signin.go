@@ -257,7 +257,7 @@ func (s *Service) record(ctx context.Context, a *account.Account, login contact.
 // its sign-in history.
 func (s *Service) audit(ctx context.Context, a *account.Account, login contact.Login, outcome string, c session.Client) error {
 	e := &audit.Event{At: s.d.Now(), Action: "signin.failed", ActorKind: audit.ActorAnonymous, IP: c.IP, RequestID: c.RequestID,
-		Details: map[string]string{"login": login.Masked(), "outcome": outcome}}
+		Details: map[string]string{"login": login.Redacted(), "outcome": outcome}}
 	if a != nil {
 		e.SubjectAccountID = a.ID
 		if err := s.d.Sessions.RecordSignIn(ctx, a.ID, "password", outcome, c); err != nil {

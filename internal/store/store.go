@@ -7,6 +7,11 @@
 // one citizen action commits all its rows, its notifications and its audit
 // event together or not at all.
 //
+// A call made, while the transaction is open, with the context Transact
+// was given instead of the one it passed fails with ErrOutsideTx; on SQLite
+// any call waits for the writer at most Options.WriterWait (ErrWriterBusy),
+// so such a mistake is an error in tests, never a hang.
+//
 // On SQLite there is one writer connection (SQLite allows one writer at a
 // time; queuing in Go avoids busy errors) and a pool of readers in WAL mode.
 //
@@ -55,6 +60,10 @@ type Store struct {
 	stmts   sync.Map // stmtKey → *sql.Stmt (SQLite only)
 	// listeners are the pools handed out by ListenerPool.
 	listeners []*pgxpool.Pool
+	// open are the contexts with an open transaction (see ErrOutsideTx).
+	open openTxs
+	// writerWaitFor bounds a wait for the SQLite writer (see ErrWriterBusy).
+	writerWaitFor time.Duration
 }
 
 // Options say which database to open.
@@ -65,6 +74,9 @@ type Options struct {
 	// MaxConns caps the PostgreSQL pool or the SQLite reader pool (0: a
 	// default sized to the machine).
 	MaxConns int
+	// WriterWait bounds how long a call on SQLite waits for the writer
+	// connection before failing with ErrWriterBusy (0: 15 seconds).
+	WriterWait time.Duration
 }
 
 // Open connects to the database. It does not migrate: call Migrate.
@@ -155,7 +167,11 @@ func openSQLite(ctx context.Context, o Options, keys *pii.Keyring) (*Store, erro
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
-	return &Store{dialect: SQLite, write: w, read: r, keys: keys}, nil
+	wait := o.WriterWait
+	if wait <= 0 {
+		wait = defaultWriterWait
+	}
+	return &Store{dialect: SQLite, write: w, read: r, keys: keys, writerWaitFor: wait}, nil
 }
 
 // Dialect reports which engine the store runs on.
@@ -272,14 +288,24 @@ type querier interface {
 // Transact runs fn in a transaction. Calls made with the context fn
 // receives join it; a nested Transact joins the outer transaction. The
 // transaction commits when fn returns nil and rolls back otherwise.
+//
+// While fn runs, a store call made with ctx itself, not the context fn
+// receives, fails with ErrOutsideTx instead of running outside the
+// transaction (or, on SQLite, waiting for ever for the writer the
+// transaction holds).
 func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return fn(ctx)
 	}
-	tx, err := s.write.BeginTx(ctx, nil)
+	if err := s.open.check(ctx); err != nil {
+		return err
+	}
+	tx, release, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	defer release()
+	defer s.open.open(ctx)()
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
@@ -296,6 +322,26 @@ func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context) error
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// begin starts a transaction on the writer. On SQLite it first takes the
+// single writer connection, waiting at most writerWaitFor; release gives
+// the connection back once the transaction has ended.
+func (s *Store) begin(ctx context.Context) (tx *sql.Tx, release func(), err error) {
+	if s.dialect != SQLite {
+		tx, err := s.write.BeginTx(ctx, nil)
+		return tx, func() {}, err
+	}
+	wctx, done := s.writerWait(ctx)
+	conn, err := s.write.Conn(wctx)
+	if err = done(err); err != nil {
+		return nil, nil, err
+	}
+	if tx, err = conn.BeginTx(ctx, nil); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return tx, func() { conn.Close() }, nil
 }
 
 // Tx returns the transaction a context carries, for River's InsertTx.
@@ -321,20 +367,32 @@ func (s *Store) w(ctx context.Context) querier {
 }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if st := s.prepared(ctx, s.write, q); st != nil {
-		return st.ExecContext(ctx, args...)
+	if err := s.open.check(ctx); err != nil {
+		return nil, err
 	}
-	return s.w(ctx).ExecContext(ctx, s.q(q), args...)
+	wctx, done := s.writerWait(ctx)
+	if st := s.prepared(wctx, s.write, q); st != nil {
+		res, err := st.ExecContext(wctx, args...)
+		return res, done(err)
+	}
+	res, err := s.w(ctx).ExecContext(wctx, s.q(q), args...)
+	return res, done(err)
 }
 
-func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := s.prepared(ctx, s.read, q); st != nil {
-		return st.QueryRowContext(ctx, args...)
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) row {
+	if err := s.open.check(ctx); err != nil {
+		return row{err: err}
 	}
-	return s.r(ctx).QueryRowContext(ctx, s.q(q), args...)
+	if st := s.prepared(ctx, s.read, q); st != nil {
+		return row{Row: st.QueryRowContext(ctx, args...)}
+	}
+	return row{Row: s.r(ctx).QueryRowContext(ctx, s.q(q), args...)}
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := s.open.check(ctx); err != nil {
+		return nil, err
+	}
 	if st := s.prepared(ctx, s.read, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -342,11 +400,15 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 }
 
 // writeRow runs a statement with RETURNING on the writer.
-func (s *Store) writeRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := s.prepared(ctx, s.write, q); st != nil {
-		return st.QueryRowContext(ctx, args...)
+func (s *Store) writeRow(ctx context.Context, q string, args ...any) row {
+	if err := s.open.check(ctx); err != nil {
+		return row{err: err}
 	}
-	return s.w(ctx).QueryRowContext(ctx, s.q(q), args...)
+	wctx, done := s.writerWait(ctx)
+	if st := s.prepared(wctx, s.write, q); st != nil {
+		return row{Row: st.QueryRowContext(wctx, args...), done: done}
+	}
+	return row{Row: s.w(ctx).QueryRowContext(wctx, s.q(q), args...), done: done}
 }
 
 // prepared returns a cached prepared statement for q on db, for calls
@@ -366,7 +428,15 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) *sql.Stmt {
 	if v, ok := s.stmts.Load(key); ok {
 		return v.(*sql.Stmt)
 	}
-	st, err := db.PrepareContext(context.WithoutCancel(ctx), q)
+	// Preparing takes a connection: keep the caller's deadline (the bounded
+	// wait for the writer) but not its cancellation.
+	pctx := context.WithoutCancel(ctx)
+	if d, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithDeadline(pctx, d)
+		defer cancel()
+	}
+	st, err := db.PrepareContext(pctx, q)
 	if err != nil {
 		return nil // the direct call reports the error
 	}

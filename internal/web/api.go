@@ -42,14 +42,18 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 }
 
 // decode reads a JSON body strictly: unknown fields, trailing data and
-// wrong types are 400s that say what is wrong.
+// wrong types are 400s that say what is wrong; a body over maxFormBytes is
+// 413 request.too_large.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
+		var big *http.MaxBytesError
 		switch {
+		case errors.As(err, &big):
+			return problem.New(problem.TooLarge, "request.too_large")
 		case errors.Is(err, io.EOF):
 			return problem.New(problem.BadRequest, "request.empty")
 		case errors.As(err, &te):

@@ -30,6 +30,10 @@ func statusOf(k problem.Kind) int {
 		return http.StatusTooManyRequests
 	case problem.Unavailable:
 		return http.StatusServiceUnavailable
+	case problem.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case problem.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,13 +14,18 @@ import (
 	"github.com/kabinet/kabinet/internal/session"
 )
 
+// maxFormBytes caps a request body, form or JSON.
 const maxFormBytes = 64 << 10
 
 // form parses a posted form (size-capped) and returns the named values,
-// trimmed of nothing: services normalize.
+// trimmed of nothing: services normalize. A body over maxFormBytes is 413
+// request.too_large; any other unreadable body 400 request.malformed.
 func form(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
+		if big := (*http.MaxBytesError)(nil); errors.As(err, &big) {
+			return nil, problem.New(problem.TooLarge, "request.too_large")
+		}
 		return nil, problem.New(problem.BadRequest, "request.malformed")
 	}
 	v := make(map[string]string, len(names))

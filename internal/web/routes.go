@@ -2,8 +2,9 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/kabinet/kabinet/internal/problem"
 )
 
 // routes is the whole URL map.
@@ -13,7 +14,9 @@ func (s *Server) routes() http.Handler {
 	// Operations.
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{}))
+	if s.d.MetricsRoute {
+		mux.Handle("GET /metrics", s.MetricsHandler())
+	}
 	mux.HandleFunc("GET /static/", s.serveStatic)
 
 	// Public pages.
@@ -67,7 +70,7 @@ func (s *Server) routes() http.Handler {
 	// JSON API.
 	s.apiRoutes(mux)
 
-	mux.HandleFunc("/", s.notFound)
+	mux.HandleFunc("/", s.unrouted(mux))
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
@@ -95,6 +98,41 @@ func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.errorPage(w, r, forbidden("request.cross_origin"), "/")
+}
+
+// routeMethods are the methods any route is registered for, in the order
+// an Allow header lists them.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// unrouted answers what no route took. The catch-all pattern "/" takes
+// every method, so ServeMux never gets to answer 405 itself: a path that
+// some route serves with another method (TRACE /register, PUT /api/v1/me)
+// is 405 with an Allow header; anything else is 404.
+func (s *Server) unrouted(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range routeMethods {
+			if m == r.Method {
+				continue
+			}
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			s.notFound(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		err := problem.New(problem.MethodNotAllowed, "request.method_not_allowed", "Method", r.Method)
+		if wantsJSON(r) {
+			s.apiError(w, r, err)
+			return
+		}
+		s.errorPage(w, r, err, "/")
+	}
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -63,6 +63,12 @@ type Deps struct {
 	Metrics      *prometheus.Registry
 	Ready        func(ctx context.Context) error // for /readyz
 
+	// MetricsRoute serves GET /metrics on this handler; otherwise only
+	// MetricsHandler serves the metrics (on a listener of their own), or
+	// nothing does.
+	MetricsRoute bool
+	MetricsToken string // when set, the metrics need "Authorization: Bearer <token>"
+
 	BaseURL        string
 	Demo           bool
 	SecondStep     bool
