@@ -271,7 +271,8 @@ type querier interface {
 
 // Transact runs fn in a transaction. Calls made with the context fn
 // receives join it; a nested Transact joins the outer transaction. The
-// transaction commits when fn returns nil and rolls back otherwise.
+// transaction commits when fn returns nil and rolls back otherwise; the
+// functions given to AfterCommit run after the commit.
 func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return fn(ctx)
@@ -289,12 +290,14 @@ func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context) error
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	hooks := &afterCommit{}
+	if err = fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterCommitKey{}, hooks)); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	hooks.run() // see AfterCommit
 	return nil
 }
 
