@@ -43,6 +43,7 @@ type env struct {
 	chrome  string // the Chromium binary
 	axe     string // axe.min.js
 	shots   string // KABINET_E2E_SCREENSHOTS, "" when off
+	clock   *clock // kabinet's time: real time, moved forward by tests
 
 	mu      sync.Mutex
 	scanned map[string]bool // pages the axe scan has seen, by name
@@ -55,7 +56,7 @@ type env struct {
 // CI=true).
 func start(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, chrome: testenv.Chromium(t), axe: loadAxe(t), shots: os.Getenv("KABINET_E2E_SCREENSHOTS")}
+	e := &env{t: t, chrome: testenv.Chromium(t), axe: loadAxe(t), shots: os.Getenv("KABINET_E2E_SCREENSHOTS"), clock: &clock{}}
 	e.mail = testenv.StartMailpit(t)
 	sim, sendURL := testenv.StartSMSSim(t, smsToken)
 	e.sms = sim
@@ -90,6 +91,7 @@ func start(t *testing.T) *env {
 		Logger:     slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		HashParams: &password.TestParams,
 		JobPoll:    50 * time.Millisecond,
+		Now:        e.clock.Now,
 	})
 	if err != nil {
 		l.Close()
@@ -109,6 +111,23 @@ func start(t *testing.T) *env {
 	})
 	return e
 }
+
+// clock is kabinet's time in a browser test: the real time, so that codes,
+// timers and the page's scripts behave as they do for people, plus an
+// offset a test moves forward to skip half an hour without waiting.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().UTC().Add(c.offset)
+}
+
+// Add moves kabinet's time forward by d.
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.offset += d; c.mu.Unlock() }
 
 // testLog sends kabinet's log lines (warnings and errors only) to t.Log.
 type testLog struct{ t *testing.T }

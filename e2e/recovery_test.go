@@ -49,6 +49,8 @@ func TestRecoverPassword(t *testing.T) {
 	if got := old.url(); !strings.HasPrefix(got, "/signin") {
 		t.Errorf("the old device still sees %s after the password was recovered elsewhere", got)
 	}
+	old.expect("notice on the old device", old.text(".notice"), "Сеанс завершён, потому что пароль был изменён. Войдите с новым паролем.")
+	old.scan("sign-in page after the password was changed elsewhere")
 }
 
 // registerByPhone registers a citizen in browser b, ending on the

@@ -94,10 +94,11 @@ func TestSessions(t *testing.T) {
 	}
 	first.scan("sessions page after ending one")
 
-	// The second browser is signed out at its next page load.
+	// The second browser is signed out at its next page load, and told why.
 	second.open("/account")
-	second.waitURL(`^/signin\?next=%2Faccount$`)
+	second.waitURL(`^/signin\?next=%2Faccount&reason=elsewhere$`)
 	second.expect("heading", second.heading(), "Вход")
+	second.expect("notice", second.text(".notice"), "Сеанс завершён с другого устройства. Если это были не вы, войдите и смените пароль.")
 	second.expect("header sign-in link", second.text(`.header__nav a[href="/signin"]`), "Войти")
 	second.scan("sign-in form after the session was ended")
 
@@ -122,7 +123,7 @@ func TestSessions(t *testing.T) {
 
 	for _, b := range []*browser{second, third} {
 		b.open("/account/sessions")
-		b.waitURL(`^/signin\?next=%2Faccount%2Fsessions$`)
+		b.waitURL(`^/signin\?next=%2Faccount%2Fsessions&reason=elsewhere$`)
 		b.expect("heading", b.heading(), "Вход")
 		b.scan("sign-in form after the other sessions were ended")
 	}

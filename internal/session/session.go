@@ -95,26 +95,50 @@ type Store interface {
 	// changed, once the caller's transaction commits (a no-op on a
 	// single-node database).
 	AnnounceSessionsChanged(ctx context.Context, accountID string) error
+	// AfterCommit runs fn once the transaction in ctx commits (at once
+	// without one; never after a rollback).
+	AfterCommit(ctx context.Context, fn func())
 }
 
 // Service issues and checks sessions.
 type Service struct {
-	store    Store
-	now      func() time.Time
-	rand     io.Reader
-	lifetime time.Duration
-	idle     time.Duration
-	cache    *cache
+	store      Store
+	now        func() time.Time
+	rand       io.Reader
+	lifetime   time.Duration
+	idle       time.Duration
+	touchEvery time.Duration
+	cache      *cache
 }
 
-// touchEvery limits writes on the hot path: last-seen is refreshed at most
-// this often, which is also the precision of the idle timeout.
-const touchEvery = time.Minute
+// TouchEvery returns how often last-seen is written for an idle timeout:
+// a hundredth of it, so that a session ends within 1% of the setting after
+// its last use (never later), but at most once a second and at least once
+// a minute. Writing on every request would cost a write per page.
+func TouchEvery(idle time.Duration) time.Duration {
+	return min(max(idle/100, time.Second), time.Minute)
+}
 
 // NewService returns a session service. lifetime is the absolute session
 // length, idle the inactivity limit.
 func NewService(st Store, now func() time.Time, rand io.Reader, lifetime, idle time.Duration) *Service {
-	return &Service{store: st, now: now, rand: rand, lifetime: lifetime, idle: idle}
+	return &Service{store: st, now: now, rand: rand, lifetime: lifetime, idle: idle, touchEvery: TouchEvery(idle)}
+}
+
+// Idle returns the inactivity limit.
+func (s *Service) Idle() time.Duration { return s.idle }
+
+// Lifetime returns the absolute session length.
+func (s *Service) Lifetime() time.Duration { return s.lifetime }
+
+// IdleEnd returns when a session ends if it is not used again: its
+// last-seen time plus the inactivity limit, or its absolute end if sooner.
+func (s *Service) IdleEnd(x *Session) time.Time {
+	end := x.LastSeenAt.Add(s.idle)
+	if x.ExpiresAt.Before(end) {
+		return x.ExpiresAt
+	}
+	return end
 }
 
 // CacheFor keeps authenticated sessions in memory for ttl (0: never), for
@@ -136,9 +160,14 @@ func (s *Service) AccountChanged(ctx context.Context, accountID string) error {
 	return s.changed(ctx, accountID)
 }
 
-// changed drops the account's cached sessions here and tells other nodes.
+// changed drops the account's cached sessions here, once the caller's
+// transaction has committed, and tells other nodes. A drop before the
+// commit alone would not do: a request between it and the commit reads the
+// old rows (the session still active) and caches them again. The early drop
+// only spares this node's own requests inside the transaction a stale copy.
 func (s *Service) changed(ctx context.Context, accountID string) error {
 	s.cache.dropAccount(accountID)
+	s.store.AfterCommit(ctx, func() { s.cache.dropAccount(accountID) })
 	return s.store.AnnounceSessionsChanged(ctx, accountID)
 }
 
@@ -182,17 +211,44 @@ func (s *Service) Issue(ctx context.Context, accountID, method string, c Client)
 	return token, sess, nil
 }
 
-// Authenticate returns the active session for a token and its account. An
-// unknown, ended, expired or idle session, or a blocked account, is an
-// Unauthorized problem.
+// Authenticate returns the active session for a token and its account,
+// and counts the request as activity. An unknown, ended, expired or idle
+// session, or a blocked account, is an Unauthorized problem whose message
+// says why when the citizen should be told (see the Ended* message IDs).
 func (s *Service) Authenticate(ctx context.Context, token string) (*Session, *account.Account, error) {
+	return s.authenticate(ctx, token, false)
+}
+
+// Peek is Authenticate without counting the request as activity: a page
+// asking how long its session has left must not extend it.
+func (s *Service) Peek(ctx context.Context, token string) (*Session, *account.Account, error) {
+	return s.authenticate(ctx, token, true)
+}
+
+// Message IDs of the Unauthorized problems that say why a session ended.
+const (
+	MsgEndedIdle      = "session.ended.idle"      // not used for the inactivity limit
+	MsgEndedLifetime  = "session.ended.lifetime"  // the absolute lifetime ran out
+	MsgEndedElsewhere = "session.ended.elsewhere" // ended from another session
+	MsgEndedPassword  = "session.ended.password"  // the password was changed or recovered
+)
+
+func (s *Service) authenticate(ctx context.Context, token string, peek bool) (*Session, *account.Account, error) {
 	if token == "" || len(token) > 100 {
 		return nil, nil, unauthorized()
 	}
 	hash := HashToken(token)
 	key := string(hash)
 	now := s.now()
+	gen := s.cache.generation() // before the database is read: see cache
 	sess, acc, hit := s.cache.get(key, now)
+	if hit && s.check(sess, acc, now) != nil {
+		// The copy may be stale: another node may have seen the session
+		// used since, or unblocked the account. Ask the database before
+		// refusing.
+		s.cache.drop(key)
+		hit = false
+	}
 	if !hit {
 		var err error
 		sess, acc, err = s.store.SessionByToken(ctx, hash)
@@ -204,10 +260,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, *ac
 		}
 	}
 	// The same checks on every request, cached or not.
-	if !sess.EndedAt.IsZero() || !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.idle+touchEvery || acc.Status != account.Active {
-		return nil, nil, unauthorized()
+	if err := s.check(sess, acc, now); err != nil {
+		return nil, nil, err
 	}
-	if now.Sub(sess.LastSeenAt) >= touchEvery {
+	if !peek && now.Sub(sess.LastSeenAt) >= s.touchEvery {
 		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
 			return nil, nil, fmt.Errorf("session: touch: %w", err)
 		}
@@ -215,9 +271,51 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, *ac
 		hit = false // store the new last-seen time
 	}
 	if !hit {
-		s.cache.put(key, sess, acc, now)
+		s.cache.put(key, sess, acc, now, gen)
 	}
 	return sess, acc, nil
+}
+
+// check says whether a session may be used at now, and if not, why.
+func (s *Service) check(x *Session, acc *account.Account, now time.Time) error {
+	switch {
+	case !x.EndedAt.IsZero():
+		switch x.EndReason {
+		case EndedByUser:
+			return problem.New(problem.Unauthorized, MsgEndedElsewhere)
+		case EndedRecovery, EndedPwdChange:
+			return problem.New(problem.Unauthorized, MsgEndedPassword)
+		}
+		return unauthorized()
+	case !now.Before(x.ExpiresAt):
+		return problem.New(problem.Unauthorized, MsgEndedLifetime, "Lifetime", s.lifetime)
+	case now.Sub(x.LastSeenAt) > s.idle:
+		return problem.New(problem.Unauthorized, MsgEndedIdle, "Count", IdleMinutes(s.idle))
+	case acc.Status != account.Active:
+		return unauthorized()
+	}
+	return nil
+}
+
+// IdleMinutes is the inactivity limit in whole minutes (rounded up), as
+// the messages name it: "30 минут".
+func IdleMinutes(idle time.Duration) int { return int((idle + time.Minute - 1) / time.Minute) }
+
+// StaySignedIn records the session as used now, whatever its last-seen
+// time: the citizen said "stay signed in". The session must have passed
+// Authenticate in this request.
+func (s *Service) StaySignedIn(ctx context.Context, x *Session) error {
+	now := s.now()
+	if err := s.store.TouchSession(ctx, x.ID, now); err != nil {
+		return fmt.Errorf("session: touch: %w", err)
+	}
+	if now.After(x.LastSeenAt) {
+		x.LastSeenAt = now
+	}
+	// The cached copy's last-seen would be a little old; dropping it is
+	// cheaper than finding it by session ID.
+	s.cache.drop(string(x.TokenHash))
+	return nil
 }
 
 func unauthorized() error { return problem.New(problem.Unauthorized, "session.required") }
@@ -228,10 +326,10 @@ func (s *Service) List(ctx context.Context, accountID string) ([]Session, error)
 	if err != nil {
 		return nil, err
 	}
-	idleCut := s.now().Add(-s.idle - touchEvery)
+	idleCut := s.now().Add(-s.idle)
 	out := all[:0]
 	for _, x := range all {
-		if x.LastSeenAt.After(idleCut) {
+		if !x.LastSeenAt.Before(idleCut) {
 			out = append(out, x)
 		}
 	}

@@ -287,7 +287,8 @@ type querier interface {
 
 // Transact runs fn in a transaction. Calls made with the context fn
 // receives join it; a nested Transact joins the outer transaction. The
-// transaction commits when fn returns nil and rolls back otherwise.
+// transaction commits when fn returns nil and rolls back otherwise; the
+// functions given to AfterCommit run after the commit.
 //
 // While fn runs, a store call made with ctx itself, not the context fn
 // receives, fails with ErrOutsideTx instead of running outside the
@@ -300,6 +301,17 @@ func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context) error
 	if err := s.open.check(ctx); err != nil {
 		return err
 	}
+	hooks := &afterCommit{}
+	if err := s.transact(ctx, hooks, fn); err != nil {
+		return err
+	}
+	// Once the transaction is over and its connection released, so that
+	// the hooks may use the store like any caller.
+	hooks.run() // see AfterCommit
+	return nil
+}
+
+func (s *Store) transact(ctx context.Context, hooks *afterCommit, fn func(ctx context.Context) error) (err error) {
 	tx, release, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -315,7 +327,7 @@ func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context) error
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	if err = fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterCommitKey{}, hooks)); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {

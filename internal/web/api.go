@@ -29,6 +29,8 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/sessions/{id}/confirm", s.apiSignInConfirm)
 	mux.HandleFunc("POST /api/v1/sessions/{id}/resend", s.apiSignInResend)
 	mux.HandleFunc("GET /api/v1/sessions", s.apiAuth(s.apiSessions))
+	mux.HandleFunc("GET /api/v1/sessions/current", s.apiAuth(s.apiCurrentSession))
+	mux.HandleFunc("POST /api/v1/sessions/current/extend", s.apiAuth(s.apiStaySignedIn))
 	mux.HandleFunc("DELETE /api/v1/sessions/current", s.apiAuth(s.apiSignOut))
 	mux.HandleFunc("DELETE /api/v1/sessions/others", s.apiAuth(s.apiEndOthers))
 	mux.HandleFunc("DELETE /api/v1/sessions/{id}", s.apiAuth(s.apiEndSession))
@@ -70,10 +72,16 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-// apiAuth requires a session (bearer token or cookie).
+// apiAuth requires a session (bearer token or cookie). A session that
+// has just ended is refused with a code that says why (session.ended.idle,
+// session.ended.lifetime, session.ended.elsewhere, session.ended.password).
 func (s *Server) apiAuth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if accountOf(r) == nil {
+			if err := reqCtx(r).endedErr; err != nil {
+				s.apiError(w, r, err)
+				return
+			}
 			s.apiError(w, r, problem.New(problem.Unauthorized, "session.required"))
 			return
 		}
@@ -336,7 +344,7 @@ func (s *Server) apiSignOut(w http.ResponseWriter, r *http.Request) {
 	}
 	s.auditSession(r, "signout", st.session.ID)
 	if !st.bearer {
-		s.clearSessionCookie(w)
+		s.signOutBrowser(w)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -52,6 +52,9 @@ type requestState struct {
 	session   *session.Session
 	bearer    bool // authenticated by Authorization header, not cookie
 	status    int
+	// endedErr is why the session the request came with was refused, when
+	// the citizen should be told (see endedReason); nil otherwise.
+	endedErr error
 }
 
 type stateKey struct{}
@@ -242,7 +245,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 		}
 		if token != "" {
-			sess, acc, err := s.d.Sessions.Authenticate(r.Context(), token)
+			auth := s.d.Sessions.Authenticate
+			if r.Method == http.MethodGet && r.URL.Path == statusPath {
+				auth = s.d.Sessions.Peek // asking how long is left is not activity
+			}
+			sess, acc, err := auth(r.Context(), token)
+			if endedReason(err) != "" {
+				st.endedErr = err
+			}
 			switch {
 			case err == nil:
 				st.session, st.account, st.bearer = sess, acc, bearer
@@ -252,8 +262,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 					}
 				}
 			case !bearer:
-				// A stale cookie: drop it so the browser stops sending it.
-				s.clearSessionCookie(w)
+				// A stale cookie: drop it so the browser stops sending it,
+				// and what the browser kept of the session's pages.
+				s.signOutBrowser(w)
 			}
 			if err != nil && !isUnauthorized(err) {
 				s.log.Error("authenticate", "request_id", st.requestID, "error", err)

@@ -86,7 +86,7 @@ func (s *Server) requirePage(h http.HandlerFunc) http.HandlerFunc {
 			if r.Method == http.MethodGet {
 				next = r.URL.RequestURI()
 			}
-			seeOther(w, r, "/signin?next="+urlQueryEscape(next))
+			seeOther(w, r, signInURL(next, endedReason(reqCtx(r).endedErr)))
 			return
 		}
 		h(w, r)
@@ -139,7 +139,7 @@ func (s *Server) sessionEnd(w http.ResponseWriter, r *http.Request) {
 	}
 	s.auditSession(r, "session.ended", id)
 	if id == st.session.ID {
-		s.clearSessionCookie(w)
+		s.signOutBrowser(w)
 		seeOther(w, r, "/")
 		return
 	}

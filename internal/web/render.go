@@ -37,8 +37,9 @@ type BasePage struct {
 	Site      SiteInfo
 	Path      string // the current path, for the language switch
 	RequestID string
-	Flash     string    // a translated one-line notice shown above the content
-	Form      *FormView // nil on pages without a form
+	Flash     string       // a translated one-line notice shown above the content
+	Form      *FormView    // nil on pages without a form
+	Session   *SessionView // a cookie session's inactivity warning; nil without one
 	asset     func(string) string
 }
 
@@ -253,6 +254,10 @@ func (s *Server) fillBase(r *http.Request, b *BasePage) {
 	b.Path = r.URL.Path
 	b.RequestID = rc.requestID
 	b.asset = s.r.asset
+	b.Session = s.sessionView(r)
+	if b.Flash == "" && rc.endedErr != nil {
+		b.Flash = s.endedMessage(r, endedReason(rc.endedErr)) // the next page says why
+	}
 }
 
 // serveStatic serves embedded assets under their content-hash URLs with a

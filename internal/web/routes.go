@@ -60,6 +60,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /account/sessions/{id}/end", s.requirePage(s.sessionEnd))
 	mux.HandleFunc("POST /account/sessions/end-others", s.requirePage(s.sessionsEndOthers))
 	mux.HandleFunc("GET /account/history", s.requirePage(s.historyPage))
+	mux.HandleFunc("POST /account/stay-signed-in", s.requirePage(s.staySignedIn))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

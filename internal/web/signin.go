@@ -18,9 +18,11 @@ type SignInPage struct {
 
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 	p := &SignInPage{BasePage: BasePage{Title: "signin.title", Form: newForm(nil)}, Next: localPath(r.URL.Query().Get("next"), "")}
-	switch r.URL.Query().Get("reason") {
+	switch reason := r.URL.Query().Get("reason"); reason {
 	case "step_expired":
 		p.Form.Message = s.t(r).T("signin.step_expired")
+	default:
+		p.Flash = s.endedMessage(r, reason) // why the session ended, if it did
 	}
 	s.render(w, r, http.StatusOK, "signin", p)
 }
@@ -123,7 +125,7 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 		}
 		s.auditSession(r, "signout", st.session.ID)
 	}
-	s.clearSessionCookie(w)
+	s.signOutBrowser(w)
 	seeOther(w, r, "/?signed_out=1")
 }
 

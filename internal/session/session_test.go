@@ -1,0 +1,301 @@
+package session_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/session"
+)
+
+// memStore is a session.Store in memory, shared by the services of a test
+// as a database is shared by nodes. There are no transactions: AfterCommit
+// runs at once.
+type memStore struct {
+	mu       sync.Mutex
+	sessions []*session.Session
+	acc      account.Account
+	reads    int
+	touches  int
+	// afterRead, when set, runs inside SessionByToken after the rows are
+	// read and before they are returned: "meanwhile, elsewhere".
+	afterRead func()
+}
+
+func newMemStore() *memStore {
+	return &memStore{acc: account.Account{ID: "acc", Status: account.Active, Level: account.Simplified, Name: "Иван", Surname: "Иванов"}}
+}
+
+func (m *memStore) CreateSession(_ context.Context, s *session.Session) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := *s
+	m.sessions = append(m.sessions, &c)
+	return nil
+}
+
+func (m *memStore) SessionByToken(_ context.Context, hash []byte) (*session.Session, *account.Account, error) {
+	m.mu.Lock()
+	m.reads++
+	var found *session.Session
+	for _, x := range m.sessions {
+		if bytes.Equal(x.TokenHash, hash) {
+			c := *x
+			found = &c
+		}
+	}
+	a := m.acc
+	hook := m.afterRead
+	m.mu.Unlock()
+	if found == nil {
+		return nil, nil, problem.New(problem.NotFound, "session.not_found")
+	}
+	if hook != nil {
+		hook()
+	}
+	return found, &a, nil
+}
+
+func (m *memStore) TouchSession(_ context.Context, id string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.touches++
+	for _, x := range m.sessions {
+		if x.ID == id && x.LastSeenAt.Before(at) {
+			x.LastSeenAt = at
+		}
+	}
+	return nil
+}
+
+func (m *memStore) ListSessions(context.Context, string, time.Time) ([]session.Session, error) {
+	return nil, nil
+}
+
+func (m *memStore) EndSession(_ context.Context, accountID, id, reason string, at time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.sessions {
+		if x.ID == id && x.EndedAt.IsZero() {
+			x.EndedAt, x.EndReason = at, reason
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (m *memStore) EndSessions(_ context.Context, accountID, exceptID, reason string, at time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, x := range m.sessions {
+		if x.ID != exceptID && x.EndedAt.IsZero() {
+			x.EndedAt, x.EndReason = at, reason
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (m *memStore) RecordSignIn(context.Context, *session.SignIn) error { return nil }
+func (m *memStore) ListSignIns(context.Context, string, int) ([]session.SignIn, error) {
+	return nil, nil
+}
+func (m *memStore) AnnounceSessionsChanged(context.Context, string) error { return nil }
+func (m *memStore) AfterCommit(_ context.Context, fn func())              { fn() }
+
+func (m *memStore) counts() (reads, touches int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.reads, m.touches
+}
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// node is one kabinet node's session service on the shared store, with a
+// cache as long as the test needs to show what the cache could get wrong.
+func node(st *memStore, clk *clock, cacheTTL time.Duration) *session.Service {
+	s := session.NewService(st, clk.Now, rand.Reader, 12*time.Hour, 30*time.Minute)
+	s.CacheFor(cacheTTL, 1000)
+	return s
+}
+
+func issue(t *testing.T, s *session.Service) string {
+	t.Helper()
+	token, _, err := s.Issue(context.Background(), "acc", "password", session.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// refusedWith fails the test unless err is Unauthorized with message id.
+func refusedWith(t *testing.T, what string, err error, id string) {
+	t.Helper()
+	p, ok := problem.As(err)
+	if !ok || p.Kind != problem.Unauthorized || p.Message.ID != id {
+		t.Errorf("%s: %v, want Unauthorized %s", what, err, id)
+	}
+}
+
+// TestDropRacesWithRead: another node's announcement arrives while a
+// request here is reading the session (it read the rows before the change
+// committed). The request may pass, but it must not leave the old rows in
+// the cache for the next one.
+func TestDropRacesWithRead(t *testing.T) {
+	st, clk := newMemStore(), &clock{t: t0}
+	here, there := node(st, clk, time.Hour), node(st, clk, time.Hour)
+	token := issue(t, here)
+	st.afterRead = func() {
+		st.afterRead = nil
+		if _, err := there.EndOthers(context.Background(), "acc", "", session.EndedByUser); err != nil {
+			t.Fatal(err)
+		}
+		here.Forget("acc") // the announcement, heard here
+	}
+	if _, _, err := here.Authenticate(context.Background(), token); err != nil {
+		t.Fatalf("the request that read before the end: %v", err)
+	}
+	_, _, err := here.Authenticate(context.Background(), token)
+	refusedWith(t, "the next request", err, session.MsgEndedElsewhere)
+}
+
+// TestIdleIsExact: with a 30-minute limit, a session used at t=0 works at
+// 29 min 50 s and not at 30 min 20 s; and one used continuously ends
+// within 1% of the limit after its last use, without a write per request.
+func TestIdleIsExact(t *testing.T) {
+	st, clk := newMemStore(), &clock{t: t0}
+	s := node(st, clk, 2*time.Second)
+	a, b := issue(t, s), issue(t, s)
+	ctx := context.Background()
+
+	clk.Add(29*time.Minute + 50*time.Second)
+	if _, _, err := s.Authenticate(ctx, a); err != nil {
+		t.Fatalf("at 29:50: %v", err)
+	}
+	clk.Add(30 * time.Second) // 30:20 after b was last used
+	_, _, err := s.Authenticate(ctx, b)
+	refusedWith(t, "at 30:20", err, session.MsgEndedIdle)
+	if p, _ := problem.As(err); p != nil && p.Message.Args["Count"] != 30 {
+		t.Errorf("idle message arguments: %v", p.Message.Args)
+	}
+
+	// a, used at 29:50, is used every 5 s for ten minutes: the writes are
+	// a hundredth of the limit apart, not one per request.
+	_, touchesBefore := st.counts()
+	var last time.Time
+	for range 120 {
+		clk.Add(5 * time.Second)
+		if _, _, err := s.Authenticate(ctx, a); err != nil {
+			t.Fatalf("in use: %v", err)
+		}
+		last = clk.Now()
+	}
+	_, touches := st.counts()
+	if n := touches - touchesBefore; n < 25 || n > 40 {
+		t.Errorf("%d writes of last-seen in 10 minutes of use; want one per %v", n, session.TouchEvery(30*time.Minute))
+	}
+	// Left alone, it ends no sooner than 1% before, and no later than, the
+	// limit after its last use.
+	clk.Add(30*time.Minute - 18*time.Second - (clk.Now().Sub(last)))
+	if _, _, err := s.Authenticate(ctx, a); err != nil {
+		t.Errorf("at 29:42 after the last use: %v", err)
+	}
+	clk.Add(30*time.Minute + time.Second)
+	_, _, err = s.Authenticate(ctx, a)
+	refusedWith(t, "30:01 after the last use", err, session.MsgEndedIdle)
+}
+
+// TestStaleCachedCopyIsReread: a node that cached a session long ago must
+// not refuse it as idle when another node has seen it used since.
+func TestStaleCachedCopyIsReread(t *testing.T) {
+	st, clk := newMemStore(), &clock{t: t0}
+	here, there := node(st, clk, time.Hour), node(st, clk, time.Hour)
+	token := issue(t, here)
+	ctx := context.Background()
+	if _, _, err := here.Authenticate(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(20 * time.Minute)
+	if _, _, err := there.Authenticate(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(15 * time.Minute) // 35 min after here cached it, 15 after the last use
+	if _, _, err := here.Authenticate(ctx, token); err != nil {
+		t.Errorf("a session used 15 minutes ago on another node: %v", err)
+	}
+}
+
+// TestPeekDoesNotExtend: asking how long a session has left is not
+// activity; "stay signed in" is, at once.
+func TestPeekDoesNotExtend(t *testing.T) {
+	st, clk := newMemStore(), &clock{t: t0}
+	s := node(st, clk, 2*time.Second)
+	token := issue(t, s)
+	ctx := context.Background()
+	clk.Add(28 * time.Minute)
+	x, _, err := s.Peek(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := s.IdleEnd(x).Sub(clk.Now()); left != 2*time.Minute {
+		t.Errorf("time left: %v, want 2m", left)
+	}
+	clk.Add(time.Minute)
+	if x, _, err = s.Peek(ctx, token); err != nil || s.IdleEnd(x).Sub(clk.Now()) != time.Minute {
+		t.Fatalf("peek extended the session: %v", err)
+	}
+	if err := s.StaySignedIn(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(29 * time.Minute)
+	if x, _, err = s.Peek(ctx, token); err != nil || s.IdleEnd(x).Sub(clk.Now()) != time.Minute {
+		t.Errorf("after staying signed in: %v", err)
+	}
+}
+
+// TestEndReasons: the refusal says why the session ended, so the sign-in
+// page can tell the citizen.
+func TestEndReasons(t *testing.T) {
+	st, clk := newMemStore(), &clock{t: t0}
+	s := node(st, clk, 2*time.Second)
+	ctx := context.Background()
+	for reason, want := range map[string]string{
+		session.EndedByUser: session.MsgEndedElsewhere, session.EndedRecovery: session.MsgEndedPassword,
+		session.EndedSignOut: "session.required",
+	} {
+		token := issue(t, s)
+		x, _, err := s.Authenticate(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.End(ctx, "acc", x.ID, reason); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = s.Authenticate(ctx, token)
+		refusedWith(t, reason, err, want)
+	}
+	token := issue(t, s)
+	for range 25 { // keep it from idling out
+		clk.Add(29 * time.Minute)
+		if _, _, err := s.Authenticate(ctx, token); err != nil {
+			break
+		}
+	}
+	_, _, err := s.Authenticate(ctx, token)
+	refusedWith(t, "after 12 hours", err, session.MsgEndedLifetime)
+}
