@@ -17,6 +17,7 @@ func TestRecoverPassword(t *testing.T) {
 	registerByPhone(t, e, old, "Смирнов", "Олег", "8 903 555-77-88", phone)
 
 	b := e.browser("new-device")
+	e.clock.Add(time.Minute) // a minute after the registration's code: the number's interval
 	b.open("/signin")
 	b.follow(`main a[href="/recover"]`)
 	b.expect("heading", b.heading(), "Восстановление пароля")

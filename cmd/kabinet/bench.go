@@ -73,7 +73,16 @@ type benchOptions struct {
 }
 
 // benchPhases are the phases in the order they run.
-var benchPhases = []string{"argon2", "argon2-slots", "signin", "bare", "me", "register"}
+var benchPhases = []string{"argon2", "argon2-slots", "signin", "bare", "me", "register", "flood"}
+
+// floodWorkers is the flood phase's concurrency: the attack review's 200
+// simultaneous sign-ins, which queued for seconds before the hashing queue
+// was bounded.
+const floodWorkers = 200
+
+// floodSteps split the flood's answers: attempts the node checked, and
+// those it refused at once because the hashing queue was full.
+var floodSteps = []string{"checked: 401", "refused at once: 503 server.busy"}
 
 func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	var o benchOptions
@@ -400,6 +409,7 @@ var phaseInfos = map[string]phaseInfo{
 	"bare":         {"bare net/http handler", "requests"},
 	"me":           {"GET /api/v1/me (bearer)", "requests"},
 	"register":     {"registration journey", "registrations"},
+	"flood":        {"sign-in flood, 200 at once (unknown logins)", "answers"},
 }
 
 // benchPhase is a phase ready to run, with its results so far.
@@ -429,6 +439,10 @@ func (b *benchRun) preparePhase(name string) *benchPhase {
 		p.op = b.getOp(srv.URL+"/api/v1/me", "/api/v1/me (bare)")
 	case "me":
 		p.op = b.getOp(b.env.baseURL+"/api/v1/me", "/api/v1/me")
+	case "flood":
+		p.cfg.Concurrency = floodWorkers
+		p.cfg.Steps = floodSteps
+		p.op = b.floodOp()
 	case "register":
 		p.cfg.Steps = registerSteps
 		p.op = func(ctx context.Context, w *loadgen.Worker) error {
@@ -488,6 +502,29 @@ func (b *benchRun) signinOp() loadgen.Op {
 	return func(ctx context.Context, w *loadgen.Worker) error {
 		a := &b.accounts[w.Global%int64(len(b.accounts))]
 		return do(ctx, b.hc, request{method: "POST", url: url, route: "/api/v1/sessions", body: a.login, xff: b.addrs.next(), want: http.StatusCreated}, nil)
+	}
+}
+
+// floodOp is the attack review's flood: sign-ins with ever new logins
+// (no account, so each costs a full hash and no login lock applies), each
+// from its own address. A fast 503 server.busy is the node protecting
+// itself, not an error; it is timed as its own step, and every answer
+// counts in the phase's latency.
+func (b *benchRun) floodOp() loadgen.Op {
+	url := b.env.baseURL + "/api/v1/sessions"
+	return func(ctx context.Context, w *loadgen.Worker) error {
+		body, _ := json.Marshal(map[string]string{"login": b.phones.next(), "password": benchPassword})
+		t := time.Now()
+		err := do(ctx, b.hc, request{method: "POST", url: url, route: "/api/v1/sessions", body: body, xff: b.addrs.next(), want: http.StatusUnauthorized}, nil)
+		var se *statusError
+		switch {
+		case err == nil:
+			w.Step(0, time.Since(t))
+		case errors.As(err, &se) && se.status == http.StatusServiceUnavailable && se.code == "server.busy":
+			w.Step(1, time.Since(t))
+			return nil
+		}
+		return err
 	}
 }
 

@@ -111,7 +111,12 @@ func crashRun(t *testing.T, bin string, mail *testenv.Mailpit, dbURL string) {
 		"KABINET_SMS_GATEWAY_TOKEN=gw",
 		"KABINET_SMTP_URL="+mail.SMTPURL(),
 		"KABINET_MAIL_FROM=noreply@kabinet.test",
+		// One test process stands for hundreds of clients: lift the
+		// per-address and deployment-wide code limits.
 		"KABINET_CODES_PER_IP_DAY=100000",
+		"KABINET_CODES_PER_IP_5M=100000",
+		"KABINET_SMS_BUDGET_PER_MINUTE=0",
+		"KABINET_SMS_BUDGET_PER_HOUR=0",
 		"KABINET_ARGON2_MEMORY_KIB=8192",
 		"KABINET_LOG_LEVEL=warn",
 	)

@@ -44,7 +44,7 @@ func TestMigrate(t *testing.T) {
 	if err := run(context.Background(), []string{"migrate", "-data", t.TempDir()}, env(nil), &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "database at version 1 (sqlite)") {
+	if !strings.Contains(out.String(), "database at version 3 (sqlite)") {
 		t.Errorf("migrate output: %q", out.String())
 	}
 }

@@ -18,7 +18,7 @@ func TestImportRules(t *testing.T) {
 	}
 	const mod = "github.com/kabinet/kabinet/"
 	domain := map[string]bool{}
-	for _, p := range []string{"account", "contact", "person", "password", "otp", "pii", "flow", "throttle", "session", "audit",
+	for _, p := range []string{"account", "contact", "person", "password", "otp", "pii", "flow", "throttle", "lockout", "session", "audit",
 		"problem", "i18n", "config", "registration", "signin", "recovery", "demo"} {
 		domain[mod+"internal/"+p] = true
 	}
