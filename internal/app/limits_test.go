@@ -95,7 +95,9 @@ func TestStrangersCannotLockTheOwnerOut(t *testing.T) {
 		t.Fatalf("five wrong passwords: %d %s", r.Status, r.Raw)
 	}
 
-	// The owner, in their own browser, signs in with the password and an SMS code.
+	// The owner, in their own browser, signs in with the password and an SMS
+	// code (a minute after the stranger's last code: the number's interval).
+	h.clock.Add(time.Minute)
 	r = h.signIn(owner, goodPassword, device)
 	if r.Status != 202 {
 		t.Fatalf("owner's browser after the stranger: %d %s", r.Status, r.Raw)
@@ -335,6 +337,38 @@ func TestSMSBudget(t *testing.T) {
 	if r = h.apiFrom("10.0.0.9", "POST", "/api/v1/registrations",
 		map[string]any{"surname": "Петров", "name": "Пётр", "phone": "+79033009999", "accept_terms": true}); r.Status != 201 {
 		t.Errorf("a minute later: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestSignInRightAfterAnotherCode: a sign-in seconds after the number got
+// another code (the one that registered it) keeps its step open with no
+// code yet, instead of sending the person back to type the password again;
+// the code is asked for once the number's minute is over.
+func TestSignInRightAfterAnotherCode(t *testing.T) {
+	h := newHarness(t, nil)
+	r := h.api("POST", "/api/v1/registrations", "", map[string]any{"surname": "Иванов", "name": "Иван", "phone": owner, "accept_terms": true})
+	id := r.str("id")
+	h.api("POST", "/api/v1/registrations/"+id+"/confirm", "", map[string]string{"code": h.lastCode(owner)})
+	if r = h.api("POST", "/api/v1/registrations/"+id+"/password", "", map[string]string{"password": goodPassword, "password_confirmation": goodPassword}); r.Status != 201 {
+		t.Fatalf("registration: %d %s", r.Status, r.Raw)
+	}
+	r = h.signIn(owner, goodPassword, "")
+	if r.Status != 202 || r.Body["code_sent"] != false {
+		t.Fatalf("sign-in seconds after the registration's code: %d %s", r.Status, r.Raw)
+	}
+	step := "/api/v1/sessions/" + r.str("id")
+	if c := h.api("POST", step+"/confirm", "", map[string]string{"code": "123456"}); c.Status != 422 || c.fieldCode("code") != "code.not_sent" {
+		t.Errorf("a code before any was sent: %d %s", c.Status, c.Raw)
+	}
+	if c := h.api("POST", step+"/resend", "", nil); c.Status != 429 || c.str("code") != "code.interval" {
+		t.Errorf("resend within the minute: %d %s", c.Status, c.Raw)
+	}
+	h.clock.Add(time.Minute)
+	if c := h.api("POST", step+"/resend", "", nil); c.Status != 200 || c.Body["code_sent"] != true {
+		t.Fatalf("resend after the minute: %d %s", c.Status, c.Raw)
+	}
+	if c := h.api("POST", step+"/confirm", "", map[string]string{"code": h.lastCode(owner)}); c.Status != 201 {
+		t.Errorf("the code: %d %s", c.Status, c.Raw)
 	}
 }
 

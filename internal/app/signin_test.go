@@ -207,6 +207,22 @@ func TestBrowserJourneyWithoutJavaScript(t *testing.T) {
 		t.Fatalf("sign in: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	step := res.Header.Get("Location")
+	// Seconds after the registration's code, the sign-in code waits for
+	// the number's minute: the page says so and keeps the step open.
+	_, body = br.get(step)
+	if !strings.Contains(body, "Пароль верный") || strings.Contains(body, "Мы отправили SMS") {
+		t.Errorf("the step does not say the code is still to be sent:\n%s", body)
+	}
+	if res, _ = br.post(step+"/resend", nil); res.StatusCode != 429 {
+		t.Errorf("a code within the number's minute: %d", res.StatusCode)
+	}
+	h.clock.Add(time.Minute)
+	if res, _ = br.post(step+"/resend", nil); res.StatusCode != 303 {
+		t.Fatalf("the code a minute later: %d", res.StatusCode)
+	}
+	if tpl, _ := h.lastMessage("+79165551234"); tpl != "signin_code" {
+		t.Fatalf("the last SMS is %s", tpl)
+	}
 	res, _ = br.post(step+"/code", url.Values{"code": {h.lastCode("+79165551234")}})
 	if res.StatusCode != 303 || res.Header.Get("Location") != "/account" {
 		t.Fatalf("second step: %d %s", res.StatusCode, res.Header.Get("Location"))
@@ -302,6 +318,7 @@ func TestSignInByEmailWithoutPhone(t *testing.T) {
 	if r = h.api("POST", "/api/v1/registrations/"+id+"/password", "", map[string]string{"password": goodPassword, "password_confirmation": goodPassword}); r.Status != 201 {
 		t.Fatalf("password: %d %s", r.Status, r.Raw)
 	}
+	h.clock.Add(time.Minute) // the address's interval between codes
 	r = h.api("POST", "/api/v1/sessions", "", map[string]string{"login": "IRINA@example.ru", "password": goodPassword})
 	if r.Status != 202 || r.str("channel") != "email" || r.str("destination") != "i***@example.ru" {
 		t.Fatalf("sign-in: %d %s", r.Status, r.Raw)

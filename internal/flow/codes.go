@@ -30,10 +30,13 @@ type CodePolicy struct {
 	Cooldown    time.Duration // before a new code may be requested in a flow
 	MaxAttempts int           // entries per code
 	// Interval and PerHour limit the codes one phone or address receives:
-	// at least Interval apart and at most PerHour in any hour. Codes that
-	// anybody can ask for (registration, recovery) and codes that only the
-	// password's holder can (the second sign-in step) are counted apart, so
-	// a stranger's requests never use up the owner's sign-in codes.
+	// at least Interval apart, whichever flow sends them, and at most
+	// PerHour in any hour, counted apart for codes that anybody can ask for
+	// (registration, recovery) and codes that only the password's holder
+	// can (the second sign-in step), so a stranger's requests never use up
+	// the owner's sign-in codes. (A stranger can make the owner wait one
+	// Interval, at most PerHour times an hour: each of their codes takes
+	// its place in the interval only if their hourly budget allows it.)
 	Interval  time.Duration
 	PerHour   int
 	PerIP5Min int // codes requested from one network address per 5 minutes
@@ -91,8 +94,8 @@ func audience(k Kind) string {
 func (c *Codes) limits(f *Flow, sourceIP string) []limit {
 	aud := audience(f.Kind)
 	l := []limit{
-		{throttle.Rule{Name: "codes.interval." + aud, Max: 1, Window: c.policy.Interval, Message: "code.interval"}, f.Destination},
 		{throttle.Rule{Name: "codes.hour." + aud, Max: c.policy.PerHour, Window: time.Hour, Message: "code.hourly_limit"}, f.Destination},
+		{throttle.Rule{Name: "codes.interval", Max: 1, Window: c.policy.Interval, Message: "code.interval"}, f.Destination},
 	}
 	if sourceIP != "" {
 		l = append(l,
@@ -166,11 +169,21 @@ func matchPrefix(list []PrefixBudget, to string) (PrefixBudget, bool) {
 // for an expired or used-up code), but never sooner than the interval
 // every phone or address keeps between two codes.
 func (c *Codes) ResendAt(f *Flow) time.Time {
+	if f.Sends == 0 {
+		return f.Values.CodeAfter // a flow still waiting for its first code
+	}
 	at := f.ResendAt(c.policy.Cooldown, c.policy.MaxAttempts)
 	if least := f.CodeSentAt.Add(c.policy.Interval); at.Before(least) {
 		return least
 	}
 	return at
+}
+
+// IsInterval reports whether err is the refusal of a code because the
+// destination received one less than the interval ago.
+func IsInterval(err error) bool {
+	p, ok := problem.As(err)
+	return ok && p.Kind == problem.TooMany && p.Message.ID == "code.interval"
 }
 
 // TTL is the lifetime of a code sent over a channel.
@@ -248,6 +261,9 @@ func (c *Codes) VerifyLink(ctx context.Context, f *Flow, token string, now time.
 }
 
 func (c *Codes) check(ctx context.Context, f *Flow, now time.Time, match func() bool, what string) error {
+	if f.Sends == 0 {
+		return problem.InvalidField("code", problem.M("code.not_sent"))
+	}
 	if f.CodeAttempts >= c.policy.MaxAttempts {
 		return problem.New(problem.TooMany, "code.attempts", "Max", c.policy.MaxAttempts)
 	}

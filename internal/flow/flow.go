@@ -89,6 +89,10 @@ type Values struct {
 	Method string `json:"method,omitempty"`
 	// Next is a local path to continue to when the flow is done.
 	Next string `json:"next,omitempty"`
+	// CodeAfter is set on a flow started while its destination's interval
+	// between codes was running (a sign-in just after another code to the
+	// number): no code is sent yet, and one may be asked for from then.
+	CodeAfter time.Time `json:"code_after,omitzero"`
 }
 
 // Flow is one attempt by one browser or API client to complete a process.

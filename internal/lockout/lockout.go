@@ -260,14 +260,17 @@ func wrong(left int) error {
 	return problem.New(problem.Unauthorized, "signin.wrong")
 }
 
-// Succeeded forgets the login's failures and episodes and, for an
-// unrecognised device, its checks: the password is proven.
+// Succeeded records a right password. From an unrecognised device (which
+// got here only because the login was not locked) it forgets the login's
+// failures, episodes and checks. From the owner's own device it changes
+// nothing: that the owner got in says nothing about the stranger who is
+// guessing, whose lock stays.
 func (s *Service) Succeeded(ctx context.Context, t *Ticket) error {
-	if err := s.store.ClearLoginFailures(ctx, s.guardKey(t.login), s.now()); err != nil {
-		return err
-	}
 	if t.Recognised() {
 		return nil
+	}
+	if err := s.store.ClearLoginFailures(ctx, s.guardKey(t.login), s.now()); err != nil {
+		return err
 	}
 	return s.limiter.Reset(ctx, s.checksRule(), t.login)
 }

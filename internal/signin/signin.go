@@ -318,6 +318,15 @@ func (s *Service) secondStep(ctx context.Context, a *account.Account, in Attempt
 		}
 		return s.d.Store.CreateFlow(ctx, f)
 	})
+	if flow.IsInterval(err) {
+		// The number had a code less than a minute ago (say, the one that
+		// registered it). The password is right: keep the step open and let
+		// the code be asked for once the minute is over, rather than send
+		// the person back to type the password again.
+		p, _ := problem.As(err)
+		f.Values.CodeAfter = now.Add(p.RetryAfter)
+		err = s.d.Store.CreateFlow(ctx, f)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -100,13 +100,14 @@ type flowJSON struct {
 	Attempts      int       `json:"attempts"`
 	MaxAttempts   int       `json:"max_attempts"`
 	FlowExpiresAt time.Time `json:"flow_expires_at"` // of the whole flow: start again after this
+	CodeSent      bool      `json:"code_sent"`       // false: ask for the code with …/resend from resend_after
 }
 
 func (s *Server) flowJSON(f *flow.Flow) flowJSON {
 	p := s.d.Codes.Policy()
 	return flowJSON{ID: f.ID, State: string(f.State), Channel: string(f.Channel), Destination: masked(f.Channel, f.Destination),
 		ExpiresAt: f.CodeExpiresAt.UTC(), ResendAfter: s.d.Codes.ResendAt(f).UTC(), Attempts: f.CodeAttempts, MaxAttempts: p.MaxAttempts,
-		FlowExpiresAt: f.ExpiresAt.UTC()}
+		FlowExpiresAt: f.ExpiresAt.UTC(), CodeSent: f.Sends > 0}
 }
 
 type accountJSON struct {

@@ -81,6 +81,9 @@ type CodeStep struct {
 	Resend     string // where a new code is requested
 	Attempts   int
 	MaxAttempt int
+	// Sent is false while the first code waits for the destination's
+	// interval between codes (a sign-in just after another code).
+	Sent bool
 }
 
 func (s *Server) codeStep(f *flow.Flow, base string) CodeStep {
@@ -88,5 +91,5 @@ func (s *Server) codeStep(f *flow.Flow, base string) CodeStep {
 	at := s.d.Codes.ResendAt(f)
 	return CodeStep{FlowID: f.ID, Channel: string(f.Channel), Masked: masked(f.Channel, f.Destination), ExpiresAt: f.CodeExpiresAt,
 		ResendAt: at, ResendIn: int(at.Sub(s.d.Now()).Seconds() + 0.999), CanResend: !s.d.Now().Before(at), Action: base + "/code", Resend: base + "/resend",
-		Attempts: f.CodeAttempts, MaxAttempt: p.MaxAttempts}
+		Attempts: f.CodeAttempts, MaxAttempt: p.MaxAttempts, Sent: f.Sends > 0}
 }
