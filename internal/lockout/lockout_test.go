@@ -43,9 +43,9 @@ func TestDeviceToken(t *testing.T) {
 	}
 }
 
-// FuzzDevice: no input makes the token check panic or accept a token not
+// FuzzDeviceToken: no input makes the token check panic or accept a token not
 // made for the account.
-func FuzzDevice(f *testing.F) {
+func FuzzDeviceToken(f *testing.F) {
 	s := New(nil, nil, Policy{}, []byte("device test key"), time.Now, rand.Reader)
 	tok, _ := s.DeviceToken("acc1")
 	f.Add(tok)
