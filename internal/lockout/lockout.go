@@ -124,6 +124,8 @@ type Ticket struct {
 	login     string
 	accountID string
 	device    string // the device nonce when recognised
+	guard     Guard  // as read before the check
+	checks    int    // checks in the window, this one included
 	// Left is how many more checks the login has in the window after this
 	// one (unrecognised devices only; -1 for a recognised device).
 	Left int
@@ -160,14 +162,11 @@ func (s *Service) Before(ctx context.Context, a Attempt) (*Ticket, error) {
 	if now.Before(g.LockedUntil) {
 		return nil, problem.TooManyUntil("signin.locked", now, g.LockedUntil)
 	}
-	if err := s.limiter.Take(ctx, s.checksRule(), a.Login); err != nil {
-		return nil, err
-	}
-	n, err := s.limiter.Count(ctx, s.checksRule(), a.Login)
+	n, err := s.limiter.TakeCount(ctx, s.checksRule(), a.Login)
 	if err != nil {
 		return nil, err
 	}
-	t.Left = max(s.policy.MaxChecks-n, 0)
+	t.guard, t.checks, t.Left = g, n, max(s.policy.MaxChecks-n, 0)
 	return t, nil
 }
 
@@ -269,8 +268,15 @@ func (s *Service) Succeeded(ctx context.Context, t *Ticket) error {
 	if t.Recognised() {
 		return nil
 	}
-	if err := s.store.ClearLoginFailures(ctx, s.guardKey(t.login), s.now()); err != nil {
-		return err
+	// Skip writes that would change nothing: the common sign-in is the
+	// login's only check and it has no failures.
+	if t.guard.Failures > 0 || t.guard.Episodes > 0 {
+		if err := s.store.ClearLoginFailures(ctx, s.guardKey(t.login), s.now()); err != nil {
+			return err
+		}
+	}
+	if t.checks <= 1 {
+		return nil // a single entry: at most one stale check, never a lock
 	}
 	return s.limiter.Reset(ctx, s.checksRule(), t.login)
 }

@@ -173,6 +173,13 @@ func (h *Hasher) VerifyDummy(ctx context.Context, pw string) error {
 // up. n ≤ 0 lets any number wait.
 func (h *Hasher) LimitQueue(n int) { h.maxWaiting = int32(n) }
 
+// Saturated reports whether a hash asked for now would be refused with
+// ErrBusy: callers check it before any other work, so that a refusal under
+// a flood costs next to nothing.
+func (h *Hasher) Saturated() bool {
+	return h.maxWaiting > 0 && len(h.sem) == cap(h.sem) && h.waiting.Load() >= h.maxWaiting
+}
+
 // ErrBusy is returned when every hashing slot is taken and the queue for
 // them is full.
 var ErrBusy = &problem.Error{Kind: problem.Unavailable, Message: problem.M("server.busy"), RetryAfter: time.Second}

@@ -135,6 +135,9 @@ func (s *Service) Begin(ctx context.Context, in Attempt) (*Result, error) {
 	if err := fields.Err(); err != nil {
 		return nil, err
 	}
+	if s.d.Hasher.Saturated() {
+		return nil, password.ErrBusy // before any database work: refusing must be cheap
+	}
 	if in.Client.IP != "" {
 		if err := s.d.Limiter.Check(ctx, s.ipFailures(), in.Client.IP); err != nil {
 			return nil, err

@@ -33,15 +33,6 @@ func (d Dialect) String() string {
 	return "sqlite"
 }
 
-// forUpdate locks the rows a SELECT reads until the transaction ends, on
-// PostgreSQL; SQLite's single writer already serializes transactions.
-func (d Dialect) forUpdate() string {
-	if d == Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 // rebindDollar turns ? placeholders into $1, $2, … outside string literals.
 // Queries in this package never contain ? in other positions.
 func rebindDollar(q string) string {

@@ -58,6 +58,8 @@ type Store struct {
 	keys    *pii.Keyring
 	rebound sync.Map // query text → PostgreSQL form
 	stmts   sync.Map // stmtKey → *sql.Stmt (SQLite only)
+	// preparing holds the queries being prepared for use in transactions.
+	preparing sync.Map
 	// listeners are the pools handed out by ListenerPool.
 	listeners []*pgxpool.Pool
 	// open are the contexts with an open transaction (see ErrOutsideTx).
@@ -423,17 +425,26 @@ func (s *Store) writeRow(ctx context.Context, q string, args ...any) row {
 	return row{Row: s.w(ctx).QueryRowContext(wctx, s.q(q), args...), done: done}
 }
 
-// prepared returns a cached prepared statement for q on db, for calls
-// outside a transaction on SQLite, or nil to run q directly. modernc's
-// driver compiles every statement afresh otherwise, and compiling is most
-// of the cost of a point query (the session look-up on every request).
-// database/sql re-prepares a cached statement on each connection it is used
-// on. PostgreSQL needs none of this: pgx caches statements itself.
+// prepared returns a cached prepared statement for q on db on SQLite, or
+// nil to run q directly. modernc's driver compiles every statement afresh
+// otherwise, and compiling is most of the cost of a point query (the
+// session look-up on every request). database/sql re-prepares a cached
+// statement on each connection it is used on. PostgreSQL needs none of
+// this: pgx caches statements itself.
+//
+// In a transaction every statement runs on the writer's one connection: a
+// statement already prepared there is reused through the transaction; one
+// not yet prepared is compiled afresh this once and prepared in the
+// background as soon as the writer is free, for the next time.
 func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) *sql.Stmt {
 	if s.dialect != SQLite {
 		return nil
 	}
-	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); inTx {
+	if tx, inTx := ctx.Value(txKey{}).(*sql.Tx); inTx {
+		if v, ok := s.stmts.Load(stmtKey{db: s.write, q: q}); ok {
+			return tx.StmtContext(ctx, v.(*sql.Stmt))
+		}
+		s.prepareLater(q)
 		return nil
 	}
 	key := stmtKey{db: db, q: q}
@@ -457,6 +468,26 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) *sql.Stmt {
 		return v.(*sql.Stmt)
 	}
 	return st
+}
+
+// prepareLater prepares q on the writer once it is free (after the
+// transaction that needed it), at most once per query.
+func (s *Store) prepareLater(q string) {
+	if _, busy := s.preparing.LoadOrStore(q, true); busy {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		st, err := s.write.PrepareContext(ctx, q)
+		if err != nil {
+			s.preparing.Delete(q) // try again another time (or the store is closing)
+			return
+		}
+		if _, loaded := s.stmts.LoadOrStore(stmtKey{db: s.write, q: q}, st); loaded {
+			st.Close()
+		}
+	}()
 }
 
 type stmtKey struct {

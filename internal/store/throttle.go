@@ -60,11 +60,12 @@ func (s *Store) sumHits(ctx context.Context, q querier, key []byte, since time.T
 }
 
 // DeleteHits forgets a key's events.
-func (s *Store) DeleteHits(ctx context.Context, key []byte) error {
-	if _, err := s.exec(ctx, `DELETE FROM rate_counts WHERE key = ?`, key); err != nil {
-		return err
+func (s *Store) DeleteHits(ctx context.Context, key []byte, exact bool) error {
+	q := `DELETE FROM rate_counts WHERE key = ?`
+	if exact {
+		q = `DELETE FROM rate_logs WHERE key = ?`
 	}
-	_, err := s.exec(ctx, `DELETE FROM rate_logs WHERE key = ?`, key)
+	_, err := s.exec(ctx, q, key)
 	return err
 }
 
@@ -84,36 +85,51 @@ func (s *Store) DeleteEndedThrottles(ctx context.Context, now time.Time) (int64,
 	return n + m, nil
 }
 
-// LogEvent keeps a key's latest event times in one row, decided under the
-// row's lock (FOR UPDATE on PostgreSQL; SQLite has a single writer).
+// LogEvent keeps a key's latest event times in one row, updated by
+// compare-and-set on the row's content (retried when another request
+// changed it in between), so that each decision sees every event before it:
+// two round trips, no transaction of its own. In a caller's transaction on
+// PostgreSQL the conditional UPDATE waits for a concurrent writer of the
+// row and then re-checks its condition, so the same holds.
 func (s *Store) LogEvent(ctx context.Context, key []byte, at, since time.Time, max int, force bool) (int, bool, time.Time, error) {
-	var (
-		list     []int64
-		recorded bool
-	)
-	err := s.Transact(ctx, func(ctx context.Context) error {
-		if _, err := s.exec(ctx, `INSERT INTO rate_logs (key, times, updated_at) VALUES (?, '', ?) ON CONFLICT (key) DO NOTHING`, key, at.UnixMilli()); err != nil {
-			return err
+	for range 50 {
+		var (
+			times  string
+			exists = true
+		)
+		err := s.writeRow(ctx, `SELECT times FROM rate_logs WHERE key = ?`, key).Scan(&times)
+		if errors.Is(err, sql.ErrNoRows) {
+			exists, err = false, nil
 		}
-		var times string
-		if err := s.w(ctx).QueryRowContext(ctx, s.q(`SELECT times FROM rate_logs WHERE key = ?`+s.dialect.forUpdate()), key).Scan(&times); err != nil {
-			return err
+		if err != nil {
+			return 0, false, time.Time{}, fmt.Errorf("store: throttle log: %w", err)
 		}
-		list = recent(times, since)
-		if len(list) < max || force {
-			list = append(list, at.UnixMilli())
-			recorded = true
+		list := recent(times, since)
+		recorded := len(list) < max || force
+		if !recorded {
+			return len(list), false, oldestOf(list), nil
 		}
+		list = append(list, at.UnixMilli())
 		if len(list) > max {
 			list = list[len(list)-max:]
 		}
-		_, err := s.exec(ctx, `UPDATE rate_logs SET times = ?, updated_at = ? WHERE key = ?`, joinTimes(list), at.UnixMilli(), key)
-		return err
-	})
-	if err != nil {
-		return 0, false, time.Time{}, fmt.Errorf("store: throttle log: %w", err)
+		var res sql.Result
+		if exists {
+			res, err = s.exec(ctx, `UPDATE rate_logs SET times = ?, updated_at = ? WHERE key = ? AND times = ?`, joinTimes(list), at.UnixMilli(), key, times)
+		} else {
+			res, err = s.exec(ctx, `INSERT INTO rate_logs (key, times, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`, key, joinTimes(list), at.UnixMilli())
+		}
+		if err != nil {
+			return 0, false, time.Time{}, fmt.Errorf("store: throttle log: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return 0, false, time.Time{}, fmt.Errorf("store: throttle log: %w", err)
+		} else if n == 1 {
+			return len(list), true, oldestOf(list), nil
+		}
+		// Another request changed the row since we read it: read again.
 	}
-	return len(list), recorded, oldestOf(list), nil
+	return 0, false, time.Time{}, errors.New("store: throttle log: too much contention on one key")
 }
 
 // LogCount reads a key's event times in the window.

@@ -5,8 +5,8 @@
 // A rule allows at most Max events in any rolling Window: there is no
 // window boundary across which twice the limit fits. Rules of up to 64
 // events (per login, per phone number, per address and minute) keep the
-// exact times of their latest events, one row per subject, decided under
-// the row's lock: an event counts for exactly Window, so waits are never
+// exact times of their latest events, one row per subject, updated by
+// compare-and-set: an event counts for exactly Window, so waits are never
 // longer than the window. Larger rules (hashes per address, deployment-wide
 // SMS budgets) count in buckets of a sixtieth of the window, a bucket
 // counting while any part of it is inside the window: never more than Max,
@@ -65,8 +65,9 @@ type Store interface {
 	LogEvent(ctx context.Context, key []byte, at, since time.Time, max int, force bool) (int, bool, time.Time, error)
 	// LogCount returns the same without recording.
 	LogCount(ctx context.Context, key []byte, since time.Time) (int, time.Time, error)
-	// DeleteHits forgets every event of the key, logged or counted.
-	DeleteHits(ctx context.Context, key []byte) error
+	// DeleteHits forgets every event of the key: its log (exact) or its
+	// buckets.
+	DeleteHits(ctx context.Context, key []byte, exact bool) error
 }
 
 // Limiter applies rules.
@@ -104,30 +105,37 @@ func until(r Rule, oldest time.Time) time.Time { return oldest.Add(r.Window + r.
 // event will be allowed, when the rule allows no more now (the event is then
 // not counted).
 func (l *Limiter) Take(ctx context.Context, r Rule, subject string) error {
+	_, err := l.TakeCount(ctx, r, subject)
+	return err
+}
+
+// TakeCount is Take that also returns the events in the window, this one
+// included.
+func (l *Limiter) TakeCount(ctx context.Context, r Rule, subject string) (int, error) {
 	now := l.now()
 	key := l.hash(r, subject)
 	if r.exact() {
-		_, ok, oldest, err := l.store.LogEvent(ctx, key, now, now.Add(-r.Window), r.Max, false)
+		n, ok, oldest, err := l.store.LogEvent(ctx, key, now, now.Add(-r.Window), r.Max, false)
 		if err != nil || ok {
-			return err
+			return n, err
 		}
-		return problem.TooManyUntil(r.Message, now, oldest.Add(r.Window))
+		return n, problem.TooManyUntil(r.Message, now, oldest.Add(r.Window))
 	}
 	bucket, since := span(r, now)
 	n, oldest, err := l.store.AddHits(ctx, key, bucket, 1, since)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if n <= r.Max {
-		return nil
+		return n, nil
 	}
 	// Over the limit: take the event back. Several refused at once may each
 	// see the others' events and all be refused; none is ever let through
 	// beyond the limit.
 	if _, _, err := l.store.AddHits(ctx, key, bucket, -1, since); err != nil {
-		return err
+		return 0, err
 	}
-	return problem.TooManyUntil(r.Message, now, until(r, oldest))
+	return n - 1, problem.TooManyUntil(r.Message, now, until(r, oldest))
 }
 
 // Add counts an event whatever the count, and returns the events now in
@@ -178,5 +186,5 @@ func (l *Limiter) Check(ctx context.Context, r Rule, subject string) error {
 
 // Reset forgets the events, for example after a correct password.
 func (l *Limiter) Reset(ctx context.Context, r Rule, subject string) error {
-	return l.store.DeleteHits(ctx, l.hash(r, subject))
+	return l.store.DeleteHits(ctx, l.hash(r, subject), r.exact())
 }

@@ -132,7 +132,9 @@ func (s *Server) base(next http.Handler) http.Handler {
 			}
 			s.metrics.observe(route, r.Method, sw.status, time.Since(start))
 			level := slog.LevelInfo
-			if sw.status >= 500 {
+			if sw.status >= 500 && sw.status != http.StatusServiceUnavailable {
+				// 503 is a refusal kabinet chose (an overloaded hasher, a spent
+				// SMS budget), counted in the metrics; not an error per request.
 				level = slog.LevelError
 			} else if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
 				level = slog.LevelDebug
