@@ -19,6 +19,9 @@ var _ throttle.Store = (*Store)(nil)
 // lock, so concurrent callers each see their own position) plus the older
 // buckets, which nothing but take-backs changes.
 func (s *Store) AddHits(ctx context.Context, key []byte, bucket time.Time, n int, since time.Time) (int, time.Time, error) {
+	if s.dialect == Postgres {
+		return s.addHitsPostgres(ctx, key, bucket, n, since)
+	}
 	var hits int
 	err := s.writeRow(ctx, `INSERT INTO rate_counts (key, bucket, hits) VALUES (?, ?, ?)
 		ON CONFLICT (key, bucket) DO UPDATE SET hits = rate_counts.hits + excluded.hits RETURNING hits`, key, bucket.UnixMilli(), n).Scan(&hits)
@@ -39,6 +42,28 @@ func (s *Store) AddHits(ctx context.Context, key []byte, bucket time.Time, n int
 		first = bucket
 	}
 	return hits + older, first, nil
+}
+
+// addHitsPostgres is AddHits in one round trip: PostgreSQL runs the upsert
+// as a CTE whose RETURNING feeds the sum of the older buckets (which the
+// CTE's own snapshot reads, without the row it changes).
+func (s *Store) addHitsPostgres(ctx context.Context, key []byte, bucket time.Time, n int, since time.Time) (int, time.Time, error) {
+	var (
+		total  int
+		oldest sql.NullInt64
+	)
+	b := bucket.UnixMilli()
+	err := s.writeRow(ctx, `WITH up AS (
+			INSERT INTO rate_counts (key, bucket, hits) VALUES (?, ?, ?)
+			ON CONFLICT (key, bucket) DO UPDATE SET hits = rate_counts.hits + excluded.hits RETURNING hits),
+		older AS (SELECT COALESCE(SUM(hits), 0) AS hits, MIN(CASE WHEN hits > 0 THEN bucket END) AS oldest
+			FROM rate_counts WHERE key = ? AND bucket > ? AND bucket <> ?)
+		SELECT up.hits + older.hits, COALESCE(older.oldest, CASE WHEN up.hits > 0 THEN CAST(? AS BIGINT) END) FROM up, older`,
+		key, b, n, key, since.UnixMilli(), b, b).Scan(&total, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: throttle add: %w", err)
+	}
+	return total, fromMS(oldest), nil
 }
 
 // CountHits sums a key's buckets that start after since.
