@@ -44,6 +44,9 @@ registers -accounts accounts through the API, then runs each phase for
   me            GET /api/v1/me with a bearer token
   register      a whole registration: POST /registrations, the SMS code
                 from the simulator, POST …/confirm, POST …/password
+  flood         200 simultaneous sign-ins with ever new unknown logins:
+                how many are checked (401) and how fast the excess is
+                refused (503 server.busy) by the bounded hashing queue
 
 and prints ops/s, p50 and p99 per phase and the ratios sign-in/argon2
 (goal ≥ 0.9) and me/bare (goal ≥ 0.5). The phases take turns in -rounds
