@@ -77,7 +77,8 @@ type App struct {
 	// releaseNode frees the node's job lock (jobs.Node); nil without one.
 	releaseNode func()
 	sessions    *session.Service
-	stop        context.CancelFunc // ends the background goroutines Start began
+	faults      *prometheus.CounterVec // kabinet_faults_total
+	stop        context.CancelFunc     // ends the background goroutines Start began
 	bg          sync.WaitGroup
 }
 
@@ -192,6 +193,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.faults = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kabinet_faults_total",
+		Help: "Errors that do not fail a request (a lost history entry, a failed rehash, a lost LISTEN connection, a randomness failure), by message."},
+		[]string{"what"})
+	metrics.MustRegister(a.faults)
 	limiter := throttle.New(st, o.Now, keys.Subkey("throttle/v1"))
 	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.SMSCodeTTL, EmailTTL: cfg.EmailLinkTTL, Cooldown: cfg.CodeResendAfter,
 		MaxAttempts: cfg.CodeMaxAttempts, Interval: cfg.CodeInterval, PerHour: cfg.CodesPerHour, PerIP5Min: cfg.CodesPerIP5Min, PerIPDay: cfg.CodesPerIPDay,
@@ -214,7 +219,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	sig := signin.New(signin.Deps{Store: st, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
 		Policy: signin.Policy{SecondStep: cfg.SecondStep, FailsPerIP: cfg.SignInFailsPerIP, HashesPerIP: cfg.SignInHashesPerIP},
 		Site:   siteName, Support: cfg.SupportPhone, Now: o.Now, NewID: newID,
-		Log: func(msg string, err error) { log.Error(msg, "error", err) }})
+		Log: a.fault})
 	rec := recovery.New(recovery.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
 		Site: siteName, Support: cfg.SupportPhone, Now: o.Now, NewID: newID})
 	metrics.MustRegister(
@@ -230,6 +235,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.MetricsToken,
 		BaseURL: cfg.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SecondStep, TrustedProxies: cfg.TrustedProxies,
 		Site:          site(cfg),
+		Fault:         a.fault,
 		SessionMaxAge: cfg.SessionLifetime, Now: o.Now, Rand: o.Rand,
 	})
 	if err != nil {
@@ -238,6 +244,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Handler, a.web = srv, srv
 	ok = true
 	return a, nil
+}
+
+// fault logs and counts an error that must not fail the request it
+// happened in, so that it is never dropped silently.
+func (a *App) fault(msg string, err error) {
+	a.faults.WithLabelValues(msg).Inc()
+	a.log.Error(msg, "error", err)
 }
 
 // Migrate applies kabinet's and River's migrations.
@@ -263,7 +276,9 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 	go func() {
 		defer a.bg.Done()
 		// Other nodes' session changes (PostgreSQL only; returns at once on SQLite).
-		a.Store.ListenSessionsChanged(bg, a.sessions.Forget, a.sessions.ForgetAll)
+		a.Store.ListenSessionsChanged(bg, a.sessions.Forget, a.sessions.ForgetAll, func(err error) {
+			a.fault("sessions: LISTEN connection lost; the session cache is dropped at reconnection", err)
+		})
 	}()
 	if a.started {
 		if err := a.jobs.Start(ctx); err != nil {

@@ -153,18 +153,23 @@ func (s *Store) AnnounceSessionsChanged(ctx context.Context, accountID string) e
 // ListenSessionsChanged calls changed with the account ID of every
 // announcement until ctx ends, reconnecting after failures; gap is called
 // whenever announcements may have been missed (at the start of each
-// connection), so the caller can drop what it cached. SQLite: it returns at
-// once.
-func (s *Store) ListenSessionsChanged(ctx context.Context, changed func(accountID string), gap func()) {
+// connection), so the caller can drop what it cached; lost is told why a
+// connection was lost (or could not be had), so that it is logged and
+// counted. SQLite: it returns at once.
+func (s *Store) ListenSessionsChanged(ctx context.Context, changed func(accountID string), gap func(), lost func(error)) {
 	if s.dialect != Postgres {
 		return
 	}
 	pool, err := s.ListenerPool(ctx)
 	if err != nil {
+		lost(err)
 		return
 	}
 	for ctx.Err() == nil {
-		_ = s.listenOnce(ctx, pool, changed, gap) // returns when the connection drops
+		// listenOnce returns when the connection drops.
+		if err := s.listenOnce(ctx, pool, changed, gap); err != nil && ctx.Err() == nil {
+			lost(err)
+		}
 		select {
 		case <-ctx.Done():
 			return

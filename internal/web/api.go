@@ -152,7 +152,7 @@ func (s *Server) tokenResponse(r *http.Request, a *account.Account, token string
 	t := tokenJSON{SessionToken: token, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt.UTC(), Account: toAccountJSON(a)}
 	var err error
 	if t.DeviceToken, err = s.d.Devices.DeviceToken(a.ID); err != nil {
-		s.log.Error("device token", "request_id", reqCtx(r).requestID, "error", err)
+		s.fault("web: device token", err)
 	}
 	return t
 }

@@ -307,7 +307,7 @@ func (s *Server) deviceToken(r *http.Request) string {
 func (s *Server) rememberDevice(w http.ResponseWriter, r *http.Request, accountID string) {
 	token, err := s.d.Devices.DeviceToken(accountID)
 	if err != nil {
-		s.log.Error("device token", "request_id", reqCtx(r).requestID, "error", err)
+		s.fault("web: device token", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieDevice), Value: token, Path: "/", MaxAge: 400 * 24 * 3600,
@@ -326,12 +326,26 @@ func (s *Server) browserBinding(w http.ResponseWriter, r *http.Request) []byte {
 		return bindingHash(c.Value)
 	}
 	var b [32]byte
-	_, _ = io.ReadFull(s.d.Rand, b[:])
+	if _, err := io.ReadFull(s.d.Rand, b[:]); err != nil {
+		// Without randomness there is no safe binding: fail the request
+		// (the panic handler answers 500 with the request ID).
+		s.fault("web: no randomness for the browser binding", err)
+		panic(fmt.Sprintf("web: browser binding: %v", err))
+	}
 	v := base64.RawURLEncoding.EncodeToString(b[:])
 	http.SetCookie(w, &http.Cookie{Name: name, Value: v, Path: "/", MaxAge: 365 * 24 * 3600, Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	// Make the new value visible to the rest of this request.
 	r.AddCookie(&http.Cookie{Name: name, Value: v})
 	return bindingHash(v)
+}
+
+// fault reports an error that does not fail the request by itself.
+func (s *Server) fault(msg string, err error) {
+	if s.d.Fault != nil {
+		s.d.Fault(msg, err)
+		return
+	}
+	s.log.Error(msg, "error", err)
 }
 
 func bindingHash(v string) []byte {

@@ -77,6 +77,9 @@ type Deps struct {
 	SessionMaxAge  time.Duration
 	Now            func() time.Time
 	Rand           io.Reader
+	// Fault logs and counts an error that must not fail the request (nil:
+	// log only).
+	Fault func(msg string, err error)
 }
 
 // Server is the HTTP handler.

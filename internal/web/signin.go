@@ -137,7 +137,7 @@ func (s *Server) auditSession(r *http.Request, action, sessionID string) {
 		e.Details = map[string]string{"session": sessionID}
 	}
 	if err := s.d.Auditor.AppendAudit(r.Context(), e); err != nil {
-		s.log.Error("audit", "request_id", st.requestID, "error", err)
+		s.fault("web: audit of a session event", err)
 	}
 }
 
