@@ -73,14 +73,15 @@ type benchOptions struct {
 	json        bool
 	cpuprofile  string
 	phases      []string
+	flood       int // the flood phase's workers
 }
 
 // benchPhases are the phases in the order they run.
 var benchPhases = []string{"argon2", "argon2-slots", "signin", "bare", "me", "register", "flood"}
 
-// floodWorkers is the flood phase's concurrency: the attack review's 200
-// simultaneous sign-ins, which queued for seconds before the hashing queue
-// was bounded.
+// floodWorkers is the flood phase's default concurrency: the attack
+// review's 200 simultaneous sign-ins, which queued for seconds before the
+// hashing queue was bounded.
 const floodWorkers = 200
 
 // floodSteps split the flood's answers: attempts the node checked, and
@@ -107,6 +108,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	})
 	fs.IntVar(&o.rounds, "rounds", 0, "rounds the phases take turns in (default: one per 2s of -duration, at most 5)")
 	fs.IntVar(&o.concurrency, "concurrency", 2*runtime.GOMAXPROCS(0), "workers per phase: 2×GOMAXPROCS by default")
+	fs.IntVar(&o.flood, "flood-workers", floodWorkers, "workers of the flood phase")
 	fs.IntVar(&o.accounts, "accounts", 50, "accounts registered before the phases, for sign-in and /me")
 	fs.StringVar(&o.db, "db", "", "a PostgreSQL server `URL` (postgres://…) to create a throwaway database on; default: SQLite in a temporary directory")
 	fs.BoolVar(&o.json, "json", false, "print a JSON summary on stdout (the table goes to stderr)")
@@ -154,6 +156,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	}
 	if len(o.phases) == 0 {
 		return o, errors.New("bench: no phase to run")
+	}
+	if o.flood < 1 {
+		return o, errors.New("bench: -flood-workers must be at least 1")
 	}
 	slices.SortFunc(o.phases, func(a, b string) int { return slices.Index(benchPhases, a) - slices.Index(benchPhases, b) })
 	return o, nil
@@ -443,7 +448,7 @@ func (b *benchRun) preparePhase(name string) *benchPhase {
 	case "me":
 		p.op = b.getOp(b.env.baseURL+"/api/v1/me", "/api/v1/me")
 	case "flood":
-		p.cfg.Concurrency = floodWorkers
+		p.cfg.Concurrency = b.o.flood
 		p.cfg.Steps = floodSteps
 		p.op = b.floodOp()
 	case "register":
