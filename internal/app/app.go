@@ -33,6 +33,7 @@ import (
 	"github.com/kabinet/kabinet/internal/jobs"
 	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/notify/transport"
 	"github.com/kabinet/kabinet/internal/otp"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/pii"
@@ -435,14 +436,14 @@ func loadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, e
 // senders picks the SMS and e-mail transports: the configured gateway and
 // SMTP server, else the log (the outbox page shows the messages in demo
 // mode).
-func senders(cfg config.Config, log *slog.Logger) (sms, email notify.Sender, err error) {
-	console := notify.Console{W: slogWriter{log}}
+func senders(cfg config.Config, log *slog.Logger) (sms, email transport.Sender, err error) {
+	console := transport.Console{W: slogWriter{log}}
 	sms, email = console, console
 	if cfg.SMSGatewayURL != "" {
-		sms = &notify.SMSGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
+		sms = &transport.SMSGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
 	}
 	if cfg.SMTPURL != "" {
-		if email, err = notify.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+		if email, err = transport.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
 			return nil, nil, err
 		}
 	}

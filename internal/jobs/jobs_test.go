@@ -15,6 +15,7 @@ import (
 
 	"github.com/kabinet/kabinet/internal/jobs"
 	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/notify/transport"
 	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/testenv"
@@ -67,7 +68,7 @@ func TestStartTakesBackOrphans(t *testing.T) {
 func testTakeBack(t *testing.T, st *store.Store, db *sql.DB, drv riverdriver.Driver[*sql.Tx]) {
 	ctx := context.Background()
 	sim, sendURL := testenv.StartSMSSim(t, "tok")
-	d := notify.NewDeliverer(st, notify.SMSGateway{URL: sendURL, Token: "tok"}, nil, time.Now, notify.DeliverMaxAttempts, nil)
+	d := notify.NewDeliverer(st, transport.SMSGateway{URL: sendURL, Token: "tok"}, nil, time.Now, notify.DeliverMaxAttempts, nil)
 	inserter, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: db, Deliverer: d})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/notify/transport"
 	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/smssim"
 	"github.com/kabinet/kabinet/internal/store"
@@ -46,11 +47,11 @@ func queue(t *testing.T, s *store.Store, r notify.Record) {
 
 // crashAfterSend stands for a process killed after the gateway took the
 // message and before the outcome was written: it sends, then panics.
-type crashAfterSend struct{ notify.Sender }
+type crashAfterSend struct{ transport.Sender }
 
 var errCrash = errors.New("killed after sending")
 
-func (c crashAfterSend) Send(ctx context.Context, m notify.Message) error {
+func (c crashAfterSend) Send(ctx context.Context, m transport.Message) error {
 	if err := c.Sender.Send(ctx, m); err != nil {
 		return err
 	}
@@ -75,11 +76,11 @@ func deliverCrashing(t *testing.T, d *notify.Deliverer, id string) {
 func TestRedeliveryAfterCrashKeepsTheID(t *testing.T) {
 	sim, sendURL := testenv.StartSMSSim(t, "tok")
 	mp := testenv.StartMailpit(t)
-	smtp, err := notify.NewSMTP(mp.SMTPURL(), "noreply@kabinet.test")
+	smtp, err := transport.NewSMTP(mp.SMTPURL(), "noreply@kabinet.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sms := notify.SMSGateway{URL: sendURL, Token: "tok"}
+	sms := transport.SMSGateway{URL: sendURL, Token: "tok"}
 	st := outboxStore(t)
 	queue(t, st, notify.Record{ID: "sms-1", Channel: notify.ChannelSMS, To: "+79161234567", Text: "Код: 482913"})
 	queue(t, st, notify.Record{ID: "mail-1", Channel: notify.ChannelEmail, To: "ivanov@kabinet.test", Subject: "Код", Text: "Код: 482913"})
@@ -126,7 +127,7 @@ func TestRedeliveryAfterCrashKeepsTheID(t *testing.T) {
 	if len(mails) != 2 {
 		t.Fatalf("mailpit has %d copies, want 2 (SMTP does not deduplicate; the receiver does, by Message-ID)", len(mails))
 	}
-	want := notify.MessageID("mail-1", "kabinet.test")
+	want := transport.MessageID("mail-1", "kabinet.test")
 	for _, m := range mails {
 		if m.MessageID != want {
 			t.Errorf("Message-ID %q, want %q on every attempt", m.MessageID, want)
@@ -141,10 +142,10 @@ func TestTimedOutAttemptIsRecorded(t *testing.T) {
 	slow := smsSimWithDelay(t)
 	st := outboxStore(t)
 	queue(t, st, notify.Record{ID: "sms-2", Channel: notify.ChannelSMS, To: "+79161234567", Text: "Код: 1"})
-	d := notify.NewDeliverer(st, notify.SMSGateway{URL: slow, Token: "tok"}, nil, time.Now, 12, nil)
+	d := notify.NewDeliverer(st, transport.SMSGateway{URL: slow, Token: "tok"}, nil, time.Now, 12, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if err := d.Deliver(ctx, "sms-2", 1); err == nil || notify.IsPermanent(err) {
+	if err := d.Deliver(ctx, "sms-2", 1); err == nil || transport.IsPermanent(err) {
 		t.Fatalf("Deliver: %v; want a temporary error", err)
 	}
 	if r, _ := st.Notification(context.Background(), "sms-2"); r.Status != notify.Retrying || r.Attempts != 1 || r.LastError == "" {

@@ -9,6 +9,17 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/message"
+	"github.com/kabinet/kabinet/internal/notify/transport"
+)
+
+// Channel is the way a notification reaches a person.
+type Channel string
+
+// The channels kabinet delivers on.
+const (
+	ChannelSMS   Channel = "sms"
+	ChannelEmail Channel = "email"
 )
 
 // Status is where a notification stands in delivery.
@@ -46,9 +57,9 @@ type Record struct {
 	SentAt    time.Time
 }
 
-// Message returns what a Sender delivers.
-func (r *Record) Message() Message {
-	return Message{ID: r.ID, Channel: r.Channel, To: r.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML}
+// Message returns what a transport.Sender delivers.
+func (r *Record) Message() transport.Message {
+	return transport.Message{ID: r.ID, Channel: contact.Channel(r.Channel), To: r.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML}
 }
 
 // Store is what the outbox needs from storage.
@@ -70,17 +81,8 @@ type Queue interface {
 	EnqueueDelivery(ctx context.Context, notificationID string) error
 }
 
-// Notification is a request to tell someone something.
-type Notification struct {
-	AccountID string
-	Channel   contact.Channel
-	To        string // E.164 phone or e-mail address
-	Template  string // e.g. "registration_code"
-	Lang      string
-	Data      map[string]any
-}
-
-// Outbox renders notifications and writes them for delivery.
+// Outbox renders notifications and writes them for delivery. It is the
+// message.Notifier the domain services are given.
 type Outbox struct {
 	store     Store
 	queue     Queue
@@ -88,6 +90,8 @@ type Outbox struct {
 	now       func() time.Time
 	newID     func() (string, error)
 }
+
+var _ message.Notifier = (*Outbox)(nil)
 
 // NewOutbox returns an outbox. newID makes notification IDs.
 func NewOutbox(st Store, q Queue, t *Templates, now func() time.Time, newID func() (string, error)) *Outbox {
@@ -97,9 +101,12 @@ func NewOutbox(st Store, q Queue, t *Templates, now func() time.Time, newID func
 // Send renders n and queues it. Call it inside the transaction of the change
 // that causes the message: nothing is sent if that change rolls back, and
 // nothing is lost once it commits.
-func (o *Outbox) Send(ctx context.Context, n Notification) error {
+func (o *Outbox) Send(ctx context.Context, n message.Notification) error {
 	ch := Channel(n.Channel)
-	subject, text, html, err := o.templates.Render(n.Template, ch, n.Lang, n.Data)
+	if n.Data == nil {
+		return fmt.Errorf("notify: notification to %s carries no message", ch)
+	}
+	subject, text, html, err := o.templates.Render(n.Data, ch, n.Lang)
 	if err != nil {
 		return err
 	}
@@ -108,7 +115,7 @@ func (o *Outbox) Send(ctx context.Context, n Notification) error {
 		return err
 	}
 	now := o.now()
-	r := &Record{ID: id, AccountID: n.AccountID, Channel: ch, To: n.To, Template: n.Template, Lang: n.Lang,
+	r := &Record{ID: id, AccountID: n.AccountID, Channel: ch, To: n.To, Template: n.Data.Template(), Lang: n.Lang,
 		Subject: subject, Text: text, HTML: html, Status: Queued, CreatedAt: now, UpdatedAt: now}
 	if err := o.store.InsertNotification(ctx, r); err != nil {
 		return fmt.Errorf("notify: store: %w", err)
@@ -130,7 +137,7 @@ func (o *Outbox) Send(ctx context.Context, n Notification) error {
 // message whose attempt was under way when the process died.
 type Deliverer struct {
 	store       Store
-	sms, email  Sender
+	sms, email  transport.Sender
 	now         func() time.Time
 	maxAttempts int
 	log         *slog.Logger
@@ -139,7 +146,7 @@ type Deliverer struct {
 
 // NewDeliverer returns a deliverer. maxAttempts is the attempt after which
 // a temporary failure is recorded as Failed. log may be nil.
-func NewDeliverer(st Store, sms, email Sender, now func() time.Time, maxAttempts int, log *slog.Logger) *Deliverer {
+func NewDeliverer(st Store, sms, email transport.Sender, now func() time.Time, maxAttempts int, log *slog.Logger) *Deliverer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -184,11 +191,11 @@ func (d *Deliverer) Deliver(ctx context.Context, id string, attempt int) error {
 	switch {
 	case sendErr == nil:
 		return d.store.SetNotificationStatus(rec, id, Sent, attempt, "", now)
-	case IsPermanent(sendErr) || attempt >= d.maxAttempts:
+	case transport.IsPermanent(sendErr) || attempt >= d.maxAttempts:
 		if err := d.store.SetNotificationStatus(rec, id, Failed, attempt, clip(sendErr.Error()), now); err != nil {
 			return err
 		}
-		return Permanent(sendErr)
+		return transport.Permanent(sendErr)
 	default:
 		if err := d.store.SetNotificationStatus(rec, id, Retrying, attempt, clip(sendErr.Error()), now); err != nil {
 			return err

@@ -8,18 +8,39 @@ import (
 	"io/fs"
 	"strings"
 	texttemplate "text/template"
+
+	"github.com/kabinet/kabinet/internal/message"
 )
 
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
 // Templates are the message texts: one file per template, channel and
-// language, named <template>.<channel>.<lang>.tmpl. An SMS file defines
-// "text"; an e-mail file defines "subject", "text" and optionally "html"
-// (rendered with HTML escaping).
+// language, named <template>.<channel>.<lang>.tmpl, where <template> is the
+// Template of a message.Data type and the file is rendered with a value of
+// that type. An SMS file defines "text"; an e-mail file defines "subject",
+// "text" and optionally "html" (rendered with HTML escaping).
 type Templates struct {
 	text map[string]*texttemplate.Template
 	html map[string]*htmltemplate.Template
+}
+
+// messageTypes are the message types kabinet sends: a zero value of each,
+// by template name. Every template file must name one of them, and loading
+// renders each file with its zero value, so a template that uses a field its
+// type lacks fails at startup rather than in front of a citizen.
+var messageTypes = byTemplate(
+	message.RegistrationCode{}, message.RegistrationTaken{},
+	message.RecoveryCode{}, message.RecoveryUnknown{}, message.PasswordChanged{},
+	message.SignInCode{}, message.SignInLocked{}, message.SignInSuspended{},
+)
+
+func byTemplate(ds ...message.Data) map[string]message.Data {
+	m := make(map[string]message.Data, len(ds))
+	for _, d := range ds {
+		m[d.Template()] = d
+	}
+	return m
 }
 
 // LoadTemplates parses the embedded templates, failing on the first error.
@@ -52,6 +73,10 @@ func LoadTemplatesFS(fsys fs.FS, dir string) (*Templates, error) {
 		if parts[1] == string(ChannelEmail) && tt.Lookup("subject") == nil {
 			return nil, fmt.Errorf("notify: template %s defines no \"subject\"", f)
 		}
+		zero, ok := messageTypes[parts[0]]
+		if !ok {
+			return nil, fmt.Errorf("notify: template %s: no message type has the template name %q", f, parts[0])
+		}
 		t.text[key] = tt
 		if strings.Contains(string(b), `{{define "html"}}`) {
 			ht, err := htmltemplate.New(key).Option("missingkey=error").Parse(string(b))
@@ -59,6 +84,9 @@ func LoadTemplatesFS(fsys fs.FS, dir string) (*Templates, error) {
 				return nil, fmt.Errorf("notify: template %s (html): %w", f, err)
 			}
 			t.html[key] = ht
+		}
+		if _, _, _, err := t.render(key, zero); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil
@@ -73,17 +101,24 @@ func (t *Templates) Names() []string {
 	return out
 }
 
-// Render produces the subject (e-mail only), text and HTML of a message.
-// A language without the template falls back to Russian.
-func (t *Templates) Render(name string, ch Channel, lang string, data map[string]any) (subject, text, html string, err error) {
+// Render produces the subject (e-mail only), text and HTML of a message from
+// the template its data names. A language without the template falls back
+// to Russian.
+func (t *Templates) Render(data message.Data, ch Channel, lang string) (subject, text, html string, err error) {
+	name := data.Template()
 	key := name + "." + string(ch) + "." + lang
-	tt, ok := t.text[key]
-	if !ok {
+	if _, ok := t.text[key]; !ok {
 		key = name + "." + string(ch) + ".ru"
-		if tt, ok = t.text[key]; !ok {
+		if _, ok = t.text[key]; !ok {
 			return "", "", "", fmt.Errorf("notify: no template %s for %s", name, ch)
 		}
 	}
+	return t.render(key, data)
+}
+
+// render executes the template files under key with data.
+func (t *Templates) render(key string, data message.Data) (subject, text, html string, err error) {
+	tt := t.text[key]
 	exec := func(name string) (string, error) {
 		if tt.Lookup(name) == nil {
 			return "", nil

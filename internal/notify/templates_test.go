@@ -4,21 +4,43 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/kabinet/kabinet/internal/message"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
-// sample is the data every template may use.
-var sample = map[string]any{
-	"Site": "kabinet.example", "Code": "482913", "Name": "Анна", "Minutes": 5,
-	"Link": "https://kabinet.example/register/abc/link?token=t0k3n", "Until": "23.11.2026 12:05 по московскому времени",
-	"SignInLink": "https://kabinet.example/signin", "RecoveryLink": "https://kabinet.example/recover", "Support": "8 800 000-00-00",
-	"RegisterLink": "https://kabinet.example/register",
-}
+// The values every sample uses; the golden files were written with them.
+const (
+	site         = "kabinet.example"
+	code         = "482913"
+	name         = "Анна"
+	minutes      = 5
+	link         = "https://kabinet.example/register/abc/link?token=t0k3n"
+	until        = "23.11.2026 12:05 по московскому времени"
+	signInLink   = "https://kabinet.example/signin"
+	recoveryLink = "https://kabinet.example/recover"
+	support      = "8 800 000-00-00"
+	registerLink = "https://kabinet.example/register"
+)
 
-// TestTemplatesGolden renders every template with the same data and
+// samples holds one message of every type, by template name.
+var samples = byTemplate(
+	message.RegistrationCode{Site: site, Code: code, Name: name, Minutes: minutes, Link: link, Until: until},
+	message.RegistrationTaken{Site: site, SignInLink: signInLink, RecoveryLink: recoveryLink},
+	message.RecoveryCode{Site: site, Code: code, Name: name, Minutes: minutes, Link: link, Until: until},
+	message.RecoveryUnknown{Site: site, RegisterLink: registerLink},
+	message.PasswordChanged{Site: site, Name: name, Support: support, RecoveryLink: recoveryLink},
+	message.SignInCode{Site: site, Name: name, Code: code, Minutes: minutes, Until: until, RecoveryLink: recoveryLink},
+	message.SignInLocked{Site: site, Name: name, Until: until, RecoveryLink: recoveryLink},
+	message.SignInSuspended{Site: site, Name: name, Support: support, RecoveryLink: recoveryLink},
+)
+
+// TestTemplatesGolden renders every template with the sample of its type and
 // compares the result with testdata/<name>.golden (-update rewrites them).
 func TestTemplatesGolden(t *testing.T) {
 	tpl, err := LoadTemplates()
@@ -31,7 +53,12 @@ func TestTemplatesGolden(t *testing.T) {
 	}
 	for _, key := range names {
 		parts := strings.Split(key, ".")
-		subject, text, html, err := tpl.Render(parts[0], Channel(parts[1]), parts[2], sample)
+		sample, ok := samples[parts[0]]
+		if !ok {
+			t.Errorf("%s: no sample of its message type", key)
+			continue
+		}
+		subject, text, html, err := tpl.Render(sample, Channel(parts[1]), parts[2])
 		if err != nil {
 			t.Errorf("%s: %v", key, err)
 			continue
@@ -78,8 +105,41 @@ func TestEveryTemplateInBothLanguages(t *testing.T) {
 			}
 		}
 	}
-	// A missing argument is an error, not "<no value>" in someone's SMS.
-	if _, _, _, err := tpl.Render("registration_code", ChannelSMS, "ru", map[string]any{"Site": "x"}); err == nil {
-		t.Error("rendered with missing data")
+}
+
+// TestEveryMessageHasTemplates checks that each message type has its
+// templates, and has its sample in this test.
+func TestEveryMessageHasTemplates(t *testing.T) {
+	tpl, err := LoadTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range messageTypes {
+		if _, ok := samples[name]; !ok {
+			t.Errorf("%s has no sample", name)
+		}
+		if !slices.ContainsFunc(tpl.Names(), func(k string) bool { return strings.HasPrefix(k, name+".") }) {
+			t.Errorf("%s has no template", name)
+		}
+	}
+}
+
+// A template that uses a field its message type lacks, or names no message
+// type, fails at load, not when a citizen is waiting for the message.
+func TestTemplateChecksAtLoad(t *testing.T) {
+	tests := []struct{ file, body, want string }{
+		{"signin_code.sms.ru.tmpl", `{{define "text"}}{{.Code}} {{.Link}}{{end}}`, "can't evaluate field Link"},
+		{"signin_code.email.ru.tmpl", `{{define "subject"}}x{{end}}{{define "text"}}x{{end}}{{define "html"}}{{.Nope}}{{end}}`, "can't evaluate field Nope"},
+		{"no_such_message.sms.ru.tmpl", `{{define "text"}}x{{end}}`, "no message type"},
+		{"signin_code.fax.ru.tmpl", `{{define "text"}}x{{end}}`, "name must be"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			fsys := fstest.MapFS{"t/" + tt.file: {Data: []byte(tt.body)}}
+			_, err := LoadTemplatesFS(fsys, "t")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
 	}
 }

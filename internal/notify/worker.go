@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/kabinet/kabinet/internal/notify/transport"
 )
 
 // DeliverArgs is the job that delivers one stored notification.
@@ -48,7 +50,7 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 			"notification", job.Args.NotificationID, "job", job.ID, "attempt", job.Attempt, "rescued_at", job.Errors[n-1].At)
 	}
 	err := w.D.Deliver(ctx, job.Args.NotificationID, job.Attempt)
-	if err != nil && IsPermanent(err) {
+	if err != nil && transport.IsPermanent(err) {
 		return river.JobCancel(err)
 	}
 	return err
@@ -65,8 +67,8 @@ func (w *DeliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 }
 
 // DeliverTimeout bounds one attempt. Sending takes at most
-// DefaultSMSTimeout (10 s) on the gateway; an SMTP conversation is several
-// commands of up to DefaultSMTPTimeout each. The job queue must not rescue
+// transport.DefaultSMSTimeout (10 s) on the gateway; an SMTP conversation is several
+// commands of up to transport.DefaultSMTPTimeout each. The job queue must not rescue
 // an attempt before this has passed (jobs.RescueAfter is longer).
 const DeliverTimeout = 30 * time.Second
 

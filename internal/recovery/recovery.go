@@ -28,7 +28,7 @@ import (
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/flow"
-	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/message"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/session"
@@ -53,11 +53,6 @@ type Sessions interface {
 	RecordSignIn(ctx context.Context, accountID, method, outcome string, c session.Client) error
 }
 
-// Notifier queues a message in the caller's transaction.
-type Notifier interface {
-	Send(ctx context.Context, n notify.Notification) error
-}
-
 // Links builds absolute URLs for messages.
 type Links interface {
 	RecoveryLink(flowID, token string) string
@@ -76,7 +71,7 @@ type Deps struct {
 	Codes    *flow.Codes
 	Hasher   *password.Hasher
 	Sessions Sessions
-	Notifier Notifier
+	Notifier message.Notifier
 	Links    Links
 	Locks    Locks
 	Site     string
@@ -163,12 +158,12 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, a *account.Account, ip
 		if a != nil || f.Channel != contact.ChannelEmail {
 			return nil
 		}
-		return s.d.Notifier.Send(ctx, notify.Notification{Channel: f.Channel, To: f.Destination, Template: "recovery_unknown", Lang: f.Lang,
-			Data: map[string]any{"Site": s.d.Site, "RegisterLink": s.d.Links.Register()}})
+		return s.d.Notifier.Send(ctx, message.Notification{Channel: f.Channel, To: f.Destination, Lang: f.Lang,
+			Data: message.RecoveryUnknown{Site: s.d.Site, RegisterLink: s.d.Links.Register()}})
 	}
-	return s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Template: "recovery_code", Lang: f.Lang,
-		Data: map[string]any{"Site": s.d.Site, "Code": code, "Name": a.Name, "Minutes": int(s.d.Codes.TTL(f.Channel).Minutes()),
-			"Link": s.d.Links.RecoveryLink(f.ID, token), "Until": f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("02.01.2006 15:04 MSK")}})
+	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Lang: f.Lang,
+		Data: message.RecoveryCode{Site: s.d.Site, Code: code, Name: a.Name, Minutes: int(s.d.Codes.TTL(f.Channel).Minutes()),
+			Link: s.d.Links.RecoveryLink(f.ID, token), Until: f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("02.01.2006 15:04 MSK")}})
 }
 
 // Resend sends a new code once allowed.
@@ -261,8 +256,8 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 			return err
 		}
 		ch, to := a.CodeChannel()
-		if err := s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: ch, To: to, Template: "password_changed", Lang: a.Lang,
-			Data: map[string]any{"Site": s.d.Site, "Name": a.Name, "Support": s.d.Support, "RecoveryLink": s.d.Links.Recovery()}}); err != nil {
+		if err := s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: ch, To: to, Lang: a.Lang,
+			Data: message.PasswordChanged{Site: s.d.Site, Name: a.Name, Support: s.d.Support, RecoveryLink: s.d.Links.Recovery()}}); err != nil {
 			return err
 		}
 		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "password.recovered", ActorKind: audit.ActorCitizen, ActorID: a.ID,

@@ -24,7 +24,7 @@ import (
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/flow"
-	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/message"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/person"
 	"github.com/kabinet/kabinet/internal/problem"
@@ -42,11 +42,6 @@ type Store interface {
 	AccountByEmail(ctx context.Context, e contact.Email) (*account.Account, error)
 	CreateAccount(ctx context.Context, a *account.Account) error
 	AppendAudit(ctx context.Context, e *audit.Event) error
-}
-
-// Notifier queues a message in the caller's transaction.
-type Notifier interface {
-	Send(ctx context.Context, n notify.Notification) error
 }
 
 // Sessions issues the session that follows registration.
@@ -67,7 +62,7 @@ type Deps struct {
 	Codes    *flow.Codes
 	Hasher   *password.Hasher
 	Sessions Sessions
-	Notifier Notifier
+	Notifier message.Notifier
 	Links    Links
 	Limiter  *throttle.Limiter
 	Site     string // the portal's name in messages
@@ -194,7 +189,7 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account
 	if err != nil {
 		return err
 	}
-	n := notify.Notification{Channel: f.Channel, To: f.Destination, Lang: f.Lang}
+	n := message.Notification{Channel: f.Channel, To: f.Destination, Lang: f.Lang}
 	if f.Values.Decoy {
 		if owner == nil {
 			return nil // the owner has gone since: nobody to tell
@@ -207,14 +202,13 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account
 		case err != nil:
 			return err
 		}
-		n.Template, n.AccountID = "registration_taken", owner.ID
-		n.Data = map[string]any{"Site": s.d.Site, "SignInLink": s.d.Links.SignIn(), "RecoveryLink": s.d.Links.Recovery()}
+		n.AccountID = owner.ID
+		n.Data = message.RegistrationTaken{Site: s.d.Site, SignInLink: s.d.Links.SignIn(), RecoveryLink: s.d.Links.Recovery()}
 		return s.d.Notifier.Send(ctx, n)
 	}
-	n.Template = "registration_code"
-	n.Data = map[string]any{
-		"Site": s.d.Site, "Code": code, "Name": f.Values.Name, "Minutes": int(s.d.Codes.TTL(f.Channel).Minutes()),
-		"Link": s.d.Links.RegistrationLink(f.ID, token), "Until": until(f.CodeExpiresAt, f.Lang),
+	n.Data = message.RegistrationCode{
+		Site: s.d.Site, Code: code, Name: f.Values.Name, Minutes: int(s.d.Codes.TTL(f.Channel).Minutes()),
+		Link: s.d.Links.RegistrationLink(f.ID, token), Until: until(f.CodeExpiresAt, f.Lang),
 	}
 	return s.d.Notifier.Send(ctx, n)
 }

@@ -26,7 +26,7 @@ import (
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/lockout"
-	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/message"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/session"
@@ -51,11 +51,6 @@ type Sessions interface {
 	RecordSignIn(ctx context.Context, accountID, method, outcome string, c session.Client) error
 }
 
-// Notifier queues a message in the caller's transaction.
-type Notifier interface {
-	Send(ctx context.Context, n notify.Notification) error
-}
-
 // Links builds absolute URLs for messages.
 type Links interface{ Recovery() string }
 
@@ -74,7 +69,7 @@ type Deps struct {
 	Limiter  *throttle.Limiter
 	Lockout  *lockout.Service
 	Sessions Sessions
-	Notifier Notifier
+	Notifier message.Notifier
 	Links    Links
 	Policy   Policy
 	Site     string
@@ -218,9 +213,9 @@ func (s *Service) wrong(ctx context.Context, a *account.Account, login contact.L
 		}
 		switch {
 		case out.Locked:
-			return s.tell(ctx, a, "signin_locked", until(out.Until, a.Lang))
+			return s.tell(ctx, a, message.SignInLocked{Site: s.d.Site, Name: a.Name, Until: until(out.Until, a.Lang), RecoveryLink: s.d.Links.Recovery()})
 		case out.Suspended:
-			return s.tell(ctx, a, "signin_suspended", "")
+			return s.tell(ctx, a, message.SignInSuspended{Site: s.d.Site, Name: a.Name, Support: s.d.Support, RecoveryLink: s.d.Links.Recovery()})
 		}
 		return nil
 	})
@@ -231,13 +226,12 @@ func (s *Service) wrong(ctx context.Context, a *account.Account, login contact.L
 }
 
 // tell sends the owner a notice about their sign-in security.
-func (s *Service) tell(ctx context.Context, a *account.Account, template, untilText string) error {
+func (s *Service) tell(ctx context.Context, a *account.Account, d message.Data) error {
 	ch, to := a.CodeChannel()
 	if a.Email != "" {
 		ch, to = contact.ChannelEmail, string(a.Email) // free, and room to explain
 	}
-	return s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: ch, To: to, Template: template, Lang: a.Lang,
-		Data: map[string]any{"Site": s.d.Site, "Name": a.Name, "Until": untilText, "RecoveryLink": s.d.Links.Recovery(), "Support": s.d.Support}})
+	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: ch, To: to, Lang: a.Lang, Data: d})
 }
 
 func until(t time.Time, lang string) string {
@@ -342,9 +336,9 @@ func (s *Service) sendCode(ctx context.Context, f *flow.Flow, a *account.Account
 		return err
 	}
 	f.LinkHash = nil // sign-in codes are typed, never clicked
-	return s.d.Notifier.Send(ctx, notify.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Template: "signin_code", Lang: f.Lang,
-		Data: map[string]any{"Site": s.d.Site, "Code": code, "Name": a.Name, "Minutes": int(s.d.Codes.TTL(f.Channel).Minutes()),
-			"Until": f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("15:04 MSK"), "RecoveryLink": s.d.Links.Recovery()}})
+	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Lang: f.Lang,
+		Data: message.SignInCode{Site: s.d.Site, Code: code, Name: a.Name, Minutes: int(s.d.Codes.TTL(f.Channel).Minutes()),
+			Until: f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("15:04 MSK"), RecoveryLink: s.d.Links.Recovery()}})
 }
 
 func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {

@@ -1,6 +1,6 @@
 // Package smssim is a simulated SMS gateway: a real HTTP server that speaks
-// the contract kabinet's notify.SMSGateway uses (SPEC §9) and records what it
-// receives, so that tests and the demo can read the texts back.
+// the contract kabinet's transport.SMSGateway uses (SPEC §9) and records what
+// it receives, so that tests and the demo can read the texts back.
 //
 // The contract: POST /send with a JSON body {"to":"+7…","text":"…","id":"…"}
 // and "Authorization: Bearer <token>". The answers are

@@ -173,7 +173,7 @@ func (m *Mailpit) ready() bool {
 	return true
 }
 
-// SMTPURL returns the URL to give notify.NewSMTP: smtp://127.0.0.1:port.
+// SMTPURL returns the URL to give transport.NewSMTP: smtp://127.0.0.1:port.
 // mailpit offers no STARTTLS unless started with certificates, so the
 // default opportunistic TLS sends in clear text.
 func (m *Mailpit) SMTPURL() string { return "smtp://" + m.smtpAddr }

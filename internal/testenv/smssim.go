@@ -9,7 +9,7 @@ import (
 
 // StartSMSSim starts the SMS gateway simulator over HTTP on 127.0.0.1 with
 // the given bearer token, stops it when the test ends, and returns it with
-// the URL to send to (…/send), which is what notify.SMSGateway.URL takes.
+// the URL to send to (…/send), which is what transport.SMSGateway.URL takes.
 // The simulator's other endpoints are beside it (…/messages, …/control).
 func StartSMSSim(t testing.TB, token string) (*smssim.Server, string) {
 	t.Helper()

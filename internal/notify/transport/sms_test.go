@@ -1,4 +1,4 @@
-package notify_test
+package transport_test
 
 import (
 	"context"
@@ -8,36 +8,37 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/notify/transport"
 	"github.com/kabinet/kabinet/internal/smssim"
 	"github.com/kabinet/kabinet/internal/testenv"
 )
 
 func TestSMSGateway(t *testing.T) {
 	const token = "gw-token"
-	sms := func(id string) notify.Message {
-		return notify.Message{ID: id, Channel: notify.ChannelSMS, To: "+79161234567", Text: "Код подтверждения: 482913"}
+	sms := func(id string) transport.Message {
+		return transport.Message{ID: id, Channel: contact.ChannelSMS, To: "+79161234567", Text: "Код подтверждения: 482913"}
 	}
 	tests := []struct {
 		name      string
 		token     string
 		setup     func(*smssim.Server)
-		msg       notify.Message
+		msg       transport.Message
 		wantErr   bool
 		permanent bool
 		recorded  int
 	}{
 		{"accepted", token, nil, sms("ok"), false, false, 1},
-		{"empty channel means sms", token, nil, notify.Message{ID: "c", To: "+79161234567", Text: "x"}, false, false, 1},
+		{"empty channel means sms", token, nil, transport.Message{ID: "c", To: "+79161234567", Text: "x"}, false, false, 1},
 		{"gateway down", token, func(s *smssim.Server) { s.FailNext(1, 503) }, sms("down"), true, false, 0},
 		{"bad gateway", token, func(s *smssim.Server) { s.FailNext(1, 502) }, sms("502"), true, false, 0},
 		{"rate limited", token, func(s *smssim.Server) { s.FailNext(1, 429) }, sms("429"), true, false, 0},
 		{"request timeout", token, func(s *smssim.Server) { s.FailNext(1, 408) }, sms("408"), true, false, 0},
 		{"bad request", token, func(s *smssim.Server) { s.FailNext(1, 400) }, sms("400"), true, true, 0},
 		{"bad token", "wrong", nil, sms("tok"), true, true, 0},
-		{"not E.164", token, nil, notify.Message{ID: "num", Channel: notify.ChannelSMS, To: "89161234567", Text: "x"}, true, true, 0},
-		{"e-mail message", token, nil, notify.Message{ID: "mail", Channel: notify.ChannelEmail, To: "+79161234567", Text: "x"}, true, true, 0},
-		{"no id", token, nil, notify.Message{Channel: notify.ChannelSMS, To: "+79161234567", Text: "x"}, true, true, 0},
+		{"not E.164", token, nil, transport.Message{ID: "num", Channel: contact.ChannelSMS, To: "89161234567", Text: "x"}, true, true, 0},
+		{"e-mail message", token, nil, transport.Message{ID: "mail", Channel: contact.ChannelEmail, To: "+79161234567", Text: "x"}, true, true, 0},
+		{"no id", token, nil, transport.Message{Channel: contact.ChannelSMS, To: "+79161234567", Text: "x"}, true, true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,10 +46,10 @@ func TestSMSGateway(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(sim)
 			}
-			gw := notify.SMSGateway{URL: url, Token: tt.token}
+			gw := transport.SMSGateway{URL: url, Token: tt.token}
 			err := gw.Send(context.Background(), tt.msg)
-			if (err != nil) != tt.wantErr || notify.IsPermanent(err) != tt.permanent {
-				t.Fatalf("Send: %v (permanent=%v); want error=%v permanent=%v", err, notify.IsPermanent(err), tt.wantErr, tt.permanent)
+			if (err != nil) != tt.wantErr || transport.IsPermanent(err) != tt.permanent {
+				t.Fatalf("Send: %v (permanent=%v); want error=%v permanent=%v", err, transport.IsPermanent(err), tt.wantErr, tt.permanent)
 			}
 			if err != nil && strings.Contains(err.Error(), "9161234567") {
 				t.Errorf("error text reveals the phone number: %v", err)
@@ -64,14 +65,14 @@ func TestSMSGateway(t *testing.T) {
 // temporary failure, then a retry of the same message that is delivered once.
 func TestSMSGatewayRetry(t *testing.T) {
 	sim, url := testenv.StartSMSSim(t, "tok")
-	gw := notify.SMSGateway{URL: url, Token: "tok", Client: &http.Client{Timeout: 5 * time.Second}}
-	m := notify.Message{ID: "outbox-42", Channel: notify.ChannelSMS, To: "+79161234567", Text: "Ваш код: 1234. Никому его не сообщайте."}
+	gw := transport.SMSGateway{URL: url, Token: "tok", Client: &http.Client{Timeout: 5 * time.Second}}
+	m := transport.Message{ID: "outbox-42", Channel: contact.ChannelSMS, To: "+79161234567", Text: "Ваш код: 1234. Никому его не сообщайте."}
 	ctx := context.Background()
 	start := time.Now()
 
 	sim.FailNext(2, 503)
 	for i := range 2 {
-		if err := gw.Send(ctx, m); err == nil || notify.IsPermanent(err) {
+		if err := gw.Send(ctx, m); err == nil || transport.IsPermanent(err) {
 			t.Fatalf("attempt %d: %v; want a temporary error", i, err)
 		}
 	}
@@ -99,17 +100,17 @@ func TestSMSGatewayTransportErrors(t *testing.T) {
 	closedURL := closed.URL + "/send"
 	closed.Close()
 
-	m := notify.Message{ID: "t", Channel: notify.ChannelSMS, To: "+79161234567", Text: "x"}
+	m := transport.Message{ID: "t", Channel: contact.ChannelSMS, To: "+79161234567", Text: "x"}
 	tests := []struct {
 		name      string
-		gw        notify.SMSGateway
+		gw        transport.SMSGateway
 		timeout   time.Duration
 		permanent bool
 	}{
-		{"connection refused", notify.SMSGateway{URL: closedURL, Token: "tok"}, 5 * time.Second, false},
-		{"context deadline", notify.SMSGateway{URL: slow.URL + "/send", Token: "tok"}, 100 * time.Millisecond, false},
-		{"client timeout", notify.SMSGateway{URL: slow.URL + "/send", Token: "tok", Client: &http.Client{Timeout: 100 * time.Millisecond}}, 5 * time.Second, false},
-		{"unparsable URL", notify.SMSGateway{URL: "://nowhere", Token: "tok"}, 5 * time.Second, true},
+		{"connection refused", transport.SMSGateway{URL: closedURL, Token: "tok"}, 5 * time.Second, false},
+		{"context deadline", transport.SMSGateway{URL: slow.URL + "/send", Token: "tok"}, 100 * time.Millisecond, false},
+		{"client timeout", transport.SMSGateway{URL: slow.URL + "/send", Token: "tok", Client: &http.Client{Timeout: 100 * time.Millisecond}}, 5 * time.Second, false},
+		{"unparsable URL", transport.SMSGateway{URL: "://nowhere", Token: "tok"}, 5 * time.Second, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,7 +118,7 @@ func TestSMSGatewayTransportErrors(t *testing.T) {
 			defer cancel()
 			start := time.Now()
 			err := tt.gw.Send(ctx, m)
-			if err == nil || notify.IsPermanent(err) != tt.permanent {
+			if err == nil || transport.IsPermanent(err) != tt.permanent {
 				t.Fatalf("Send: %v; want an error with permanent=%v", err, tt.permanent)
 			}
 			if time.Since(start) > 1500*time.Millisecond {

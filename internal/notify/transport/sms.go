@@ -1,4 +1,4 @@
-package notify
+package transport
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/kabinet/kabinet/internal/contact"
 )
 
 // DefaultSMSTimeout bounds one request to the SMS gateway when
@@ -42,7 +44,7 @@ type smsRequest struct {
 
 // Send implements Sender.
 func (g SMSGateway) Send(ctx context.Context, m Message) error {
-	if m.Channel != ChannelSMS && m.Channel != "" {
+	if m.Channel != contact.ChannelSMS && m.Channel != "" {
 		return Permanent(fmt.Errorf("notify: sms gateway cannot send a %q message (id %s)", m.Channel, m.ID))
 	}
 	if m.ID == "" || m.To == "" || m.Text == "" {

@@ -1,4 +1,4 @@
-package notify_test
+package transport_test
 
 import (
 	"bytes"
@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/notify/transport"
 )
 
 func TestPermanent(t *testing.T) {
@@ -21,22 +22,22 @@ func TestPermanent(t *testing.T) {
 	}{
 		{"nil", nil, false},
 		{"plain", base, false},
-		{"marked", notify.Permanent(base), true},
-		{"wrapped after marking", fmt.Errorf("outbox: %w", notify.Permanent(base)), true},
-		{"joined", errors.Join(errors.New("other"), notify.Permanent(base)), true},
-		{"marked nil", notify.Permanent(nil), false},
+		{"marked", transport.Permanent(base), true},
+		{"wrapped after marking", fmt.Errorf("outbox: %w", transport.Permanent(base)), true},
+		{"joined", errors.Join(errors.New("other"), transport.Permanent(base)), true},
+		{"marked nil", transport.Permanent(nil), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := notify.IsPermanent(tt.err); got != tt.want {
+			if got := transport.IsPermanent(tt.err); got != tt.want {
 				t.Fatalf("IsPermanent = %v, want %v", got, tt.want)
 			}
 		})
 	}
-	if notify.Permanent(nil) != nil {
+	if transport.Permanent(nil) != nil {
 		t.Error("Permanent(nil) is not nil")
 	}
-	p := notify.Permanent(base)
+	p := transport.Permanent(base)
 	if !errors.Is(p, base) || p.Error() != base.Error() {
 		t.Errorf("Permanent(err) hides err: %v", p)
 	}
@@ -45,19 +46,19 @@ func TestPermanent(t *testing.T) {
 func TestConsole(t *testing.T) {
 	tests := []struct {
 		name string
-		msg  notify.Message
+		msg  transport.Message
 		want []string
 		not  []string
 	}{
 		{
 			"sms",
-			notify.Message{ID: "n1", Channel: notify.ChannelSMS, To: "+79161234567", Text: "Код: 482913\nне сообщайте никому"},
+			transport.Message{ID: "n1", Channel: contact.ChannelSMS, To: "+79161234567", Text: "Код: 482913\nне сообщайте никому"},
 			[]string{"channel=sms", `id="n1"`, "to=+7916***4567", `text="Код: 482913\nне сообщайте никому"`},
 			[]string{"9161234567", "subject="},
 		},
 		{
 			"email",
-			notify.Message{ID: "n2", Channel: notify.ChannelEmail, To: "ivanov@example.ru", Subject: "Вход", Text: "Здравствуйте", HTML: "<p>Здравствуйте</p>"},
+			transport.Message{ID: "n2", Channel: contact.ChannelEmail, To: "ivanov@example.ru", Subject: "Вход", Text: "Здравствуйте", HTML: "<p>Здравствуйте</p>"},
 			[]string{"channel=email", "to=iv***@example.ru", `subject="Вход"`, "html_bytes=31"},
 			[]string{"ivanov"},
 		},
@@ -65,7 +66,7 @@ func TestConsole(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := (notify.Console{W: &buf}).Send(context.Background(), tt.msg); err != nil {
+			if err := (transport.Console{W: &buf}).Send(context.Background(), tt.msg); err != nil {
 				t.Fatal(err)
 			}
 			line := buf.String()
@@ -84,8 +85,8 @@ func TestConsole(t *testing.T) {
 			}
 		})
 	}
-	var s notify.Sender = notify.Console{W: failingWriter{}}
-	if err := s.Send(context.Background(), notify.Message{ID: "x"}); err == nil {
+	var s transport.Sender = transport.Console{W: failingWriter{}}
+	if err := s.Send(context.Background(), transport.Message{ID: "x"}); err == nil {
 		t.Error("a failing writer gave no error")
 	}
 }

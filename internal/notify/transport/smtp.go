@@ -1,4 +1,4 @@
-package notify
+package transport
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/kabinet/kabinet/internal/contact"
 )
 
 // DefaultSMTPTimeout bounds connecting to the SMTP server and each command.
@@ -176,7 +178,7 @@ func (s *SMTP) String() string { return s.redacted }
 // mailbox unavailable") is Permanent. Everything before the message
 // transaction (connecting, TLS, authentication) and every 4xx is temporary.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
-	if m.Channel != ChannelEmail && m.Channel != "" {
+	if m.Channel != contact.ChannelEmail && m.Channel != "" {
 		return Permanent(fmt.Errorf("notify: smtp cannot send a %q message (id %s)", m.Channel, m.ID))
 	}
 	if m.ID == "" || m.To == "" || (m.Text == "" && m.HTML == "") {

@@ -1,4 +1,4 @@
-package notify_test
+package transport_test
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/notify/transport"
 	"github.com/kabinet/kabinet/internal/testenv"
 )
 
@@ -52,7 +53,7 @@ func TestNewSMTP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			s, err := notify.NewSMTP(tt.url, tt.from)
+			s, err := transport.NewSMTP(tt.url, tt.from)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("NewSMTP: %v", err)
@@ -80,7 +81,7 @@ func TestMessageID(t *testing.T) {
 		{"я", "=D1=8F@kabinet.test"},
 	}
 	for _, tt := range tests {
-		if got := notify.MessageID(tt.id, "kabinet.test"); got != tt.want {
+		if got := transport.MessageID(tt.id, "kabinet.test"); got != tt.want {
 			t.Errorf("MessageID(%q) = %q, want %q", tt.id, got, tt.want)
 		}
 	}
@@ -89,26 +90,26 @@ func TestMessageID(t *testing.T) {
 func TestSMTPSendToMailpit(t *testing.T) {
 	// Recipients outside kabinet.test are refused with "550 5.1.0".
 	mp := testenv.StartMailpit(t, "--smtp-allowed-recipients", `@kabinet\.test$`)
-	s, err := notify.NewSMTP(mp.SMTPURL(), "Госуслуги <noreply@kabinet.test>")
+	s, err := transport.NewSMTP(mp.SMTPURL(), "Госуслуги <noreply@kabinet.test>")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name string
-		msg  notify.Message
+		msg  transport.Message
 	}{
-		{"text and HTML", notify.Message{
-			ID: "0f8fad5b-d9cb-469f-a165-70867728950e", Channel: notify.ChannelEmail, To: "ivanov@kabinet.test",
+		{"text and HTML", transport.Message{
+			ID: "0f8fad5b-d9cb-469f-a165-70867728950e", Channel: contact.ChannelEmail, To: "ivanov@kabinet.test",
 			Subject: "Подтверждение адреса электронной почты — Госуслуги",
 			Text:    "Здравствуйте, Иван Иванович!\nВаш код подтверждения: 482913.",
 			HTML:    "<p>Здравствуйте, <b>Иван Иванович</b>!</p><p>Ваш код подтверждения: 482913.</p>",
 		}},
-		{"text only", notify.Message{
+		{"text only", transport.Message{
 			ID: "outbox-7", To: "petrova@kabinet.test",
 			Subject: "Заявление принято", Text: "Ваше заявление № 1234 принято к рассмотрению.",
 		}},
-		{"long Cyrillic subject", notify.Message{
-			ID: "outbox-8", Channel: notify.ChannelEmail, To: "sidorov@kabinet.test",
+		{"long Cyrillic subject", transport.Message{
+			ID: "outbox-8", Channel: contact.ChannelEmail, To: "sidorov@kabinet.test",
 			Subject: strings.Repeat("Очень длинная тема письма с кириллицей ", 4), Text: "текст",
 		}},
 	}
@@ -133,7 +134,7 @@ func TestSMTPSendToMailpit(t *testing.T) {
 			if strings.TrimRight(got.HTML, "\r\n") != tt.msg.HTML {
 				t.Errorf("HTML = %q, want %q", got.HTML, tt.msg.HTML)
 			}
-			if want := notify.MessageID(tt.msg.ID, "kabinet.test"); got.MessageID != want {
+			if want := transport.MessageID(tt.msg.ID, "kabinet.test"); got.MessageID != want {
 				t.Errorf("Message-ID = %q, want %q", got.MessageID, want)
 			}
 			if got.From != "noreply@kabinet.test" {
@@ -143,8 +144,8 @@ func TestSMTPSendToMailpit(t *testing.T) {
 	}
 
 	t.Run("rejected recipient is permanent", func(t *testing.T) {
-		err := s.Send(context.Background(), notify.Message{ID: "r1", Channel: notify.ChannelEmail, To: "ivanov@elsewhere.example", Subject: "x", Text: "x"})
-		if err == nil || !notify.IsPermanent(err) {
+		err := s.Send(context.Background(), transport.Message{ID: "r1", Channel: contact.ChannelEmail, To: "ivanov@elsewhere.example", Subject: "x", Text: "x"})
+		if err == nil || !transport.IsPermanent(err) {
 			t.Fatalf("Send: %v; want a permanent error", err)
 		}
 		if strings.Contains(err.Error(), "ivanov@") {
@@ -153,13 +154,13 @@ func TestSMTPSendToMailpit(t *testing.T) {
 	})
 
 	t.Run("invalid messages are permanent", func(t *testing.T) {
-		for _, m := range []notify.Message{
-			{ID: "i1", Channel: notify.ChannelEmail, To: "not an address", Text: "x"},
-			{ID: "i2", Channel: notify.ChannelSMS, To: "a@kabinet.test", Text: "x"},
-			{ID: "i3", Channel: notify.ChannelEmail, To: "a@kabinet.test"},
-			{Channel: notify.ChannelEmail, To: "a@kabinet.test", Text: "x"},
+		for _, m := range []transport.Message{
+			{ID: "i1", Channel: contact.ChannelEmail, To: "not an address", Text: "x"},
+			{ID: "i2", Channel: contact.ChannelSMS, To: "a@kabinet.test", Text: "x"},
+			{ID: "i3", Channel: contact.ChannelEmail, To: "a@kabinet.test"},
+			{Channel: contact.ChannelEmail, To: "a@kabinet.test", Text: "x"},
 		} {
-			if err := s.Send(context.Background(), m); !notify.IsPermanent(err) {
+			if err := s.Send(context.Background(), m); !transport.IsPermanent(err) {
 				t.Errorf("Send(%+v) = %v; want a permanent error", m, err)
 			}
 		}
@@ -169,7 +170,7 @@ func TestSMTPSendToMailpit(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range 5 {
 			wg.Go(func() {
-				m := notify.Message{ID: fmt.Sprint("c", i), Channel: notify.ChannelEmail, To: fmt.Sprintf("c%d@kabinet.test", i), Subject: "Тест", Text: "текст"}
+				m := transport.Message{ID: fmt.Sprint("c", i), Channel: contact.ChannelEmail, To: fmt.Sprintf("c%d@kabinet.test", i), Subject: "Тест", Text: "текст"}
 				if err := s.Send(context.Background(), m); err != nil {
 					t.Errorf("Send %d: %v", i, err)
 				}
@@ -189,13 +190,13 @@ func TestSMTPSendToMailpit(t *testing.T) {
 func TestSMTPAuth(t *testing.T) {
 	mp := testenv.StartMailpit(t, "--smtp-auth-accept-any", "--smtp-auth-allow-insecure")
 	u := strings.Replace(mp.SMTPURL(), "smtp://", "smtp://kabinet:secret@", 1) + "?tls=none&auth=plain"
-	s, err := notify.NewSMTP(u, "noreply@kabinet.test")
+	s, err := transport.NewSMTP(u, "noreply@kabinet.test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := s.Send(ctx, notify.Message{ID: "auth-1", Channel: notify.ChannelEmail, To: "a@kabinet.test", Subject: "Вход", Text: "ok"}); err != nil {
+	if err := s.Send(ctx, transport.Message{ID: "auth-1", Channel: contact.ChannelEmail, To: "a@kabinet.test", Subject: "Вход", Text: "ok"}); err != nil {
 		t.Fatalf("Send with PLAIN auth: %v", err)
 	}
 	if _, err := mp.WaitMessage(ctx, "a@kabinet.test"); err != nil {
@@ -223,14 +224,14 @@ func TestSMTPTemporaryErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := notify.NewSMTP(tt.url, "noreply@kabinet.test")
+			s, err := transport.NewSMTP(tt.url, "noreply@kabinet.test")
 			if err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			err = s.Send(ctx, notify.Message{ID: "t1", Channel: notify.ChannelEmail, To: "a@kabinet.test", Subject: "x", Text: "x"})
-			if err == nil || notify.IsPermanent(err) {
+			err = s.Send(ctx, transport.Message{ID: "t1", Channel: contact.ChannelEmail, To: "a@kabinet.test", Subject: "x", Text: "x"})
+			if err == nil || transport.IsPermanent(err) {
 				t.Fatalf("Send: %v; want a temporary error", err)
 			}
 		})

@@ -1,4 +1,10 @@
-package notify
+// Package transport hands rendered messages to the outside world: SMTP
+// (go-mail) for e-mail, kabinet's HTTP SMS gateway contract (SPEC §9), and
+// a console sink for development. A delivery error that retrying cannot fix
+// is marked Permanent.
+//
+// transport imports contact, go-mail and the standard library (net/http).
+package transport
 
 import (
 	"context"
@@ -8,15 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Channel is the way a notification reaches a person.
-type Channel string
-
-// The channels kabinet delivers on.
-const (
-	ChannelSMS   Channel = "sms"
-	ChannelEmail Channel = "email"
+	"github.com/kabinet/kabinet/internal/contact"
 )
 
 // Message is one rendered notification ready to deliver.
@@ -25,7 +24,7 @@ type Message struct {
 	// (the SMS gateway's "id", the e-mail's Message-ID) so that a retried
 	// delivery is recognised as the same message.
 	ID      string
-	Channel Channel
+	Channel contact.Channel
 	// To is an E.164 phone number for SMS and an e-mail address for e-mail.
 	To string
 	// Subject is used by e-mail only.

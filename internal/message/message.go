@@ -1,0 +1,125 @@
+package message
+
+import (
+	"context"
+
+	"github.com/kabinet/kabinet/internal/contact"
+)
+
+// Data is the content of one message: a struct whose fields are what its
+// template uses. Template names the template, e.g. "signin_code".
+type Data interface {
+	Template() string
+}
+
+// Notification is a request to tell someone something.
+type Notification struct {
+	AccountID string // empty when not (yet) tied to an account
+	Channel   contact.Channel
+	To        string // E.164 phone or e-mail address
+	Lang      string
+	Data      Data
+}
+
+// Notifier queues a notification in the caller's transaction: nothing is
+// sent if that transaction rolls back, and nothing is lost once it commits.
+type Notifier interface {
+	Send(ctx context.Context, n Notification) error
+}
+
+// RegistrationCode carries the code (and, by e-mail, the link) that confirms
+// a contact during registration.
+type RegistrationCode struct {
+	Site    string
+	Code    string
+	Name    string
+	Minutes int    // how long the code is valid
+	Link    string // opens the flow with the code filled in
+	Until   string // the expiry, written out for the reader
+}
+
+// RegistrationTaken tells a contact's owner that someone tried to register
+// with it.
+type RegistrationTaken struct {
+	Site         string
+	SignInLink   string
+	RecoveryLink string
+}
+
+// RecoveryCode carries the code (and, by e-mail, the link) that proves
+// ownership of a contact during password recovery.
+type RecoveryCode struct {
+	Site    string
+	Code    string
+	Name    string
+	Minutes int
+	Link    string
+	Until   string
+}
+
+// RecoveryUnknown tells an e-mail address without an account that someone
+// tried to recover an account with it.
+type RecoveryUnknown struct {
+	Site         string
+	RegisterLink string
+}
+
+// PasswordChanged tells an account's owner that its password was changed.
+type PasswordChanged struct {
+	Site         string
+	Name         string
+	Support      string // the support desk's phone number
+	RecoveryLink string
+}
+
+// SignInCode carries the second-step code of a sign-in.
+type SignInCode struct {
+	Site         string
+	Name         string
+	Code         string
+	Minutes      int
+	Until        string
+	RecoveryLink string
+}
+
+// SignInLocked tells an account's owner that password checks are locked
+// until a time.
+type SignInLocked struct {
+	Site         string
+	Name         string
+	Until        string
+	RecoveryLink string
+}
+
+// SignInSuspended tells an account's owner that password sign-in is
+// suspended until they recover the account.
+type SignInSuspended struct {
+	Site         string
+	Name         string
+	Support      string
+	RecoveryLink string
+}
+
+// Template implements Data.
+func (RegistrationCode) Template() string { return "registration_code" }
+
+// Template implements Data.
+func (RegistrationTaken) Template() string { return "registration_taken" }
+
+// Template implements Data.
+func (RecoveryCode) Template() string { return "recovery_code" }
+
+// Template implements Data.
+func (RecoveryUnknown) Template() string { return "recovery_unknown" }
+
+// Template implements Data.
+func (PasswordChanged) Template() string { return "password_changed" }
+
+// Template implements Data.
+func (SignInCode) Template() string { return "signin_code" }
+
+// Template implements Data.
+func (SignInLocked) Template() string { return "signin_locked" }
+
+// Template implements Data.
+func (SignInSuspended) Template() string { return "signin_suspended" }
