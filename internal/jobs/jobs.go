@@ -36,9 +36,9 @@ import (
 
 // Cleaner removes rows that have outlived their use.
 type Cleaner interface {
-	DeleteExpiredFlows(ctx context.Context, before time.Time) (int64, error)
-	DeleteEndedSessions(ctx context.Context, before time.Time) (int64, error)
-	DeleteEndedThrottles(ctx context.Context, now time.Time) (int64, error)
+	DeleteExpiredFlows(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteEndedSessions(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteEndedThrottles(ctx context.Context, now time.Time, batch int) (int64, error)
 }
 
 // Config is what the runner needs.
@@ -290,15 +290,15 @@ func (w *cleanupWorker) Timeout(*river.Job[cleanupArgs]) time.Duration { return 
 
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[cleanupArgs]) error {
 	now := time.Now()
-	flows, err := w.c.DeleteExpiredFlows(ctx, now.Add(-time.Hour))
+	flows, err := w.c.DeleteExpiredFlows(ctx, now.Add(-time.Hour), 0)
 	if err != nil {
 		return err
 	}
-	sessions, err := w.c.DeleteEndedSessions(ctx, now.Add(-w.retention))
+	sessions, err := w.c.DeleteEndedSessions(ctx, now.Add(-w.retention), 0)
 	if err != nil {
 		return err
 	}
-	throttles, err := w.c.DeleteEndedThrottles(ctx, now)
+	throttles, err := w.c.DeleteEndedThrottles(ctx, now, 0)
 	if err != nil {
 		return err
 	}
