@@ -22,7 +22,7 @@ func TestImportRules(t *testing.T) {
 		"problem", "i18n", "config", "registration", "signin", "recovery", "demo"} {
 		domain[mod+"internal/"+p] = true
 	}
-	forbiddenInDomain := []string{"net/http", "database/sql", "html/template", "github.com/jackc/", "modernc.org/", "github.com/riverqueue/", mod + "internal/store", mod + "internal/web"}
+	forbiddenInDomain := []string{"net/http", "database/sql", "html/template", "github.com/jackc/", "modernc.org/", "github.com/riverqueue/", mod + "internal/store", mod + "internal/web", mod + "internal/jobs"}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	seen := 0
 	for {
@@ -43,6 +43,9 @@ func TestImportRules(t *testing.T) {
 						t.Errorf("%s imports %s: domain packages know nothing of HTTP, SQL or drivers", p.ImportPath, imp)
 					}
 				}
+			}
+			if p.ImportPath == mod+"internal/jobs" && strings.HasPrefix(imp, mod) {
+				t.Errorf("jobs imports %s: features register their jobs with it (jobs.Registration), not the reverse", imp)
 			}
 			if p.ImportPath == mod+"internal/web" && (imp == mod+"internal/store" || imp == "database/sql") {
 				t.Errorf("web imports %s: handlers go through services", imp)
