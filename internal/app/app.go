@@ -184,13 +184,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			log.Warn("another process works jobs from this data directory; this one will not take back its jobs at start", "data_dir", cfg.DataDir)
 		}
 	}
-	runner, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Deliverer: deliverer, Cleaner: st, Poll: o.JobPoll, NodeID: nodeID})
+	retention := jobs.RetentionPolicy{Flows: cfg.RetentionFlows, Sessions: cfg.RetentionSessions, SignIns: cfg.RetentionSignIns, Notifications: cfg.RetentionNotifications}
+	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
+		notify.Jobs(deliverer),
+		jobs.Retention(st, retention, o.Now, log.With("component", "retention")))
 	if err != nil {
 		return nil, err
 	}
 	a.jobs = runner
 	a.started = !o.NoJobs
-	outbox := notify.NewOutbox(st, runner, tpl, o.Now, newID)
+	outbox := notify.NewOutbox(st, notify.JobQueue{Runner: runner}, tpl, o.Now, newID)
 
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -259,7 +262,14 @@ func Migrate(ctx context.Context, st *store.Store, jobsDB *sql.DB) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	return jobs.Migrate(ctx, st.Dialect(), jobsDB)
+	return jobs.Migrate(ctx, jobsEngine(st.Dialect()), jobsDB)
+}
+
+func jobsEngine(d store.Dialect) jobs.Engine {
+	if d == store.Postgres {
+		return jobs.Postgres
+	}
+	return jobs.SQLite
 }
 
 // MaxHeaderBytes caps the request line and headers: a request with more is

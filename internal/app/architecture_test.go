@@ -224,6 +224,9 @@ func checkImports(pkgs []listed, classes map[string]string) []error {
 			if path == "internal/web" && (imp == mod+"internal/store" || imp == "database/sql") {
 				fail("internal/web imports %s: handlers go through services", strings.TrimPrefix(imp, mod))
 			}
+			if path == "internal/jobs" && strings.HasPrefix(imp, mod) {
+				fail("internal/jobs imports %s: features register their jobs with it (jobs.Registration), not the reverse", strings.TrimPrefix(imp, mod))
+			}
 			if imp == mod+"internal/app" && !strings.HasPrefix(path, "cmd/") {
 				fail("%s imports app: only commands and tests may", path)
 			}

@@ -49,6 +49,11 @@ type Config struct {
 	SessionIdle     time.Duration // a session not used this long ends
 	SessionCacheTTL time.Duration // how long a node trusts its memory of a session (0: ask the database every time)
 
+	RetentionNotifications time.Duration // notifications (codes, links, addresses) are deleted this long after they were created
+	RetentionSignIns       time.Duration // sign-in history is kept this long
+	RetentionSessions      time.Duration // ended and expired sessions are kept this long (for the history)
+	RetentionFlows         time.Duration // expired and finished flows are kept this long
+
 	SMSCodeTTL      time.Duration // lifetime of an SMS code (300 s in the user's documents)
 	EmailLinkTTL    time.Duration // lifetime of an e-mailed link and code
 	CodeResendAfter time.Duration // cooldown before a new code may be requested
@@ -135,6 +140,10 @@ var settings = []setting{
 	{env: "KABINET_SESSION_LIFETIME", def: "12h", doc: "A session ends this long after sign-in.", set: durationSetter(func(c *Config, d time.Duration) { c.SessionLifetime = d })},
 	{env: "KABINET_SESSION_IDLE", def: "30m", doc: "A session not used for this long ends (to within 1%: last use is recorded every hundredth of it). Signed-in pages warn two minutes before and offer to stay signed in.", set: durationSetter(func(c *Config, d time.Duration) { c.SessionIdle = d })},
 	{env: "KABINET_SESSION_CACHE_TTL", def: "2s", doc: "How long a node keeps an authenticated session in memory instead of reading it on every request. Ending a session takes effect at once on the node that ends it and, on PostgreSQL, on the others as soon as they hear its announcement (LISTEN/NOTIFY); this is the bound should an announcement be lost. `0s` turns the cache off.", set: durationSetter(func(c *Config, d time.Duration) { c.SessionCacheTTL = d })},
+	{env: "KABINET_RETENTION_NOTIFICATIONS", def: "720h", doc: "Notifications (they hold codes, links and addresses) are deleted this long after they were created, whatever their delivery status; the outbox needs them only while delivering and for /dev/outbox. At least 2h (a delivery retries for up to about an hour). The sweeps run every 15 minutes on the node that leads the job queue.", set: durationSetter(func(c *Config, d time.Duration) { c.RetentionNotifications = d })},
+	{env: "KABINET_RETENTION_SIGNINS", def: "4320h", doc: "Sign-in history (time, address, browser, outcome) is kept this long (default 180 days).", set: durationSetter(func(c *Config, d time.Duration) { c.RetentionSignIns = d })},
+	{env: "KABINET_RETENTION_SESSIONS", def: "2160h", doc: "Ended and expired sessions are kept this long for the list of sessions (default 90 days).", set: durationSetter(func(c *Config, d time.Duration) { c.RetentionSessions = d })},
+	{env: "KABINET_RETENTION_FLOWS", def: "24h", doc: "Sign-up, sign-in and recovery flows are deleted this long after they expired or finished.", set: durationSetter(func(c *Config, d time.Duration) { c.RetentionFlows = d })},
 	{env: "KABINET_SMS_CODE_TTL", def: "300s", doc: "Lifetime of a code sent by SMS.", set: durationSetter(func(c *Config, d time.Duration) { c.SMSCodeTTL = d })},
 	{env: "KABINET_EMAIL_LINK_TTL", def: "24h", doc: "Lifetime of a link (and the code beside it) sent by e-mail.", set: durationSetter(func(c *Config, d time.Duration) { c.EmailLinkTTL = d })},
 	{env: "KABINET_CODE_RESEND_AFTER", def: "60s", doc: "Cooldown before a new code can be requested (a new code also becomes available once the old one expires).", set: durationSetter(func(c *Config, d time.Duration) { c.CodeResendAfter = d })},
@@ -320,11 +329,16 @@ func (c Config) Validate() error {
 		{"KABINET_SMS_CODE_TTL", c.SMSCodeTTL}, {"KABINET_EMAIL_LINK_TTL", c.EmailLinkTTL},
 		{"KABINET_PASSWORD_LOCKOUT", c.PasswordLockout}, {"KABINET_PASSWORD_LOCKOUT_MAX", c.PasswordLockoutMax},
 		{"KABINET_CODE_INTERVAL", c.CodeInterval},
+		{"KABINET_RETENTION_SIGNINS", c.RetentionSignIns}, {"KABINET_RETENTION_SESSIONS", c.RetentionSessions},
+		{"KABINET_RETENTION_FLOWS", c.RetentionFlows},
 	}
 	for _, p := range positive {
 		if p.d <= 0 {
 			bad(p.env, "must be positive")
 		}
+	}
+	if c.RetentionNotifications < 2*time.Hour {
+		bad("KABINET_RETENTION_NOTIFICATIONS", "must be at least 2h (a delivery retries for up to about an hour)")
 	}
 	if c.SessionCacheTTL < 0 || c.SessionCacheTTL > time.Minute {
 		bad("KABINET_SESSION_CACHE_TTL", "must be between 0s and 1m")
@@ -413,8 +427,10 @@ func (c Config) values() map[string]string {
 		"KABINET_SMS_GATEWAY_URL": c.SMSGatewayURL, "KABINET_SMS_GATEWAY_TOKEN": c.SMSGatewayToken,
 		"KABINET_SIGNIN_SECOND_STEP": strconv.FormatBool(c.SecondStep),
 		"KABINET_SESSION_LIFETIME":   d(c.SessionLifetime), "KABINET_SESSION_IDLE": d(c.SessionIdle),
-		"KABINET_SESSION_CACHE_TTL": d(c.SessionCacheTTL),
-		"KABINET_SMS_CODE_TTL":      d(c.SMSCodeTTL), "KABINET_EMAIL_LINK_TTL": d(c.EmailLinkTTL),
+		"KABINET_SESSION_CACHE_TTL":       d(c.SessionCacheTTL),
+		"KABINET_RETENTION_NOTIFICATIONS": d(c.RetentionNotifications), "KABINET_RETENTION_SIGNINS": d(c.RetentionSignIns),
+		"KABINET_RETENTION_SESSIONS": d(c.RetentionSessions), "KABINET_RETENTION_FLOWS": d(c.RetentionFlows),
+		"KABINET_SMS_CODE_TTL": d(c.SMSCodeTTL), "KABINET_EMAIL_LINK_TTL": d(c.EmailLinkTTL),
 		"KABINET_CODE_RESEND_AFTER": d(c.CodeResendAfter), "KABINET_CODE_MAX_ATTEMPTS": strconv.Itoa(c.CodeMaxAttempts),
 		"KABINET_CODE_INTERVAL": d(c.CodeInterval), "KABINET_CODES_PER_HOUR": strconv.Itoa(c.CodesPerHour),
 		"KABINET_CODES_PER_IP_5M": strconv.Itoa(c.CodesPerIP5Min), "KABINET_CODES_PER_IP_DAY": strconv.Itoa(c.CodesPerIPDay),

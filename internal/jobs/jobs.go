@@ -1,15 +1,17 @@
 // Package jobs runs kabinet's durable background work on River: one client
 // over the same database as everything else (River's SQLite driver on the
-// embedded database, its database/sql driver on PostgreSQL), the workers the
-// feature packages define, and periodic clean-up.
+// embedded database, its database/sql driver on PostgreSQL), with the
+// workers, periodic jobs and queues that features register
+// (Registration), and the retention sweeps (Retention).
 //
-// Jobs are inserted in the caller's transaction (the store puts it in the
+// Jobs are inserted in the caller's transaction (Config.Tx finds it in the
 // context), so a job exists exactly when the change that wanted it commits.
-// On PostgreSQL several nodes share the queue; River elects a leader for
-// periodic jobs.
+// On PostgreSQL several nodes share the queue; River elects a leader, which
+// alone inserts the periodic jobs.
 //
-// jobs imports River, store (for the transaction in the context) and the
-// feature packages whose workers it registers.
+// jobs imports River and nothing of kabinet, so that the adapters whose
+// workers it runs (notify) can import it to register themselves; domain
+// packages never import it.
 package jobs
 
 import (
@@ -29,30 +31,27 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
-
-	"github.com/kabinet/kabinet/internal/notify"
-	"github.com/kabinet/kabinet/internal/store"
 )
 
-// Cleaner removes rows that have outlived their use.
-type Cleaner interface {
-	DeleteExpiredFlows(ctx context.Context, before time.Time) (int64, error)
-	DeleteEndedSessions(ctx context.Context, before time.Time) (int64, error)
-	DeleteEndedThrottles(ctx context.Context, now time.Time) (int64, error)
-}
+// Engine is the database the jobs live in.
+type Engine int
+
+const (
+	SQLite Engine = iota
+	Postgres
+)
 
 // Config is what the runner needs.
 type Config struct {
-	Dialect   store.Dialect
-	DB        *sql.DB       // from store.JobsDB
-	Listener  *pgxpool.Pool // PostgreSQL: for LISTEN/NOTIFY (store.Pool); nil polls
-	Logger    *slog.Logger
-	Deliverer *notify.Deliverer
-	Cleaner   Cleaner
+	Engine   Engine
+	DB       *sql.DB       // from store.JobsDB
+	Listener *pgxpool.Pool // PostgreSQL: for LISTEN/NOTIFY (store.Pool); nil polls
+	Logger   *slog.Logger
+	// Tx returns the transaction the context carries (store.Tx), which an
+	// inserted job joins; nil inserts every job on its own.
+	Tx func(context.Context) (*sql.Tx, bool)
 	// Poll is how often idle workers look for new jobs (poll-only drivers).
 	Poll time.Duration
-	// Retention: ended sessions are kept this long for the history.
-	Retention time.Duration
 	// NodeID names this node to River and stays the same across its
 	// restarts (see Node). When set, Start first takes back the jobs and the
 	// leadership a previous process of this node left behind. The caller
@@ -60,6 +59,39 @@ type Config struct {
 	// lets River pick a fresh ID per process and leaves the orphans to
 	// River's rescuer.
 	NodeID string
+}
+
+// Registration adds one feature's workers, periodic jobs and queues to the
+// runner: jobs.New(cfg, notify.Jobs(deliverer), jobs.Retention(…), …).
+type Registration func(*Registry)
+
+// Registry collects what the registrations add. River's default queue
+// (2 workers) always exists.
+type Registry struct {
+	workers  *river.Workers
+	periodic []*river.PeriodicJob
+	queues   map[string]river.QueueConfig
+}
+
+// AddWorker registers the worker of one job kind (a function because Go
+// methods take no type parameters). Registering a kind twice panics.
+func AddWorker[T river.JobArgs](r *Registry, w river.Worker[T]) {
+	river.AddWorker(r.workers, w)
+}
+
+// Queue declares a queue and how many of its jobs one node works at once.
+func (r *Registry) Queue(name string, maxWorkers int) {
+	r.queues[name] = river.QueueConfig{MaxWorkers: maxWorkers}
+}
+
+// Periodic inserts args every interval, and once when a node becomes the
+// leader. Only the leader inserts; any node may work the job. Give the
+// args unique InsertOpts (ByPeriod) so that a change of leader within an
+// interval does not run the job twice.
+func (r *Registry) Periodic(every time.Duration, args river.JobArgs) {
+	r.periodic = append(r.periodic, river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+		&river.PeriodicJobOpts{RunOnStart: true}))
 }
 
 // The timing of attempts and rescues (docs/decisions/0002-durable-jobs.md).
@@ -82,16 +114,17 @@ const (
 type Runner struct {
 	client    *river.Client[*sql.Tx]
 	driver    riverdriver.Driver[*sql.Tx]
+	tx        func(context.Context) (*sql.Tx, bool)
 	log       *slog.Logger
 	nodeID    string
 	reclaimed atomic.Int64
 }
 
 func driver(cfg Config) (riverdriver.Driver[*sql.Tx], error) {
-	switch cfg.Dialect {
-	case store.SQLite:
+	switch cfg.Engine {
+	case SQLite:
 		return riversqlite.New(cfg.DB), nil
-	case store.Postgres:
+	case Postgres:
 		if cfg.Listener != nil {
 			// LISTEN/NOTIFY wakes workers as soon as a job commits.
 			return riverdatabasesql.NewWithPgxListener(cfg.DB, cfg.Listener), nil
@@ -102,8 +135,8 @@ func driver(cfg Config) (riverdriver.Driver[*sql.Tx], error) {
 }
 
 // Migrate creates or upgrades River's own tables.
-func Migrate(ctx context.Context, d store.Dialect, db *sql.DB) error {
-	drv, err := driver(Config{Dialect: d, DB: db})
+func Migrate(ctx context.Context, e Engine, db *sql.DB) error {
+	drv, err := driver(Config{Engine: e, DB: db})
 	if err != nil {
 		return err
 	}
@@ -117,9 +150,9 @@ func Migrate(ctx context.Context, d store.Dialect, db *sql.DB) error {
 	return nil
 }
 
-// New builds the runner. Call Start to begin working jobs; a runner that is
-// never started can still insert them.
-func New(cfg Config) (*Runner, error) {
+// New builds the runner with what the registrations add. Call Start to
+// begin working jobs; a runner that is never started can still insert them.
+func New(cfg Config, regs ...Registration) (*Runner, error) {
 	drv, err := driver(cfg)
 	if err != nil {
 		return nil, err
@@ -127,41 +160,31 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Poll <= 0 {
 		cfg.Poll = 250 * time.Millisecond
 	}
-	if cfg.Retention <= 0 {
-		cfg.Retention = 90 * 24 * time.Hour
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	workers := river.NewWorkers()
-	if cfg.Deliverer != nil {
-		river.AddWorker(workers, &notify.DeliverWorker{D: cfg.Deliverer})
+	if cfg.Tx == nil {
+		cfg.Tx = func(context.Context) (*sql.Tx, bool) { return nil, false }
 	}
-	var periodic []*river.PeriodicJob
-	if cfg.Cleaner != nil {
-		river.AddWorker(workers, &cleanupWorker{c: cfg.Cleaner, retention: cfg.Retention, log: cfg.Logger})
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}))
+	reg := &Registry{workers: river.NewWorkers(), queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}}}
+	for _, r := range regs {
+		r(reg)
 	}
 	client, err := river.NewClient(drv, &river.Config{
-		ID:                cfg.NodeID, // empty: River makes one up per process
-		Logger:            cfg.Logger,
-		Workers:           workers,
-		PeriodicJobs:      periodic,
-		FetchPollInterval: cfg.Poll,
-		FetchCooldown:     min(cfg.Poll, 100*time.Millisecond),
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 2},
-			notify.QueueName:   {MaxWorkers: 8},
-		},
+		ID:                   cfg.NodeID, // empty: River makes one up per process
+		Logger:               cfg.Logger,
+		Workers:              reg.workers,
+		PeriodicJobs:         reg.periodic,
+		FetchPollInterval:    cfg.Poll,
+		FetchCooldown:        min(cfg.Poll, 100*time.Millisecond),
+		Queues:               reg.queues,
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueAfter,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: client: %w", err)
 	}
-	return &Runner{client: client, driver: drv, log: cfg.Logger, nodeID: cfg.NodeID}, nil
+	return &Runner{client: client, driver: drv, tx: cfg.Tx, log: cfg.Logger, nodeID: cfg.NodeID}, nil
 }
 
 // Start begins working jobs until Stop. With a NodeID it first takes back
@@ -224,14 +247,10 @@ func (r *Runner) reclaim(ctx context.Context) error {
 			p.FinalizedAt = append(p.FinalizedAt, finalized)
 			p.ScheduledAt = append(p.ScheduledAt, now)
 			p.State = append(p.State, string(state))
-			args := []any{"job", job.ID, "kind", job.Kind, "attempt", job.Attempt, "attempted_at", job.AttemptedAt, "now", string(state)}
-			if job.Kind == (notify.DeliverArgs{}).Kind() {
-				var a notify.DeliverArgs
-				if json.Unmarshal(job.EncodedArgs, &a) == nil {
-					args = append(args, "notification", a.NotificationID)
-				}
-			}
-			r.log.Warn("jobs: took back a job the node's previous process was running when it stopped", args...)
+			// The arguments name what the job was about (a delivery's
+			// notification ID); job arguments hold IDs, never personal data.
+			r.log.Warn("jobs: took back a job the node's previous process was running when it stopped",
+				"job", job.ID, "kind", job.Kind, "args", string(job.EncodedArgs), "attempt", job.Attempt, "attempted_at", job.AttemptedAt, "now", string(state))
 		}
 		if len(p.ID) > 0 {
 			if _, err := exec.JobRescueMany(ctx, &p); err != nil {
@@ -254,56 +273,13 @@ func (r *Runner) Stop(ctx context.Context) error {
 	return err
 }
 
-// EnqueueDelivery implements notify.Queue: the job joins the transaction in
-// ctx when there is one.
-func (r *Runner) EnqueueDelivery(ctx context.Context, id string) error {
-	return r.insert(ctx, notify.DeliverArgs{NotificationID: id})
-}
-
-func (r *Runner) insert(ctx context.Context, args river.JobArgs) error {
+// Insert adds a job; it joins the transaction in ctx when there is one.
+func (r *Runner) Insert(ctx context.Context, args river.JobArgs) error {
 	var err error
-	if tx, ok := store.Tx(ctx); ok {
+	if tx, ok := r.tx(ctx); ok {
 		_, err = r.client.InsertTx(ctx, tx, args, nil)
 	} else {
 		_, err = r.client.Insert(ctx, args, nil)
 	}
 	return err
-}
-
-type cleanupArgs struct{}
-
-func (cleanupArgs) Kind() string { return "store.cleanup" }
-
-func (cleanupArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 10 * time.Minute}}
-}
-
-type cleanupWorker struct {
-	river.WorkerDefaults[cleanupArgs]
-	c         Cleaner
-	retention time.Duration
-	log       *slog.Logger
-}
-
-// Timeout: deleting a day's expired rows can take longer than a delivery.
-func (w *cleanupWorker) Timeout(*river.Job[cleanupArgs]) time.Duration { return 5 * time.Minute }
-
-func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[cleanupArgs]) error {
-	now := time.Now()
-	flows, err := w.c.DeleteExpiredFlows(ctx, now.Add(-time.Hour))
-	if err != nil {
-		return err
-	}
-	sessions, err := w.c.DeleteEndedSessions(ctx, now.Add(-w.retention))
-	if err != nil {
-		return err
-	}
-	throttles, err := w.c.DeleteEndedThrottles(ctx, now)
-	if err != nil {
-		return err
-	}
-	if w.log != nil {
-		w.log.Info("cleanup", "flows", flows, "sessions", sessions, "throttles", throttles)
-	}
-	return nil
 }

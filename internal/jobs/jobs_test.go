@@ -45,10 +45,17 @@ func open(t *testing.T, url string) (*store.Store, *sql.DB) {
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := jobs.Migrate(context.Background(), st.Dialect(), db); err != nil {
+	if err := jobs.Migrate(context.Background(), engine(st), db); err != nil {
 		t.Fatal(err)
 	}
 	return st, db
+}
+
+func engine(st *store.Store) jobs.Engine {
+	if st.Dialect() == store.Postgres {
+		return jobs.Postgres
+	}
+	return jobs.SQLite
 }
 
 // TestStartTakesBackOrphans: a node restarted after kill -9 works at once
@@ -69,7 +76,7 @@ func testTakeBack(t *testing.T, st *store.Store, db *sql.DB, drv riverdriver.Dri
 	ctx := context.Background()
 	sim, sendURL := testenv.StartSMSSim(t, "tok")
 	d := notify.NewDeliverer(st, transport.SMSGateway{URL: sendURL, Token: "tok"}, nil, time.Now, notify.DeliverMaxAttempts, nil)
-	inserter, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: db, Deliverer: d})
+	inserter, err := jobs.New(jobs.Config{Engine: engine(st), DB: db, Tx: store.Tx}, notify.Jobs(d))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +91,7 @@ func testTakeBack(t *testing.T, st *store.Store, db *sql.DB, drv riverdriver.Dri
 		if err := st.InsertNotification(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		if err := inserter.EnqueueDelivery(ctx, who); err != nil {
+		if err := (notify.JobQueue{Runner: inserter}).EnqueueDelivery(ctx, who); err != nil {
 			t.Fatal(err)
 		}
 		client := map[string]string{"ours": "node-a", "theirs": "node-b"}[who]
@@ -102,7 +109,7 @@ func testTakeBack(t *testing.T, st *store.Store, db *sql.DB, drv riverdriver.Dri
 	}
 
 	started := time.Now()
-	r, err := jobs.New(jobs.Config{Dialect: st.Dialect(), DB: db, Deliverer: d, NodeID: "node-a", Poll: 50 * time.Millisecond})
+	r, err := jobs.New(jobs.Config{Engine: engine(st), DB: db, Tx: store.Tx, NodeID: "node-a", Poll: 50 * time.Millisecond}, notify.Jobs(d))
 	if err != nil {
 		t.Fatal(err)
 	}

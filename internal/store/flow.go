@@ -133,12 +133,3 @@ func (s *Store) FlowVersion(ctx context.Context, id string) (int, error) {
 	}
 	return v, nil
 }
-
-// DeleteExpiredFlows removes flows that expired before the given time.
-func (s *Store) DeleteExpiredFlows(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.exec(ctx, `DELETE FROM flows WHERE expires_at < ?`, ms(before))
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}

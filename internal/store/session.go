@@ -126,15 +126,6 @@ func (s *Store) ListSignIns(ctx context.Context, accountID string, limit int) ([
 	return out, rows.Err()
 }
 
-// DeleteEndedSessions removes sessions that ended or expired before a time.
-func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.exec(ctx, `DELETE FROM sessions WHERE (ended_at IS NOT NULL AND ended_at < ?) OR expires_at < ?`, ms(before), ms(before))
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
 // sessionsChannel is the PostgreSQL NOTIFY channel on which nodes announce
 // that an account's sessions changed.
 const sessionsChannel = "kabinet_sessions"

@@ -230,7 +230,7 @@ func TestFlows(t *testing.T) {
 		if fresh, _ := s.Flow(ctx, flow.Registration, "f1"); fresh.CodeAttempts != 0 || fresh.Sends != 2 {
 			t.Errorf("new code: attempts %d, sends %d", fresh.CodeAttempts, fresh.Sends)
 		}
-		if n, err := s.DeleteExpiredFlows(ctx, t0.Add(2*time.Hour)); err != nil || n != 1 {
+		if n, err := s.DeleteExpiredFlows(ctx, t0.Add(2*time.Hour), 0); err != nil || n != 1 {
 			t.Errorf("DeleteExpiredFlows = %d, %v", n, err)
 		}
 	})
@@ -408,7 +408,7 @@ func TestThrottle(t *testing.T) {
 		if err := l.Check(ctx, rule, "ip"); problem.KindOf(err) != problem.TooMany {
 			t.Errorf("check after 7 adds: %v", err)
 		}
-		if n, err := s.DeleteEndedThrottles(ctx, t0.Add(72*time.Hour)); err != nil || n == 0 {
+		if n, err := s.DeleteEndedThrottles(ctx, t0.Add(72*time.Hour), 0); err != nil || n == 0 {
 			t.Errorf("DeleteEndedThrottles = %d, %v", n, err)
 		}
 	})

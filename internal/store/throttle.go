@@ -94,22 +94,6 @@ func (s *Store) DeleteHits(ctx context.Context, key []byte, exact bool) error {
 	return err
 }
 
-// DeleteEndedThrottles removes buckets too old to count for any rule (the
-// longest window is a day).
-func (s *Store) DeleteEndedThrottles(ctx context.Context, now time.Time) (int64, error) {
-	cut := now.Add(-48 * time.Hour).UnixMilli()
-	res, err := s.exec(ctx, `DELETE FROM rate_counts WHERE bucket < ?`, cut)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := res.RowsAffected()
-	if res, err = s.exec(ctx, `DELETE FROM rate_logs WHERE updated_at < ?`, cut); err != nil {
-		return 0, err
-	}
-	m, _ := res.RowsAffected()
-	return n + m, nil
-}
-
 // LogEvent keeps a key's latest event times in one row, updated by
 // compare-and-set on the row's content (retried when another request
 // changed it in between), so that each decision sees every event before it:
