@@ -10,7 +10,7 @@ import (
 
 // TestImportRules keeps docs/architecture.md true: domain packages stay
 // free of HTTP, SQL, templates and drivers; web does not reach into the
-// store; only commands and tests import app.
+// store; only commands and tests import app; only tests import fake.
 func TestImportRules(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", "github.com/kabinet/kabinet/...").Output()
 	if err != nil {
@@ -46,6 +46,9 @@ func TestImportRules(t *testing.T) {
 			}
 			if p.ImportPath == mod+"internal/web" && (imp == mod+"internal/store" || imp == "database/sql") {
 				t.Errorf("web imports %s: handlers go through services", imp)
+			}
+			if imp == mod+"internal/fake" {
+				t.Errorf("%s imports fake: the in-memory fakes are for tests only", p.ImportPath)
 			}
 			if imp == mod+"internal/app" && !strings.HasPrefix(p.ImportPath, mod+"cmd/") {
 				t.Errorf("%s imports app: only commands and tests may", p.ImportPath)
