@@ -57,6 +57,10 @@ type Options struct {
 	JobPoll     time.Duration
 	SkipMigrate bool
 	MaxDBConns  int
+	// SessionsListening, if set, is called each time this node has
+	// subscribed to other nodes' session announcements (PostgreSQL only),
+	// so that a test can wait for it rather than sleep.
+	SessionsListening func()
 }
 
 // App is a running kabinet.
@@ -80,6 +84,7 @@ type App struct {
 	sessions    *session.Service
 	faults      *prometheus.CounterVec // kabinet_faults_total
 	stop        context.CancelFunc     // ends the background goroutines Start began
+	listening   func()                 // Options.SessionsListening
 	bg          sync.WaitGroup
 }
 
@@ -107,7 +112,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: st, log: log}
+	a := &App{Config: cfg, Store: st, log: log, listening: o.SessionsListening}
 	ok := false
 	defer func() {
 		if !ok {
@@ -287,7 +292,11 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 	go func() {
 		defer a.bg.Done()
 		// Other nodes' session changes (PostgreSQL only; returns at once on SQLite).
-		a.Store.ListenSessionsChanged(bg, a.sessions.Forget, a.sessions.ForgetAll, func(err error) {
+		gap := a.sessions.ForgetAll
+		if a.listening != nil {
+			gap = func() { a.sessions.ForgetAll(); a.listening() }
+		}
+		a.Store.ListenSessionsChanged(bg, a.sessions.Forget, gap, func(err error) {
 			a.fault("sessions: LISTEN connection lost; the session cache is dropped at reconnection", err)
 		})
 	}()

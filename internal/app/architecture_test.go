@@ -75,6 +75,7 @@ var packageClass = map[string]string{
 
 	"internal/i18n/i18ntest": classTest,
 	"internal/testenv":       classTest,
+	"internal/fake":          classTest,
 	"e2e":                    classTest,
 }
 

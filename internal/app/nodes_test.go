@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +26,10 @@ func TestSessionEndReachesOtherNodes(t *testing.T) {
 		cfg := config.Defaults()
 		cfg.DataDir, cfg.DatabaseURL, cfg.SecretKey = t.TempDir(), url, secret
 		cfg.SessionCacheTTL, cfg.SecondStep, cfg.LogLevel = time.Minute, false, "error"
-		a, err := app.New(context.Background(), cfg, app.Options{HashParams: &password.TestParams, NoJobs: true, Logger: app.NewLogger(cfg, io.Discard)})
+		listening := make(chan struct{})
+		var once sync.Once
+		a, err := app.New(context.Background(), cfg, app.Options{HashParams: &password.TestParams, NoJobs: true, Logger: app.NewLogger(cfg, io.Discard),
+			SessionsListening: func() { once.Do(func() { close(listening) }) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,11 +45,14 @@ func TestSessionEndReachesOtherNodes(t *testing.T) {
 			srv.Close()
 			_ = a.Close(context.Background())
 		})
+		select {
+		case <-listening:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the node did not subscribe to session announcements")
+		}
 		return &harness{t: t, app: a, srv: srv, clock: &clock{t: time.Now()}}
 	}
-	a, b := node(), node()
-	// Give node B's listener a moment to subscribe.
-	time.Sleep(300 * time.Millisecond)
+	a, b := node(), node() // each subscribed to the others' announcements
 	token := a.register("+79161112233", goodPassword)
 	other := a.api("POST", "/api/v1/sessions", "", map[string]string{"login": "+79161112233", "password": goodPassword}).str("session_token")
 	// Node B now holds both sessions in its cache.

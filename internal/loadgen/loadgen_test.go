@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -141,123 +142,193 @@ func TestMerge(t *testing.T) {
 	}
 }
 
+// The Run tests run inside a synctest bubble: time.Now, timers and sleeps
+// use the bubble's fake clock, which moves only when every goroutine in the
+// bubble is blocked, so a 1 ms operation takes exactly 1 ms and the counts
+// below are exact rather than bounds.
+
 func TestRunCountsAndBounds(t *testing.T) {
-	var calls atomic.Int64
-	res, err := Run(context.Background(), Config{Concurrency: 4, Duration: 200 * time.Millisecond, Steps: []string{"a"}},
-		func(ctx context.Context, w *Worker) error {
-			calls.Add(1)
-			time.Sleep(time.Millisecond)
-			w.Step(0, time.Millisecond)
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Ops == 0 || res.Ops > calls.Load() || res.Errors != 0 {
-		t.Fatalf("ops %d, calls %d, errors %d", res.Ops, calls.Load(), res.Errors)
-	}
-	if res.Elapsed != 200*time.Millisecond {
-		t.Errorf("elapsed %v, want the window", res.Elapsed)
-	}
-	if res.Latency.Count() != uint64(res.Ops) || res.Steps[0].Latency.Count() != uint64(res.Ops) {
-		t.Errorf("latency count %d, step count %d, ops %d", res.Latency.Count(), res.Steps[0].Latency.Count(), res.Ops)
-	}
-	if res.Latency.Quantile(0.5) < time.Millisecond {
-		t.Errorf("p50 %v below the sleep", res.Latency.Quantile(0.5))
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int64
+		res, err := Run(context.Background(), Config{Concurrency: 4, Duration: 200 * time.Millisecond, Steps: []string{"a"}},
+			func(ctx context.Context, w *Worker) error {
+				calls.Add(1)
+				time.Sleep(time.Millisecond)
+				w.Step(0, time.Millisecond)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Each worker completes one operation per millisecond; the one that
+		// ends exactly as the window closes still counts, and none starts
+		// after it: 4 × 200.
+		if res.Ops != 800 || calls.Load() != 800 || res.Errors != 0 {
+			t.Fatalf("ops %d, calls %d, errors %d; want 800, 800, 0", res.Ops, calls.Load(), res.Errors)
+		}
+		if res.Elapsed != 200*time.Millisecond {
+			t.Errorf("elapsed %v, want the window", res.Elapsed)
+		}
+		if res.Latency.Count() != uint64(res.Ops) || res.Steps[0].Latency.Count() != uint64(res.Ops) {
+			t.Errorf("latency count %d, step count %d, ops %d", res.Latency.Count(), res.Steps[0].Latency.Count(), res.Ops)
+		}
+		if res.Latency.Min() != time.Millisecond || res.Latency.Max() != time.Millisecond {
+			t.Errorf("latency %v…%v, want exactly the 1ms sleep", res.Latency.Min(), res.Latency.Max())
+		}
+		if res.Rate() != 4000 {
+			t.Errorf("rate %v, want 4000/s", res.Rate())
+		}
+	})
 }
 
 func TestRunMaxOps(t *testing.T) {
-	var seen [10]atomic.Bool
-	res, err := Run(context.Background(), Config{Concurrency: 3, Duration: time.Minute, MaxOps: 10},
-		func(ctx context.Context, w *Worker) error {
-			if seen[w.Global].Swap(true) {
-				t.Errorf("Global %d given twice", w.Global)
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Ops != 10 || res.Elapsed >= time.Minute || res.Stopped == "" {
-		t.Fatalf("ops %d, elapsed %v, stopped %q", res.Ops, res.Elapsed, res.Stopped)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var seen [10]atomic.Bool
+		res, err := Run(context.Background(), Config{Concurrency: 3, Duration: time.Minute, MaxOps: 10},
+			func(ctx context.Context, w *Worker) error {
+				if seen[w.Global].Swap(true) {
+					t.Errorf("Global %d given twice", w.Global)
+				}
+				time.Sleep(time.Millisecond)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Ops != 10 || res.Stopped != "reached the cap of 10 operations" {
+			t.Fatalf("ops %d, stopped %q", res.Ops, res.Stopped)
+		}
+		// Three workers, 1 ms each: the tenth operation ends at 4 ms, and
+		// the window closes when the last worker stops.
+		if res.Elapsed != 4*time.Millisecond {
+			t.Errorf("elapsed %v, want 4ms", res.Elapsed)
+		}
+	})
 }
 
 func TestRunErrors(t *testing.T) {
-	res, err := Run(context.Background(), Config{Concurrency: 2, Duration: time.Minute, MaxErrors: 50},
-		func(ctx context.Context, w *Worker) error {
-			if w.Seq%2 == 0 {
-				return errors.New("POST /x: 500")
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The run stops at the 50th error; the other worker's operation already
-	// in flight then may fail too, and counts: at most 50 + (2 - 1).
-	if res.Errors < 50 || res.Errors > 51 || res.Stopped == "" || len(res.Kinds) != 1 || res.Kinds[0].Count != res.Errors {
-		t.Fatalf("errors %d, stopped %q, kinds %v", res.Errors, res.Stopped, res.Kinds)
-	}
-	if res.Elapsed >= time.Minute {
-		t.Errorf("run did not stop early")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		// Both workers fail on their even operations and succeed on their odd
+		// ones, in step (1 ms each): errors arrive in pairs, the 50th comes
+		// with the pair of Seq 48, and the operation still in flight when the
+		// run halts is an odd one, which succeeds. So exactly 50.
+		res, err := Run(context.Background(), Config{Concurrency: 2, Duration: time.Minute, MaxErrors: 50},
+			func(ctx context.Context, w *Worker) error {
+				time.Sleep(time.Millisecond)
+				if w.Seq%2 == 0 {
+					return errors.New("POST /x: 500")
+				}
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Errors != 50 || res.Stopped != "stopped after 50 errors" || len(res.Kinds) != 1 || res.Kinds[0] != (ErrorCount{"POST /x: 500", 50}) {
+			t.Fatalf("errors %d, stopped %q, kinds %v", res.Errors, res.Stopped, res.Kinds)
+		}
+		if res.Elapsed != 50*time.Millisecond {
+			t.Errorf("elapsed %v, want 50ms (Seq 0…49 at 1ms each)", res.Elapsed)
+		}
+	})
+}
+
+func TestRunErrorsInFlightTail(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Every operation fails. The second worker's operation that is in
+		// flight when the first reaches the cap fails too and still counts:
+		// MaxErrors + (Concurrency - 1) at most, and never fewer than the cap.
+		res, err := Run(context.Background(), Config{Concurrency: 2, Duration: time.Minute, MaxErrors: 5},
+			func(ctx context.Context, w *Worker) error {
+				time.Sleep(time.Millisecond)
+				return errors.New("boom")
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Errors < 5 || res.Errors > 6 || res.Ops != 0 || res.Stopped == "" {
+			t.Fatalf("errors %d, ops %d, stopped %q", res.Errors, res.Ops, res.Stopped)
+		}
+	})
 }
 
 func TestRunWarmupNotMeasured(t *testing.T) {
-	var measuredFrom atomic.Int64
-	res, err := Run(context.Background(), Config{Concurrency: 1, Warmup: 100 * time.Millisecond, Duration: 100 * time.Millisecond},
-		func(ctx context.Context, w *Worker) error {
-			time.Sleep(5 * time.Millisecond)
-			measuredFrom.Store(w.Seq)
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Ops >= measuredFrom.Load()+1 || res.Ops < 5 {
-		t.Fatalf("measured %d of %d operations", res.Ops, measuredFrom.Load()+1)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var total atomic.Int64
+		res, err := Run(context.Background(), Config{Concurrency: 1, Warmup: 100 * time.Millisecond, Duration: 100 * time.Millisecond},
+			func(ctx context.Context, w *Worker) error {
+				time.Sleep(5 * time.Millisecond)
+				total.Add(1)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Operations end at 5, 10, … 200 ms: the 20 that end in the warm-up
+		// are not measured; those ending at 100 … 200 ms (21) are.
+		if total.Load() != 40 || res.Ops != 21 || res.Elapsed != 100*time.Millisecond {
+			t.Fatalf("measured %d of %d operations over %v; want 21 of 40 over 100ms", res.Ops, total.Load(), res.Elapsed)
+		}
+	})
 }
 
 func TestRunCancel(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	res, err := Run(ctx, Config{Concurrency: 2, Duration: time.Hour}, func(ctx context.Context, w *Worker) error {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Millisecond):
-			return nil
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		res, err := Run(ctx, Config{Concurrency: 2, Duration: time.Hour}, func(ctx context.Context, w *Worker) error {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Millisecond):
+				return nil
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Canceled || res.Errors != 0 || time.Since(start) != 50*time.Millisecond || res.Elapsed != 50*time.Millisecond {
+			t.Fatalf("canceled %v, errors %d, took %v, elapsed %v", res.Canceled, res.Errors, time.Since(start), res.Elapsed)
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Canceled || res.Errors != 0 || time.Since(start) > 5*time.Second {
-		t.Fatalf("canceled %v, errors %d, took %v", res.Canceled, res.Errors, time.Since(start))
-	}
 }
 
 func TestRunCPUTimeSampledAtWindowEdges(t *testing.T) {
-	start := time.Now()
-	clock := func() time.Duration { return time.Since(start) } // a "CPU" that is always busy
-	res, err := Run(context.Background(), Config{Concurrency: 1, Warmup: 50 * time.Millisecond, Duration: 100 * time.Millisecond, CPUTime: clock},
-		func(ctx context.Context, w *Worker) error { time.Sleep(time.Millisecond); return nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.CPU < 90*time.Millisecond || res.CPU > 150*time.Millisecond {
-		t.Fatalf("CPU %v, want about the 100ms window", res.CPU)
-	}
-	if r := res.CPURate(); r < 0.9 || r > 1.5 {
-		t.Errorf("CPURate %v", r)
-	}
-	if res.OpsPerCPUSecond() <= 0 {
-		t.Errorf("OpsPerCPUSecond %v", res.OpsPerCPUSecond())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		clock := func() time.Duration { return time.Since(start) } // a "CPU" that is always busy
+		res, err := Run(context.Background(), Config{Concurrency: 1, Warmup: 50 * time.Millisecond, Duration: 100 * time.Millisecond, CPUTime: clock},
+			func(ctx context.Context, w *Worker) error { time.Sleep(time.Millisecond); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.CPU != 100*time.Millisecond {
+			t.Fatalf("CPU %v, want the 100ms window", res.CPU)
+		}
+		if r := res.CPURate(); r != 1 {
+			t.Errorf("CPURate %v", r)
+		}
+		// 101 operations end inside [50ms, 150ms].
+		if res.Ops != 101 || res.OpsPerCPUSecond() != 1010 {
+			t.Errorf("ops %d, OpsPerCPUSecond %v", res.Ops, res.OpsPerCPUSecond())
+		}
+	})
+}
+
+func TestRunCPUTimeWhenWorkersStopEarly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		clock := func() time.Duration { return time.Since(start) }
+		res, err := Run(context.Background(), Config{Concurrency: 1, Warmup: 10 * time.Millisecond, Duration: time.Minute, MaxOps: 30, CPUTime: clock},
+			func(ctx context.Context, w *Worker) error { time.Sleep(time.Millisecond); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The cap stops the worker at 30ms: the window is [10ms, 30ms].
+		if res.Elapsed != 20*time.Millisecond || res.CPU != 20*time.Millisecond || res.Ops != 21 {
+			t.Fatalf("elapsed %v, CPU %v, ops %d", res.Elapsed, res.CPU, res.Ops)
+		}
+	})
 }
 
 func TestResultMerge(t *testing.T) {

@@ -220,7 +220,10 @@ func (s *Server) clientIP(r *http.Request) string {
 	if !s.proxies.trusted(addr) {
 		return addr.String()
 	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	// Every header line counts, in order: a proxy may add its own line
+	// after the one the client sent (RFC 9110, 5.3), and only the right
+	// end of the list is the proxies' word.
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
