@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +52,9 @@ func exactlyOne(t *testing.T, step string, rs []response, want int) response {
 			won = append(won, r)
 		case r.Status == 409 && (r.str("code") == "flow.conflict" || r.str("code") == "flow.wrong_step" || r.str("code") == "code.used" || r.str("code") == "registration.raced"):
 		case r.Status == 429 && r.str("code") == "code.attempts":
+		case r.Status == 503 && r.str("code") == "server.busy" && !strings.Contains(r.str("message"), "no value"):
+			// 50 password steps at once fill the hashing queue: the excess is
+			// refused at once, which is a loss too.
 		default:
 			t.Errorf("%s: a losing copy got %d %s", step, r.Status, r.Raw)
 		}

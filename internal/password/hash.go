@@ -182,7 +182,7 @@ func (h *Hasher) Saturated() bool {
 
 // ErrBusy is returned when every hashing slot is taken and the queue for
 // them is full.
-var ErrBusy = &problem.Error{Kind: problem.Unavailable, Message: problem.M("server.busy"), RetryAfter: time.Second}
+var ErrBusy = &problem.Error{Kind: problem.Unavailable, Message: problem.M("server.busy", "Wait", time.Second), RetryAfter: time.Second}
 
 func (h *Hasher) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
