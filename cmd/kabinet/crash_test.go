@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,12 +52,8 @@ func TestDeliveryAfterKill(t *testing.T) {
 // buildKabinet compiles this command into a temporary directory.
 func buildKabinet(t *testing.T) string {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		p, lookErr := exec.LookPath("go")
-		testenv.Need(t, "the go command (to build kabinet)", lookErr)
-		goTool = p
-	}
+	goTool, err := exec.LookPath("go")
+	testenv.Need(t, "the go command (to build kabinet)", err)
 	bin := filepath.Join(t.TempDir(), "kabinet")
 	cmd := exec.Command(goTool, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
