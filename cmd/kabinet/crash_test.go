@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/internal/bench"
 	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/smssim"
 	"github.com/kabinet/kabinet/internal/store"
@@ -143,7 +144,7 @@ func crashRun(t *testing.T, bin string, mail *testenv.Mailpit, dbURL string) {
 			body := map[string]any{"surname": "Иванов", "name": "Иван", "accept_terms": true}
 			var to string
 			if i < perPhone {
-				to = benchPhone(uint64(wave*perPhone + i))
+				to = bench.Phone(uint64(wave*perPhone + i))
 				body["phone"] = to
 			} else {
 				to = fmt.Sprintf("crash-%s-%d-%d@kabinet.test", engine, wave, i)
