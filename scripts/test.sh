@@ -2,14 +2,16 @@
 # scripts/test.sh prepares this machine for kabinet's tests and then runs all
 # of them. `make test` and .ci/run call it; CI runs it with CI=true.
 #
-#   1. mailpit  builds bin/mailpit from the tools module (tools/go.mod) unless
-#               it is newer than tools/go.mod and tools/go.sum
+#   1. tools    builds bin/mailpit, bin/staticcheck and bin/deadcode from the
+#               tools module (tools/go.mod) unless bin/NAME.stamp shows they
+#               were built from the same tools/go.mod, tools/go.sum and Go
 #   2. Chromium installs Debian's chromium when it is missing and we are root
 #   3. Postgres checks for a server ($KABINET_TEST_DATABASE_URL or
 #               127.0.0.1:5432) or for initdb (tests then start a throwaway
 #               cluster); as root it installs postgresql when neither is there
 #   4. axe-core from npm for the accessibility scans
-#   5. go vet, then go test -race -count=1 ./... (flags: $GOTESTFLAGS, default -race),
+#   5. go mod tidy -diff (main and tools modules), gofmt -l, staticcheck,
+#      deadcode -test, go vet, then go test -race -count=1 ./... (flags: $GOTESTFLAGS, default -race),
 #      the HTTP-level suite again on PostgreSQL, and a short run of every fuzz target
 #
 # Without CI=true a missing piece is reported and the tests that need it skip
@@ -55,30 +57,56 @@ apt_install() { # apt_install PACKAGE...: quiet, no prompts, no stdin
 started=$(now_ms)
 say "kabinet tests in $root ($(go version | cut -d' ' -f3), CI=${CI:-unset})"
 
-# 1. mailpit ------------------------------------------------------------------
-t=$(now_ms)
+# 1. tools ---------------------------------------------------------------------
+# Each tool is built into bin/ from tools/go.mod. bin/NAME.stamp records what
+# it was built from (the hash of tools/go.mod and tools/go.sum, and the Go
+# version); a binary whose stamp differs is rebuilt, whatever its mtime.
+tools_stamp=$( (cat tools/go.mod tools/go.sum && go version) | sha256sum | cut -d' ' -f1)
+# build_tool NAME PACKAGE: bin/NAME up to date; false when the build fails.
+build_tool() {
+	local name=$1 pkg=$2 t tmp
+	t=$(now_ms)
+	if [[ -x bin/$name && -f bin/$name.stamp && $(cat "bin/$name.stamp") == "$tools_stamp" ]]; then
+		say "$name: bin/$name is up to date ($(since "$t"))"
+		return 0
+	fi
+	say "$name: building bin/$name from tools/go.mod"
+	mkdir -p bin
+	tmp="bin/.$name.$$"
+	rm -f "bin/$name.stamp"
+	if (cd tools && GOWORK=off go build -mod=readonly -buildvcs=false -o "../$tmp" "$pkg") >"$logs/$name.log" 2>&1; then
+		mv -f "$tmp" "bin/$name" # atomic: an interrupted build never looks up to date
+		echo "$tools_stamp" >"bin/$name.stamp"
+		say "$name: built in $(since "$t")"
+	else
+		rm -f "$tmp"
+		show_log "$logs/$name.log"
+		return 1
+	fi
+}
+
 if [[ -n ${KABINET_MAILPIT:-} ]]; then
 	if [[ -x $KABINET_MAILPIT ]]; then
 		say "mailpit: using \$KABINET_MAILPIT=$KABINET_MAILPIT"
 	else
 		missing mailpit "\$KABINET_MAILPIT=$KABINET_MAILPIT is not an executable"
 	fi
-elif [[ -x bin/mailpit && bin/mailpit -nt tools/go.sum && bin/mailpit -nt tools/go.mod ]]; then
+elif build_tool mailpit github.com/axllent/mailpit; then
 	export KABINET_MAILPIT="$root/bin/mailpit"
-	say "mailpit: bin/mailpit is up to date ($(since "$t"))"
 else
-	say "mailpit: building bin/mailpit from tools/go.mod (about 80 s from a cold cache)"
-	mkdir -p bin
-	tmp="bin/.mailpit.$$"
-	if (cd tools && GOWORK=off go build -mod=readonly -buildvcs=false -o "../$tmp" github.com/axllent/mailpit) >"$logs/mailpit.log" 2>&1; then
-		mv -f "$tmp" bin/mailpit # atomic: an interrupted build never looks up to date
-		export KABINET_MAILPIT="$root/bin/mailpit"
-		say "mailpit: built in $(since "$t")"
-	else
-		rm -f "$tmp"
-		show_log "$logs/mailpit.log"
-		missing mailpit "building it from tools/go.mod failed"
-	fi
+	missing mailpit "building it from tools/go.mod failed"
+fi
+have_staticcheck=false
+if build_tool staticcheck honnef.co/go/tools/cmd/staticcheck; then
+	have_staticcheck=true
+else
+	missing staticcheck "building it from tools/go.mod failed"
+fi
+have_deadcode=false
+if build_tool deadcode golang.org/x/tools/cmd/deadcode; then
+	have_deadcode=true
+else
+	missing deadcode "building it from tools/go.mod failed"
 fi
 
 # 2. Chromium -----------------------------------------------------------------
@@ -157,6 +185,49 @@ if [[ -f e2e/package-lock.json ]]; then
 fi
 
 # 5. Go -----------------------------------------------------------------------
+t=$(now_ms)
+for mod in . tools; do
+	if ! (cd "$mod" && GOWORK=off go mod tidy -diff) >"$logs/tidy.log" 2>&1; then
+		show_log "$logs/tidy.log"
+		say "FAIL: $mod/go.mod is not tidy: run (cd $mod && go mod tidy) and commit go.mod and go.sum"
+		exit 1
+	fi
+done
+say "go mod tidy: ok ($(since "$t"))"
+
+t=$(now_ms)
+unformatted=$(gofmt -l .)
+if [[ -n $unformatted ]]; then
+	say "FAIL: not gofmt-ed (run gofmt -w on them):"
+	echo "$unformatted" | sed 's/^/    /'
+	exit 1
+fi
+say "gofmt: ok ($(since "$t"))"
+
+if $have_staticcheck; then
+	t=$(now_ms)
+	say "staticcheck ./..."
+	if ! bin/staticcheck ./... >"$logs/staticcheck.log" 2>&1; then
+		sed 's/^/    /' "$logs/staticcheck.log"
+		say "FAIL: staticcheck"
+		exit 1
+	fi
+	say "staticcheck: ok ($(since "$t"))"
+fi
+
+# deadcode -test: functions that no main program and no test reaches. (Without
+# -test it also lists what only tests use, such as internal/testenv.)
+if $have_deadcode; then
+	t=$(now_ms)
+	bin/deadcode -test ./... >"$logs/deadcode.log" 2>&1 || true
+	if [[ -s $logs/deadcode.log ]]; then
+		sed 's/^/    /' "$logs/deadcode.log"
+		say "FAIL: deadcode: remove the unreachable functions above"
+		exit 1
+	fi
+	say "deadcode: ok ($(since "$t"))"
+fi
+
 t=$(now_ms)
 say "go vet ./..."
 go vet ./...

@@ -12,13 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/internal/bench"
 	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/smssim"
 	"github.com/kabinet/kabinet/internal/store"
@@ -53,12 +53,8 @@ func TestDeliveryAfterKill(t *testing.T) {
 // buildKabinet compiles this command into a temporary directory.
 func buildKabinet(t *testing.T) string {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		p, lookErr := exec.LookPath("go")
-		testenv.Need(t, "the go command (to build kabinet)", lookErr)
-		goTool = p
-	}
+	goTool, err := exec.LookPath("go")
+	testenv.Need(t, "the go command (to build kabinet)", err)
 	bin := filepath.Join(t.TempDir(), "kabinet")
 	cmd := exec.Command(goTool, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -148,7 +144,7 @@ func crashRun(t *testing.T, bin string, mail *testenv.Mailpit, dbURL string) {
 			body := map[string]any{"surname": "Иванов", "name": "Иван", "accept_terms": true}
 			var to string
 			if i < perPhone {
-				to = benchPhone(uint64(wave*perPhone + i))
+				to = bench.Phone(uint64(wave*perPhone + i))
 				body["phone"] = to
 			} else {
 				to = fmt.Sprintf("crash-%s-%d-%d@kabinet.test", engine, wave, i)

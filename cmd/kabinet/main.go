@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/app"
+	"github.com/kabinet/kabinet/internal/bench"
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/store"
@@ -75,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, strings.Join(cfg.Redacted(), "\n"))
 		return nil
 	case "bench":
-		return bench(ctx, args, stdout)
+		return bench.Run(ctx, args, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }

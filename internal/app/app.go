@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -473,15 +474,8 @@ func senders(cfg config.Config, log *slog.Logger) (sms, email transport.Sender, 
 type slogWriter struct{ log *slog.Logger }
 
 func (w slogWriter) Write(p []byte) (int, error) {
-	w.log.Info("notification (not delivered: no transport configured)", "line", string(trimNL(p)))
+	w.log.Info("notification (not delivered: no transport configured)", "line", strings.TrimRight(string(p), "\r\n"))
 	return len(p), nil
-}
-
-func trimNL(p []byte) []byte {
-	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
-		p = p[:len(p)-1]
-	}
-	return p
 }
 
 // links builds the absolute URLs put into messages.

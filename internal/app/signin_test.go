@@ -191,7 +191,6 @@ func TestBrowserJourneyWithoutJavaScript(t *testing.T) {
 		}
 	}
 	_, body = br.get("/welcome")
-	p = parse(t, body)
 	if !strings.Contains(body, `href="/services"`) || !strings.Contains(body, `href="/account"`) {
 		t.Error("welcome page lacks its two ways on")
 	}

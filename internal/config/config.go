@@ -166,9 +166,9 @@ var settings = []setting{
 	{env: "KABINET_SIGNIN_FAILURES_PER_IP", def: "20", doc: "Failed sign-ins from one network address in any minute; more get 429 (credential stuffing).", set: intSetter(func(c *Config, n int) { c.SignInFailsPerIP = n })},
 	{env: "KABINET_SIGNIN_HASHES_PER_IP", def: "200", doc: "Password hashes computed for sign-ins from one network address in any 10 minutes.", set: intSetter(func(c *Config, n int) { c.SignInHashesPerIP = n })},
 	{env: "KABINET_HASH_QUEUE", def: "16", doc: "Password checks that may wait for a hashing slot (one slot per CPU); more are refused at once with 503 and Retry-After, so the node stays responsive under a flood.", set: intSetter(func(c *Config, n int) { c.HashQueue = n })},
-	{env: "KABINET_ARGON2_MEMORY_KIB", def: "47104", doc: "argon2id memory per password hash, in KiB (OWASP: 47104 with time 1).", set: intSetter(func(c *Config, n int) { c.Argon2MemoryKiB = uint32(n) })},
-	{env: "KABINET_ARGON2_TIME", def: "1", doc: "argon2id passes.", set: intSetter(func(c *Config, n int) { c.Argon2Time = uint32(n) })},
-	{env: "KABINET_ARGON2_THREADS", def: "1", doc: "argon2id lanes (parallelism).", set: intSetter(func(c *Config, n int) { c.Argon2Threads = uint8(n) })},
+	{env: "KABINET_ARGON2_MEMORY_KIB", def: "47104", doc: "argon2id memory per password hash, in KiB (OWASP: 47104 with time 1).", set: uintSetter(32, func(c *Config, n uint64) { c.Argon2MemoryKiB = uint32(n) })},
+	{env: "KABINET_ARGON2_TIME", def: "1", doc: "argon2id passes.", set: uintSetter(32, func(c *Config, n uint64) { c.Argon2Time = uint32(n) })},
+	{env: "KABINET_ARGON2_THREADS", def: "1", doc: "argon2id lanes (parallelism).", set: uintSetter(8, func(c *Config, n uint64) { c.Argon2Threads = uint8(n) })},
 	{env: "KABINET_TRUSTED_PROXIES", def: "", doc: "Comma-separated CIDRs of reverse proxies whose X-Forwarded-For header is believed.", set: func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil }},
 	{env: "KABINET_METRICS_ADDR", def: "", doc: "A separate address (host:port, e.g. `127.0.0.1:9100`) on which kabinet serves `/metrics` for Prometheus; the main listener then does not. Empty: `/metrics` is on the main listener in demo mode, and in production only when KABINET_METRICS_TOKEN is set.", set: func(c *Config, v string) error { c.MetricsAddr = v; return nil }},
 	{env: "KABINET_METRICS_TOKEN", def: "", secret: true, file: true, doc: "When set, `/metrics` (on either listener) answers only requests with `Authorization: Bearer <token>`; others get 401.", set: func(c *Config, v string) error { c.MetricsToken = v; return nil }},
@@ -205,6 +205,19 @@ func intSetter(f func(*Config, int)) func(*Config, string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return fmt.Errorf("want a whole number, got %q", v)
+		}
+		f(c, n)
+		return nil
+	}
+}
+
+// uintSetter parses a whole number that fits in bits bits; a larger one is
+// refused rather than wrapped (300 threads are not 44).
+func uintSetter(bits int, f func(*Config, uint64)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseUint(v, 10, bits)
+		if err != nil {
+			return fmt.Errorf("want a whole number from 0 to %d, got %q", uint64(1)<<bits-1, v)
 		}
 		f(c, n)
 		return nil

@@ -140,16 +140,6 @@ func (f *Fields) Add(field string, err error) {
 	f.list = append(f.list, FieldError{Field: field, Message: m})
 }
 
-// Has reports whether a field already has a message.
-func (f *Fields) Has(field string) bool {
-	for _, e := range f.list {
-		if e.Field == field {
-			return true
-		}
-	}
-	return false
-}
-
 // Err returns an Invalid error carrying every field message, or nil when
 // there are none. The order of fields is the order they were added, which
 // should be the order of the form.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -216,7 +217,7 @@ func (m *Mailpit) Messages(ctx context.Context, to string) ([]MailSummary, error
 	out := []MailSummary{}
 	for _, s := range res.Messages {
 		recipients := addresses(s.To)
-		if !containsFold(recipients, to) {
+		if !slices.ContainsFunc(recipients, func(r string) bool { return strings.EqualFold(r, to) }) {
 			continue
 		}
 		sum := MailSummary{ID: s.ID, MessageID: s.MessageID, To: recipients, Subject: s.Subject, Created: s.Created, Snippet: s.Snippet}
@@ -290,15 +291,6 @@ func (m *Mailpit) get(ctx context.Context, path string, v any) error {
 		return fmt.Errorf("testenv: mailpit %s: %w", path, err)
 	}
 	return nil
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // lockedBuffer collects a child process's output from two pipes at once.

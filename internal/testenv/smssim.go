@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/kabinet/kabinet/internal/smssim"
@@ -25,13 +26,6 @@ type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
-	w.t.Log(string(trimNewline(p)))
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
-}
-
-func trimNewline(p []byte) []byte {
-	if n := len(p); n > 0 && p[n-1] == '\n' {
-		return p[:n-1]
-	}
-	return p
 }

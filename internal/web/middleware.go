@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,7 +50,6 @@ type requestState struct {
 	account   *account.Account
 	session   *session.Session
 	bearer    bool // authenticated by Authorization header, not cookie
-	status    int
 	// endedErr is why the session the request came with was refused, when
 	// the citizen should be told (see endedReason); nil otherwise.
 	endedErr error
@@ -380,23 +378,14 @@ func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	m.latency.WithLabelValues(route).Observe(d.Seconds())
 }
 
-var statusTexts = func() map[int]string {
-	m := map[int]string{}
-	for i := 100; i < 600; i++ {
-		m[i] = fmt.Sprint(i)
-	}
-	return m
-}()
-
+// statusText is the status label of the metrics: the code, or "other"
+// outside 100-599 so that a broken handler cannot add label values.
 func statusText(code int) string {
-	if s, ok := statusTexts[code]; ok {
-		return s
+	if code < 100 || code >= 600 {
+		return "other"
 	}
-	return "other"
+	return strconv.Itoa(code)
 }
-
-// hexID shortens a hash for logs.
-func hexID(b []byte) string { return hex.EncodeToString(b[:min(len(b), 6)]) }
 
 // requestIDs makes request IDs: a random per-process prefix and a counter.
 // They need to be unique, not secret, and this costs no system call.

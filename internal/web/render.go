@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,22 +111,13 @@ func (f *FormView) fail(t i18n.Localizer, err error, fieldOrder ...string) {
 		}
 	}
 	for _, fe := range p.Fields { // fields the handler did not list still show
-		if !contains(f.Order, fe.Field) {
+		if !slices.Contains(f.Order, fe.Field) {
 			f.Order = append(f.Order, fe.Field)
 		}
 	}
 	if len(p.Fields) == 0 {
 		f.Message = t.Msg(p.Message)
 	}
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // renderer holds the parsed templates and the static file table.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/flow"
@@ -40,7 +41,7 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		p := &SignInPage{BasePage: BasePage{Title: "signin.title", Form: newForm(map[string]string{"login": v["login"]})}, Next: next}
 		p.Form.fail(s.t(r), err, "login", "password")
 		if pe, ok := problem.As(err); ok && pe.RetryAfter > 0 {
-			w.Header().Set("Retry-After", itoa(int(pe.RetryAfter.Seconds())))
+			w.Header().Set("Retry-After", strconv.Itoa(int(pe.RetryAfter.Seconds())))
 		}
 		s.render(w, r, statusOf(problem.KindOf(err)), "signin", p)
 		return
@@ -139,26 +140,4 @@ func (s *Server) auditSession(r *http.Request, action, sessionID string) {
 	if err := s.d.Auditor.AppendAudit(r.Context(), e); err != nil {
 		s.fault("web: audit of a session event", err)
 	}
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

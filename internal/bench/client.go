@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -131,16 +131,18 @@ func clientAddr(n uint64) string {
 }
 
 // mobilePrefixes are Russian mobile codes (+7 9xx) that the phone library
-// knows as mobile; benchPhone cycles through them.
+// knows as mobile; Phone cycles through them.
 var mobilePrefixes = []string{"916", "926", "903", "905", "915", "925", "985", "977", "999", "965"}
 
 // phoneSeq hands out distinct Russian mobile numbers in E.164 form: 10⁸ of
 // them before they repeat.
 type phoneSeq struct{ n atomic.Uint64 }
 
-func (s *phoneSeq) next() string { return benchPhone(s.n.Add(1) - 1) }
+func (s *phoneSeq) next() string { return Phone(s.n.Add(1) - 1) }
 
-func benchPhone(n uint64) string {
+// Phone is the n-th of the distinct Russian mobile numbers the harness
+// registers with (the crash test of cmd/kabinet uses them too).
+func Phone(n uint64) string {
 	p := mobilePrefixes[n/10_000_000%uint64(len(mobilePrefixes))]
 	return fmt.Sprintf("+7%s%07d", p, n%10_000_000)
 }

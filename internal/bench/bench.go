@@ -1,4 +1,8 @@
-package main
+// Package bench is the benchmark harness behind `kabinet bench` (and
+// `go run ./cmd/kabinet-bench`): it starts kabinet in-process, registers
+// accounts through the JSON API and measures sign-in, /api/v1/me,
+// registration and a flood of sign-ins against argon2id and a bare handler.
+package bench
 
 import (
 	"context"
@@ -175,8 +179,10 @@ func (o benchOptions) budget() time.Duration {
 	return setup + time.Duration(o.rounds*len(o.phases))*perRound + time.Minute
 }
 
-func bench(ctx context.Context, args []string, stdout io.Writer) error {
-	stderr := io.Writer(os.Stderr)
+// Run is `kabinet bench`: it parses args (the flags after "bench"), runs
+// the phases and writes the table (or, with -json, the JSON report) to
+// stdout; progress and the flags' help go to stderr.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseBenchFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -18,16 +18,16 @@ import (
 func TestBenchPhonesAreDistinctMobiles(t *testing.T) {
 	seen := map[string]bool{}
 	check := func(n uint64) {
-		p := benchPhone(n)
+		p := Phone(n)
 		got, err := contact.ParsePhone(p)
 		if err != nil {
-			t.Fatalf("benchPhone(%d) = %s: %v", n, p, err)
+			t.Fatalf("Phone(%d) = %s: %v", n, p, err)
 		}
 		if string(got) != p {
-			t.Fatalf("benchPhone(%d) = %s, normalised to %s", n, p, got)
+			t.Fatalf("Phone(%d) = %s, normalised to %s", n, p, got)
 		}
 		if seen[p] {
-			t.Fatalf("benchPhone(%d) = %s repeats", n, p)
+			t.Fatalf("Phone(%d) = %s repeats", n, p)
 		}
 		seen[p] = true
 	}
@@ -67,7 +67,7 @@ func TestClientAddrs(t *testing.T) {
 func TestBenchPasswordIsAccepted(t *testing.T) {
 	for i := range len(benchSurnames) * len(benchNames) {
 		s, n := benchSurnames[i%len(benchSurnames)], benchNames[i/len(benchSurnames)%len(benchNames)]
-		ph := benchPhone(uint64(i))
+		ph := Phone(uint64(i))
 		if err := password.Validate(benchPassword, benchPassword, s, n, ph, strings.TrimPrefix(ph, "+7")); err != nil {
 			t.Fatalf("%s %s: %v", s, n, err)
 		}
@@ -183,14 +183,14 @@ func TestBenchSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts kabinet and hashes with production parameters")
 	}
-	var out bytes.Buffer
+	var out, progress bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	// A flood of 200 under -race on a busy machine outlasts the client's
 	// timeout: the smoke test runs the phase with a few workers.
-	err := bench(ctx, []string{"-duration", "300ms", "-warmup", "50ms", "-concurrency", "2", "-flood-workers", "6", "-accounts", "3", "-json"}, &out)
+	err := Run(ctx, []string{"-duration", "300ms", "-warmup", "50ms", "-concurrency", "2", "-flood-workers", "6", "-accounts", "3", "-json"}, &out, &progress)
 	if err != nil {
-		t.Fatalf("bench: %v\n%s", err, out.String())
+		t.Fatalf("bench: %v\n%s\n%s", err, progress.String(), out.String())
 	}
 	var rep benchReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
