@@ -59,7 +59,7 @@ func TestConsole(t *testing.T) {
 		{
 			"email",
 			transport.Message{ID: "n2", Channel: contact.ChannelEmail, To: "ivanov@example.ru", Subject: "Вход", Text: "Здравствуйте", HTML: "<p>Здравствуйте</p>"},
-			[]string{"channel=email", "to=iv***@example.ru", `subject="Вход"`, "html_bytes=31"},
+			[]string{"channel=email", "to=i***@***", `subject="Вход"`, "html_bytes=31"},
 			[]string{"ivanov"},
 		},
 	}
