@@ -113,14 +113,7 @@ func testTakeBack(t *testing.T, st *store.Store, db *sql.DB, drv riverdriver.Dri
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		_ = r.Stop(stop)
-	})
+	start(t, ctx, r)
 	wait, cancel := context.WithTimeout(ctx, 15*time.Second) // River's rescuer alone would need 45 s or more
 	defer cancel()
 	if _, err := sim.WaitFor(wait, phones["ours"], time.Time{}); err != nil {
@@ -169,4 +162,17 @@ func TestNode(t *testing.T) {
 		t.Errorf("Node after release: %q %v, want the same %q", id3, err, id)
 	}
 	release3()
+}
+
+// start works r's jobs until the test ends.
+func start(t *testing.T, ctx context.Context, r *jobs.Runner) {
+	t.Helper()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_ = r.Stop(stop)
+	})
 }

@@ -94,14 +94,7 @@ func testRetention(t *testing.T, st *store.Store, db *sql.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		_ = r.Stop(stop)
-	})
+	start(t, ctx, r)
 	select {
 	case <-sw.done:
 	case <-time.After(30 * time.Second): // leader election takes a few seconds; a bound, not a wait

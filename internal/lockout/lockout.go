@@ -89,9 +89,6 @@ func New(st Store, l *throttle.Limiter, p Policy, key []byte, now func() time.Ti
 	return &Service{store: st, limiter: l, policy: p, key: key, now: now, rand: rand}
 }
 
-// Policy returns the policy in force.
-func (s *Service) Policy() Policy { return s.policy }
-
 func (s *Service) mac(parts ...string) []byte {
 	m := hmac.New(sha256.New, s.key)
 	for _, p := range parts {
