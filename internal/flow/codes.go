@@ -83,18 +83,19 @@ func (c *Codes) Policy() CodePolicy { return c.policy }
 
 // audience names who can make a flow of this kind send a code: anybody
 // who types a phone number, or only the holder of the account's password.
-func audience(k Kind) string {
-	if k == SignIn {
-		return "owner"
+// A kind without a spec counts with anybody's.
+func audience(k Kind) Audience {
+	if s, ok := SpecOf(k); ok {
+		return s.Audience
 	}
-	return "anyone"
+	return Anyone
 }
 
 // limits returns the rules a code to dest must pass, with their subjects.
 func (c *Codes) limits(f *Flow, sourceIP string) []limit {
 	aud := audience(f.Kind)
 	l := []limit{
-		{throttle.Rule{Name: "codes.hour." + aud, Max: c.policy.PerHour, Window: time.Hour, Message: "code.hourly_limit"}, f.Destination},
+		{throttle.Rule{Name: "codes.hour." + string(aud), Max: c.policy.PerHour, Window: time.Hour, Message: "code.hourly_limit"}, f.Destination},
 		{throttle.Rule{Name: "codes.interval", Max: 1, Window: c.policy.Interval, Message: "code.interval"}, f.Destination},
 	}
 	if sourceIP != "" {
@@ -170,7 +171,7 @@ func matchPrefix(list []PrefixBudget, to string) (PrefixBudget, bool) {
 // every phone or address keeps between two codes.
 func (c *Codes) ResendAt(f *Flow) time.Time {
 	if f.Sends == 0 {
-		return f.Values.CodeAfter // a flow still waiting for its first code
+		return f.CodeAfter // a flow still waiting for its first code
 	}
 	at := f.ResendAt(c.policy.Cooldown, c.policy.MaxAttempts)
 	if least := f.CodeSentAt.Add(c.policy.Interval); at.Before(least) {
@@ -284,7 +285,9 @@ func (c *Codes) check(ctx context.Context, f *Flow, now time.Time, match func() 
 		}
 		return problem.New(problem.TooMany, "code.attempts", "Max", c.policy.MaxAttempts)
 	}
-	if !match() {
+	// A decoy's code is compared all the same, so that it takes as long
+	// as a real one, and never matches.
+	if matched := match(); !matched || f.Decoy {
 		left := c.policy.MaxAttempts - n
 		if left <= 0 {
 			return problem.New(problem.TooMany, "code.attempts", "Max", c.policy.MaxAttempts)

@@ -14,6 +14,19 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
+// The kinds of these tests: two whose codes anybody can ask for, and one
+// whose codes only the password's holder can.
+var (
+	signUp     = testKind("test.signup", flow.Anyone)
+	restore    = testKind("test.restore", flow.Anyone)
+	secondStep = testKind("test.second_step", flow.Owner)
+)
+
+func testKind(k flow.Kind, a flow.Audience) flow.Kind {
+	return flow.Define(flow.Spec{Kind: k, Title: "test", Initial: flow.AwaitingCode, Start: "code sent", TTL: time.Hour, Audience: a,
+		Steps: []flow.Step{{From: flow.AwaitingCode, To: flow.Done, On: "code accepted"}}}).Kind
+}
+
 type codesEnv struct {
 	codes *flow.Codes
 	st    *fake.Store
@@ -36,7 +49,7 @@ func (e *codesEnv) newFlow(t *testing.T, k flow.Kind, dest string) *flow.Flow {
 		ch = contact.ChannelEmail
 	}
 	now := e.clk.Now()
-	f := &flow.Flow{ID: string(k) + string(rune('a'+e.n)), Kind: k, State: flow.Initial, Channel: ch, Destination: dest,
+	f := &flow.Flow{ID: string(k) + string(rune('a'+e.n)), Kind: k, State: flow.AwaitingCode, Channel: ch, Destination: dest,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	if err := e.st.CreateFlow(context.Background(), f); err != nil {
 		t.Fatal(err)
@@ -71,18 +84,18 @@ func TestOwnersCodesApart(t *testing.T) {
 	e := newCodes(p)
 	const to = "+79161234567"
 	for i := range 2 {
-		if err := e.issue(e.newFlow(t, flow.Registration, to), ""); err != nil {
+		if err := e.issue(e.newFlow(t, signUp, to), ""); err != nil {
 			t.Fatalf("stranger's code %d: %v", i, err)
 		}
 		e.clk.Advance(time.Minute)
 	}
-	wantProblem(t, e.issue(e.newFlow(t, flow.Recovery, to), ""), problem.TooMany, "code.hourly_limit")
-	signin := e.newFlow(t, flow.SignIn, to)
+	wantProblem(t, e.issue(e.newFlow(t, restore, to), ""), problem.TooMany, "code.hourly_limit")
+	signin := e.newFlow(t, secondStep, to)
 	if err := e.issue(signin, ""); err != nil {
 		t.Fatalf("the owner's sign-in code: %v", err)
 	}
 	e.clk.Advance(30 * time.Second)
-	p2 := wantProblem(t, e.issue(e.newFlow(t, flow.SignIn, to), ""), problem.TooMany, "code.interval")
+	p2 := wantProblem(t, e.issue(e.newFlow(t, secondStep, to), ""), problem.TooMany, "code.interval")
 	if !flow.IsInterval(p2) || p2.RetryAfter != 30*time.Second {
 		t.Errorf("interval: %v after %v", p2, p2.RetryAfter)
 	}
@@ -96,20 +109,20 @@ func TestPerAddressLimits(t *testing.T) {
 	e := newCodes(p)
 	numbers := []string{"+79160000001", "+79160000002", "+79160000003", "+79160000004", "+79160000005"}
 	for _, n := range numbers[:3] {
-		if err := e.issue(e.newFlow(t, flow.Registration, n), "203.0.113.7"); err != nil {
+		if err := e.issue(e.newFlow(t, signUp, n), "203.0.113.7"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	wantProblem(t, e.issue(e.newFlow(t, flow.Registration, numbers[3]), "203.0.113.7"), problem.TooMany, "code.ip_burst")
-	if err := e.issue(e.newFlow(t, flow.Registration, numbers[3]), "198.51.100.1"); err != nil {
+	wantProblem(t, e.issue(e.newFlow(t, signUp, numbers[3]), "203.0.113.7"), problem.TooMany, "code.ip_burst")
+	if err := e.issue(e.newFlow(t, signUp, numbers[3]), "198.51.100.1"); err != nil {
 		t.Fatalf("another address: %v", err)
 	}
 	e.clk.Advance(5 * time.Minute)
-	if err := e.issue(e.newFlow(t, flow.Registration, numbers[4]), "203.0.113.7"); err != nil {
+	if err := e.issue(e.newFlow(t, signUp, numbers[4]), "203.0.113.7"); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.Advance(5 * time.Minute)
-	p2 := wantProblem(t, e.issue(e.newFlow(t, flow.Registration, numbers[0]), "203.0.113.7"), problem.TooMany, "code.ip_limit")
+	p2 := wantProblem(t, e.issue(e.newFlow(t, signUp, numbers[0]), "203.0.113.7"), problem.TooMany, "code.ip_limit")
 	if p2.RetryAfter != 24*time.Hour-10*time.Minute {
 		t.Errorf("day limit: retry after %v", p2.RetryAfter)
 	}
@@ -128,21 +141,21 @@ func TestSMSBudgets(t *testing.T) {
 	}, Reached: func(b string) { reached = append(reached, b) }}
 	e := newCodes(p)
 
-	wantProblem(t, e.issue(e.newFlow(t, flow.Registration, "+79401234567"), ""), problem.Forbidden, "code.range_blocked")
-	if err := e.issue(e.newFlow(t, flow.Registration, "+37491234567"), ""); err != nil {
+	wantProblem(t, e.issue(e.newFlow(t, signUp, "+79401234567"), ""), problem.Forbidden, "code.range_blocked")
+	if err := e.issue(e.newFlow(t, signUp, "+37491234567"), ""); err != nil {
 		t.Fatal(err)
 	}
-	p2 := wantProblem(t, e.issue(e.newFlow(t, flow.Registration, "+37491234568"), ""), problem.Unavailable, "code.busy")
+	p2 := wantProblem(t, e.issue(e.newFlow(t, signUp, "+37491234568"), ""), problem.Unavailable, "code.busy")
 	if p2.RetryAfter < time.Hour {
 		t.Errorf("range budget: retry after %v", p2.RetryAfter)
 	}
 	for _, n := range []string{"+79160000001", "+79160000002"} {
-		if err := e.issue(e.newFlow(t, flow.Registration, n), ""); err != nil {
+		if err := e.issue(e.newFlow(t, signUp, n), ""); err != nil {
 			t.Fatalf("%s: %v", n, err)
 		}
 	}
-	wantProblem(t, e.issue(e.newFlow(t, flow.Registration, "+79160000003"), ""), problem.Unavailable, "code.busy")
-	if err := e.issue(e.newFlow(t, flow.Registration, "maria@example.org"), ""); err != nil {
+	wantProblem(t, e.issue(e.newFlow(t, signUp, "+79160000003"), ""), problem.Unavailable, "code.busy")
+	if err := e.issue(e.newFlow(t, signUp, "maria@example.org"), ""); err != nil {
 		t.Fatalf("e-mail held back by the SMS budget: %v", err)
 	}
 	if want := []string{"prefix +", "sms.minute"}; !slices.Equal(reached, want) {
@@ -156,7 +169,7 @@ func TestSMSBudgets(t *testing.T) {
 func TestVerify(t *testing.T) {
 	ctx := context.Background()
 	e := newCodes(fake.CodePolicy)
-	f := e.newFlow(t, flow.Registration, "+79161234567")
+	f := e.newFlow(t, signUp, "+79161234567")
 	wantProblem(t, e.codes.Verify(ctx, f, "123456", e.clk.Now()), problem.Invalid, "form.invalid")
 
 	code, token, err := e.codes.Issue(ctx, f, "", e.clk.Now())
@@ -179,10 +192,36 @@ func TestVerify(t *testing.T) {
 	wantProblem(t, e.codes.Verify(ctx, &stale, code, e.clk.Now()), problem.Conflict, "flow.conflict")
 
 	e.clk.Advance(5 * time.Minute)
-	g := e.newFlow(t, flow.Registration, "+79161234568")
+	g := e.newFlow(t, signUp, "+79161234568")
 	if _, _, err := e.codes.Issue(ctx, g, "", e.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.Advance(300 * time.Second)
 	wantProblem(t, e.codes.Verify(ctx, g, "123456", e.clk.Now()), problem.Expired, "code.expired")
+}
+
+// TestDecoyNeverMatches: the code of a decoy flow (a registration with a
+// taken number, a recovery of an unknown login) is refused like a wrong
+// one even when typed right, and so is its link.
+func TestDecoyNeverMatches(t *testing.T) {
+	ctx := context.Background()
+	e := newCodes(fake.CodePolicy)
+	for _, dest := range []string{"+79161234567", "maria@example.org"} {
+		f := e.newFlow(t, signUp, dest)
+		f.Decoy = true
+		code, token, err := e.codes.Issue(ctx, f, "", e.clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.UpdateFlow(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		p := wantProblem(t, e.codes.Verify(ctx, f, code, e.clk.Now()), problem.Invalid, "form.invalid")
+		if m, _ := p.Field("code"); m.ID != "code.wrong" {
+			t.Errorf("%s: %v", dest, m)
+		}
+		if token != "" {
+			wantProblem(t, e.codes.VerifyLink(ctx, f, token, e.clk.Now()), problem.NotFound, "link.invalid")
+		}
+	}
 }

@@ -1,36 +1,28 @@
 // Package flow holds the mechanics shared by every multi-step citizen
-// process (registration, the second sign-in step, password recovery): a
-// persisted record with an unguessable ID, a kind, a state moved only along
-// the kind's transition table, an expiry, the one-time code and its counters,
-// and the values typed so far.
+// process (registration, the second sign-in step, password recovery, and
+// the processes still to come): a persisted record with an unguessable ID,
+// a kind, a state moved only along the kind's declared transitions, an
+// expiry, the one-time code and its counters, and the feature's own data.
+//
+// Each feature declares its process once, as a Spec passed to Define: the
+// kind, the states and transitions (with what moves the flow along each,
+// for docs/flows.md, which a test regenerates from the specs), how long a
+// new flow lives and who can make it send a code. The feature keeps its
+// inputs in its own struct, saved with the flow as JSON (encrypted at
+// rest): DataOf and SetData. flow never looks inside it.
 //
 // A flow started in a browser is bound to that browser: the hash of a
 // random per-browser token is kept in Binding, and every later step must
 // present the same token. Flows started through the API have no binding;
 // their unguessable ID is the capability.
 //
-//	stateDiagram-v2
-//	    state registration {
-//	        [*] --> awaiting_code
-//	        awaiting_code --> set_password: code or link accepted
-//	        set_password --> done: password set, account created
-//	    }
-//	    state signin {
-//	        [*] --> awaiting_code: password accepted
-//	        awaiting_code --> done: code accepted, session issued
-//	    }
-//	    state recovery {
-//	        [*] --> awaiting_code
-//	        awaiting_code --> set_password: code or link accepted
-//	        set_password --> done: new password, other sessions ended
-//	    }
-//
-// flow imports contact and problem.
+// flow imports contact, otp, throttle and problem.
 package flow
 
 import (
 	"crypto/subtle"
-	"slices"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/contact"
@@ -40,13 +32,8 @@ import (
 // Kind names a process.
 type Kind string
 
-const (
-	Registration Kind = "registration"
-	SignIn       Kind = "signin"
-	Recovery     Kind = "recovery"
-)
-
-// State is where a flow stands.
+// State is where a flow stands. Features name their own states; the ones
+// below are shared by every "prove this phone or address" process.
 type State string
 
 const (
@@ -54,46 +41,6 @@ const (
 	SetPassword  State = "set_password"
 	Done         State = "done"
 )
-
-// transitions is every allowed move, per kind. Anything else is a bug or a
-// replayed request, and is refused.
-var transitions = map[Kind]map[State][]State{
-	Registration: {AwaitingCode: {SetPassword}, SetPassword: {Done}},
-	SignIn:       {AwaitingCode: {Done}},
-	Recovery:     {AwaitingCode: {SetPassword}, SetPassword: {Done}},
-}
-
-// Initial is the state every kind starts in.
-const Initial = AwaitingCode
-
-// CanMove reports whether kind k may move from one state to another.
-func CanMove(k Kind, from, to State) bool { return slices.Contains(transitions[k][from], to) }
-
-// Kinds lists every kind, for tests and documentation.
-func Kinds() []Kind { return []Kind{Registration, SignIn, Recovery} }
-
-// States lists every state.
-func States() []State { return []State{AwaitingCode, SetPassword, Done} }
-
-// Values are the kind-specific inputs kept with a flow (encrypted at rest).
-type Values struct {
-	Surname string `json:"surname,omitempty"`
-	Name    string `json:"name,omitempty"`
-	// Decoy marks a flow that must look normal to the requester but can
-	// never succeed: registration with a phone or e-mail that is already
-	// taken, recovery of an unknown login. The real owner, if any, is told
-	// by a separate message.
-	Decoy bool `json:"decoy,omitempty"`
-	// Method is how the account got here, recorded with the session
-	// ("password", "password+sms").
-	Method string `json:"method,omitempty"`
-	// Next is a local path to continue to when the flow is done.
-	Next string `json:"next,omitempty"`
-	// CodeAfter is set on a flow started while its destination's interval
-	// between codes was running (a sign-in just after another code to the
-	// number): no code is sent yet, and one may be asked for from then.
-	CodeAfter time.Time `json:"code_after,omitzero"`
-}
 
 // Flow is one attempt by one browser or API client to complete a process.
 type Flow struct {
@@ -104,17 +51,26 @@ type Flow struct {
 	AccountID     string // the account concerned, once known
 	Channel       contact.Channel
 	Destination   string // the phone (E.164) or e-mail the code goes to
-	Values        Values
 	CodeHash      []byte
 	LinkHash      []byte
 	CodeSentAt    time.Time
 	CodeExpiresAt time.Time
 	CodeAttempts  int // wrong or right entries of the current code
 	Sends         int // codes sent in this flow
-	Lang          string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ExpiresAt     time.Time
+	// CodeAfter is set on a flow started while its destination's interval
+	// between codes was running (a sign-in just after another code to the
+	// number): no code is sent yet, and one may be asked for from then.
+	CodeAfter time.Time
+	// Decoy marks a flow that must look normal to the requester but can
+	// never succeed: registration with a phone or e-mail that is already
+	// taken, recovery of an unknown login. No code or link ever matches.
+	Decoy bool
+	// Data is the feature's own inputs as JSON (see DataOf and SetData).
+	Data      json.RawMessage
+	Lang      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ExpiresAt time.Time
 	// Stored is what the database held when the flow was read or last
 	// saved. A save is a compare-and-set on it: of two requests acting on
 	// one flow at once, only the first saves and the other gets a Conflict,
@@ -129,15 +85,39 @@ type Revision struct {
 	Sends   int
 }
 
+// DataOf decodes the feature's data kept with a flow. A flow saved
+// without data gives T's zero value.
+func DataOf[T any](f *Flow) (T, error) {
+	var v T
+	if len(f.Data) == 0 {
+		return v, nil
+	}
+	if err := json.Unmarshal(f.Data, &v); err != nil {
+		return v, fmt.Errorf("flow %s: data: %w", f.ID, err)
+	}
+	return v, nil
+}
+
+// SetData keeps v as the flow's data, to be saved with it.
+func (f *Flow) SetData(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("flow %s: data: %w", f.ID, err)
+	}
+	f.Data = b
+	return nil
+}
+
 // NewCode reports whether a code was issued since the flow was read: the
 // save then starts the new code's attempt counter afresh. Attempts are
 // otherwise only ever added to, atomically, by the store.
 func (f *Flow) NewCode() bool { return f.Sends != f.Stored.Sends }
 
-// Move advances the flow, or returns a Conflict error when the kind's table
+// Move advances the flow, or returns a Conflict error when the kind's spec
 // does not allow the step.
 func (f *Flow) Move(to State) error {
-	if !CanMove(f.Kind, f.State, to) {
+	s, ok := SpecOf(f.Kind)
+	if !ok || !s.CanMove(f.State, to) {
 		return &problem.Error{Kind: problem.Conflict, Message: problem.M("flow.wrong_step")}
 	}
 	f.State = to

@@ -18,7 +18,7 @@ type StepStore interface {
 // address" flow shares (registration, recovery): loading the caller's flow,
 // the typed code, the e-mailed link, and the move to set_password.
 type Confirmation struct {
-	Kind  Kind
+	Spec  *Spec
 	Store StepStore
 	Codes *Codes
 	Now   func() time.Time
@@ -32,7 +32,7 @@ type Confirmation struct {
 // "flow.expired", so that the form can be shown again with what was typed;
 // a flow of another browser is NotFound, as if it did not exist.
 func (c *Confirmation) Flow(ctx context.Context, id string, binding []byte) (*Flow, error) {
-	f, err := c.Store.Flow(ctx, c.Kind, id)
+	f, err := c.Store.Flow(ctx, c.Spec.Kind, id)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (c *Confirmation) ConfirmCode(ctx context.Context, id string, binding []byt
 // "this link does not work" (NotFound) or "it has expired" (Expired), but
 // for the browser that already used it, which gets "code.used" and the flow.
 func (c *Confirmation) ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*Flow, error) {
-	f, err := c.Store.Flow(ctx, c.Kind, id)
+	f, err := c.Store.Flow(ctx, c.Spec.Kind, id)
 	if problem.KindOf(err) == problem.NotFound {
 		return nil, problem.New(problem.NotFound, "link.invalid")
 	}

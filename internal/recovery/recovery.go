@@ -80,6 +80,18 @@ type Deps struct {
 	NewID    func() (string, error)
 }
 
+// Spec is the password recovery process. It keeps no data of its own: the
+// login is the flow's destination.
+var Spec = flow.Define(flow.Spec{
+	Kind: "recovery", Title: "password recovery", Initial: flow.AwaitingCode,
+	Start: "code sent to the login given",
+	Steps: []flow.Step{
+		{From: flow.AwaitingCode, To: flow.SetPassword, On: "code or link accepted"},
+		{From: flow.SetPassword, To: flow.Done, On: "new password, other sessions ended, lockout lifted, owner told"},
+	},
+	TTL: flowTTL, Audience: flow.Anyone,
+})
+
 // Service runs recoveries.
 type Service struct {
 	d Deps
@@ -90,7 +102,7 @@ type Service struct {
 
 // New returns the service.
 func New(d Deps) *Service {
-	return &Service{d: d, Confirmation: &flow.Confirmation{Kind: flow.Recovery, Store: d.Store, Codes: d.Codes, Now: d.Now, PasswordTime: flowTTL}}
+	return &Service{d: d, Confirmation: &flow.Confirmation{Spec: Spec, Store: d.Store, Codes: d.Codes, Now: d.Now, PasswordTime: flowTTL}}
 }
 
 const flowTTL = time.Hour
@@ -122,10 +134,10 @@ func (s *Service) Begin(ctx context.Context, in Request) (*flow.Flow, error) {
 	if login.Kind == contact.LoginEmail {
 		ch = contact.ChannelEmail
 	}
-	f := &flow.Flow{ID: id, Kind: flow.Recovery, State: flow.Initial, Binding: in.Binding, Channel: ch, Destination: login.String(),
-		Lang: in.Lang, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(flowTTL)}
+	f := Spec.New(id, now)
+	f.Binding, f.Channel, f.Destination, f.Lang = in.Binding, ch, login.String(), in.Lang
 	if a == nil || a.Status != account.Active {
-		f.Values.Decoy = true
+		f.Decoy = true
 	} else {
 		f.AccountID = a.ID
 	}
@@ -137,7 +149,7 @@ func (s *Service) Begin(ctx context.Context, in Request) (*flow.Flow, error) {
 			return err
 		}
 		e := &audit.Event{At: now, Action: "recovery.requested", ActorKind: audit.ActorAnonymous, SubjectAccountID: f.AccountID,
-			IP: in.Client.IP, RequestID: in.Client.RequestID, Details: map[string]string{"login": login.Redacted(), "known": fmt.Sprint(!f.Values.Decoy)}}
+			IP: in.Client.IP, RequestID: in.Client.RequestID, Details: map[string]string{"login": login.Redacted(), "known": fmt.Sprint(!f.Decoy)}}
 		return s.d.Store.AppendAudit(ctx, e)
 	})
 	if err != nil {
@@ -154,7 +166,7 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, a *account.Account, ip
 	if err != nil {
 		return err
 	}
-	if f.Values.Decoy {
+	if f.Decoy {
 		if a != nil || f.Channel != contact.ChannelEmail {
 			return nil
 		}
@@ -176,7 +188,7 @@ func (s *Service) Resend(ctx context.Context, id string, binding []byte, c sessi
 		return f, problem.New(problem.Conflict, "flow.wrong_step")
 	}
 	var a *account.Account
-	if !f.Values.Decoy {
+	if !f.Decoy {
 		if a, err = s.d.Store.AccountByID(ctx, f.AccountID); err != nil {
 			return f, err
 		}
@@ -213,7 +225,7 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 	if err != nil {
 		return nil, err
 	}
-	if f.State != flow.SetPassword || f.Values.Decoy {
+	if f.State != flow.SetPassword || f.Decoy {
 		return nil, problem.New(problem.Conflict, "flow.wrong_step")
 	}
 	a, err := s.d.Store.AccountByID(ctx, f.AccountID)

@@ -109,7 +109,7 @@ func TestRecover(t *testing.T) {
 	e.lock(t, email, "acc")
 
 	f := e.begin(t, "8 916 123 45 67")
-	if f.Values.Decoy || f.AccountID != "acc" || f.Channel != contact.ChannelSMS {
+	if f.Decoy || f.AccountID != "acc" || f.Channel != contact.ChannelSMS {
 		t.Fatalf("flow %+v", f)
 	}
 	msg := e.sent.Last(t, "recovery_code")
@@ -197,7 +197,7 @@ func TestDecoys(t *testing.T) {
 				e.addAccount("acc", phone, email, account.Blocked)
 			}
 			f := e.begin(t, tc.login)
-			if !f.Values.Decoy || f.AccountID != "" || f.Sends != 1 {
+			if !f.Decoy || f.AccountID != "" || f.Sends != 1 {
 				t.Fatalf("flow %+v", f)
 			}
 			if got := e.sent.Templates(); !slices.Equal(got, tc.want) {

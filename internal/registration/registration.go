@@ -71,6 +71,26 @@ type Deps struct {
 	NewID    func() (string, error)
 }
 
+// Spec is the registration process.
+var Spec = flow.Define(flow.Spec{
+	Kind: "registration", Title: "a simplified account", Initial: flow.AwaitingCode,
+	Start: "form accepted, code sent (SMS 300 s / e-mail link + code)",
+	Steps: []flow.Step{
+		{From: flow.AwaitingCode, To: flow.SetPassword, On: "code or link accepted"},
+		{From: flow.SetPassword, To: flow.Done, On: "password accepted, simplified account and session created"},
+	},
+	TTL: flowTTL, Audience: flow.Anyone,
+})
+
+// Data is what a registration keeps while it runs.
+type Data struct {
+	Surname string `json:"surname"`
+	Name    string `json:"name"`
+}
+
+// DataOf returns the registration's data.
+func DataOf(f *flow.Flow) (Data, error) { return flow.DataOf[Data](f) }
+
 // Service runs registrations.
 type Service struct {
 	d Deps
@@ -81,7 +101,7 @@ type Service struct {
 
 // New returns the service.
 func New(d Deps) *Service {
-	return &Service{d: d, Confirmation: &flow.Confirmation{Kind: flow.Registration, Store: d.Store, Codes: d.Codes, Now: d.Now, PasswordTime: flowTTL}}
+	return &Service{d: d, Confirmation: &flow.Confirmation{Spec: Spec, Store: d.Store, Codes: d.Codes, Now: d.Now, PasswordTime: flowTTL}}
 }
 
 // Start is what the registration form submits.
@@ -141,10 +161,10 @@ func (s *Service) Begin(ctx context.Context, in Start) (*flow.Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &flow.Flow{
-		ID: id, Kind: flow.Registration, State: flow.Initial, Binding: in.Binding, Channel: ch, Destination: dest,
-		Values: flow.Values{Surname: surname, Name: name, Decoy: owner != nil}, Lang: in.Lang,
-		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(flowTTL),
+	f := Spec.New(id, now)
+	f.Binding, f.Channel, f.Destination, f.Decoy, f.Lang = in.Binding, ch, dest, owner != nil, in.Lang
+	if err := f.SetData(Data{Surname: surname, Name: name}); err != nil {
+		return nil, err
 	}
 	if err := s.d.Store.Transact(ctx, func(ctx context.Context) error {
 		if err := s.send(ctx, f, owner, in.Client.IP, now); err != nil {
@@ -190,7 +210,7 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account
 		return err
 	}
 	n := message.Notification{Channel: f.Channel, To: f.Destination, Lang: f.Lang}
-	if f.Values.Decoy {
+	if f.Decoy {
 		if owner == nil {
 			return nil // the owner has gone since: nobody to tell
 		}
@@ -206,8 +226,12 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account
 		n.Data = message.RegistrationTaken{Site: s.d.Site, SignInLink: s.d.Links.SignIn(), RecoveryLink: s.d.Links.Recovery()}
 		return s.d.Notifier.Send(ctx, n)
 	}
+	d, err := DataOf(f)
+	if err != nil {
+		return err
+	}
 	n.Data = message.RegistrationCode{
-		Site: s.d.Site, Code: code, Name: f.Values.Name, Minutes: int(s.d.Codes.TTL(f.Channel).Minutes()),
+		Site: s.d.Site, Code: code, Name: d.Name, Minutes: int(s.d.Codes.TTL(f.Channel).Minutes()),
 		Link: s.d.Links.RegistrationLink(f.ID, token), Until: until(f.CodeExpiresAt, f.Lang),
 	}
 	return s.d.Notifier.Send(ctx, n)
@@ -232,7 +256,7 @@ func (s *Service) Resend(ctx context.Context, id string, binding []byte, c sessi
 		return f, problem.New(problem.Conflict, "flow.wrong_step")
 	}
 	var owner *account.Account
-	if f.Values.Decoy {
+	if f.Decoy {
 		if owner, err = s.owner(ctx, f.Channel, f.Destination); err != nil {
 			return f, err
 		}
@@ -264,7 +288,11 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 	if f.State != flow.SetPassword {
 		return nil, problem.New(problem.Conflict, "flow.wrong_step")
 	}
-	if err := password.Validate(pw, confirmation, f.Values.Surname, f.Values.Name, f.Destination, strings.TrimPrefix(f.Destination, "+7")); err != nil {
+	d, err := DataOf(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := password.Validate(pw, confirmation, d.Surname, d.Name, f.Destination, strings.TrimPrefix(f.Destination, "+7")); err != nil {
 		return nil, err
 	}
 	hash, err := s.d.Hasher.Hash(ctx, pw)
@@ -277,7 +305,7 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 	}
 	now := s.d.Now()
 	a := &account.Account{
-		ID: accID, Level: account.Simplified, Status: account.Active, Surname: f.Values.Surname, Name: f.Values.Name,
+		ID: accID, Level: account.Simplified, Status: account.Active, Surname: d.Surname, Name: d.Name,
 		PasswordHash: hash, PasswordChangedAt: now, Lang: f.Lang, CreatedAt: now, UpdatedAt: now,
 	}
 	if f.Channel == contact.ChannelEmail {

@@ -89,7 +89,7 @@ func TestRegisterByPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.State != flow.AwaitingCode || f.Destination != phone || f.Channel != contact.ChannelSMS || f.Values.Decoy {
+	if f.State != flow.AwaitingCode || f.Destination != phone || f.Channel != contact.ChannelSMS || f.Decoy {
 		t.Fatalf("flow %+v", f)
 	}
 	msg := e.sent.Last(t, "registration_code")
@@ -239,7 +239,7 @@ func TestResend(t *testing.T) {
 	if p := wantProblem(t, err, problem.TooMany, "code.interval"); p.RetryAfter != 40*time.Second {
 		t.Errorf("interval: retry after %v, want 40s", p.RetryAfter)
 	}
-	if _, err := e.st.Flow(ctx, flow.Registration, "id2"); problem.KindOf(err) != problem.NotFound {
+	if _, err := e.st.Flow(ctx, registration.Spec.Kind, "id2"); problem.KindOf(err) != problem.NotFound {
 		t.Errorf("the refused flow was stored: %v", err)
 	}
 
@@ -315,7 +315,7 @@ func TestExpiry(t *testing.T) {
 	e.clk.Advance(time.Hour - 300*time.Second)
 	got, err := e.svc.ConfirmCode(ctx, f.ID, browser, code)
 	wantProblem(t, err, problem.Expired, "flow.expired")
-	if got == nil || got.Values.Surname != "Иванова" {
+	if d, _ := registration.DataOf(got); got == nil || d.Surname != "Иванова" {
 		t.Error("an expired flow should come back with what was typed")
 	}
 	_, err = e.svc.Resend(ctx, f.ID, browser, client)
@@ -333,7 +333,7 @@ func TestTakenContact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !f.Values.Decoy || f.State != flow.AwaitingCode || f.Sends != 1 {
+	if !f.Decoy || f.State != flow.AwaitingCode || f.Sends != 1 {
 		t.Fatalf("flow %+v", f)
 	}
 	notice := e.sent.Last(t, "registration_taken")
@@ -383,7 +383,7 @@ func TestSetPasswordRaced(t *testing.T) {
 	e.st.AddAccount(account.Account{ID: "quicker", Status: account.Active, Phone: phone})
 	_, err := e.svc.SetPassword(ctx, f.ID, browser, pw, pw, client)
 	wantProblem(t, err, problem.Conflict, "registration.raced")
-	if got, _ := e.st.Flow(ctx, flow.Registration, f.ID); got.State != flow.SetPassword {
+	if got, _ := e.st.Flow(ctx, registration.Spec.Kind, f.ID); got.State != flow.SetPassword {
 		t.Errorf("flow moved to %s", got.State)
 	}
 	if len(e.sessions.Issued) != 0 {

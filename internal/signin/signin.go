@@ -117,7 +117,28 @@ type Result struct {
 	Token   string
 	Session *session.Session
 	Flow    *flow.Flow
+	// Next is the local path the sign-in form was given, to continue to.
+	Next string
 }
+
+// Spec is the second sign-in step: a code after the right password.
+var Spec = flow.Define(flow.Spec{
+	Kind: "signin", Title: "the second sign-in step", Initial: flow.AwaitingCode,
+	Start: "password accepted, code sent to the account's phone (or e-mail)",
+	Steps: []flow.Step{{From: flow.AwaitingCode, To: flow.Done, On: "code accepted, session issued"}},
+	TTL:   15 * time.Minute, Audience: flow.Owner,
+})
+
+// Data is what the second step keeps while it runs.
+type Data struct {
+	// Method is recorded with the session ("password+sms").
+	Method string `json:"method"`
+	// Next is a local path to continue to once signed in.
+	Next string `json:"next,omitempty"`
+}
+
+// DataOf returns the second step's data.
+func DataOf(f *flow.Flow) (Data, error) { return flow.DataOf[Data](f) }
 
 // Begin checks the login and password.
 func (s *Service) Begin(ctx context.Context, in Attempt) (*Result, error) {
@@ -307,8 +328,11 @@ func (s *Service) secondStep(ctx context.Context, a *account.Account, in Attempt
 	now := s.d.Now()
 	ch, dest := a.CodeChannel()
 	lang := in.Lang
-	f := &flow.Flow{ID: id, Kind: flow.SignIn, State: flow.Initial, Binding: in.Binding, AccountID: a.ID, Channel: ch, Destination: dest,
-		Values: flow.Values{Method: "password+" + string(ch), Next: in.Next}, Lang: lang, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(15 * time.Minute)}
+	f := Spec.New(id, now)
+	f.Binding, f.AccountID, f.Channel, f.Destination, f.Lang = in.Binding, a.ID, ch, dest, lang
+	if err := f.SetData(Data{Method: "password+" + string(ch), Next: in.Next}); err != nil {
+		return nil, err
+	}
 	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
 		if err := s.sendCode(ctx, f, a, in.Client.IP, now); err != nil {
 			return err
@@ -321,7 +345,7 @@ func (s *Service) secondStep(ctx context.Context, a *account.Account, in Attempt
 		// the code be asked for once the minute is over, rather than send
 		// the person back to type the password again.
 		p, _ := problem.As(err)
-		f.Values.CodeAfter = now.Add(p.RetryAfter)
+		f.CodeAfter = now.Add(p.RetryAfter)
 		err = s.d.Store.CreateFlow(ctx, f)
 	}
 	if err != nil {
@@ -342,7 +366,7 @@ func (s *Service) sendCode(ctx context.Context, f *flow.Flow, a *account.Account
 }
 
 func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {
-	f, err := s.d.Store.Flow(ctx, flow.SignIn, id)
+	f, err := s.d.Store.Flow(ctx, Spec.Kind, id)
 	if err != nil {
 		return nil, err
 	}
@@ -371,9 +395,13 @@ func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, co
 	if err != nil {
 		return nil, err
 	}
+	d, err := DataOf(f)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.d.Codes.Verify(ctx, f, code, s.d.Now()); err != nil {
 		if isWrong(err) || problem.KindOf(err) == problem.TooMany {
-			if rerr := s.d.Sessions.RecordSignIn(ctx, f.AccountID, f.Values.Method, session.OutcomeWrongCode, c); rerr != nil {
+			if rerr := s.d.Sessions.RecordSignIn(ctx, f.AccountID, d.Method, session.OutcomeWrongCode, c); rerr != nil {
 				s.log("signin: record a wrong code", rerr)
 			}
 		}
@@ -394,13 +422,13 @@ func (s *Service) ConfirmCode(ctx context.Context, id string, binding []byte, co
 		if err := s.d.Store.UpdateFlow(ctx, f); err != nil {
 			return err
 		}
-		res, err = s.finish(ctx, a, f.Values.Method, c)
+		res, err = s.finish(ctx, a, d.Method, c)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	res.Flow = f
+	res.Flow, res.Next = f, d.Next
 	return res, nil
 }
 

@@ -297,7 +297,7 @@ func TestSecondStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := res.Flow
-	if res.Token != "" || f == nil || f.Kind != flow.SignIn || f.State != flow.AwaitingCode || f.Values.Method != "password+sms" || f.LinkHash != nil {
+	if res.Token != "" || f == nil || f.Kind != signin.Spec.Kind || f.State != flow.AwaitingCode || dataOf(t, f).Method != "password+sms" || f.LinkHash != nil {
 		t.Fatalf("result %+v", res)
 	}
 	msg := e.sent.Last(t, "signin_code")
@@ -355,8 +355,8 @@ func TestCodeAfter(t *testing.T) {
 		t.Fatalf("a second sign-in within the interval: %v", err)
 	}
 	f := res.Flow
-	if f.Sends != 0 || !f.Values.CodeAfter.Equal(t0.Add(time.Minute)) || len(e.sent.All()) != 1 {
-		t.Fatalf("sends %d, code after %v, messages %d", f.Sends, f.Values.CodeAfter, len(e.sent.All()))
+	if f.Sends != 0 || !f.CodeAfter.Equal(t0.Add(time.Minute)) || len(e.sent.All()) != 1 {
+		t.Fatalf("sends %d, code after %v, messages %d", f.Sends, f.CodeAfter, len(e.sent.All()))
 	}
 	// The first sign-in's code is not this step's.
 	if _, err := e.svc.ConfirmCode(ctx, f.ID, browser, e.sent.Code(t, "signin_code"), client); problem.KindOf(err) != problem.Invalid {
@@ -384,8 +384,8 @@ func TestSecondStepResend(t *testing.T) {
 	e := newEnv(t, signin.Policy{SecondStep: true})
 	e.addAccount(t, "acc", "", "maria@example.org", password.TestParams)
 	res, _ := e.signIn("maria@example.org", pw)
-	if res.Flow.Values.Method != "password+email" {
-		t.Errorf("method %q", res.Flow.Values.Method)
+	if m := dataOf(t, res.Flow).Method; m != "password+email" {
+		t.Errorf("method %q", m)
 	}
 	e.clk.Advance(30 * time.Second)
 	_, err := e.svc.Resend(ctx, res.Flow.ID, browser, client)
@@ -401,4 +401,13 @@ func TestSecondStepResend(t *testing.T) {
 	if _, err := e.svc.ConfirmCode(ctx, f.ID, browser, e.sent.Code(t, "signin_code"), client); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func dataOf(t *testing.T, f *flow.Flow) signin.Data {
+	t.Helper()
+	d, err := signin.DataOf(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -14,14 +14,21 @@ import (
 )
 
 const flowColumns = `id, kind, state, binding, account_id, channel, destination, data, code_hash, link_hash,
-	code_sent_at, code_expires_at, code_attempts, sends, lang, created_at, updated_at, expires_at, version`
+	code_sent_at, code_expires_at, code_attempts, sends, lang, created_at, updated_at, expires_at, decoy, code_after, version`
 
 func (s *Store) sealFlow(f *flow.Flow) (dest, data []byte, err error) {
-	v, err := json.Marshal(f.Values)
-	if err != nil {
-		return nil, nil, err
+	v := []byte(f.Data)
+	if len(v) == 0 {
+		v = []byte("{}")
 	}
 	return s.keys.SealString(f.Destination, "flows.destination/"+f.ID), s.keys.Seal(v, "flows.data/"+f.ID), nil
+}
+
+// legacyFlowData is what rows written before migration 0005 kept in data
+// besides the feature's fields.
+type legacyFlowData struct {
+	Decoy     bool      `json:"decoy"`
+	CodeAfter time.Time `json:"code_after"`
 }
 
 // CreateFlow inserts a new flow.
@@ -30,10 +37,10 @@ func (s *Store) CreateFlow(ctx context.Context, f *flow.Flow) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)`,
+	_, err = s.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)`,
 		f.ID, string(f.Kind), string(f.State), f.Binding, nullString(f.AccountID), string(f.Channel), dest, data,
 		f.CodeHash, f.LinkHash, ms(f.CodeSentAt), ms(f.CodeExpiresAt), f.CodeAttempts, f.Sends, f.Lang,
-		ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt))
+		ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt), boolInt(f.Decoy), ms(f.CodeAfter))
 	if err != nil {
 		return fmt.Errorf("store: create flow: %w", err)
 	}
@@ -58,9 +65,9 @@ func (s *Store) UpdateFlow(ctx context.Context, f *flow.Flow) error {
 	res, err := s.exec(ctx, `UPDATE flows SET state = ?, binding = ?, account_id = ?, channel = ?, destination = ?, data = ?,
 		code_hash = ?, link_hash = ?, code_sent_at = ?, code_expires_at = ?,
 		code_attempts = CASE WHEN ? = 1 THEN 0 ELSE code_attempts END, sends = ?, lang = ?,
-		updated_at = ?, expires_at = ?, version = version + 1 WHERE id = ? AND state = ? AND version = ?`,
+		updated_at = ?, expires_at = ?, decoy = ?, code_after = ?, version = version + 1 WHERE id = ? AND state = ? AND version = ?`,
 		string(f.State), f.Binding, nullString(f.AccountID), string(f.Channel), dest, data, f.CodeHash, f.LinkHash,
-		ms(f.CodeSentAt), ms(f.CodeExpiresAt), reset, f.Sends, f.Lang, ms(f.UpdatedAt), ms(f.ExpiresAt),
+		ms(f.CodeSentAt), ms(f.CodeExpiresAt), reset, f.Sends, f.Lang, ms(f.UpdatedAt), ms(f.ExpiresAt), boolInt(f.Decoy), ms(f.CodeAfter),
 		f.ID, string(f.Stored.State), f.Stored.Version)
 	if err != nil {
 		return fmt.Errorf("store: update flow: %w", err)
@@ -84,16 +91,19 @@ func (s *Store) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow
 		accountID                               sql.NullString
 		dest, data                              []byte
 		codeSent, codeExp, created, upd, expire sql.NullInt64
+		decoy                                   int
+		codeAfter                               sql.NullInt64
 	)
 	err := s.queryRow(ctx, `SELECT `+flowColumns+` FROM flows WHERE id = ? AND kind = ?`, id, string(kind)).Scan(
 		&f.ID, &kindS, &state, &f.Binding, &accountID, &channel, &dest, &data, &f.CodeHash, &f.LinkHash,
-		&codeSent, &codeExp, &f.CodeAttempts, &f.Sends, &f.Lang, &created, &upd, &expire, &f.Stored.Version)
+		&codeSent, &codeExp, &f.CodeAttempts, &f.Sends, &f.Lang, &created, &upd, &expire, &decoy, &codeAfter, &f.Stored.Version)
 	if err != nil {
 		return nil, notFound(err, "flow.not_found")
 	}
 	f.Stored.State, f.Stored.Sends = flow.State(state), f.Sends
 	f.Kind, f.State, f.Channel, f.AccountID = flow.Kind(kindS), flow.State(state), contact.Channel(channel), accountID.String
 	f.CodeSentAt, f.CodeExpiresAt, f.CreatedAt, f.UpdatedAt, f.ExpiresAt = fromMS(codeSent), fromMS(codeExp), fromMS(created), fromMS(upd), fromMS(expire)
+	f.Decoy, f.CodeAfter = decoy != 0, fromMS(codeAfter)
 	if f.Destination, err = s.keys.OpenString(dest, "flows.destination/"+f.ID); err != nil {
 		return nil, fmt.Errorf("store: flow %s: %w", f.ID, err)
 	}
@@ -101,8 +111,14 @@ func (s *Store) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow
 	if err != nil {
 		return nil, fmt.Errorf("store: flow %s: %w", f.ID, err)
 	}
-	if err := json.Unmarshal(v, &f.Values); err != nil {
+	var legacy legacyFlowData
+	if err := json.Unmarshal(v, &legacy); err != nil {
 		return nil, fmt.Errorf("store: flow %s: %w", f.ID, err)
+	}
+	f.Data = v
+	f.Decoy = f.Decoy || legacy.Decoy
+	if f.CodeAfter.IsZero() {
+		f.CodeAfter = legacy.CodeAfter
 	}
 	return &f, nil
 }

@@ -42,7 +42,7 @@ func TestRetention(t *testing.T) {
 			{"kept-live", flow.AwaitingCode, ago(time.Minute), now.Add(time.Hour)},
 		}
 		for _, f := range flows {
-			x := &flow.Flow{ID: f.id, Kind: flow.Registration, State: f.state, Channel: contact.ChannelSMS, Destination: "+79161234567",
+			x := &flow.Flow{ID: f.id, Kind: "registration", State: f.state, Channel: contact.ChannelSMS, Destination: "+79161234567",
 				Lang: "ru", CreatedAt: f.updated, UpdatedAt: f.updated, ExpiresAt: f.expiry}
 			if err := s.CreateFlow(ctx, x); err != nil {
 				t.Fatal(err)

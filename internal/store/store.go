@@ -556,3 +556,11 @@ func (s *Store) JobsDB(path string) (*sql.DB, error) {
 	db.SetConnMaxIdleTime(0)
 	return db, nil
 }
+
+// boolInt stores a flag as 0 or 1, the same on both engines.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

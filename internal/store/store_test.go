@@ -170,20 +170,20 @@ func TestTransactRollsBack(t *testing.T) {
 func TestFlows(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		f := &flow.Flow{ID: "f1", Kind: flow.Registration, State: flow.AwaitingCode, Binding: []byte{1, 2, 3}, Channel: contact.ChannelSMS,
-			Destination: "+79161234567", Values: flow.Values{Surname: "Петрова", Name: "Анна-Мария"}, CodeHash: []byte("h"),
+		f := &flow.Flow{ID: "f1", Kind: "registration", State: flow.AwaitingCode, Binding: []byte{1, 2, 3}, Channel: contact.ChannelSMS,
+			Destination: "+79161234567", Data: []byte(`{"surname":"Петрова","name":"Анна-Мария"}`), CodeAfter: t0.Add(time.Minute), CodeHash: []byte("h"),
 			CodeSentAt: t0, CodeExpiresAt: t0.Add(300 * time.Second), Sends: 1, Lang: "ru", CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 		if err := s.CreateFlow(ctx, f); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Flow(ctx, flow.Registration, "f1")
+		got, err := s.Flow(ctx, "registration", "f1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Values != f.Values || got.Destination != f.Destination || !bytes.Equal(got.Binding, f.Binding) || !got.CodeExpiresAt.Equal(f.CodeExpiresAt) || got.AccountID != "" {
+		if !bytes.Equal(got.Data, f.Data) || !got.CodeAfter.Equal(f.CodeAfter) || got.Decoy || got.Destination != f.Destination || !bytes.Equal(got.Binding, f.Binding) || !got.CodeExpiresAt.Equal(f.CodeExpiresAt) || got.AccountID != "" {
 			t.Errorf("read back %+v", got)
 		}
-		if _, err := s.Flow(ctx, flow.Recovery, "f1"); problem.KindOf(err) != problem.NotFound {
+		if _, err := s.Flow(ctx, "recovery", "f1"); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("flow found under another kind: %v", err)
 		}
 		// Attempts are counted atomically, even in parallel.
@@ -204,15 +204,15 @@ func TestFlows(t *testing.T) {
 		// A save is a compare-and-set: of two copies read at one revision,
 		// the first saves and the second is a Conflict.
 		stale := *got
-		got.State, got.CodeAttempts, got.Values.Decoy = flow.SetPassword, 0, true
+		got.State, got.CodeAttempts, got.Decoy = flow.SetPassword, 0, true
 		if err := s.UpdateFlow(ctx, got); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.UpdateFlow(ctx, &stale); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("stale save: %v, want a Conflict", err)
 		}
-		again, _ := s.Flow(ctx, flow.Registration, "f1")
-		if again.State != flow.SetPassword || !again.Values.Decoy || again.CodeAttempts != 21 || again.Stored.Version != 1 {
+		again, _ := s.Flow(ctx, "registration", "f1")
+		if again.State != flow.SetPassword || !again.Decoy || again.CodeAttempts != 21 || again.Stored.Version != 1 {
 			t.Errorf("update lost, or attempts written back: %+v", again)
 		}
 		// Attempts at a code the flow has moved past are refused.
@@ -227,10 +227,20 @@ func TestFlows(t *testing.T) {
 		if err := s.UpdateFlow(ctx, again); err != nil {
 			t.Fatal(err)
 		}
-		if fresh, _ := s.Flow(ctx, flow.Registration, "f1"); fresh.CodeAttempts != 0 || fresh.Sends != 2 {
+		if fresh, _ := s.Flow(ctx, "registration", "f1"); fresh.CodeAttempts != 0 || fresh.Sends != 2 {
 			t.Errorf("new code: attempts %d, sends %d", fresh.CodeAttempts, fresh.Sends)
 		}
-		if n, err := s.DeleteExpiredFlows(ctx, t0.Add(2*time.Hour), 0); err != nil || n != 1 {
+		// A row written before flows had decoy and code_after columns kept
+		// both in its data, and is read as it was meant.
+		old := &flow.Flow{ID: "f0", Kind: "recovery", State: flow.AwaitingCode, Channel: contact.ChannelSMS, Destination: "+79161234568",
+			Data: []byte(`{"decoy":true,"code_after":"2026-03-02T10:01:00Z"}`), Lang: "ru", CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		if err := s.CreateFlow(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Flow(ctx, "recovery", "f0"); err != nil || !got.Decoy || !got.CodeAfter.Equal(time.Date(2026, 3, 2, 10, 1, 0, 0, time.UTC)) {
+			t.Errorf("legacy row: %+v, %v", got, err)
+		}
+		if n, err := s.DeleteExpiredFlows(ctx, t0.Add(2*time.Hour), 0); err != nil || n != 2 {
 			t.Errorf("DeleteExpiredFlows = %d, %v", n, err)
 		}
 	})

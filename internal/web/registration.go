@@ -85,7 +85,8 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, f *flo
 		switch {
 		case p != nil && p.Kind == problem.Expired && p.Message.ID == "flow.expired" && f != nil:
 			// Start afresh with what was typed.
-			v := map[string]string{"surname": f.Values.Surname, "name": f.Values.Name}
+			d, _ := registration.DataOf(f)
+			v := map[string]string{"surname": d.Surname, "name": d.Name}
 			useEmail := f.Channel == contact.ChannelEmail
 			if useEmail {
 				v["email"] = f.Destination
@@ -114,8 +115,9 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, f *flo
 		}
 		s.render(w, r, status, "code", page)
 	case flow.SetPassword:
+		d, _ := registration.DataOf(f)
 		page := &PasswordPage{BasePage: BasePage{Title: "password.title", Form: newForm(nil)}, Kind: "registration", Action: base + "/password",
-			Inputs: f.Values.Surname + " " + f.Values.Name}
+			Inputs: d.Surname + " " + d.Name}
 		if err != nil {
 			page.Form.fail(t, err, "password", "password_confirmation")
 		}

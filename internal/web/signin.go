@@ -102,7 +102,7 @@ func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startSession(w, r, res.Token, res.Account.ID)
-	seeOther(w, r, localPath(res.Flow.Values.Next, "/account"))
+	seeOther(w, r, localPath(res.Next, "/account"))
 }
 
 func (s *Server) signinResend(w http.ResponseWriter, r *http.Request) {
