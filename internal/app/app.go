@@ -240,7 +240,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			Help: "Delivery attempts that found an earlier attempt of the same message interrupted and sent it again under the same ID (possible duplicates)."},
 			func() float64 { return float64(deliverer.Interrupted()) }))
 	srv, err := web.NewServer(web.Deps{
-		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st, Auditor: st,
+		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st,
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.MetricsToken,
 		BaseURL: cfg.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SecondStep, TrustedProxies: cfg.TrustedProxies,

@@ -3,9 +3,13 @@ package app_test
 import (
 	"context"
 	"database/sql"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kabinet/kabinet/internal/config"
 )
 
 // TestAuditHoldsNoEmailDomain walks the e-mail paths that write a login to
@@ -57,5 +61,69 @@ func TestAuditHoldsNoEmailDomain(t *testing.T) {
 	}
 	if n < 5 || logins < 4 {
 		t.Errorf("%d audit rows, %d with a login: the test no longer reaches the paths it checks", n, logins)
+	}
+}
+
+// auditActions lists the audit log's actions about an account, oldest first.
+func (h *harness) auditActions(accountID string) []string {
+	h.t.Helper()
+	rows, err := h.app.Store.DB().QueryContext(context.Background(),
+		"SELECT action FROM audit_events WHERE subject_account_id = ? ORDER BY at, id", accountID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// TestSessionEndingsAreTheServicesJob: a browser that signs in again gets
+// a new session and its old one ends with the sign-in; ending one session,
+// the others, and signing out are each audited once, by the session
+// service in the same transaction as the ending.
+func TestSessionEndingsAreTheServicesJob(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.SecondStep = false })
+	old := h.register("+79161234567", goodPassword)
+	br := h.signedIn(old)
+	res, _ := br.post("/signin", url.Values{"login": {"+7 916 123-45-67"}, "password": {goodPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", res.StatusCode)
+	}
+	if r := h.api("GET", "/api/v1/sessions/current", old, nil); r.Status != 401 {
+		t.Errorf("the replaced session still works: %d", r.Status)
+	}
+	if code, _ := br.status(); code != 200 {
+		t.Fatalf("the new session does not work: %d", code)
+	}
+	other := h.signIn("+79161234567", goodPassword, "").str("session_token")
+	h.signIn("+79161234567", goodPassword, "").str("session_token")
+	list := h.api("GET", "/api/v1/sessions", other, nil)
+	var thirdID string
+	for _, x := range list.Body["sessions"].([]any) {
+		if s := x.(map[string]any); !s["current"].(bool) {
+			thirdID = s["id"].(string)
+		}
+	}
+	if r := h.api("DELETE", "/api/v1/sessions/"+thirdID, other, nil); r.Status != 204 {
+		t.Fatalf("end one: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("DELETE", "/api/v1/sessions/others", other, nil); r.Status != 200 {
+		t.Fatalf("end others: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("DELETE", "/api/v1/sessions/current", other, nil); r.Status != 204 {
+		t.Fatalf("sign out: %d %s", r.Status, r.Raw)
+	}
+	accountID := h.api("POST", "/api/v1/sessions", "", map[string]string{"login": "+79161234567", "password": goodPassword}).Body["account"].(map[string]any)["id"].(string)
+	got := strings.Join(h.auditActions(accountID), " ")
+	want := "account.registered signin.succeeded signin.succeeded signin.succeeded session.ended session.ended_others signout signin.succeeded"
+	if got != want {
+		t.Errorf("audit:\n got %s\nwant %s", got, want)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/problem"
 )
 
@@ -32,7 +33,14 @@ type Client struct {
 	IP        string
 	UserAgent string
 	RequestID string
+	// Holds is the session the client signed in with before, if any (a
+	// browser's cookie). Issuing a new session ends it in the same
+	// transaction, so the session ID changes at every sign-in.
+	Holds Ref
 }
+
+// Ref names one session of one account.
+type Ref struct{ AccountID, ID string }
 
 // Session is one signed-in browser or API client.
 type Session struct {
@@ -74,6 +82,7 @@ const (
 	EndedByUser    = "ended_by_user"
 	EndedRecovery  = "password_recovery"
 	EndedPwdChange = "password_change"
+	EndedReplaced  = "replaced" // by the session issued at the client's next sign-in
 )
 
 // Store is what sessions need from storage.
@@ -98,6 +107,8 @@ type Store interface {
 	// AfterCommit runs fn once the transaction in ctx commits (at once
 	// without one; never after a rollback).
 	AfterCommit(ctx context.Context, fn func())
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
+	AppendAudit(ctx context.Context, e *audit.Event) error
 }
 
 // Service issues and checks sessions.
@@ -188,7 +199,8 @@ func NewID(r io.Reader) (string, error) {
 }
 
 // Issue starts a session for an account and returns its token. Called
-// inside the transaction of the step that signs the user in.
+// inside the transaction of the step that signs the user in; the session
+// the client held before, if any, ends in it.
 func (s *Service) Issue(ctx context.Context, accountID, method string, c Client) (string, *Session, error) {
 	raw := make([]byte, 32)
 	if _, err := io.ReadFull(s.rand, raw); err != nil {
@@ -207,6 +219,11 @@ func (s *Service) Issue(ctx context.Context, accountID, method string, c Client)
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", nil, fmt.Errorf("session: create: %w", err)
+	}
+	if h := c.Holds; h.ID != "" {
+		if err := s.end(ctx, h.AccountID, h.ID, EndedReplaced); err != nil && problem.KindOf(err) != problem.NotFound {
+			return "", nil, err
+		}
 	}
 	return token, sess, nil
 }
@@ -336,9 +353,9 @@ func (s *Service) List(ctx context.Context, accountID string) ([]Session, error)
 	return out, nil
 }
 
-// End ends one of the account's sessions; NotFound when it has no such
+// end ends one of the account's sessions; NotFound when it has no such
 // active session.
-func (s *Service) End(ctx context.Context, accountID, id, reason string) error {
+func (s *Service) end(ctx context.Context, accountID, id, reason string) error {
 	ok, err := s.store.EndSession(ctx, accountID, id, reason, s.now())
 	if err != nil {
 		return err
@@ -349,13 +366,60 @@ func (s *Service) End(ctx context.Context, accountID, id, reason string) error {
 	return s.changed(ctx, accountID)
 }
 
-// EndOthers ends every session of the account except the one given.
+// SignOut ends the session the client holds, and audits it, in one
+// transaction.
+func (s *Service) SignOut(ctx context.Context, c Client) error {
+	return s.store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.end(ctx, c.Holds.AccountID, c.Holds.ID, EndedSignOut); err != nil {
+			return err
+		}
+		return s.audit(ctx, "signout", c.Holds.AccountID, c.Holds.ID, c)
+	})
+}
+
+// EndByUser ends one of the account's sessions at its owner's request (the
+// list of sessions), and audits it, in one transaction; NotFound when the
+// account has no such active session.
+func (s *Service) EndByUser(ctx context.Context, accountID, id string, c Client) error {
+	return s.store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.end(ctx, accountID, id, EndedByUser); err != nil {
+			return err
+		}
+		return s.audit(ctx, "session.ended", accountID, id, c)
+	})
+}
+
+// EndOthersByUser ends every session of the account but the one the
+// client holds, at its owner's request, and audits it.
+func (s *Service) EndOthersByUser(ctx context.Context, c Client) (int, error) {
+	var n int
+	err := s.store.Transact(ctx, func(ctx context.Context) error {
+		var err error
+		if n, err = s.EndOthers(ctx, c.Holds.AccountID, c.Holds.ID, EndedByUser); err != nil {
+			return err
+		}
+		return s.audit(ctx, "session.ended_others", c.Holds.AccountID, "", c)
+	})
+	return n, err
+}
+
+// EndOthers ends every session of the account except the one given, for a
+// feature that audits why in its own transaction (password recovery).
 func (s *Service) EndOthers(ctx context.Context, accountID, keepID, reason string) (int, error) {
 	n, err := s.store.EndSessions(ctx, accountID, keepID, reason, s.now())
 	if err != nil {
 		return 0, err
 	}
 	return n, s.changed(ctx, accountID)
+}
+
+func (s *Service) audit(ctx context.Context, action, accountID, sessionID string, c Client) error {
+	e := &audit.Event{At: s.now(), Action: action, ActorKind: audit.ActorCitizen, ActorID: accountID, SubjectAccountID: accountID,
+		IP: c.IP, RequestID: c.RequestID}
+	if sessionID != "" {
+		e.Details = map[string]string{"session": sessionID}
+	}
+	return s.store.AppendAudit(ctx, e)
 }
 
 // RecordSignIn adds an entry to the account's sign-in history.

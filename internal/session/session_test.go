@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/session"
 )
@@ -25,6 +26,15 @@ type memStore struct {
 	// afterRead, when set, runs inside SessionByToken after the rows are
 	// read and before they are returned: "meanwhile, elsewhere".
 	afterRead func()
+	audit     []audit.Event
+}
+
+func (m *memStore) Transact(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+func (m *memStore) AppendAudit(_ context.Context, e *audit.Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.audit = append(m.audit, *e)
+	return nil
 }
 
 func newMemStore() *memStore {
@@ -274,20 +284,48 @@ func TestEndReasons(t *testing.T) {
 	st, clk := newMemStore(), &clock{t: t0}
 	s := node(st, clk, 2*time.Second)
 	ctx := context.Background()
-	for reason, want := range map[string]string{
-		session.EndedByUser: session.MsgEndedElsewhere, session.EndedRecovery: session.MsgEndedPassword,
-		session.EndedSignOut: "session.required",
+	client := session.Client{IP: "203.0.113.5", RequestID: "r1"}
+	for _, c := range []struct {
+		reason, want, audited string
+		end                   func(x *session.Session) error
+	}{
+		{session.EndedByUser, session.MsgEndedElsewhere, "session.ended", func(x *session.Session) error { return s.EndByUser(ctx, "acc", x.ID, client) }},
+		{session.EndedRecovery, session.MsgEndedPassword, "", func(x *session.Session) error {
+			_, err := s.EndOthers(ctx, "acc", "", session.EndedRecovery)
+			return err
+		}},
+		{session.EndedSignOut, "session.required", "signout", func(x *session.Session) error {
+			c := client
+			c.Holds = session.Ref{AccountID: "acc", ID: x.ID}
+			return s.SignOut(ctx, c)
+		}},
+		{session.EndedReplaced, "session.required", "", func(x *session.Session) error {
+			c := client
+			c.Holds = session.Ref{AccountID: "acc", ID: x.ID}
+			_, _, err := s.Issue(ctx, "acc", "password", c)
+			return err
+		}},
 	} {
+		st.audit = nil
 		token := issue(t, s)
 		x, _, err := s.Authenticate(ctx, token)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.End(ctx, "acc", x.ID, reason); err != nil {
+		if err := c.end(x); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = s.Authenticate(ctx, token)
-		refusedWith(t, reason, err, want)
+		refusedWith(t, c.reason, err, c.want)
+		switch {
+		case c.audited == "" && len(st.audit) != 0:
+			t.Errorf("%s: audited %+v", c.reason, st.audit)
+		case c.audited != "" && (len(st.audit) != 1 || st.audit[0].Action != c.audited || st.audit[0].IP != client.IP || st.audit[0].SubjectAccountID != "acc"):
+			t.Errorf("%s: audit %+v, want one %s", c.reason, st.audit, c.audited)
+		}
+	}
+	if err := s.EndByUser(ctx, "acc", "no-such-session", client); problem.KindOf(err) != problem.NotFound {
+		t.Errorf("ending a session that is not there: %v", err)
 	}
 	token := issue(t, s)
 	for range 25 { // keep it from idling out

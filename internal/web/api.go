@@ -329,21 +329,19 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiEndSession(w http.ResponseWriter, r *http.Request) {
 	st := reqCtx(r)
 	id := r.PathValue("id")
-	if err := s.d.Sessions.End(r.Context(), st.account.ID, id, session.EndedByUser); err != nil {
+	if err := s.d.Sessions.EndByUser(r.Context(), st.account.ID, id, s.holder(r)); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	s.auditSession(r, "session.ended", id)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) apiSignOut(w http.ResponseWriter, r *http.Request) {
 	st := reqCtx(r)
-	if err := s.d.Sessions.End(r.Context(), st.account.ID, st.session.ID, session.EndedSignOut); err != nil {
+	if err := s.d.Sessions.SignOut(r.Context(), s.holder(r)); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	s.auditSession(r, "signout", st.session.ID)
 	if !st.bearer {
 		s.signOutBrowser(w)
 	}
@@ -351,13 +349,11 @@ func (s *Server) apiSignOut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiEndOthers(w http.ResponseWriter, r *http.Request) {
-	st := reqCtx(r)
-	n, err := s.d.Sessions.EndOthers(r.Context(), st.account.ID, st.session.ID, session.EndedByUser)
+	n, err := s.d.Sessions.EndOthersByUser(r.Context(), s.holder(r))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	s.auditSession(r, "session.ended_others", "")
 	writeJSON(w, http.StatusOK, map[string]int{"ended": n})
 }
 

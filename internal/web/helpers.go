@@ -35,7 +35,25 @@ func form(w http.ResponseWriter, r *http.Request, names ...string) (map[string]s
 	return v, nil
 }
 
-func (s *Server) client(r *http.Request) session.Client { return reqCtx(r).client }
+// client is who sent the request. A browser signed in with a cookie holds
+// that session: a sign-in from it ends the session it replaces.
+func (s *Server) client(r *http.Request) session.Client {
+	st := reqCtx(r)
+	c := st.client
+	if st.session != nil && !st.bearer {
+		c.Holds = session.Ref{AccountID: st.account.ID, ID: st.session.ID}
+	}
+	return c
+}
+
+// holder is a signed-in request's client, holding its session whether it
+// came as a cookie or a bearer token.
+func (s *Server) holder(r *http.Request) session.Client {
+	st := reqCtx(r)
+	c := st.client
+	c.Holds = session.Ref{AccountID: st.account.ID, ID: st.session.ID}
+	return c
+}
 
 func (s *Server) t(r *http.Request) i18n.Localizer { return s.cat.For(reqCtx(r).lang) }
 

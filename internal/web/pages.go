@@ -133,11 +133,10 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) sessionEnd(w http.ResponseWriter, r *http.Request) {
 	st := reqCtx(r)
 	id := r.PathValue("id")
-	if err := s.d.Sessions.End(r.Context(), st.account.ID, id, session.EndedByUser); err != nil {
+	if err := s.d.Sessions.EndByUser(r.Context(), st.account.ID, id, s.holder(r)); err != nil {
 		s.errorPage(w, r, err, "/account/sessions")
 		return
 	}
-	s.auditSession(r, "session.ended", id)
 	if id == st.session.ID {
 		s.signOutBrowser(w)
 		seeOther(w, r, "/")
@@ -147,12 +146,10 @@ func (s *Server) sessionEnd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) sessionsEndOthers(w http.ResponseWriter, r *http.Request) {
-	st := reqCtx(r)
-	if _, err := s.d.Sessions.EndOthers(r.Context(), st.account.ID, st.session.ID, session.EndedByUser); err != nil {
+	if _, err := s.d.Sessions.EndOthersByUser(r.Context(), s.holder(r)); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	s.auditSession(r, "session.ended_others", "")
 	seeOther(w, r, "/account/sessions?done=others")
 }
 

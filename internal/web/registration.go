@@ -210,15 +210,10 @@ func movedOn(f *flow.Flow, err error) bool {
 	return f != nil && problem.KindOf(err) == problem.Conflict
 }
 
-// startSession sets the new session cookie, ending the session the
-// browser had before (the session ID changes at every sign-in), and
+// startSession sets the new session cookie (the service has ended the
+// session the browser held before, in the step's transaction) and
 // remembers the browser as the account's device.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, token, accountID string) {
-	if st := reqCtx(r); st.session != nil && !st.bearer {
-		if err := s.d.Sessions.End(r.Context(), st.account.ID, st.session.ID, "replaced"); err != nil && problem.KindOf(err) != problem.NotFound {
-			s.log.Error("end the replaced session", "request_id", st.requestID, "error", err)
-		}
-	}
 	s.setSessionCookie(w, token)
 	s.rememberDevice(w, r, accountID)
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kabinet/kabinet/internal/account"
-	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/notify"
@@ -43,11 +42,6 @@ type Devices interface {
 	DeviceToken(accountID string) (string, error)
 }
 
-// Auditor records security events that the web layer itself sees (sign-out).
-type Auditor interface {
-	AppendAudit(ctx context.Context, e *audit.Event) error
-}
-
 // Deps are the server's collaborators. NewServer reports any that is missing.
 type Deps struct {
 	Registration *registration.Service
@@ -57,7 +51,6 @@ type Deps struct {
 	Codes        *flow.Codes
 	Devices      Devices
 	Outbox       Outbox
-	Auditor      Auditor
 	Catalog      *i18n.Catalog
 	Logger       *slog.Logger
 	Metrics      *prometheus.Registry
@@ -103,7 +96,7 @@ func NewServer(d Deps) (*Server, error) {
 	var missing []error
 	for name, nilness := range map[string]bool{
 		"Registration": d.Registration == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
-		"Sessions": d.Sessions == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil, "Auditor": d.Auditor == nil,
+		"Sessions": d.Sessions == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil,
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
 	} {

@@ -4,10 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/problem"
-	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signin"
 )
 
@@ -118,26 +116,12 @@ func (s *Server) signinResend(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
-	st := reqCtx(r)
-	if st.session != nil {
-		if err := s.d.Sessions.End(r.Context(), st.account.ID, st.session.ID, session.EndedSignOut); err != nil && problem.KindOf(err) != problem.NotFound {
+	if reqCtx(r).session != nil {
+		if err := s.d.Sessions.SignOut(r.Context(), s.holder(r)); err != nil && problem.KindOf(err) != problem.NotFound {
 			s.internalError(w, r, err)
 			return
 		}
-		s.auditSession(r, "signout", st.session.ID)
 	}
 	s.signOutBrowser(w)
 	seeOther(w, r, "/?signed_out=1")
-}
-
-func (s *Server) auditSession(r *http.Request, action, sessionID string) {
-	st := reqCtx(r)
-	e := &audit.Event{At: s.d.Now(), Action: action, ActorKind: audit.ActorCitizen, ActorID: st.account.ID, SubjectAccountID: st.account.ID,
-		IP: st.client.IP, RequestID: st.requestID}
-	if sessionID != "" {
-		e.Details = map[string]string{"session": sessionID}
-	}
-	if err := s.d.Auditor.AppendAudit(r.Context(), e); err != nil {
-		s.fault("web: audit of a session event", err)
-	}
 }
