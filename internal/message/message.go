@@ -2,6 +2,7 @@ package message
 
 import (
 	"context"
+	"time"
 
 	"github.com/kabinet/kabinet/internal/contact"
 )
@@ -33,9 +34,9 @@ type RegistrationCode struct {
 	Site    string
 	Code    string
 	Name    string
-	Minutes int    // how long the code is valid
-	Link    string // opens the flow with the code filled in
-	Until   string // the expiry, written out for the reader
+	Minutes int       // how long the code is valid
+	Link    string    // opens the flow with the code filled in
+	Until   time.Time // the expiry; the template writes it out in the reader's language
 }
 
 // RegistrationTaken tells a contact's owner that someone tried to register
@@ -54,7 +55,7 @@ type RecoveryCode struct {
 	Name    string
 	Minutes int
 	Link    string
-	Until   string
+	Until   time.Time
 }
 
 // RecoveryUnknown tells an e-mail address without an account that someone
@@ -78,7 +79,7 @@ type SignInCode struct {
 	Name         string
 	Code         string
 	Minutes      int
-	Until        string
+	Until        time.Time
 	RecoveryLink string
 }
 
@@ -87,7 +88,7 @@ type SignInCode struct {
 type SignInLocked struct {
 	Site         string
 	Name         string
-	Until        string
+	Until        time.Time // when the lock ends
 	RecoveryLink string
 }
 

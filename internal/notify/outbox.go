@@ -106,7 +106,8 @@ func (o *Outbox) Send(ctx context.Context, n message.Notification) error {
 	if n.Data == nil {
 		return fmt.Errorf("notify: notification to %s carries no message", ch)
 	}
-	subject, text, html, err := o.templates.Render(n.Data, ch, n.Lang)
+	now := o.now()
+	subject, text, html, err := o.templates.Render(n.Data, ch, n.Lang, now)
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,6 @@ func (o *Outbox) Send(ctx context.Context, n message.Notification) error {
 	if err != nil {
 		return err
 	}
-	now := o.now()
 	r := &Record{ID: id, AccountID: n.AccountID, Channel: ch, To: n.To, Template: n.Data.Template(), Lang: n.Lang,
 		Subject: subject, Text: text, HTML: html, Status: Queued, CreatedAt: now, UpdatedAt: now}
 	if err := o.store.InsertNotification(ctx, r); err != nil {

@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
+	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/message"
 )
 
@@ -20,6 +22,11 @@ var templateFS embed.FS
 // Template of a message.Data type and the file is rendered with a value of
 // that type. An SMS file defines "text"; an e-mail file defines "subject",
 // "text" and optionally "html" (rendered with HTML escaping).
+//
+// Templates write times with one function, the same as the pages do:
+// {{until .Until}} gives "до 14:41 МСК" or "until 14:41 Moscow time" (with
+// the date when the deadline is not on the day the message is composed),
+// in the file's language (i18n.Until).
 type Templates struct {
 	text map[string]*texttemplate.Template
 	html map[string]*htmltemplate.Template
@@ -63,7 +70,7 @@ func LoadTemplatesFS(fsys fs.FS, dir string) (*Templates, error) {
 		if len(parts) != 3 || (parts[1] != string(ChannelSMS) && parts[1] != string(ChannelEmail)) {
 			return nil, fmt.Errorf("notify: template %s: name must be <template>.<sms|email>.<lang>.tmpl", f)
 		}
-		tt, err := texttemplate.New(key).Option("missingkey=error").Parse(string(b))
+		tt, err := texttemplate.New(key).Option("missingkey=error").Funcs(texttemplate.FuncMap(timeFuncs("", time.Time{}))).Parse(string(b))
 		if err != nil {
 			return nil, fmt.Errorf("notify: template %s: %w", f, err)
 		}
@@ -79,13 +86,13 @@ func LoadTemplatesFS(fsys fs.FS, dir string) (*Templates, error) {
 		}
 		t.text[key] = tt
 		if strings.Contains(string(b), `{{define "html"}}`) {
-			ht, err := htmltemplate.New(key).Option("missingkey=error").Parse(string(b))
+			ht, err := htmltemplate.New(key).Option("missingkey=error").Funcs(htmltemplate.FuncMap(timeFuncs("", time.Time{}))).Parse(string(b))
 			if err != nil {
 				return nil, fmt.Errorf("notify: template %s (html): %w", f, err)
 			}
 			t.html[key] = ht
 		}
-		if _, _, _, err := t.render(key, zero); err != nil {
+		if _, _, _, err := t.render(key, zero, time.Time{}); err != nil {
 			return nil, err
 		}
 	}
@@ -102,9 +109,10 @@ func (t *Templates) Names() []string {
 }
 
 // Render produces the subject (e-mail only), text and HTML of a message from
-// the template its data names. A language without the template falls back
-// to Russian.
-func (t *Templates) Render(data message.Data, ch Channel, lang string) (subject, text, html string, err error) {
+// the template its data names, as composed at now (a deadline on now's day
+// in Moscow is written without its date). A language without the template
+// falls back to Russian.
+func (t *Templates) Render(data message.Data, ch Channel, lang string, now time.Time) (subject, text, html string, err error) {
 	name := data.Template()
 	key := name + "." + string(ch) + "." + lang
 	if _, ok := t.text[key]; !ok {
@@ -113,12 +121,30 @@ func (t *Templates) Render(data message.Data, ch Channel, lang string) (subject,
 			return "", "", "", fmt.Errorf("notify: no template %s for %s", name, ch)
 		}
 	}
-	return t.render(key, data)
+	return t.render(key, data, now)
 }
 
-// render executes the template files under key with data.
-func (t *Templates) render(key string, data message.Data) (subject, text, html string, err error) {
-	tt := t.text[key]
+// timeFuncs are the template functions that write times, for a template in
+// lang composed at now.
+func timeFuncs(lang string, now time.Time) map[string]any {
+	l := i18n.Lang(lang)
+	return map[string]any{
+		"until": func(t time.Time) string { return i18n.Until(l, t, now) },
+	}
+}
+
+// render executes the template files under key with data, composed at now.
+// The parsed templates are never executed themselves: each render runs a
+// clone whose functions know now and the file's language, so renders do
+// not share state (and html/template allows the clone).
+func (t *Templates) render(key string, data message.Data, now time.Time) (subject, text, html string, err error) {
+	lang := key[strings.LastIndexByte(key, '.')+1:]
+	funcs := timeFuncs(lang, now)
+	tt, err := t.text[key].Clone()
+	if err != nil {
+		return "", "", "", fmt.Errorf("notify: render %s: %w", key, err)
+	}
+	tt.Funcs(funcs)
 	exec := func(name string) (string, error) {
 		if tt.Lookup(name) == nil {
 			return "", nil
@@ -135,7 +161,12 @@ func (t *Templates) render(key string, data message.Data) (subject, text, html s
 	if text, err = exec("text"); err != nil {
 		return
 	}
-	if ht, ok := t.html[key]; ok {
+	if master, ok := t.html[key]; ok {
+		ht, err := master.Clone()
+		if err != nil {
+			return "", "", "", fmt.Errorf("notify: render %s/html: %w", key, err)
+		}
+		ht.Funcs(funcs)
 		var b bytes.Buffer
 		if err = ht.ExecuteTemplate(&b, "html", data); err != nil {
 			return "", "", "", fmt.Errorf("notify: render %s/html: %w", key, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/kabinet/kabinet/internal/message"
 )
@@ -21,11 +22,17 @@ const (
 	name         = "Анна"
 	minutes      = 5
 	link         = "https://kabinet.example/register/abc/link?token=t0k3n"
-	until        = "23.11.2026 12:05 по московскому времени"
 	signInLink   = "https://kabinet.example/signin"
 	recoveryLink = "https://kabinet.example/recover"
 	support      = "8 800 000-00-00"
 	registerLink = "https://kabinet.example/register"
+)
+
+// The samples are composed at 12:00 Moscow time; their deadlines are five
+// minutes later the same day.
+var (
+	composed = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	until    = composed.Add(5 * time.Minute)
 )
 
 // samples holds one message of every type, by template name.
@@ -58,7 +65,7 @@ func TestTemplatesGolden(t *testing.T) {
 			t.Errorf("%s: no sample of its message type", key)
 			continue
 		}
-		subject, text, html, err := tpl.Render(sample, Channel(parts[1]), parts[2])
+		subject, text, html, err := tpl.Render(sample, Channel(parts[1]), parts[2], composed)
 		if err != nil {
 			t.Errorf("%s: %v", key, err)
 			continue
@@ -87,6 +94,41 @@ func TestTemplatesGolden(t *testing.T) {
 		}
 		if parts[1] == "sms" && len([]rune(text)) > 3*67 {
 			t.Errorf("%s: SMS of %d characters is more than three UCS-2 segments", key, len([]rune(text)))
+		}
+	}
+}
+
+// TestDeadlines: a deadline is written by i18n.Until in the template's
+// language, with its date when it falls on another day in Moscow than the
+// one the message is composed on.
+func TestDeadlines(t *testing.T) {
+	tpl, err := LoadTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lateEvening := time.Date(2026, 11, 23, 20, 50, 0, 0, time.UTC) // 23:50 in Moscow
+	tests := []struct {
+		lang, want string
+		now        time.Time
+	}{
+		{"ru", "приостановлен до 12:05 МСК.", composed},
+		{"en", "paused until 12:05 Moscow time.", composed},
+		{"ru", "приостановлен до 23 ноября, 12:05 МСК.", composed.Add(-24 * time.Hour)},
+		{"en", "paused until 00:20 Moscow time on 24 November.", lateEvening},
+	}
+	for _, tt := range tests {
+		locked := message.SignInLocked{Site: site, Name: name, Until: until, RecoveryLink: recoveryLink}
+		if tt.now.Equal(lateEvening) {
+			locked.Until = lateEvening.Add(30 * time.Minute)
+		}
+		for _, ch := range []Channel{ChannelSMS, ChannelEmail} {
+			_, text, _, err := tpl.Render(locked, ch, tt.lang, tt.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("%s %s at %v: %q, want it to contain %q", ch, tt.lang, tt.now, text, tt.want)
+			}
 		}
 	}
 }

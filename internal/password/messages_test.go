@@ -26,6 +26,7 @@ func TestMessages(t *testing.T) {
 		"password.hint.special":          nil,
 		"password.hint.repeat":           {"Max": repeatRun - 1},
 		"password.hint.length":           {"Min": RecommendedLen},
+		ErrBusy.Message.ID:               ErrBusy.Message.Args,
 	}
 	i18ntest.CheckArea(t, "password", used)
 }

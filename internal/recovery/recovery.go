@@ -175,7 +175,7 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, a *account.Account, ip
 	}
 	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Lang: f.Lang,
 		Data: message.RecoveryCode{Site: s.d.Site, Code: code, Name: a.Name, Minutes: int(s.d.Codes.TTL(f.Channel).Minutes()),
-			Link: s.d.Links.RecoveryLink(f.ID, token), Until: f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("02.01.2006 15:04 MSK")}})
+			Link: s.d.Links.RecoveryLink(f.ID, token), Until: f.CodeExpiresAt}})
 }
 
 // Resend sends a new code once allowed.

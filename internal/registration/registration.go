@@ -232,17 +232,9 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account
 	}
 	n.Data = message.RegistrationCode{
 		Site: s.d.Site, Code: code, Name: d.Name, Minutes: int(s.d.Codes.TTL(f.Channel).Minutes()),
-		Link: s.d.Links.RegistrationLink(f.ID, token), Until: until(f.CodeExpiresAt, f.Lang),
+		Link: s.d.Links.RegistrationLink(f.ID, token), Until: f.CodeExpiresAt,
 	}
 	return s.d.Notifier.Send(ctx, n)
-}
-
-func until(t time.Time, lang string) string {
-	msk := time.FixedZone("MSK", 3*3600)
-	if lang == "en" {
-		return t.In(msk).Format("2 January 2006, 15:04 MST")
-	}
-	return t.In(msk).Format("02.01.2006 15:04") + " по московскому времени"
 }
 
 // Resend sends a new code, once the cooldown has passed or the old code

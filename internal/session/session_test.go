@@ -29,7 +29,9 @@ type memStore struct {
 	audit     []audit.Event
 }
 
-func (m *memStore) Transact(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+func (m *memStore) Transact(ctx context.Context, fn func(ctx context.Context) error) error {
+	return fn(ctx)
+}
 func (m *memStore) AppendAudit(_ context.Context, e *audit.Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

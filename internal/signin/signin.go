@@ -234,7 +234,7 @@ func (s *Service) wrong(ctx context.Context, a *account.Account, login contact.L
 		}
 		switch {
 		case out.Locked:
-			return s.tell(ctx, a, message.SignInLocked{Site: s.d.Site, Name: a.Name, Until: until(out.Until, a.Lang), RecoveryLink: s.d.Links.Recovery()})
+			return s.tell(ctx, a, message.SignInLocked{Site: s.d.Site, Name: a.Name, Until: out.Until, RecoveryLink: s.d.Links.Recovery()})
 		case out.Suspended:
 			return s.tell(ctx, a, message.SignInSuspended{Site: s.d.Site, Name: a.Name, Support: s.d.Support, RecoveryLink: s.d.Links.Recovery()})
 		}
@@ -253,14 +253,6 @@ func (s *Service) tell(ctx context.Context, a *account.Account, d message.Data) 
 		ch, to = contact.ChannelEmail, string(a.Email) // free, and room to explain
 	}
 	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: ch, To: to, Lang: a.Lang, Data: d})
-}
-
-func until(t time.Time, lang string) string {
-	msk := time.FixedZone("MSK", 3*3600)
-	if lang == "en" {
-		return t.In(msk).Format("15:04 MST, 2 January")
-	}
-	return t.In(msk).Format("15:04 02.01.2006") + " по московскому времени"
 }
 
 // record keeps a refused attempt (locked or suspended) in the history and
@@ -362,7 +354,7 @@ func (s *Service) sendCode(ctx context.Context, f *flow.Flow, a *account.Account
 	f.LinkHash = nil // sign-in codes are typed, never clicked
 	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: f.Channel, To: f.Destination, Lang: f.Lang,
 		Data: message.SignInCode{Site: s.d.Site, Code: code, Name: a.Name, Minutes: int(s.d.Codes.TTL(f.Channel).Minutes()),
-			Until: f.CodeExpiresAt.In(time.FixedZone("MSK", 3*3600)).Format("15:04 MSK"), RecoveryLink: s.d.Links.Recovery()}})
+			Until: f.CodeExpiresAt, RecoveryLink: s.d.Links.Recovery()}})
 }
 
 func (s *Service) load(ctx context.Context, id string, binding []byte) (*flow.Flow, error) {

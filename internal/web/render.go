@@ -41,6 +41,7 @@ type BasePage struct {
 	Flash     string       // a translated one-line notice shown above the content
 	Form      *FormView    // nil on pages without a form
 	Session   *SessionView // a cookie session's inactivity warning; nil without one
+	Now       time.Time    // when the page is rendered: deadlines on this day in Moscow go without their date
 	asset     func(string) string
 }
 
@@ -130,13 +131,12 @@ type renderer struct {
 func funcs() template.FuncMap {
 	return template.FuncMap{
 		"t": func(l i18n.Localizer, id string, kv ...any) string { return l.T(id, kv...) },
-		"date": func(lang string, t time.Time) string {
-			msk := time.FixedZone("MSK", 3*3600)
-			if lang == "en" {
-				return t.In(msk).Format("2 Jan 2006, 15:04 MST")
-			}
-			return t.In(msk).Format("02.01.2006 15:04") + " МСК"
-		},
+		// Times are written by i18n, the same way as in SMS and e-mail:
+		// date for a past moment in full, until for a deadline and at for
+		// a moment to come, both against the page's Now.
+		"date":     func(lang string, t time.Time) string { return i18n.DateTime(i18n.Lang(lang), t) },
+		"until":    func(lang string, t, now time.Time) string { return i18n.Until(i18n.Lang(lang), t, now) },
+		"at":       func(lang string, t, now time.Time) string { return i18n.At(i18n.Lang(lang), t, now) },
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"fieldID":  func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") },
 		"errorID":  func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") + "-error" },
@@ -238,6 +238,7 @@ func (s *Server) fillBase(r *http.Request, b *BasePage) {
 	rc := reqCtx(r)
 	b.T = s.cat.For(rc.lang)
 	b.Lang = string(rc.lang)
+	b.Now = s.d.Now()
 	if b.Account == nil && rc.account != nil {
 		b.Account = rc.account
 	}
