@@ -116,14 +116,15 @@ func TestSecretFromFileAndRedaction(t *testing.T) {
 	}
 }
 
-// leafFields lists the addresses of the settable fields of the sections of c.
-func leafFields(c *Config) map[any]string {
+// leafFields lists the addresses of the fields of the sections of the
+// struct c points at (a *Config), each with its name.
+func leafFields(c any) map[any]string {
 	out := map[any]string{}
 	cv := reflect.ValueOf(c).Elem()
 	for i := range cv.NumField() {
 		sv := cv.Field(i)
 		if sv.Kind() != reflect.Struct {
-			panic("config.Config." + cv.Type().Field(i).Name + " is no section")
+			panic(cv.Type().Field(i).Name + " is no section")
 		}
 		for j := range sv.NumField() {
 			out[sv.Field(j).Addr().Interface()] = cv.Type().Field(i).Name + "." + sv.Type().Field(j).Name
@@ -132,52 +133,101 @@ func leafFields(c *Config) map[any]string {
 	return out
 }
 
-// TestEverySettingIsDeclaredOnce: each field of each section is bound to
-// exactly one setting, which has an environment name of its own and docs.
-func TestEverySettingIsDeclaredOnce(t *testing.T) {
-	var c Config
-	fields := leafFields(&c)
+// declarationProblems checks the sections of the struct c points at: each
+// field bound to exactly one setting, which has an environment name of its
+// own and docs.
+func declarationProblems(c any, parts []part) []string {
+	var out []string
+	fields := leafFields(c)
 	bound := map[any]string{}
 	envs := map[string]bool{}
 	name := regexp.MustCompile(`^KABINET_[A-Z0-9_]+[A-Z0-9]$`)
-	for _, p := range c.sections() {
+	for _, p := range parts {
 		if p.title == "" || p.intro == "" {
-			t.Errorf("a section has no title or intro: %+v", p)
+			out = append(out, fmt.Sprintf("a section has no title or intro: %q %q", p.title, p.intro))
 		}
 		if len(p.section.settings()) == 0 {
-			t.Errorf("section %s has no settings", p.title)
+			out = append(out, fmt.Sprintf("section %s has no settings", p.title))
 		}
-	}
-	for _, s := range c.settings() {
-		if !name.MatchString(s.env) {
-			t.Errorf("setting of %v: environment name %q is not KABINET_UPPER_CASE", fields[s.field.target()], s.env)
+		for _, s := range p.section.settings() {
+			f, ok := fields[s.field.target()]
+			if !ok {
+				f = "a field of no section"
+			}
+			if !name.MatchString(s.env) {
+				out = append(out, fmt.Sprintf("%s: environment name %q is not KABINET_UPPER_CASE", f, s.env))
+			}
+			if envs[s.env] {
+				out = append(out, fmt.Sprintf("%s: %s is declared twice", f, s.env))
+			}
+			envs[s.env] = true
+			if strings.HasSuffix(s.env, "_FILE") {
+				out = append(out, fmt.Sprintf("%s: a name ending _FILE reads as a secret's file", s.env))
+			}
+			if s.doc == "" || !strings.HasSuffix(s.doc, ".") {
+				out = append(out, fmt.Sprintf("%s: doc %q is empty or not a sentence", s.env, s.doc))
+			}
+			if strings.Contains(s.doc, "|") || strings.Contains(s.def, "`") {
+				out = append(out, fmt.Sprintf("%s: doc or default would break the Markdown table", s.env))
+			}
+			if !ok {
+				out = append(out, fmt.Sprintf("%s is bound to %s", s.env, f))
+				continue
+			}
+			if other, dup := bound[s.field.target()]; dup {
+				out = append(out, fmt.Sprintf("%s and %s are both bound to %s", other, s.env, f))
+			}
+			bound[s.field.target()] = s.env
 		}
-		if envs[s.env] {
-			t.Errorf("%s is declared twice", s.env)
-		}
-		envs[s.env] = true
-		if strings.HasSuffix(s.env, "_FILE") {
-			t.Errorf("%s: a name ending _FILE reads as a secret's file", s.env)
-		}
-		if s.doc == "" || !strings.HasSuffix(s.doc, ".") {
-			t.Errorf("%s: doc %q is empty or not a sentence", s.env, s.doc)
-		}
-		if strings.Contains(s.doc, "|") || strings.Contains(s.def, "`") {
-			t.Errorf("%s: doc or default would break the Markdown table", s.env)
-		}
-		f, ok := fields[s.field.target()]
-		if !ok {
-			t.Errorf("%s is bound to no field of a section", s.env)
-			continue
-		}
-		if other, dup := bound[s.field.target()]; dup {
-			t.Errorf("%s and %s are both bound to %s", other, s.env, f)
-		}
-		bound[s.field.target()] = s.env
 	}
 	for addr, f := range fields {
 		if _, ok := bound[addr]; !ok {
-			t.Errorf("field %s has no setting", f)
+			out = append(out, fmt.Sprintf("field %s has no setting", f))
+		}
+	}
+	return out
+}
+
+func TestEverySettingIsDeclaredOnce(t *testing.T) {
+	var c Config
+	for _, p := range declarationProblems(&c, c.sections()) {
+		t.Error(p)
+	}
+}
+
+// rows is a section for TestDeclarationProblemsAreFound, with its rows given.
+type rows []setting
+
+func (r rows) settings() []setting { return r }
+
+// TestDeclarationProblemsAreFound: a setting without a name or docs, a name
+// used twice, a field without a setting and one with two fail the test above.
+func TestDeclarationProblemsAreFound(t *testing.T) {
+	var c struct {
+		A struct{ X, Y, Z int }
+		B struct{ W string }
+	}
+	var stray int
+	parts := []part{
+		{"A", "The first.", rows{
+			{env: "KABINET_X", field: count(&c.A.X), doc: "X."},
+			{env: "KABINET_X", field: count(&c.A.Y), doc: "Y."},
+			{env: "", field: count(&c.A.Y), doc: "Y again."},
+			{env: "KABINET_STRAY", field: count(&stray), doc: "Nowhere."},
+		}},
+		{"B", "The second.", rows{{env: "KABINET_W", field: text(&c.B.W)}}},
+	}
+	got := strings.Join(declarationProblems(&c, parts), "\n")
+	for _, want := range []string{
+		"A.Y: KABINET_X is declared twice",
+		`A.Y: environment name "" is not KABINET_UPPER_CASE`,
+		"KABINET_X and  are both bound to A.Y",
+		"KABINET_STRAY is bound to a field of no section",
+		`KABINET_W: doc "" is empty or not a sentence`,
+		"field A.Z has no setting",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not found: %s; found:\n%s", want, got)
 		}
 	}
 }
