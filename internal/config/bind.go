@@ -183,6 +183,9 @@ func splitList(v string) []string {
 	return out
 }
 
+// The rules a setting's row may give. Each says what it wants in words that
+// serve both the error ("KABINET_X: want at least 1, got "0"") and the docs.
+
 type number interface {
 	~int | ~uint8 | ~uint32 | ~int64
 }
