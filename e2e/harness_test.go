@@ -68,19 +68,19 @@ func start(t *testing.T) *env {
 	e.baseURL = "http://" + l.Addr().String()
 
 	cfg := config.Defaults()
-	cfg.Env = config.Development // demo mode
-	cfg.Addr = l.Addr().String()
-	cfg.BaseURL = e.baseURL
-	cfg.DataDir = t.TempDir()
-	cfg.DatabaseURL = "" // SQLite in DataDir
-	if cfg.SecretKey, err = pii.GenerateSecret(rand.Reader); err != nil {
+	cfg.Server.Env = config.Development // demo mode
+	cfg.Server.Addr = l.Addr().String()
+	cfg.Server.BaseURL = e.baseURL
+	cfg.Storage.DataDir = t.TempDir()
+	cfg.Storage.DatabaseURL = "" // SQLite in DataDir
+	if cfg.Keys.Secret, err = pii.GenerateSecret(rand.Reader); err != nil {
 		l.Close()
 		t.Fatal(err)
 	}
-	cfg.SMSGatewayURL = sendURL
-	cfg.SMSGatewayToken = smsToken
-	cfg.SMTPURL = e.mail.SMTPURL()
-	cfg.SecondStep = true
+	cfg.SMS.GatewayURL = sendURL
+	cfg.SMS.GatewayToken = smsToken
+	cfg.Mail.SMTPURL = e.mail.SMTPURL()
+	cfg.SignIn.SecondStep = true
 	if err := cfg.Validate(); err != nil {
 		l.Close()
 		t.Fatalf("config: %v", err)

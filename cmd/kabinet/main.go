@@ -130,7 +130,7 @@ func serve(ctx context.Context, cfg config.Config, stderr io.Writer) error {
 		return err
 	}
 	if cfg.Demo() {
-		log.Info("demo mode: open " + cfg.BaseURL + " — SMS and e-mail appear at " + cfg.BaseURL + "/dev/outbox")
+		log.Info("demo mode: open " + cfg.Server.BaseURL + " — SMS and e-mail appear at " + cfg.Server.BaseURL + "/dev/outbox")
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -140,7 +140,7 @@ func serve(ctx context.Context, cfg config.Config, stderr io.Writer) error {
 }
 
 func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := os.MkdirAll(cfg.Storage.DataDir, 0o700); err != nil {
 		return err
 	}
 	// Migrations touch no encrypted column: a throwaway key ring will do.
@@ -148,12 +148,12 @@ func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()}, keys)
+	st, err := store.Open(ctx, store.Options{URL: cfg.Storage.DatabaseURL, SQLitePath: cfg.Storage.SQLitePath()}, keys)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	jobsDB, err := st.JobsDB(cfg.SQLitePath())
+	jobsDB, err := st.JobsDB(cfg.Storage.SQLitePath())
 	if err != nil {
 		return err
 	}

@@ -102,14 +102,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		o.Rand = rand.Reader
 	}
 	log := o.Logger
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := os.MkdirAll(cfg.Storage.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: data directory: %w", err)
 	}
 	keys, err := loadKeys(cfg, o.Rand, log)
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), MaxConns: o.MaxDBConns}, keys)
+	st, err := store.Open(ctx, store.Options{URL: cfg.Storage.DatabaseURL, SQLitePath: cfg.Storage.SQLitePath(), MaxConns: o.MaxDBConns}, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			a.closeStorage()
 		}
 	}()
-	jobsDB, err := st.JobsDB(cfg.SQLitePath())
+	jobsDB, err := st.JobsDB(cfg.Storage.SQLitePath())
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	params := password.Params{Memory: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads, SaltLen: 16, KeyLen: 32}
+	params := password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads, SaltLen: 16, KeyLen: 32}
 	if o.HashParams != nil {
 		params = *o.HashParams
 	}
@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		if created {
 			log.Info("demo citizen created", "login", demo.Phone, "password", demo.Password)
 		}
-		if cfg.SMSGatewayURL == "" {
+		if cfg.SMS.GatewayURL == "" {
 			// Demo mode exercises the real gateway path against the simulator.
 			if err := a.startSMSSim(&cfg); err != nil {
 				return nil, err
@@ -181,16 +181,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if !o.NoJobs {
 		// A stable ID lets a restarted node take back at once the jobs its
 		// killed predecessor left running (decision 2).
-		id, release, err := jobs.Node(cfg.DataDir)
+		id, release, err := jobs.Node(cfg.Storage.DataDir)
 		if err != nil {
 			return nil, err
 		}
 		nodeID, a.releaseNode = id, release
 		if id == "" {
-			log.Warn("another process works jobs from this data directory; this one will not take back its jobs at start", "data_dir", cfg.DataDir)
+			log.Warn("another process works jobs from this data directory; this one will not take back its jobs at start", "data_dir", cfg.Storage.DataDir)
 		}
 	}
-	retention := jobs.RetentionPolicy{Flows: cfg.RetentionFlows, Sessions: cfg.RetentionSessions, SignIns: cfg.RetentionSignIns, Notifications: cfg.RetentionNotifications}
+	retention := jobs.RetentionPolicy{Flows: cfg.Retention.Flows, Sessions: cfg.Retention.Sessions, SignIns: cfg.Retention.SignIns, Notifications: cfg.Retention.Notifications}
 	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
 		notify.Jobs(deliverer),
 		jobs.Retention(st, retention, o.Now, log.With("component", "retention")))
@@ -208,30 +208,30 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		[]string{"what"})
 	metrics.MustRegister(a.faults)
 	limiter := throttle.New(st, o.Now, keys.Subkey("throttle/v1"))
-	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.SMSCodeTTL, EmailTTL: cfg.EmailLinkTTL, Cooldown: cfg.CodeResendAfter,
-		MaxAttempts: cfg.CodeMaxAttempts, Interval: cfg.CodeInterval, PerHour: cfg.CodesPerHour, PerIP5Min: cfg.CodesPerIP5Min, PerIPDay: cfg.CodesPerIPDay,
-		SMS: flow.SMSBudget{PerMinute: cfg.SMSPerMinute, PerHour: cfg.SMSPerHour, Prefixes: prefixBudgets(cfg.SMSPrefixes),
+	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.Codes.SMSTTL, EmailTTL: cfg.Codes.EmailLinkTTL, Cooldown: cfg.Codes.ResendAfter,
+		MaxAttempts: cfg.Codes.MaxAttempts, Interval: cfg.Codes.Interval, PerHour: cfg.Codes.PerHour, PerIP5Min: cfg.Codes.PerIP5Min, PerIPDay: cfg.Codes.PerIPDay,
+		SMS: flow.SMSBudget{PerMinute: cfg.Codes.SMSPerMinute, PerHour: cfg.Codes.SMSPerHour, Prefixes: prefixBudgets(cfg.Codes.SMSPrefixes),
 			Reached: budgetAlarm(metrics, log, o.Now)}}, otp.NewHasher(keys.Subkey("otp/v1")), st, limiter, o.Rand)
-	locks := lockout.New(st, limiter, lockout.Policy{MaxChecks: cfg.PasswordMaxFail, Window: cfg.PasswordLockout, BaseLock: cfg.PasswordLockout,
-		MaxLock: cfg.PasswordLockoutMax, MaxConsecutive: cfg.PasswordSuspendAfter, DeviceChecks: 2 * cfg.PasswordMaxFail}, keys.Subkey("lockout/v1"), o.Now, o.Rand)
-	hasher.LimitQueue(cfg.HashQueue)
-	sessions := session.NewService(st, o.Now, o.Rand, cfg.SessionLifetime, cfg.SessionIdle)
-	sessions.CacheFor(cfg.SessionCacheTTL, 100_000)
+	locks := lockout.New(st, limiter, lockout.Policy{MaxChecks: cfg.SignIn.PasswordMaxFailures, Window: cfg.SignIn.PasswordLockout, BaseLock: cfg.SignIn.PasswordLockout,
+		MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter, DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}, keys.Subkey("lockout/v1"), o.Now, o.Rand)
+	hasher.LimitQueue(cfg.SignIn.HashQueue)
+	sessions := session.NewService(st, o.Now, o.Rand, cfg.Sessions.Lifetime, cfg.Sessions.Idle)
+	sessions.CacheFor(cfg.Sessions.CacheTTL, 100_000)
 	a.sessions = sessions
-	links := links{base: cfg.BaseURL}
+	links := links{base: cfg.Server.BaseURL}
 	siteName := "kabinet"
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+	if u, err := url.Parse(cfg.Server.BaseURL); err == nil && u.Host != "" {
 		siteName = u.Host
 	}
 
 	reg := registration.New(registration.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
 		Limiter: limiter, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
 	sig := signin.New(signin.Deps{Store: st, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
-		Policy: signin.Policy{SecondStep: cfg.SecondStep, FailsPerIP: cfg.SignInFailsPerIP, HashesPerIP: cfg.SignInHashesPerIP},
-		Site:   siteName, Support: cfg.SupportPhone, Now: o.Now, NewID: newID,
+		Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
+		Site:   siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
 		Log: a.fault})
 	rec := recovery.New(recovery.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
-		Site: siteName, Support: cfg.SupportPhone, Now: o.Now, NewID: newID})
+		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
 	metrics.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_jobs_reclaimed_total",
 			Help: "Jobs taken back at start from this node's previous process, which stopped while running them."},
@@ -242,11 +242,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	srv, err := web.NewServer(web.Deps{
 		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st,
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
-		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.MetricsToken,
-		BaseURL: cfg.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SecondStep, TrustedProxies: cfg.TrustedProxies,
+		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
+		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
 		Site:          site(cfg),
 		Fault:         a.fault,
-		SessionMaxAge: cfg.SessionLifetime, Now: o.Now, Rand: o.Rand,
+		SessionMaxAge: cfg.Sessions.Lifetime, Now: o.Now, Rand: o.Rand,
 	})
 	if err != nil {
 		return nil, err
@@ -308,11 +308,11 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 	}
 	if l == nil {
 		var err error
-		if l, err = net.Listen("tcp", a.Config.Addr); err != nil {
+		if l, err = net.Listen("tcp", a.Config.Server.Addr); err != nil {
 			return fmt.Errorf("app: listen: %w", err)
 		}
 	}
-	if a.Config.MetricsAddr != "" {
+	if a.Config.Metrics.Addr != "" {
 		if err := a.startMetrics(); err != nil {
 			_ = l.Close()
 			return err
@@ -333,13 +333,13 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 			a.log.Error("serve", "error", err)
 		}
 	}()
-	a.log.Info("listening", "addr", l.Addr().String(), "url", a.Config.BaseURL, "demo", a.Config.Demo())
+	a.log.Info("listening", "addr", l.Addr().String(), "url", a.Config.Server.BaseURL, "demo", a.Config.Demo())
 	return nil
 }
 
 // startMetrics serves /metrics alone on KABINET_METRICS_ADDR.
 func (a *App) startMetrics() error {
-	l, err := net.Listen("tcp", a.Config.MetricsAddr)
+	l, err := net.Listen("tcp", a.Config.Metrics.Addr)
 	if err != nil {
 		return fmt.Errorf("app: metrics listen: %w", err)
 	}
@@ -416,15 +416,15 @@ func (a *App) closeStorage() error {
 // loadKeys reads the master secret from the config or from the data
 // directory, generating it there on first start.
 func loadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, error) {
-	secret := cfg.SecretKey
+	secret := cfg.Keys.Secret
 	if secret == "" {
-		path := filepath.Join(cfg.DataDir, "secret.key")
+		path := filepath.Join(cfg.Storage.DataDir, "secret.key")
 		b, err := os.ReadFile(path)
 		switch {
 		case err == nil:
 			secret = string(b)
 		case errors.Is(err, os.ErrNotExist):
-			if cfg.Env == config.Production {
+			if cfg.Server.Env == config.Production {
 				return nil, errors.New("app: KABINET_SECRET_KEY is required in production (every node needs the same key)")
 			}
 			if secret, err = pii.GenerateSecret(r); err != nil {
@@ -443,7 +443,7 @@ func loadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, e
 		return nil, fmt.Errorf("app: master secret: %w", err)
 	}
 	var old [][]byte
-	for _, o := range cfg.OldSecretKeys {
+	for _, o := range cfg.Keys.OldSecrets {
 		b, err := pii.ParseSecret(o)
 		if err != nil {
 			return nil, fmt.Errorf("app: old secret: %w", err)
@@ -459,11 +459,11 @@ func loadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, e
 func senders(cfg config.Config, log *slog.Logger) (sms, email transport.Sender, err error) {
 	console := transport.Console{W: slogWriter{log}}
 	sms, email = console, console
-	if cfg.SMSGatewayURL != "" {
-		sms = &transport.SMSGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
+	if cfg.SMS.GatewayURL != "" {
+		sms = &transport.SMSGateway{URL: cfg.SMS.GatewayURL, Token: cfg.SMS.GatewayToken}
 	}
-	if cfg.SMTPURL != "" {
-		if email, err = transport.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+	if cfg.Mail.SMTPURL != "" {
+		if email, err = transport.NewSMTP(cfg.Mail.SMTPURL, cfg.Mail.From); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -494,9 +494,9 @@ func (l links) Register() string { return l.base + "/register" }
 // NewLogger builds the structured logger the config asks for.
 func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
+	if cfg.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
@@ -513,13 +513,13 @@ func (a *App) startSMSSim(cfg *config.Config) error {
 	token := "demo-" + fmt.Sprint(time.Now().UnixNano())
 	a.smsSim = &http.Server{Handler: smssim.New(smssim.Config{Token: token}), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.smsSim.Serve(l) }()
-	cfg.SMSGatewayURL, cfg.SMSGatewayToken = "http://"+l.Addr().String()+"/send", token
+	cfg.SMS.GatewayURL, cfg.SMS.GatewayToken = "http://"+l.Addr().String()+"/send", token
 	a.log.Info("demo SMS gateway simulator", "url", "http://"+l.Addr().String()+"/")
 	return nil
 }
 
 func site(cfg config.Config) web.SiteInfo {
-	s := web.SiteInfo{Operator: cfg.OperatorName, SupportPhone: cfg.SupportPhone, SupportEmail: cfg.SupportEmail}
+	s := web.SiteInfo{Operator: cfg.Server.OperatorName, SupportPhone: cfg.Server.SupportPhone, SupportEmail: cfg.Server.SupportEmail}
 	if cfg.Demo() {
 		s.DemoLogin, s.DemoPassword = "+7 900 000-00-01", demo.Password
 	}

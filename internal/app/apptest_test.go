@@ -51,10 +51,10 @@ type harness struct {
 func newHarness(t *testing.T, mutate func(*config.Config)) *harness {
 	t.Helper()
 	cfg := config.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.LogLevel = "error"
+	cfg.Storage.DataDir = t.TempDir()
+	cfg.Log.Level = "error"
 	if os.Getenv("KABINET_TEST_ENGINE") == "postgres" {
-		cfg.DatabaseURL = testenv.NewPostgresDatabase(t)
+		cfg.Storage.DatabaseURL = testenv.NewPostgresDatabase(t)
 	}
 	if mutate != nil {
 		mutate(&cfg)

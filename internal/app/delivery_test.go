@@ -27,11 +27,11 @@ func TestDeliveryThroughRealTransports(t *testing.T) {
 func testDelivery(t *testing.T, mail *testenv.Mailpit, databaseURL string) {
 	sim, sendURL := testenv.StartSMSSim(t, "gw-token")
 	cfg := config.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.DatabaseURL = databaseURL
-	cfg.SMSGatewayURL, cfg.SMSGatewayToken = sendURL, "gw-token"
-	cfg.SMTPURL = mail.SMTPURL()
-	cfg.LogLevel = "error"
+	cfg.Storage.DataDir = t.TempDir()
+	cfg.Storage.DatabaseURL = databaseURL
+	cfg.SMS.GatewayURL, cfg.SMS.GatewayToken = sendURL, "gw-token"
+	cfg.Mail.SMTPURL = mail.SMTPURL()
+	cfg.Log.Level = "error"
 	ctx := context.Background()
 	a, err := app.New(ctx, cfg, app.Options{HashParams: &password.TestParams, JobPoll: 50 * time.Millisecond, Logger: app.NewLogger(cfg, io.Discard)})
 	if err != nil {

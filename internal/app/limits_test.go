@@ -144,7 +144,7 @@ func TestStrangersCannotLockTheOwnerOut(t *testing.T) {
 // hammering, one notice to the owner per episode, and the password
 // suspended after 100 consecutive failures until recovery.
 func TestPasswordGuessing(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.SecondStep = false })
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
 	h.register(owner, goodPassword)
 	wrong := func() response { return h.signIn(owner, "Wrong-pass-1", "") }
 
@@ -223,7 +223,7 @@ func TestPasswordGuessing(t *testing.T) {
 // 21st failure in a minute, and causes at most 200 hash computations in 10
 // minutes.
 func TestCredentialStuffing(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.SecondStep = false })
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
 	login := func(i int) string { return "+7916" + strconv.Itoa(1000000+i) }
 	hashed := 0
 	for minute := range 11 {
@@ -255,8 +255,8 @@ func TestCredentialStuffing(t *testing.T) {
 // budgets per minute and per number range answer 503 and are counted.
 func TestSMSPumping(t *testing.T) {
 	h := newHarness(t, func(c *config.Config) {
-		c.SMSPerMinute = 40
-		c.SMSPrefixes, _ = config.ParsePrefixBudgets("+79=none,+=2/1h,+380=0")
+		c.Codes.SMSPerMinute = 40
+		c.Codes.SMSPrefixes, _ = config.ParsePrefixBudgets("+79=none,+=2/1h,+380=0")
 	})
 	const victim = "+79031112233"
 	if r := h.registerAttempt(victim); r.Status != 201 {
@@ -315,8 +315,8 @@ func TestSMSPumping(t *testing.T) {
 // TestSMSBudget: the deployment's SMS per minute, from many addresses.
 func TestSMSBudget(t *testing.T) {
 	h := newHarness(t, func(c *config.Config) {
-		c.SMSPerMinute = 3
-		c.TrustedProxies = []string{"127.0.0.1/32"}
+		c.Codes.SMSPerMinute = 3
+		c.Server.TrustedProxies = []string{"127.0.0.1/32"}
 	})
 	var r response
 	for i := 1; i <= 4; i++ {

@@ -11,9 +11,9 @@ import (
 )
 
 func production(c *config.Config) {
-	c.Env = config.Production
-	c.BaseURL = "https://kabinet.example"
-	c.SecretKey = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
+	c.Server.Env = config.Production
+	c.Server.BaseURL = "https://kabinet.example"
+	c.Keys.Secret = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
 }
 
 // scrape GETs a metrics URL, with a bearer token when one is given, and
@@ -51,7 +51,7 @@ func TestMetricsExposure(t *testing.T) {
 		}
 	})
 	t.Run("production with a token", func(t *testing.T) {
-		h := newHarness(t, func(c *config.Config) { production(c); c.MetricsToken = "scrape-token" })
+		h := newHarness(t, func(c *config.Config) { production(c); c.Metrics.Token = "scrape-token" })
 		for _, tok := range []string{"", "wrong", "scrape-token-and-more", "scrape-toke"} {
 			if status, ok := scrape(t, h.srv.URL+"/metrics", tok); status != 401 || ok {
 				t.Errorf("token %q: %d", tok, status)
@@ -62,7 +62,7 @@ func TestMetricsExposure(t *testing.T) {
 		}
 	})
 	t.Run("demo with a token", func(t *testing.T) {
-		h := newHarness(t, func(c *config.Config) { c.MetricsToken = "scrape-token" })
+		h := newHarness(t, func(c *config.Config) { c.Metrics.Token = "scrape-token" })
 		if status, _ := scrape(t, h.srv.URL+"/metrics", ""); status != 401 {
 			t.Errorf("no token: %d, want 401", status)
 		}
@@ -73,7 +73,7 @@ func TestMetricsExposure(t *testing.T) {
 				if env != nil {
 					env(c)
 				}
-				c.MetricsAddr, c.MetricsToken = "127.0.0.1:0", "scrape-token"
+				c.Metrics.Addr, c.Metrics.Token = "127.0.0.1:0", "scrape-token"
 			})
 			base := h.listen()
 			if status, _ := scrape(t, base+"/metrics", "scrape-token"); status != 404 {

@@ -24,8 +24,8 @@ func TestSessionEndReachesOtherNodes(t *testing.T) {
 	secret := "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
 	node := func() *harness {
 		cfg := config.Defaults()
-		cfg.DataDir, cfg.DatabaseURL, cfg.SecretKey = t.TempDir(), url, secret
-		cfg.SessionCacheTTL, cfg.SecondStep, cfg.LogLevel = time.Minute, false, "error"
+		cfg.Storage.DataDir, cfg.Storage.DatabaseURL, cfg.Keys.Secret = t.TempDir(), url, secret
+		cfg.Sessions.CacheTTL, cfg.SignIn.SecondStep, cfg.Log.Level = time.Minute, false, "error"
 		listening := make(chan struct{})
 		var once sync.Once
 		a, err := app.New(context.Background(), cfg, app.Options{HashParams: &password.TestParams, NoJobs: true, Logger: app.NewLogger(cfg, io.Discard),

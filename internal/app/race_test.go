@@ -133,7 +133,7 @@ func singleUseSteps(t *testing.T, nodes []*harness) {
 // TestEveryStepWorksOnce: 50 identical correct submissions of each step
 // give one success (SQLite, or PostgreSQL with KABINET_TEST_ENGINE=postgres).
 func TestEveryStepWorksOnce(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.CodesPerIPDay = 1000 })
+	h := newHarness(t, func(c *config.Config) { c.Codes.PerIPDay = 1000 })
 	singleUseSteps(t, []*harness{h})
 }
 
@@ -146,8 +146,8 @@ func TestEveryStepWorksOnceOnTwoNodes(t *testing.T) {
 	var nodes []*harness
 	for range 2 {
 		cfg := config.Defaults()
-		cfg.DataDir, cfg.DatabaseURL, cfg.SecretKey, cfg.LogLevel = t.TempDir(), url, secret, "error"
-		cfg.CodesPerIPDay = 1000
+		cfg.Storage.DataDir, cfg.Storage.DatabaseURL, cfg.Keys.Secret, cfg.Log.Level = t.TempDir(), url, secret, "error"
+		cfg.Codes.PerIPDay = 1000
 		a, err := app.New(context.Background(), cfg, app.Options{Now: clk.Now, HashParams: &password.TestParams, NoJobs: true,
 			Logger: app.NewLogger(cfg, io.Discard)})
 		if err != nil {

@@ -31,7 +31,7 @@ func (h *harness) registerEmail(addr string) {
 // registration link and no code), through the outbox; the decoy passes the
 // same hourly limit; an unknown phone number is sent nothing.
 func TestRecoveryOfUnknownEmail(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.CodesPerHour = 3 })
+	h := newHarness(t, func(c *config.Config) { c.Codes.PerHour = 3 })
 	const known, unknown = "irina@example.ru", "ivan@example.ru"
 	h.registerEmail(known)
 
@@ -50,7 +50,7 @@ func TestRecoveryOfUnknownEmail(t *testing.T) {
 	}
 	tpl, text := h.lastMessage(unknown)
 	if tpl != "recovery_unknown" || codeRE.MatchString(text) || !strings.Contains(text, "there is no account with it") ||
-		!strings.Contains(text, h.app.Config.BaseURL+"/register") || !strings.Contains(text, "ignore this message") {
+		!strings.Contains(text, h.app.Config.Server.BaseURL+"/register") || !strings.Contains(text, "ignore this message") {
 		t.Fatalf("unknown address got %q: %q", tpl, text)
 	}
 	// No code opens the decoy.

@@ -305,7 +305,7 @@ func regexpFind(t *testing.T, re, s string) string {
 // TestPerAddressCodeCap: one network address cannot ask for codes to many
 // numbers; the answer says when to try again.
 func TestPerAddressCodeCap(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.CodesPerIPDay = 2 })
+	h := newHarness(t, func(c *config.Config) { c.Codes.PerIPDay = 2 })
 	for i, phone := range []string{"+79031000001", "+79031000002", "+79031000003"} {
 		r := h.api("POST", "/api/v1/registrations", "", map[string]any{"surname": "Петров", "name": "Пётр", "phone": phone, "accept_terms": true})
 		if i < 2 && r.Status != 201 {

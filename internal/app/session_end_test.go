@@ -40,8 +40,8 @@ func (b *browser) status() (int, map[string]any) {
 // why the session ended, without JavaScript.
 func TestIdleTimeout(t *testing.T) {
 	h := newHarness(t, nil)
-	if h.app.Config.SessionIdle != 30*time.Minute {
-		t.Fatalf("default idle timeout %v, want 30m", h.app.Config.SessionIdle)
+	if h.app.Config.Sessions.Idle != 30*time.Minute {
+		t.Fatalf("default idle timeout %v, want 30m", h.app.Config.Sessions.Idle)
 	}
 	token := h.register("+79161234567", goodPassword)
 	br := h.signedIn(token)
@@ -146,7 +146,7 @@ func TestStaySignedInAPI(t *testing.T) {
 // pages and storage, clears the session cookie, and keeps the other
 // cookies (no "cookies" in Clear-Site-Data).
 func TestSignOutClearsSiteData(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.SecondStep = false })
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
 	br := h.signedIn(h.register("+79161234567", goodPassword))
 	res, _ := br.post("/signout", nil)
 	if res.StatusCode != 303 {
@@ -180,7 +180,7 @@ func TestSignOutClearsSiteData(t *testing.T) {
 // TestWhySessionEnded: the sign-in page says a session was ended from
 // another device, or ran out its absolute lifetime.
 func TestWhySessionEnded(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.SecondStep, c.SessionLifetime = false, time.Hour })
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep, c.Sessions.Lifetime = false, time.Hour })
 	keep := h.register("+79161234567", goodPassword)
 	other := h.signedIn(h.api("POST", "/api/v1/sessions", "", map[string]string{"login": "+79161234567", "password": goodPassword}).str("session_token"))
 	if r := h.api("DELETE", "/api/v1/sessions/others", keep, nil); r.Status != 200 {

@@ -64,7 +64,7 @@ func TestSignInSecondStepAndSessions(t *testing.T) {
 }
 
 func TestLockout(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.SecondStep = false })
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
 	h.register("+79161234567", goodPassword)
 	for i := 1; i <= 5; i++ {
 		r := h.api("POST", "/api/v1/sessions", "", map[string]string{"login": "+79161234567", "password": "Wrong-" + strconv.Itoa(i)})
@@ -288,9 +288,9 @@ func TestOperationalEndpointsAndDemoMode(t *testing.T) {
 	}
 
 	prod := newHarness(t, func(c *config.Config) {
-		c.Env = config.Production
-		c.BaseURL = "https://kabinet.example"
-		c.SecretKey = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
+		c.Server.Env = config.Production
+		c.Server.BaseURL = "https://kabinet.example"
+		c.Keys.Secret = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
 	})
 	pb := prod.browser()
 	res, body := pb.get("/dev/outbox")

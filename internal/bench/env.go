@@ -59,18 +59,18 @@ func startBenchEnv(ctx context.Context, dbURL string, stderr io.Writer) (_ *benc
 	e.simSrv = httptest.NewServer(e.sim) // listens on 127.0.0.1
 
 	cfg := config.Defaults()
-	cfg.Env = config.Development
-	cfg.DataDir = e.dir
-	cfg.SecondStep = false
-	cfg.SMSGatewayURL = e.simSrv.URL + "/send"
-	cfg.SMSGatewayToken = token
-	cfg.TrustedProxies = []string{"127.0.0.1/32"}
-	cfg.LogLevel = "warn"
-	cfg.LogFormat = "text"
+	cfg.Server.Env = config.Development
+	cfg.Storage.DataDir = e.dir
+	cfg.SignIn.SecondStep = false
+	cfg.SMS.GatewayURL = e.simSrv.URL + "/send"
+	cfg.SMS.GatewayToken = token
+	cfg.Server.TrustedProxies = []string{"127.0.0.1/32"}
+	cfg.Log.Level = "warn"
+	cfg.Log.Format = "text"
 	e.dbNote = "SQLite file in " + e.dir
 	if dbURL != "" {
 		name := "kabinet_bench_" + randomHex(6)
-		if cfg.DatabaseURL, err = createBenchDatabase(ctx, dbURL, name); err != nil {
+		if cfg.Storage.DatabaseURL, err = createBenchDatabase(ctx, dbURL, name); err != nil {
 			return nil, err
 		}
 		e.dropDB = func(ctx context.Context) error { return dropBenchDatabase(ctx, dbURL, name) }
@@ -81,13 +81,13 @@ func startBenchEnv(ctx context.Context, dbURL string, stderr io.Writer) (_ *benc
 	if err != nil {
 		return nil, err
 	}
-	cfg.Addr = l.Addr().String()
-	cfg.BaseURL = "http://" + cfg.Addr
+	cfg.Server.Addr = l.Addr().String()
+	cfg.Server.BaseURL = "http://" + cfg.Server.Addr
 	if err := cfg.Validate(); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("bench: configuration: %w", err)
 	}
-	e.baseURL = cfg.BaseURL
+	e.baseURL = cfg.Server.BaseURL
 	e.log = app.NewLogger(cfg, stderr)
 	if e.app, err = app.New(ctx, cfg, app.Options{Logger: e.log}); err != nil {
 		l.Close()

@@ -113,7 +113,7 @@ func (b *benchRun) newReport() *benchReport {
 			OS: runtime.GOOS, Arch: runtime.GOARCH, Database: b.env.engine, DataIn: b.env.dbNote, LoadAvg: [2]string{b.loadStart, loadAvg()}},
 		Settings: benchSettings{DurationSeconds: b.o.duration.Seconds(), Rounds: b.o.rounds, WarmupSeconds: b.o.warmup.Seconds(), Concurrency: b.o.concurrency,
 			Accounts: len(b.accounts), Argon2MemoryKiB: p.Memory, Argon2Time: p.Time, Argon2Threads: p.Threads,
-			SecondStep: b.env.app.Config.SecondStep},
+			SecondStep: b.env.app.Config.SignIn.SecondStep},
 		Phases: []phaseReport{},
 		Ratios: []ratioReport{},
 	}
