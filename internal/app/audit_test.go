@@ -89,7 +89,7 @@ func (h *harness) auditActions(accountID string) []string {
 // the others, and signing out are each audited once, by the session
 // service in the same transaction as the ending.
 func TestSessionEndingsAreTheServicesJob(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.SecondStep = false })
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
 	old := h.register("+79161234567", goodPassword)
 	br := h.signedIn(old)
 	res, _ := br.post("/signin", url.Values{"login": {"+7 916 123-45-67"}, "password": {goodPassword}})
