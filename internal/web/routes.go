@@ -28,31 +28,19 @@ func (s *Server) routes() http.Handler {
 	// Registration (SPEC §3).
 	mux.HandleFunc("GET /register", s.registerForm)
 	mux.HandleFunc("POST /register", s.registerSubmit)
-	mux.HandleFunc("GET /register/{id}", s.registerStep)
-	mux.HandleFunc("POST /register/{id}/code", s.registerCode)
-	mux.HandleFunc("POST /register/{id}/resend", s.registerResend)
-	mux.HandleFunc("GET /register/{id}/link", s.registerLink)
-	mux.HandleFunc("POST /register/{id}/link", s.registerLink)
-	mux.HandleFunc("POST /register/{id}/password", s.registerPassword)
+	s.mountSteps(mux, s.registrationSteps())
 	mux.HandleFunc("GET /welcome", s.welcome)
 
 	// Sign-in, second step, sign-out.
 	mux.HandleFunc("GET /signin", s.signinForm)
 	mux.HandleFunc("POST /signin", s.signinSubmit)
-	mux.HandleFunc("GET /signin/{id}", s.signinStep)
-	mux.HandleFunc("POST /signin/{id}/code", s.signinCode)
-	mux.HandleFunc("POST /signin/{id}/resend", s.signinResend)
+	s.mountSteps(mux, s.signinSteps())
 	mux.HandleFunc("POST /signout", s.signout)
 
 	// Password recovery.
 	mux.HandleFunc("GET /recover", s.recoverForm)
 	mux.HandleFunc("POST /recover", s.recoverSubmit)
-	mux.HandleFunc("GET /recover/{id}", s.recoverStep)
-	mux.HandleFunc("POST /recover/{id}/code", s.recoverCode)
-	mux.HandleFunc("POST /recover/{id}/resend", s.recoverResend)
-	mux.HandleFunc("GET /recover/{id}/link", s.recoverLink)
-	mux.HandleFunc("POST /recover/{id}/link", s.recoverLink)
-	mux.HandleFunc("POST /recover/{id}/password", s.recoverPassword)
+	s.mountSteps(mux, s.recoverySteps())
 
 	// The signed-in citizen's own pages.
 	mux.HandleFunc("GET /account", s.requirePage(s.accountHome))

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/signin"
 )
@@ -50,69 +49,6 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.startSession(w, r, res.Token, res.Account.ID)
 	seeOther(w, r, localPath(next, "/account"))
-}
-
-func (s *Server) signinStep(w http.ResponseWriter, r *http.Request) {
-	f, err := s.d.SignIn.Flow(r.Context(), r.PathValue("id"), s.browserBinding(w, r))
-	s.showSignInStep(w, r, f, err, http.StatusOK)
-}
-
-func (s *Server) showSignInStep(w http.ResponseWriter, r *http.Request, f *flow.Flow, err error, status int) {
-	if err != nil && f == nil {
-		switch problem.KindOf(err) {
-		case problem.Expired:
-			seeOther(w, r, "/signin?reason=step_expired")
-			return
-		case problem.Conflict: // done: the browser that did it is signed in
-			seeOther(w, r, "/account")
-			return
-		}
-		s.errorPage(w, r, err, "/signin")
-		return
-	}
-	page := &CodePage{BasePage: BasePage{Title: "signin.code.title", Form: newForm(nil)}, Kind: "signin", Step: s.codeStep(f, "/signin/"+f.ID), Back: "/signin"}
-	if err != nil {
-		page.Form.fail(s.t(r), err, "code")
-	}
-	s.render(w, r, status, "code", page)
-}
-
-func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
-	v, err := form(w, r, "code")
-	if err != nil {
-		s.errorPage(w, r, err, "/signin")
-		return
-	}
-	id, binding := r.PathValue("id"), s.browserBinding(w, r)
-	res, err := s.d.SignIn.ConfirmCode(r.Context(), id, binding, v["code"], s.client(r))
-	if problem.KindOf(err) == problem.Conflict {
-		// A double submit: the other copy signed this browser in.
-		seeOther(w, r, "/account")
-		return
-	}
-	if err != nil {
-		f, ferr := s.d.SignIn.Flow(r.Context(), id, binding)
-		if ferr != nil {
-			s.showSignInStep(w, r, nil, ferr, statusOf(problem.KindOf(ferr)))
-			return
-		}
-		s.showSignInStep(w, r, f, err, statusOf(problem.KindOf(err)))
-		return
-	}
-	s.startSession(w, r, res.Token, res.Account.ID)
-	seeOther(w, r, localPath(res.Next, "/account"))
-}
-
-func (s *Server) signinResend(w http.ResponseWriter, r *http.Request) {
-	f, err := s.d.SignIn.Resend(r.Context(), r.PathValue("id"), s.browserBinding(w, r), s.client(r))
-	if err != nil {
-		if f == nil {
-			f, _ = s.d.SignIn.Flow(r.Context(), r.PathValue("id"), s.browserBinding(w, r))
-		}
-		s.showSignInStep(w, r, f, err, statusOf(problem.KindOf(err)))
-		return
-	}
-	seeOther(w, r, "/signin/"+f.ID+"?sent=1")
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,314 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/registration"
+	"github.com/kabinet/kabinet/internal/session"
+)
+
+// flowSteps describes one citizen flow to the step handlers that every flow
+// shares: the page of the step a flow is at, the typed code, the e-mailed
+// link, a new code, the new password, for pages and the API alike. A new
+// flow with a code step (a contact change, the mailed letter) is one more
+// descriptor, not another copy of the handlers.
+type flowSteps struct {
+	name string // "registration": the code page's Kind
+	base string // the first form; a flow's steps live under base/{id}
+
+	// load returns a flow the browser may act on; an expired one comes
+	// back with the Expired problem and, when kept, the flow.
+	load func(ctx context.Context, id string, binding []byte) (*flow.Flow, error)
+	// code checks a typed code: the flow moved on, or, when the code was
+	// the last step, the new session.
+	code func(ctx context.Context, id string, binding []byte, code string, c session.Client) (*flow.Flow, *signedIn, error)
+	// link confirms an e-mailed link (nil: the flow sends typed codes only).
+	link   func(ctx context.Context, id, token string, binding []byte) (*flow.Flow, error)
+	resend func(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error)
+	// password sets the new password (nil: the flow has no password step).
+	password func(ctx context.Context, id string, binding []byte, pw, confirmation string, c session.Client) (*signedIn, error)
+
+	codeTitle     func(f *flow.Flow) string
+	passwordTitle string
+	// inputs are the strength meter's hints on the password page.
+	inputs func(f *flow.Flow) string
+	// restart shows the first form again, filled from the flow, with the
+	// message saying why (an expired flow). Nil: start again at base with
+	// ?reason=expired.
+	restart func(s *Server, w http.ResponseWriter, r *http.Request, f *flow.Flow, msg string)
+	// after is where a browser goes once the flow has signed it in.
+	after func(in *signedIn) string
+	// done is where a browser goes whose flow is already finished.
+	done func(r *http.Request) string
+}
+
+// signedIn is the session a flow's last step issued.
+type signedIn struct {
+	account *account.Account
+	token   string
+	session *session.Session
+	next    string // a local path the flow was asked to continue to
+	ended   int    // other sessions the step ended
+}
+
+func (s *Server) registrationSteps() *flowSteps {
+	reg := s.d.Registration
+	return &flowSteps{
+		name: "registration", base: "/register",
+		load: reg.Flow,
+		code: func(ctx context.Context, id string, b []byte, code string, _ session.Client) (*flow.Flow, *signedIn, error) {
+			f, err := reg.ConfirmCode(ctx, id, b, code)
+			return f, nil, err
+		},
+		link:   reg.ConfirmLink,
+		resend: reg.Resend,
+		password: func(ctx context.Context, id string, b []byte, pw, conf string, c session.Client) (*signedIn, error) {
+			res, err := reg.SetPassword(ctx, id, b, pw, conf, c)
+			if err != nil {
+				return nil, err
+			}
+			return &signedIn{account: res.Account, token: res.Token, session: res.Session}, nil
+		},
+		codeTitle: func(f *flow.Flow) string {
+			if f.Channel == contact.ChannelEmail {
+				return "register.email_code.title"
+			}
+			return "register.code.title"
+		},
+		passwordTitle: "password.title",
+		inputs: func(f *flow.Flow) string {
+			d, _ := registration.DataOf(f)
+			return d.Surname + " " + d.Name
+		},
+		restart: func(s *Server, w http.ResponseWriter, r *http.Request, f *flow.Flow, msg string) {
+			d, _ := registration.DataOf(f)
+			v := map[string]string{"surname": d.Surname, "name": d.Name}
+			useEmail := f.Channel == contact.ChannelEmail
+			if useEmail {
+				v["email"] = f.Destination
+			} else {
+				v["phone"] = contact.Phone(f.Destination).Display()
+			}
+			page := &RegisterPage{BasePage: BasePage{Title: "register.title", Form: newForm(v)}, UseEmail: useEmail}
+			page.Form.Message = msg
+			s.render(w, r, http.StatusOK, "register", page)
+		},
+		after: func(*signedIn) string { return "/welcome" },
+		done: func(r *http.Request) string {
+			if accountOf(r) != nil {
+				return "/welcome"
+			}
+			return "/signin"
+		},
+	}
+}
+
+func (s *Server) recoverySteps() *flowSteps {
+	rec := s.d.Recovery
+	return &flowSteps{
+		name: "recovery", base: "/recover",
+		load: rec.Flow,
+		code: func(ctx context.Context, id string, b []byte, code string, _ session.Client) (*flow.Flow, *signedIn, error) {
+			f, err := rec.ConfirmCode(ctx, id, b, code)
+			return f, nil, err
+		},
+		link:   rec.ConfirmLink,
+		resend: rec.Resend,
+		password: func(ctx context.Context, id string, b []byte, pw, conf string, c session.Client) (*signedIn, error) {
+			res, err := rec.SetPassword(ctx, id, b, pw, conf, c)
+			if err != nil {
+				return nil, err
+			}
+			return &signedIn{account: res.Account, token: res.Token, session: res.Session, ended: res.EndedSessions}, nil
+		},
+		codeTitle:     func(*flow.Flow) string { return "recover.code.title" },
+		passwordTitle: "recover.password.title",
+		inputs:        func(*flow.Flow) string { return "" },
+		restart: func(s *Server, w http.ResponseWriter, r *http.Request, f *flow.Flow, msg string) {
+			page := &RecoverPage{BasePage{Title: "recover.title", Form: newForm(map[string]string{"login": f.Destination})}}
+			page.Form.Message = msg
+			s.render(w, r, http.StatusOK, "recover", page)
+		},
+		after: func(*signedIn) string { return "/account?recovered=1" },
+		done:  func(*http.Request) string { return "/account" },
+	}
+}
+
+func (s *Server) signinSteps() *flowSteps {
+	sig := s.d.SignIn
+	return &flowSteps{
+		name: "signin", base: "/signin",
+		load: sig.Flow,
+		code: func(ctx context.Context, id string, b []byte, code string, c session.Client) (*flow.Flow, *signedIn, error) {
+			res, err := sig.ConfirmCode(ctx, id, b, code, c)
+			if err != nil {
+				return nil, nil, err
+			}
+			return res.Flow, &signedIn{account: res.Account, token: res.Token, session: res.Session, next: res.Next}, nil
+		},
+		resend:    sig.Resend,
+		codeTitle: func(*flow.Flow) string { return "signin.code.title" },
+		inputs:    func(*flow.Flow) string { return "" },
+		after:     func(in *signedIn) string { return localPath(in.next, "/account") },
+		// The browser that finished the step is signed in.
+		done: func(*http.Request) string { return "/account" },
+	}
+}
+
+// mountSteps registers a flow's step pages under its base path.
+func (s *Server) mountSteps(mux *http.ServeMux, d *flowSteps) {
+	mux.HandleFunc("GET "+d.base+"/{id}", s.stepPage(d))
+	mux.HandleFunc("POST "+d.base+"/{id}/code", s.stepCode(d))
+	mux.HandleFunc("POST "+d.base+"/{id}/resend", s.stepResend(d))
+	if d.link != nil {
+		mux.HandleFunc("GET "+d.base+"/{id}/link", s.stepLink(d))
+		mux.HandleFunc("POST "+d.base+"/{id}/link", s.stepLink(d))
+	}
+	if d.password != nil {
+		mux.HandleFunc("POST "+d.base+"/{id}/password", s.stepPassword(d))
+	}
+}
+
+// stepPage shows the step the flow is at.
+func (s *Server) stepPage(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, err := d.load(r.Context(), r.PathValue("id"), s.browserBinding(w, r))
+		s.showStep(d, w, r, f, err, http.StatusOK)
+	}
+}
+
+// showStep renders the step the flow is at, with err's messages next to
+// its fields; or, when there is no step to show, goes where the browser
+// should be.
+func (s *Server) showStep(d *flowSteps, w http.ResponseWriter, r *http.Request, f *flow.Flow, err error, status int) {
+	t := s.t(r)
+	if p, ok := problem.As(err); ok && p.Kind == problem.Expired {
+		if d.restart != nil && f != nil {
+			d.restart(s, w, r, f, t.Msg(p.Message))
+			return
+		}
+		seeOther(w, r, d.base+"?reason=step_expired")
+		return
+	}
+	if err != nil && f == nil {
+		if problem.KindOf(err) == problem.Conflict {
+			seeOther(w, r, d.done(r)) // finished, maybe by another copy of this request
+			return
+		}
+		s.errorPage(w, r, err, d.base)
+		return
+	}
+	stepBase := d.base + "/" + f.ID
+	switch {
+	case f.State == flow.AwaitingCode:
+		page := &CodePage{BasePage: BasePage{Title: d.codeTitle(f), Form: newForm(nil)}, Kind: d.name, Step: s.codeStep(f, stepBase), Back: d.base}
+		if err != nil {
+			page.Form.fail(t, err, "code")
+		}
+		s.render(w, r, status, "code", page)
+	case f.State == flow.SetPassword && d.password != nil:
+		page := &PasswordPage{BasePage: BasePage{Title: d.passwordTitle, Form: newForm(nil)}, Kind: d.name, Action: stepBase + "/password", Inputs: d.inputs(f)}
+		if err != nil {
+			page.Form.fail(t, err, "password", "password_confirmation")
+		}
+		s.render(w, r, status, "password", page)
+	default:
+		seeOther(w, r, d.done(r))
+	}
+}
+
+// failed shows the step again after a refused submission: the flow as it
+// is now, with the refusal's messages.
+func (s *Server) failed(d *flowSteps, w http.ResponseWriter, r *http.Request, f *flow.Flow, err error) {
+	if f == nil {
+		var ferr error
+		if f, ferr = d.load(r.Context(), r.PathValue("id"), s.browserBinding(w, r)); ferr != nil {
+			s.showStep(d, w, r, f, ferr, statusOf(problem.KindOf(ferr)))
+			return
+		}
+	}
+	s.showStep(d, w, r, f, err, statusOf(problem.KindOf(err)))
+}
+
+func (s *Server) stepCode(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := form(w, r, "code")
+		if err != nil {
+			s.errorPage(w, r, err, d.base)
+			return
+		}
+		f, in, err := d.code(r.Context(), r.PathValue("id"), s.browserBinding(w, r), v["code"], s.client(r))
+		switch {
+		case problem.KindOf(err) == problem.Conflict:
+			// A reload, a double click or a second tab: this browser's flow
+			// is past the step already; go to where it is.
+			if f != nil {
+				seeOther(w, r, d.base+"/"+f.ID)
+			} else {
+				seeOther(w, r, d.done(r))
+			}
+		case err != nil:
+			s.failed(d, w, r, f, err)
+		case in != nil:
+			s.startSession(w, r, in.token, in.account.ID)
+			seeOther(w, r, d.after(in))
+		default:
+			seeOther(w, r, d.base+"/"+f.ID)
+		}
+	}
+}
+
+func (s *Server) stepResend(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, err := d.resend(r.Context(), r.PathValue("id"), s.browserBinding(w, r), s.client(r))
+		if err != nil {
+			s.failed(d, w, r, f, err)
+			return
+		}
+		seeOther(w, r, d.base+"/"+f.ID+"?sent=1")
+	}
+}
+
+// stepLink asks for one click before using an e-mailed link, so that mail
+// scanners that open links cannot use them up.
+func (s *Server) stepLink(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			s.render(w, r, http.StatusOK, "link", &LinkPage{BasePage: BasePage{Title: "link.title"}, Action: r.URL.Path, Token: r.URL.Query().Get("token")})
+			return
+		}
+		v, err := form(w, r, "token")
+		if err != nil {
+			s.errorPage(w, r, err, d.base)
+			return
+		}
+		f, err := d.link(r.Context(), r.PathValue("id"), v["token"], s.browserBinding(w, r))
+		if err != nil && (f == nil || problem.KindOf(err) != problem.Conflict) {
+			s.errorPage(w, r, err, d.base)
+			return
+		}
+		seeOther(w, r, d.base+"/"+f.ID)
+	}
+}
+
+func (s *Server) stepPassword(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := form(w, r, "password", "password_confirmation")
+		if err != nil {
+			s.errorPage(w, r, err, d.base)
+			return
+		}
+		in, err := d.password(r.Context(), r.PathValue("id"), s.browserBinding(w, r), v["password"], v["password_confirmation"], s.client(r))
+		if err != nil {
+			s.failed(d, w, r, nil, err)
+			return
+		}
+		s.startSession(w, r, in.token, in.account.ID)
+		seeOther(w, r, d.after(in))
+	}
+}
