@@ -9,13 +9,13 @@ import (
 )
 
 // Sweeper deletes rows that have outlived their use, in batches of at most
-// batch rows per statement (the store implements it).
+// batch rows per statement (store.Retention implements it).
 type Sweeper interface {
-	DeleteExpiredFlows(ctx context.Context, before time.Time, batch int) (int64, error)
-	DeleteEndedSessions(ctx context.Context, before time.Time, batch int) (int64, error)
-	DeleteOldSignIns(ctx context.Context, before time.Time, batch int) (int64, error)
-	DeleteOldNotifications(ctx context.Context, before time.Time, batch int) (int64, error)
-	DeleteEndedThrottles(ctx context.Context, now time.Time, batch int) (int64, error)
+	DeleteFlowsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteSessionsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteSignInsBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteNotificationsCreatedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteRateLimitsPastHorizon(ctx context.Context, now time.Time, batch int) (int64, error)
 }
 
 // RetentionPolicy says how long each kind of row is kept after it has
@@ -79,10 +79,10 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs])
 		period time.Duration
 		del    func(context.Context, time.Time, int) (int64, error)
 	}{
-		{"flows", w.p.Flows, w.s.DeleteExpiredFlows},
-		{"sessions", w.p.Sessions, w.s.DeleteEndedSessions},
-		{"sign_ins", w.p.SignIns, w.s.DeleteOldSignIns},
-		{"notifications", w.p.Notifications, w.s.DeleteOldNotifications},
+		{"flows", w.p.Flows, w.s.DeleteFlowsEndedBefore},
+		{"sessions", w.p.Sessions, w.s.DeleteSessionsEndedBefore},
+		{"sign_ins", w.p.SignIns, w.s.DeleteSignInsBefore},
+		{"notifications", w.p.Notifications, w.s.DeleteNotificationsCreatedBefore},
 	}
 	args := make([]any, 0, 2*len(sweeps)+2)
 	for _, sw := range sweeps {
@@ -95,7 +95,7 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs])
 		}
 		args = append(args, sw.name, n)
 	}
-	n, err := w.s.DeleteEndedThrottles(ctx, now, w.p.Batch)
+	n, err := w.s.DeleteRateLimitsPastHorizon(ctx, now, w.p.Batch)
 	if err != nil {
 		return err
 	}

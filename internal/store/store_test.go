@@ -91,10 +91,10 @@ func TestAccounts(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a := newAccount("acc1", "+79161234567", "")
-		if err := s.CreateAccount(ctx, a); err != nil {
+		if err := s.Accounts().CreateAccount(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.AccountByPhone(ctx, "+79161234567")
+		got, err := s.Accounts().AccountByPhone(ctx, "+79161234567")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,33 +102,33 @@ func TestAccounts(t *testing.T) {
 			t.Errorf("read back %+v", got)
 		}
 		// The same phone on another account is refused.
-		err = s.CreateAccount(ctx, newAccount("acc2", "+79161234567", "x@example.com"))
+		err = s.Accounts().CreateAccount(ctx, newAccount("acc2", "+79161234567", "x@example.com"))
 		if problem.KindOf(err) != problem.Conflict {
 			t.Errorf("duplicate phone: %v", err)
 		}
 		// Accounts without a phone coexist (NULL is not a duplicate).
 		for i, e := range []string{"a@example.com", "b@example.com"} {
-			if err := s.CreateAccount(ctx, newAccount("mail"+string(rune('0'+i)), "", e)); err != nil {
+			if err := s.Accounts().CreateAccount(ctx, newAccount("mail"+string(rune('0'+i)), "", e)); err != nil {
 				t.Fatalf("second phoneless account: %v", err)
 			}
 		}
-		if got, err := s.AccountByEmail(ctx, "b@example.com"); err != nil || got.ID != "mail1" {
+		if got, err := s.Accounts().AccountByEmail(ctx, "b@example.com"); err != nil || got.ID != "mail1" {
 			t.Errorf("by e-mail: %v %v", got, err)
 		}
-		if got, err := s.AccountByLogin(ctx, contact.Login{Kind: contact.LoginEmail, Email: "a@example.com"}); err != nil || got.ID != "mail0" {
+		if got, err := s.Accounts().AccountByLogin(ctx, contact.Login{Kind: contact.LoginEmail, Email: "a@example.com"}); err != nil || got.ID != "mail0" {
 			t.Errorf("by login: %v %v", got, err)
 		}
-		if _, err := s.AccountByPhone(ctx, "+79990000000"); problem.KindOf(err) != problem.NotFound {
+		if _, err := s.Accounts().AccountByPhone(ctx, "+79990000000"); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("unknown phone: %v", err)
 		}
-		if err := s.SetPassword(ctx, "acc1", "$argon2id$new", t0.Add(time.Hour)); err != nil {
+		if err := s.Accounts().SetPassword(ctx, "acc1", "$argon2id$new", t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		got, _ = s.AccountByID(ctx, "acc1")
+		got, _ = s.Accounts().AccountByID(ctx, "acc1")
 		if got.PasswordHash != "$argon2id$new" || !got.PasswordChangedAt.Equal(t0.Add(time.Hour)) {
 			t.Errorf("password not updated: %+v", got)
 		}
-		if err := s.SetPassword(ctx, "nobody", "x", t0); problem.KindOf(err) != problem.NotFound {
+		if err := s.Accounts().SetPassword(ctx, "nobody", "x", t0); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("SetPassword(unknown) = %v", err)
 		}
 		// Personal data is not stored in clear.
@@ -147,12 +147,12 @@ func TestTransactRollsBack(t *testing.T) {
 		ctx := context.Background()
 		boom := errors.New("boom")
 		err := s.Transact(ctx, func(ctx context.Context) error {
-			if err := s.CreateAccount(ctx, newAccount("tx1", "+79160000001", "")); err != nil {
+			if err := s.Accounts().CreateAccount(ctx, newAccount("tx1", "+79160000001", "")); err != nil {
 				return err
 			}
 			// A nested call joins the same transaction.
 			return s.Transact(ctx, func(ctx context.Context) error {
-				if _, err := s.AccountByID(ctx, "tx1"); err != nil {
+				if _, err := s.Accounts().AccountByID(ctx, "tx1"); err != nil {
 					t.Errorf("own write not visible inside the transaction: %v", err)
 				}
 				return boom
@@ -161,7 +161,7 @@ func TestTransactRollsBack(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatalf("Transact = %v", err)
 		}
-		if _, err := s.AccountByID(ctx, "tx1"); problem.KindOf(err) != problem.NotFound {
+		if _, err := s.Accounts().AccountByID(ctx, "tx1"); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("rolled-back account exists: %v", err)
 		}
 	})
@@ -173,17 +173,17 @@ func TestFlows(t *testing.T) {
 		f := &flow.Flow{ID: "f1", Kind: flow.Registration, State: flow.AwaitingCode, Binding: []byte{1, 2, 3}, Channel: contact.ChannelSMS,
 			Destination: "+79161234567", Values: flow.Values{Surname: "Петрова", Name: "Анна-Мария"}, CodeHash: []byte("h"),
 			CodeSentAt: t0, CodeExpiresAt: t0.Add(300 * time.Second), Sends: 1, Lang: "ru", CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-		if err := s.CreateFlow(ctx, f); err != nil {
+		if err := s.Flows().CreateFlow(ctx, f); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Flow(ctx, flow.Registration, "f1")
+		got, err := s.Flows().Flow(ctx, flow.Registration, "f1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.Values != f.Values || got.Destination != f.Destination || !bytes.Equal(got.Binding, f.Binding) || !got.CodeExpiresAt.Equal(f.CodeExpiresAt) || got.AccountID != "" {
 			t.Errorf("read back %+v", got)
 		}
-		if _, err := s.Flow(ctx, flow.Recovery, "f1"); problem.KindOf(err) != problem.NotFound {
+		if _, err := s.Flows().Flow(ctx, flow.Recovery, "f1"); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("flow found under another kind: %v", err)
 		}
 		// Attempts are counted atomically, even in parallel.
@@ -192,46 +192,46 @@ func TestFlows(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.CountCodeAttempt(ctx, "f1", got.Stored.Version, t0); err != nil {
+				if _, err := s.Flows().CountCodeAttempt(ctx, "f1", got.Stored.Version, t0); err != nil {
 					t.Error(err)
 				}
 			}()
 		}
 		wg.Wait()
-		if n, _ := s.CountCodeAttempt(ctx, "f1", got.Stored.Version, t0); n != 21 {
+		if n, _ := s.Flows().CountCodeAttempt(ctx, "f1", got.Stored.Version, t0); n != 21 {
 			t.Errorf("attempts = %d, want 21", n)
 		}
 		// A save is a compare-and-set: of two copies read at one revision,
 		// the first saves and the second is a Conflict.
 		stale := *got
 		got.State, got.CodeAttempts, got.Values.Decoy = flow.SetPassword, 0, true
-		if err := s.UpdateFlow(ctx, got); err != nil {
+		if err := s.Flows().UpdateFlow(ctx, got); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UpdateFlow(ctx, &stale); problem.KindOf(err) != problem.Conflict {
+		if err := s.Flows().UpdateFlow(ctx, &stale); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("stale save: %v, want a Conflict", err)
 		}
-		again, _ := s.Flow(ctx, flow.Registration, "f1")
+		again, _ := s.Flows().Flow(ctx, flow.Registration, "f1")
 		if again.State != flow.SetPassword || !again.Values.Decoy || again.CodeAttempts != 21 || again.Stored.Version != 1 {
 			t.Errorf("update lost, or attempts written back: %+v", again)
 		}
 		// Attempts at a code the flow has moved past are refused.
-		if _, err := s.CountCodeAttempt(ctx, "f1", stale.Stored.Version, t0); problem.KindOf(err) != problem.Conflict {
+		if _, err := s.Flows().CountCodeAttempt(ctx, "f1", stale.Stored.Version, t0); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("attempt on an old version: %v", err)
 		}
-		if v, err := s.FlowVersion(ctx, "f1"); err != nil || v != 1 {
+		if v, err := s.Flows().FlowVersion(ctx, "f1"); err != nil || v != 1 {
 			t.Errorf("FlowVersion = %d, %v", v, err)
 		}
 		// A new code starts its attempts at zero.
 		again.Sends++
-		if err := s.UpdateFlow(ctx, again); err != nil {
+		if err := s.Flows().UpdateFlow(ctx, again); err != nil {
 			t.Fatal(err)
 		}
-		if fresh, _ := s.Flow(ctx, flow.Registration, "f1"); fresh.CodeAttempts != 0 || fresh.Sends != 2 {
+		if fresh, _ := s.Flows().Flow(ctx, flow.Registration, "f1"); fresh.CodeAttempts != 0 || fresh.Sends != 2 {
 			t.Errorf("new code: attempts %d, sends %d", fresh.CodeAttempts, fresh.Sends)
 		}
-		if n, err := s.DeleteExpiredFlows(ctx, t0.Add(2*time.Hour), 0); err != nil || n != 1 {
-			t.Errorf("DeleteExpiredFlows = %d, %v", n, err)
+		if n, err := s.Retention().DeleteFlowsEndedBefore(ctx, t0.Add(2*time.Hour), 0); err != nil || n != 1 {
+			t.Errorf("DeleteFlowsEndedBefore = %d, %v", n, err)
 		}
 	})
 }
@@ -239,60 +239,60 @@ func TestFlows(t *testing.T) {
 func TestSessions(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		if err := s.CreateAccount(ctx, newAccount("acc", "+79161234567", "")); err != nil {
+		if err := s.Accounts().CreateAccount(ctx, newAccount("acc", "+79161234567", "")); err != nil {
 			t.Fatal(err)
 		}
 		for i, id := range []string{"s1", "s2", "s3"} {
 			x := &session.Session{ID: id, TokenHash: session.HashToken("tok-" + id), AccountID: "acc", Method: "password", IP: "127.0.0.1",
 				UserAgent: "Firefox", CreatedAt: t0.Add(time.Duration(i) * time.Minute), LastSeenAt: t0, ExpiresAt: t0.Add(12 * time.Hour)}
-			if err := s.CreateSession(ctx, x); err != nil {
+			if err := s.Sessions().CreateSession(ctx, x); err != nil {
 				t.Fatal(err)
 			}
 		}
-		x, a, err := s.SessionByToken(ctx, session.HashToken("tok-s2"))
+		x, a, err := s.Sessions().SessionByToken(ctx, session.HashToken("tok-s2"))
 		if err != nil || x.ID != "s2" || a.ID != "acc" || a.Name != "Иван" {
 			t.Fatalf("SessionByToken = %+v %+v %v", x, a, err)
 		}
-		if _, _, err := s.SessionByToken(ctx, session.HashToken("nope")); problem.KindOf(err) != problem.NotFound {
+		if _, _, err := s.Sessions().SessionByToken(ctx, session.HashToken("nope")); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("unknown token: %v", err)
 		}
-		if err := s.TouchSession(ctx, "s2", t0.Add(5*time.Minute)); err != nil {
+		if err := s.Sessions().TouchSession(ctx, "s2", t0.Add(5*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		x, _, _ = s.SessionByToken(ctx, session.HashToken("tok-s2"))
+		x, _, _ = s.Sessions().SessionByToken(ctx, session.HashToken("tok-s2"))
 		if !x.LastSeenAt.Equal(t0.Add(5 * time.Minute)) {
 			t.Errorf("touch lost: %v", x.LastSeenAt)
 		}
-		list, _ := s.ListSessions(ctx, "acc", t0)
+		list, _ := s.Sessions().ListSessions(ctx, "acc", t0)
 		if ids := sessionIDs(list); ids != "s3,s2,s1" {
 			t.Errorf("list = %s", ids)
 		}
-		if ok, _ := s.EndSession(ctx, "other-account", "s1", "x", t0); ok {
+		if ok, _ := s.Sessions().EndSession(ctx, "other-account", "s1", "x", t0); ok {
 			t.Error("ended another account's session")
 		}
-		if ok, _ := s.EndSession(ctx, "acc", "s1", session.EndedByUser, t0); !ok {
+		if ok, _ := s.Sessions().EndSession(ctx, "acc", "s1", session.EndedByUser, t0); !ok {
 			t.Error("EndSession = false")
 		}
-		if ok, _ := s.EndSession(ctx, "acc", "s1", session.EndedByUser, t0); ok {
+		if ok, _ := s.Sessions().EndSession(ctx, "acc", "s1", session.EndedByUser, t0); ok {
 			t.Error("ended twice")
 		}
-		if n, _ := s.EndSessions(ctx, "acc", "s3", session.EndedByUser, t0); n != 1 {
+		if n, _ := s.Sessions().EndSessions(ctx, "acc", "s3", session.EndedByUser, t0); n != 1 {
 			t.Errorf("EndSessions = %d", n)
 		}
-		list, _ = s.ListSessions(ctx, "acc", t0)
+		list, _ = s.Sessions().ListSessions(ctx, "acc", t0)
 		if ids := sessionIDs(list); ids != "s3" {
 			t.Errorf("after ending: %s", ids)
 		}
-		x, _, _ = s.SessionByToken(ctx, session.HashToken("tok-s1"))
+		x, _, _ = s.Sessions().SessionByToken(ctx, session.HashToken("tok-s1"))
 		if x.EndedAt.IsZero() || x.EndReason != session.EndedByUser {
 			t.Errorf("ended session: %+v", x)
 		}
 		for i, o := range []string{session.OutcomeWrongPassword, session.OutcomeSuccess} {
-			if err := s.RecordSignIn(ctx, &session.SignIn{ID: o, AccountID: "acc", At: t0.Add(time.Duration(i) * time.Second), IP: "10.0.0.1", UserAgent: "Chrome", Method: "password", Outcome: o}); err != nil {
+			if err := s.Sessions().RecordSignIn(ctx, &session.SignIn{ID: o, AccountID: "acc", At: t0.Add(time.Duration(i) * time.Second), IP: "10.0.0.1", UserAgent: "Chrome", Method: "password", Outcome: o}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		h, _ := s.ListSignIns(ctx, "acc", 10)
+		h, _ := s.Sessions().ListSignIns(ctx, "acc", 10)
 		if len(h) != 2 || h[0].Outcome != session.OutcomeSuccess || h[1].IP != "10.0.0.1" {
 			t.Errorf("history %+v", h)
 		}
@@ -318,7 +318,7 @@ func TestThrottle(t *testing.T) {
 		now := t0
 		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 		set := func(d time.Duration) { mu.Lock(); now = t0.Add(d); mu.Unlock() }
-		l := throttle.New(s, clock, []byte("test key"))
+		l := throttle.New(s.RateLimits(), clock, []byte("test key"))
 		rule := throttle.Rule{Name: "test", Max: 5, Window: 15 * time.Minute, Message: "signin.locked"}
 
 		// 50 at once: exactly 5 pass.
@@ -408,8 +408,8 @@ func TestThrottle(t *testing.T) {
 		if err := l.Check(ctx, rule, "ip"); problem.KindOf(err) != problem.TooMany {
 			t.Errorf("check after 7 adds: %v", err)
 		}
-		if n, err := s.DeleteEndedThrottles(ctx, t0.Add(72*time.Hour), 0); err != nil || n == 0 {
-			t.Errorf("DeleteEndedThrottles = %d, %v", n, err)
+		if n, err := s.Retention().DeleteRateLimitsPastHorizon(ctx, t0.Add(72*time.Hour), 0); err != nil || n == 0 {
+			t.Errorf("DeleteRateLimitsPastHorizon = %d, %v", n, err)
 		}
 	})
 }
@@ -419,20 +419,20 @@ func TestNotifications(t *testing.T) {
 		ctx := context.Background()
 		r := &notify.Record{ID: "n1", Channel: notify.ChannelSMS, To: "+79161234567", Template: "registration_code", Lang: "ru",
 			Text: "123456 — код", Status: notify.Queued, CreatedAt: t0, UpdatedAt: t0}
-		if err := s.InsertNotification(ctx, r); err != nil {
+		if err := s.Notifications().InsertNotification(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetNotificationStatus(ctx, "n1", notify.Retrying, 1, "gateway said 503", t0.Add(time.Second)); err != nil {
+		if err := s.Notifications().SetNotificationStatus(ctx, "n1", notify.Retrying, 1, "gateway said 503", t0.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetNotificationStatus(ctx, "n1", notify.Sent, 2, "", t0.Add(2*time.Second)); err != nil {
+		if err := s.Notifications().SetNotificationStatus(ctx, "n1", notify.Sent, 2, "", t0.Add(2*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Notification(ctx, "n1")
+		got, err := s.Notifications().Notification(ctx, "n1")
 		if err != nil || got.Text != r.Text || got.To != r.To || got.Status != notify.Sent || got.Attempts != 2 || !got.SentAt.Equal(t0.Add(2*time.Second)) || got.LastError != "" {
 			t.Errorf("read back %+v %v", got, err)
 		}
-		list, _ := s.ListNotifications(ctx, 10)
+		list, _ := s.Notifications().ListNotifications(ctx, 10)
 		if len(list) != 1 || list[0].ID != "n1" {
 			t.Errorf("list %+v", list)
 		}
@@ -448,39 +448,39 @@ func TestClaimNotification(t *testing.T) {
 		for _, id := range []string{"c1", "c2"} {
 			r := &notify.Record{ID: id, Channel: notify.ChannelSMS, To: "+79161234567", Template: "registration_code", Lang: "ru",
 				Text: "123456 — код", Status: notify.Queued, CreatedAt: t0, UpdatedAt: t0}
-			if err := s.InsertNotification(ctx, r); err != nil {
+			if err := s.Notifications().InsertNotification(ctx, r); err != nil {
 				t.Fatal(err)
 			}
 		}
-		before, err := s.ClaimNotification(ctx, "c1", 1, t0.Add(time.Second))
+		before, err := s.Notifications().ClaimNotification(ctx, "c1", 1, t0.Add(time.Second))
 		if err != nil || before.Status != notify.Queued || before.Attempts != 0 || before.Text != "123456 — код" {
 			t.Fatalf("first claim returned %+v %v; want the queued row", before, err)
 		}
-		now, _ := s.Notification(ctx, "c1")
+		now, _ := s.Notifications().Notification(ctx, "c1")
 		if now.Status != notify.Sending || now.Attempts != 1 || !now.UpdatedAt.Equal(t0.Add(time.Second)) {
 			t.Errorf("after the claim: %+v", now)
 		}
 		// The process died: the next attempt finds the mark.
-		before, err = s.ClaimNotification(ctx, "c1", 2, t0.Add(2*time.Second))
+		before, err = s.Notifications().ClaimNotification(ctx, "c1", 2, t0.Add(2*time.Second))
 		if err != nil || before.Status != notify.Sending || before.Attempts != 1 {
 			t.Fatalf("second claim returned %+v %v; want the interrupted attempt 1", before, err)
 		}
-		if err := s.SetNotificationStatus(ctx, "c1", notify.Sent, 2, "", t0.Add(3*time.Second)); err != nil {
+		if err := s.Notifications().SetNotificationStatus(ctx, "c1", notify.Sent, 2, "", t0.Add(3*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetNotificationStatus(ctx, "c2", notify.Failed, 1, "550", t0.Add(3*time.Second)); err != nil {
+		if err := s.Notifications().SetNotificationStatus(ctx, "c2", notify.Failed, 1, "550", t0.Add(3*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range []string{"c1", "c2"} {
-			before, err := s.ClaimNotification(ctx, id, 3, t0.Add(4*time.Second))
+			before, err := s.Notifications().ClaimNotification(ctx, id, 3, t0.Add(4*time.Second))
 			if err != nil || (before.Status != notify.Sent && before.Status != notify.Failed) {
 				t.Fatalf("claim of a finished notification: %+v %v", before, err)
 			}
-			if after, _ := s.Notification(ctx, id); after.Status != before.Status || after.Attempts != before.Attempts || !after.UpdatedAt.Equal(t0.Add(3*time.Second)) {
+			if after, _ := s.Notifications().Notification(ctx, id); after.Status != before.Status || after.Attempts != before.Attempts || !after.UpdatedAt.Equal(t0.Add(3*time.Second)) {
 				t.Errorf("a finished notification was claimed: %+v", after)
 			}
 		}
-		if _, err := s.ClaimNotification(ctx, "nope", 1, t0); problem.KindOf(err) != problem.NotFound {
+		if _, err := s.Notifications().ClaimNotification(ctx, "nope", 1, t0); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("claim of a missing notification: %v", err)
 		}
 	})
@@ -490,12 +490,12 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		e := &audit.Event{At: t0, Action: "signin.failed", ActorKind: audit.ActorAnonymous, SubjectAccountID: "acc", IP: "127.0.0.1", Details: map[string]string{"login": "+7 916 ***-**-67"}}
-		if err := s.AppendAudit(ctx, e); err != nil {
+		if err := s.AuditLog().AppendAudit(ctx, e); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.AuditFor(ctx, "acc", 10)
+		got, err := s.AuditLog().EventsAbout(ctx, "acc", 10)
 		if err != nil || len(got) != 1 || got[0].Details["login"] != "+7 916 ***-**-67" {
-			t.Fatalf("AuditFor = %+v %v", got, err)
+			t.Fatalf("EventsAbout = %+v %v", got, err)
 		}
 		if _, err := s.DB().ExecContext(ctx, "UPDATE audit_events SET action = 'x'"); err == nil {
 			t.Error("audit event updated")
