@@ -152,7 +152,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Hasher = hasher
 	newID := func() (string, error) { return session.NewID(o.Rand) }
 	if cfg.Demo() {
-		created, err := demo.Seed(ctx, st, hasher, o.Now(), newID)
+		created, err := demo.Seed(ctx, st.Accounts(), hasher, o.Now(), newID)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +172,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	deliverer := notify.NewDeliverer(st, smsSender, emailSender, o.Now, notify.DeliverMaxAttempts, log.With("component", "notify"))
+	deliverer := notify.NewDeliverer(st.Notifications(), smsSender, emailSender, o.Now, notify.DeliverMaxAttempts, log.With("component", "notify"))
 	listener, err := st.ListenerPool(ctx)
 	if err != nil {
 		return nil, err
@@ -193,13 +193,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	retention := jobs.RetentionPolicy{Flows: cfg.Retention.Flows, Sessions: cfg.Retention.Sessions, SignIns: cfg.Retention.SignIns, Notifications: cfg.Retention.Notifications}
 	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
 		notify.Jobs(deliverer),
-		jobs.Retention(st, retention, o.Now, log.With("component", "retention")))
+		jobs.Retention(st.Retention(), retention, o.Now, log.With("component", "retention")))
 	if err != nil {
 		return nil, err
 	}
 	a.jobs = runner
 	a.started = !o.NoJobs
-	outbox := notify.NewOutbox(st, notify.JobQueue{Runner: runner}, tpl, o.Now, newID)
+	outbox := notify.NewOutbox(st.Notifications(), notify.JobQueue{Runner: runner}, tpl, o.Now, newID)
 
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -207,15 +207,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Help: "Errors that do not fail a request (a lost history entry, a failed rehash, a lost LISTEN connection, a randomness failure), by message."},
 		[]string{"what"})
 	metrics.MustRegister(a.faults)
-	limiter := throttle.New(st, o.Now, keys.Subkey("throttle/v1"))
+	limiter := throttle.New(st.RateLimits(), o.Now, keys.Subkey("throttle/v1"))
 	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.Codes.SMSTTL, EmailTTL: cfg.Codes.EmailLinkTTL, Cooldown: cfg.Codes.ResendAfter,
 		MaxAttempts: cfg.Codes.MaxAttempts, Interval: cfg.Codes.Interval, PerHour: cfg.Codes.PerHour, PerIP5Min: cfg.Codes.PerIP5Min, PerIPDay: cfg.Codes.PerIPDay,
 		SMS: flow.SMSBudget{PerMinute: cfg.Codes.SMSPerMinute, PerHour: cfg.Codes.SMSPerHour, Prefixes: prefixBudgets(cfg.Codes.SMSPrefixes),
-			Reached: budgetAlarm(metrics, log, o.Now)}}, otp.NewHasher(keys.Subkey("otp/v1")), st, limiter, o.Rand)
-	locks := lockout.New(st, limiter, lockout.Policy{MaxChecks: cfg.SignIn.PasswordMaxFailures, Window: cfg.SignIn.PasswordLockout, BaseLock: cfg.SignIn.PasswordLockout,
+			Reached: budgetAlarm(metrics, log, o.Now)}}, otp.NewHasher(keys.Subkey("otp/v1")), st.Flows(), limiter, o.Rand)
+	locks := lockout.New(st.LoginGuards(), limiter, lockout.Policy{MaxChecks: cfg.SignIn.PasswordMaxFailures, Window: cfg.SignIn.PasswordLockout, BaseLock: cfg.SignIn.PasswordLockout,
 		MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter, DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}, keys.Subkey("lockout/v1"), o.Now, o.Rand)
 	hasher.LimitQueue(cfg.SignIn.HashQueue)
-	sessions := session.NewService(st, o.Now, o.Rand, cfg.Sessions.Lifetime, cfg.Sessions.Idle)
+	sessions := session.NewService(st.Sessions(), o.Now, o.Rand, cfg.Sessions.Lifetime, cfg.Sessions.Idle)
 	sessions.CacheFor(cfg.Sessions.CacheTTL, 100_000)
 	a.sessions = sessions
 	links := links{base: cfg.Server.BaseURL}
@@ -224,13 +224,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		siteName = u.Host
 	}
 
-	reg := registration.New(registration.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
+	journeys := st.Journeys()
+	reg := registration.New(registration.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
 		Limiter: limiter, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
-	sig := signin.New(signin.Deps{Store: st, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
+	sig := signin.New(signin.Deps{Store: journeys, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
 		Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
 		Site:   siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
 		Log: a.fault})
-	rec := recovery.New(recovery.Deps{Store: st, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
+	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
 	metrics.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_jobs_reclaimed_total",
@@ -240,7 +241,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			Help: "Delivery attempts that found an earlier attempt of the same message interrupted and sent it again under the same ID (possible duplicates)."},
 			func() float64 { return float64(deliverer.Interrupted()) }))
 	srv, err := web.NewServer(web.Deps{
-		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st,
+		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
@@ -297,7 +298,7 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 		if a.listening != nil {
 			gap = func() { a.sessions.ForgetAll(); a.listening() }
 		}
-		a.Store.ListenSessionsChanged(bg, a.sessions.Forget, gap, func(err error) {
+		a.Store.Sessions().ListenSessionsChanged(bg, a.sessions.Forget, gap, func(err error) {
 			a.fault("sessions: LISTEN connection lost; the session cache is dropped at reconnection", err)
 		})
 	}()

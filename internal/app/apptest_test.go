@@ -141,7 +141,7 @@ var codeRE = regexp.MustCompile(`\b\d{6}\b`)
 // lastMessage returns the newest outbox message to a recipient.
 func (h *harness) lastMessage(to string) (template, text string) {
 	h.t.Helper()
-	list, err := h.app.Store.ListNotifications(context.Background(), 500)
+	list, err := h.app.Store.Notifications().ListNotifications(context.Background(), 500)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func (h *harness) lastMessage(to string) (template, text string) {
 }
 
 func (h *harness) messagesTo(to string) int {
-	list, _ := h.app.Store.ListNotifications(context.Background(), 500)
+	list, _ := h.app.Store.Notifications().ListNotifications(context.Background(), 500)
 	n := 0
 	for _, r := range list {
 		if r.To == to {

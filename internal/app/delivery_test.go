@@ -101,7 +101,7 @@ func waitStatus(t *testing.T, a *app.App, to string, want notify.Status) notify.
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		list, err := a.Store.ListNotifications(context.Background(), 50)
+		list, err := a.Store.Notifications().ListNotifications(context.Background(), 50)
 		if err != nil {
 			t.Fatal(err)
 		}

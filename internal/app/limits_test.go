@@ -23,7 +23,7 @@ func (h *harness) registerAttempt(phone string) response {
 
 func (h *harness) templatesTo(to, template string) int {
 	h.t.Helper()
-	list, err := h.app.Store.ListNotifications(h.t.Context(), 1000)
+	list, err := h.app.Store.Notifications().ListNotifications(h.t.Context(), 1000)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func singleUseSteps(t *testing.T, nodes []*harness) {
 		t.Fatalf("me: %d %s", me.Status, me.Raw)
 	}
 	sessions := func() int {
-		list, err := h.app.Store.ListSessions(context.Background(), accountID, h.clock.Now())
+		list, err := h.app.Store.Sessions().ListSessions(context.Background(), accountID, h.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

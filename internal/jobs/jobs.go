@@ -73,13 +73,24 @@ type Registry struct {
 	queues   map[string]river.QueueConfig
 }
 
+// newRegistry collects what regs add, after River's default queue.
+func newRegistry(regs ...Registration) *Registry {
+	reg := &Registry{workers: river.NewWorkers(), queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}}}
+	for _, r := range regs {
+		r(reg)
+	}
+	return reg
+}
+
 // AddWorker registers the worker of one job kind (a function because Go
 // methods take no type parameters). Registering a kind twice panics.
 func AddWorker[T river.JobArgs](r *Registry, w river.Worker[T]) {
 	river.AddWorker(r.workers, w)
 }
 
-// Queue declares a queue and how many of its jobs one node works at once.
+// Queue declares a queue and how many of its jobs one node works at once
+// (at least one: New refuses a queue of none). Declaring a queue again
+// replaces the earlier size, River's default queue included.
 func (r *Registry) Queue(name string, maxWorkers int) {
 	r.queues[name] = river.QueueConfig{MaxWorkers: maxWorkers}
 }
@@ -166,10 +177,7 @@ func New(cfg Config, regs ...Registration) (*Runner, error) {
 	if cfg.Tx == nil {
 		cfg.Tx = func(context.Context) (*sql.Tx, bool) { return nil, false }
 	}
-	reg := &Registry{workers: river.NewWorkers(), queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}}}
-	for _, r := range regs {
-		r(reg)
-	}
+	reg := newRegistry(regs...)
 	client, err := river.NewClient(drv, &river.Config{
 		ID:                   cfg.NodeID, // empty: River makes one up per process
 		Logger:               cfg.Logger,

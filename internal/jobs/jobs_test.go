@@ -75,7 +75,7 @@ func TestStartTakesBackOrphans(t *testing.T) {
 func testTakeBack(t *testing.T, st *store.Store, db *sql.DB, drv riverdriver.Driver[*sql.Tx]) {
 	ctx := context.Background()
 	sim, sendURL := testenv.StartSMSSim(t, "tok")
-	d := notify.NewDeliverer(st, transport.SMSGateway{URL: sendURL, Token: "tok"}, nil, time.Now, notify.DeliverMaxAttempts, nil)
+	d := notify.NewDeliverer(st.Notifications(), transport.SMSGateway{URL: sendURL, Token: "tok"}, nil, time.Now, notify.DeliverMaxAttempts, nil)
 	inserter, err := jobs.New(jobs.Config{Engine: engine(st), DB: db, Tx: store.Tx}, notify.Jobs(d))
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func testTakeBack(t *testing.T, st *store.Store, db *sql.DB, drv riverdriver.Dri
 	for _, who := range []string{"ours", "theirs"} {
 		r := &notify.Record{ID: who, Channel: notify.ChannelSMS, To: phones[who], Template: "registration_code", Lang: "ru",
 			Text: "Код: 1", Status: notify.Queued, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-		if err := st.InsertNotification(ctx, r); err != nil {
+		if err := st.Notifications().InsertNotification(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		if err := (notify.JobQueue{Runner: inserter}).EnqueueDelivery(ctx, who); err != nil {
@@ -100,7 +100,7 @@ func testTakeBack(t *testing.T, st *store.Store, db *sql.DB, drv riverdriver.Dri
 			t.Fatalf("fetch as %s: %v %v", client, res, err)
 		}
 		jobIDs[who] = res.Jobs[0].ID
-		if _, err := st.ClaimNotification(ctx, who, 1, time.Now()); err != nil {
+		if _, err := st.Notifications().ClaimNotification(ctx, who, 1, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,14 +9,18 @@ import (
 )
 
 // Sweeper deletes rows that have outlived their use, in batches of at most
-// batch rows per statement (the store implements it).
+// batch rows per statement (store.Retention implements it).
 type Sweeper interface {
-	DeleteExpiredFlows(ctx context.Context, before time.Time, batch int) (int64, error)
-	DeleteEndedSessions(ctx context.Context, before time.Time, batch int) (int64, error)
-	DeleteOldSignIns(ctx context.Context, before time.Time, batch int) (int64, error)
-	DeleteOldNotifications(ctx context.Context, before time.Time, batch int) (int64, error)
-	DeleteEndedThrottles(ctx context.Context, now time.Time, batch int) (int64, error)
+	DeleteFlowsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteSessionsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteSignInsBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteNotificationsCreatedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteRateLimitsPastHorizon(ctx context.Context, now time.Time, batch int) (int64, error)
 }
+
+// defaultBatch is how many rows one statement of a sweep deletes when the
+// policy does not say.
+const defaultBatch = 500
 
 // RetentionPolicy says how long each kind of row is kept after it has
 // ended (KABINET_RETENTION_*). A period that is not positive turns its
@@ -36,19 +40,24 @@ type RetentionPolicy struct {
 // one job, which deletes what has outlived p as of now() (the injected
 // clock) and logs how many rows of each kind went.
 func Retention(s Sweeper, p RetentionPolicy, now func() time.Time, log *slog.Logger) Registration {
+	w := newRetentionWorker(s, p, now, log)
+	return func(r *Registry) {
+		AddWorker(r, w)
+		r.Periodic(w.p.Every, retentionArgs{})
+	}
+}
+
+func newRetentionWorker(s Sweeper, p RetentionPolicy, now func() time.Time, log *slog.Logger) *retentionWorker {
 	if p.Every <= 0 {
 		p.Every = 15 * time.Minute
 	}
 	if p.Batch <= 0 {
-		p.Batch = 500
+		p.Batch = defaultBatch
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return func(r *Registry) {
-		AddWorker(r, &retentionWorker{s: s, p: p, now: now, log: log})
-		r.Periodic(p.Every, retentionArgs{})
-	}
+	return &retentionWorker{s: s, p: p, now: now, log: log}
 }
 
 // retentionArgs keeps the kind of the clean-up job it replaces, so that
@@ -73,32 +82,59 @@ type retentionWorker struct {
 func (w *retentionWorker) Timeout(*river.Job[retentionArgs]) time.Duration { return 5 * time.Minute }
 
 func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs]) error {
-	now := w.now()
-	sweeps := []struct {
-		name   string
-		period time.Duration
-		del    func(context.Context, time.Time, int) (int64, error)
-	}{
-		{"flows", w.p.Flows, w.s.DeleteExpiredFlows},
-		{"sessions", w.p.Sessions, w.s.DeleteEndedSessions},
-		{"sign_ins", w.p.SignIns, w.s.DeleteOldSignIns},
-		{"notifications", w.p.Notifications, w.s.DeleteOldNotifications},
-	}
-	args := make([]any, 0, 2*len(sweeps)+2)
-	for _, sw := range sweeps {
-		if sw.period <= 0 {
-			continue
-		}
-		n, err := sw.del(ctx, now.Add(-sw.period), w.p.Batch)
-		if err != nil {
-			return err
-		}
-		args = append(args, sw.name, n)
-	}
-	n, err := w.s.DeleteEndedThrottles(ctx, now, w.p.Batch)
+	n, err := w.p.Sweep(ctx, w.s, w.now())
 	if err != nil {
 		return err
 	}
-	w.log.Info("jobs: retention sweep", append(args, "throttles", n)...)
+	args := make([]any, 0, 10)
+	for _, k := range []struct {
+		name   string
+		period time.Duration
+		n      int64
+	}{{"flows", w.p.Flows, n.Flows}, {"sessions", w.p.Sessions, n.Sessions}, {"sign_ins", w.p.SignIns, n.SignIns}, {"notifications", w.p.Notifications, n.Notifications}} {
+		if k.period > 0 {
+			args = append(args, k.name, k.n)
+		}
+	}
+	w.log.Info("jobs: retention sweep", append(args, "throttles", n.RateLimits)...)
 	return nil
+}
+
+// Swept is how many rows of each kind one sweep deleted.
+type Swept struct {
+	Flows, Sessions, SignIns, Notifications int64
+	RateLimits                              int64 // throttle buckets and event logs
+}
+
+// Sweep deletes, as of now, what has outlived p: the flows, sessions,
+// sign-ins and notifications older than their periods (a period that is
+// not positive keeps its kind), and the throttle rows too old to count for
+// any rule. The first failure ends it; Swept holds what went before.
+func (p RetentionPolicy) Sweep(ctx context.Context, s Sweeper, now time.Time) (Swept, error) {
+	batch := p.Batch
+	if batch <= 0 {
+		batch = defaultBatch
+	}
+	var n Swept
+	for _, sw := range []struct {
+		period time.Duration
+		del    func(context.Context, time.Time, int) (int64, error)
+		n      *int64
+	}{
+		{p.Flows, s.DeleteFlowsEndedBefore, &n.Flows},
+		{p.Sessions, s.DeleteSessionsEndedBefore, &n.Sessions},
+		{p.SignIns, s.DeleteSignInsBefore, &n.SignIns},
+		{p.Notifications, s.DeleteNotificationsCreatedBefore, &n.Notifications},
+	} {
+		if sw.period <= 0 {
+			continue
+		}
+		var err error
+		if *sw.n, err = sw.del(ctx, now.Add(-sw.period), batch); err != nil {
+			return n, err
+		}
+	}
+	var err error
+	n.RateLimits, err = s.DeleteRateLimitsPastHorizon(ctx, now, batch)
+	return n, err
 }

@@ -18,7 +18,7 @@ import (
 // sweeps records the cut-offs the sweep asked for and passes the calls on
 // to the store.
 type sweeps struct {
-	*store.Store
+	*store.Retention
 	mu      sync.Mutex
 	got     map[string]time.Time
 	batches map[string]int
@@ -31,29 +31,29 @@ func (s *sweeps) note(name string, t time.Time, batch int) {
 	s.got[name], s.batches[name] = t, batch
 }
 
-func (s *sweeps) DeleteExpiredFlows(ctx context.Context, before time.Time, batch int) (int64, error) {
+func (s *sweeps) DeleteFlowsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
 	s.note("flows", before, batch)
-	return s.Store.DeleteExpiredFlows(ctx, before, batch)
+	return s.Retention.DeleteFlowsEndedBefore(ctx, before, batch)
 }
 
-func (s *sweeps) DeleteEndedSessions(ctx context.Context, before time.Time, batch int) (int64, error) {
+func (s *sweeps) DeleteSessionsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
 	s.note("sessions", before, batch)
-	return s.Store.DeleteEndedSessions(ctx, before, batch)
+	return s.Retention.DeleteSessionsEndedBefore(ctx, before, batch)
 }
 
-func (s *sweeps) DeleteOldSignIns(ctx context.Context, before time.Time, batch int) (int64, error) {
+func (s *sweeps) DeleteSignInsBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
 	s.note("sign_ins", before, batch)
-	return s.Store.DeleteOldSignIns(ctx, before, batch)
+	return s.Retention.DeleteSignInsBefore(ctx, before, batch)
 }
 
-func (s *sweeps) DeleteOldNotifications(ctx context.Context, before time.Time, batch int) (int64, error) {
+func (s *sweeps) DeleteNotificationsCreatedBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
 	s.note("notifications", before, batch)
-	return s.Store.DeleteOldNotifications(ctx, before, batch)
+	return s.Retention.DeleteNotificationsCreatedBefore(ctx, before, batch)
 }
 
-func (s *sweeps) DeleteEndedThrottles(ctx context.Context, now time.Time, batch int) (int64, error) {
+func (s *sweeps) DeleteRateLimitsPastHorizon(ctx context.Context, now time.Time, batch int) (int64, error) {
 	s.note("throttles", now, batch)
-	n, err := s.Store.DeleteEndedThrottles(ctx, now, batch)
+	n, err := s.Retention.DeleteRateLimitsPastHorizon(ctx, now, batch)
 	close(s.done) // the last sweep of the job
 	return n, err
 }
@@ -79,16 +79,16 @@ func testRetention(t *testing.T, st *store.Store, db *sql.DB) {
 	p := jobs.RetentionPolicy{Flows: day, Sessions: 90 * day, SignIns: 180 * day, Notifications: 30 * day, Batch: 7}
 	// A sign-in older than its period under the injected clock, and one
 	// within it; under the machine's clock both would be kept.
-	if err := st.CreateAccount(ctx, newAccount("acc", now)); err != nil {
+	if err := st.Accounts().CreateAccount(ctx, newAccount("acc", now)); err != nil {
 		t.Fatal(err)
 	}
 	for id, at := range map[string]time.Time{"old": now.Add(-181 * day), "new": now.Add(-179 * day)} {
-		if err := st.RecordSignIn(ctx, &session.SignIn{ID: id, AccountID: "acc", At: at, IP: "10.0.0.1", UserAgent: "x", Method: "password", Outcome: "success"}); err != nil {
+		if err := st.Sessions().RecordSignIn(ctx, &session.SignIn{ID: id, AccountID: "acc", At: at, IP: "10.0.0.1", UserAgent: "x", Method: "password", Outcome: "success"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	sw := &sweeps{Store: st, got: map[string]time.Time{}, batches: map[string]int{}, done: make(chan struct{})}
+	sw := &sweeps{Retention: st.Retention(), got: map[string]time.Time{}, batches: map[string]int{}, done: make(chan struct{})}
 	r, err := jobs.New(jobs.Config{Engine: engine(st), DB: db, Tx: store.Tx, Poll: 50 * time.Millisecond},
 		jobs.Retention(sw, p, func() time.Time { return now }, nil))
 	if err != nil {
@@ -109,7 +109,7 @@ func testRetention(t *testing.T, st *store.Store, db *sql.DB) {
 			t.Errorf("%s swept with %v (batch %d), want %v (batch 7)", name, got, sw.batches[name], w)
 		}
 	}
-	list, err := st.ListSignIns(ctx, "acc", 10)
+	list, err := st.Sessions().ListSignIns(ctx, "acc", 10)
 	if err != nil || len(list) != 1 || list[0].ID != "new" {
 		t.Errorf("sign-ins left: %+v %v", list, err)
 	}

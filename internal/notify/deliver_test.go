@@ -17,9 +17,9 @@ import (
 	"github.com/kabinet/kabinet/internal/testenv"
 )
 
-// outboxStore is a real store on a temporary SQLite file (the store's own
-// suite runs the same methods on PostgreSQL too).
-func outboxStore(t *testing.T) *store.Store {
+// outboxStore is the outbox of a real store on a temporary SQLite file
+// (the store's own suite runs the same methods on PostgreSQL too).
+func outboxStore(t *testing.T) *store.Notifications {
 	t.Helper()
 	keys, err := pii.NewKeyring(bytes.Repeat([]byte{7}, 32), nil, nil)
 	if err != nil {
@@ -33,10 +33,10 @@ func outboxStore(t *testing.T) *store.Store {
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s.Notifications()
 }
 
-func queue(t *testing.T, s *store.Store, r notify.Record) {
+func queue(t *testing.T, s *store.Notifications, r notify.Record) {
 	t.Helper()
 	r.Template, r.Lang, r.Status = "registration_code", "ru", notify.Queued
 	r.CreatedAt, r.UpdatedAt = time.Now(), time.Now()

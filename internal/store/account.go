@@ -8,8 +8,19 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/problem"
 )
+
+// Accounts is the accounts table: citizens' accounts, their personal data
+// sealed per column, found by ID or by the blind index of a phone or an
+// e-mail address.
+type Accounts struct{ st *Store }
+
+// Accounts returns the accounts repository.
+func (s *Store) Accounts() *Accounts { return &Accounts{st: s} }
+
+var _ demo.Store = (*Accounts)(nil)
 
 const accountColumns = `a.id, a.level, a.status, a.surname, a.name, a.phone, a.email, a.password_hash, a.password_changed_at, a.lang, a.created_at, a.updated_at`
 
@@ -47,7 +58,9 @@ func (s *Store) decodeAccount(r *accountRow) (*account.Account, error) {
 	return a, nil
 }
 
-func (s *Store) index(kind, v string) any {
+// blindIndex is the HMAC blind index of a phone number or an e-mail
+// address, NULL for none.
+func (s *Store) blindIndex(kind, v string) any {
 	if v == "" {
 		return nil
 	}
@@ -56,13 +69,13 @@ func (s *Store) index(kind, v string) any {
 
 // CreateAccount inserts a new account. A phone or e-mail already used by
 // another account is a Conflict problem "account.contact_taken".
-func (s *Store) CreateAccount(ctx context.Context, a *account.Account) error {
-	seal := func(v, col string) []byte { return s.keys.SealString(v, "accounts."+col+"/"+a.ID) }
-	_, err := s.exec(ctx, `INSERT INTO accounts (id, level, status, surname, name, phone, phone_index, email, email_index,
+func (ac *Accounts) CreateAccount(ctx context.Context, a *account.Account) error {
+	seal := func(v, col string) []byte { return ac.st.keys.SealString(v, "accounts."+col+"/"+a.ID) }
+	_, err := ac.st.exec(ctx, `INSERT INTO accounts (id, level, status, surname, name, phone, phone_index, email, email_index,
 		password_hash, password_changed_at, lang, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		a.ID, string(a.Level), string(a.Status), seal(a.Surname, "surname"), seal(a.Name, "name"),
-		seal(string(a.Phone), "phone"), s.index("phone", string(a.Phone)),
-		seal(string(a.Email), "email"), s.index("email", string(a.Email)),
+		seal(string(a.Phone), "phone"), ac.st.blindIndex("phone", string(a.Phone)),
+		seal(string(a.Email), "email"), ac.st.blindIndex("email", string(a.Email)),
 		a.PasswordHash, ms(a.PasswordChangedAt), a.Lang, ms(a.CreatedAt), ms(a.UpdatedAt))
 	if ok, _ := isUnique(err); ok {
 		return &problem.Error{Kind: problem.Conflict, Message: problem.M("account.contact_taken"), Err: err}
@@ -73,44 +86,44 @@ func (s *Store) CreateAccount(ctx context.Context, a *account.Account) error {
 	return nil
 }
 
-func (s *Store) accountWhere(ctx context.Context, where string, arg any) (*account.Account, error) {
+func (ac *Accounts) accountWhere(ctx context.Context, where string, arg any) (*account.Account, error) {
 	var r accountRow
-	err := s.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).Scan(r.dest()...)
+	err := ac.st.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).Scan(r.dest()...)
 	if err != nil {
 		return nil, notFound(err, "account.not_found")
 	}
-	return s.decodeAccount(&r)
+	return ac.st.decodeAccount(&r)
 }
 
 // AccountByID returns an account or a NotFound problem.
-func (s *Store) AccountByID(ctx context.Context, id string) (*account.Account, error) {
-	return s.accountWhere(ctx, "a.id = ?", id)
+func (ac *Accounts) AccountByID(ctx context.Context, id string) (*account.Account, error) {
+	return ac.accountWhere(ctx, "a.id = ?", id)
 }
 
 // AccountByPhone finds the account with this phone (E.164).
-func (s *Store) AccountByPhone(ctx context.Context, p contact.Phone) (*account.Account, error) {
-	return s.accountWhere(ctx, "a.phone_index = ?", s.keys.Index("phone", string(p)))
+func (ac *Accounts) AccountByPhone(ctx context.Context, p contact.Phone) (*account.Account, error) {
+	return ac.accountWhere(ctx, "a.phone_index = ?", ac.st.keys.Index("phone", string(p)))
 }
 
 // AccountByEmail finds the account with this (normalized) e-mail.
-func (s *Store) AccountByEmail(ctx context.Context, e contact.Email) (*account.Account, error) {
-	return s.accountWhere(ctx, "a.email_index = ?", s.keys.Index("email", string(e)))
+func (ac *Accounts) AccountByEmail(ctx context.Context, e contact.Email) (*account.Account, error) {
+	return ac.accountWhere(ctx, "a.email_index = ?", ac.st.keys.Index("email", string(e)))
 }
 
 // AccountByLogin finds the account a login names.
-func (s *Store) AccountByLogin(ctx context.Context, l contact.Login) (*account.Account, error) {
+func (ac *Accounts) AccountByLogin(ctx context.Context, l contact.Login) (*account.Account, error) {
 	switch l.Kind {
 	case contact.LoginPhone:
-		return s.AccountByPhone(ctx, l.Phone)
+		return ac.AccountByPhone(ctx, l.Phone)
 	case contact.LoginEmail:
-		return s.AccountByEmail(ctx, l.Email)
+		return ac.AccountByEmail(ctx, l.Email)
 	}
 	return nil, problem.New(problem.NotFound, "account.not_found")
 }
 
 // SetPassword replaces an account's password hash.
-func (s *Store) SetPassword(ctx context.Context, id, hash string, at time.Time) error {
-	res, err := s.exec(ctx, `UPDATE accounts SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`, hash, ms(at), ms(at), id)
+func (ac *Accounts) SetPassword(ctx context.Context, id, hash string, at time.Time) error {
+	res, err := ac.st.exec(ctx, `UPDATE accounts SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`, hash, ms(at), ms(at), id)
 	if err != nil {
 		return fmt.Errorf("store: set password: %w", err)
 	}
@@ -119,8 +132,8 @@ func (s *Store) SetPassword(ctx context.Context, id, hash string, at time.Time) 
 
 // RehashPassword stores a new hash of the same password (after a parameter
 // change), without touching password_changed_at.
-func (s *Store) RehashPassword(ctx context.Context, id, oldHash, newHash string) error {
-	_, err := s.exec(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?`, newHash, id, oldHash)
+func (ac *Accounts) RehashPassword(ctx context.Context, id, oldHash, newHash string) error {
+	_, err := ac.st.exec(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?`, newHash, id, oldHash)
 	return err
 }
 

@@ -18,14 +18,14 @@ func TestAfterCommit(t *testing.T) {
 		ctx := context.Background()
 		ran := 0
 		err := s.Transact(ctx, func(ctx context.Context) error {
-			if err := s.CreateAccount(ctx, newAccount("ac1", "+79160000011", "")); err != nil {
+			if err := s.Accounts().CreateAccount(ctx, newAccount("ac1", "+79160000011", "")); err != nil {
 				return err
 			}
 			return s.Transact(ctx, func(ctx context.Context) error {
 				s.AfterCommit(ctx, func() {
 					ran++
 					// Outside the transaction the account is visible.
-					if _, err := s.AccountByID(context.Background(), "ac1"); err != nil {
+					if _, err := s.Accounts().AccountByID(context.Background(), "ac1"); err != nil {
 						t.Errorf("after commit, the account is not visible: %v", err)
 					}
 				})
@@ -44,7 +44,7 @@ func TestAfterCommit(t *testing.T) {
 
 		boom := errors.New("boom")
 		err = s.Transact(ctx, func(ctx context.Context) error {
-			if err := s.CreateAccount(ctx, newAccount("ac2", "+79160000012", "")); err != nil {
+			if err := s.Accounts().CreateAccount(ctx, newAccount("ac2", "+79160000012", "")); err != nil {
 				return err
 			}
 			s.AfterCommit(ctx, func() { t.Error("AfterCommit ran after a rollback") })
@@ -53,7 +53,7 @@ func TestAfterCommit(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatalf("Transact = %v", err)
 		}
-		if _, err := s.AccountByID(ctx, "ac2"); problem.KindOf(err) != problem.NotFound {
+		if _, err := s.Accounts().AccountByID(ctx, "ac2"); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("rolled back account: %v", err)
 		}
 

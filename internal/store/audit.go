@@ -9,10 +9,17 @@ import (
 	"github.com/kabinet/kabinet/internal/audit"
 )
 
-var _ audit.Store = (*Store)(nil)
+// AuditLog is the append-only audit log (audit_events; the database
+// refuses updates and deletes).
+type AuditLog struct{ st *Store }
+
+// AuditLog returns the audit log's repository.
+func (s *Store) AuditLog() *AuditLog { return &AuditLog{st: s} }
+
+var _ audit.Store = (*AuditLog)(nil)
 
 // AppendAudit adds an event to the append-only audit log.
-func (s *Store) AppendAudit(ctx context.Context, e *audit.Event) error {
+func (al *AuditLog) AppendAudit(ctx context.Context, e *audit.Event) error {
 	var details any
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
@@ -21,7 +28,7 @@ func (s *Store) AppendAudit(ctx context.Context, e *audit.Event) error {
 		}
 		details = string(b)
 	}
-	_, err := s.exec(ctx, `INSERT INTO audit_events (at, action, actor_kind, actor_id, subject_account_id, ip, request_id, details)
+	_, err := al.st.exec(ctx, `INSERT INTO audit_events (at, action, actor_kind, actor_id, subject_account_id, ip, request_id, details)
 		VALUES (?,?,?,?,?,?,?,?)`, ms(e.At), e.Action, e.ActorKind, nullString(e.ActorID), nullString(e.SubjectAccountID),
 		nullString(e.IP), nullString(e.RequestID), details)
 	if err != nil {
@@ -30,9 +37,9 @@ func (s *Store) AppendAudit(ctx context.Context, e *audit.Event) error {
 	return nil
 }
 
-// AuditFor returns the latest events about an account, newest first.
-func (s *Store) AuditFor(ctx context.Context, accountID string, limit int) ([]audit.Event, error) {
-	rows, err := s.query(ctx, `SELECT id, at, action, actor_kind, actor_id, subject_account_id, ip, request_id, details
+// EventsAbout returns the latest events about an account, newest first.
+func (al *AuditLog) EventsAbout(ctx context.Context, accountID string, limit int) ([]audit.Event, error) {
+	rows, err := al.st.query(ctx, `SELECT id, at, action, actor_kind, actor_id, subject_account_id, ip, request_id, details
 		FROM audit_events WHERE subject_account_id = ? ORDER BY id DESC LIMIT ?`, accountID, limit)
 	if err != nil {
 		return nil, err

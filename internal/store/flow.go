@@ -13,15 +13,28 @@ import (
 	"github.com/kabinet/kabinet/internal/problem"
 )
 
+// Flows is the flows table: registrations, sign-ins and recoveries in
+// progress, saved by compare-and-set on their state and version, with the
+// attempts at their current code counted atomically.
+type Flows struct{ st *Store }
+
+// Flows returns the flows repository.
+func (s *Store) Flows() *Flows { return &Flows{st: s} }
+
+var (
+	_ flow.CodeStore = (*Flows)(nil)
+	_ flow.StepStore = (*Flows)(nil)
+)
+
 const flowColumns = `id, kind, state, binding, account_id, channel, destination, data, code_hash, link_hash,
 	code_sent_at, code_expires_at, code_attempts, sends, lang, created_at, updated_at, expires_at, decoy, code_after, version`
 
-func (s *Store) sealFlow(f *flow.Flow) (dest, data []byte, err error) {
+func (fl *Flows) sealFlow(f *flow.Flow) (dest, data []byte, err error) {
 	v := []byte(f.Data)
 	if len(v) == 0 {
 		v = []byte("{}")
 	}
-	return s.keys.SealString(f.Destination, "flows.destination/"+f.ID), s.keys.Seal(v, "flows.data/"+f.ID), nil
+	return fl.st.keys.SealString(f.Destination, "flows.destination/"+f.ID), fl.st.keys.Seal(v, "flows.data/"+f.ID), nil
 }
 
 // legacyFlowData is what rows written before migration 0005 kept in data
@@ -32,12 +45,12 @@ type legacyFlowData struct {
 }
 
 // CreateFlow inserts a new flow.
-func (s *Store) CreateFlow(ctx context.Context, f *flow.Flow) error {
-	dest, data, err := s.sealFlow(f)
+func (fl *Flows) CreateFlow(ctx context.Context, f *flow.Flow) error {
+	dest, data, err := fl.sealFlow(f)
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)`,
+	_, err = fl.st.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)`,
 		f.ID, string(f.Kind), string(f.State), f.Binding, nullString(f.AccountID), string(f.Channel), dest, data,
 		f.CodeHash, f.LinkHash, ms(f.CodeSentAt), ms(f.CodeExpiresAt), f.CodeAttempts, f.Sends, f.Lang,
 		ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt), boolInt(f.Decoy), ms(f.CodeAfter))
@@ -53,8 +66,8 @@ func (s *Store) CreateFlow(ctx context.Context, f *flow.Flow) error {
 // problem otherwise: another request acted on the flow first. The attempt
 // counter is never written back (only CountCodeAttempt adds to it), except
 // that a new code starts it at zero.
-func (s *Store) UpdateFlow(ctx context.Context, f *flow.Flow) error {
-	dest, data, err := s.sealFlow(f)
+func (fl *Flows) UpdateFlow(ctx context.Context, f *flow.Flow) error {
+	dest, data, err := fl.sealFlow(f)
 	if err != nil {
 		return err
 	}
@@ -62,7 +75,7 @@ func (s *Store) UpdateFlow(ctx context.Context, f *flow.Flow) error {
 	if f.NewCode() {
 		reset = 1
 	}
-	res, err := s.exec(ctx, `UPDATE flows SET state = ?, binding = ?, account_id = ?, channel = ?, destination = ?, data = ?,
+	res, err := fl.st.exec(ctx, `UPDATE flows SET state = ?, binding = ?, account_id = ?, channel = ?, destination = ?, data = ?,
 		code_hash = ?, link_hash = ?, code_sent_at = ?, code_expires_at = ?,
 		code_attempts = CASE WHEN ? = 1 THEN 0 ELSE code_attempts END, sends = ?, lang = ?,
 		updated_at = ?, expires_at = ?, decoy = ?, code_after = ?, version = version + 1 WHERE id = ? AND state = ? AND version = ?`,
@@ -84,7 +97,7 @@ func (s *Store) UpdateFlow(ctx context.Context, f *flow.Flow) error {
 }
 
 // Flow returns a flow of the given kind, or a NotFound problem.
-func (s *Store) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow, error) {
+func (fl *Flows) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow, error) {
 	var (
 		f                                       flow.Flow
 		kindS, state, channel                   string
@@ -94,7 +107,7 @@ func (s *Store) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow
 		decoy                                   int
 		codeAfter                               sql.NullInt64
 	)
-	err := s.queryRow(ctx, `SELECT `+flowColumns+` FROM flows WHERE id = ? AND kind = ?`, id, string(kind)).Scan(
+	err := fl.st.queryRow(ctx, `SELECT `+flowColumns+` FROM flows WHERE id = ? AND kind = ?`, id, string(kind)).Scan(
 		&f.ID, &kindS, &state, &f.Binding, &accountID, &channel, &dest, &data, &f.CodeHash, &f.LinkHash,
 		&codeSent, &codeExp, &f.CodeAttempts, &f.Sends, &f.Lang, &created, &upd, &expire, &decoy, &codeAfter, &f.Stored.Version)
 	if err != nil {
@@ -104,10 +117,10 @@ func (s *Store) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow
 	f.Kind, f.State, f.Channel, f.AccountID = flow.Kind(kindS), flow.State(state), contact.Channel(channel), accountID.String
 	f.CodeSentAt, f.CodeExpiresAt, f.CreatedAt, f.UpdatedAt, f.ExpiresAt = fromMS(codeSent), fromMS(codeExp), fromMS(created), fromMS(upd), fromMS(expire)
 	f.Decoy, f.CodeAfter = decoy != 0, fromMS(codeAfter)
-	if f.Destination, err = s.keys.OpenString(dest, "flows.destination/"+f.ID); err != nil {
+	if f.Destination, err = fl.st.keys.OpenString(dest, "flows.destination/"+f.ID); err != nil {
 		return nil, fmt.Errorf("store: flow %s: %w", f.ID, err)
 	}
-	v, err := s.keys.Open(data, "flows.data/"+f.ID)
+	v, err := fl.st.keys.Open(data, "flows.data/"+f.ID)
 	if err != nil {
 		return nil, fmt.Errorf("store: flow %s: %w", f.ID, err)
 	}
@@ -128,9 +141,9 @@ func (s *Store) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flow
 // compared, and only while the flow is still at the version the caller
 // read: once a step has moved the flow on (or a new code replaced the old),
 // it is a Conflict.
-func (s *Store) CountCodeAttempt(ctx context.Context, id string, version int, at time.Time) (int, error) {
+func (fl *Flows) CountCodeAttempt(ctx context.Context, id string, version int, at time.Time) (int, error) {
 	var n int
-	err := s.writeRow(ctx, `UPDATE flows SET code_attempts = code_attempts + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING code_attempts`,
+	err := fl.st.writeRow(ctx, `UPDATE flows SET code_attempts = code_attempts + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING code_attempts`,
 		ms(at), id, version).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, problem.New(problem.Conflict, "flow.conflict")
@@ -142,9 +155,9 @@ func (s *Store) CountCodeAttempt(ctx context.Context, id string, version int, at
 }
 
 // FlowVersion returns a flow's saved version.
-func (s *Store) FlowVersion(ctx context.Context, id string) (int, error) {
+func (fl *Flows) FlowVersion(ctx context.Context, id string) (int, error) {
 	var v int
-	if err := s.queryRow(ctx, `SELECT version FROM flows WHERE id = ?`, id).Scan(&v); err != nil {
+	if err := fl.st.queryRow(ctx, `SELECT version FROM flows WHERE id = ?`, id).Scan(&v); err != nil {
 		return 0, notFound(err, "flow.not_found")
 	}
 	return v, nil

@@ -10,15 +10,22 @@ import (
 	"github.com/kabinet/kabinet/internal/lockout"
 )
 
-var _ lockout.Store = (*Store)(nil)
+// LoginGuards is the login_guards table: per login, the consecutive
+// password failures, the lock episodes and a suspension of the password.
+type LoginGuards struct{ st *Store }
+
+// LoginGuards returns the lockout's repository.
+func (s *Store) LoginGuards() *LoginGuards { return &LoginGuards{st: s} }
+
+var _ lockout.Store = (*LoginGuards)(nil)
 
 // LoginGuard returns a login's lock state, the zero Guard when it has none.
-func (s *Store) LoginGuard(ctx context.Context, key []byte) (lockout.Guard, error) {
+func (lg *LoginGuards) LoginGuard(ctx context.Context, key []byte) (lockout.Guard, error) {
 	var (
 		g                          lockout.Guard
 		locked, suspended, updated sql.NullInt64
 	)
-	err := s.queryRow(ctx, `SELECT episodes, locked_until, failures, suspended_at, updated_at FROM login_guards WHERE key = ?`, key).
+	err := lg.st.queryRow(ctx, `SELECT episodes, locked_until, failures, suspended_at, updated_at FROM login_guards WHERE key = ?`, key).
 		Scan(&g.Episodes, &locked, &g.Failures, &suspended, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return lockout.Guard{}, nil
@@ -34,9 +41,9 @@ func (s *Store) LoginGuard(ctx context.Context, key []byte) (lockout.Guard, erro
 }
 
 // AddLoginFailure counts one consecutive failure, atomically.
-func (s *Store) AddLoginFailure(ctx context.Context, key []byte, at time.Time) (int, error) {
+func (lg *LoginGuards) AddLoginFailure(ctx context.Context, key []byte, at time.Time) (int, error) {
 	var n int
-	err := s.writeRow(ctx, `INSERT INTO login_guards (key, failures, updated_at) VALUES (?, 1, ?)
+	err := lg.st.writeRow(ctx, `INSERT INTO login_guards (key, failures, updated_at) VALUES (?, 1, ?)
 		ON CONFLICT (key) DO UPDATE SET failures = login_guards.failures + 1, updated_at = excluded.updated_at RETURNING failures`, key, ms(at)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: login failure: %w", err)
@@ -45,8 +52,8 @@ func (s *Store) AddLoginFailure(ctx context.Context, key []byte, at time.Time) (
 }
 
 // StartLoginEpisode locks a login if its episode count is still from.
-func (s *Store) StartLoginEpisode(ctx context.Context, key []byte, from, to int, until, at time.Time) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE login_guards SET episodes = ?, locked_until = ?, updated_at = ? WHERE key = ? AND episodes = ?`,
+func (lg *LoginGuards) StartLoginEpisode(ctx context.Context, key []byte, from, to int, until, at time.Time) (bool, error) {
+	res, err := lg.st.exec(ctx, `UPDATE login_guards SET episodes = ?, locked_until = ?, updated_at = ? WHERE key = ? AND episodes = ?`,
 		to, until.UnixMilli(), ms(at), key, from)
 	if err != nil {
 		return false, fmt.Errorf("store: login episode: %w", err)
@@ -56,8 +63,8 @@ func (s *Store) StartLoginEpisode(ctx context.Context, key []byte, from, to int,
 }
 
 // SuspendLogin suspends a login's password; false when it already was.
-func (s *Store) SuspendLogin(ctx context.Context, key []byte, at time.Time) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE login_guards SET suspended_at = ?, updated_at = ? WHERE key = ? AND suspended_at IS NULL`, ms(at), ms(at), key)
+func (lg *LoginGuards) SuspendLogin(ctx context.Context, key []byte, at time.Time) (bool, error) {
+	res, err := lg.st.exec(ctx, `UPDATE login_guards SET suspended_at = ?, updated_at = ? WHERE key = ? AND suspended_at IS NULL`, ms(at), ms(at), key)
 	if err != nil {
 		return false, fmt.Errorf("store: suspend login: %w", err)
 	}
@@ -66,13 +73,13 @@ func (s *Store) SuspendLogin(ctx context.Context, key []byte, at time.Time) (boo
 }
 
 // ClearLoginFailures forgets failures and episodes, keeping a suspension.
-func (s *Store) ClearLoginFailures(ctx context.Context, key []byte, at time.Time) error {
-	_, err := s.exec(ctx, `UPDATE login_guards SET failures = 0, episodes = 0, locked_until = 0, updated_at = ? WHERE key = ? AND (failures > 0 OR episodes > 0)`, ms(at), key)
+func (lg *LoginGuards) ClearLoginFailures(ctx context.Context, key []byte, at time.Time) error {
+	_, err := lg.st.exec(ctx, `UPDATE login_guards SET failures = 0, episodes = 0, locked_until = 0, updated_at = ? WHERE key = ? AND (failures > 0 OR episodes > 0)`, ms(at), key)
 	return err
 }
 
 // DeleteLoginGuard forgets a login's lock state entirely.
-func (s *Store) DeleteLoginGuard(ctx context.Context, key []byte) error {
-	_, err := s.exec(ctx, `DELETE FROM login_guards WHERE key = ?`, key)
+func (lg *LoginGuards) DeleteLoginGuard(ctx context.Context, key []byte) error {
+	_, err := lg.st.exec(ctx, `DELETE FROM login_guards WHERE key = ?`, key)
 	return err
 }

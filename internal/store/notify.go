@@ -9,13 +9,20 @@ import (
 	"github.com/kabinet/kabinet/internal/notify"
 )
 
-var _ notify.Store = (*Store)(nil)
+// Notifications is the outbox (the notifications table): every message
+// written, sealed, with its delivery status.
+type Notifications struct{ st *Store }
+
+// Notifications returns the outbox's repository.
+func (s *Store) Notifications() *Notifications { return &Notifications{st: s} }
+
+var _ notify.Store = (*Notifications)(nil)
 
 // InsertNotification writes a notification to the outbox. Recipient and
 // content are sealed: they hold phone numbers, addresses and codes.
-func (s *Store) InsertNotification(ctx context.Context, r *notify.Record) error {
-	seal := func(v, col string) []byte { return s.keys.SealString(v, "notifications."+col+"/"+r.ID) }
-	_, err := s.exec(ctx, `INSERT INTO notifications (id, account_id, channel, recipient, template, lang, subject, body, html, status, attempts, created_at, updated_at)
+func (nt *Notifications) InsertNotification(ctx context.Context, r *notify.Record) error {
+	seal := func(v, col string) []byte { return nt.st.keys.SealString(v, "notifications."+col+"/"+r.ID) }
+	_, err := nt.st.exec(ctx, `INSERT INTO notifications (id, account_id, channel, recipient, template, lang, subject, body, html, status, attempts, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, r.ID, nullString(r.AccountID), string(r.Channel), seal(r.To, "recipient"), r.Template, r.Lang,
 		seal(r.Subject, "subject"), seal(r.Text, "body"), seal(r.HTML, "html"), string(r.Status), r.Attempts, ms(r.CreatedAt), ms(r.UpdatedAt))
 	if err != nil {
@@ -26,7 +33,7 @@ func (s *Store) InsertNotification(ctx context.Context, r *notify.Record) error 
 
 const notificationColumns = `id, account_id, channel, recipient, template, lang, subject, body, html, status, attempts, last_error, created_at, updated_at, sent_at`
 
-func (s *Store) scanNotification(sc interface{ Scan(...any) error }) (*notify.Record, error) {
+func (nt *Notifications) scanNotification(sc interface{ Scan(...any) error }) (*notify.Record, error) {
 	var (
 		r                        notify.Record
 		accountID, lastErr       sql.NullString
@@ -45,7 +52,7 @@ func (s *Store) scanNotification(sc interface{ Scan(...any) error }) (*notify.Re
 			return ""
 		}
 		var v string
-		v, err = s.keys.OpenString(ct, "notifications."+col+"/"+r.ID)
+		v, err = nt.st.keys.OpenString(ct, "notifications."+col+"/"+r.ID)
 		return v
 	}
 	r.To, r.Subject, r.Text, r.HTML = open(to, "recipient"), open(subj, "subject"), open(body, "body"), open(html, "html")
@@ -56,8 +63,8 @@ func (s *Store) scanNotification(sc interface{ Scan(...any) error }) (*notify.Re
 }
 
 // Notification returns one outbox entry.
-func (s *Store) Notification(ctx context.Context, id string) (*notify.Record, error) {
-	r, err := s.scanNotification(s.queryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id))
+func (nt *Notifications) Notification(ctx context.Context, id string) (*notify.Record, error) {
+	r, err := nt.scanNotification(nt.st.queryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "notification.not_found")
 	}
@@ -69,13 +76,13 @@ func (s *Store) Notification(ctx context.Context, id string) (*notify.Record, er
 // before, unless it is already Sent or Failed, in which case it is returned
 // untouched. The mark is a compare-and-set on the row as read, so of two
 // attempts racing for one notification only one sees it unclaimed.
-func (s *Store) ClaimNotification(ctx context.Context, id string, attempt int, at time.Time) (*notify.Record, error) {
+func (nt *Notifications) ClaimNotification(ctx context.Context, id string, attempt int, at time.Time) (*notify.Record, error) {
 	for range 5 {
-		r, err := s.Notification(ctx, id)
+		r, err := nt.Notification(ctx, id)
 		if err != nil || r.Status == notify.Sent || r.Status == notify.Failed {
 			return r, err
 		}
-		res, err := s.exec(ctx, `UPDATE notifications SET status = ?, attempts = ?, updated_at = ? WHERE id = ? AND status = ? AND attempts = ? AND updated_at = ?`,
+		res, err := nt.st.exec(ctx, `UPDATE notifications SET status = ?, attempts = ?, updated_at = ? WHERE id = ? AND status = ? AND attempts = ? AND updated_at = ?`,
 			string(notify.Sending), attempt, ms(at), id, string(r.Status), r.Attempts, ms(r.UpdatedAt))
 		if err != nil {
 			return nil, fmt.Errorf("store: claim notification: %w", err)
@@ -89,12 +96,12 @@ func (s *Store) ClaimNotification(ctx context.Context, id string, attempt int, a
 }
 
 // SetNotificationStatus records the outcome of a delivery attempt.
-func (s *Store) SetNotificationStatus(ctx context.Context, id string, st notify.Status, attempts int, lastErr string, at time.Time) error {
+func (nt *Notifications) SetNotificationStatus(ctx context.Context, id string, st notify.Status, attempts int, lastErr string, at time.Time) error {
 	var sent any
 	if st == notify.Sent {
 		sent = ms(at)
 	}
-	res, err := s.exec(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?, updated_at = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`,
+	res, err := nt.st.exec(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?, updated_at = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`,
 		string(st), attempts, nullString(lastErr), ms(at), sent, id)
 	if err != nil {
 		return fmt.Errorf("store: notification status: %w", err)
@@ -104,15 +111,15 @@ func (s *Store) SetNotificationStatus(ctx context.Context, id string, st notify.
 
 // ListNotifications returns the newest outbox entries, for the development
 // outbox page.
-func (s *Store) ListNotifications(ctx context.Context, limit int) ([]notify.Record, error) {
-	rows, err := s.query(ctx, `SELECT `+notificationColumns+` FROM notifications ORDER BY created_at DESC, id DESC LIMIT ?`, limit)
+func (nt *Notifications) ListNotifications(ctx context.Context, limit int) ([]notify.Record, error) {
+	rows, err := nt.st.query(ctx, `SELECT `+notificationColumns+` FROM notifications ORDER BY created_at DESC, id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list notifications: %w", err)
 	}
 	defer rows.Close()
 	var out []notify.Record
 	for rows.Next() {
-		r, err := s.scanNotification(rows)
+		r, err := nt.scanNotification(rows)
 		if err != nil {
 			return nil, err
 		}

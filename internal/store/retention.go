@@ -6,7 +6,17 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/jobs"
 )
+
+// Retention deletes the rows that have outlived their use, for the
+// retention sweep (jobs.Retention).
+type Retention struct{ st *Store }
+
+// Retention returns the retention sweeps' repository.
+func (s *Store) Retention() *Retention { return &Retention{st: s} }
+
+var _ jobs.Sweeper = (*Retention)(nil)
 
 // The retention sweeps (internal/jobs) delete rows that have outlived their
 // use in batches of at most batch rows, one statement per batch and no
@@ -17,14 +27,14 @@ import (
 
 // deleteBatched deletes the rows of table matching where, batch rows per
 // statement, until none is left or ctx ends; it returns how many it deleted.
-func (s *Store) deleteBatched(ctx context.Context, table, where string, batch int, args ...any) (int64, error) {
+func (rt *Retention) deleteBatched(ctx context.Context, table, where string, batch int, args ...any) (int64, error) {
 	if batch <= 0 {
 		batch = 500
 	}
 	// SQLite finds rows by rowid; PostgreSQL by ctid, with = ANY(ARRAY(…))
 	// so that the outer DELETE is a TID scan rather than a join.
 	q := fmt.Sprintf(`DELETE FROM %[1]s WHERE rowid IN (SELECT rowid FROM %[1]s WHERE %[2]s LIMIT %[3]d)`, table, where, batch)
-	if s.dialect == Postgres {
+	if rt.st.dialect == Postgres {
 		q = fmt.Sprintf(`DELETE FROM %[1]s WHERE ctid = ANY(ARRAY(SELECT ctid FROM %[1]s WHERE %[2]s LIMIT %[3]d))`, table, where, batch)
 	}
 	var total int64
@@ -32,7 +42,7 @@ func (s *Store) deleteBatched(ctx context.Context, table, where string, batch in
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		res, err := s.exec(ctx, q, args...)
+		res, err := rt.st.exec(ctx, q, args...)
 		if err != nil {
 			return total, fmt.Errorf("store: purge %s: %w", table, err)
 		}
@@ -47,40 +57,43 @@ func (s *Store) deleteBatched(ctx context.Context, table, where string, batch in
 	}
 }
 
-// DeleteExpiredFlows removes flows that expired before a time and finished
-// flows last changed before it.
-func (s *Store) DeleteExpiredFlows(ctx context.Context, before time.Time, batch int) (int64, error) {
-	return s.deleteBatched(ctx, "flows", `expires_at < ? OR (state = ? AND updated_at < ?)`, batch, ms(before), string(flow.Done), ms(before))
+// DeleteFlowsEndedBefore removes the flows that ended before a time: those
+// that expired before it and the finished ones last changed before it.
+func (rt *Retention) DeleteFlowsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
+	return rt.deleteBatched(ctx, "flows", `expires_at < ? OR (state = ? AND updated_at < ?)`, batch, ms(before), string(flow.Done), ms(before))
 }
 
-// DeleteEndedSessions removes sessions that ended or expired before a time.
-func (s *Store) DeleteEndedSessions(ctx context.Context, before time.Time, batch int) (int64, error) {
-	return s.deleteBatched(ctx, "sessions", `(ended_at IS NOT NULL AND ended_at < ?) OR expires_at < ?`, batch, ms(before), ms(before))
+// DeleteSessionsEndedBefore removes the sessions that ended (signed out,
+// ended by the owner or by a recovery) or expired before a time.
+func (rt *Retention) DeleteSessionsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
+	return rt.deleteBatched(ctx, "sessions", `(ended_at IS NOT NULL AND ended_at < ?) OR expires_at < ?`, batch, ms(before), ms(before))
 }
 
-// DeleteOldSignIns removes sign-in history recorded before a time.
-func (s *Store) DeleteOldSignIns(ctx context.Context, before time.Time, batch int) (int64, error) {
-	return s.deleteBatched(ctx, "sign_ins", `at < ?`, batch, ms(before))
+// DeleteSignInsBefore removes the sign-in history recorded before a time.
+func (rt *Retention) DeleteSignInsBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
+	return rt.deleteBatched(ctx, "sign_ins", `at < ?`, batch, ms(before))
 }
 
-// DeleteOldNotifications removes notifications (which hold codes, links and
-// addresses) created before a time, whatever their delivery status.
-func (s *Store) DeleteOldNotifications(ctx context.Context, before time.Time, batch int) (int64, error) {
-	return s.deleteBatched(ctx, "notifications", `created_at < ?`, batch, ms(before))
+// DeleteNotificationsCreatedBefore removes the notifications (which hold
+// codes, links and addresses) created before a time, whatever their
+// delivery status.
+func (rt *Retention) DeleteNotificationsCreatedBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
+	return rt.deleteBatched(ctx, "notifications", `created_at < ?`, batch, ms(before))
 }
 
 // ThrottleHorizon is how long throttle rows are kept: longer than the
 // longest window of any rule (a day).
 const ThrottleHorizon = 48 * time.Hour
 
-// DeleteEndedThrottles removes throttle buckets and event logs too old to
-// count for any rule.
-func (s *Store) DeleteEndedThrottles(ctx context.Context, now time.Time, batch int) (int64, error) {
+// DeleteRateLimitsPastHorizon removes the throttle's buckets and event logs
+// last changed more than ThrottleHorizon before now: too old to count for
+// any rule.
+func (rt *Retention) DeleteRateLimitsPastHorizon(ctx context.Context, now time.Time, batch int) (int64, error) {
 	cut := now.Add(-ThrottleHorizon).UnixMilli()
-	n, err := s.deleteBatched(ctx, "rate_counts", `bucket < ?`, batch, cut)
+	n, err := rt.deleteBatched(ctx, "rate_counts", `bucket < ?`, batch, cut)
 	if err != nil {
 		return n, err
 	}
-	m, err := s.deleteBatched(ctx, "rate_logs", `updated_at < ?`, batch, cut)
+	m, err := rt.deleteBatched(ctx, "rate_logs", `updated_at < ?`, batch, cut)
 	return n + m, err
 }

@@ -23,7 +23,7 @@ func TestRetention(t *testing.T) {
 		now := t0.Add(400 * 24 * time.Hour)
 		ago := func(d time.Duration) time.Time { return now.Add(-d) }
 		const day = 24 * time.Hour
-		if err := s.CreateAccount(ctx, newAccount("acc", "+79161234567", "")); err != nil {
+		if err := s.Accounts().CreateAccount(ctx, newAccount("acc", "+79161234567", "")); err != nil {
 			t.Fatal(err)
 		}
 
@@ -44,7 +44,7 @@ func TestRetention(t *testing.T) {
 		for _, f := range flows {
 			x := &flow.Flow{ID: f.id, Kind: "registration", State: f.state, Channel: contact.ChannelSMS, Destination: "+79161234567",
 				Lang: "ru", CreatedAt: f.updated, UpdatedAt: f.updated, ExpiresAt: f.expiry}
-			if err := s.CreateFlow(ctx, x); err != nil {
+			if err := s.Flows().CreateFlow(ctx, x); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -62,35 +62,35 @@ func TestRetention(t *testing.T) {
 		}
 		for _, x := range sessions {
 			created := x.until.Add(-12 * time.Hour)
-			if err := s.CreateSession(ctx, &session.Session{ID: x.id, TokenHash: session.HashToken(x.id), AccountID: "acc", Method: "password",
+			if err := s.Sessions().CreateSession(ctx, &session.Session{ID: x.id, TokenHash: session.HashToken(x.id), AccountID: "acc", Method: "password",
 				IP: "127.0.0.1", UserAgent: "Firefox", CreatedAt: created, LastSeenAt: created, ExpiresAt: x.until}); err != nil {
 				t.Fatal(err)
 			}
 			if !x.ended.IsZero() {
-				if ok, err := s.EndSession(ctx, "acc", x.id, "signed_out", x.ended); err != nil || !ok {
+				if ok, err := s.Sessions().EndSession(ctx, "acc", x.id, "signed_out", x.ended); err != nil || !ok {
 					t.Fatalf("EndSession %s: %v %v", x.id, ok, err)
 				}
 			}
 		}
 		// Sign-ins: recorded more than 180 days ago.
 		for id, at := range map[string]time.Time{"gone-1": ago(181 * day), "gone-2": ago(300 * day), "gone-3": ago(399 * day), "kept": ago(179 * day)} {
-			if err := s.RecordSignIn(ctx, &session.SignIn{ID: id, AccountID: "acc", At: at, IP: "10.0.0.1", UserAgent: "Chrome", Method: "password", Outcome: "success"}); err != nil {
+			if err := s.Sessions().RecordSignIn(ctx, &session.SignIn{ID: id, AccountID: "acc", At: at, IP: "10.0.0.1", UserAgent: "Chrome", Method: "password", Outcome: "success"}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Notifications: created more than 30 days ago, whatever their status.
 		for id, at := range map[string]time.Time{"gone-sent": ago(31 * day), "gone-failed": ago(60 * day), "gone-queued": ago(90 * day), "kept": ago(29 * day)} {
-			if err := s.InsertNotification(ctx, &notify.Record{ID: id, Channel: notify.ChannelSMS, To: "+79161234567", Template: "registration_code",
+			if err := s.Notifications().InsertNotification(ctx, &notify.Record{ID: id, Channel: notify.ChannelSMS, To: "+79161234567", Template: "registration_code",
 				Lang: "ru", Text: "Код: 123456", Status: notify.Queued, CreatedAt: at, UpdatedAt: at}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Throttle rows: older than store.ThrottleHorizon.
 		for i, at := range []time.Time{ago(49 * time.Hour), ago(50 * time.Hour), ago(51 * time.Hour), ago(47 * time.Hour)} {
-			if _, _, err := s.AddHits(ctx, []byte("key"), at, 1, at); err != nil {
+			if _, _, err := s.RateLimits().AddHits(ctx, []byte("key"), at, 1, at); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, _, err := s.LogEvent(ctx, []byte(fmt.Sprint("log-", i)), at, at.Add(-time.Hour), 10, false); err != nil {
+			if _, _, _, err := s.RateLimits().LogEvent(ctx, []byte(fmt.Sprint("log-", i)), at, at.Add(-time.Hour), 10, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -101,16 +101,16 @@ func TestRetention(t *testing.T) {
 				t.Errorf("%s = %d, %v; want %d", name, n, err, want)
 			}
 		}
-		n, err := s.DeleteExpiredFlows(ctx, ago(day), 2)
-		check("DeleteExpiredFlows", n, err, 4)
-		n, err = s.DeleteEndedSessions(ctx, ago(90*day), 2)
-		check("DeleteEndedSessions", n, err, 3)
-		n, err = s.DeleteOldSignIns(ctx, ago(180*day), 2)
-		check("DeleteOldSignIns", n, err, 3)
-		n, err = s.DeleteOldNotifications(ctx, ago(30*day), 2)
-		check("DeleteOldNotifications", n, err, 3)
-		n, err = s.DeleteEndedThrottles(ctx, now, 2)
-		check("DeleteEndedThrottles", n, err, 6) // 3 buckets and 3 logs
+		n, err := s.Retention().DeleteFlowsEndedBefore(ctx, ago(day), 2)
+		check("DeleteFlowsEndedBefore", n, err, 4)
+		n, err = s.Retention().DeleteSessionsEndedBefore(ctx, ago(90*day), 2)
+		check("DeleteSessionsEndedBefore", n, err, 3)
+		n, err = s.Retention().DeleteSignInsBefore(ctx, ago(180*day), 2)
+		check("DeleteSignInsBefore", n, err, 3)
+		n, err = s.Retention().DeleteNotificationsCreatedBefore(ctx, ago(30*day), 2)
+		check("DeleteNotificationsCreatedBefore", n, err, 3)
+		n, err = s.Retention().DeleteRateLimitsPastHorizon(ctx, now, 2)
+		check("DeleteRateLimitsPastHorizon", n, err, 6) // 3 buckets and 3 logs
 
 		for table, want := range map[string][]string{
 			"flows":         {"kept-done-recently", "kept-expired-recently", "kept-live"},
@@ -127,8 +127,8 @@ func TestRetention(t *testing.T) {
 			t.Errorf("throttle rows left: %d buckets, %d logs, %v; want 1 and 1", buckets, logs, err)
 		}
 		// A second sweep finds nothing.
-		n, err = s.DeleteOldSignIns(ctx, ago(180*day), 2)
-		check("DeleteOldSignIns again", n, err, 0)
+		n, err = s.Retention().DeleteSignInsBefore(ctx, ago(180*day), 2)
+		check("DeleteSignInsBefore again", n, err, 0)
 	})
 }
 

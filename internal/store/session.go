@@ -12,11 +12,30 @@ import (
 	"github.com/kabinet/kabinet/internal/session"
 )
 
-var _ session.Store = (*Store)(nil)
+// Sessions is the sessions table and the sign-in history (sign_ins), with
+// the announcements between nodes that keep every node's session cache
+// exact, and the audit log, where ending sessions at their owner's request
+// is recorded in the same transaction.
+type Sessions struct {
+	st *Store
+	transactions
+	*AuditLog
+}
+
+// Sessions returns the sessions repository.
+func (s *Store) Sessions() *Sessions {
+	return &Sessions{st: s, transactions: transactions{st: s}, AuditLog: s.AuditLog()}
+}
+
+var _ session.Store = (*Sessions)(nil)
+
+// AfterCommit is Store.AfterCommit: the session cache is dropped once the
+// transaction that ended sessions has committed.
+func (ss *Sessions) AfterCommit(ctx context.Context, fn func()) { ss.st.AfterCommit(ctx, fn) }
 
 // CreateSession inserts a session.
-func (s *Store) CreateSession(ctx context.Context, x *session.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (id, token_hash, account_id, method, ip, user_agent, created_at, last_seen_at, expires_at)
+func (ss *Sessions) CreateSession(ctx context.Context, x *session.Session) error {
+	_, err := ss.st.exec(ctx, `INSERT INTO sessions (id, token_hash, account_id, method, ip, user_agent, created_at, last_seen_at, expires_at)
 		VALUES (?,?,?,?,?,?,?,?,?)`, x.ID, x.TokenHash, x.AccountID, x.Method, x.IP, x.UserAgent, ms(x.CreatedAt), ms(x.LastSeenAt), ms(x.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("store: create session: %w", err)
@@ -26,7 +45,7 @@ func (s *Store) CreateSession(ctx context.Context, x *session.Session) error {
 
 // SessionByToken returns a session and its account in one query: this is
 // the path every authenticated request takes.
-func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, *account.Account, error) {
+func (ss *Sessions) SessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, *account.Account, error) {
 	var (
 		x                         session.Session
 		r                         accountRow
@@ -34,14 +53,14 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (*session.
 		endReason                 sql.NullString
 	)
 	dest := append([]any{&x.ID, &x.AccountID, &x.Method, &x.IP, &x.UserAgent, &created, &seen, &exp, &ended, &endReason}, r.dest()...)
-	err := s.queryRow(ctx, `SELECT s.id, s.account_id, s.method, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, `+
+	err := ss.st.queryRow(ctx, `SELECT s.id, s.account_id, s.method, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, `+
 		accountColumns+` FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?`, tokenHash).Scan(dest...)
 	if err != nil {
 		return nil, nil, notFound(err, "session.not_found")
 	}
 	x.TokenHash = tokenHash
 	x.CreatedAt, x.LastSeenAt, x.ExpiresAt, x.EndedAt, x.EndReason = fromMS(created), fromMS(seen), fromMS(exp), fromMS(ended), endReason.String
-	a, err := s.decodeAccount(&r)
+	a, err := ss.st.decodeAccount(&r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,15 +68,15 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (*session.
 }
 
 // TouchSession records that a session was used.
-func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
-	_, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?`, ms(at), id, ms(at))
+func (ss *Sessions) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := ss.st.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?`, ms(at), id, ms(at))
 	return err
 }
 
 // ListSessions returns the account's sessions that have not ended or
 // expired at now, newest first.
-func (s *Store) ListSessions(ctx context.Context, accountID string, now time.Time) ([]session.Session, error) {
-	rows, err := s.query(ctx, `SELECT id, method, ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
+func (ss *Sessions) ListSessions(ctx context.Context, accountID string, now time.Time) ([]session.Session, error) {
+	rows, err := ss.st.query(ctx, `SELECT id, method, ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
 		WHERE account_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id LIMIT 200`, accountID, ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("store: list sessions: %w", err)
@@ -77,8 +96,8 @@ func (s *Store) ListSessions(ctx context.Context, accountID string, now time.Tim
 }
 
 // EndSession ends one active session of an account.
-func (s *Store) EndSession(ctx context.Context, accountID, id, reason string, at time.Time) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND account_id = ? AND ended_at IS NULL`, ms(at), reason, id, accountID)
+func (ss *Sessions) EndSession(ctx context.Context, accountID, id, reason string, at time.Time) (bool, error) {
+	res, err := ss.st.exec(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND account_id = ? AND ended_at IS NULL`, ms(at), reason, id, accountID)
 	if err != nil {
 		return false, fmt.Errorf("store: end session: %w", err)
 	}
@@ -87,8 +106,8 @@ func (s *Store) EndSession(ctx context.Context, accountID, id, reason string, at
 }
 
 // EndSessions ends every active session of an account but one.
-func (s *Store) EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) (int, error) {
-	res, err := s.exec(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE account_id = ? AND id <> ? AND ended_at IS NULL`, ms(at), reason, accountID, exceptID)
+func (ss *Sessions) EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) (int, error) {
+	res, err := ss.st.exec(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE account_id = ? AND id <> ? AND ended_at IS NULL`, ms(at), reason, accountID, exceptID)
 	if err != nil {
 		return 0, fmt.Errorf("store: end sessions: %w", err)
 	}
@@ -97,8 +116,8 @@ func (s *Store) EndSessions(ctx context.Context, accountID, exceptID, reason str
 }
 
 // RecordSignIn appends to the sign-in history.
-func (s *Store) RecordSignIn(ctx context.Context, x *session.SignIn) error {
-	_, err := s.exec(ctx, `INSERT INTO sign_ins (id, account_id, at, ip, user_agent, method, outcome) VALUES (?,?,?,?,?,?,?)`,
+func (ss *Sessions) RecordSignIn(ctx context.Context, x *session.SignIn) error {
+	_, err := ss.st.exec(ctx, `INSERT INTO sign_ins (id, account_id, at, ip, user_agent, method, outcome) VALUES (?,?,?,?,?,?,?)`,
 		x.ID, x.AccountID, ms(x.At), x.IP, x.UserAgent, x.Method, x.Outcome)
 	if err != nil {
 		return fmt.Errorf("store: record sign-in: %w", err)
@@ -107,8 +126,8 @@ func (s *Store) RecordSignIn(ctx context.Context, x *session.SignIn) error {
 }
 
 // ListSignIns returns an account's latest sign-in attempts, newest first.
-func (s *Store) ListSignIns(ctx context.Context, accountID string, limit int) ([]session.SignIn, error) {
-	rows, err := s.query(ctx, `SELECT id, at, ip, user_agent, method, outcome FROM sign_ins WHERE account_id = ? ORDER BY at DESC, id LIMIT ?`, accountID, limit)
+func (ss *Sessions) ListSignIns(ctx context.Context, accountID string, limit int) ([]session.SignIn, error) {
+	rows, err := ss.st.query(ctx, `SELECT id, at, ip, user_agent, method, outcome FROM sign_ins WHERE account_id = ? ORDER BY at DESC, id LIMIT ?`, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list sign-ins: %w", err)
 	}
@@ -133,11 +152,11 @@ const sessionsChannel = "kabinet_sessions"
 // AnnounceSessionsChanged notifies other nodes, when the transaction in ctx
 // commits (PostgreSQL delivers NOTIFY at commit), that an account's
 // sessions changed. SQLite has one node: nothing to tell.
-func (s *Store) AnnounceSessionsChanged(ctx context.Context, accountID string) error {
-	if s.dialect != Postgres {
+func (ss *Sessions) AnnounceSessionsChanged(ctx context.Context, accountID string) error {
+	if ss.st.dialect != Postgres {
 		return nil
 	}
-	_, err := s.exec(ctx, `SELECT pg_notify(?, ?)`, sessionsChannel, accountID)
+	_, err := ss.st.exec(ctx, `SELECT pg_notify(?, ?)`, sessionsChannel, accountID)
 	return err
 }
 
@@ -147,18 +166,18 @@ func (s *Store) AnnounceSessionsChanged(ctx context.Context, accountID string) e
 // connection), so the caller can drop what it cached; lost is told why a
 // connection was lost (or could not be had), so that it is logged and
 // counted. SQLite: it returns at once.
-func (s *Store) ListenSessionsChanged(ctx context.Context, changed func(accountID string), gap func(), lost func(error)) {
-	if s.dialect != Postgres {
+func (ss *Sessions) ListenSessionsChanged(ctx context.Context, changed func(accountID string), gap func(), lost func(error)) {
+	if ss.st.dialect != Postgres {
 		return
 	}
-	pool, err := s.ListenerPool(ctx)
+	pool, err := ss.st.ListenerPool(ctx)
 	if err != nil {
 		lost(err)
 		return
 	}
 	for ctx.Err() == nil {
 		// listenOnce returns when the connection drops.
-		if err := s.listenOnce(ctx, pool, changed, gap); err != nil && ctx.Err() == nil {
+		if err := ss.listenOnce(ctx, pool, changed, gap); err != nil && ctx.Err() == nil {
 			lost(err)
 		}
 		select {
@@ -169,7 +188,7 @@ func (s *Store) ListenSessionsChanged(ctx context.Context, changed func(accountI
 	}
 }
 
-func (s *Store) listenOnce(ctx context.Context, pool *pgxpool.Pool, changed func(string), gap func()) error {
+func (ss *Sessions) listenOnce(ctx context.Context, pool *pgxpool.Pool, changed func(string), gap func()) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err

@@ -20,10 +20,10 @@ import (
 func TestEndedSessionIsNotCachedAgain(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		if err := s.CreateAccount(ctx, newAccount("acc", "+79161234567", "")); err != nil {
+		if err := s.Accounts().CreateAccount(ctx, newAccount("acc", "+79161234567", "")); err != nil {
 			t.Fatal(err)
 		}
-		svc := session.NewService(s, func() time.Time { return t0 }, rand.Reader, 12*time.Hour, 30*time.Minute)
+		svc := session.NewService(s.Sessions(), func() time.Time { return t0 }, rand.Reader, 12*time.Hour, 30*time.Minute)
 		svc.CacheFor(time.Minute, 100)
 		token, _, err := svc.Issue(ctx, "acc", "password", session.Client{})
 		if err != nil {

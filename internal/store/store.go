@@ -2,6 +2,14 @@
 // (embedded, pure Go) and PostgreSQL, with the same SQL wherever the two
 // engines agree and the few differences named in dialect.go.
 //
+// Each feature gets a repository of its own, a thin type over the shared
+// *Store, with a compile-time check against the interface it serves:
+// Accounts, Flows, Sessions, RateLimits (throttle), LoginGuards (lockout),
+// Notifications (the outbox), AuditLog, Retention (the retention sweeps),
+// and Journeys (accounts, flows and the audit log for registration, sign-in
+// and recovery, with Transact). Store itself keeps the connections, the
+// migrations and the transaction-in-context mechanics they share.
+//
 // Transact puts the open transaction into the context it hands to its
 // callback; every method called with that context joins the transaction, so
 // one citizen action commits all its rows, its notifications and its audit
@@ -364,16 +372,16 @@ func Tx(ctx context.Context) (*sql.Tx, bool) {
 	return tx, ok
 }
 
-// r returns where reads go: the context's transaction, else the readers.
-func (s *Store) r(ctx context.Context) querier {
+// reader returns where reads go: the context's transaction, else the readers.
+func (s *Store) reader(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return tx
 	}
 	return s.read
 }
 
-// w returns where writes go: the context's transaction, else the writer.
-func (s *Store) w(ctx context.Context) querier {
+// writer returns where writes go: the context's transaction, else the writer.
+func (s *Store) writer(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return tx
 	}
@@ -389,7 +397,7 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 		res, err := st.ExecContext(wctx, args...)
 		return res, done(err)
 	}
-	res, err := s.w(ctx).ExecContext(wctx, s.q(q), args...)
+	res, err := s.writer(ctx).ExecContext(wctx, s.rebind(q), args...)
 	return res, done(err)
 }
 
@@ -400,7 +408,7 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) row {
 	if st := s.prepared(ctx, s.read, q); st != nil {
 		return row{Row: st.QueryRowContext(ctx, args...)}
 	}
-	return row{Row: s.r(ctx).QueryRowContext(ctx, s.q(q), args...)}
+	return row{Row: s.reader(ctx).QueryRowContext(ctx, s.rebind(q), args...)}
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
@@ -410,7 +418,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	if st := s.prepared(ctx, s.read, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return s.r(ctx).QueryContext(ctx, s.q(q), args...)
+	return s.reader(ctx).QueryContext(ctx, s.rebind(q), args...)
 }
 
 // writeRow runs a statement with RETURNING on the writer.
@@ -422,7 +430,7 @@ func (s *Store) writeRow(ctx context.Context, q string, args ...any) row {
 	if st := s.prepared(wctx, s.write, q); st != nil {
 		return row{Row: st.QueryRowContext(wctx, args...), done: done}
 	}
-	return row{Row: s.w(ctx).QueryRowContext(wctx, s.q(q), args...), done: done}
+	return row{Row: s.writer(ctx).QueryRowContext(wctx, s.rebind(q), args...), done: done}
 }
 
 // prepared returns a cached prepared statement for q on db on SQLite, or
@@ -495,8 +503,8 @@ type stmtKey struct {
 	q  string
 }
 
-// q converts a query written with ? placeholders to the engine's form.
-func (s *Store) q(query string) string {
+// rebind converts a query written with ? placeholders to the engine's form.
+func (s *Store) rebind(query string) string {
 	if s.dialect != Postgres {
 		return query
 	}

@@ -12,18 +12,26 @@ import (
 	"github.com/kabinet/kabinet/internal/throttle"
 )
 
-var _ throttle.Store = (*Store)(nil)
+// RateLimits holds the throttle's events: counts per time bucket
+// (rate_counts) for large rules, the exact latest event times (rate_logs)
+// for small ones.
+type RateLimits struct{ st *Store }
+
+// RateLimits returns the throttle's repository.
+func (s *Store) RateLimits() *RateLimits { return &RateLimits{st: s} }
+
+var _ throttle.Store = (*RateLimits)(nil)
 
 // AddHits adds to one bucket of a key and returns the key's total: the
 // bucket's count as this very statement left it (RETURNING, under the row's
 // lock, so concurrent callers each see their own position) plus the older
 // buckets, which nothing but take-backs changes.
-func (s *Store) AddHits(ctx context.Context, key []byte, bucket time.Time, n int, since time.Time) (int, time.Time, error) {
-	if s.dialect == Postgres {
-		return s.addHitsPostgres(ctx, key, bucket, n, since)
+func (rl *RateLimits) AddHits(ctx context.Context, key []byte, bucket time.Time, n int, since time.Time) (int, time.Time, error) {
+	if rl.st.dialect == Postgres {
+		return rl.addHitsPostgres(ctx, key, bucket, n, since)
 	}
 	var hits int
-	err := s.writeRow(ctx, `INSERT INTO rate_counts (key, bucket, hits) VALUES (?, ?, ?)
+	err := rl.st.writeRow(ctx, `INSERT INTO rate_counts (key, bucket, hits) VALUES (?, ?, ?)
 		ON CONFLICT (key, bucket) DO UPDATE SET hits = rate_counts.hits + excluded.hits RETURNING hits`, key, bucket.UnixMilli(), n).Scan(&hits)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: throttle add: %w", err)
@@ -32,7 +40,7 @@ func (s *Store) AddHits(ctx context.Context, key []byte, bucket time.Time, n int
 		older  int
 		oldest sql.NullInt64
 	)
-	err = s.w(ctx).QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(hits), 0), MIN(CASE WHEN hits > 0 THEN bucket END)
+	err = rl.st.writer(ctx).QueryRowContext(ctx, rl.st.rebind(`SELECT COALESCE(SUM(hits), 0), MIN(CASE WHEN hits > 0 THEN bucket END)
 		FROM rate_counts WHERE key = ? AND bucket > ? AND bucket <> ?`), key, since.UnixMilli(), bucket.UnixMilli()).Scan(&older, &oldest)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: throttle count: %w", err)
@@ -47,13 +55,13 @@ func (s *Store) AddHits(ctx context.Context, key []byte, bucket time.Time, n int
 // addHitsPostgres is AddHits in one round trip: PostgreSQL runs the upsert
 // as a CTE whose RETURNING feeds the sum of the older buckets (which the
 // CTE's own snapshot reads, without the row it changes).
-func (s *Store) addHitsPostgres(ctx context.Context, key []byte, bucket time.Time, n int, since time.Time) (int, time.Time, error) {
+func (rl *RateLimits) addHitsPostgres(ctx context.Context, key []byte, bucket time.Time, n int, since time.Time) (int, time.Time, error) {
 	var (
 		total  int
 		oldest sql.NullInt64
 	)
 	b := bucket.UnixMilli()
-	err := s.writeRow(ctx, `WITH up AS (
+	err := rl.st.writeRow(ctx, `WITH up AS (
 			INSERT INTO rate_counts (key, bucket, hits) VALUES (?, ?, ?)
 			ON CONFLICT (key, bucket) DO UPDATE SET hits = rate_counts.hits + excluded.hits RETURNING hits),
 		older AS (SELECT COALESCE(SUM(hits), 0) AS hits, MIN(CASE WHEN hits > 0 THEN bucket END) AS oldest
@@ -67,16 +75,16 @@ func (s *Store) addHitsPostgres(ctx context.Context, key []byte, bucket time.Tim
 }
 
 // CountHits sums a key's buckets that start after since.
-func (s *Store) CountHits(ctx context.Context, key []byte, since time.Time) (int, time.Time, error) {
-	return s.sumHits(ctx, s.r(ctx), key, since)
+func (rl *RateLimits) CountHits(ctx context.Context, key []byte, since time.Time) (int, time.Time, error) {
+	return rl.sumHits(ctx, rl.st.reader(ctx), key, since)
 }
 
-func (s *Store) sumHits(ctx context.Context, q querier, key []byte, since time.Time) (int, time.Time, error) {
+func (rl *RateLimits) sumHits(ctx context.Context, q querier, key []byte, since time.Time) (int, time.Time, error) {
 	var (
 		n      int
 		oldest sql.NullInt64
 	)
-	err := q.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(hits), 0), MIN(CASE WHEN hits > 0 THEN bucket END)
+	err := q.QueryRowContext(ctx, rl.st.rebind(`SELECT COALESCE(SUM(hits), 0), MIN(CASE WHEN hits > 0 THEN bucket END)
 		FROM rate_counts WHERE key = ? AND bucket > ?`), key, since.UnixMilli()).Scan(&n, &oldest)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: throttle count: %w", err)
@@ -85,12 +93,12 @@ func (s *Store) sumHits(ctx context.Context, q querier, key []byte, since time.T
 }
 
 // DeleteHits forgets a key's events.
-func (s *Store) DeleteHits(ctx context.Context, key []byte, exact bool) error {
+func (rl *RateLimits) DeleteHits(ctx context.Context, key []byte, exact bool) error {
 	q := `DELETE FROM rate_counts WHERE key = ?`
 	if exact {
 		q = `DELETE FROM rate_logs WHERE key = ?`
 	}
-	_, err := s.exec(ctx, q, key)
+	_, err := rl.st.exec(ctx, q, key)
 	return err
 }
 
@@ -100,13 +108,13 @@ func (s *Store) DeleteHits(ctx context.Context, key []byte, exact bool) error {
 // two round trips, no transaction of its own. In a caller's transaction on
 // PostgreSQL the conditional UPDATE waits for a concurrent writer of the
 // row and then re-checks its condition, so the same holds.
-func (s *Store) LogEvent(ctx context.Context, key []byte, at, since time.Time, max int, force bool) (int, bool, time.Time, error) {
+func (rl *RateLimits) LogEvent(ctx context.Context, key []byte, at, since time.Time, max int, force bool) (int, bool, time.Time, error) {
 	for range 50 {
 		var (
 			times  string
 			exists = true
 		)
-		err := s.writeRow(ctx, `SELECT times FROM rate_logs WHERE key = ?`, key).Scan(&times)
+		err := rl.st.writeRow(ctx, `SELECT times FROM rate_logs WHERE key = ?`, key).Scan(&times)
 		if errors.Is(err, sql.ErrNoRows) {
 			exists, err = false, nil
 		}
@@ -124,9 +132,9 @@ func (s *Store) LogEvent(ctx context.Context, key []byte, at, since time.Time, m
 		}
 		var res sql.Result
 		if exists {
-			res, err = s.exec(ctx, `UPDATE rate_logs SET times = ?, updated_at = ? WHERE key = ? AND times = ?`, joinTimes(list), at.UnixMilli(), key, times)
+			res, err = rl.st.exec(ctx, `UPDATE rate_logs SET times = ?, updated_at = ? WHERE key = ? AND times = ?`, joinTimes(list), at.UnixMilli(), key, times)
 		} else {
-			res, err = s.exec(ctx, `INSERT INTO rate_logs (key, times, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`, key, joinTimes(list), at.UnixMilli())
+			res, err = rl.st.exec(ctx, `INSERT INTO rate_logs (key, times, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`, key, joinTimes(list), at.UnixMilli())
 		}
 		if err != nil {
 			return 0, false, time.Time{}, fmt.Errorf("store: throttle log: %w", err)
@@ -142,9 +150,9 @@ func (s *Store) LogEvent(ctx context.Context, key []byte, at, since time.Time, m
 }
 
 // LogCount reads a key's event times in the window.
-func (s *Store) LogCount(ctx context.Context, key []byte, since time.Time) (int, time.Time, error) {
+func (rl *RateLimits) LogCount(ctx context.Context, key []byte, since time.Time) (int, time.Time, error) {
 	var times string
-	err := s.queryRow(ctx, `SELECT times FROM rate_logs WHERE key = ?`, key).Scan(&times)
+	err := rl.st.queryRow(ctx, `SELECT times FROM rate_logs WHERE key = ?`, key).Scan(&times)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil
 	}

@@ -44,18 +44,18 @@ func TestCallWithOuterContext(t *testing.T) {
 				}
 			}
 			err := s.Transact(ctx, func(tx context.Context) error {
-				if err := s.CreateAccount(tx, newAccount("in", "+79160000011", "")); err != nil {
+				if err := s.Accounts().CreateAccount(tx, newAccount("in", "+79160000011", "")); err != nil {
 					return err
 				}
-				_, err := s.AccountByID(ctx, "in")
+				_, err := s.Accounts().AccountByID(ctx, "in")
 				want("read", err)
-				want("write", s.CreateAccount(ctx, newAccount("out", "+79160000012", "")))
-				_, err = s.CountCodeAttempt(ctx, "nope", 0, t0)
+				want("write", s.Accounts().CreateAccount(ctx, newAccount("out", "+79160000012", "")))
+				_, err = s.Flows().CountCodeAttempt(ctx, "nope", 0, t0)
 				want("RETURNING write", err)
-				_, err = s.ListSessions(ctx, "in", t0)
+				_, err = s.Sessions().ListSessions(ctx, "in", t0)
 				want("list", err)
 				want("Transact", s.Transact(ctx, func(context.Context) error { return nil }))
-				_, err = s.AccountByID(tx, "in")
+				_, err = s.Accounts().AccountByID(tx, "in")
 				return err
 			})
 			if err != nil {
@@ -64,17 +64,17 @@ func TestCallWithOuterContext(t *testing.T) {
 			return errs
 		})
 		// The transaction committed, without the refused write.
-		if _, err := s.AccountByID(ctx, "in"); err != nil {
+		if _, err := s.Accounts().AccountByID(ctx, "in"); err != nil {
 			t.Errorf("after the transaction: %v", err)
 		}
-		if _, err := s.AccountByID(ctx, "out"); problem.KindOf(err) != problem.NotFound {
+		if _, err := s.Accounts().AccountByID(ctx, "out"); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("the refused write happened: %v", err)
 		}
 		// Another context is not affected while a transaction is open.
 		other, stop := context.WithCancel(context.Background())
 		defer stop()
 		err := s.Transact(ctx, func(tx context.Context) error {
-			_, err := s.AccountByID(other, "in")
+			_, err := s.Accounts().AccountByID(other, "in")
 			return err
 		})
 		if err != nil {
@@ -94,10 +94,10 @@ func TestWriterWaitIsBounded(t *testing.T) {
 		within(t, 10*time.Second, func() []error {
 			ctx := context.Background()
 			err := s.Transact(ctx, func(tx context.Context) error {
-				if err := s.CreateAccount(tx, newAccount("in", "+79160000021", "")); err != nil {
+				if err := s.Accounts().CreateAccount(tx, newAccount("in", "+79160000021", "")); err != nil {
 					return err
 				}
-				werr = s.CreateAccount(context.WithValue(ctx, key{}, 1), newAccount("derived", "+79160000022", ""))
+				werr = s.Accounts().CreateAccount(context.WithValue(ctx, key{}, 1), newAccount("derived", "+79160000022", ""))
 				return nil
 			})
 			if err != nil {
@@ -121,7 +121,7 @@ func TestWriterWaitIsBounded(t *testing.T) {
 			t.Errorf("derived-context write: %v, want ErrWriterBusy", err)
 		}
 		// The writer is free again and a write does not wait.
-		if err := s.CreateAccount(context.Background(), newAccount("after", "+79160000023", "")); err != nil {
+		if err := s.Accounts().CreateAccount(context.Background(), newAccount("after", "+79160000023", "")); err != nil {
 			t.Errorf("after the transaction: %v", err)
 		}
 	})
