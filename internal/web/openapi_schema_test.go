@@ -162,7 +162,9 @@ func (d *oaDoc) compareSchema(t *testing.T, at string, g *goSchema, node any, re
 	t.Helper()
 	ds := d.schema(t, node)
 	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, strings.TrimSuffix(at, ":")+": "+fmt.Sprintf(format, args...)) }
+	bad := func(format string, args ...any) {
+		errs = append(errs, strings.TrimSuffix(at, ":")+": "+fmt.Sprintf(format, args...))
+	}
 	if g.Type == "" {
 		return nil
 	}
