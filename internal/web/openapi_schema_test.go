@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // The schemas of openapi.json are checked against the Go types of the
@@ -362,5 +365,18 @@ func TestSchemaOf(t *testing.T) {
 	}
 	if p := s.Props["p"]; p.Type != "string" {
 		t.Errorf("pointer: %+v", p)
+	}
+}
+
+// TestOpenAPIValid: the document is valid OpenAPI 3.1 to kin-openapi, which
+// also checks every example against its schema. (internal/app's tests
+// check every answer against it with the same library.)
+func TestOpenAPIValid(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(OpenAPIDocument())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
