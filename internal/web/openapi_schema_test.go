@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
@@ -291,8 +292,27 @@ func TestOpenAPISchemas(t *testing.T) {
 				report(doc.compareSchema(t, "request body:", schemaOf(r.Request), schema, false))
 			}
 
-			// The success responses.
+			// The error statuses every such route can answer: decode's
+			// 400 and 413, the cross-origin check's 403 on state-changing
+			// methods, and 500.
 			responses := obj(op.Op, "responses")
+			var must []string
+			if r.Request != nil {
+				must = append(must, "400", "413")
+			}
+			if r.Method == http.MethodPost || r.Method == http.MethodDelete {
+				must = append(must, "403")
+			}
+			if _, exempt := withoutClientErrors[r.key()]; !exempt {
+				must = append(must, "500")
+			}
+			for _, status := range must {
+				if _, ok := responses[status]; !ok {
+					t.Errorf("%s: the document has no %s response, which the route can answer", r.key(), status)
+				}
+			}
+
+			// The success responses.
 			var docOK []int
 			for status := range responses {
 				if status[0] == '2' {
