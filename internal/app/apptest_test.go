@@ -68,9 +68,10 @@ func newHarness(t *testing.T, mutate func(*config.Config)) *harness {
 	return serve(t, a, clk)
 }
 
-// serve puts an app behind an httptest server, closed with the test.
+// serve puts an app behind an httptest server, closed with the test. Every
+// /api/ answer is checked against the OpenAPI document (checkAPI).
 func serve(t *testing.T, a *app.App, clk *clock) *harness {
-	srv := httptest.NewServer(a.Handler)
+	srv := httptest.NewServer(checkAPI(t, a.Handler))
 	t.Cleanup(func() {
 		srv.Close()
 		_ = a.Close(context.Background())

@@ -40,7 +40,7 @@ func testDelivery(t *testing.T, mail *testenv.Mailpit, databaseURL string) {
 	if err := a.StartJobs(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Handler)
+	srv := httptest.NewServer(checkAPI(t, a.Handler))
 	t.Cleanup(func() {
 		srv.Close()
 		stop, cancel := context.WithTimeout(ctx, 10*time.Second)

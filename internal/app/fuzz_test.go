@@ -31,6 +31,9 @@ func FuzzAPIBodies(f *testing.F) {
 		}
 		defer res.Body.Close()
 		raw, _ := io.ReadAll(res.Body)
+		if v := res.Header.Get(violationHeader); v != "" {
+			t.Fatal(v)
+		}
 		if res.StatusCode >= 500 {
 			t.Fatalf("%s %q: %d %s", path, body, res.StatusCode, raw)
 		}

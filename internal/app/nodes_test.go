@@ -40,7 +40,7 @@ func TestSessionEndReachesOtherNodes(t *testing.T) {
 		if err := a.Start(context.Background(), l); err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(a.Handler)
+		srv := httptest.NewServer(checkAPI(t, a.Handler))
 		t.Cleanup(func() {
 			srv.Close()
 			_ = a.Close(context.Background())

@@ -19,30 +19,6 @@ import (
 	"github.com/kabinet/kabinet/internal/signin"
 )
 
-func (s *Server) apiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
-	mux.HandleFunc("POST /api/v1/registrations", s.apiRegister)
-	mux.HandleFunc("POST /api/v1/registrations/{id}/confirm", s.apiConfirm(s.d.Registration))
-	mux.HandleFunc("POST /api/v1/registrations/{id}/resend", s.apiResend(s.d.Registration))
-	mux.HandleFunc("POST /api/v1/registrations/{id}/password", s.apiRegisterPassword)
-	mux.HandleFunc("POST /api/v1/sessions", s.apiSignIn)
-	mux.HandleFunc("POST /api/v1/sessions/{id}/confirm", s.apiSignInConfirm)
-	mux.HandleFunc("POST /api/v1/sessions/{id}/resend", s.apiSignInResend)
-	mux.HandleFunc("GET /api/v1/sessions", s.apiAuth(s.apiSessions))
-	mux.HandleFunc("GET /api/v1/sessions/current", s.apiAuth(s.apiCurrentSession))
-	mux.HandleFunc("POST /api/v1/sessions/current/extend", s.apiAuth(s.apiStaySignedIn))
-	mux.HandleFunc("DELETE /api/v1/sessions/current", s.apiAuth(s.apiSignOut))
-	mux.HandleFunc("DELETE /api/v1/sessions/others", s.apiAuth(s.apiEndOthers))
-	mux.HandleFunc("DELETE /api/v1/sessions/{id}", s.apiAuth(s.apiEndSession))
-	mux.HandleFunc("GET /api/v1/sign-ins", s.apiAuth(s.apiSignIns))
-	mux.HandleFunc("GET /api/v1/me", s.apiAuth(s.apiMe))
-	mux.HandleFunc("POST /api/v1/password-recovery", s.apiRecover)
-	mux.HandleFunc("POST /api/v1/password-recovery/{id}/confirm", s.apiConfirm(s.d.Recovery))
-	mux.HandleFunc("POST /api/v1/password-recovery/{id}/resend", s.apiResend(s.d.Recovery))
-	mux.HandleFunc("POST /api/v1/password-recovery/{id}/password", s.apiRecoverPassword)
-	mux.HandleFunc("POST /api/v1/password-strength", s.apiStrength)
-}
-
 // decode reads a JSON body strictly: unknown fields, trailing data and
 // wrong types are 400s that say what is wrong; a body over maxFormBytes is
 // 413 request.too_large.
@@ -158,13 +134,7 @@ func (s *Server) tokenResponse(r *http.Request, a *account.Account, token string
 }
 
 func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Surname     string  `json:"surname"`
-		Name        string  `json:"name"`
-		Phone       *string `json:"phone"`
-		Email       *string `json:"email"`
-		AcceptTerms bool    `json:"accept_terms"`
-	}
+	var in registrationRequest
 	if err := decode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -257,11 +227,7 @@ func (s *Server) apiRegisterPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Login       string `json:"login"`
-		Password    string `json:"password"`
-		DeviceToken string `json:"device_token"`
-	}
+	var in signInRequest
 	if err := decode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -273,19 +239,14 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if res.Flow != nil {
 		// The second step: confirm with POST /api/v1/sessions/{id}/confirm.
-		writeJSON(w, http.StatusAccepted, struct {
-			flowJSON
-			SecondStep bool `json:"second_step"`
-		}{s.flowJSON(res.Flow), true})
+		writeJSON(w, http.StatusAccepted, secondStepJSON{s.flowJSON(res.Flow), true})
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
 }
 
 func (s *Server) apiSignInConfirm(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Code string `json:"code"` // sign-in codes are typed, never linked
-	}
+	var in signInCodeRequest
 	if err := decode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -323,7 +284,7 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
 		out = append(out, sessionJSON{ID: x.ID, Current: x.ID == st.session.ID, Method: x.Method, IP: x.IP, UserAgent: x.UserAgent,
 			Device: session.Device(x.UserAgent), CreatedAt: x.CreatedAt.UTC(), LastSeenAt: x.LastSeenAt.UTC(), ExpiresAt: x.ExpiresAt.UTC()})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	writeJSON(w, http.StatusOK, sessionListJSON{Sessions: out})
 }
 
 func (s *Server) apiEndSession(w http.ResponseWriter, r *http.Request) {
@@ -354,7 +315,7 @@ func (s *Server) apiEndOthers(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"ended": n})
+	writeJSON(w, http.StatusOK, endedJSON{Ended: n})
 }
 
 func (s *Server) apiSignIns(w http.ResponseWriter, r *http.Request) {
@@ -363,24 +324,15 @@ func (s *Server) apiSignIns(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	type entry struct {
-		At        time.Time `json:"at"`
-		IP        string    `json:"ip"`
-		UserAgent string    `json:"user_agent"`
-		Method    string    `json:"method"`
-		Outcome   string    `json:"outcome"`
-	}
-	out := make([]entry, 0, len(list))
+	out := make([]signInJSON, 0, len(list))
 	for _, x := range list {
-		out = append(out, entry{At: x.At.UTC(), IP: x.IP, UserAgent: x.UserAgent, Method: x.Method, Outcome: x.Outcome})
+		out = append(out, signInJSON{At: x.At.UTC(), IP: x.IP, UserAgent: x.UserAgent, Method: x.Method, Outcome: x.Outcome})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sign_ins": out})
+	writeJSON(w, http.StatusOK, signInListJSON{SignIns: out})
 }
 
 func (s *Server) apiRecover(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Login string `json:"login"`
-	}
+	var in recoveryRequest
 	if err := decode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -404,10 +356,7 @@ func (s *Server) apiRecoverPassword(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, struct {
-		tokenJSON
-		EndedSessions int `json:"ended_sessions"`
-	}{s.tokenResponse(r, res.Account, res.Token, res.Session), res.EndedSessions})
+	writeJSON(w, http.StatusCreated, recoveryTokenJSON{s.tokenResponse(r, res.Account, res.Token, res.Session), res.EndedSessions})
 }
 
 // apiStrength is the strength meter's server side: the same verdict the
@@ -418,10 +367,7 @@ func (s *Server) apiStrength(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, &problem.Error{Kind: problem.TooMany, Message: problem.M("request.rate_limited"), RetryAfter: time.Second})
 		return
 	}
-	var in struct {
-		Password string   `json:"password"`
-		Inputs   []string `json:"inputs"`
-	}
+	var in strengthRequest
 	if err := decode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -431,17 +377,7 @@ func (s *Server) apiStrength(w http.ResponseWriter, r *http.Request) {
 	}
 	t := s.t(r)
 	v := password.Strength(in.Password, in.Inputs...)
-	out := struct {
-		Score     int      `json:"score"`
-		Level     string   `json:"level"`
-		Label     string   `json:"label"`
-		Common    bool     `json:"common"`
-		Error     string   `json:"error,omitempty"`      // the rule the password breaks, if any
-		ErrorCode string   `json:"error_code,omitempty"` // its message ID
-		Hints     []string `json:"hints"`
-		HintCodes []string `json:"hint_codes"`
-		Accepts   bool     `json:"accepted"` // the password step would accept it
-	}{Score: v.Score, Level: v.Level, Label: t.T("strength." + v.Level), Common: v.Common, Hints: []string{}, HintCodes: []string{}}
+	out := strengthJSON{Score: v.Score, Level: v.Level, Label: t.T("strength." + v.Level), Common: v.Common, Hints: []string{}, HintCodes: []string{}}
 	for _, m := range v.Missing {
 		out.Hints = append(out.Hints, t.Msg(m))
 		out.HintCodes = append(out.HintCodes, m.ID)

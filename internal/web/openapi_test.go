@@ -2,9 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"maps"
 	"regexp"
 	"slices"
@@ -17,17 +14,16 @@ import (
 
 // The OpenAPI document (openapi.json, served at GET /api/v1/openapi.json)
 // is written by hand. These tests keep it honest: it covers exactly the
-// routes apiRoutes registers, every reference resolves, every operation is
+// routes of apiRouteTable, with their request and response schemas, every reference resolves, every operation is
 // complete, and every error code it names is a message ID of the catalog.
 
-// apiRoute is one route registered by apiRoutes, as read from api.go.
-type apiRoute struct {
-	Method string
-	Path   string // an OpenAPI path template: {name...} becomes {name}, {$} is dropped
-	Auth   bool   // the handler is wrapped in s.apiAuth
+// docRoute is a row of apiRouteTable with its OpenAPI path.
+type docRoute struct {
+	apiRoute
+	DocPath string // the OpenAPI path template: {name...} becomes {name}, {$} is dropped
 }
 
-func (r apiRoute) key() string { return r.Method + " " + r.Path }
+func (r docRoute) key() string { return r.Method + " " + r.DocPath }
 
 // withoutClientErrors lists the operations that have no 4xx response, and
 // why. Every other operation must document at least one.
@@ -38,61 +34,18 @@ var withoutClientErrors = map[string]string{
 // openapiMethods are the operation keys of an OpenAPI path item.
 var openapiMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-// apiRoutesFromSource parses api.go and returns the routes that apiRoutes
-// registers, without building a Server.
-func apiRoutesFromSource(t *testing.T) []apiRoute {
+var wildcardRest = regexp.MustCompile(`\{(\w+)\.\.\.\}`)
+
+// apiDocRoutes reads the route table.
+func apiDocRoutes(t *testing.T) []docRoute {
 	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "api.go", nil, parser.SkipObjectResolution)
-	if err != nil {
-		t.Fatalf("parse api.go: %v", err)
+	var routes []docRoute
+	for _, r := range apiRouteTable() {
+		path := strings.TrimSuffix(wildcardRest.ReplaceAllString(r.Path, "{$1}"), "{$}")
+		routes = append(routes, docRoute{apiRoute: r, DocPath: path})
 	}
-	var body *ast.BlockStmt
-	for _, d := range f.Decls {
-		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "apiRoutes" {
-			body = fn.Body
-		}
-	}
-	if body == nil {
-		t.Fatal("api.go has no func apiRoutes")
-	}
-	wildcardRest := regexp.MustCompile(`\{(\w+)\.\.\.\}`)
-	var routes []apiRoute
-	ast.Inspect(body, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) != 2 {
-			return true
-		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok || (sel.Sel.Name != "HandleFunc" && sel.Sel.Name != "Handle") {
-			return true
-		}
-		lit, ok := call.Args[0].(*ast.BasicLit)
-		if !ok || lit.Kind != token.STRING {
-			t.Errorf("%s: a route pattern that is not a string literal: the test cannot read it", fset.Position(call.Pos()))
-			return true
-		}
-		pattern, err := strconv.Unquote(lit.Value)
-		if err != nil {
-			t.Fatalf("%s: %v", fset.Position(lit.Pos()), err)
-		}
-		method, path, ok := strings.Cut(pattern, " ")
-		if !ok || method == "" {
-			t.Errorf("%s: route %q has no method", fset.Position(lit.Pos()), pattern)
-			return true
-		}
-		path = strings.TrimSuffix(wildcardRest.ReplaceAllString(path, "{$1}"), "{$}")
-		r := apiRoute{Method: method, Path: path}
-		if inner, ok := call.Args[1].(*ast.CallExpr); ok {
-			if s, ok := inner.Fun.(*ast.SelectorExpr); ok && s.Sel.Name == "apiAuth" {
-				r.Auth = true
-			}
-		}
-		routes = append(routes, r)
-		return true
-	})
 	if len(routes) == 0 {
-		t.Fatal("found no routes in apiRoutes")
+		t.Fatal("the route table is empty")
 	}
 	return routes
 }
@@ -209,13 +162,13 @@ var (
 
 func TestOpenAPI(t *testing.T) {
 	doc := loadOpenAPI(t)
-	routes := apiRoutesFromSource(t)
+	routes := apiDocRoutes(t)
 	ops := doc.operations(t)
 	byKey := map[string]oaOperation{}
 	for _, op := range ops {
 		byKey[op.Key] = op
 	}
-	codeRoutes := map[string]apiRoute{}
+	codeRoutes := map[string]docRoute{}
 	for _, r := range routes {
 		if _, dup := codeRoutes[r.key()]; dup {
 			t.Errorf("route %s registered twice", r.key())
@@ -259,7 +212,7 @@ func TestOpenAPI(t *testing.T) {
 			for _, r := range routes {
 				t.Run(r.key(), func(t *testing.T) {
 					if _, ok := byKey[r.key()]; !ok {
-						t.Errorf("apiRoutes registers %s but openapi.json does not document it", r.key())
+						t.Errorf("the route table has %s but openapi.json does not document it", r.key())
 					}
 				})
 			}
@@ -269,7 +222,7 @@ func TestOpenAPI(t *testing.T) {
 			for _, op := range ops {
 				t.Run(op.Key, func(t *testing.T) {
 					if _, ok := codeRoutes[op.Key]; !ok {
-						t.Errorf("openapi.json documents %s but apiRoutes does not register it", op.Key)
+						t.Errorf("openapi.json documents %s but the route table does not have it", op.Key)
 					}
 				})
 			}
@@ -414,11 +367,11 @@ func TestOpenAPI(t *testing.T) {
 					}
 					_, has401 := obj(op.Op, "responses")["401"]
 					switch {
-					case r.Auth && (!schemes["bearerAuth"] || !schemes["cookieAuth"]):
+					case r.Auth == authSession && (!schemes["bearerAuth"] || !schemes["cookieAuth"]):
 						t.Errorf("wrapped in apiAuth: want security bearerAuth or cookieAuth, got %v", sec)
-					case r.Auth && !has401:
+					case r.Auth == authSession && !has401:
 						t.Error("wrapped in apiAuth: want a 401 response")
-					case !r.Auth && len(schemes) > 0:
+					case r.Auth == authPublic && len(schemes) > 0:
 						t.Errorf("public route documents security %v", sec)
 					}
 				})

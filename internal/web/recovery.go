@@ -29,4 +29,3 @@ func (s *Server) recoverSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	seeOther(w, r, "/recover/"+f.ID)
 }
-

@@ -1,0 +1,186 @@
+package web
+
+import (
+	"net/http"
+	"reflect"
+	"time"
+)
+
+// apiAuthMode says whether an API route needs a session.
+type apiAuthMode uint8
+
+const (
+	authPublic  apiAuthMode = iota // anyone; a missing or stale session is ignored
+	authSession                    // wrapped in apiAuth: 401 without a session
+)
+
+// apiRoute is one row of the JSON API's route table: what is mounted on the
+// mux, and what openapi.json must describe (openapi_test.go checks the
+// document's operations, request bodies and success responses, schemas
+// included, against the table).
+type apiRoute struct {
+	Method string
+	Path   string // a ServeMux pattern's path: {name} wildcards, as in OpenAPI
+	Auth   apiAuthMode
+	// Request is the type decode reads the JSON body into; nil when the
+	// handler reads no body.
+	Request reflect.Type
+	// Responses are the success statuses and the types of their JSON
+	// bodies (nil: no body, as for 204). Error statuses all answer a
+	// problemBody; the document lists them per operation.
+	Responses map[int]reflect.Type
+	Handler   func(*Server) http.HandlerFunc
+}
+
+// method adapts a handler method to the table's Handler.
+func method(h func(*Server, http.ResponseWriter, *http.Request)) func(*Server) http.HandlerFunc {
+	return func(s *Server) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }
+	}
+}
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+// apiRouteTable is the whole JSON API.
+func apiRouteTable() []apiRoute {
+	noBody := reflect.Type(nil)
+	flow := typeOf[flowJSON]()
+	return []apiRoute{
+		{Method: "GET", Path: "/api/v1/openapi.json", Responses: map[int]reflect.Type{200: typeOf[map[string]any]()}, Handler: method((*Server).openapi)},
+
+		{Method: "POST", Path: "/api/v1/registrations", Request: typeOf[registrationRequest](),
+			Responses: map[int]reflect.Type{201: flow}, Handler: method((*Server).apiRegister)},
+		{Method: "POST", Path: "/api/v1/registrations/{id}/confirm", Request: typeOf[codeJSON](),
+			Responses: map[int]reflect.Type{200: flow}, Handler: func(s *Server) http.HandlerFunc { return s.apiConfirm(s.d.Registration) }},
+		{Method: "POST", Path: "/api/v1/registrations/{id}/resend",
+			Responses: map[int]reflect.Type{200: flow}, Handler: func(s *Server) http.HandlerFunc { return s.apiResend(s.d.Registration) }},
+		{Method: "POST", Path: "/api/v1/registrations/{id}/password", Request: typeOf[passwordJSON](),
+			Responses: map[int]reflect.Type{201: typeOf[tokenJSON]()}, Handler: method((*Server).apiRegisterPassword)},
+
+		{Method: "POST", Path: "/api/v1/sessions", Request: typeOf[signInRequest](),
+			Responses: map[int]reflect.Type{201: typeOf[tokenJSON](), 202: typeOf[secondStepJSON]()}, Handler: method((*Server).apiSignIn)},
+		{Method: "POST", Path: "/api/v1/sessions/{id}/confirm", Request: typeOf[signInCodeRequest](),
+			Responses: map[int]reflect.Type{201: typeOf[tokenJSON]()}, Handler: method((*Server).apiSignInConfirm)},
+		{Method: "POST", Path: "/api/v1/sessions/{id}/resend",
+			Responses: map[int]reflect.Type{200: flow}, Handler: method((*Server).apiSignInResend)},
+		{Method: "GET", Path: "/api/v1/sessions", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[sessionListJSON]()}, Handler: method((*Server).apiSessions)},
+		{Method: "GET", Path: "/api/v1/sessions/current", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[currentSessionJSON]()}, Handler: method((*Server).apiCurrentSession)},
+		{Method: "POST", Path: "/api/v1/sessions/current/extend", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[currentSessionJSON]()}, Handler: method((*Server).apiStaySignedIn)},
+		{Method: "DELETE", Path: "/api/v1/sessions/current", Auth: authSession,
+			Responses: map[int]reflect.Type{204: noBody}, Handler: method((*Server).apiSignOut)},
+		{Method: "DELETE", Path: "/api/v1/sessions/others", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[endedJSON]()}, Handler: method((*Server).apiEndOthers)},
+		{Method: "DELETE", Path: "/api/v1/sessions/{id}", Auth: authSession,
+			Responses: map[int]reflect.Type{204: noBody}, Handler: method((*Server).apiEndSession)},
+		{Method: "GET", Path: "/api/v1/sign-ins", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[signInListJSON]()}, Handler: method((*Server).apiSignIns)},
+		{Method: "GET", Path: "/api/v1/me", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[accountJSON]()}, Handler: method((*Server).apiMe)},
+
+		{Method: "POST", Path: "/api/v1/password-recovery", Request: typeOf[recoveryRequest](),
+			Responses: map[int]reflect.Type{202: flow}, Handler: method((*Server).apiRecover)},
+		{Method: "POST", Path: "/api/v1/password-recovery/{id}/confirm", Request: typeOf[codeJSON](),
+			Responses: map[int]reflect.Type{200: flow}, Handler: func(s *Server) http.HandlerFunc { return s.apiConfirm(s.d.Recovery) }},
+		{Method: "POST", Path: "/api/v1/password-recovery/{id}/resend",
+			Responses: map[int]reflect.Type{200: flow}, Handler: func(s *Server) http.HandlerFunc { return s.apiResend(s.d.Recovery) }},
+		{Method: "POST", Path: "/api/v1/password-recovery/{id}/password", Request: typeOf[passwordJSON](),
+			Responses: map[int]reflect.Type{201: typeOf[recoveryTokenJSON]()}, Handler: method((*Server).apiRecoverPassword)},
+
+		{Method: "POST", Path: "/api/v1/password-strength", Request: typeOf[strengthRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[strengthJSON]()}, Handler: method((*Server).apiStrength)},
+	}
+}
+
+// apiRoutes mounts the route table, wrapping the routes that need a
+// session in apiAuth.
+func (s *Server) apiRoutes(mux *http.ServeMux) {
+	for _, rt := range apiRouteTable() {
+		h := rt.Handler(s)
+		if rt.Auth == authSession {
+			h = s.apiAuth(h)
+		}
+		mux.HandleFunc(rt.Method+" "+rt.Path, h)
+	}
+}
+
+// The API's request bodies and responses that have no other home. (Flows,
+// accounts, sessions and tokens are in api.go, the current session's timing
+// in sessiontime.go, the error document in errors.go.)
+
+// registrationRequest starts a registration: exactly one of Phone and
+// Email.
+type registrationRequest struct {
+	Surname     string  `json:"surname"`
+	Name        string  `json:"name"`
+	Phone       *string `json:"phone"`
+	Email       *string `json:"email"`
+	AcceptTerms bool    `json:"accept_terms"`
+}
+
+type signInRequest struct {
+	Login       string `json:"login"`
+	Password    string `json:"password"`
+	DeviceToken string `json:"device_token"`
+}
+
+type signInCodeRequest struct {
+	Code string `json:"code"` // sign-in codes are typed, never linked
+}
+
+type recoveryRequest struct {
+	Login string `json:"login"`
+}
+
+type strengthRequest struct {
+	Password string   `json:"password"`
+	Inputs   []string `json:"inputs"`
+}
+
+// secondStepJSON is a right password's answer when a code must follow.
+type secondStepJSON struct {
+	flowJSON
+	SecondStep bool `json:"second_step"`
+}
+
+// recoveryTokenJSON is the new session after a recovery.
+type recoveryTokenJSON struct {
+	tokenJSON
+	EndedSessions int `json:"ended_sessions"`
+}
+
+type sessionListJSON struct {
+	Sessions []sessionJSON `json:"sessions"`
+}
+
+// signInJSON is one entry of the sign-in history.
+type signInJSON struct {
+	At        time.Time `json:"at"`
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent"`
+	Method    string    `json:"method"`
+	Outcome   string    `json:"outcome"`
+}
+
+type signInListJSON struct {
+	SignIns []signInJSON `json:"sign_ins"`
+}
+
+type endedJSON struct {
+	Ended int `json:"ended"`
+}
+
+// strengthJSON is the strength meter's verdict.
+type strengthJSON struct {
+	Score     int      `json:"score"`
+	Level     string   `json:"level"`
+	Label     string   `json:"label"`
+	Common    bool     `json:"common"`
+	Error     string   `json:"error,omitempty"`      // the rule the password breaks, if any
+	ErrorCode string   `json:"error_code,omitempty"` // its message ID
+	Hints     []string `json:"hints"`
+	HintCodes []string `json:"hint_codes"`
+	Accepts   bool     `json:"accepted"` // the password step would accept it
+}
