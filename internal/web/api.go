@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -162,68 +161,9 @@ type codeJSON struct {
 	Token string `json:"token"` // the token of an e-mailed link, instead of the code
 }
 
-// confirmer is a flow that proves a phone or address: registration and
-// recovery.
-type confirmer interface {
-	ConfirmCode(ctx context.Context, id string, binding []byte, code string) (*flow.Flow, error)
-	ConfirmLink(ctx context.Context, id, token string, newBinding []byte) (*flow.Flow, error)
-	Resend(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error)
-}
-
-// apiConfirm takes the typed code, or the token of the e-mailed link.
-func (s *Server) apiConfirm(svc confirmer) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var in codeJSON
-		if err := decode(w, r, &in); err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		var (
-			f   *flow.Flow
-			err error
-		)
-		if in.Token != "" {
-			f, err = svc.ConfirmLink(r.Context(), r.PathValue("id"), in.Token, nil)
-		} else {
-			f, err = svc.ConfirmCode(r.Context(), r.PathValue("id"), nil, in.Code)
-		}
-		if err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, s.flowJSON(f))
-	}
-}
-
-// apiResend sends a new code once the rules allow.
-func (s *Server) apiResend(svc confirmer) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		f, err := svc.Resend(r.Context(), r.PathValue("id"), nil, s.client(r))
-		if err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, s.flowJSON(f))
-	}
-}
-
 type passwordJSON struct {
 	Password             string `json:"password"`
 	PasswordConfirmation string `json:"password_confirmation"`
-}
-
-func (s *Server) apiRegisterPassword(w http.ResponseWriter, r *http.Request) {
-	var in passwordJSON
-	if err := decode(w, r, &in); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	res, err := s.d.Registration.SetPassword(r.Context(), r.PathValue("id"), nil, in.Password, in.PasswordConfirmation, s.client(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
 }
 
 func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
@@ -243,29 +183,6 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
-}
-
-func (s *Server) apiSignInConfirm(w http.ResponseWriter, r *http.Request) {
-	var in signInCodeRequest
-	if err := decode(w, r, &in); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	res, err := s.d.SignIn.ConfirmCode(r.Context(), r.PathValue("id"), nil, in.Code, s.client(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
-}
-
-func (s *Server) apiSignInResend(w http.ResponseWriter, r *http.Request) {
-	f, err := s.d.SignIn.Resend(r.Context(), r.PathValue("id"), nil, s.client(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.flowJSON(f))
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
@@ -343,20 +260,6 @@ func (s *Server) apiRecover(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, s.flowJSON(f))
-}
-
-func (s *Server) apiRecoverPassword(w http.ResponseWriter, r *http.Request) {
-	var in passwordJSON
-	if err := decode(w, r, &in); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	res, err := s.d.Recovery.SetPassword(r.Context(), r.PathValue("id"), nil, in.Password, in.PasswordConfirmation, s.client(r))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, recoveryTokenJSON{s.tokenResponse(r, res.Account, res.Token, res.Session), res.EndedSessions})
 }
 
 // apiStrength is the strength meter's server side: the same verdict the

@@ -28,19 +28,19 @@ func (s *Server) routes() http.Handler {
 	// Registration (SPEC §3).
 	mux.HandleFunc("GET /register", s.registerForm)
 	mux.HandleFunc("POST /register", s.registerSubmit)
-	s.mountSteps(mux, s.registrationSteps())
+	s.mountSteps(mux, s.registration)
 	mux.HandleFunc("GET /welcome", s.welcome)
 
 	// Sign-in, second step, sign-out.
 	mux.HandleFunc("GET /signin", s.signinForm)
 	mux.HandleFunc("POST /signin", s.signinSubmit)
-	s.mountSteps(mux, s.signinSteps())
+	s.mountSteps(mux, s.signin)
 	mux.HandleFunc("POST /signout", s.signout)
 
 	// Password recovery.
 	mux.HandleFunc("GET /recover", s.recoverForm)
 	mux.HandleFunc("POST /recover", s.recoverSubmit)
-	s.mountSteps(mux, s.recoverySteps())
+	s.mountSteps(mux, s.recovery)
 
 	// The signed-in citizen's own pages.
 	mux.HandleFunc("GET /account", s.requirePage(s.accountHome))

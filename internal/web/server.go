@@ -89,6 +89,8 @@ type Server struct {
 	meter   *ipLimiter // the password strength meter, per client address
 	// requestIDs numbers requests that arrive without an X-Request-Id.
 	requestIDs *requestIDs
+	// The flows whose steps the shared step handlers run.
+	registration, signin, recovery *flowSteps
 }
 
 // NewServer builds the handler, parsing every template up front.
@@ -118,6 +120,7 @@ func NewServer(d Deps) (*Server, error) {
 	s := &Server{d: d, cat: d.Catalog, r: r, site: d.Site, log: d.Logger, proxies: proxies, metrics: newMetrics(d.Metrics),
 		meter: newIPLimiter(10, 30, 100_000), requestIDs: newRequestIDs(d.Rand)}
 	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
+	s.registration, s.signin, s.recovery = s.registrationSteps(), s.signinSteps(), s.recoverySteps()
 	s.handler = s.routes()
 	return s, nil
 }

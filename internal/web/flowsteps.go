@@ -45,6 +45,9 @@ type flowSteps struct {
 	after func(in *signedIn) string
 	// done is where a browser goes whose flow is already finished.
 	done func(r *http.Request) string
+	// reportsEnded: the API's answer to the last step says how many other
+	// sessions it ended (recovery).
+	reportsEnded bool
 }
 
 // signedIn is the session a flow's last step issued.
@@ -134,8 +137,9 @@ func (s *Server) recoverySteps() *flowSteps {
 			page.Form.Message = msg
 			s.render(w, r, http.StatusOK, "recover", page)
 		},
-		after: func(*signedIn) string { return "/account?recovered=1" },
-		done:  func(*http.Request) string { return "/account" },
+		after:        func(*signedIn) string { return "/account?recovered=1" },
+		done:         func(*http.Request) string { return "/account" },
+		reportsEnded: true,
 	}
 }
 
@@ -311,4 +315,83 @@ func (s *Server) stepPassword(d *flowSteps) http.HandlerFunc {
 		s.startSession(w, r, in.token, in.account.ID)
 		seeOther(w, r, d.after(in))
 	}
+}
+
+// The same steps through the JSON API. API flows are not bound to a
+// browser: their unguessable ID is the capability.
+
+// apiStepCode takes the typed code or, where the flow sends links, the
+// token of the e-mailed link. The answer is the flow at its next step, or
+// the new session when the code was the last step.
+func (s *Server) apiStepCode(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in codeJSON
+		var err error
+		if d.link != nil {
+			err = decode(w, r, &in)
+		} else {
+			var c signInCodeRequest // codes only: a token is an unknown field
+			err = decode(w, r, &c)
+			in.Code = c.Code
+		}
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		var (
+			f  *flow.Flow
+			si *signedIn
+		)
+		if in.Token != "" {
+			f, err = d.link(r.Context(), r.PathValue("id"), in.Token, nil)
+		} else {
+			f, si, err = d.code(r.Context(), r.PathValue("id"), nil, in.Code, s.client(r))
+		}
+		switch {
+		case err != nil:
+			s.apiError(w, r, err)
+		case si != nil:
+			s.writeSignedIn(w, r, d, si)
+		default:
+			writeJSON(w, http.StatusOK, s.flowJSON(f))
+		}
+	}
+}
+
+// apiStepResend sends a new code once the rules allow.
+func (s *Server) apiStepResend(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, err := d.resend(r.Context(), r.PathValue("id"), nil, s.client(r))
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.flowJSON(f))
+	}
+}
+
+// apiStepPassword sets the new password and answers the new session.
+func (s *Server) apiStepPassword(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in passwordJSON
+		if err := decode(w, r, &in); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		si, err := d.password(r.Context(), r.PathValue("id"), nil, in.Password, in.PasswordConfirmation, s.client(r))
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		s.writeSignedIn(w, r, d, si)
+	}
+}
+
+func (s *Server) writeSignedIn(w http.ResponseWriter, r *http.Request, d *flowSteps, si *signedIn) {
+	t := s.tokenResponse(r, si.account, si.token, si.session)
+	if d.reportsEnded {
+		writeJSON(w, http.StatusCreated, recoveryTokenJSON{t, si.ended})
+		return
+	}
+	writeJSON(w, http.StatusCreated, t)
 }
