@@ -367,6 +367,7 @@ func TestSchemaOf(t *testing.T) {
 		Skip string            `json:"-"`
 		priv string
 	}
+	_ = sample{priv: "unexported fields are not part of the JSON"}.priv
 	s := schemaOf(reflect.TypeFor[sample]())
 	if got := slices.Sorted(maps.Keys(s.Props)); !slices.Equal(got, []string{"a", "l", "m", "o", "p", "t"}) {
 		t.Errorf("properties %v", got)
