@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -18,21 +19,32 @@ import (
 	"github.com/kabinet/kabinet/internal/signin"
 )
 
-// decode reads a JSON body strictly: unknown fields, trailing data and
-// wrong types are 400s that say what is wrong; a body over maxFormBytes is
-// 413 request.too_large.
+// decode reads a JSON body strictly: it must be one object; unknown
+// fields, trailing data and wrong types are 400s that say what is wrong; a
+// body over maxFormBytes is 413 request.too_large.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBytes))
+	var big *http.MaxBytesError
+	switch {
+	case errors.As(err, &big):
+		return problem.New(problem.TooLarge, "request.too_large")
+	case err != nil:
+		return problem.New(problem.BadRequest, "request.malformed")
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		return problem.New(problem.BadRequest, "request.empty")
+	case trimmed[0] != '{':
+		// null, a list or a bare value: json.Decoder would take null for
+		// an empty object.
+		return problem.New(problem.BadRequest, "request.malformed")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
-		var big *http.MaxBytesError
 		switch {
-		case errors.As(err, &big):
-			return problem.New(problem.TooLarge, "request.too_large")
-		case errors.Is(err, io.EOF):
-			return problem.New(problem.BadRequest, "request.empty")
 		case errors.As(err, &te):
 			return problem.New(problem.BadRequest, "request.field_type", "Field", te.Field)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -41,7 +53,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return problem.New(problem.BadRequest, "request.malformed")
 		}
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return problem.New(problem.BadRequest, "request.malformed")
 	}
 	return nil
