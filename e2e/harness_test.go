@@ -338,7 +338,7 @@ func (b *browser) submit(css string) int64 {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
+	resp, err := chromedp.RunResponse(ctx, chromedp.WaitVisible(chromedp.CSS(css)), press(css))
 	if err != nil {
 		b.t.Fatalf("%s: click %s and wait for the page: %v (at %s)", b.name, css, err, b.location())
 	}
@@ -346,6 +346,23 @@ func (b *browser) submit(css string) int64 {
 		return 0
 	}
 	return resp.Status
+}
+
+// press activates the element as a click on it does (element.click():
+// the form is submitted with this button, the link followed), without
+// aiming the mouse at coordinates. A mouse click lands where the element
+// was a moment before: when the layout moves in between (the strength
+// meter appearing above the button once its answer arrives), it hits
+// something else and no page loads.
+func press(css string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) { return false; } e.click(); return true; })()`, css)
+		ok, err := chromedp.Evaluate[bool](js)(ctx, t)
+		if err == nil && !ok {
+			err = fmt.Errorf("no element %s", css)
+		}
+		return chromedp.Void{}, err
+	}
 }
 
 // follow is submit for links.
