@@ -27,8 +27,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/demo"
+	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/jobs"
@@ -240,8 +242,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_notify_interrupted_total",
 			Help: "Delivery attempts that found an earlier attempt of the same message interrupted and sent it again under the same ID (possible duplicates)."},
 			func() float64 { return float64(deliverer.Interrupted()) }))
+	// "Download my data": each feature adds what it holds about an account,
+	// in the order the export shows it.
+	parts := export.NewExporter(account.ExportPart(st.Accounts().AccountByID))
+	parts.Add(session.ExportParts(st.Sessions(), o.Now)...)
+	parts.Add(export.SecurityEvents(st.AuditLog()), notify.ExportPart(st.Notifications()), export.RememberedDevices(), flow.ExportPart(st.Flows(), o.Now))
+	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	srv, err := web.NewServer(web.Deps{
-		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,

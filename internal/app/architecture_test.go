@@ -43,6 +43,7 @@ var packageClass = map[string]string{
 	"internal/audit":        classDomain,
 	"internal/contact":      classDomain,
 	"internal/demo":         classDomain,
+	"internal/export":       classDomain,
 	"internal/flow":         classDomain,
 	"internal/lockout":      classDomain,
 	"internal/message":      classDomain,

@@ -25,6 +25,7 @@ var owners = map[string]string{
 	"session":      "session",
 	"account":      "account",
 	"notification": "notify",
+	"export":       "export",
 
 	"signin.wrong": "lockout", "signin.wrong_left": "lockout", "signin.locked": "lockout", "signin.suspended": "lockout",
 	"signin":       "signin",

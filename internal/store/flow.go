@@ -162,3 +162,30 @@ func (fl *Flows) FlowVersion(ctx context.Context, id string) (int, error) {
 	}
 	return v, nil
 }
+
+// PendingFlows returns the account's flows that are neither done nor
+// expired at now, newest first, for its data export: their kind, state,
+// channel and times, and nothing of their codes, tokens or data.
+func (fl *Flows) PendingFlows(ctx context.Context, accountID string, now time.Time) ([]flow.Flow, error) {
+	rows, err := fl.st.query(ctx, `SELECT id, kind, state, channel, created_at, expires_at FROM flows
+		WHERE account_id = ? AND state <> ? AND expires_at > ? AND decoy = 0 ORDER BY created_at DESC, id LIMIT 100`, accountID, string(flow.Done), ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: pending flows: %w", err)
+	}
+	defer rows.Close()
+	var out []flow.Flow
+	for rows.Next() {
+		var (
+			f                    flow.Flow
+			kind, state, channel string
+			created, expires     sql.NullInt64
+		)
+		if err := rows.Scan(&f.ID, &kind, &state, &channel, &created, &expires); err != nil {
+			return nil, err
+		}
+		f.AccountID, f.Kind, f.State, f.Channel = accountID, flow.Kind(kind), flow.State(state), contact.Channel(channel)
+		f.CreatedAt, f.ExpiresAt = fromMS(created), fromMS(expires)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -127,3 +127,22 @@ func (nt *Notifications) ListNotifications(ctx context.Context, limit int) ([]no
 	}
 	return out, rows.Err()
 }
+
+// NotificationsOf returns the account's notifications, newest first, for
+// its data export.
+func (nt *Notifications) NotificationsOf(ctx context.Context, accountID string, limit int) ([]notify.Record, error) {
+	rows, err := nt.st.query(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, accountID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: notifications of account: %w", err)
+	}
+	defer rows.Close()
+	var out []notify.Record
+	for rows.Next() {
+		r, err := nt.scanNotification(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}

@@ -207,3 +207,26 @@ func (ss *Sessions) listenOnce(ctx context.Context, pool *pgxpool.Pool, changed 
 		changed(n.Payload)
 	}
 }
+
+// AllSessions returns every session of the account still kept (active,
+// ended or expired), newest first, for the account's data export.
+func (ss *Sessions) AllSessions(ctx context.Context, accountID string, limit int) ([]session.Session, error) {
+	rows, err := ss.st.query(ctx, `SELECT id, method, ip, user_agent, created_at, last_seen_at, expires_at, ended_at, end_reason FROM sessions
+		WHERE account_id = ? ORDER BY created_at DESC, id LIMIT ?`, accountID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: all sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []session.Session
+	for rows.Next() {
+		x := session.Session{AccountID: accountID}
+		var created, seen, exp, ended sql.NullInt64
+		var reason sql.NullString
+		if err := rows.Scan(&x.ID, &x.Method, &x.IP, &x.UserAgent, &created, &seen, &exp, &ended, &reason); err != nil {
+			return nil, err
+		}
+		x.CreatedAt, x.LastSeenAt, x.ExpiresAt, x.EndedAt, x.EndReason = fromMS(created), fromMS(seen), fromMS(exp), fromMS(ended), reason.String
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}

@@ -79,6 +79,8 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[signInListJSON]()}, Handler: method((*Server).apiSignIns)},
 		{Method: "GET", Path: "/api/v1/me", Auth: authSession,
 			Responses: map[int]reflect.Type{200: typeOf[accountJSON]()}, Handler: method((*Server).apiMe)},
+		{Method: "GET", Path: "/api/v1/me/export", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[exportJSON]()}, Handler: method((*Server).apiExport)},
 
 		{Method: "POST", Path: "/api/v1/password-recovery", Request: typeOf[recoveryRequest](),
 			Responses: map[int]reflect.Type{202: flow}, Handler: method((*Server).apiRecover)},

@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /account/sessions/end-others", s.requirePage(s.sessionsEndOthers))
 	mux.HandleFunc("GET /account/history", s.requirePage(s.historyPage))
 	mux.HandleFunc("POST /account/stay-signed-in", s.requirePage(s.staySignedIn))
+	mux.HandleFunc("GET /account/export", s.requirePage(s.exportPage))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/notify"
@@ -48,6 +49,7 @@ type Deps struct {
 	SignIn       *signin.Service
 	Recovery     *recovery.Service
 	Sessions     *session.Service
+	Export       *export.Service // "download my data"
 	Codes        *flow.Codes
 	Devices      Devices
 	Outbox       Outbox
@@ -98,7 +100,7 @@ func NewServer(d Deps) (*Server, error) {
 	var missing []error
 	for name, nilness := range map[string]bool{
 		"Registration": d.Registration == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
-		"Sessions": d.Sessions == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil,
+		"Sessions": d.Sessions == nil, "Export": d.Export == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil,
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
 	} {
