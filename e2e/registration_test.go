@@ -172,7 +172,6 @@ func TestRegisterByEmail(t *testing.T) {
 	}
 	b.expectContains("lead", b.text("main p[data-channel-show=email]"), "адрес электронной почты")
 	b.scan("registration form, e-mail")
-	b.fill("f-surname", "Петров")
 	b.fill("f-name", "Борис")
 	b.fill("f-email", email)
 	b.click("#f-accept-terms")
