@@ -72,8 +72,10 @@ type axeNode struct {
 	Summary string `json:"summary"`
 }
 
-// scan injects axe-core into the current page, runs it, and fails the test
-// for every violation, naming the rule, its help text and each element. A
+// scan injects axe-core into the current page, runs it at the window's
+// width and at 375 px, and fails the test for every violation, naming the
+// rule, its help text and each element, and when the page scrolls sideways
+// at 320 px. A
 // page name already scanned in this test (helpers walk the same pages many
 // times) is not scanned again.
 func (b *browser) scan(page string) {
@@ -94,6 +96,45 @@ func (b *browser) scan(page string) {
 			b.t.Fatalf("%s: axe-core did not load into %s", b.name, page)
 		}
 	}
+	b.axe(page)
+	// The same page on a phone: axe again at 375 px, then no sideways
+	// scrolling at 320 px (issue 10, defect 6). The window comes back to
+	// the size the test had set.
+	size := get(b, "window size", chromedp.Evaluate[[]int64](`[window.innerWidth, window.innerHeight]`))
+	if size[0] > 375 {
+		b.do("375 px", chromedp.EmulateViewport(375, 740))
+		b.axe(page + " at 375 px")
+	}
+	b.do("320 px", chromedp.EmulateViewport(320, 640))
+	if wide := get(b, "overflow at 320 px", chromedp.Evaluate[[]string](overflowing)); len(wide) > 0 {
+		b.t.Errorf("%s: %s scrolls sideways at 320 px (%s); too wide: %s", b.name, page, b.url(), strings.Join(wide, "; "))
+	}
+	if size[0] == 1280 {
+		b.do("back to 1280 px", chromedp.EmulateReset())
+	} else {
+		b.do("back to the test's size", chromedp.EmulateViewport(size[0], size[1]))
+	}
+}
+
+// overflowing returns, when the document is wider than the window, the
+// elements that stick out past its right edge (none when it fits).
+const overflowing = `(() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) { return []; }
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.right > root.clientWidth + 0.5 && out.length < 5) {
+      out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '') + ' (' + Math.round(r.right) + ' px)');
+    }
+  }
+  return out.length ? out : ['the document is ' + root.scrollWidth + ' px wide'];
+})()`
+
+// axe runs axe-core on the page as it is now and fails the test for every
+// violation.
+func (b *browser) axe(page string) {
+	b.t.Helper()
 	violations := get(b, "axe.run on "+page, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
 	if len(violations) == 0 {
 		return

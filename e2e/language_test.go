@@ -23,10 +23,10 @@ func TestEnglish(t *testing.T) {
 	b.expect("document language", get(b, "lang", attr("html", "lang")), "en")
 	b.expect("title", get(b, "title", chromedp.Title()), "Registration — kabinet public services")
 	b.expect("heading", b.heading(), "Register")
-	b.expect("labels", strings.Join(b.texts("main label"), " | "),
+	b.expect("labels", strings.Join(b.texts("main label:not([hidden] *)"), " | "),
 		"Surname | Name | Mobile phone | I accept the terms of use and the privacy policy")
 	b.expect("phone hint", b.text("#f-phone-hint"), "For example, +7 916 123-45-67 or 8 916 123-45-67")
-	b.expect("no-phone link", b.text(`main a[href="/register?channel=email"]`), "I have no mobile phone")
+	b.expect("no-phone link", b.text(`main button[data-switch-channel="email"]`), "I have no mobile phone")
 	b.expect("submit button", b.text(registerButton), "Register")
 	b.expect("language link", b.text(`.header__nav a[hreflang="ru"]`), "Русский")
 	b.scan("registration form in English")

@@ -13,7 +13,7 @@ const goodPassword = "Zvezda#Kapital-2026"
 
 // Selectors of the buttons that submit each form.
 const (
-	registerButton = `form[action="/register"] button[type=submit]`
+	registerButton = `form[action="/register"] button.button[type=submit]`
 	codeButton     = `form[action$="/code"] button[type=submit]`
 	passwordButton = `form[action$="/password"] button[type=submit]`
 	signinButton   = `form[action="/signin"] button[type=submit]`
@@ -70,7 +70,7 @@ func TestRegisterByPhone(t *testing.T) {
 	b.submit(passwordButton)
 	const common = "Этот пароль слишком распространён, его легко подобрать. Придумайте другой"
 	b.expect("heading after a common password", b.heading(), "Задайте пароль")
-	b.expect("error summary title", b.text(".error-summary h2"), "Исправьте, пожалуйста, ошибки")
+	b.expect("error summary title", b.text(".error-summary h2"), "Исправьте ошибки")
 	b.expect("error summary link", b.text(`.error-summary a[href="#f-password"]`), common)
 	b.expect("message next to the password", b.text("#f-password-error"), "Ошибка: "+common)
 	b.scan("password page with a field error")
@@ -100,7 +100,7 @@ func TestRegisterByPhone(t *testing.T) {
 	b.expect("URL", b.url(), "/welcome")
 	b.expect("heading", b.heading(), "Поздравляем, вы только что зарегистрировались!")
 	b.expect("buttons", strings.Join(b.texts("main a.button"), " | "),
-		"Перейти к получению государственных услуг | Заполнить личные данные")
+		"Перейти к получению государственных услуг | Перейти в личный кабинет")
 	b.expect("services button", get(b, "href", attr(`main a.button:not(.button--secondary)`, "href")), "/services")
 	b.expect("personal data button", get(b, "href", attr(`main a.button--secondary`, "href")), "/account")
 	b.scan("congratulations page")
@@ -159,14 +159,19 @@ func TestRegisterByEmail(t *testing.T) {
 
 	b.open("/register")
 	b.scan("registration form")
-	b.follow(`main a[href="/register?channel=email"]`)
-	b.expect("URL", b.url(), "/register?channel=email")
-	b.expect("email label", b.text(`label[for="f-email"]`), "Электронная почта")
-	if n := b.count("#f-phone"); n != 0 {
-		t.Errorf("the e-mail form still has a phone field")
-	}
-	b.scan("registration form, e-mail")
+	// «У меня нет мобильного телефона» switches the form in place.
 	b.fill("f-surname", "Петров")
+	b.click(`button[data-switch-channel="email"]`)
+	b.waitFor("the e-mail field", `document.getElementById('f-email').offsetParent !== null`)
+	b.expect("URL", b.url(), "/register")
+	b.expect("surname kept", b.value("f-surname"), "Петров")
+	b.expect("email label", b.text(`label[for="f-email"]`), "Электронная почта")
+	b.waitFor("focus on the e-mail field", `document.activeElement && document.activeElement.id === 'f-email'`)
+	if n := b.count("#f-phone:not([hidden] *)"); n != 0 {
+		t.Errorf("the e-mail form still shows a phone field")
+	}
+	b.expectContains("lead", b.text("main p[data-channel-show=email]"), "адрес электронной почты")
+	b.scan("registration form, e-mail")
 	b.fill("f-name", "Борис")
 	b.fill("f-email", email)
 	b.click("#f-accept-terms")
@@ -234,7 +239,7 @@ func TestRegisterFormErrorsKeepInput(t *testing.T) {
 		terms    = "Чтобы зарегистрироваться, примите условия использования и политику конфиденциальности"
 	)
 	b.expect("heading", b.heading(), "Регистрация")
-	b.expect("error summary title", b.text(".error-summary h2"), "Исправьте, пожалуйста, ошибки")
+	b.expect("error summary title", b.text(".error-summary h2"), "Исправьте ошибки")
 	b.expect("error summary", strings.Join(b.texts(".error-summary li"), " | "), badPhone+" | "+terms)
 	b.expect("summary link to the phone", b.text(`.error-summary a[href="#f-phone"]`), badPhone)
 	b.expect("summary link to the terms", b.text(`.error-summary a[href="#f-accept-terms"]`), terms)

@@ -528,7 +528,7 @@ func (a *App) startSMSSim(cfg *config.Config) error {
 }
 
 func site(cfg config.Config) web.SiteInfo {
-	s := web.SiteInfo{Operator: cfg.Server.OperatorName, SupportPhone: cfg.Server.SupportPhone, SupportEmail: cfg.Server.SupportEmail}
+	s := web.SiteInfo{Operator: cfg.Server.OperatorName, OperatorEN: cfg.Server.OperatorNameEN, SupportPhone: cfg.Server.SupportPhone, SupportEmail: cfg.Server.SupportEmail}
 	if cfg.Demo() {
 		s.DemoLogin, s.DemoPassword = "+7 900 000-00-01", demo.Password
 	}

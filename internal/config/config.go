@@ -95,6 +95,7 @@ type Server struct {
 	Env            Env      // development (demo mode) or production
 	TrustedProxies []string // CIDRs whose X-Forwarded-For is believed
 	OperatorName   string   // the organisation running this deployment, shown in the footer
+	OperatorNameEN string   // its English name, for the English pages
 	SupportPhone   string   // shown on every page
 	SupportEmail   string
 }
@@ -109,8 +110,10 @@ func (s *Server) settings() []setting {
 			doc: "`development` (demo mode: demo data, the /dev/outbox page, a banner on every page) or `production`."},
 		{env: "KABINET_TRUSTED_PROXIES", field: list(&s.TrustedProxies, cidrs),
 			doc: "Comma-separated CIDRs of reverse proxies whose X-Forwarded-For header is believed."},
-		{env: "KABINET_OPERATOR_NAME", def: "Демонстрационный стенд kabinet", field: text(&s.OperatorName),
-			doc: "Name of the organisation running this deployment, shown in the footer."},
+		{env: "KABINET_OPERATOR_NAME", def: demoOperator, field: text(&s.OperatorName),
+			doc: "Name of the organisation running this deployment, shown in the footer of the Russian pages."},
+		{env: "KABINET_OPERATOR_NAME_EN", def: demoOperatorEN, field: text(&s.OperatorNameEN, nonEmpty),
+			doc: "The organisation's name in English, shown in the footer of the English pages. Required once KABINET_OPERATOR_NAME is changed."},
 		{env: "KABINET_SUPPORT_PHONE", def: "8 800 000-00-00", field: text(&s.SupportPhone),
 			doc: "Support phone number shown on every page."},
 		{env: "KABINET_SUPPORT_EMAIL", def: "support@kabinet.localhost", field: text(&s.SupportEmail),
@@ -191,6 +194,20 @@ func (s *SMS) settings() []setting {
 			doc: "HTTP SMS gateway: kabinet POSTs `{\"to\",\"text\",\"id\"}` JSON here with a bearer token. Empty: SMS are only logged (and shown on /dev/outbox in demo mode)."},
 		{env: "KABINET_SMS_GATEWAY_TOKEN", secret: hidden, field: text(&s.GatewayToken),
 			doc: "Bearer token for the SMS gateway."},
+	}
+}
+
+// The demo deployment's operator, in both languages.
+const (
+	demoOperator   = "Демонстрационный стенд kabinet"
+	demoOperatorEN = "kabinet demonstration deployment"
+)
+
+// validate keeps the English pages from naming the demo operator once the
+// Russian name is a real one.
+func (s *Server) validate(v *checker) {
+	if s.OperatorName != demoOperator && s.OperatorNameEN == demoOperatorEN {
+		v.fail(&s.OperatorNameEN, "required when %s is set", v.env(&s.OperatorName))
 	}
 }
 

@@ -33,7 +33,7 @@ var owners = map[string]string{
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.
-	"code.label": Web, "code.pending": Web, "code.sent_sms": Web, "code.sent_email": Web, "code.valid_until": Web,
+	"code.label": Web, "code.pending": Web, "code.sent_sms": Web, "code.sent_email": Web, "code.sent_email_code": Web, "code.valid_until": Web,
 	"code.submit": Web, "code.resend": Web, "code.resend_at": Web, "code.resend_countdown": Web, "code.start_again": Web,
 	"password.title": Web, "password.lead": Web, "password.rule": Web, "password.recommend": Web,
 	"password.label": Web, "password.confirm": Web, "password.submit": Web,

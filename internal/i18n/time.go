@@ -61,10 +61,13 @@ func Until(l Lang, t, now time.Time) string {
 }
 
 // DateTime writes a past moment in full, for lists and histories where
-// "today" is no help: "02.01.2026 15:04 МСК", "2 Jan 2026, 15:04 MSK".
+// "today" is no help, in the same words as At: "2 марта 2026, 13:00 МСК",
+// "13:00 Moscow time on 2 March 2026".
 func DateTime(l Lang, t time.Time) string {
+	t = t.In(Moscow)
+	y, m, d := t.Date()
 	if l == EN {
-		return t.In(Moscow).Format("2 Jan 2006, 15:04 MST")
+		return fmt.Sprintf("%s Moscow time on %d %s %d", t.Format("15:04"), d, m, y)
 	}
-	return t.In(Moscow).Format("02.01.2006 15:04") + " МСК"
+	return fmt.Sprintf("%d %s %d, %s МСК", d, monthsRU[m-1], y, t.Format("15:04"))
 }

@@ -65,10 +65,10 @@ func TestAtAndDateTime(t *testing.T) {
 	if got := At(EN, now.Add(24*time.Hour), now); got != "13:00 Moscow time on 3 March" {
 		t.Errorf("At en: %q", got)
 	}
-	if got := DateTime(RU, now); got != "02.03.2026 13:00 МСК" {
+	if got := DateTime(RU, now); got != "2 марта 2026, 13:00 МСК" {
 		t.Errorf("DateTime ru: %q", got)
 	}
-	if got := DateTime(EN, now); got != "2 Mar 2026, 13:00 MSK" {
+	if got := DateTime(EN, now); got != "13:00 Moscow time on 2 March 2026" {
 		t.Errorf("DateTime en: %q", got)
 	}
 }

@@ -102,6 +102,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 type ErrorPage struct {
 	BasePage
 	Status  int
+	Heading string // message ID of the heading
 	Message string
 	Back    string // where "start again" leads
 }
@@ -119,7 +120,12 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error, ba
 		w.Header().Set("Retry-After", strconv.Itoa(int(p.RetryAfter.Seconds())))
 	}
 	status := statusOf(p.Kind)
-	s.render(w, r, status, "error", &ErrorPage{BasePage: BasePage{Title: "error.title"}, Status: status, Message: t.Msg(p.Message), Back: back})
+	page := &ErrorPage{BasePage: BasePage{Title: "error.title"}, Status: status, Heading: "error.heading", Message: t.Msg(p.Message), Back: back}
+	if status == http.StatusNotFound {
+		// Nothing failed: the address leads nowhere, and the page says so.
+		page.Title, page.Heading = "error.not_found", "error.not_found"
+	}
+	s.render(w, r, status, "error", page)
 }
 
 // internalError logs err and shows the localized "something went wrong"
@@ -132,7 +138,7 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error
 		return
 	}
 	t := s.cat.For(st.lang)
-	p := &ErrorPage{BasePage: BasePage{Title: "error.title"}, Status: 500, Message: t.T("error.internal"), Back: "/"}
+	p := &ErrorPage{BasePage: BasePage{Title: "error.title"}, Status: 500, Heading: "error.heading", Message: t.T("error.internal"), Back: "/"}
 	tpl, ok := s.r.pages["error"]
 	if !ok {
 		http.Error(w, "Internal Server Error", 500)

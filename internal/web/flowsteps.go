@@ -28,8 +28,11 @@ type flowSteps struct {
 	// the last step, the new session.
 	code func(ctx context.Context, id string, binding []byte, code string, c session.Client) (*flow.Flow, *signedIn, error)
 	// link confirms an e-mailed link (nil: the flow sends typed codes only).
-	link   func(ctx context.Context, id, token string, binding []byte) (*flow.Flow, error)
-	resend func(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error)
+	link func(ctx context.Context, id, token string, binding []byte) (*flow.Flow, error)
+	// linkText prefixes the message IDs of the link page's title, heading,
+	// lead and button: the page says which flow the link continues.
+	linkText string
+	resend   func(ctx context.Context, id string, binding []byte, c session.Client) (*flow.Flow, error)
 	// password sets the new password (nil: the flow has no password step).
 	password func(ctx context.Context, id string, binding []byte, pw, confirmation string, c session.Client) (*signedIn, error)
 
@@ -68,8 +71,9 @@ func (s *Server) registrationSteps() *flowSteps {
 			f, err := reg.ConfirmCode(ctx, id, b, code)
 			return f, nil, err
 		},
-		link:   reg.ConfirmLink,
-		resend: reg.Resend,
+		link:     reg.ConfirmLink,
+		linkText: "link.",
+		resend:   reg.Resend,
 		password: func(ctx context.Context, id string, b []byte, pw, conf string, c session.Client) (*signedIn, error) {
 			res, err := reg.SetPassword(ctx, id, b, pw, conf, c)
 			if err != nil {
@@ -120,8 +124,9 @@ func (s *Server) recoverySteps() *flowSteps {
 			f, err := rec.ConfirmCode(ctx, id, b, code)
 			return f, nil, err
 		},
-		link:   rec.ConfirmLink,
-		resend: rec.Resend,
+		link:     rec.ConfirmLink,
+		linkText: "recover.link.",
+		resend:   rec.Resend,
 		password: func(ctx context.Context, id string, b []byte, pw, conf string, c session.Client) (*signedIn, error) {
 			res, err := rec.SetPassword(ctx, id, b, pw, conf, c)
 			if err != nil {
@@ -210,7 +215,7 @@ func (s *Server) showStep(d *flowSteps, w http.ResponseWriter, r *http.Request, 
 	stepBase := d.base + "/" + f.ID
 	switch {
 	case f.State == flow.AwaitingCode:
-		page := &CodePage{BasePage: BasePage{Title: d.codeTitle(f), Form: newForm(nil)}, Kind: d.name, Step: s.codeStep(f, stepBase), Back: d.base}
+		page := &CodePage{BasePage: BasePage{Title: d.codeTitle(f), Form: newForm(nil)}, Kind: d.name, Step: s.codeStep(f, stepBase), Back: d.base, Link: d.link != nil}
 		if err != nil {
 			page.Form.fail(t, err, "code")
 		}
@@ -283,7 +288,9 @@ func (s *Server) stepResend(d *flowSteps) http.HandlerFunc {
 func (s *Server) stepLink(d *flowSteps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
-			s.render(w, r, http.StatusOK, "link", &LinkPage{BasePage: BasePage{Title: "link.title"}, Action: r.URL.Path, Token: r.URL.Query().Get("token")})
+			t := d.linkText
+			s.render(w, r, http.StatusOK, "link", &LinkPage{BasePage: BasePage{Title: t + "title"}, Heading: t + "heading", Lead: t + "lead", Submit: t + "submit",
+				Action: r.URL.Path, Token: r.URL.Query().Get("token")})
 			return
 		}
 		v, err := form(w, r, "token")

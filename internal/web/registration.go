@@ -30,6 +30,13 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	useEmail := r.PostForm.Get("channel") == "email"
+	if to := r.PostForm.Get("switch_channel"); to != "" {
+		// "I have no mobile phone" without the script: the same form with
+		// the other channel and what was typed, not checked yet.
+		p := &RegisterPage{BasePage: BasePage{Title: "register.title", Form: newForm(v)}, UseEmail: to == "email"}
+		s.render(w, r, http.StatusOK, "register", p)
+		return
+	}
 	f, err := s.d.Registration.Begin(r.Context(), registration.Start{
 		Surname: v["surname"], Name: v["name"], Phone: v["phone"], Email: v["email"], UseEmail: useEmail,
 		AcceptTerms: v["accept_terms"] != "", Lang: langOf(r), Binding: s.browserBinding(w, r), Client: s.client(r),
@@ -49,6 +56,7 @@ type CodePage struct {
 	Kind string // registration, signin, recovery
 	Step CodeStep
 	Back string // where "start again" leads
+	Link bool   // an e-mailed code comes with a link (not the sign-in's)
 }
 
 // PasswordPage asks for a new password twice.
@@ -65,8 +73,9 @@ type PasswordPage struct {
 // scanners that prefetch links cannot use them up.
 type LinkPage struct {
 	BasePage
-	Action string
-	Token  string
+	Heading, Lead, Submit string // message IDs: the flow the link continues
+	Action                string
+	Token                 string
 }
 
 // startSession sets the new session cookie (the service has ended the

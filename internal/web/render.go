@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/i18n"
@@ -48,11 +50,20 @@ type BasePage struct {
 // SiteInfo is the deployment's identity shown on every page.
 type SiteInfo struct {
 	Operator     string
+	OperatorEN   string // the operator's name on the English pages
 	SupportPhone string
 	SupportEmail string
 	// Demo mode only: the demo citizen's credentials, shown on the banner.
 	DemoLogin    string
 	DemoPassword string
+}
+
+// Operator is the deployment's operator in the page's language.
+func (b *BasePage) Operator() string {
+	if b.Lang == "en" && b.Site.OperatorEN != "" {
+		return b.Site.OperatorEN
+	}
+	return b.Site.Operator
 }
 
 // Asset returns the content-hashed URL of a static file.
@@ -62,6 +73,7 @@ func (b *BasePage) Asset(name string) string { return b.asset(name) }
 type FormView struct {
 	Values  map[string]string
 	Errors  map[string]string // field → message
+	Summary map[string]string // field → its line in the error summary, which names the field
 	Order   []string          // fields with errors, in form order, for the summary
 	Message string            // a form-level message (not tied to a field)
 }
@@ -82,6 +94,17 @@ func (f *FormView) Error(name string) string {
 	return f.Errors[name]
 }
 
+// SummaryLine is a field's entry in the error summary.
+func (f *FormView) SummaryLine(name string) string {
+	if f == nil {
+		return ""
+	}
+	if l, ok := f.Summary[name]; ok {
+		return l
+	}
+	return f.Errors[name]
+}
+
 // HasErrors reports whether the summary should show.
 func (f *FormView) HasErrors() bool { return f != nil && (len(f.Order) > 0 || f.Message != "") }
 
@@ -90,7 +113,29 @@ func newForm(values map[string]string) *FormView {
 	if values == nil {
 		values = map[string]string{}
 	}
-	return &FormView{Values: values, Errors: map[string]string{}}
+	return &FormView{Values: values, Errors: map[string]string{}, Summary: map[string]string{}}
+}
+
+// fieldLabels are the labels of the fields whose rules are shared by
+// several fields (a name's rule holds for the surname and the given name),
+// by field name.
+var fieldLabels = map[string]string{
+	"surname": "register.surname",
+	"name":    "register.name",
+}
+
+// namesNoField reports whether a message ID belongs to a rule shared by
+// several fields, whose message cannot say which field it is about
+// ("Заполните это поле"): the summary puts the field's label before it.
+func namesNoField(id string) bool {
+	return strings.HasPrefix(id, "name.") || strings.HasPrefix(id, "field.")
+}
+
+// labelled writes a summary line as GOV.UK does for a shared rule:
+// "Фамилия: заполните это поле".
+func labelled(label, msg string) string {
+	r, size := utf8.DecodeRuneInString(msg)
+	return label + ": " + string(unicode.ToLower(r)) + msg[size:]
 }
 
 // fail puts a problem's messages into the form: each field's next to it,
@@ -104,6 +149,9 @@ func (f *FormView) fail(t i18n.Localizer, err error, fieldOrder ...string) {
 	for _, fe := range p.Fields {
 		if _, dup := f.Errors[fe.Field]; !dup {
 			f.Errors[fe.Field] = t.Msg(fe.Message)
+			if label, ok := fieldLabels[fe.Field]; ok && namesNoField(fe.ID) {
+				f.Summary[fe.Field] = labelled(t.T(label), f.Errors[fe.Field])
+			}
 		}
 	}
 	for _, name := range fieldOrder {
@@ -134,14 +182,15 @@ func funcs() template.FuncMap {
 		// Times are written by i18n, the same way as in SMS and e-mail:
 		// date for a past moment in full, until for a deadline and at for
 		// a moment to come, both against the page's Now.
-		"date":     func(lang string, t time.Time) string { return i18n.DateTime(i18n.Lang(lang), t) },
-		"until":    func(lang string, t, now time.Time) string { return i18n.Until(i18n.Lang(lang), t, now) },
-		"at":       func(lang string, t, now time.Time) string { return i18n.At(i18n.Lang(lang), t, now) },
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"fieldID":  func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") },
-		"errorID":  func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") + "-error" },
-		"levelKey": func(l account.Level) string { return "level." + string(l) },
-		"device":   session.Device,
+		"date":      func(lang string, t time.Time) string { return i18n.DateTime(i18n.Lang(lang), t) },
+		"until":     func(lang string, t, now time.Time) string { return i18n.Until(i18n.Lang(lang), t, now) },
+		"at":        func(lang string, t, now time.Time) string { return i18n.At(i18n.Lang(lang), t, now) },
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"fieldID":   func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") },
+		"errorID":   func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") + "-error" },
+		"trimSpace": strings.TrimSpace,
+		"levelKey":  func(l account.Level) string { return "level." + string(l) },
+		"device":    session.Device,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")

@@ -17,10 +17,10 @@ func TestTimeFuncs(t *testing.T) {
 		t    time.Time
 		want string
 	}{
-		{"ru", now.Add(5 * time.Minute), "до 14:41 МСК|14:41 МСК|01.12.2026 14:41 МСК"},
-		{"en", now.Add(5 * time.Minute), "until 14:41 Moscow time|14:41 Moscow time|1 Dec 2026, 14:41 MSK"},
-		{"ru", now.Add(24*time.Hour + 5*time.Minute), "до 2 декабря, 14:41 МСК|2 декабря, 14:41 МСК|02.12.2026 14:41 МСК"},
-		{"en", now.Add(24*time.Hour + 5*time.Minute), "until 14:41 Moscow time on 2 December|14:41 Moscow time on 2 December|2 Dec 2026, 14:41 MSK"},
+		{"ru", now.Add(5 * time.Minute), "до 14:41 МСК|14:41 МСК|1 декабря 2026, 14:41 МСК"},
+		{"en", now.Add(5 * time.Minute), "until 14:41 Moscow time|14:41 Moscow time|14:41 Moscow time on 1 December 2026"},
+		{"ru", now.Add(24*time.Hour + 5*time.Minute), "до 2 декабря, 14:41 МСК|2 декабря, 14:41 МСК|2 декабря 2026, 14:41 МСК"},
+		{"en", now.Add(24*time.Hour + 5*time.Minute), "until 14:41 Moscow time on 2 December|14:41 Moscow time on 2 December|14:41 Moscow time on 2 December 2026"},
 	}
 	for _, tt := range tests {
 		var b strings.Builder
