@@ -144,6 +144,10 @@ func TestRegisterByPhone(t *testing.T) {
 	if got := e.st.Audit(); !slices.Equal(got, []string{"account.registered"}) {
 		t.Errorf("audit %v", got)
 	}
+	// The first session is the first sign-in of the history (issue 10, 15).
+	if want := []string{a.ID + " registration success"}; !slices.Equal(e.sessions.History, want) {
+		t.Errorf("history %v, want %v", e.sessions.History, want)
+	}
 	_, err = e.svc.SetPassword(ctx, f.ID, browser, pw, pw, client)
 	wantProblem(t, err, problem.Conflict, "flow.wrong_step")
 	if e.st.Accounts() != 1 {
