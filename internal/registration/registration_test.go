@@ -256,9 +256,10 @@ func TestResend(t *testing.T) {
 		t.Fatalf("sends %d, messages %d", f.Sends, len(e.sent.All()))
 	}
 	if first != second {
-		// The old code stops working (unless the two happen to be equal).
+		// The old code stops working (unless the two happen to be equal),
+		// and the answer says a newer one went out.
 		_, err = e.svc.ConfirmCode(ctx, f.ID, browser, first)
-		wantFieldProblem(t, err, "code", "code.wrong")
+		wantFieldProblem(t, err, "code", "code.replaced")
 	}
 	// Three more, a minute apart (five in all, the first at t0), then the
 	// hourly cap until the first is an hour old.
