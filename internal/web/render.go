@@ -40,6 +40,9 @@ type BasePage struct {
 	RequestID string
 	Flash     string       // a translated one-line notice shown above the content
 	Form      *FormView    // nil on pages without a form
+	// LangForm is the id of the page's form whose submit button the
+	// language switch is, so that what was typed is kept; "" for a link.
+	LangForm string
 	Session   *SessionView // a cookie session's inactivity warning; nil without one
 	Now       time.Time    // when the page is rendered: deadlines on this day in Moscow go without their date
 	asset     func(string) string
