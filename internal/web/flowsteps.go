@@ -106,7 +106,7 @@ func (s *Server) registrationSteps() *flowSteps {
 			s.render(w, r, http.StatusOK, "register", page)
 		},
 		showContact: true,
-		after: func(*signedIn) string { return "/welcome" },
+		after:       func(*signedIn) string { return "/welcome" },
 		done: func(r *http.Request) string {
 			if accountOf(r) != nil {
 				return "/welcome"
@@ -142,7 +142,7 @@ func (s *Server) recoverySteps() *flowSteps {
 			page.Form.Message = msg
 			s.render(w, r, http.StatusOK, "recover", page)
 		},
-		showContact: true,
+		showContact:  true,
 		after:        func(*signedIn) string { return "/account?recovered=1" },
 		done:         func(*http.Request) string { return "/account" },
 		reportsEnded: true,
