@@ -42,14 +42,11 @@ func TestRegisterByPhone(t *testing.T) {
 	sent := time.Now()
 	b.submit(registerButton)
 
-	// The code page says where the SMS went, without the whole number.
+	// The code page says where the SMS went: the number as this browser
+	// typed it, seconds ago.
 	b.waitURL(`^/register/[^/?]+$`)
 	b.expect("heading", b.heading(), "Подтвердите номер телефона")
-	main := b.text("main")
-	b.expectContains("code page", main, "Мы отправили SMS с кодом на номер +7 916 ***-**-34.")
-	if strings.Contains(main, "555") {
-		t.Errorf("the code page shows the middle of the phone number: %q", main)
-	}
+	b.expectContains("code page", b.text("main"), "Мы отправили SMS с кодом на номер +7 916 555-12-34.")
 	b.expect("code field label", b.text(`label[for="f-code"]`), "Код подтверждения")
 	b.scan("registration code page")
 	b.shot("code")
@@ -179,7 +176,7 @@ func TestRegisterByEmail(t *testing.T) {
 
 	b.waitURL(`^/register/[^/?]+$`)
 	b.expect("heading", b.heading(), "Подтвердите адрес электронной почты")
-	b.expectContains("code page", b.text("main"), "Мы отправили письмо со ссылкой и кодом на адрес b***@example.ru.")
+	b.expectContains("code page", b.text("main"), "Мы отправили письмо со ссылкой и кодом на адрес boris.petrov@example.ru.")
 	b.scan("registration code page, e-mail")
 	b.shot("code-email")
 

@@ -220,6 +220,13 @@ func (c *Codes) Issue(ctx context.Context, f *Flow, sourceIP string, now time.Ti
 	if code, err = otp.Generate(c.rand); err != nil {
 		return "", "", fmt.Errorf("flow: code: %w", err)
 	}
+	if f.CodeHash != nil {
+		// The code this one replaces, unused: remember it, to tell
+		// someone who types it that a newer code went out.
+		if err := f.setReplaced(f.CodeHash); err != nil {
+			return "", "", err
+		}
+	}
 	f.CodeHash = c.hasher.Hash(string(f.Kind)+".code", f.ID, code)
 	f.LinkHash = nil
 	if f.Channel == contact.ChannelEmail {
@@ -242,14 +249,21 @@ func (c *Codes) Issue(ctx context.Context, f *Flow, sourceIP string, now time.Ti
 
 // Verify counts an attempt and then checks a typed code. Failures are
 // problems: Invalid on field "code" (a malformed or wrong code, with the
-// attempts left), Expired ("code.expired"), TooMany ("code.attempts": this
-// code is used up; ask for a new one).
+// attempts left; "code.replaced" for the code a resend replaced), Expired
+// ("code.expired"), TooMany ("code.attempts": this code is used up; ask
+// for a new one).
 func (c *Codes) Verify(ctx context.Context, f *Flow, input string, now time.Time) error {
 	code, err := otp.Normalize(input)
 	if err != nil {
 		return problem.InvalidField("code", err)
 	}
-	return c.check(ctx, f, now, func() bool { return c.hasher.Equal(f.CodeHash, string(f.Kind)+".code", f.ID, code) }, "code")
+	purpose := string(f.Kind) + ".code"
+	err = c.check(ctx, f, now, func() bool { return c.hasher.Equal(f.CodeHash, purpose, f.ID, code) }, "code")
+	if p, ok := problem.As(err); ok && p.Kind == problem.Invalid && !f.Decoy && c.hasher.Equal(f.replaced(), purpose, f.ID, code) {
+		// The attempt counted all the same: a replaced code is no key.
+		return problem.InvalidField("code", problem.M("code.replaced"))
+	}
+	return err
 }
 
 // VerifyLink checks the token from an e-mailed link, under the same

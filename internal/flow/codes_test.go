@@ -225,3 +225,68 @@ func TestDecoyNeverMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacedCode: after a resend, the previous code is answered "replaced
+// by a newer one" rather than "wrong" (issue 10, 9); the attempt counts;
+// the feature's own data is untouched by what the mechanics keep.
+func TestReplacedCode(t *testing.T) {
+	ctx := context.Background()
+	e := newCodes(fake.CodePolicy)
+	type data struct{ Name string }
+	f := e.newFlow(t, signUp, "+79161234567")
+	if err := f.SetData(data{Name: "Мария"}); err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := e.codes.Issue(ctx, f, "", e.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.UpdateFlow(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Minute)
+	second, _, err := e.codes.Issue(ctx, f, "", e.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.UpdateFlow(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	// The feature saves its data again: the mechanics' note stays.
+	if err := f.SetData(data{Name: "Мария Ивановна"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := flow.DataOf[data](f); err != nil || d.Name != "Мария Ивановна" {
+		t.Fatalf("data %+v, %v", d, err)
+	}
+	if first == second {
+		t.Skip("the random codes coincided")
+	}
+	for _, tt := range []struct {
+		code, want string
+	}{
+		{first, "code.replaced"},
+		{wrongCode(second, first), "code.wrong"},
+	} {
+		p := wantProblem(t, e.codes.Verify(ctx, f, tt.code, e.clk.Now()), problem.Invalid, "form.invalid")
+		if m, _ := p.Field("code"); m.ID != tt.want {
+			t.Errorf("%s: %s, want %s", tt.code, m.ID, tt.want)
+		}
+	}
+	if f.CodeAttempts != 2 {
+		t.Errorf("attempts %d, want 2", f.CodeAttempts)
+	}
+	if err := e.codes.Verify(ctx, f, second, e.clk.Now()); err != nil {
+		t.Fatalf("the newest code: %v", err)
+	}
+}
+
+// wrongCode returns a well-formed code that is neither a nor b.
+func wrongCode(a, b string) string {
+	for _, c := range []string{"000000", "111111", "222222"} {
+		if c != a && c != b {
+			return c
+		}
+	}
+	return "333333"
+}

@@ -98,11 +98,56 @@ func DataOf[T any](f *Flow) (T, error) {
 	return v, nil
 }
 
-// SetData keeps v as the flow's data, to be saved with it.
+// SetData keeps v as the flow's data, to be saved with it. What the flow
+// mechanics keep there themselves (replacedKey) stays.
 func (f *Flow) SetData(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("flow %s: data: %w", f.ID, err)
+	}
+	prev := f.replaced()
+	f.Data = b
+	if prev != nil {
+		return f.setReplaced(prev)
+	}
+	return nil
+}
+
+// replacedKey holds, inside the flow's data (sealed at rest like the rest
+// of it), the hash of the code a resend replaced, so that the old code is
+// answered "replaced by a newer one" instead of "wrong". It lives in the
+// data rather than in a column of its own: features' DataOf ignores it.
+const replacedKey = "flow.replaced_code"
+
+// replaced returns the hash of the code the current one replaced, or nil.
+func (f *Flow) replaced() []byte {
+	var m map[string]json.RawMessage
+	if len(f.Data) == 0 || json.Unmarshal(f.Data, &m) != nil {
+		return nil
+	}
+	var h []byte
+	if raw, ok := m[replacedKey]; !ok || json.Unmarshal(raw, &h) != nil {
+		return nil
+	}
+	return h
+}
+
+// setReplaced keeps h as the replaced code's hash in the flow's data.
+func (f *Flow) setReplaced(h []byte) error {
+	m := map[string]json.RawMessage{}
+	if len(f.Data) > 0 && string(f.Data) != "null" {
+		if err := json.Unmarshal(f.Data, &m); err != nil {
+			return fmt.Errorf("flow %s: data is not an object: %w", f.ID, err)
+		}
+	}
+	raw, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	m[replacedKey] = raw
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
 	}
 	f.Data = b
 	return nil

@@ -20,6 +20,7 @@ func TestMessages(t *testing.T) {
 		"password.common":                nil,
 		"password.too_weak":              nil,
 		"password.mismatch":              nil,
+		"password.same_as_old":           nil,
 		"password_confirmation.required": nil,
 		"password.hint.case":             nil,
 		"password.hint.digit":            nil,

@@ -66,6 +66,11 @@ func visible(r rune) string {
 	return string(r)
 }
 
+// SameAsOld is the refusal of a new password equal to the one it
+// replaces (recovery, a change): field "password", "password.same_as_old".
+// The caller finds out by verifying the new password against the old hash.
+func SameAsOld() error { return problem.InvalidField("password", problem.M("password.same_as_old")) }
+
 // Validate checks a new password and its confirmation as a form does and
 // returns a problem.Invalid error (built with problem.Fields) or nil.
 //

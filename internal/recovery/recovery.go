@@ -20,6 +20,7 @@ package recovery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -234,6 +235,17 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 	}
 	if err := password.Validate(pw, confirmation, a.Surname, a.Name, string(a.Phone), strings.TrimPrefix(string(a.Phone), "+7"), string(a.Email)); err != nil {
 		return nil, err
+	}
+	// The forgotten password is not a new one: the owner (or whoever has
+	// the phone) must choose another. Only the password the account had
+	// when the recovery began: one set since is this flow's own, by a
+	// copy of this request that got there first (its CAS answers that).
+	if a.PasswordChangedAt.Before(f.CreatedAt) {
+		if same, _, err := s.d.Hasher.Verify(ctx, pw, a.PasswordHash); err != nil && !errors.Is(err, password.ErrMalformedHash) {
+			return nil, err
+		} else if same {
+			return nil, password.SameAsOld()
+		}
 	}
 	hash, err := s.d.Hasher.Hash(ctx, pw)
 	if err != nil {

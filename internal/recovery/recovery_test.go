@@ -154,6 +154,38 @@ func TestRecover(t *testing.T) {
 	wantProblem(t, err, problem.Conflict, "flow.wrong_step")
 }
 
+// TestOldPasswordRefused: the forgotten password comes back as the new
+// one; it is refused with its own message next to the field, and nothing
+// changes (issue 10, 16).
+func TestOldPasswordRefused(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addAccount("acc", phone, email, account.Active)
+	old := "Staryi-Parol-2026!"
+	h, err := e.hasher.Hash(ctx, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := e.st.Account("acc")
+	a.PasswordHash = h
+	e.st.AddAccount(a)
+	f := e.begin(t, phone)
+	if _, err := e.svc.ConfirmCode(ctx, f.ID, browser, e.sent.Code(t, "recovery_code")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.SetPassword(ctx, f.ID, browser, old, old, client)
+	p := wantProblem(t, err, problem.Invalid, "form.invalid")
+	if len(p.Fields) != 1 || p.Fields[0].Field != "password" || p.Fields[0].ID != "password.same_as_old" {
+		t.Fatalf("fields %+v", p.Fields)
+	}
+	if e.st.Account("acc").PasswordHash != h || len(e.sessions.History) != 0 {
+		t.Errorf("something changed: history %v", e.sessions.History)
+	}
+	if _, err := e.svc.SetPassword(ctx, f.ID, browser, newPw, newPw, client); err != nil {
+		t.Fatalf("a new password after the refusal: %v", err)
+	}
+}
+
 func TestRecoverByEmailLink(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)

@@ -47,6 +47,7 @@ type Store interface {
 // Sessions issues the session that follows registration.
 type Sessions interface {
 	Issue(ctx context.Context, accountID, method string, c session.Client) (string, *session.Session, error)
+	RecordSignIn(ctx context.Context, accountID, method, outcome string, c session.Client) error
 }
 
 // Links builds absolute URLs for messages.
@@ -318,6 +319,11 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 			return err
 		}
 		if res.Token, res.Session, err = s.d.Sessions.Issue(ctx, a.ID, "registration", c); err != nil {
+			return err
+		}
+		// The first session is the account's first sign-in: the history
+		// shows it, as the sessions list does.
+		if err := s.d.Sessions.RecordSignIn(ctx, a.ID, "registration", session.OutcomeSuccess, c); err != nil {
 			return err
 		}
 		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "account.registered", ActorKind: audit.ActorCitizen, ActorID: a.ID,

@@ -144,6 +144,10 @@ func TestRegisterByPhone(t *testing.T) {
 	if got := e.st.Audit(); !slices.Equal(got, []string{"account.registered"}) {
 		t.Errorf("audit %v", got)
 	}
+	// The first session is the first sign-in of the history (issue 10, 15).
+	if want := []string{a.ID + " registration success"}; !slices.Equal(e.sessions.History, want) {
+		t.Errorf("history %v, want %v", e.sessions.History, want)
+	}
 	_, err = e.svc.SetPassword(ctx, f.ID, browser, pw, pw, client)
 	wantProblem(t, err, problem.Conflict, "flow.wrong_step")
 	if e.st.Accounts() != 1 {
@@ -252,9 +256,10 @@ func TestResend(t *testing.T) {
 		t.Fatalf("sends %d, messages %d", f.Sends, len(e.sent.All()))
 	}
 	if first != second {
-		// The old code stops working (unless the two happen to be equal).
+		// The old code stops working (unless the two happen to be equal),
+		// and the answer says a newer one went out.
 		_, err = e.svc.ConfirmCode(ctx, f.ID, browser, first)
-		wantFieldProblem(t, err, "code", "code.wrong")
+		wantFieldProblem(t, err, "code", "code.replaced")
 	}
 	// Three more, a minute apart (five in all, the first at t0), then the
 	// hourly cap until the first is an hour old.

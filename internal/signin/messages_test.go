@@ -12,8 +12,9 @@ import (
 // the texts render with the arguments the package passes.
 func TestMessages(t *testing.T) {
 	used := map[string]map[string]any{
-		"signin.ip_limit":     {"Wait": time.Minute},
-		"signin.step_expired": nil,
+		"signin.ip_limit":          {"Wait": time.Minute},
+		"signin.step_expired":      nil,
+		"signin.password_required": nil,
 	}
 	i18ntest.CheckArea(t, "signin", used)
 }

@@ -146,7 +146,7 @@ func (s *Service) Begin(ctx context.Context, in Attempt) (*Result, error) {
 	login, err := contact.ParseLogin(in.Login)
 	fields.Add("login", err)
 	if in.Password == "" {
-		fields.Add("password", problem.M("password.required"))
+		fields.Add("password", problem.M("signin.password_required")) // not "create one": this is sign-in
 	}
 	if err := fields.Err(); err != nil {
 		return nil, err

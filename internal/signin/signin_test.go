@@ -122,6 +122,12 @@ func TestFormErrors(t *testing.T) {
 	if names := p.SortedFieldNames(); !slices.Equal(names, []string{"login", "password"}) {
 		t.Errorf("fields %v", names)
 	}
+	// Signing in asks for the password there is, not for a new one.
+	for _, f := range p.Fields {
+		if f.Field == "password" && f.ID != "signin.password_required" {
+			t.Errorf("empty password: %s, want signin.password_required", f.ID)
+		}
+	}
 }
 
 // TestWrongPasswordAndUnknownLogin: both get the same answers, count

@@ -51,6 +51,10 @@ type flowSteps struct {
 	// reportsEnded: the API's answer to the last step says how many other
 	// sessions it ended (recovery).
 	reportsEnded bool
+	// showContact: the code page shows the phone or address in full, as
+	// the browser bound to the flow typed it (the API keeps it masked).
+	// Not for sign-in, where the code goes to the account's phone.
+	showContact bool
 }
 
 // signedIn is the session a flow's last step issued.
@@ -94,18 +98,19 @@ func (s *Server) registrationSteps() *flowSteps {
 		},
 		restart: func(s *Server, w http.ResponseWriter, r *http.Request, f *flow.Flow, msg string) {
 			d, _ := registration.DataOf(f)
-			v := map[string]string{"surname": d.Surname, "name": d.Name}
+			v := map[string]string{"surname": d.Surname, "name": d.Name, "accept_terms": "yes"}
 			useEmail := f.Channel == contact.ChannelEmail
 			if useEmail {
 				v["email"] = f.Destination
 			} else {
 				v["phone"] = contact.Phone(f.Destination).Display()
 			}
-			page := &RegisterPage{BasePage: BasePage{Title: "register.title", Form: newForm(v)}, UseEmail: useEmail}
+			page := registerPage(v, useEmail)
 			page.Form.Message = msg
 			s.render(w, r, http.StatusOK, "register", page)
 		},
-		after: func(*signedIn) string { return "/welcome" },
+		showContact: true,
+		after:       func(*signedIn) string { return "/welcome" },
 		done: func(r *http.Request) string {
 			if accountOf(r) != nil {
 				return "/welcome"
@@ -138,10 +143,11 @@ func (s *Server) recoverySteps() *flowSteps {
 		passwordTitle: "recover.password.title",
 		inputs:        func(*flow.Flow) string { return "" },
 		restart: func(s *Server, w http.ResponseWriter, r *http.Request, f *flow.Flow, msg string) {
-			page := &RecoverPage{BasePage{Title: "recover.title", Form: newForm(map[string]string{"login": f.Destination})}}
+			page := recoverPage(map[string]string{"login": shown(f.Channel, f.Destination)})
 			page.Form.Message = msg
 			s.render(w, r, http.StatusOK, "recover", page)
 		},
+		showContact:  true,
 		after:        func(*signedIn) string { return "/account?recovered=1" },
 		done:         func(*http.Request) string { return "/account" },
 		reportsEnded: true,
@@ -169,17 +175,26 @@ func (s *Server) signinSteps() *flowSteps {
 	}
 }
 
-// mountSteps registers a flow's step pages under its base path.
+// mountSteps registers a flow's step pages under its base path. Every
+// address a step form posts to also answers GET, by sending the browser to
+// the step its flow is at: a refused submission is shown at the POST
+// address, and a reload or a language link there must not be a 404.
 func (s *Server) mountSteps(mux *http.ServeMux, d *flowSteps) {
 	mux.HandleFunc("GET "+d.base+"/{id}", s.stepPage(d))
 	mux.HandleFunc("POST "+d.base+"/{id}/code", s.stepCode(d))
+	mux.HandleFunc("GET "+d.base+"/{id}/code", s.toStep(d))
 	mux.HandleFunc("POST "+d.base+"/{id}/resend", s.stepResend(d))
+	mux.HandleFunc("GET "+d.base+"/{id}/resend", s.toStep(d))
 	if d.link != nil {
 		mux.HandleFunc("GET "+d.base+"/{id}/link", s.stepLink(d))
 		mux.HandleFunc("POST "+d.base+"/{id}/link", s.stepLink(d))
 	}
 	if d.password != nil {
 		mux.HandleFunc("POST "+d.base+"/{id}/password", s.stepPassword(d))
+		mux.HandleFunc("GET "+d.base+"/{id}/password", s.toStep(d))
+	}
+	if d.restart != nil {
+		mux.HandleFunc("GET "+d.base+"/{id}/change", s.stepChange(d))
 	}
 }
 
@@ -187,14 +202,42 @@ func (s *Server) mountSteps(mux *http.ServeMux, d *flowSteps) {
 func (s *Server) stepPage(d *flowSteps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		f, err := d.load(r.Context(), r.PathValue("id"), s.browserBinding(w, r))
-		s.showStep(d, w, r, f, err, http.StatusOK)
+		s.showStep(d, w, r, f, err, http.StatusOK, nil)
 	}
 }
 
+// toStep answers a GET of a step's POST address: the step page.
+func (s *Server) toStep(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		seeOther(w, r, d.base+"/"+r.PathValue("id"))
+	}
+}
+
+// stepChange is "change the number": the first form again, filled in from
+// the flow, to send the code somewhere else (a new flow when submitted).
+func (s *Server) stepChange(d *flowSteps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, err := d.load(r.Context(), r.PathValue("id"), s.browserBinding(w, r))
+		if f == nil {
+			s.showStep(d, w, r, f, err, http.StatusOK, nil)
+			return
+		}
+		d.restart(s, w, r, f, "")
+	}
+}
+
+// shown is a phone or address as its owner typed it.
+func shown(ch contact.Channel, dest string) string {
+	if ch == contact.ChannelEmail {
+		return dest
+	}
+	return contact.Phone(dest).Display()
+}
+
 // showStep renders the step the flow is at, with err's messages next to
-// its fields; or, when there is no step to show, goes where the browser
-// should be.
-func (s *Server) showStep(d *flowSteps, w http.ResponseWriter, r *http.Request, f *flow.Flow, err error, status int) {
+// its fields and kept's values in them; or, when there is no step to show,
+// goes where the browser should be.
+func (s *Server) showStep(d *flowSteps, w http.ResponseWriter, r *http.Request, f *flow.Flow, err error, status int, kept map[string]string) {
 	t := s.t(r)
 	if p, ok := problem.As(err); ok && p.Kind == problem.Expired {
 		if d.restart != nil && f != nil {
@@ -215,13 +258,22 @@ func (s *Server) showStep(d *flowSteps, w http.ResponseWriter, r *http.Request, 
 	stepBase := d.base + "/" + f.ID
 	switch {
 	case f.State == flow.AwaitingCode:
-		page := &CodePage{BasePage: BasePage{Title: d.codeTitle(f), Form: newForm(nil)}, Kind: d.name, Step: s.codeStep(f, stepBase), Back: d.base, Link: d.link != nil}
+		page := &CodePage{BasePage: BasePage{Title: d.codeTitle(f), Form: newForm(kept), LangForm: "code-form"}, Kind: d.name,
+			Step: s.codeStep(f, stepBase), Back: d.base, Link: d.link != nil, Resent: err == nil && r.Method == http.MethodGet && r.URL.Query().Get("sent") != ""}
+		page.Dest = page.Step.Masked
+		if d.showContact {
+			page.Dest = shown(f.Channel, f.Destination)
+		}
+		if d.restart != nil {
+			page.Change = stepBase + "/change"
+		}
 		if err != nil {
 			page.Form.fail(t, err, "code")
 		}
 		s.render(w, r, status, "code", page)
 	case f.State == flow.SetPassword && d.password != nil:
-		page := &PasswordPage{BasePage: BasePage{Title: d.passwordTitle, Form: newForm(nil)}, Kind: d.name, Action: stepBase + "/password", Inputs: d.inputs(f)}
+		page := &PasswordPage{BasePage: BasePage{Title: d.passwordTitle, Form: newForm(nil), LangForm: "password-form"}, Kind: d.name,
+			Action: stepBase + "/password", Inputs: d.inputs(f)}
 		if err != nil {
 			page.Form.fail(t, err, "password", "password_confirmation")
 		}
@@ -237,11 +289,18 @@ func (s *Server) failed(d *flowSteps, w http.ResponseWriter, r *http.Request, f 
 	if f == nil {
 		var ferr error
 		if f, ferr = d.load(r.Context(), r.PathValue("id"), s.browserBinding(w, r)); ferr != nil {
-			s.showStep(d, w, r, f, ferr, statusOf(problem.KindOf(ferr)))
+			s.showStep(d, w, r, f, ferr, statusOf(problem.KindOf(ferr)), nil)
 			return
 		}
 	}
-	s.showStep(d, w, r, f, err, statusOf(problem.KindOf(err)))
+	s.showStep(d, w, r, f, err, statusOf(problem.KindOf(err)), nil)
+}
+
+// relang shows a step again in the language just chosen, with what was
+// typed (never a password) and without checking it.
+func (s *Server) relang(d *flowSteps, w http.ResponseWriter, r *http.Request, kept map[string]string) {
+	f, err := d.load(r.Context(), r.PathValue("id"), s.browserBinding(w, r))
+	s.showStep(d, w, r, f, err, http.StatusOK, kept)
 }
 
 func (s *Server) stepCode(d *flowSteps) http.HandlerFunc {
@@ -249,6 +308,10 @@ func (s *Server) stepCode(d *flowSteps) http.HandlerFunc {
 		v, err := form(w, r, "code")
 		if err != nil {
 			s.errorPage(w, r, err, d.base)
+			return
+		}
+		if s.switchedLang(w, r) {
+			s.relang(d, w, r, v)
 			return
 		}
 		f, in, err := d.code(r.Context(), r.PathValue("id"), s.browserBinding(w, r), v["code"], s.client(r))
@@ -312,6 +375,10 @@ func (s *Server) stepPassword(d *flowSteps) http.HandlerFunc {
 		v, err := form(w, r, "password", "password_confirmation")
 		if err != nil {
 			s.errorPage(w, r, err, d.base)
+			return
+		}
+		if s.switchedLang(w, r) {
+			s.relang(d, w, r, nil) // passwords are typed again
 			return
 		}
 		in, err := d.password(r.Context(), r.PathValue("id"), s.browserBinding(w, r), v["password"], v["password_confirmation"], s.client(r))

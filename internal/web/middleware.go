@@ -173,8 +173,7 @@ func (s *Server) language(r *http.Request) i18n.Lang {
 func (s *Server) rememberLang(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l, ok := i18n.ParseLang(r.URL.Query().Get("lang")); ok {
-			http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieLang), Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
-				Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			s.setLangCookie(w, l)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -268,6 +267,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				// A stale cookie: drop it so the browser stops sending it,
 				// and what the browser kept of the session's pages.
 				s.signOutBrowser(w)
+				if st.endedErr != nil && landsOnSignIn(r) {
+					// The device was signed in: it goes to the sign-in
+					// form, which says why the session ended, and back.
+					seeOther(w, r, signInURL(r.URL.RequestURI(), endedReason(st.endedErr)))
+					return
+				}
 			}
 			if err != nil && !isUnauthorized(err) {
 				s.log.Error("authenticate", "request_id", st.requestID, "error", err)
@@ -275,6 +280,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// landsOnSignIn reports whether a request whose session has ended is a
+// page load to send to the sign-in form: a GET of a page, not the sign-in
+// form itself (it says why on its own), the API or a file.
+func landsOnSignIn(r *http.Request) bool {
+	p := r.URL.Path
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && p != "/signin" && !strings.HasPrefix(p, "/api/") &&
+		!strings.HasPrefix(p, "/static/") && p != "/healthz" && p != "/readyz" && p != "/metrics"
 }
 
 func hasLangCookie(r *http.Request, s *Server) bool {

@@ -71,7 +71,7 @@ type WelcomePage struct{ BasePage }
 
 func (s *Server) welcome(w http.ResponseWriter, r *http.Request) {
 	if accountOf(r) == nil {
-		seeOther(w, r, "/signin")
+		seeOther(w, r, signInURL("/welcome", endedReason(reqCtx(r).endedErr)))
 		return
 	}
 	s.render(w, r, http.StatusOK, "welcome", &WelcomePage{BasePage{Title: "welcome.title"}})
@@ -98,8 +98,11 @@ type AccountPage struct{ BasePage }
 
 func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
 	p := &AccountPage{BasePage{Title: "account.title"}}
-	if r.URL.Query().Get("recovered") != "" {
+	switch {
+	case r.URL.Query().Get("recovered") != "":
 		p.Flash = s.t(r).T("recover.done")
+	case r.URL.Query().Get("already") != "":
+		p.Flash = s.t(r).T("notice.already_signed_in")
 	}
 	s.render(w, r, http.StatusOK, "account", p)
 }

@@ -10,8 +10,12 @@ import (
 // RecoverPage asks for the login whose password is forgotten.
 type RecoverPage struct{ BasePage }
 
+func recoverPage(values map[string]string) *RecoverPage {
+	return &RecoverPage{BasePage{Title: "recover.title", Form: newForm(values), LangForm: "recover-form"}}
+}
+
 func (s *Server) recoverForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "recover", &RecoverPage{BasePage{Title: "recover.title", Form: newForm(nil)}})
+	s.render(w, r, http.StatusOK, "recover", recoverPage(nil))
 }
 
 func (s *Server) recoverSubmit(w http.ResponseWriter, r *http.Request) {
@@ -20,9 +24,13 @@ func (s *Server) recoverSubmit(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err, "/recover")
 		return
 	}
+	if s.switchedLang(w, r) {
+		s.render(w, r, http.StatusOK, "recover", recoverPage(v))
+		return
+	}
 	f, err := s.d.Recovery.Begin(r.Context(), recovery.Request{Login: v["login"], Lang: langOf(r), Binding: s.browserBinding(w, r), Client: s.client(r)})
 	if err != nil {
-		p := &RecoverPage{BasePage{Title: "recover.title", Form: newForm(v)}}
+		p := recoverPage(v)
 		p.Form.fail(s.t(r), err, "login")
 		s.render(w, r, statusOf(problem.KindOf(err)), "recover", p)
 		return

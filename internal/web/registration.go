@@ -18,9 +18,16 @@ type RegisterPage struct {
 
 var registerFields = []string{"surname", "name", "phone", "email", "accept_terms"}
 
+func registerPage(values map[string]string, useEmail bool) *RegisterPage {
+	return &RegisterPage{BasePage: BasePage{Title: "register.title", Form: newForm(values), LangForm: "register-form"}, UseEmail: useEmail}
+}
+
 func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
-	p := &RegisterPage{BasePage: BasePage{Title: "register.title", Form: newForm(nil)}, UseEmail: r.URL.Query().Get("channel") == "email"}
-	s.render(w, r, http.StatusOK, "register", p)
+	if accountOf(r) != nil {
+		seeOther(w, r, "/account?already=1") // a second account is not made while signed in
+		return
+	}
+	s.render(w, r, http.StatusOK, "register", registerPage(nil, r.URL.Query().Get("channel") == "email"))
 }
 
 func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
@@ -33,8 +40,11 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 	if to := r.PostForm.Get("switch_channel"); to != "" {
 		// "I have no mobile phone" without the script: the same form with
 		// the other channel and what was typed, not checked yet.
-		p := &RegisterPage{BasePage: BasePage{Title: "register.title", Form: newForm(v)}, UseEmail: to == "email"}
-		s.render(w, r, http.StatusOK, "register", p)
+		s.render(w, r, http.StatusOK, "register", registerPage(v, to == "email"))
+		return
+	}
+	if s.switchedLang(w, r) {
+		s.render(w, r, http.StatusOK, "register", registerPage(v, useEmail))
 		return
 	}
 	f, err := s.d.Registration.Begin(r.Context(), registration.Start{
@@ -42,7 +52,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		AcceptTerms: v["accept_terms"] != "", Lang: langOf(r), Binding: s.browserBinding(w, r), Client: s.client(r),
 	})
 	if err != nil {
-		p := &RegisterPage{BasePage: BasePage{Title: "register.title", Form: newForm(v)}, UseEmail: useEmail}
+		p := registerPage(v, useEmail)
 		p.Form.fail(s.t(r), err, registerFields...)
 		s.render(w, r, statusOf(problem.KindOf(err)), "register", p)
 		return
@@ -57,6 +67,13 @@ type CodePage struct {
 	Step CodeStep
 	Back string // where "start again" leads
 	Link bool   // an e-mailed code comes with a link (not the sign-in's)
+	// Dest is where the code went as the page shows it: in full to the
+	// browser that typed it (registration, recovery), else masked.
+	Dest string
+	// Change leads back to the first form filled in ("change the number");
+	// "" where the flow has none (sign-in: Back starts again).
+	Change string
+	Resent bool // a new code has just gone out
 }
 
 // PasswordPage asks for a new password twice.

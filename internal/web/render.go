@@ -40,11 +40,14 @@ type BasePage struct {
 	Site      SiteInfo
 	Path      string // the current path, for the language switch
 	RequestID string
-	Flash     string       // a translated one-line notice shown above the content
-	Form      *FormView    // nil on pages without a form
-	Session   *SessionView // a cookie session's inactivity warning; nil without one
-	Now       time.Time    // when the page is rendered: deadlines on this day in Moscow go without their date
-	asset     func(string) string
+	Flash     string    // a translated one-line notice shown above the content
+	Form      *FormView // nil on pages without a form
+	// LangForm is the id of the page's form whose submit button the
+	// language switch is, so that what was typed is kept; "" for a link.
+	LangForm string
+	Session  *SessionView // a cookie session's inactivity warning; nil without one
+	Now      time.Time    // when the page is rendered: deadlines on this day in Moscow go without their date
+	asset    func(string) string
 }
 
 // SiteInfo is the deployment's identity shown on every page.

@@ -14,8 +14,18 @@ type SignInPage struct {
 	Next string
 }
 
+func signinPage(values map[string]string, next string) *SignInPage {
+	return &SignInPage{BasePage: BasePage{Title: "signin.title", Form: newForm(values), LangForm: "signin-form"}, Next: next}
+}
+
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
-	p := &SignInPage{BasePage: BasePage{Title: "signin.title", Form: newForm(nil)}, Next: localPath(r.URL.Query().Get("next"), "")}
+	if accountOf(r) != nil {
+		// Signed in already: the account, not a form that would sign in
+		// again (to change accounts, sign out first).
+		seeOther(w, r, "/account?already=1")
+		return
+	}
+	p := signinPage(nil, localPath(r.URL.Query().Get("next"), ""))
 	switch reason := r.URL.Query().Get("reason"); reason {
 	case "step_expired":
 		p.Form.Message = s.t(r).T("signin.step_expired")
@@ -32,10 +42,14 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(v["next"], "")
+	if s.switchedLang(w, r) {
+		s.render(w, r, http.StatusOK, "signin", signinPage(map[string]string{"login": v["login"]}, next))
+		return
+	}
 	res, err := s.d.SignIn.Begin(r.Context(), signin.Attempt{Login: v["login"], Password: v["password"], Device: s.deviceToken(r), Lang: langOf(r),
 		Binding: s.browserBinding(w, r), Next: next, Client: s.client(r)})
 	if err != nil {
-		p := &SignInPage{BasePage: BasePage{Title: "signin.title", Form: newForm(map[string]string{"login": v["login"]})}, Next: next}
+		p := signinPage(map[string]string{"login": v["login"]}, next)
 		p.Form.fail(s.t(r), err, "login", "password")
 		if pe, ok := problem.As(err); ok && pe.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(pe.RetryAfter.Seconds())))

@@ -88,6 +88,7 @@
     var tick = function () {
       if (left <= 0) {
         button.disabled = false;
+        button.removeAttribute("aria-disabled");
         hint.hidden = true;
         return;
       }
