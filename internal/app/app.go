@@ -28,6 +28,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet/internal/config"
+	"github.com/kabinet/kabinet/internal/credential"
+	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
@@ -190,10 +192,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			log.Warn("another process works jobs from this data directory; this one will not take back its jobs at start", "data_dir", cfg.Storage.DataDir)
 		}
 	}
+	var del *deletion.Service
 	retention := jobs.RetentionPolicy{Flows: cfg.Retention.Flows, Sessions: cfg.Retention.Sessions, SignIns: cfg.Retention.SignIns, Notifications: cfg.Retention.Notifications}
 	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
 		notify.Jobs(deliverer),
-		jobs.Retention(st.Retention(), retention, o.Now, log.With("component", "retention")))
+		jobs.Retention(st.Retention(), retention, o.Now, log.With("component", "retention")),
+		// The deletion service needs the outbox, which needs the runner:
+		// the job reaches it once it is built below.
+		jobs.Erasure(eraseFunc(func(ctx context.Context) (int, error) { return del.EraseDue(ctx) }), 0, log.With("component", "deletion")))
 	if err != nil {
 		return nil, err
 	}
@@ -227,9 +233,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	journeys := st.Journeys()
 	reg := registration.New(registration.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
 		Limiter: limiter, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
+	cred := credential.New(credential.Deps{Store: journeys, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox,
+		Links: links, Policy: credential.Policy{FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
+		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now})
+	del = deletion.New(deletion.Deps{Store: journeys, Reauth: cred, Sessions: sessions, Locks: locks, Notifier: outbox, Links: links,
+		Grace: cfg.Retention.DeletionGrace, Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now})
 	sig := signin.New(signin.Deps{Store: journeys, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
-		Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
-		Site:   siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
+		Deletions: del, Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
+		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
 		Log: a.fault})
 	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
@@ -241,7 +252,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			Help: "Delivery attempts that found an earlier attempt of the same message interrupted and sent it again under the same ID (possible duplicates)."},
 			func() float64 { return float64(deliverer.Interrupted()) }))
 	srv, err := web.NewServer(web.Deps{
-		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, Sessions: sessions, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
@@ -481,6 +492,11 @@ func (w slogWriter) Write(p []byte) (int, error) {
 
 // links builds the absolute URLs put into messages.
 type links struct{ base string }
+
+// eraseFunc is a function as a jobs.Eraser.
+type eraseFunc func(ctx context.Context) (int, error)
+
+func (f eraseFunc) EraseDue(ctx context.Context) (int, error) { return f(ctx) }
 
 func (l links) RegistrationLink(id, token string) string {
 	return l.base + "/register/" + id + "/link?token=" + url.QueryEscape(token)

@@ -106,11 +106,19 @@ type accountJSON struct {
 	Email     string    `json:"email,omitempty"`
 	Lang      string    `json:"lang"`
 	CreatedAt time.Time `json:"created_at"`
+	// DeletionEffectiveAt is when the account is erased, while its owner's
+	// request to delete it is pending; absent otherwise.
+	DeletionEffectiveAt *time.Time `json:"deletion_effective_at,omitempty"`
 }
 
 func toAccountJSON(a *account.Account) accountJSON {
-	return accountJSON{ID: a.ID, Level: string(a.Level), Surname: a.Surname, Name: a.Name, Phone: string(a.Phone), Email: string(a.Email),
+	j := accountJSON{ID: a.ID, Level: string(a.Level), Surname: a.Surname, Name: a.Name, Phone: string(a.Phone), Email: string(a.Email),
 		Lang: a.Lang, CreatedAt: a.CreatedAt.UTC()}
+	if !a.DeletionEffectiveAt.IsZero() {
+		at := a.DeletionEffectiveAt.UTC()
+		j.DeletionEffectiveAt = &at
+	}
+	return j
 }
 
 type sessionJSON struct {

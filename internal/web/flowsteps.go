@@ -57,6 +57,8 @@ type signedIn struct {
 	session *session.Session
 	next    string // a local path the flow was asked to continue to
 	ended   int    // other sessions the step ended
+	// deletionCancelled: the sign-in cancelled the account's pending deletion.
+	deletionCancelled bool
 }
 
 func (s *Server) registrationSteps() *flowSteps {
@@ -153,12 +155,17 @@ func (s *Server) signinSteps() *flowSteps {
 			if err != nil {
 				return nil, nil, err
 			}
-			return res.Flow, &signedIn{account: res.Account, token: res.Token, session: res.Session, next: res.Next}, nil
+			return res.Flow, &signedIn{account: res.Account, token: res.Token, session: res.Session, next: res.Next, deletionCancelled: res.DeletionCancelled}, nil
 		},
 		resend:    sig.Resend,
 		codeTitle: func(*flow.Flow) string { return "signin.code.title" },
 		inputs:    func(*flow.Flow) string { return "" },
-		after:     func(in *signedIn) string { return localPath(in.next, "/account") },
+		after: func(in *signedIn) string {
+			if in.deletionCancelled {
+				return "/account?deletion_cancelled=signin"
+			}
+			return localPath(in.next, "/account")
+		},
 		// The browser that finished the step is signed in.
 		done: func(*http.Request) string { return "/account" },
 	}
