@@ -68,10 +68,13 @@ type Options struct {
 
 // App is a running kabinet.
 type App struct {
-	Config   config.Config
-	Store    *store.Store
-	Handler  http.Handler
-	Hasher   *password.Hasher
+	Config  config.Config
+	Store   *store.Store
+	Handler http.Handler
+	Hasher  *password.Hasher
+	// Deletion erases accounts whose deletion is due: what the periodic
+	// job runs, for tests that move the clock past the grace period.
+	Deletion *deletion.Service
 	log      *slog.Logger
 	jobs     *jobs.Runner
 	jobsDB   *sql.DB // SQLite only: River's own connection
@@ -238,6 +241,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now})
 	del = deletion.New(deletion.Deps{Store: journeys, Reauth: cred, Sessions: sessions, Locks: locks, Notifier: outbox, Links: links,
 		Grace: cfg.Retention.DeletionGrace, Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now})
+	a.Deletion = del
 	sig := signin.New(signin.Deps{Store: journeys, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
 		Deletions: del, Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
