@@ -246,7 +246,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Deletions: del, Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
 		Log: a.fault})
-	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
+	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks, Deletions: del,
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
 	metrics.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_jobs_reclaimed_total",

@@ -141,6 +141,9 @@ type tokenJSON struct {
 	// DeviceToken is for the client to keep and send with its next
 	// sign-ins, so strangers' wrong passwords do not lock it out.
 	DeviceToken string `json:"device_token,omitempty"`
+	// DeletionCancelled: this sign-in cancelled the account's pending
+	// deletion (the person should be told).
+	DeletionCancelled bool `json:"deletion_cancelled,omitempty"`
 }
 
 func (s *Server) tokenResponse(r *http.Request, a *account.Account, token string, sess *session.Session) tokenJSON {
@@ -202,7 +205,9 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, secondStepJSON{s.flowJSON(res.Flow), true})
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
+	t := s.tokenResponse(r, res.Account, res.Token, res.Session)
+	t.DeletionCancelled = res.DeletionCancelled
+	writeJSON(w, http.StatusCreated, t)
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {

@@ -129,7 +129,7 @@ func (s *Server) recoverySteps() *flowSteps {
 			if err != nil {
 				return nil, err
 			}
-			return &signedIn{account: res.Account, token: res.Token, session: res.Session, ended: res.EndedSessions}, nil
+			return &signedIn{account: res.Account, token: res.Token, session: res.Session, ended: res.EndedSessions, deletionCancelled: res.DeletionCancelled}, nil
 		},
 		codeTitle:     func(*flow.Flow) string { return "recover.code.title" },
 		passwordTitle: "recover.password.title",
@@ -139,7 +139,12 @@ func (s *Server) recoverySteps() *flowSteps {
 			page.Form.Message = msg
 			s.render(w, r, http.StatusOK, "recover", page)
 		},
-		after:        func(*signedIn) string { return "/account?recovered=1" },
+		after: func(in *signedIn) string {
+			if in.deletionCancelled {
+				return "/account?recovered=1&deletion_cancelled=signin"
+			}
+			return "/account?recovered=1"
+		},
 		done:         func(*http.Request) string { return "/account" },
 		reportsEnded: true,
 	}
@@ -396,6 +401,7 @@ func (s *Server) apiStepPassword(d *flowSteps) http.HandlerFunc {
 
 func (s *Server) writeSignedIn(w http.ResponseWriter, r *http.Request, d *flowSteps, si *signedIn) {
 	t := s.tokenResponse(r, si.account, si.token, si.session)
+	t.DeletionCancelled = si.deletionCancelled
 	if d.reportsEnded {
 		writeJSON(w, http.StatusCreated, recoveryTokenJSON{t, si.ended})
 		return

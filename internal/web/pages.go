@@ -101,6 +101,8 @@ func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
 	p := &AccountPage{BasePage{Title: "account.title"}}
 	q := r.URL.Query()
 	switch {
+	case q.Get("recovered") != "" && q.Get("deletion_cancelled") != "":
+		p.Flash = s.t(r).T("recover.done") + " " + s.t(r).T("delete_account.cancelled_by_signin")
 	case q.Get("recovered") != "":
 		p.Flash = s.t(r).T("recover.done")
 	case q.Get("password_changed") != "":
