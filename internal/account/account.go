@@ -49,6 +49,9 @@ type Status string
 const (
 	Active  Status = "active"
 	Blocked Status = "blocked"
+	// Deleted: erased at its owner's request once the grace period ended;
+	// only the ID is left.
+	Deleted Status = "deleted"
 )
 
 // Account is one person's single account.
@@ -63,8 +66,11 @@ type Account struct {
 	PasswordHash      string
 	PasswordChangedAt time.Time
 	Lang              string // the language notifications are sent in
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// DeletionEffectiveAt is when the account is erased at its owner's
+	// request; zero when no deletion is pending.
+	DeletionEffectiveAt time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // DisplayName is the name shown in the page header: "Иван Иванов".

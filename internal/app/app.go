@@ -29,6 +29,8 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/config"
+	"github.com/kabinet/kabinet/internal/credential"
+	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/flow"
@@ -68,10 +70,13 @@ type Options struct {
 
 // App is a running kabinet.
 type App struct {
-	Config   config.Config
-	Store    *store.Store
-	Handler  http.Handler
-	Hasher   *password.Hasher
+	Config  config.Config
+	Store   *store.Store
+	Handler http.Handler
+	Hasher  *password.Hasher
+	// Deletion erases accounts whose deletion is due: what the periodic
+	// job runs, for tests that move the clock past the grace period.
+	Deletion *deletion.Service
 	log      *slog.Logger
 	jobs     *jobs.Runner
 	jobsDB   *sql.DB // SQLite only: River's own connection
@@ -192,10 +197,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			log.Warn("another process works jobs from this data directory; this one will not take back its jobs at start", "data_dir", cfg.Storage.DataDir)
 		}
 	}
+	var del *deletion.Service
 	retention := jobs.RetentionPolicy{Flows: cfg.Retention.Flows, Sessions: cfg.Retention.Sessions, SignIns: cfg.Retention.SignIns, Notifications: cfg.Retention.Notifications}
 	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
 		notify.Jobs(deliverer),
-		jobs.Retention(st.Retention(), retention, o.Now, log.With("component", "retention")))
+		jobs.Retention(st.Retention(), retention, o.Now, log.With("component", "retention")),
+		// The deletion service needs the outbox, which needs the runner:
+		// the job reaches it once it is built below.
+		jobs.Erasure(eraseFunc(func(ctx context.Context) (int, error) { return del.EraseDue(ctx) }), 0, log.With("component", "deletion")))
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +238,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	journeys := st.Journeys()
 	reg := registration.New(registration.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links,
 		Limiter: limiter, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
+	cred := credential.New(credential.Deps{Store: journeys, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox,
+		Links: links, Policy: credential.Policy{FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
+		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now})
+	del = deletion.New(deletion.Deps{Store: journeys, Reauth: cred, Sessions: sessions, Locks: locks, Notifier: outbox, Links: links,
+		Grace: cfg.Retention.DeletionGrace, Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now})
+	a.Deletion = del
 	sig := signin.New(signin.Deps{Store: journeys, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
-		Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
-		Site:   siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
+		Deletions: del, Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
+		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
 		Log: a.fault})
-	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks,
+	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks, Deletions: del,
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
 	metrics.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_jobs_reclaimed_total",
@@ -249,7 +264,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	parts.Add(export.SecurityEvents(st.AuditLog()), notify.ExportPart(st.Notifications()), export.RememberedDevices(), flow.ExportPart(st.Flows(), o.Now))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	srv, err := web.NewServer(web.Deps{
-		Registration: reg, SignIn: sig, Recovery: rec, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
@@ -489,6 +504,11 @@ func (w slogWriter) Write(p []byte) (int, error) {
 
 // links builds the absolute URLs put into messages.
 type links struct{ base string }
+
+// eraseFunc is a function as a jobs.Eraser.
+type eraseFunc func(ctx context.Context) (int, error)
+
+func (f eraseFunc) EraseDue(ctx context.Context) (int, error) { return f(ctx) }
 
 func (l links) RegistrationLink(id, token string) string {
 	return l.base + "/register/" + id + "/link?token=" + url.QueryEscape(token)

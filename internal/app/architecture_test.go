@@ -52,6 +52,8 @@ var packageClass = map[string]string{
 	"internal/person":       classDomain,
 	"internal/problem":      classDomain,
 	"internal/recovery":     classDomain,
+	"internal/credential":   classDomain,
+	"internal/deletion":     classDomain,
 	"internal/registration": classDomain,
 	"internal/session":      classDomain,
 	"internal/signin":       classDomain,

@@ -346,6 +346,7 @@ type Retention struct {
 	SignIns       time.Duration // sign-in history is kept this long
 	Sessions      time.Duration // ended and expired sessions are kept this long (for the history)
 	Flows         time.Duration // expired and finished flows are kept this long
+	DeletionGrace time.Duration // an account whose owner asked to delete it is erased this long after
 }
 
 func (r *Retention) settings() []setting {
@@ -358,6 +359,8 @@ func (r *Retention) settings() []setting {
 			doc: "Ended and expired sessions are kept this long for the list of sessions (default 90 days)."},
 		{env: "KABINET_RETENTION_FLOWS", def: "24h", field: duration(&r.Flows, positive),
 			doc: "Sign-up, sign-in and recovery flows are deleted this long after they expired or finished."},
+		{env: "KABINET_DELETION_GRACE", def: "168h", field: duration(&r.DeletionGrace, atLeast(time.Minute)),
+			doc: "An account whose owner asked to delete it is erased this long after the request (default 7 days); until then signing in or the «cancel» button keeps it. A job checks every 15 minutes for accounts due."},
 	}
 }
 

@@ -143,6 +143,7 @@ type Sessions struct {
 	History  []string // "accountID method outcome"
 	Ended    map[string]int
 	Sessions map[string]int // active sessions per account, for EndOthers
+	Changed  int            // AccountChanged calls
 }
 
 // Issue returns a new session for the account.
@@ -173,9 +174,21 @@ func (s *Sessions) EndOthers(ctx context.Context, accountID, keepID, reason stri
 	defer s.mu.Unlock()
 	n := s.Sessions[accountID]
 	delete(s.Sessions, accountID)
+	if keepID != "" && n > 0 { // the one kept is among the active ones
+		n--
+		s.Sessions[accountID] = 1
+	}
 	if s.Ended == nil {
 		s.Ended = map[string]int{}
 	}
 	s.Ended[accountID] += n
 	return n, nil
+}
+
+// AccountChanged counts the announcements that an account changed.
+func (s *Sessions) AccountChanged(ctx context.Context, accountID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Changed++
+	return nil
 }

@@ -73,6 +73,37 @@ type PasswordChanged struct {
 	RecoveryLink string
 }
 
+// PasswordChangedByOwner tells an account's owner that the password was
+// changed by someone signed in to the account, and whether the other
+// sessions were ended with it.
+type PasswordChangedByOwner struct {
+	Site         string
+	Name         string
+	OthersEnded  bool
+	Support      string
+	RecoveryLink string
+}
+
+// DeletionRequested tells an account's owner when the account will be
+// erased and how to stop it.
+type DeletionRequested struct {
+	Site        string
+	Name        string
+	EffectiveAt time.Time
+	SignInLink  string // signing in cancels the deletion
+	Support     string
+}
+
+// DeletionCancelled tells an account's owner that a pending deletion was
+// cancelled, by the button or by signing in.
+type DeletionCancelled struct {
+	Site         string
+	Name         string
+	BySignIn     bool
+	Support      string
+	RecoveryLink string
+}
+
 // SignInCode carries the second-step code of a sign-in.
 type SignInCode struct {
 	Site         string
@@ -124,3 +155,12 @@ func (SignInLocked) Template() string { return "signin_locked" }
 
 // Template implements Data.
 func (SignInSuspended) Template() string { return "signin_suspended" }
+
+// Template implements Data.
+func (PasswordChangedByOwner) Template() string { return "password_changed_by_owner" }
+
+// Template implements Data.
+func (DeletionRequested) Template() string { return "deletion_requested" }
+
+// Template implements Data.
+func (DeletionCancelled) Template() string { return "deletion_cancelled" }

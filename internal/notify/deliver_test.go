@@ -161,3 +161,13 @@ func smsSimWithDelay(t *testing.T) string {
 	t.Cleanup(srv.Close)
 	return srv.URL + "/send"
 }
+
+// TestDeletedNotificationIsNotRetried: a message deleted before its job ran
+// (its account erased) is not sent, and the job ends rather than retrying.
+func TestDeletedNotificationIsNotRetried(t *testing.T) {
+	st := outboxStore(t)
+	d := notify.NewDeliverer(st, transport.SMSGateway{URL: "http://127.0.0.1:1/unreachable", Token: "tok"}, nil, time.Now, 12, nil)
+	if err := d.Deliver(context.Background(), "gone", 1); err != nil {
+		t.Errorf("Deliver of a deleted notification: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/message"
 	"github.com/kabinet/kabinet/internal/notify/transport"
+	"github.com/kabinet/kabinet/internal/problem"
 )
 
 // Channel is the way a notification reaches a person.
@@ -168,6 +169,12 @@ const recordTimeout = 5 * time.Second
 // when retrying cannot help, and another error to be retried.
 func (d *Deliverer) Deliver(ctx context.Context, id string, attempt int) error {
 	r, err := d.store.ClaimNotification(ctx, id, attempt, d.now())
+	if problem.KindOf(err) == problem.NotFound {
+		// Deleted before it went out: its account was erased (or the
+		// retention sweep took it). Nothing to send, nothing to retry.
+		d.log.Warn("notify: the notification no longer exists", "notification", id)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ var messageTypes = byTemplate(
 	message.RegistrationCode{}, message.RegistrationTaken{},
 	message.RecoveryCode{}, message.RecoveryUnknown{}, message.PasswordChanged{},
 	message.SignInCode{}, message.SignInLocked{}, message.SignInSuspended{},
+	message.PasswordChangedByOwner{}, message.DeletionRequested{}, message.DeletionCancelled{},
 )
 
 func byTemplate(ds ...message.Data) map[string]message.Data {
@@ -130,6 +131,7 @@ func timeFuncs(lang string, now time.Time) map[string]any {
 	l := i18n.Lang(lang)
 	return map[string]any{
 		"until": func(t time.Time) string { return i18n.Until(l, t, now) },
+		"at":    func(t time.Time) string { return i18n.At(l, t, now) },
 	}
 }
 

@@ -45,6 +45,9 @@ var samples = byTemplate(
 	message.SignInCode{Site: site, Name: name, Code: code, Minutes: minutes, Until: until, RecoveryLink: recoveryLink},
 	message.SignInLocked{Site: site, Name: name, Until: until, RecoveryLink: recoveryLink},
 	message.SignInSuspended{Site: site, Name: name, Support: support, RecoveryLink: recoveryLink},
+	message.PasswordChangedByOwner{Site: site, Name: name, OthersEnded: true, Support: support, RecoveryLink: recoveryLink},
+	message.DeletionRequested{Site: site, Name: name, EffectiveAt: composed.Add(7 * 24 * time.Hour), SignInLink: signInLink, Support: support},
+	message.DeletionCancelled{Site: site, Name: name, BySignIn: true, Support: support, RecoveryLink: recoveryLink},
 )
 
 // TestTemplatesGolden renders every template with the sample of its type and

@@ -66,6 +66,12 @@ type Locks interface {
 	Release(ctx context.Context, logins ...string) error
 }
 
+// Deletions cancels an account's pending deletion when its owner gets back
+// in (deletion.Service), in the recovery's transaction.
+type Deletions interface {
+	CancelOnSignIn(ctx context.Context, a *account.Account, c session.Client) (bool, error)
+}
+
 // Deps are the service's collaborators.
 type Deps struct {
 	Store    Store
@@ -75,10 +81,12 @@ type Deps struct {
 	Notifier message.Notifier
 	Links    Links
 	Locks    Locks
-	Site     string
-	Support  string
-	Now      func() time.Time
-	NewID    func() (string, error)
+	// Deletions may be nil: no deletion is then ever cancelled.
+	Deletions Deletions
+	Site      string
+	Support   string
+	Now       func() time.Time
+	NewID     func() (string, error)
 }
 
 // Spec is the password recovery process. It keeps no data of its own: the
@@ -217,6 +225,9 @@ type Result struct {
 	Token         string
 	Session       *session.Session
 	EndedSessions int
+	// DeletionCancelled: the account was to be deleted, and getting back
+	// in cancelled it.
+	DeletionCancelled bool
 }
 
 // SetPassword sets the new password, ends every other session, tells the
@@ -278,6 +289,11 @@ func (s *Service) SetPassword(ctx context.Context, id string, binding []byte, pw
 		}
 		if err := s.d.Sessions.RecordSignIn(ctx, a.ID, "recovery", session.OutcomeSuccess, c); err != nil {
 			return err
+		}
+		if s.d.Deletions != nil {
+			if res.DeletionCancelled, err = s.d.Deletions.CancelOnSignIn(ctx, a, c); err != nil {
+				return err
+			}
 		}
 		ch, to := a.CodeChannel()
 		if err := s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: ch, To: to, Lang: a.Lang,

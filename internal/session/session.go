@@ -83,6 +83,7 @@ const (
 	EndedRecovery  = "password_recovery"
 	EndedPwdChange = "password_change"
 	EndedReplaced  = "replaced" // by the session issued at the client's next sign-in
+	EndedDeleted   = "account_deleted"
 )
 
 // Store is what sessions need from storage.

@@ -54,6 +54,12 @@ type Sessions interface {
 // Links builds absolute URLs for messages.
 type Links interface{ Recovery() string }
 
+// Deletions cancels an account's pending deletion when its owner signs in
+// (deletion.Service), in the sign-in's transaction.
+type Deletions interface {
+	CancelOnSignIn(ctx context.Context, a *account.Account, c session.Client) (bool, error)
+}
+
 // Policy is the deployment's sign-in settings.
 type Policy struct {
 	SecondStep  bool
@@ -71,11 +77,13 @@ type Deps struct {
 	Sessions Sessions
 	Notifier message.Notifier
 	Links    Links
-	Policy   Policy
-	Site     string
-	Support  string
-	Now      func() time.Time
-	NewID    func() (string, error)
+	// Deletions may be nil: no deletion is then ever cancelled.
+	Deletions Deletions
+	Policy    Policy
+	Site      string
+	Support   string
+	Now       func() time.Time
+	NewID     func() (string, error)
 	// Log reports errors that must not fail the request (a lost history
 	// entry). May be nil.
 	Log func(msg string, err error)
@@ -119,6 +127,9 @@ type Result struct {
 	Flow    *flow.Flow
 	// Next is the local path the sign-in form was given, to continue to.
 	Next string
+	// DeletionCancelled: the account was to be deleted, and this sign-in
+	// cancelled it.
+	DeletionCancelled bool
 }
 
 // Spec is the second sign-in step: a code after the right password.
@@ -302,6 +313,11 @@ func (s *Service) finish(ctx context.Context, a *account.Account, method string,
 		}
 		if err := s.d.Sessions.RecordSignIn(ctx, a.ID, method, session.OutcomeSuccess, c); err != nil {
 			return err
+		}
+		if s.d.Deletions != nil {
+			if res.DeletionCancelled, err = s.d.Deletions.CancelOnSignIn(ctx, a, c); err != nil {
+				return err
+			}
 		}
 		return s.d.Store.AppendAudit(ctx, &audit.Event{At: s.d.Now(), Action: "signin.succeeded", ActorKind: audit.ActorCitizen, ActorID: a.ID,
 			SubjectAccountID: a.ID, IP: c.IP, RequestID: c.RequestID, Details: map[string]string{"method": method}})

@@ -22,26 +22,28 @@ func (s *Store) Accounts() *Accounts { return &Accounts{st: s} }
 
 var _ demo.Store = (*Accounts)(nil)
 
-const accountColumns = `a.id, a.level, a.status, a.surname, a.name, a.phone, a.email, a.password_hash, a.password_changed_at, a.lang, a.created_at, a.updated_at`
+const accountColumns = `a.id, a.level, a.status, a.surname, a.name, a.phone, a.email, a.password_hash, a.password_changed_at, a.lang, a.created_at, a.updated_at, a.deletion_effective_at`
 
 type accountRow struct {
 	id, level, status, pwHash, lang string
 	surname, name, phone, email     []byte
 	pwChanged, created, updated     sql.NullInt64
+	deletion                        sql.NullInt64
 }
 
 func (r *accountRow) dest() []any {
-	return []any{&r.id, &r.level, &r.status, &r.surname, &r.name, &r.phone, &r.email, &r.pwHash, &r.pwChanged, &r.lang, &r.created, &r.updated}
+	return []any{&r.id, &r.level, &r.status, &r.surname, &r.name, &r.phone, &r.email, &r.pwHash, &r.pwChanged, &r.lang, &r.created, &r.updated, &r.deletion}
 }
 
 func (s *Store) decodeAccount(r *accountRow) (*account.Account, error) {
 	a := &account.Account{
 		ID: r.id, Level: account.Level(r.level), Status: account.Status(r.status), PasswordHash: r.pwHash, Lang: r.lang,
 		PasswordChangedAt: fromMS(r.pwChanged), CreatedAt: fromMS(r.created), UpdatedAt: fromMS(r.updated),
+		DeletionEffectiveAt: fromMS(r.deletion),
 	}
 	var err error
 	open := func(ct []byte, col string) string {
-		if err != nil {
+		if err != nil || len(ct) == 0 { // an erased account's names are empty
 			return ""
 		}
 		var v string

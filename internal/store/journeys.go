@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 
+	"github.com/kabinet/kabinet/internal/credential"
+	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/recovery"
 	"github.com/kabinet/kabinet/internal/registration"
 	"github.com/kabinet/kabinet/internal/signin"
@@ -28,6 +30,8 @@ var (
 	_ registration.Store = (*Journeys)(nil)
 	_ signin.Store       = (*Journeys)(nil)
 	_ recovery.Store     = (*Journeys)(nil)
+	_ credential.Store   = (*Journeys)(nil)
+	_ deletion.Store     = (*Journeys)(nil)
 )
 
 // transactions gives a repository the store's Transact.

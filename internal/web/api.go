@@ -106,11 +106,19 @@ type accountJSON struct {
 	Email     string    `json:"email,omitempty"`
 	Lang      string    `json:"lang"`
 	CreatedAt time.Time `json:"created_at"`
+	// DeletionEffectiveAt is when the account is erased, while its owner's
+	// request to delete it is pending; absent otherwise.
+	DeletionEffectiveAt *time.Time `json:"deletion_effective_at,omitempty"`
 }
 
 func toAccountJSON(a *account.Account) accountJSON {
-	return accountJSON{ID: a.ID, Level: string(a.Level), Surname: a.Surname, Name: a.Name, Phone: string(a.Phone), Email: string(a.Email),
+	j := accountJSON{ID: a.ID, Level: string(a.Level), Surname: a.Surname, Name: a.Name, Phone: string(a.Phone), Email: string(a.Email),
 		Lang: a.Lang, CreatedAt: a.CreatedAt.UTC()}
+	if !a.DeletionEffectiveAt.IsZero() {
+		at := a.DeletionEffectiveAt.UTC()
+		j.DeletionEffectiveAt = &at
+	}
+	return j
 }
 
 type sessionJSON struct {
@@ -133,6 +141,9 @@ type tokenJSON struct {
 	// DeviceToken is for the client to keep and send with its next
 	// sign-ins, so strangers' wrong passwords do not lock it out.
 	DeviceToken string `json:"device_token,omitempty"`
+	// DeletionCancelled: this sign-in cancelled the account's pending
+	// deletion (the person should be told).
+	DeletionCancelled bool `json:"deletion_cancelled,omitempty"`
 }
 
 func (s *Server) tokenResponse(r *http.Request, a *account.Account, token string, sess *session.Session) tokenJSON {
@@ -194,7 +205,9 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, secondStepJSON{s.flowJSON(res.Flow), true})
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.tokenResponse(r, res.Account, res.Token, res.Session))
+	t := s.tokenResponse(r, res.Account, res.Token, res.Session)
+	t.DeletionCancelled = res.DeletionCancelled
+	writeJSON(w, http.StatusCreated, t)
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {

@@ -81,6 +81,12 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[accountJSON]()}, Handler: method((*Server).apiMe)},
 		{Method: "GET", Path: "/api/v1/me/export", Auth: authSession,
 			Responses: map[int]reflect.Type{200: typeOf[exportJSON]()}, Handler: method((*Server).apiExport)},
+		{Method: "POST", Path: "/api/v1/me/password", Auth: authSession, Request: typeOf[passwordChangeRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[passwordChangedJSON]()}, Handler: method((*Server).apiChangePassword)},
+		{Method: "POST", Path: "/api/v1/me/deletion", Auth: authSession, Request: typeOf[deletionRequest](),
+			Responses: map[int]reflect.Type{202: typeOf[deletionJSON]()}, Handler: method((*Server).apiRequestDeletion)},
+		{Method: "DELETE", Path: "/api/v1/me/deletion", Auth: authSession,
+			Responses: map[int]reflect.Type{204: noBody}, Handler: method((*Server).apiCancelDeletion)},
 
 		{Method: "POST", Path: "/api/v1/password-recovery", Request: typeOf[recoveryRequest](),
 			Responses: map[int]reflect.Type{202: flow}, Handler: method((*Server).apiRecover)},

@@ -64,6 +64,8 @@ type signedIn struct {
 	session *session.Session
 	next    string // a local path the flow was asked to continue to
 	ended   int    // other sessions the step ended
+	// deletionCancelled: the sign-in cancelled the account's pending deletion.
+	deletionCancelled bool
 }
 
 func (s *Server) registrationSteps() *flowSteps {
@@ -137,7 +139,7 @@ func (s *Server) recoverySteps() *flowSteps {
 			if err != nil {
 				return nil, err
 			}
-			return &signedIn{account: res.Account, token: res.Token, session: res.Session, ended: res.EndedSessions}, nil
+			return &signedIn{account: res.Account, token: res.Token, session: res.Session, ended: res.EndedSessions, deletionCancelled: res.DeletionCancelled}, nil
 		},
 		codeTitle:     func(*flow.Flow) string { return "recover.code.title" },
 		passwordTitle: "recover.password.title",
@@ -147,8 +149,13 @@ func (s *Server) recoverySteps() *flowSteps {
 			page.Form.Message = msg
 			s.render(w, r, http.StatusOK, "recover", page)
 		},
-		showContact:  true,
-		after:        func(*signedIn) string { return "/account?recovered=1" },
+		showContact: true,
+		after: func(in *signedIn) string {
+			if in.deletionCancelled {
+				return "/account?recovered=1&deletion_cancelled=signin"
+			}
+			return "/account?recovered=1"
+		},
 		done:         func(*http.Request) string { return "/account" },
 		reportsEnded: true,
 	}
@@ -164,12 +171,17 @@ func (s *Server) signinSteps() *flowSteps {
 			if err != nil {
 				return nil, nil, err
 			}
-			return res.Flow, &signedIn{account: res.Account, token: res.Token, session: res.Session, next: res.Next}, nil
+			return res.Flow, &signedIn{account: res.Account, token: res.Token, session: res.Session, next: res.Next, deletionCancelled: res.DeletionCancelled}, nil
 		},
 		resend:    sig.Resend,
 		codeTitle: func(*flow.Flow) string { return "signin.code.title" },
 		inputs:    func(*flow.Flow) string { return "" },
-		after:     func(in *signedIn) string { return localPath(in.next, "/account") },
+		after: func(in *signedIn) string {
+			if in.deletionCancelled {
+				return "/account?deletion_cancelled=signin"
+			}
+			return localPath(in.next, "/account")
+		},
 		// The browser that finished the step is signed in.
 		done: func(*http.Request) string { return "/account" },
 	}
@@ -463,6 +475,7 @@ func (s *Server) apiStepPassword(d *flowSteps) http.HandlerFunc {
 
 func (s *Server) writeSignedIn(w http.ResponseWriter, r *http.Request, d *flowSteps, si *signedIn) {
 	t := s.tokenResponse(r, si.account, si.token, si.session)
+	t.DeletionCancelled = si.deletionCancelled
 	if d.reportsEnded {
 		writeJSON(w, http.StatusCreated, recoveryTokenJSON{t, si.ended})
 		return

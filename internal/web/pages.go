@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"sort"
+	"strconv"
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/notify"
@@ -98,11 +99,23 @@ type AccountPage struct{ BasePage }
 
 func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
 	p := &AccountPage{BasePage{Title: "account.title"}}
+	q := r.URL.Query()
 	switch {
-	case r.URL.Query().Get("recovered") != "":
+	case q.Get("recovered") != "" && q.Get("deletion_cancelled") != "":
+		p.Flash = s.t(r).T("recover.done") + " " + s.t(r).T("delete_account.cancelled_by_signin")
+	case q.Get("recovered") != "":
 		p.Flash = s.t(r).T("recover.done")
-	case r.URL.Query().Get("already") != "":
+	case q.Get("already") != "":
 		p.Flash = s.t(r).T("notice.already_signed_in")
+	case q.Get("password_changed") != "":
+		p.Flash = s.t(r).T("change_password.done")
+		if n, _ := strconv.Atoi(q.Get("password_changed")); n > 0 {
+			p.Flash = s.t(r).T("change_password.done_ended", "Count", n)
+		}
+	case q.Get("deletion_cancelled") == "signin":
+		p.Flash = s.t(r).T("delete_account.cancelled_by_signin")
+	case q.Get("deletion_cancelled") != "":
+		p.Flash = s.t(r).T("delete_account.cancelled")
 	}
 	s.render(w, r, http.StatusOK, "account", p)
 }

@@ -50,6 +50,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /account/history", s.requirePage(s.historyPage))
 	mux.HandleFunc("POST /account/stay-signed-in", s.requirePage(s.staySignedIn))
 	mux.HandleFunc("GET /account/export", s.requirePage(s.exportPage))
+	mux.HandleFunc("GET /account/password", s.requirePage(s.passwordChangeForm))
+	mux.HandleFunc("POST /account/password", s.requirePage(s.passwordChangeSubmit))
+	mux.HandleFunc("GET /account/delete", s.requirePage(s.deletionPage))
+	mux.HandleFunc("POST /account/delete", s.requirePage(s.deletionSubmit))
+	mux.HandleFunc("POST /account/delete/cancel", s.requirePage(s.deletionCancel))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

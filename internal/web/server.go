@@ -22,6 +22,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/credential"
+	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
@@ -48,6 +50,8 @@ type Deps struct {
 	Registration *registration.Service
 	SignIn       *signin.Service
 	Recovery     *recovery.Service
+	Credential   *credential.Service
+	Deletion     *deletion.Service
 	Sessions     *session.Service
 	Export       *export.Service // "download my data"
 	Codes        *flow.Codes
@@ -100,6 +104,7 @@ func NewServer(d Deps) (*Server, error) {
 	var missing []error
 	for name, nilness := range map[string]bool{
 		"Registration": d.Registration == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
+		"Credential": d.Credential == nil, "Deletion": d.Deletion == nil,
 		"Sessions": d.Sessions == nil, "Export": d.Export == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil,
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,

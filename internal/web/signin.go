@@ -62,6 +62,10 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startSession(w, r, res.Token, res.Account.ID)
+	if res.DeletionCancelled {
+		seeOther(w, r, "/account?deletion_cancelled=signin") // say so before anything else
+		return
+	}
 	seeOther(w, r, localPath(next, "/account"))
 }
 
