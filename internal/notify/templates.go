@@ -40,6 +40,7 @@ var messageTypes = byTemplate(
 	message.RegistrationCode{}, message.RegistrationTaken{},
 	message.RecoveryCode{}, message.RecoveryUnknown{}, message.PasswordChanged{},
 	message.SignInCode{}, message.SignInLocked{}, message.SignInSuspended{},
+	message.ContactCode{}, message.ContactTaken{}, message.ContactChanged{}, message.ContactUndone{},
 )
 
 func byTemplate(ds ...message.Data) map[string]message.Data {

@@ -45,6 +45,11 @@ var samples = byTemplate(
 	message.SignInCode{Site: site, Name: name, Code: code, Minutes: minutes, Until: until, RecoveryLink: recoveryLink},
 	message.SignInLocked{Site: site, Name: name, Until: until, RecoveryLink: recoveryLink},
 	message.SignInSuspended{Site: site, Name: name, Support: support, RecoveryLink: recoveryLink},
+	message.ContactCode{Site: site, Code: code, Name: name, Minutes: minutes, Link: link, Until: until},
+	message.ContactTaken{Site: site, SignInLink: signInLink, RecoveryLink: recoveryLink},
+	message.ContactChanged{Site: site, Name: name, New: "+7 916 ***-**-67", Support: support, Until: composed.Add(7 * 24 * time.Hour),
+		UndoLink: "https://kabinet.example/account/undo/5jwm7bvdq5zwniflhzl3duxcda?token=AAAAAAAAAAAAAAAAAAAAAA"},
+	message.ContactUndone{Site: site, Name: name, Support: support, RecoveryLink: recoveryLink},
 )
 
 // TestTemplatesGolden renders every template with the sample of its type and
