@@ -48,6 +48,9 @@ type flowSteps struct {
 	// reportsEnded: the API's answer to the last step says how many other
 	// sessions it ended (recovery).
 	reportsEnded bool
+	// signedIn: the flow belongs to the signed-in account (a contact
+	// change): its pages send others to sign in first.
+	signedIn bool
 }
 
 // signedIn is the session a flow's last step issued.
@@ -166,15 +169,21 @@ func (s *Server) signinSteps() *flowSteps {
 
 // mountSteps registers a flow's step pages under its base path.
 func (s *Server) mountSteps(mux *http.ServeMux, d *flowSteps) {
-	mux.HandleFunc("GET "+d.base+"/{id}", s.stepPage(d))
-	mux.HandleFunc("POST "+d.base+"/{id}/code", s.stepCode(d))
-	mux.HandleFunc("POST "+d.base+"/{id}/resend", s.stepResend(d))
+	handle := mux.HandleFunc
+	if d.signedIn {
+		handle = func(pattern string, h func(http.ResponseWriter, *http.Request)) {
+			mux.HandleFunc(pattern, s.requirePage(h))
+		}
+	}
+	handle("GET "+d.base+"/{id}", s.stepPage(d))
+	handle("POST "+d.base+"/{id}/code", s.stepCode(d))
+	handle("POST "+d.base+"/{id}/resend", s.stepResend(d))
 	if d.link != nil {
-		mux.HandleFunc("GET "+d.base+"/{id}/link", s.stepLink(d))
-		mux.HandleFunc("POST "+d.base+"/{id}/link", s.stepLink(d))
+		handle("GET "+d.base+"/{id}/link", s.stepLink(d))
+		handle("POST "+d.base+"/{id}/link", s.stepLink(d))
 	}
 	if d.password != nil {
-		mux.HandleFunc("POST "+d.base+"/{id}/password", s.stepPassword(d))
+		handle("POST "+d.base+"/{id}/password", s.stepPassword(d))
 	}
 }
 

@@ -11,7 +11,11 @@ import (
 type RecoverPage struct{ BasePage }
 
 func (s *Server) recoverForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "recover", &RecoverPage{BasePage{Title: "recover.title", Form: newForm(nil)}})
+	p := &RecoverPage{BasePage{Title: "recover.title", Form: newForm(nil)}}
+	if r.URL.Query().Get("undone") != "" {
+		p.Flash = s.t(r).T("contacts.undone") // a contact change undone: every session ended
+	}
+	s.render(w, r, http.StatusOK, "recover", p)
 }
 
 func (s *Server) recoverSubmit(w http.ResponseWriter, r *http.Request) {

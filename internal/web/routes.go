@@ -50,6 +50,16 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /account/history", s.requirePage(s.historyPage))
 	mux.HandleFunc("POST /account/stay-signed-in", s.requirePage(s.staySignedIn))
 
+	// The phone and e-mail: change or add (steps under /account/contacts),
+	// the password again when not recent, and the replaced contact's undo.
+	mux.HandleFunc("GET /account/contacts", s.requirePage(s.contactsPage))
+	mux.HandleFunc("GET /account/contacts/new", s.requirePage(s.contactFormPage))
+	mux.HandleFunc("POST /account/contacts", s.requirePage(s.contactSubmit))
+	mux.HandleFunc("POST /account/reauthenticate", s.requirePage(s.reauthSubmit))
+	s.mountSteps(mux, s.contacts)
+	mux.HandleFunc("GET /account/undo/{id}", s.undoPage)
+	mux.HandleFunc("POST /account/undo/{id}", s.undoSubmit)
+
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.
 	if s.d.Demo {

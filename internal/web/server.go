@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/notify"
@@ -47,14 +48,16 @@ type Deps struct {
 	Registration *registration.Service
 	SignIn       *signin.Service
 	Recovery     *recovery.Service
-	Sessions     *session.Service
-	Codes        *flow.Codes
-	Devices      Devices
-	Outbox       Outbox
-	Catalog      *i18n.Catalog
-	Logger       *slog.Logger
-	Metrics      *prometheus.Registry
-	Ready        func(ctx context.Context) error // for /readyz
+	// ContactChange changes the signed-in account's phone or e-mail.
+	ContactChange *contactchange.Service
+	Sessions      *session.Service
+	Codes         *flow.Codes
+	Devices       Devices
+	Outbox        Outbox
+	Catalog       *i18n.Catalog
+	Logger        *slog.Logger
+	Metrics       *prometheus.Registry
+	Ready         func(ctx context.Context) error // for /readyz
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
@@ -91,13 +94,14 @@ type Server struct {
 	requestIDs *requestIDs
 	// The flows whose steps the shared step handlers run.
 	registration, signin, recovery *flowSteps
+	contacts                       *flowSteps
 }
 
 // NewServer builds the handler, parsing every template up front.
 func NewServer(d Deps) (*Server, error) {
 	var missing []error
 	for name, nilness := range map[string]bool{
-		"Registration": d.Registration == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
+		"Registration": d.Registration == nil, "ContactChange": d.ContactChange == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
 		"Sessions": d.Sessions == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil,
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
@@ -121,6 +125,7 @@ func NewServer(d Deps) (*Server, error) {
 		meter: newIPLimiter(10, 30, 100_000), requestIDs: newRequestIDs(d.Rand)}
 	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
 	s.registration, s.signin, s.recovery = s.registrationSteps(), s.signinSteps(), s.recoverySteps()
+	s.contacts = s.contactSteps()
 	s.handler = s.routes()
 	return s, nil
 }
