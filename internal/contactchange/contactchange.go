@@ -544,9 +544,12 @@ func (s *Service) Undo(ctx context.Context, id, token string, c session.Client) 
 		if err := s.d.Sessions.AccountChanged(ctx, a.ID); err != nil {
 			return err
 		}
-		if err := s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: u.Channel, To: u.OldValue, Lang: a.Lang,
-			Data: message.ContactUndone{Site: s.d.Site, Name: a.Name, RecoveryLink: s.d.Links.Recovery(), Support: s.d.Support}}); err != nil {
-			return err
+		// Only a restored contact is told: otherwise it is another account's now.
+		if res.Restored {
+			if err := s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: u.Channel, To: u.OldValue, Lang: a.Lang,
+				Data: message.ContactUndone{Site: s.d.Site, Name: a.Name, RecoveryLink: s.d.Links.Recovery(), Support: s.d.Support}}); err != nil {
+				return err
+			}
 		}
 		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "contact.change_undone", ActorKind: audit.ActorAnonymous,
 			SubjectAccountID: a.ID, IP: c.IP, RequestID: c.RequestID,

@@ -143,6 +143,7 @@ type Sessions struct {
 	History  []string // "accountID method outcome"
 	Ended    map[string]int
 	Sessions map[string]int // active sessions per account, for EndOthers
+	Changed  map[string]int // AccountChanged calls per account
 }
 
 // Issue returns a new session for the account.
@@ -178,4 +179,15 @@ func (s *Sessions) EndOthers(ctx context.Context, accountID, keepID, reason stri
 	}
 	s.Ended[accountID] += n
 	return n, nil
+}
+
+// AccountChanged counts the announcements that an account changed.
+func (s *Sessions) AccountChanged(ctx context.Context, accountID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Changed == nil {
+		s.Changed = map[string]int{}
+	}
+	s.Changed[accountID]++
+	return nil
 }
