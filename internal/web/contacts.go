@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/contactchange"
@@ -123,13 +124,15 @@ func (s *Server) contactSubmit(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err, "/account/contacts")
 		return
 	}
-	s.beginContact(w, r, v)
+	s.beginContact(w, r, v, reqCtx(r).session.PasswordAt)
 }
 
-func (s *Server) beginContact(w http.ResponseWriter, r *http.Request, v map[string]string) {
+// beginContact starts the change typed in v, for a session that proved
+// the password at pwAt.
+func (s *Server) beginContact(w http.ResponseWriter, r *http.Request, v map[string]string, pwAt time.Time) {
 	st := reqCtx(r)
 	useEmail := v["field"] == "email"
-	f, err := s.d.ContactChange.Begin(r.Context(), contactchange.Start{Account: st.account, PasswordAt: st.session.PasswordAt,
+	f, err := s.d.ContactChange.Begin(r.Context(), contactchange.Start{Account: st.account, PasswordAt: pwAt,
 		Phone: v["phone"], Email: v["email"], UseEmail: useEmail, Lang: langOf(r), Binding: s.browserBinding(w, r), Client: s.holder(r)})
 	field := "phone"
 	if useEmail {
@@ -174,10 +177,9 @@ func (s *Server) reauthSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, statusOf(problem.KindOf(err)), "reauth", p)
 		return
 	}
-	// The session proved the password just now: the state this request
+	// The session proved the password just now: the session this request
 	// came with is older than that.
-	reqCtx(r).session.PasswordAt = s.d.Now()
-	s.beginContact(w, r, map[string]string{"field": field, field: v["value"]})
+	s.beginContact(w, r, map[string]string{"field": field, field: v["value"]}, s.d.Now())
 }
 
 // UndoPage asks for one click before an undo link is used, so that mail
