@@ -48,16 +48,17 @@ type Deps struct {
 	Registration *registration.Service
 	SignIn       *signin.Service
 	Recovery     *recovery.Service
+	Sessions     *session.Service
+	Codes        *flow.Codes
+	Devices      Devices
+	Outbox       Outbox
+	Catalog      *i18n.Catalog
+	Logger       *slog.Logger
+	Metrics      *prometheus.Registry
+	Ready        func(ctx context.Context) error // for /readyz
+
 	// ContactChange changes the signed-in account's phone or e-mail.
 	ContactChange *contactchange.Service
-	Sessions      *session.Service
-	Codes         *flow.Codes
-	Devices       Devices
-	Outbox        Outbox
-	Catalog       *i18n.Catalog
-	Logger        *slog.Logger
-	Metrics       *prometheus.Registry
-	Ready         func(ctx context.Context) error // for /readyz
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
@@ -101,10 +102,11 @@ type Server struct {
 func NewServer(d Deps) (*Server, error) {
 	var missing []error
 	for name, nilness := range map[string]bool{
-		"Registration": d.Registration == nil, "ContactChange": d.ContactChange == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
+		"Registration": d.Registration == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
 		"Sessions": d.Sessions == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil,
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
+		"ContactChange": d.ContactChange == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
