@@ -74,9 +74,9 @@ func TestContactAddEmailPages(t *testing.T) {
 		t.Fatalf("contacts page: %d\n%s", res.StatusCode, body)
 	}
 	const addr = "ivan@example.ru"
-	res, _ = b.post("/account/contacts", url.Values{"field": {"email"}, "email": {"not an address"}})
-	if res.StatusCode != 422 {
-		t.Errorf("a malformed address: %d", res.StatusCode)
+	res, body = b.post("/account/contacts", url.Values{"field": {"email"}, "email": {"not an address"}})
+	if res.StatusCode != 422 || !strings.Contains(body, `value="not an address"`) || !strings.Contains(body, `id="f-email-error"`) {
+		t.Errorf("a malformed address: %d, the typed value and its message next to the field expected\n%s", res.StatusCode, body)
 	}
 	res, _ = b.post("/account/contacts", url.Values{"field": {"email"}, "email": {addr}})
 	loc := res.Header.Get("Location")
