@@ -295,3 +295,30 @@ func (h *harness) signInToken(login string) string {
 	}
 	return r.str("session_token")
 }
+
+// TestContactUndoAPI: the undo link's token works through the API too,
+// once, without a session.
+func TestContactUndoAPI(t *testing.T) {
+	h := newHarness(t, nil)
+	const old, neu = "+79161234567", "+79031112233"
+	token := h.register(old, goodPassword)
+	if r := h.changePhone(token, neu); r.Status != 200 {
+		t.Fatalf("change: %d %s", r.Status, r.Raw)
+	}
+	_, text := h.lastMessage(old)
+	u, _ := url.Parse(undoLinkRE.FindString(text))
+	path := "/api/v1/contact-undos/" + strings.TrimPrefix(u.Path, "/account/undo/")
+	if r := h.api("POST", path, "", map[string]string{"token": "wrong"}); r.Status != 404 || r.str("code") != "undo.invalid" {
+		t.Errorf("wrong token: %d %s", r.Status, r.Raw)
+	}
+	r := h.api("POST", path, "", map[string]string{"token": u.Query().Get("token")})
+	if r.Status != 200 || r.Body["restored"] != true || r.Body["ended_sessions"].(float64) < 1 {
+		t.Fatalf("undo: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("POST", path, "", map[string]string{"token": u.Query().Get("token")}); r.Status != 404 {
+		t.Errorf("again: %d %s", r.Status, r.Raw)
+	}
+	if r := h.me(token); r.Status != 401 {
+		t.Errorf("session after the undo: %d", r.Status)
+	}
+}

@@ -88,6 +88,8 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: flow}, Handler: func(s *Server) http.HandlerFunc { return s.apiStepResend(s.contacts) }},
 		{Method: "POST", Path: "/api/v1/me/reauthenticate", Auth: authSession, Request: typeOf[reauthRequest](),
 			Responses: map[int]reflect.Type{204: noBody}, Handler: method((*Server).apiReauthenticate)},
+		{Method: "POST", Path: "/api/v1/contact-undos/{id}", Request: typeOf[undoRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[undoneJSON]()}, Handler: method((*Server).apiContactUndo)},
 
 		{Method: "POST", Path: "/api/v1/password-recovery", Request: typeOf[recoveryRequest](),
 			Responses: map[int]reflect.Type{202: flow}, Handler: method((*Server).apiRecover)},

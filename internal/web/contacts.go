@@ -289,3 +289,30 @@ func (s *Server) apiReauthenticate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// undoRequest uses the undo link sent to a replaced contact.
+type undoRequest struct {
+	Token string `json:"token"` // the link's token query parameter
+}
+
+// undoneJSON is what an undo did.
+type undoneJSON struct {
+	Restored      bool `json:"restored"`       // false: the old contact is another account's now
+	EndedSessions int  `json:"ended_sessions"` // every session of the account ends
+}
+
+// apiContactUndo is the undo link for API clients: no session needed, the
+// link's token is the capability.
+func (s *Server) apiContactUndo(w http.ResponseWriter, r *http.Request) {
+	var in undoRequest
+	if err := decode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.d.ContactChange.Undo(r.Context(), r.PathValue("id"), in.Token, s.client(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, undoneJSON{Restored: res.Restored, EndedSessions: res.EndedSessions})
+}
