@@ -29,6 +29,7 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/config"
+	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/demo"
@@ -247,9 +248,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	sig := signin.New(signin.Deps{Store: journeys, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
 		Deletions: del, Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
-		Log: a.fault})
+		Log: a.fault, Checked: sessions})
 	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks, Deletions: del,
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
+	contacts := contactchange.New(contactchange.Deps{Store: st.ContactChanges(), Codes: codes, Hasher: otp.NewHasher(keys.Subkey("otp/v1")),
+		Sessions: sessions, Notifier: outbox, Links: links, Limiter: limiter, Site: siteName, Support: cfg.Server.SupportPhone,
+		Now: o.Now, Rand: o.Rand, NewID: newID})
 	metrics.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_jobs_reclaimed_total",
 			Help: "Jobs taken back at start from this node's previous process, which stopped while running them."},
@@ -264,7 +268,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	parts.Add(export.SecurityEvents(st.AuditLog()), notify.ExportPart(st.Notifications()), export.RememberedDevices(), flow.ExportPart(st.Flows(), o.Now))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	srv, err := web.NewServer(web.Deps{
-		Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
@@ -515,6 +519,12 @@ func (l links) RegistrationLink(id, token string) string {
 }
 func (l links) RecoveryLink(id, token string) string {
 	return l.base + "/recover/" + id + "/link?token=" + url.QueryEscape(token)
+}
+func (l links) ContactLink(id, token string) string {
+	return l.base + "/account/contacts/" + id + "/link?token=" + url.QueryEscape(token)
+}
+func (l links) ContactUndoLink(id, token string) string {
+	return l.base + "/account/undo/" + id + "?token=" + url.QueryEscape(token)
 }
 func (l links) SignIn() string   { return l.base + "/signin" }
 func (l links) Recovery() string { return l.base + "/recover" }

@@ -58,6 +58,8 @@ var packageClass = map[string]string{
 	"internal/session":      classDomain,
 	"internal/signin":       classDomain,
 	"internal/throttle":     classDomain,
+	// Issue 10: the signed-in account's own changes.
+	"internal/contactchange": classDomain,
 
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,

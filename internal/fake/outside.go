@@ -143,7 +143,7 @@ type Sessions struct {
 	History  []string // "accountID method outcome"
 	Ended    map[string]int
 	Sessions map[string]int // active sessions per account, for EndOthers
-	Changed  int            // AccountChanged calls
+	Changed  map[string]int // AccountChanged calls per account
 }
 
 // Issue returns a new session for the account.
@@ -189,6 +189,9 @@ func (s *Sessions) EndOthers(ctx context.Context, accountID, keepID, reason stri
 func (s *Sessions) AccountChanged(ctx context.Context, accountID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Changed++
+	if s.Changed == nil {
+		s.Changed = map[string]int{}
+	}
+	s.Changed[accountID]++
 	return nil
 }

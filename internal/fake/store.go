@@ -9,6 +9,7 @@ import (
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/problem"
@@ -38,12 +39,14 @@ type state struct {
 	hits     map[string]map[time.Time]int
 	logs     map[string][]time.Time
 	guards   map[string]lockout.Guard
+	undos    map[string]contactchange.Undo
 }
 
 func (s state) clone() state {
 	c := state{
 		flows: maps.Clone(s.flows), accounts: maps.Clone(s.accounts), audit: append([]audit.Event(nil), s.audit...),
 		hits: make(map[string]map[time.Time]int, len(s.hits)), logs: make(map[string][]time.Time, len(s.logs)), guards: maps.Clone(s.guards),
+		undos: maps.Clone(s.undos),
 	}
 	for k, v := range s.hits {
 		c.hits[k] = maps.Clone(v)
@@ -57,7 +60,7 @@ func (s state) clone() state {
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{st: state{flows: map[string]storedFlow{}, accounts: map[string]account.Account{}, hits: map[string]map[time.Time]int{},
-		logs: map[string][]time.Time{}, guards: map[string]lockout.Guard{}}}
+		logs: map[string][]time.Time{}, guards: map[string]lockout.Guard{}, undos: map[string]contactchange.Undo{}}}
 }
 
 // Transact runs fn; when it fails, every change made meanwhile is undone.
@@ -286,4 +289,64 @@ func (s *Store) Audit() []string {
 		out = append(out, e.Action)
 	}
 	return out
+}
+
+// Contact changes.
+
+// SetContact sets, adds or (with "") removes the account's phone or
+// e-mail; one another account has is the Conflict "account.contact_taken".
+func (s *Store) SetContact(ctx context.Context, accountID string, ch contact.Channel, value string, at time.Time) error {
+	if value != "" {
+		if o, err := s.find(func(o *account.Account) bool {
+			return ch == contact.ChannelSMS && string(o.Phone) == value || ch == contact.ChannelEmail && string(o.Email) == value
+		}); err == nil && o.ID != accountID {
+			return problem.New(problem.Conflict, "account.contact_taken")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.st.accounts[accountID]
+	if !ok {
+		return problem.New(problem.NotFound, "account.not_found")
+	}
+	if ch == contact.ChannelEmail {
+		a.Email = contact.Email(value)
+	} else {
+		a.Phone = contact.Phone(value)
+	}
+	a.UpdatedAt = at
+	s.st.accounts[accountID] = a
+	return nil
+}
+
+// CreateContactUndo keeps an undo record.
+func (s *Store) CreateContactUndo(ctx context.Context, u *contactchange.Undo) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.undos[u.ID] = *u
+	return nil
+}
+
+// ContactUndo returns an undo record, or NotFound "undo.invalid".
+func (s *Store) ContactUndo(ctx context.Context, id string) (*contactchange.Undo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.st.undos[id]
+	if !ok {
+		return nil, problem.New(problem.NotFound, "undo.invalid")
+	}
+	return &u, nil
+}
+
+// UseContactUndo marks an unused undo record used.
+func (s *Store) UseContactUndo(ctx context.Context, id string, at time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.st.undos[id]
+	if !ok || !u.UsedAt.IsZero() {
+		return false, nil
+	}
+	u.UsedAt = at
+	s.st.undos[id] = u
+	return true, nil
 }

@@ -37,6 +37,12 @@ func (Links) RegistrationLink(flowID, token string) string {
 func (Links) RecoveryLink(flowID, token string) string {
 	return "https://k.test/recover/" + flowID + "/link/" + token
 }
+func (Links) ContactLink(flowID, token string) string {
+	return "https://k.test/account/contacts/" + flowID + "/link/" + token
+}
+func (Links) ContactUndoLink(id, token string) string {
+	return "https://k.test/account/undo/" + id + "?token=" + token
+}
 func (Links) SignIn() string   { return "https://k.test/signin" }
 func (Links) Recovery() string { return "https://k.test/recover" }
 func (Links) Register() string { return "https://k.test/register" }

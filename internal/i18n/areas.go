@@ -30,8 +30,10 @@ var owners = map[string]string{
 	"signin.wrong": "lockout", "signin.wrong_left": "lockout", "signin.locked": "lockout", "signin.suspended": "lockout",
 	"signin":       "signin",
 	"registration": "registration", "terms.required": "registration",
-	"credential": "credential",
-	"deletion":   "deletion",
+	"credential":    "credential",
+	"deletion":      "deletion",
+	"contacts.same": "contactchange", "contacts.taken": "contactchange", "contacts.one_channel": "contactchange",
+	"reauth": "contactchange", "undo": "contactchange",
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.

@@ -164,3 +164,54 @@ func (DeletionRequested) Template() string { return "deletion_requested" }
 
 // Template implements Data.
 func (DeletionCancelled) Template() string { return "deletion_cancelled" }
+
+// ContactCode carries the code (and, by e-mail, the link) that confirms a
+// new phone or e-mail of a signed-in account.
+type ContactCode struct {
+	Site    string
+	Code    string
+	Name    string
+	Minutes int
+	Link    string
+	Until   time.Time
+}
+
+// ContactTaken tells a contact's owner that someone tried to put it on
+// another account.
+type ContactTaken struct {
+	Site         string
+	SignInLink   string
+	RecoveryLink string
+}
+
+// ContactChanged tells a replaced phone or e-mail that the account now has
+// another one, with a link that undoes the change until a time.
+type ContactChanged struct {
+	Site     string
+	Name     string
+	New      string // the new contact, masked
+	UndoLink string
+	Until    time.Time
+	Support  string
+}
+
+// ContactUndone tells a restored contact that the change was undone and
+// every session ended, and to recover the password.
+type ContactUndone struct {
+	Site         string
+	Name         string
+	RecoveryLink string
+	Support      string
+}
+
+// Template implements Data.
+func (ContactCode) Template() string { return "contact_code" }
+
+// Template implements Data.
+func (ContactTaken) Template() string { return "contact_taken" }
+
+// Template implements Data.
+func (ContactChanged) Template() string { return "contact_changed" }
+
+// Template implements Data.
+func (ContactUndone) Template() string { return "contact_undone" }

@@ -41,6 +41,7 @@ var messageTypes = byTemplate(
 	message.RecoveryCode{}, message.RecoveryUnknown{}, message.PasswordChanged{},
 	message.SignInCode{}, message.SignInLocked{}, message.SignInSuspended{},
 	message.PasswordChangedByOwner{}, message.DeletionRequested{}, message.DeletionCancelled{},
+	message.ContactCode{}, message.ContactTaken{}, message.ContactChanged{}, message.ContactUndone{},
 )
 
 func byTemplate(ds ...message.Data) map[string]message.Data {

@@ -48,6 +48,11 @@ var samples = byTemplate(
 	message.PasswordChangedByOwner{Site: site, Name: name, OthersEnded: true, Support: support, RecoveryLink: recoveryLink},
 	message.DeletionRequested{Site: site, Name: name, EffectiveAt: composed.Add(7 * 24 * time.Hour), SignInLink: signInLink, Support: support},
 	message.DeletionCancelled{Site: site, Name: name, BySignIn: true, Support: support, RecoveryLink: recoveryLink},
+	message.ContactCode{Site: site, Code: code, Name: name, Minutes: minutes, Link: link, Until: until},
+	message.ContactTaken{Site: site, SignInLink: signInLink, RecoveryLink: recoveryLink},
+	message.ContactChanged{Site: site, Name: name, New: "+7 916 ***-**-67", Support: support, Until: composed.Add(7 * 24 * time.Hour),
+		UndoLink: "https://kabinet.example/account/undo/5jwm7bvdq5zwniflhzl3duxcda?token=AAAAAAAAAAAAAAAAAAAAAA"},
+	message.ContactUndone{Site: site, Name: name, Support: support, RecoveryLink: recoveryLink},
 )
 
 // TestTemplatesGolden renders every template with the sample of its type and

@@ -55,6 +55,10 @@ type Session struct {
 	ExpiresAt  time.Time
 	EndedAt    time.Time // zero while active
 	EndReason  string
+	// PasswordAt is when the session last proved the password: when it was
+	// issued (every sign-in, registration and recovery involves it) or
+	// re-authenticated. Sensitive changes want it recent.
+	PasswordAt time.Time
 }
 
 // Outcomes of a sign-in attempt, as kept in the history.
@@ -84,6 +88,9 @@ const (
 	EndedPwdChange = "password_change"
 	EndedReplaced  = "replaced" // by the session issued at the client's next sign-in
 	EndedDeleted   = "account_deleted"
+	// EndedContactUndo: the owner of a replaced phone or e-mail undid the
+	// change (a takeover, perhaps): every session ends.
+	EndedContactUndo = "contact_undo"
 )
 
 // Store is what sessions need from storage.
@@ -93,6 +100,9 @@ type Store interface {
 	// account, or a NotFound problem.
 	SessionByToken(ctx context.Context, tokenHash []byte) (*Session, *account.Account, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
+	// SetSessionPasswordAt records a re-authentication of an active
+	// session of the account (NotFound when there is none).
+	SetSessionPasswordAt(ctx context.Context, accountID, id string, at time.Time) error
 	// ListSessions returns the account's sessions active at now, newest first.
 	ListSessions(ctx context.Context, accountID string, now time.Time) ([]Session, error)
 	// EndSession ends one active session of the account; false when there is none.
@@ -216,7 +226,7 @@ func (s *Service) Issue(ctx context.Context, accountID, method string, c Client)
 	sess := &Session{
 		ID: id, TokenHash: HashToken(token), AccountID: accountID, Method: method,
 		IP: c.IP, UserAgent: truncate(c.UserAgent, 300),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.lifetime),
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.lifetime), PasswordAt: now,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", nil, fmt.Errorf("session: create: %w", err)
@@ -318,6 +328,22 @@ func (s *Service) check(x *Session, acc *account.Account, now time.Time) error {
 // IdleMinutes is the inactivity limit in whole minutes (rounded up), as
 // the messages name it: "30 минут".
 func IdleMinutes(idle time.Duration) int { return int((idle + time.Minute - 1) / time.Minute) }
+
+// PasswordChecked records that the session the client holds has just
+// proved the password again (a re-authentication before a sensitive
+// change), in the caller's transaction, and drops its cached copies.
+func (s *Service) PasswordChecked(ctx context.Context, c Client) error {
+	if err := s.store.SetSessionPasswordAt(ctx, c.Holds.AccountID, c.Holds.ID, s.now()); err != nil {
+		return err
+	}
+	return s.changed(ctx, c.Holds.AccountID)
+}
+
+// PasswordRecent reports whether the session proved the password within
+// the last d.
+func (s *Service) PasswordRecent(x *Session, d time.Duration) bool {
+	return !x.PasswordAt.IsZero() && s.now().Sub(x.PasswordAt) <= d
+}
 
 // StaySignedIn records the session as used now, whatever its last-seen
 // time: the citizen said "stay signed in". The session must have passed

@@ -85,6 +85,18 @@ func (m *memStore) TouchSession(_ context.Context, id string, at time.Time) erro
 	return nil
 }
 
+func (m *memStore) SetSessionPasswordAt(_ context.Context, accountID, id string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.sessions {
+		if x.ID == id && x.AccountID == accountID {
+			x.PasswordAt = at
+			return nil
+		}
+	}
+	return problem.New(problem.NotFound, "session.not_found")
+}
+
 func (m *memStore) ListSessions(context.Context, string, time.Time) ([]session.Session, error) {
 	return nil, nil
 }

@@ -35,8 +35,8 @@ func (ss *Sessions) AfterCommit(ctx context.Context, fn func()) { ss.st.AfterCom
 
 // CreateSession inserts a session.
 func (ss *Sessions) CreateSession(ctx context.Context, x *session.Session) error {
-	_, err := ss.st.exec(ctx, `INSERT INTO sessions (id, token_hash, account_id, method, ip, user_agent, created_at, last_seen_at, expires_at)
-		VALUES (?,?,?,?,?,?,?,?,?)`, x.ID, x.TokenHash, x.AccountID, x.Method, x.IP, x.UserAgent, ms(x.CreatedAt), ms(x.LastSeenAt), ms(x.ExpiresAt))
+	_, err := ss.st.exec(ctx, `INSERT INTO sessions (id, token_hash, account_id, method, ip, user_agent, created_at, last_seen_at, expires_at, password_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?)`, x.ID, x.TokenHash, x.AccountID, x.Method, x.IP, x.UserAgent, ms(x.CreatedAt), ms(x.LastSeenAt), ms(x.ExpiresAt), ms(x.PasswordAt))
 	if err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
@@ -50,16 +50,18 @@ func (ss *Sessions) SessionByToken(ctx context.Context, tokenHash []byte) (*sess
 		x                         session.Session
 		r                         accountRow
 		created, seen, exp, ended sql.NullInt64
+		pwAt                      sql.NullInt64
 		endReason                 sql.NullString
 	)
-	dest := append([]any{&x.ID, &x.AccountID, &x.Method, &x.IP, &x.UserAgent, &created, &seen, &exp, &ended, &endReason}, r.dest()...)
-	err := ss.st.queryRow(ctx, `SELECT s.id, s.account_id, s.method, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, `+
+	dest := append([]any{&x.ID, &x.AccountID, &x.Method, &x.IP, &x.UserAgent, &created, &seen, &exp, &ended, &endReason, &pwAt}, r.dest()...)
+	err := ss.st.queryRow(ctx, `SELECT s.id, s.account_id, s.method, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, s.password_at, `+
 		accountColumns+` FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?`, tokenHash).Scan(dest...)
 	if err != nil {
 		return nil, nil, notFound(err, "session.not_found")
 	}
 	x.TokenHash = tokenHash
 	x.CreatedAt, x.LastSeenAt, x.ExpiresAt, x.EndedAt, x.EndReason = fromMS(created), fromMS(seen), fromMS(exp), fromMS(ended), endReason.String
+	x.PasswordAt = fromMS(pwAt)
 	a, err := ss.st.decodeAccount(&r)
 	if err != nil {
 		return nil, nil, err
@@ -71,6 +73,16 @@ func (ss *Sessions) SessionByToken(ctx context.Context, tokenHash []byte) (*sess
 func (ss *Sessions) TouchSession(ctx context.Context, id string, at time.Time) error {
 	_, err := ss.st.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?`, ms(at), id, ms(at))
 	return err
+}
+
+// SetSessionPasswordAt records that an active session of the account has
+// just proved the password again; NotFound when there is no such session.
+func (ss *Sessions) SetSessionPasswordAt(ctx context.Context, accountID, id string, at time.Time) error {
+	res, err := ss.st.exec(ctx, `UPDATE sessions SET password_at = ? WHERE id = ? AND account_id = ? AND ended_at IS NULL`, ms(at), id, accountID)
+	if err != nil {
+		return fmt.Errorf("store: session password time: %w", err)
+	}
+	return expectOne(res, "session.not_found")
 }
 
 // ListSessions returns the account's sessions that have not ended or

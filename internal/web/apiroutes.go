@@ -88,6 +88,17 @@ func apiRouteTable() []apiRoute {
 		{Method: "DELETE", Path: "/api/v1/me/deletion", Auth: authSession,
 			Responses: map[int]reflect.Type{204: noBody}, Handler: method((*Server).apiCancelDeletion)},
 
+		{Method: "POST", Path: "/api/v1/me/contacts", Auth: authSession, Request: typeOf[contactRequest](),
+			Responses: map[int]reflect.Type{202: flow}, Handler: method((*Server).apiContactStart)},
+		{Method: "POST", Path: "/api/v1/me/contacts/{id}/confirm", Auth: authSession, Request: typeOf[codeJSON](),
+			Responses: map[int]reflect.Type{200: typeOf[accountJSON]()}, Handler: method((*Server).apiContactConfirm)},
+		{Method: "POST", Path: "/api/v1/me/contacts/{id}/resend", Auth: authSession,
+			Responses: map[int]reflect.Type{200: flow}, Handler: func(s *Server) http.HandlerFunc { return s.apiStepResend(s.contacts) }},
+		{Method: "POST", Path: "/api/v1/me/reauthenticate", Auth: authSession, Request: typeOf[reauthRequest](),
+			Responses: map[int]reflect.Type{204: noBody}, Handler: method((*Server).apiReauthenticate)},
+		{Method: "POST", Path: "/api/v1/contact-undos/{id}", Request: typeOf[undoRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[undoneJSON]()}, Handler: method((*Server).apiContactUndo)},
+
 		{Method: "POST", Path: "/api/v1/password-recovery", Request: typeOf[recoveryRequest](),
 			Responses: map[int]reflect.Type{202: flow}, Handler: method((*Server).apiRecover)},
 		{Method: "POST", Path: "/api/v1/password-recovery/{id}/confirm", Request: typeOf[codeJSON](),

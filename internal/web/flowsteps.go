@@ -55,6 +55,9 @@ type flowSteps struct {
 	// the browser bound to the flow typed it (the API keeps it masked).
 	// Not for sign-in, where the code goes to the account's phone.
 	showContact bool
+	// signedIn: the flow belongs to the signed-in account (a contact
+	// change): its pages send others to sign in first.
+	signedIn bool
 }
 
 // signedIn is the session a flow's last step issued.
@@ -192,21 +195,27 @@ func (s *Server) signinSteps() *flowSteps {
 // the step its flow is at: a refused submission is shown at the POST
 // address, and a reload or a language link there must not be a 404.
 func (s *Server) mountSteps(mux *http.ServeMux, d *flowSteps) {
-	mux.HandleFunc("GET "+d.base+"/{id}", s.stepPage(d))
-	mux.HandleFunc("POST "+d.base+"/{id}/code", s.stepCode(d))
-	mux.HandleFunc("GET "+d.base+"/{id}/code", s.toStep(d))
-	mux.HandleFunc("POST "+d.base+"/{id}/resend", s.stepResend(d))
-	mux.HandleFunc("GET "+d.base+"/{id}/resend", s.toStep(d))
+	handle := mux.HandleFunc
+	if d.signedIn {
+		handle = func(pattern string, h func(http.ResponseWriter, *http.Request)) {
+			mux.HandleFunc(pattern, s.requirePage(h))
+		}
+	}
+	handle("GET "+d.base+"/{id}", s.stepPage(d))
+	handle("POST "+d.base+"/{id}/code", s.stepCode(d))
+	handle("GET "+d.base+"/{id}/code", s.toStep(d))
+	handle("POST "+d.base+"/{id}/resend", s.stepResend(d))
+	handle("GET "+d.base+"/{id}/resend", s.toStep(d))
 	if d.link != nil {
-		mux.HandleFunc("GET "+d.base+"/{id}/link", s.stepLink(d))
-		mux.HandleFunc("POST "+d.base+"/{id}/link", s.stepLink(d))
+		handle("GET "+d.base+"/{id}/link", s.stepLink(d))
+		handle("POST "+d.base+"/{id}/link", s.stepLink(d))
 	}
 	if d.password != nil {
-		mux.HandleFunc("POST "+d.base+"/{id}/password", s.stepPassword(d))
-		mux.HandleFunc("GET "+d.base+"/{id}/password", s.toStep(d))
+		handle("POST "+d.base+"/{id}/password", s.stepPassword(d))
+		handle("GET "+d.base+"/{id}/password", s.toStep(d))
 	}
 	if d.restart != nil {
-		mux.HandleFunc("GET "+d.base+"/{id}/change", s.stepChange(d))
+		handle("GET "+d.base+"/{id}/change", s.stepChange(d))
 	}
 }
 

@@ -15,7 +15,11 @@ func recoverPage(values map[string]string) *RecoverPage {
 }
 
 func (s *Server) recoverForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "recover", recoverPage(nil))
+	p := recoverPage(nil)
+	if r.URL.Query().Get("undone") != "" {
+		p.Flash = s.t(r).T("contacts.undone") // a contact change undone: every session ended
+	}
+	s.render(w, r, http.StatusOK, "recover", p)
 }
 
 func (s *Server) recoverSubmit(w http.ResponseWriter, r *http.Request) {

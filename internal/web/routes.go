@@ -56,6 +56,16 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /account/delete", s.requirePage(s.deletionSubmit))
 	mux.HandleFunc("POST /account/delete/cancel", s.requirePage(s.deletionCancel))
 
+	// The phone and e-mail: change or add (steps under /account/contacts),
+	// the password again when not recent, and the replaced contact's undo.
+	mux.HandleFunc("GET /account/contacts", s.requirePage(s.contactsPage))
+	mux.HandleFunc("GET /account/contacts/new", s.requirePage(s.contactFormPage))
+	mux.HandleFunc("POST /account/contacts", s.requirePage(s.contactSubmit))
+	mux.HandleFunc("POST /account/reauthenticate", s.requirePage(s.reauthSubmit))
+	s.mountSteps(mux, s.contacts)
+	mux.HandleFunc("GET /account/undo/{id}", s.undoPage)
+	mux.HandleFunc("POST /account/undo/{id}", s.undoSubmit)
+
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.
 	if s.d.Demo {

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/export"
@@ -62,6 +63,9 @@ type Deps struct {
 	Metrics      *prometheus.Registry
 	Ready        func(ctx context.Context) error // for /readyz
 
+	// ContactChange changes the signed-in account's phone or e-mail.
+	ContactChange *contactchange.Service
+
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
 	// nothing does.
@@ -97,6 +101,7 @@ type Server struct {
 	requestIDs *requestIDs
 	// The flows whose steps the shared step handlers run.
 	registration, signin, recovery *flowSteps
+	contacts                       *flowSteps
 }
 
 // NewServer builds the handler, parsing every template up front.
@@ -108,6 +113,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Sessions": d.Sessions == nil, "Export": d.Export == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil,
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
+		"ContactChange": d.ContactChange == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
@@ -128,6 +134,7 @@ func NewServer(d Deps) (*Server, error) {
 		meter: newIPLimiter(10, 30, 100_000), requestIDs: newRequestIDs(d.Rand)}
 	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
 	s.registration, s.signin, s.recovery = s.registrationSteps(), s.signinSteps(), s.recoverySteps()
+	s.contacts = s.contactSteps()
 	s.handler = s.routes()
 	return s, nil
 }
