@@ -358,7 +358,7 @@ func (r *Retention) settings() []setting {
 		{env: "KABINET_RETENTION_SESSIONS", def: "2160h", field: duration(&r.Sessions, positive),
 			doc: "Ended and expired sessions are kept this long for the list of sessions (default 90 days)."},
 		{env: "KABINET_RETENTION_FLOWS", def: "24h", field: duration(&r.Flows, positive),
-			doc: "Sign-up, sign-in and recovery flows are deleted this long after they expired or finished."},
+			doc: "Flows (sign-up, sign-in, recovery, contact changes) and the undo links of contact changes are deleted this long after they expired, finished or were used."},
 		{env: "KABINET_DELETION_GRACE", def: "168h", field: duration(&r.DeletionGrace, atLeast(time.Minute)),
 			doc: "An account whose owner asked to delete it is erased this long after the request (default 7 days); until then signing in or the «cancel» button keeps it. A job checks every 15 minutes for accounts due."},
 	}

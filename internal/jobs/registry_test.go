@@ -117,6 +117,10 @@ func (f *fakeSweeper) DeleteNotificationsCreatedBefore(_ context.Context, before
 	return f.call("notifications", before, batch)
 }
 
+func (f *fakeSweeper) DeleteContactUndosEndedBefore(_ context.Context, before time.Time, batch int) (int64, error) {
+	return f.call("contact_undos", before, batch)
+}
+
 func (f *fakeSweeper) DeleteRateLimitsPastHorizon(_ context.Context, now time.Time, batch int) (int64, error) {
 	return f.call("throttles", now, batch)
 }
@@ -138,7 +142,7 @@ func TestRetentionWorkerUsesTheInjectedClock(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]sweepCall{"flows": {now.Add(-day), 500}, "sign_ins": {now.Add(-180 * day), 500},
-			"notifications": {now.Add(-30 * day), 500}, "throttles": {now, 500}}
+			"notifications": {now.Add(-30 * day), 500}, "contact_undos": {now.Add(-day), 500}, "throttles": {now, 500}}
 		if fmt.Sprint(f.calls) != fmt.Sprint(want) {
 			t.Errorf("at %v the sweep made %v, want %v (no sessions: their period is 0)", now, f.calls, want)
 		}

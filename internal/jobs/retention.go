@@ -15,6 +15,7 @@ type Sweeper interface {
 	DeleteSessionsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
 	DeleteSignInsBefore(ctx context.Context, before time.Time, batch int) (int64, error)
 	DeleteNotificationsCreatedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteContactUndosEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
 	DeleteRateLimitsPastHorizon(ctx context.Context, now time.Time, batch int) (int64, error)
 }
 
@@ -91,7 +92,7 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs])
 		name   string
 		period time.Duration
 		n      int64
-	}{{"flows", w.p.Flows, n.Flows}, {"sessions", w.p.Sessions, n.Sessions}, {"sign_ins", w.p.SignIns, n.SignIns}, {"notifications", w.p.Notifications, n.Notifications}} {
+	}{{"flows", w.p.Flows, n.Flows}, {"sessions", w.p.Sessions, n.Sessions}, {"sign_ins", w.p.SignIns, n.SignIns}, {"notifications", w.p.Notifications, n.Notifications}, {"contact_undos", w.p.Flows, n.ContactUndos}} {
 		if k.period > 0 {
 			args = append(args, k.name, k.n)
 		}
@@ -103,6 +104,7 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs])
 // Swept is how many rows of each kind one sweep deleted.
 type Swept struct {
 	Flows, Sessions, SignIns, Notifications int64
+	ContactUndos                            int64 // undo links of contact changes, kept as long as flows
 	RateLimits                              int64 // throttle buckets and event logs
 }
 
@@ -125,6 +127,9 @@ func (p RetentionPolicy) Sweep(ctx context.Context, s Sweeper, now time.Time) (S
 		{p.Sessions, s.DeleteSessionsEndedBefore, &n.Sessions},
 		{p.SignIns, s.DeleteSignInsBefore, &n.SignIns},
 		{p.Notifications, s.DeleteNotificationsCreatedBefore, &n.Notifications},
+		// An undo link is a flow's last step kept for a week: it goes
+		// when flows go, counted from its expiry or its use.
+		{p.Flows, s.DeleteContactUndosEndedBefore, &n.ContactUndos},
 	} {
 		if sw.period <= 0 {
 			continue

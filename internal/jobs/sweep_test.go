@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/jobs"
 	"github.com/kabinet/kabinet/internal/notify"
@@ -77,6 +78,25 @@ func testSweep(t *testing.T, st *store.Store) {
 			t.Fatal(err)
 		}
 	}
+	// Contact undo links: kept 2 days (the flows' period) after they
+	// expired or were used.
+	for id, u := range map[string]struct{ expires, used time.Time }{
+		"gone-expired": {ago(2*day + time.Minute), time.Time{}},
+		"gone-used":    {now.Add(5 * day), ago(2*day + time.Minute)},
+		"kept-expired": {ago(2*day - time.Minute), time.Time{}},
+		"kept-used":    {now.Add(5 * day), ago(2*day - time.Minute)},
+		"kept-valid":   {now.Add(5 * day), time.Time{}},
+	} {
+		if err := st.ContactChanges().CreateContactUndo(ctx, &contactchange.Undo{ID: id, AccountID: "acc", Channel: contact.ChannelSMS,
+			OldValue: "+79161234567", TokenHash: []byte(id), CreatedAt: ago(9 * day), ExpiresAt: u.expires}); err != nil {
+			t.Fatal(err)
+		}
+		if !u.used.IsZero() {
+			if ok, err := st.ContactChanges().UseContactUndo(ctx, id, u.used); err != nil || !ok {
+				t.Fatalf("use %s: %v %v", id, ok, err)
+			}
+		}
+	}
 	// Throttle buckets: one past the horizon, one within it.
 	for _, at := range []time.Time{ago(store.ThrottleHorizon + time.Minute), ago(store.ThrottleHorizon - time.Minute)} {
 		if _, _, err := st.RateLimits().AddHits(ctx, []byte("key"), at, 1, at); err != nil {
@@ -89,7 +109,7 @@ func testSweep(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (jobs.Swept{Flows: 2, SignIns: 1, Notifications: 1, RateLimits: 1}); n != want {
+	if want := (jobs.Swept{Flows: 2, SignIns: 1, Notifications: 1, ContactUndos: 2, RateLimits: 1}); n != want {
 		t.Errorf("swept %+v, want %+v", n, want)
 	}
 	for table, want := range map[string][]string{
@@ -97,6 +117,7 @@ func testSweep(t *testing.T, st *store.Store) {
 		"sessions":      {"kept-ancient"},
 		"sign_ins":      {"kept"},
 		"notifications": {"kept"},
+		"contact_undos": {"kept-expired", "kept-used", "kept-valid"},
 	} {
 		if got := ids(t, st, table); !slices.Equal(got, want) {
 			t.Errorf("%s left: %v, want %v", table, got, want)

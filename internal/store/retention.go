@@ -81,6 +81,12 @@ func (rt *Retention) DeleteNotificationsCreatedBefore(ctx context.Context, befor
 	return rt.deleteBatched(ctx, "notifications", `created_at < ?`, batch, ms(before))
 }
 
+// DeleteContactUndosEndedBefore removes the undo links of contact changes
+// that expired or were used before a time.
+func (rt *Retention) DeleteContactUndosEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
+	return rt.deleteBatched(ctx, "contact_undos", `expires_at < ? OR (used_at IS NOT NULL AND used_at < ?)`, batch, ms(before), ms(before))
+}
+
 // ThrottleHorizon is how long throttle rows are kept: longer than the
 // longest window of any rule (a day).
 const ThrottleHorizon = 48 * time.Hour
