@@ -2,18 +2,12 @@ package e2e
 
 import (
 	"testing"
-
-	"github.com/chromedp/chromedp"
 )
 
-// scanWide scans the page at 1280 px and at 375 px, and goes back to
-// 1280 px.
+// scanWide scans the page: scan itself covers 1280, 375 and 320 px.
 func (b *browser) scanWide(page string) {
 	b.t.Helper()
 	b.scan(page)
-	b.do("narrow the window", chromedp.EmulateViewport(375, 740))
-	b.scan(page + " at 375 px")
-	b.do("widen the window", chromedp.EmulateViewport(1280, 900))
 }
 
 // TestChangePasswordAndDeleteAccount: from the account page the citizen
