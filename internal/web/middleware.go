@@ -266,13 +266,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			case !bearer:
 				// A stale cookie: drop it so the browser stops sending it,
 				// and what the browser kept of the session's pages.
+				// A page that needs a session sends the browser to the
+				// sign-in form with the reason (requirePage); any other
+				// page says why in its notice (fillBase).
 				s.signOutBrowser(w)
-				if st.endedErr != nil && landsOnSignIn(r) {
-					// The device was signed in: it goes to the sign-in
-					// form, which says why the session ended, and back.
-					seeOther(w, r, signInURL(r.URL.RequestURI(), endedReason(st.endedErr)))
-					return
-				}
 			}
 			if err != nil && !isUnauthorized(err) {
 				s.log.Error("authenticate", "request_id", st.requestID, "error", err)
@@ -280,15 +277,6 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// landsOnSignIn reports whether a request whose session has ended is a
-// page load to send to the sign-in form: a GET of a page, not the sign-in
-// form itself (it says why on its own), the API or a file.
-func landsOnSignIn(r *http.Request) bool {
-	p := r.URL.Path
-	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && p != "/signin" && !strings.HasPrefix(p, "/api/") &&
-		!strings.HasPrefix(p, "/static/") && p != "/healthz" && p != "/readyz" && p != "/metrics"
 }
 
 func hasLangCookie(r *http.Request, s *Server) bool {
