@@ -242,3 +242,27 @@ func TestDeletionErases(t *testing.T) {
 		t.Errorf("audit %v", got)
 	}
 }
+
+// TestDeletionCancelledByRecovery: getting back in through password
+// recovery is signing in, so it cancels a pending deletion too, and its
+// answer says so.
+func TestDeletionCancelledByRecovery(t *testing.T) {
+	h := newHarness(t, noSecondStep)
+	tok := h.register("+7 916 123-45-67", goodPassword)
+	if r := h.api("POST", "/api/v1/me/deletion", tok, map[string]string{"password": goodPassword}); r.Status != 202 {
+		t.Fatalf("request: %d %s", r.Status, r.Raw)
+	}
+	r := h.api("POST", "/api/v1/password-recovery", "", map[string]string{"login": owner})
+	id := r.str("id")
+	if r = h.api("POST", "/api/v1/password-recovery/"+id+"/confirm", "", map[string]string{"code": h.lastCode(owner)}); r.Status != 200 {
+		t.Fatalf("confirm: %d %s", r.Status, r.Raw)
+	}
+	const fresh = "Novyi#Parol-2027"
+	r = h.api("POST", "/api/v1/password-recovery/"+id+"/password", "", map[string]string{"password": fresh, "password_confirmation": fresh})
+	if r.Status != 201 || r.Body["deletion_cancelled"] != true {
+		t.Fatalf("recovery: %d %s", r.Status, r.Raw)
+	}
+	if me := h.api("GET", "/api/v1/me", r.str("session_token"), nil); strings.Contains(me.Raw, "deletion_effective_at") {
+		t.Errorf("/me after recovery: %s", me.Raw)
+	}
+}
