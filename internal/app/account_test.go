@@ -230,6 +230,18 @@ func TestDeletionErases(t *testing.T) {
 	if err != nil || status != "deleted" || phone != nil || phoneIndex != nil || pwHash != "" {
 		t.Errorf("erased row: %v %s %x %x %q", err, status, phone, phoneIndex, pwHash)
 	}
+	// Nothing else of the person stays: sessions (addresses, browsers),
+	// history, flows, messages.
+	for _, table := range []string{"sessions", "sign_ins", "flows", "notifications", "contact_undos"} {
+		q := "SELECT count(*) FROM " + table + " WHERE account_id = ?"
+		if h.app.Store.Dialect() == store.Postgres {
+			q = strings.Replace(q, "?", "$1", 1)
+		}
+		var n int
+		if err := h.app.Store.DB().QueryRowContext(ctx, q, id).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s rows of the erased account: %d %v", table, n, err)
+		}
+	}
 	if r := h.signIn(owner, goodPassword, ""); r.Status != 401 {
 		t.Errorf("sign-in to the erased account: %d", r.Status)
 	}

@@ -214,15 +214,17 @@ func (s *Service) erase(ctx context.Context, id string, now time.Time) (bool, er
 		if err != nil {
 			return err
 		}
-		if err := s.d.Store.EraseAccount(ctx, id, now); err != nil {
-			if problem.KindOf(err) == problem.NotFound {
-				return nil // cancelled meanwhile
-			}
-			return err
+		if a.DeletionEffectiveAt.IsZero() || a.DeletionEffectiveAt.After(now) {
+			return nil // cancelled meanwhile
 		}
+		// The sessions end first (the other nodes hear of it), then their
+		// rows go with the rest of the personal data.
 		ended, err := s.d.Sessions.EndOthers(ctx, id, "", session.EndedDeleted)
 		if err != nil {
 			return err
+		}
+		if err := s.d.Store.EraseAccount(ctx, id, now); err != nil {
+			return err // NotFound too: roll the ended sessions back
 		}
 		if err := s.d.Locks.Release(ctx, string(a.Phone), string(a.Email)); err != nil {
 			return err

@@ -50,9 +50,10 @@ func (ac *Accounts) AccountsDueForErasure(ctx context.Context, now time.Time, li
 
 // EraseAccount overwrites the account's personal data (names, contacts and
 // their blind indexes, the password hash), marks it deleted, and deletes
-// its flows, sign-in history and notifications. Its sessions are ended by
-// the session service in the same transaction. NotFound when the account
-// has no deletion due (cancelled meanwhile, or erased already).
+// its flows, sign-in history, notifications, the undo links of its contact
+// changes and its sessions (which the session service has ended first, in
+// the same transaction, so that every node forgets them). NotFound when the
+// account has no deletion due (cancelled meanwhile, or erased already).
 func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) error {
 	res, err := ac.st.exec(ctx, `UPDATE accounts SET status = 'deleted', surname = ?, name = ?, phone = NULL, phone_index = NULL,
 		email = NULL, email_index = NULL, password_hash = '', deletion_effective_at = NULL, updated_at = ?
@@ -67,6 +68,8 @@ func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) 
 		`DELETE FROM flows WHERE account_id = ?`,
 		`DELETE FROM sign_ins WHERE account_id = ?`,
 		`DELETE FROM notifications WHERE account_id = ?`,
+		`DELETE FROM contact_undos WHERE account_id = ?`, // the replaced contacts
+		`DELETE FROM sessions WHERE account_id = ?`,      // addresses and browsers
 	} {
 		if _, err := ac.st.exec(ctx, q, id); err != nil {
 			return fmt.Errorf("store: erase account: %w", err)
