@@ -7,6 +7,7 @@
 //	kabinet version    print the version
 //	kabinet bench      measure sign-in, /api/v1/me and registration throughput
 //	kabinet config     print the effective settings, secrets hidden
+//	kabinet registry-sim  run the simulated state registries (docs/registry-sim.md)
 package main
 
 import (
@@ -50,6 +51,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "registry-sim":
+		// A program of its own: it reads none of kabinet's settings.
+		return registrySim(ctx, args, getenv, stderr, nil)
 	}
 	if cmd == "serve" || cmd == "migrate" || cmd == "config" {
 		// Flags for the two settings people change on the command line;
@@ -83,6 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 const usage = `usage: kabinet [serve | migrate | config] [-addr host:port] [-data dir]
        kabinet bench [-duration 10s] [-concurrency N] [-db postgres://…]
+       kabinet registry-sim [-addr 127.0.0.1:9091] [-data file.json] [-demo] [-delay 2s] [-fail-rate 0.1] … (-h for all)
        kabinet version
 Settings come from KABINET_* environment variables; see docs/configuration.md.
 `

@@ -45,6 +45,9 @@ import (
 	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/recovery"
 	"github.com/kabinet/kabinet/internal/registration"
+	"github.com/kabinet/kabinet/internal/registry"
+	"github.com/kabinet/kabinet/internal/registry/httpclient"
+	"github.com/kabinet/kabinet/internal/registrysim"
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signin"
 	"github.com/kabinet/kabinet/internal/smssim"
@@ -63,6 +66,9 @@ type Options struct {
 	JobPoll     time.Duration
 	SkipMigrate bool
 	MaxDBConns  int
+	// InstantRegistries makes the demo's in-process registry simulator
+	// answer at once instead of after its few seconds.
+	InstantRegistries bool
 	// SessionsListening, if set, is called each time this node has
 	// subscribed to other nodes' session announcements (PostgreSQL only),
 	// so that a test can wait for it rather than sleep.
@@ -88,6 +94,11 @@ type App struct {
 	web      *web.Server
 	started  bool
 	smsSim   *http.Server // demo mode: the in-process SMS gateway simulator
+	// Registries reaches the Social Fund, the Ministry of Internal Affairs
+	// and the Tax Service (in demo mode, the in-process simulator); nil
+	// when KABINET_REGISTRY_URL is empty outside demo mode.
+	Registries  registry.Registries
+	registrySim *http.Server // demo mode: the in-process registry simulator
 	// releaseNode frees the node's job lock (jobs.Node); nil without one.
 	releaseNode func()
 	sessions    *session.Service
@@ -173,6 +184,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 				return nil, err
 			}
 		}
+		if cfg.Registry.URL == "" {
+			if err := a.startRegistrySim(&cfg, o.InstantRegistries); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if cfg.Registry.URL != "" {
+		a.Registries = httpclient.New(httpclient.Config{URL: cfg.Registry.URL, Token: cfg.Registry.Token, Timeout: cfg.Registry.Timeout})
 	}
 
 	a.Config = cfg
@@ -431,6 +450,9 @@ func (a *App) closeStorage() error {
 	if a.smsSim != nil {
 		errs = append(errs, a.smsSim.Close())
 	}
+	if a.registrySim != nil {
+		errs = append(errs, a.registrySim.Close())
+	}
 	if a.jobsDB != nil {
 		errs = append(errs, a.jobsDB.Close())
 	}
@@ -554,6 +576,36 @@ func (a *App) startSMSSim(cfg *config.Config) error {
 	go func() { _ = a.smsSim.Serve(l) }()
 	cfg.SMS.GatewayURL, cfg.SMS.GatewayToken = "http://"+l.Addr().String()+"/send", token
 	a.log.Info("demo SMS gateway simulator", "url", "http://"+l.Addr().String()+"/")
+	return nil
+}
+
+// demoRegistryDelays are how long the demo's registries take to answer: a
+// few seconds, so that a newcomer sees the checks progress.
+var demoRegistryDelays = map[registry.ID]time.Duration{registry.SFR: 2 * time.Second, registry.MVD: 3 * time.Second, registry.FNS: time.Second}
+
+// startRegistrySim runs the registry simulator on a loopback port, with
+// the demo people and any other citizen taken as matching, and points the
+// configuration at it: demo checks travel the same HTTP path as real ones.
+func (a *App) startRegistrySim(cfg *config.Config, instant bool) error {
+	behaviour := map[registry.ID]registrysim.Behaviour{}
+	if !instant {
+		for id, d := range demoRegistryDelays {
+			behaviour[id] = registrysim.Behaviour{Delay: d}
+		}
+	}
+	token := "demo-" + fmt.Sprint(time.Now().UnixNano())
+	sim, err := registrysim.New(registrysim.Config{Citizens: registrysim.DemoCitizens(), Demo: true, Token: token, Behaviour: behaviour})
+	if err != nil {
+		return fmt.Errorf("app: registry simulator: %w", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("app: registry simulator: %w", err)
+	}
+	a.registrySim = &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = a.registrySim.Serve(l) }()
+	cfg.Registry.URL, cfg.Registry.Token = "http://"+l.Addr().String(), token
+	a.log.Info("demo registry simulator", "url", cfg.Registry.URL+"/")
 	return nil
 }
 

@@ -61,7 +61,7 @@ func newHarness(t *testing.T, mutate func(*config.Config)) *harness {
 	}
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	a, err := app.New(context.Background(), cfg, app.Options{Now: clk.Now, HashParams: &password.TestParams, NoJobs: true,
-		Logger: app.NewLogger(cfg, io.Discard)})
+		Logger: app.NewLogger(cfg, io.Discard), InstantRegistries: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,17 +60,21 @@ var packageClass = map[string]string{
 	"internal/throttle":     classDomain,
 	// Issue 10: the signed-in account's own changes.
 	"internal/contactchange": classDomain,
+	// Issue 11: the registries kabinet asks.
+	"internal/registry": classDomain,
 
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,
 	"internal/loadgen": classLibrary,
 	"internal/pii":     classLibrary,
 
-	"internal/jobs":             classAdapter,
-	"internal/notify":           classAdapter,
-	"internal/notify/transport": classAdapter,
-	"internal/smssim":           classAdapter,
-	"internal/store":            classAdapter,
+	"internal/jobs":                classAdapter,
+	"internal/notify":              classAdapter,
+	"internal/notify/transport":    classAdapter,
+	"internal/registry/httpclient": classAdapter,
+	"internal/registrysim":         classAdapter,
+	"internal/smssim":              classAdapter,
+	"internal/store":               classAdapter,
 
 	"internal/web": classWeb,
 

@@ -34,6 +34,7 @@ type Config struct {
 	Keys      Keys
 	Mail      Mail
 	SMS       SMS
+	Registry  Registry
 	Sessions  Sessions
 	Codes     Codes
 	SignIn    SignIn
@@ -51,6 +52,7 @@ func (c *Config) sections() []part {
 		{"Keys", "The master secret from which the keys for personal data, look-up indexes and codes are derived.", &c.Keys},
 		{"Mail", "How e-mail leaves kabinet.", &c.Mail},
 		{"SMS", "How SMS leave kabinet.", &c.SMS},
+		{"Registries", "Where kabinet checks personal data: the Social Fund, the Ministry of Internal Affairs and the Tax Service, reached over HTTP (the registry simulator's API, docs/registry-sim.md).", &c.Registry},
 		{"Sessions", "How long a sign-in lasts.", &c.Sessions},
 		{"Codes", "One-time codes and links: their lifetimes and attempts, and the limits that keep them from being abused or from running up the SMS bill.", &c.Codes},
 		{"Sign-in", "The second step, password lockout and the brakes on credential stuffing.", &c.SignIn},
@@ -194,6 +196,24 @@ func (s *SMS) settings() []setting {
 			doc: "HTTP SMS gateway: kabinet POSTs `{\"to\",\"text\",\"id\"}` JSON here with a bearer token. Empty: SMS are only logged (and shown on /dev/outbox in demo mode)."},
 		{env: "KABINET_SMS_GATEWAY_TOKEN", secret: hidden, field: text(&s.GatewayToken),
 			doc: "Bearer token for the SMS gateway."},
+	}
+}
+
+// Registry is how kabinet reaches the state registries.
+type Registry struct {
+	URL     string        // base URL of the registries' HTTP API; empty in demo mode: the in-process simulator
+	Token   string        // bearer token for it
+	Timeout time.Duration // bound on each call
+}
+
+func (r *Registry) settings() []setting {
+	return []setting{
+		{env: "KABINET_REGISTRY_URL", field: text(&r.URL, orEmpty(urlOf("http", "https"))),
+			doc: "Base URL of the registries' HTTP API (`kabinet registry-sim` serves it; see docs/registry-sim.md). Empty in demo mode: kabinet starts the registry simulator in-process on a 127.0.0.1 port of its own, with the demo people, answering within a few seconds and taking anyone else as matching."},
+		{env: "KABINET_REGISTRY_TOKEN", secret: hidden, field: text(&r.Token),
+			doc: "Bearer token for the registries' API."},
+		{env: "KABINET_REGISTRY_TIMEOUT", def: "30s", field: duration(&r.Timeout, positive),
+			doc: "How long kabinet waits for one registry answer before counting the call as failed for now (and asking again later)."},
 	}
 }
 
