@@ -43,7 +43,7 @@ func TestParseCitizenship(t *testing.T) {
 		{"DEU", "DEU", problem.Message{}},
 
 		{"", "", problem.M("citizenship.required")},
-		{"RU", "", problem.M("citizenship.format")}, // alpha-2
+		{"RU", "", problem.M("citizenship.format")},  // alpha-2
 		{"643", "", problem.M("citizenship.format")}, // numeric
 		{"РОС", "", problem.M("citizenship.format")}, // Cyrillic
 		{"Russia", "", problem.M("citizenship.format")},
