@@ -43,6 +43,8 @@ var packageClass = map[string]string{
 	"internal/audit":        classDomain,
 	"internal/contact":      classDomain,
 	"internal/demo":         classDomain,
+	"internal/document":     classDomain,
+	"internal/address":      classDomain,
 	"internal/export":       classDomain,
 	"internal/flow":         classDomain,
 	"internal/lockout":      classDomain,
@@ -66,6 +68,7 @@ var packageClass = map[string]string{
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,
 	"internal/loadgen": classLibrary,
+	"internal/places":  classLibrary,
 	"internal/pii":     classLibrary,
 
 	"internal/jobs":                classAdapter,

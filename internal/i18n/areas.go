@@ -18,7 +18,10 @@ var owners = map[string]string{
 	"form.invalid": "problem", "field": "problem",
 
 	"phone": "contact", "email": "contact", "login": "contact",
-	"name":     "person",
+	"name": "person", "patronymic": "person", "gender": "person", "date": "person", "birth_date": "person",
+	"birth_place": "person", "citizenship": "person",
+	"snils": "document", "passport": "document", "division_code": "document", "inn": "document", "oms": "document",
+	"address":  "address",
 	"password": "password", "password_confirmation": "password", "server.busy": "password",
 	"code.required": "otp", "code.format": "otp",
 	"flow": "flow", "link": "flow", "code": "flow",

@@ -17,6 +17,23 @@ func TestMessages(t *testing.T) {
 		"name.mixed_script": nil,
 		"name.separators":   nil,
 		"field.too_long":    {"Max": MaxNameLen},
+
+		"patronymic.required":    nil,
+		"patronymic.with_none":   nil,
+		"gender.required":        nil,
+		"gender.unknown":         nil,
+		"date.required":          nil,
+		"date.format":            nil,
+		"date.no_such_day":       nil,
+		"birth_date.too_early":   {"Year": MinBirthYear},
+		"birth_date.future":      nil,
+		"birth_date.too_young":   {"Age": MinPassportAge},
+		"birth_place.required":   nil,
+		"birth_place.symbols":    {"Char": "U+0007"},
+		"birth_place.no_letters": nil,
+		"citizenship.required":   nil,
+		"citizenship.format":     nil,
+		"citizenship.unknown":    {"Code": "XYZ"},
 	}
 	i18ntest.CheckArea(t, "person", used)
 }
