@@ -219,6 +219,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 			p.total.Merge(res)
+			p.rounds = append(p.rounds, res.Rate())
 			if ctx.Err() != nil {
 				return fmt.Errorf("bench: interrupted during phase %s: %w", p.name, ctx.Err())
 			}
@@ -226,6 +227,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	for _, p := range phases {
 		rep.addPhase(p.name, p.cfg.Concurrency, p.total)
+		rep.phase(p.name).RoundOpsPerSecond = p.rounds
 	}
 	rep.finish()
 	if o.cpuprofile != "" {
@@ -433,6 +435,7 @@ type benchPhase struct {
 	op      loadgen.Op
 	cleanup func()
 	total   *loadgen.Result
+	rounds  []float64 // ops/s of each round, in order
 }
 
 func (b *benchRun) preparePhase(name string) *benchPhase {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -205,5 +206,43 @@ func TestBenchSmoke(t *testing.T) {
 		if p.Ops == 0 && (p.Name == "bare" || p.Name == "me") {
 			t.Errorf("phase %s did nothing", p.Name)
 		}
+	}
+}
+
+// TestRoundMedian: with three rounds or more the verdict is the median of
+// the per-round ratios, which a drifting machine cannot move the way it
+// moves the pooled rates: here the baseline ran fast in one round and slow
+// in another, pulling the pooled ratio below the goal, while sign-in kept
+// pace with its hash round by round.
+func TestRoundMedian(t *testing.T) {
+	for _, c := range []struct {
+		num, den []float64
+		want     float64
+		ok       bool
+	}{
+		{[]float64{30, 40, 45}, []float64{31, 42, 46}, 30.0 / 31, true}, // 0.95, 0.97, 0.98
+		{[]float64{1, 2, 3, 4}, []float64{1, 1, 1, 1}, 2.5, true},
+		{[]float64{1, 2}, []float64{1, 2}, 0, false},       // too few rounds
+		{[]float64{1, 2, 3}, []float64{1, 2}, 0, false},    // phases did not run alike
+		{[]float64{1, 2, 3}, []float64{0, 0, 1}, 0, false}, // a baseline round with nothing
+	} {
+		got, ok := roundMedian(c.num, c.den)
+		if ok != c.ok || got != c.want {
+			t.Errorf("roundMedian(%v, %v) = %v %v, want %v %v", c.num, c.den, got, ok, c.want, c.ok)
+		}
+	}
+	rep := &benchReport{Phases: []phaseReport{
+		{Name: "argon2", OpsPerSecond: 45, RoundOpsPerSecond: []float64{38, 60, 37}},
+		{Name: "signin", OpsPerSecond: 36, RoundOpsPerSecond: []float64{36, 37, 35}},
+	}, Ratios: []ratioReport{}}
+	rep.finish()
+	r := rep.Ratios[0]
+	if r.Value >= 0.9 || r.RoundMedian < 0.9 || !r.Pass {
+		t.Errorf("pooled %.2f, round median %.2f, pass %v: want the verdict on the median", r.Value, r.RoundMedian, r.Pass)
+	}
+	var buf bytes.Buffer
+	rep.writeTable(&buf)
+	if !strings.Contains(buf.String(), "round median") || !strings.Contains(buf.String(), fmt.Sprintf("%.2f", r.RoundMedian)) {
+		t.Errorf("table:\n%s", buf.String())
 	}
 }
