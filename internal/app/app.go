@@ -260,14 +260,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Limiter: limiter, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
 	cred := credential.New(credential.Deps{Store: journeys, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox,
 		Links: links, Policy: credential.Policy{FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
-		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now})
+		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, Checked: sessions})
 	del = deletion.New(deletion.Deps{Store: journeys, Reauth: cred, Sessions: sessions, Locks: locks, Notifier: outbox, Links: links,
 		Grace: cfg.Retention.DeletionGrace, Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now})
 	a.Deletion = del
 	sig := signin.New(signin.Deps{Store: journeys, Codes: codes, Hasher: hasher, Limiter: limiter, Lockout: locks, Sessions: sessions, Notifier: outbox, Links: links,
 		Deletions: del, Policy: signin.Policy{SecondStep: cfg.SignIn.SecondStep, FailsPerIP: cfg.SignIn.FailuresPerIP, HashesPerIP: cfg.SignIn.HashesPerIP},
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID,
-		Log: a.fault, Checked: sessions})
+		Log: a.fault})
 	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks, Deletions: del,
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
 	contacts := contactchange.New(contactchange.Deps{Store: st.ContactChanges(), Codes: codes, Hasher: otp.NewHasher(keys.Subkey("otp/v1")),

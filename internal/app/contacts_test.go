@@ -187,7 +187,7 @@ func TestContactReauth(t *testing.T) {
 	if r := h.api("POST", "/api/v1/me/contacts", token, map[string]string{"phone": "+79031112233"}); r.Status != 403 || r.str("code") != "reauth.required" {
 		t.Fatalf("after 16 minutes: %d %s", r.Status, r.Raw)
 	}
-	if r := h.api("POST", "/api/v1/me/reauthenticate", token, map[string]string{"password": "Wrong-password-1"}); r.Status != 422 || r.fieldCode("password") != "signin.wrong" {
+	if r := h.api("POST", "/api/v1/me/reauthenticate", token, map[string]string{"password": "Wrong-password-1"}); r.Status != 422 || r.fieldCode("password") != "credential.wrong" {
 		t.Errorf("wrong password: %d %s", r.Status, r.Raw)
 	}
 	if r := h.api("POST", "/api/v1/me/reauthenticate", token, map[string]string{"password": goodPassword}); r.Status != 204 {

@@ -66,6 +66,8 @@ type Deps struct {
 	Site     string
 	Support  string
 	Now      func() time.Time
+	// Checked marks a session re-authenticated (Reauthenticate).
+	Checked PasswordChecker
 }
 
 // Service changes and checks passwords of signed-in citizens.

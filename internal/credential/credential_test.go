@@ -27,11 +27,19 @@ type env struct {
 	st       *fake.Store
 	sent     *fake.Notifier
 	sessions *fake.Sessions
+	checked  *checked
+}
+
+type checked struct{ sessions []string }
+
+func (c *checked) PasswordChecked(_ context.Context, cl session.Client) error {
+	c.sessions = append(c.sessions, cl.Holds.ID)
+	return nil
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{st: fake.NewStore(), sent: &fake.Notifier{}, sessions: &fake.Sessions{Sessions: map[string]int{"acc": 3}}}
+	e := &env{st: fake.NewStore(), sent: &fake.Notifier{}, sessions: &fake.Sessions{Sessions: map[string]int{"acc": 3}}, checked: &checked{}}
 	clk := fake.NewClock(t0)
 	_, limiter := fake.Codes(e.st, clk.Now, fake.CodePolicy)
 	h, err := password.NewHasher(password.TestParams, 2, rand.Reader)
@@ -47,7 +55,8 @@ func newEnv(t *testing.T) *env {
 	locks := lockout.New(e.st, limiter, lockout.Policy{MaxChecks: 5, Window: 15 * time.Minute, BaseLock: 15 * time.Minute, MaxLock: 2 * time.Hour,
 		MaxConsecutive: 20, DeviceChecks: 10}, []byte("lockout key"), clk.Now, rand.Reader)
 	e.svc = credential.New(credential.Deps{Store: e.st, Hasher: h, Limiter: limiter, Lockout: locks, Sessions: e.sessions, Notifier: e.sent,
-		Links: fake.Links{}, Policy: credential.Policy{FailsPerIP: 100, HashesPerIP: 100}, Site: "kabinet.test", Support: "8 800", Now: clk.Now})
+		Links: fake.Links{}, Policy: credential.Policy{FailsPerIP: 100, HashesPerIP: 100}, Site: "kabinet.test", Support: "8 800", Now: clk.Now,
+		Checked: e.checked})
 	return e
 }
 
@@ -138,5 +147,44 @@ func TestWrongCurrentPasswordLocks(t *testing.T) {
 	// Locked: even the right password is not checked now.
 	if _, err := e.svc.ChangePassword(context.Background(), change(oldPw, newPw, false)); problem.KindOf(err) != problem.TooMany {
 		t.Errorf("right password while locked: %v", err)
+	}
+}
+
+// TestReauthenticate: the right password marks the session and is audited;
+// a wrong one is an answer next to the password field that counts towards
+// the login's lock, which then refuses even the right password, as at
+// sign-in.
+func TestReauthenticate(t *testing.T) {
+	e := newEnv(t)
+	c := session.Client{IP: "203.0.113.7", Holds: session.Ref{AccountID: "acc", ID: "s1"}}
+	ctx := context.Background()
+	if err := e.svc.Reauthenticate(ctx, "acc", oldPw, "", c); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.checked.sessions) != 1 || e.checked.sessions[0] != "s1" {
+		t.Fatalf("marked: %v", e.checked.sessions)
+	}
+	// Five checks in 15 minutes, the right one included: the fourth wrong
+	// password locks.
+	for i := range 4 {
+		err := e.svc.Reauthenticate(ctx, "acc", "wrong", "", c)
+		p, _ := problem.As(err)
+		if i < 3 {
+			if _, ok := p.Field("password"); !ok || p.Kind != problem.Invalid {
+				t.Fatalf("wrong password %d: %v", i+1, err)
+			}
+		} else if p == nil || p.Kind != problem.TooMany {
+			t.Fatalf("wrong password %d: %v, want the lock", i+1, err)
+		}
+	}
+	err := e.svc.Reauthenticate(ctx, "acc", oldPw, "", c)
+	if p, ok := problem.As(err); !ok || p.Kind != problem.TooMany || p.Message.ID != "signin.locked" {
+		t.Errorf("right password while locked: %v", err)
+	}
+	if len(e.checked.sessions) != 1 {
+		t.Errorf("marked while locked: %v", e.checked.sessions)
+	}
+	if err := e.svc.Reauthenticate(ctx, "acc", "", "", c); problem.KindOf(err) != problem.Invalid {
+		t.Errorf("empty password: %v", err)
 	}
 }

@@ -87,8 +87,6 @@ type Deps struct {
 	// Log reports errors that must not fail the request (a lost history
 	// entry). May be nil.
 	Log func(msg string, err error)
-	// Checked marks a session re-authenticated (Reauthenticate).
-	Checked PasswordChecker
 }
 
 // Service signs people in.

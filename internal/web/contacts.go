@@ -171,7 +171,7 @@ func (s *Server) reauthSubmit(w http.ResponseWriter, r *http.Request) {
 	if v["field"] == "email" {
 		field = "email"
 	}
-	if err := s.d.SignIn.Reauthenticate(r.Context(), accountOf(r), v["password"], s.deviceToken(r), s.holder(r)); err != nil {
+	if err := s.d.Credential.Reauthenticate(r.Context(), accountOf(r).ID, v["password"], s.deviceToken(r), s.holder(r)); err != nil {
 		p := &ReauthPage{BasePage: BasePage{Title: "contacts.reauth.title", Form: newForm(nil)}, Field: field, Value: v["value"]}
 		p.Form.fail(s.t(r), err, "password")
 		s.render(w, r, statusOf(problem.KindOf(err)), "reauth", p)
@@ -283,7 +283,7 @@ func (s *Server) apiReauthenticate(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := s.d.SignIn.Reauthenticate(r.Context(), accountOf(r), in.Password, s.deviceToken(r), s.holder(r)); err != nil {
+	if err := s.d.Credential.Reauthenticate(r.Context(), accountOf(r).ID, in.Password, s.deviceToken(r), s.holder(r)); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
