@@ -7,7 +7,7 @@
 //
 // Starting a change needs a recent password check of the session
 // (RecentPassword, 15 minutes): otherwise the Forbidden problem
-// "reauth.required", and the caller re-authenticates (signin.Reauthenticate).
+// "reauth.required", and the caller re-authenticates (credential.Reauthenticate).
 //
 // A contact that belongs to another account is answered exactly like a
 // free one (a decoy flow whose code never matches, under the same limits);
@@ -231,21 +231,9 @@ func boolText(b bool) string {
 	return "false"
 }
 
-// owner returns the account that has this contact, or nil.
+// owner returns the account that already has this contact, or nil.
 func (s *Service) owner(ctx context.Context, ch contact.Channel, dest string) (*account.Account, error) {
-	var (
-		a   *account.Account
-		err error
-	)
-	if ch == contact.ChannelEmail {
-		a, err = s.d.Store.AccountByEmail(ctx, contact.Email(dest))
-	} else {
-		a, err = s.d.Store.AccountByPhone(ctx, contact.Phone(dest))
-	}
-	if problem.KindOf(err) == problem.NotFound {
-		return nil, nil
-	}
-	return a, err
+	return account.Owner(ctx, s.d.Store, ch, dest)
 }
 
 // send issues a code on the flow and queues the message: the code to the

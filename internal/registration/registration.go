@@ -187,19 +187,7 @@ func (s *Service) Begin(ctx context.Context, in Start) (*flow.Flow, error) {
 
 // owner returns the account that already has this contact, or nil.
 func (s *Service) owner(ctx context.Context, ch contact.Channel, dest string) (*account.Account, error) {
-	var (
-		a   *account.Account
-		err error
-	)
-	if ch == contact.ChannelEmail {
-		a, err = s.d.Store.AccountByEmail(ctx, contact.Email(dest))
-	} else {
-		a, err = s.d.Store.AccountByPhone(ctx, contact.Phone(dest))
-	}
-	if problem.KindOf(err) == problem.NotFound {
-		return nil, nil
-	}
-	return a, err
+	return account.Owner(ctx, s.d.Store, ch, dest)
 }
 
 // send issues a new code on the flow and queues the message: the code to
