@@ -28,6 +28,7 @@ import (
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/signin"
 	"github.com/kabinet/kabinet/internal/throttle"
 )
 
@@ -76,14 +77,13 @@ type Service struct{ d Deps }
 // New returns the service.
 func New(d Deps) *Service { return &Service{d: d} }
 
-// The rules share their names with sign-in's (internal/signin), so that
-// the counts are shared too: a guesser gains nothing by switching forms.
-func (s *Service) ipFailures() throttle.Rule {
-	return throttle.Rule{Name: "signin.ip_failures", Max: s.d.Policy.FailsPerIP, Window: time.Minute, Message: "signin.ip_limit"}
-}
+// The address's brakes are sign-in's own rules, so that the counts are
+// shared: a guesser gains nothing by switching forms.
+func (s *Service) ipFailures() throttle.Rule { return s.signinPolicy().IPFailures() }
+func (s *Service) ipHashes() throttle.Rule   { return s.signinPolicy().IPHashes() }
 
-func (s *Service) ipHashes() throttle.Rule {
-	return throttle.Rule{Name: "signin.ip_hashes", Max: s.d.Policy.HashesPerIP, Window: 10 * time.Minute, Message: "signin.ip_limit"}
+func (s *Service) signinPolicy() signin.Policy {
+	return signin.Policy{FailsPerIP: s.d.Policy.FailsPerIP, HashesPerIP: s.d.Policy.HashesPerIP}
 }
 
 // Check is one check of a signed-in citizen's password.

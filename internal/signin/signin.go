@@ -95,17 +95,22 @@ type Service struct{ d Deps }
 // New returns the service.
 func New(d Deps) *Service { return &Service{d: d} }
 
-// ipFailures is the credential-stuffing brake: failed sign-ins from one
-// address per minute, whatever the logins.
-func (s *Service) ipFailures() throttle.Rule {
-	return throttle.Rule{Name: "signin.ip_failures", Max: s.d.Policy.FailsPerIP, Window: time.Minute, Message: "signin.ip_limit"}
+// IPFailures is the credential-stuffing brake: failed password checks from
+// one address per minute, whatever the logins. Every password check of a
+// person counts under it (sign-in, and a signed-in re-check in
+// internal/credential), so a guesser gains nothing by switching forms.
+func (p Policy) IPFailures() throttle.Rule {
+	return throttle.Rule{Name: "signin.ip_failures", Max: p.FailsPerIP, Window: time.Minute, Message: "signin.ip_limit"}
 }
 
-// ipHashes bounds the hashing one address can cause. Generous: a service
+// IPHashes bounds the hashing one address can cause. Generous: a service
 // centre signs many people in from one address.
-func (s *Service) ipHashes() throttle.Rule {
-	return throttle.Rule{Name: "signin.ip_hashes", Max: s.d.Policy.HashesPerIP, Window: 10 * time.Minute, Message: "signin.ip_limit"}
+func (p Policy) IPHashes() throttle.Rule {
+	return throttle.Rule{Name: "signin.ip_hashes", Max: p.HashesPerIP, Window: 10 * time.Minute, Message: "signin.ip_limit"}
 }
+
+func (s *Service) ipFailures() throttle.Rule { return s.d.Policy.IPFailures() }
+func (s *Service) ipHashes() throttle.Rule   { return s.d.Policy.IPHashes() }
 
 // Attempt is what the sign-in form submits.
 type Attempt struct {
