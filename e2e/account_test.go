@@ -4,12 +4,6 @@ import (
 	"testing"
 )
 
-// scanWide scans the page: scan itself covers 1280, 375 and 320 px.
-func (b *browser) scanWide(page string) {
-	b.t.Helper()
-	b.scan(page)
-}
-
 // TestChangePasswordAndDeleteAccount: from the account page the citizen
 // changes the password (a wrong current password said next to its field
 // first), then asks to delete the account with the new password, sees
@@ -25,7 +19,7 @@ func TestChangePasswordAndDeleteAccount(t *testing.T) {
 	b.open("/account")
 	b.follow(`a[href="/account/password"]`)
 	b.expect("heading", b.heading(), "Сменить пароль")
-	b.scanWide("password change form")
+	b.scan("password change form")
 	b.fill("f-current-password", "Neverno#Kapital-2026")
 	b.fill("f-password", newPw)
 	b.fill("f-password-confirmation", newPw)
@@ -33,7 +27,7 @@ func TestChangePasswordAndDeleteAccount(t *testing.T) {
 		t.Errorf("wrong current password: status %d", st)
 	}
 	b.expect("error next to the field", b.text("#f-current-password-error"), "Ошибка: Неверный текущий пароль")
-	b.scanWide("password change form with an error")
+	b.scan("password change form with an error")
 	b.fill("f-current-password", goodPassword)
 	b.fill("f-password", newPw)
 	b.fill("f-password-confirmation", newPw)
@@ -43,13 +37,13 @@ func TestChangePasswordAndDeleteAccount(t *testing.T) {
 
 	b.follow(`a[href="/account/delete"]`)
 	b.expect("heading", b.heading(), "Удалить учётную запись")
-	b.scanWide("account deletion form")
+	b.scan("account deletion form")
 	b.fill("f-password", newPw)
 	b.submit(`form[action="/account/delete"] button[type=submit]`)
 	b.expect("URL after the request", b.url(), "/account/delete?requested=1")
 	b.expect("heading", b.heading(), "Учётная запись будет удалена")
 	b.expectContains("date", b.text("#deletion-date"), "Учётная запись будет удалена")
-	b.scanWide("pending deletion page")
+	b.scan("pending deletion page")
 	b.shot("deletion-pending")
 
 	b.submit(`form[action="/account/delete/cancel"] button[type=submit]`)

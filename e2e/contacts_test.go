@@ -22,25 +22,21 @@ func TestChangePhone(t *testing.T) {
 	const old, neu = "+79035551122", "+79036663344"
 	b := e.browser("citizen")
 	registerByPhone(t, e, b, "Орлова", "Вера", "8 903 555-11-22", old)
-	both := func(page string) { // scan covers 1280, 375 and 320 px
-		b.t.Helper()
-		b.scan(page)
-	}
 
 	b.open("/account")
 	b.follow(`main a[href="/account/contacts"]`)
 	b.expect("heading", b.heading(), "Телефон и электронная почта")
 	b.expectContains("contacts", b.text("main"), "+7 903 555-11-22")
-	both("contacts page")
+	b.scan("contacts page")
 	b.follow(`main a[href="/account/contacts/new?field=phone"]`)
 	b.expect("heading", b.heading(), "Изменить номер телефона")
-	both("new phone form")
+	b.scan("new phone form")
 
 	e.clock.Add(16 * time.Minute) // the registration's password check is now too old
 	b.fill("f-phone", "8 903 666-33-44")
 	b.submit(`form[action="/account/contacts"] button[type=submit]`)
 	b.expect("heading", b.heading(), "Введите пароль")
-	both("password prompt")
+	b.scan("password prompt")
 	b.fill("f-password", goodPassword)
 	sent := time.Now()
 	b.submit(`form[action="/account/reauthenticate"] button[type=submit]`)
@@ -48,13 +44,13 @@ func TestChangePhone(t *testing.T) {
 	b.waitURL(`^/account/contacts/[^/?]+$`)
 	b.expect("heading", b.heading(), "Подтвердите новый номер")
 	b.expectContains("code page", b.text("main"), "+7 903 ***-**-44")
-	both("new phone code page")
+	b.scan("new phone code page")
 	b.fill("f-code", e.smsCode(neu, sent))
 	b.submit(codeButton)
 	b.expect("URL", b.url(), "/account/contacts?changed=1")
 	b.expectContains("notice", b.text(".notice"), "контакт сохранён")
 	b.expectContains("contacts", b.text("main"), "+7 903 666-33-44")
-	both("contacts page after the change")
+	b.scan("contacts page after the change")
 
 	// The old number's SMS, opened on another device.
 	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
@@ -70,15 +66,11 @@ func TestChangePhone(t *testing.T) {
 	other := e.browser("old-phone")
 	other.open(link)
 	other.expect("heading", other.heading(), "Отменить замену контакта?")
-	both2 := func(page string) {
-		other.t.Helper()
-		other.scan(page)
-	}
-	both2("undo page")
+	other.scan("undo page")
 	other.submit(`main form button[type=submit]`)
 	other.expect("URL", other.url(), "/recover?undone=1")
 	other.expectContains("notice", other.text(".notice"), "Замена отменена")
-	both2("recovery after the undo")
+	other.scan("recovery after the undo")
 
 	// The citizen's session ended with the undo.
 	b.open("/account")
