@@ -71,15 +71,21 @@ type signedIn struct {
 	deletionCancelled bool
 }
 
+// movesOn adapts a code step that moves the flow on to its next step
+// (flow.Confirmation's), signing nobody in yet.
+func movesOn(confirm func(ctx context.Context, id string, binding []byte, code string) (*flow.Flow, error)) func(context.Context, string, []byte, string, session.Client) (*flow.Flow, *signedIn, error) {
+	return func(ctx context.Context, id string, b []byte, code string, _ session.Client) (*flow.Flow, *signedIn, error) {
+		f, err := confirm(ctx, id, b, code)
+		return f, nil, err
+	}
+}
+
 func (s *Server) registrationSteps() *flowSteps {
 	reg := s.d.Registration
 	return &flowSteps{
 		name: "registration", base: "/register",
-		load: reg.Flow,
-		code: func(ctx context.Context, id string, b []byte, code string, _ session.Client) (*flow.Flow, *signedIn, error) {
-			f, err := reg.ConfirmCode(ctx, id, b, code)
-			return f, nil, err
-		},
+		load:     reg.Flow,
+		code:     movesOn(reg.ConfirmCode),
 		link:     reg.ConfirmLink,
 		linkText: "link.",
 		resend:   reg.Resend,
@@ -129,11 +135,8 @@ func (s *Server) recoverySteps() *flowSteps {
 	rec := s.d.Recovery
 	return &flowSteps{
 		name: "recovery", base: "/recover",
-		load: rec.Flow,
-		code: func(ctx context.Context, id string, b []byte, code string, _ session.Client) (*flow.Flow, *signedIn, error) {
-			f, err := rec.ConfirmCode(ctx, id, b, code)
-			return f, nil, err
-		},
+		load:     rec.Flow,
+		code:     movesOn(rec.ConfirmCode),
 		link:     rec.ConfirmLink,
 		linkText: "recover.link.",
 		resend:   rec.Resend,
