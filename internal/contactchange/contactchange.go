@@ -249,10 +249,7 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, a, owner *account.Acco
 		if owner == nil {
 			return nil // the owner has let it go since: nobody to tell
 		}
-		switch err := s.d.Limiter.Take(ctx, takenNotice, f.Destination); {
-		case problem.KindOf(err) == problem.TooMany:
-			return nil
-		case err != nil:
+		if ok, err := s.d.Limiter.Allow(ctx, takenNotice, f.Destination); !ok {
 			return err
 		}
 		n.AccountID, n.Lang = owner.ID, owner.Lang

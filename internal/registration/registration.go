@@ -205,10 +205,7 @@ func (s *Service) send(ctx context.Context, f *flow.Flow, owner *account.Account
 		}
 		// One notice an hour per contact is enough to warn the owner, and
 		// keeps strangers from flooding them through us.
-		switch err := s.d.Limiter.Take(ctx, takenNotice, f.Destination); {
-		case problem.KindOf(err) == problem.TooMany:
-			return nil
-		case err != nil:
+		if ok, err := s.d.Limiter.Allow(ctx, takenNotice, f.Destination); !ok {
 			return err
 		}
 		n.AccountID = owner.ID

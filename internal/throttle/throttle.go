@@ -109,6 +109,17 @@ func (l *Limiter) Take(ctx context.Context, r Rule, subject string) error {
 	return err
 }
 
+// Allow is Take for what is simply skipped over the limit (one notice an
+// hour to a contact's owner): it reports whether the event was counted;
+// only a failure to count is an error.
+func (l *Limiter) Allow(ctx context.Context, r Rule, subject string) (bool, error) {
+	err := l.Take(ctx, r, subject)
+	if problem.KindOf(err) == problem.TooMany {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // TakeCount is Take that also returns the events in the window, this one
 // included.
 func (l *Limiter) TakeCount(ctx context.Context, r Rule, subject string) (int, error) {

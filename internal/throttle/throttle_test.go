@@ -155,3 +155,24 @@ func TestBucketNeverTooWide(t *testing.T) {
 		t.Fatalf("after the bucket left: %v", err)
 	}
 }
+
+// TestAllow: what is skipped over the limit (one notice an hour) is a
+// plain false, never an error, and is not counted; the next window allows
+// it again.
+func TestAllow(t *testing.T) {
+	l, clk := newLimiter()
+	ctx := context.Background()
+	r := throttle.Rule{Name: "notice.test", Max: 1, Window: time.Hour, Message: "code.hourly_limit"}
+	for i, want := range []bool{true, false, false} {
+		if ok, err := l.Allow(ctx, r, "+79161234567"); ok != want || err != nil {
+			t.Fatalf("call %d: %v %v, want %v", i+1, ok, err, want)
+		}
+	}
+	if n, err := l.Count(ctx, r, "+79161234567"); n != 1 || err != nil {
+		t.Errorf("counted %d %v, want the allowed one only", n, err)
+	}
+	clk.Advance(time.Hour + time.Minute)
+	if ok, err := l.Allow(ctx, r, "+79161234567"); !ok || err != nil {
+		t.Errorf("next hour: %v %v", ok, err)
+	}
+}
