@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -43,9 +44,11 @@ import (
 	"github.com/kabinet/kabinet/internal/otp"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/pii"
+	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/recovery"
 	"github.com/kabinet/kabinet/internal/registration"
 	"github.com/kabinet/kabinet/internal/registry"
+	"github.com/kabinet/kabinet/internal/registry/breaker"
 	"github.com/kabinet/kabinet/internal/registry/httpclient"
 	"github.com/kabinet/kabinet/internal/registrysim"
 	"github.com/kabinet/kabinet/internal/session"
@@ -97,7 +100,9 @@ type App struct {
 	// Registries reaches the Social Fund, the Ministry of Internal Affairs
 	// and the Tax Service (in demo mode, the in-process simulator); nil
 	// when KABINET_REGISTRY_URL is empty outside demo mode.
-	Registries  registry.Registries
+	Registries registry.Registries
+	// Profile keeps personal data and runs its verification.
+	Profile     *profile.Service
 	registrySim *http.Server // demo mode: the in-process registry simulator
 	// releaseNode frees the node's job lock (jobs.Node); nil without one.
 	releaseNode func()
@@ -218,13 +223,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 	}
 	var del *deletion.Service
+	var prof *profile.Service
 	retention := jobs.RetentionPolicy{Flows: cfg.Retention.Flows, Sessions: cfg.Retention.Sessions, SignIns: cfg.Retention.SignIns, Notifications: cfg.Retention.Notifications}
 	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
 		notify.Jobs(deliverer),
 		jobs.Retention(st.Retention(), retention, o.Now, log.With("component", "retention")),
 		// The deletion service needs the outbox, which needs the runner:
 		// the job reaches it once it is built below.
-		jobs.Erasure(eraseFunc(func(ctx context.Context) (int, error) { return del.EraseDue(ctx) }), 0, log.With("component", "deletion")))
+		jobs.Erasure(eraseFunc(func(ctx context.Context) (int, error) { return del.EraseDue(ctx) }), 0, log.With("component", "deletion")),
+		jobs.Verification(checkFunc(func(ctx context.Context, id string) (time.Duration, error) { return prof.RunCheck(ctx, id) }),
+			cfg.Registry.Workers, log.With("component", "verification")))
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +281,33 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	contacts := contactchange.New(contactchange.Deps{Store: st.ContactChanges(), Codes: codes, Hasher: otp.NewHasher(keys.Subkey("otp/v1")),
 		Sessions: sessions, Notifier: outbox, Links: links, Limiter: limiter, Site: siteName, Support: cfg.Server.SupportPhone,
 		Now: o.Now, Rand: o.Rand, NewID: newID})
+	breakers := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kabinet_registry_breaker_open",
+		Help: "1 while kabinet has stopped calling a registry for a while after calls it left unanswered (its circuit breaker is open or half-open), by registry."}, []string{"registry"})
+	for _, id := range registry.IDs {
+		breakers.WithLabelValues(string(id))
+	}
+	metrics.MustRegister(breakers)
+	registries := breaker.New(a.Registries, breaker.Settings{Failures: cfg.Registry.BreakerFailures, Open: cfg.Registry.BreakerOpen,
+		OnChange: func(id registry.ID, from, to string) {
+			log.Warn("registry circuit breaker", "registry", id, "from", from, "to", to)
+			breakers.WithLabelValues(string(id)).Set(map[bool]float64{true: 0, false: 1}[to == "closed"])
+		}})
+	profiles := st.Profiles()
+	prof = profile.New(profile.Deps{Store: profiles, Registries: registries, Queue: runner, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
+		Policy: profile.Policy{RetryMax: cfg.Registry.RetryMax}, Site: siteName, Now: o.Now, NewID: newID})
+	a.Profile = prof
 	metrics.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kabinet_verification_checks_stuck",
+			Help: "Checks of personal data still without a registry's answer KABINET_VERIFICATION_STUCK_AFTER after they were submitted (kabinet verifications --stuck lists them)."},
+			func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				n, err := profiles.CountStuckChecks(ctx, o.Now().Add(-cfg.Registry.StuckAfter))
+				if err != nil {
+					return math.NaN()
+				}
+				return float64(n)
+			}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kabinet_jobs_reclaimed_total",
 			Help: "Jobs taken back at start from this node's previous process, which stopped while running them."},
 			func() float64 { return float64(runner.Reclaimed()) }),
@@ -287,7 +321,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	parts.Add(export.SecurityEvents(st.AuditLog()), notify.ExportPart(st.Notifications()), export.RememberedDevices(), flow.ExportPart(st.Flows(), o.Now))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	srv, err := web.NewServer(web.Deps{
-		Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
@@ -531,6 +565,11 @@ func (w slogWriter) Write(p []byte) (int, error) {
 // links builds the absolute URLs put into messages.
 type links struct{ base string }
 
+// checkFunc is a function as a jobs.Checker.
+type checkFunc func(ctx context.Context, id string) (time.Duration, error)
+
+func (f checkFunc) RunCheck(ctx context.Context, id string) (time.Duration, error) { return f(ctx, id) }
+
 // eraseFunc is a function as a jobs.Eraser.
 type eraseFunc func(ctx context.Context) (int, error)
 
@@ -551,6 +590,9 @@ func (l links) ContactUndoLink(id, token string) string {
 func (l links) SignIn() string   { return l.base + "/signin" }
 func (l links) Recovery() string { return l.base + "/recover" }
 func (l links) Register() string { return l.base + "/register" }
+func (l links) PersonalData() string {
+	return l.base + "/account/personal-data"
+}
 
 // NewLogger builds the structured logger the config asks for.
 func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -75,6 +75,9 @@ func (c *Config) validate(v *checker) {
 		if c.SMS.GatewayURL == "" {
 			v.fail(&c.SMS.GatewayURL, "required in production")
 		}
+		if c.Registry.URL == "" {
+			v.fail(&c.Registry.URL, "required in production")
+		}
 	}
 	if c.Metrics.Addr != "" && c.Metrics.Addr == c.Server.Addr {
 		v.fail(&c.Metrics.Addr, "must differ from %s", v.env(&c.Server.Addr))
@@ -204,6 +207,14 @@ type Registry struct {
 	URL     string        // base URL of the registries' HTTP API; empty in demo mode: the in-process simulator
 	Token   string        // bearer token for it
 	Timeout time.Duration // bound on each call
+	// Verification: how many checks one node runs at once, the longest wait
+	// between attempts while a registry does not answer, when a pending
+	// check counts as stuck, and the circuit breaker per registry.
+	Workers         int
+	RetryMax        time.Duration
+	StuckAfter      time.Duration
+	BreakerFailures int
+	BreakerOpen     time.Duration
 }
 
 func (r *Registry) settings() []setting {
@@ -212,8 +223,18 @@ func (r *Registry) settings() []setting {
 			doc: "Base URL of the registries' HTTP API (`kabinet registry-sim` serves it; see docs/registry-sim.md). Empty in demo mode: kabinet starts the registry simulator in-process on a 127.0.0.1 port of its own, with the demo people, answering within a few seconds and taking anyone else as matching."},
 		{env: "KABINET_REGISTRY_TOKEN", secret: hidden, field: text(&r.Token),
 			doc: "Bearer token for the registries' API."},
-		{env: "KABINET_REGISTRY_TIMEOUT", def: "30s", field: duration(&r.Timeout, positive),
-			doc: "How long kabinet waits for one registry answer before counting the call as failed for now (and asking again later)."},
+		{env: "KABINET_REGISTRY_TIMEOUT", def: "30s", field: duration(&r.Timeout, between(100*time.Millisecond, 35*time.Second)),
+			doc: "How long kabinet waits for one registry answer before counting the call as failed for now (and asking again later). At most 35s: one attempt at a check must end before the job queue would take it back (decision 2)."},
+		{env: "KABINET_VERIFICATION_WORKERS", def: "8", field: count(&r.Workers, between(1, 256)),
+			doc: "How many registry checks of personal data one node runs at once."},
+		{env: "KABINET_VERIFICATION_RETRY_MAX", def: "10m", field: duration(&r.RetryMax, between(time.Second, 24*time.Hour)),
+			doc: "The longest wait before a check is asked again while its registry does not answer (the wait starts at 5s and doubles per attempt). A check is never failed for an outage: it waits."},
+		{env: "KABINET_VERIFICATION_STUCK_AFTER", def: "1h", field: duration(&r.StuckAfter, positive),
+			doc: "A check still without an answer this long after it was submitted counts as stuck: in `/metrics` (`kabinet_verification_checks_stuck`) and in `kabinet verifications --stuck`."},
+		{env: "KABINET_REGISTRY_BREAKER_FAILURES", def: "5", field: count(&r.BreakerFailures, between(1, 1000)),
+			doc: "Consecutive calls a registry leaves unanswered before kabinet stops calling it for a while (the circuit breaker opens) and lets checks wait."},
+		{env: "KABINET_REGISTRY_BREAKER_OPEN", def: "30s", field: duration(&r.BreakerOpen, between(time.Second, time.Hour)),
+			doc: "How long an open circuit breaker waits before one trial call to its registry."},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/profile"
 )
 
 // Store keeps everything in maps. A Transact whose callback fails restores
@@ -40,13 +41,19 @@ type state struct {
 	logs     map[string][]time.Time
 	guards   map[string]lockout.Guard
 	undos    map[string]contactchange.Undo
+	verified map[string]verifiedData         // by account
+	vers     map[string]profile.Verification // by ID, with their checks
 }
 
 func (s state) clone() state {
 	c := state{
 		flows: maps.Clone(s.flows), accounts: maps.Clone(s.accounts), audit: append([]audit.Event(nil), s.audit...),
 		hits: make(map[string]map[time.Time]int, len(s.hits)), logs: make(map[string][]time.Time, len(s.logs)), guards: maps.Clone(s.guards),
-		undos: maps.Clone(s.undos),
+		undos: maps.Clone(s.undos), verified: maps.Clone(s.verified), vers: make(map[string]profile.Verification, len(s.vers)),
+	}
+	for k, v := range s.vers {
+		v.Checks = append([]profile.Check(nil), v.Checks...)
+		c.vers[k] = v
 	}
 	for k, v := range s.hits {
 		c.hits[k] = maps.Clone(v)
@@ -60,7 +67,8 @@ func (s state) clone() state {
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{st: state{flows: map[string]storedFlow{}, accounts: map[string]account.Account{}, hits: map[string]map[time.Time]int{},
-		logs: map[string][]time.Time{}, guards: map[string]lockout.Guard{}, undos: map[string]contactchange.Undo{}}}
+		logs: map[string][]time.Time{}, guards: map[string]lockout.Guard{}, undos: map[string]contactchange.Undo{},
+		verified: map[string]verifiedData{}, vers: map[string]profile.Verification{}}}
 }
 
 // Transact runs fn; when it fails, every change made meanwhile is undone.

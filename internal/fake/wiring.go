@@ -46,3 +46,4 @@ func (Links) ContactUndoLink(id, token string) string {
 func (Links) SignIn() string   { return "https://k.test/signin" }
 func (Links) Recovery() string { return "https://k.test/recover" }
 func (Links) Register() string { return "https://k.test/register" }
+func (Links) PersonalData() string { return "https://k.test/account/personal-data" }

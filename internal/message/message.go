@@ -215,3 +215,29 @@ func (ContactChanged) Template() string { return "contact_changed" }
 
 // Template implements Data.
 func (ContactUndone) Template() string { return "contact_undone" }
+
+// VerificationPassed tells a citizen that the registries confirmed their
+// personal data; Raised when the account became standard by it.
+type VerificationPassed struct {
+	Site   string
+	Name   string
+	Raised bool
+	Link   string // the personal-data page
+}
+
+// VerificationFailed tells a citizen that a registry did not confirm their
+// personal data: SNILS when the Social Fund did not, Passport when the
+// Ministry of Internal Affairs did not. The page says exactly why.
+type VerificationFailed struct {
+	Site     string
+	Name     string
+	SNILS    bool
+	Passport bool
+	Link     string
+}
+
+// Template implements Data.
+func (VerificationPassed) Template() string { return "verification_passed" }
+
+// Template implements Data.
+func (VerificationFailed) Template() string { return "verification_failed" }

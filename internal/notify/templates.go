@@ -42,6 +42,7 @@ var messageTypes = byTemplate(
 	message.SignInCode{}, message.SignInLocked{}, message.SignInSuspended{},
 	message.PasswordChangedByOwner{}, message.DeletionRequested{}, message.DeletionCancelled{},
 	message.ContactCode{}, message.ContactTaken{}, message.ContactChanged{}, message.ContactUndone{},
+	message.VerificationPassed{}, message.VerificationFailed{},
 )
 
 func byTemplate(ds ...message.Data) map[string]message.Data {

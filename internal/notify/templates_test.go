@@ -53,6 +53,8 @@ var samples = byTemplate(
 	message.ContactChanged{Site: site, Name: name, New: "+7 916 ***-**-67", Support: support, Until: composed.Add(7 * 24 * time.Hour),
 		UndoLink: "https://kabinet.example/account/undo/5jwm7bvdq5zwniflhzl3duxcda?token=AAAAAAAAAAAAAAAAAAAAAA"},
 	message.ContactUndone{Site: site, Name: name, Support: support, RecoveryLink: recoveryLink},
+	message.VerificationPassed{Site: site, Name: name, Raised: true, Link: "https://kabinet.example/account/personal-data"},
+	message.VerificationFailed{Site: site, Name: name, SNILS: true, Link: "https://kabinet.example/account/personal-data"},
 )
 
 // TestTemplatesGolden renders every template with the sample of its type and

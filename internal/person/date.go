@@ -23,6 +23,12 @@ func Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// Moscow is the portal's time zone, in which a day starts and ends.
+var Moscow = time.FixedZone("MSK", 3*60*60)
+
+// Today is the day now falls on in Moscow.
+func Today(now time.Time) time.Time { return Day(now.In(Moscow)) }
+
 // ParseDate reads a date typed as YYYY-MM-DD (the API's form) or DD.MM.YYYY
 // (the way it is written in Russian documents) and returns the day.
 //

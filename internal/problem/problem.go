@@ -140,6 +140,23 @@ func (f *Fields) Add(field string, err error) {
 	f.list = append(f.list, FieldError{Field: field, Message: m})
 }
 
+// Merge records the field messages of err, an Invalid error from another
+// validator (NormalizeIdentity inside a larger form); any other non-nil err
+// is recorded under "form" as by Add.
+func (f *Fields) Merge(err error) {
+	if err == nil {
+		return
+	}
+	p, ok := As(err)
+	if !ok || len(p.Fields) == 0 {
+		f.Add("form", err)
+		return
+	}
+	for _, fe := range p.Fields {
+		f.Add(fe.Field, fe.Message)
+	}
+}
+
 // Err returns an Invalid error carrying every field message, or nil when
 // there are none. The order of fields is the order they were added, which
 // should be the order of the form.

@@ -29,6 +29,7 @@ import (
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/recovery"
 	"github.com/kabinet/kabinet/internal/registration"
 	"github.com/kabinet/kabinet/internal/session"
@@ -53,6 +54,7 @@ type Deps struct {
 	Recovery     *recovery.Service
 	Credential   *credential.Service
 	Deletion     *deletion.Service
+	Profile      *profile.Service // personal data and its verification
 	Sessions     *session.Service
 	Export       *export.Service // "download my data"
 	Codes        *flow.Codes
@@ -109,7 +111,7 @@ func NewServer(d Deps) (*Server, error) {
 	var missing []error
 	for name, nilness := range map[string]bool{
 		"Registration": d.Registration == nil, "SignIn": d.SignIn == nil, "Recovery": d.Recovery == nil,
-		"Credential": d.Credential == nil, "Deletion": d.Deletion == nil,
+		"Credential": d.Credential == nil, "Deletion": d.Deletion == nil, "Profile": d.Profile == nil,
 		"Sessions": d.Sessions == nil, "Export": d.Export == nil, "Codes": d.Codes == nil, "Devices": d.Devices == nil, "Outbox": d.Outbox == nil,
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,

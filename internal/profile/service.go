@@ -1,0 +1,432 @@
+package profile
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/document"
+	"github.com/kabinet/kabinet/internal/message"
+	"github.com/kabinet/kabinet/internal/person"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/registry"
+	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/throttle"
+)
+
+// Store is what profile needs from storage. Calls made with the context
+// Transact passes commit together.
+type Store interface {
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
+	AccountByID(ctx context.Context, id string) (*account.Account, error)
+	// PersonalData returns the account's verified data and latest
+	// verification (a Record with neither when there are none).
+	PersonalData(ctx context.Context, accountID string) (*Record, error)
+	// CreateVerification stores a verification with its checks.
+	CreateVerification(ctx context.Context, v *Verification) error
+	// SupersedePending marks the account's pending verification, if any,
+	// and its pending checks superseded.
+	SupersedePending(ctx context.Context, accountID string, at time.Time) error
+	// VerificationOfCheck returns the verification a check belongs to,
+	// with all its checks; NotFound when there is no such check.
+	VerificationOfCheck(ctx context.Context, checkID string) (*Verification, error)
+	// NoteAttempt records a pending check's failed attempt and returns how
+	// many it has had.
+	NoteAttempt(ctx context.Context, checkID, lastError string, at time.Time) (int, error)
+	// FinishCheck sets a pending check's outcome (State, Reason, Fields,
+	// UpdatedAt); false when the check was no longer pending.
+	FinishCheck(ctx context.Context, c *Check) (bool, error)
+	// FinishVerification moves a pending verification to state; false when
+	// it was no longer pending.
+	FinishVerification(ctx context.Context, id string, state State, at time.Time) (bool, error)
+	// SaveVerified makes d the account's verified data.
+	SaveVerified(ctx context.Context, accountID string, d Data, at time.Time) error
+	// SNILSHolder returns the account whose verified data holds the SNILS,
+	// "" when none does.
+	SNILSHolder(ctx context.Context, s document.SNILS) (string, error)
+	// RaiseLevel sets the account's level to level when it is lower;
+	// false when it was not.
+	RaiseLevel(ctx context.Context, accountID string, level account.Level, at time.Time) (bool, error)
+	AppendAudit(ctx context.Context, e *audit.Event) error
+}
+
+// Queue runs a check in the background: a job enqueued in the caller's
+// transaction, which calls RunCheck until it returns no retry.
+type Queue interface {
+	EnqueueCheck(ctx context.Context, checkID string) error
+}
+
+// Sessions makes signed-in requests see the account's new level at once.
+type Sessions interface {
+	AccountChanged(ctx context.Context, accountID string) error
+}
+
+// Limiter counts submissions (throttle.Limiter).
+type Limiter interface {
+	Take(ctx context.Context, r throttle.Rule, subject string) error
+}
+
+// Links builds absolute URLs for messages.
+type Links interface {
+	PersonalData() string
+}
+
+// Policy is how checks are retried.
+type Policy struct {
+	// RetryBase and RetryMax bound the wait before a check is asked again
+	// after a registry gave no answer: RetryBase doubled per attempt, at
+	// most RetryMax, or longer when the registry asked for it.
+	RetryBase, RetryMax time.Duration
+}
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store      Store
+	Registries registry.Registries
+	Queue      Queue
+	Sessions   Sessions
+	Limiter    Limiter
+	Notifier   message.Notifier
+	Links      Links
+	Policy     Policy
+	Site       string
+	Now        func() time.Time
+	NewID      func() (string, error)
+}
+
+// Service keeps personal data and runs its verification.
+type Service struct{ d Deps }
+
+// New returns the service.
+func New(d Deps) *Service {
+	if d.Policy.RetryBase <= 0 {
+		d.Policy.RetryBase = 5 * time.Second
+	}
+	if d.Policy.RetryMax < d.Policy.RetryBase {
+		d.Policy.RetryMax = max(10*time.Minute, d.Policy.RetryBase)
+	}
+	return &Service{d: d}
+}
+
+// SubmitLimit bounds how often one account may submit data for checking:
+// each submission asks the registries, which must not become an oracle for
+// other people's data.
+var SubmitLimit = throttle.Rule{Name: "personal_data.submit", Max: 10, Window: 24 * time.Hour, Message: "personal_data.rate_limited"}
+
+// Get returns the account's personal data.
+func (s *Service) Get(ctx context.Context, accountID string) (*Record, error) {
+	return s.d.Store.PersonalData(ctx, accountID)
+}
+
+// Submission is a citizen's «Мои данные» form.
+type Submission struct {
+	AccountID string
+	Input     Input
+	Client    session.Client
+}
+
+// Submitted is Submit's answer: the verification the data is in, and
+// whether this submission started it (false when the data equals what is
+// verified, or what is being checked, and nothing new was started).
+type Submitted struct {
+	Verification *Verification
+	Started      bool
+	// Validity is the passport's: its grace before replacement, when in it.
+	Validity document.Validity
+}
+
+// Submit checks the form (Normalize's messages) and starts a verification
+// of what changed against the verified data, superseding one still
+// pending, with one job per registry, in one transaction. Data equal to
+// what is verified or being checked starts nothing. A citizen's names
+// must stay as the account has them only until a verification passes:
+// the registries are the authority then.
+func (s *Service) Submit(ctx context.Context, in Submission) (*Submitted, error) {
+	now := s.d.Now()
+	d, v, err := Normalize(in.Input, person.Today(now))
+	if err != nil {
+		return nil, err
+	}
+	var out *Submitted
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		rec, err := s.d.Store.PersonalData(ctx, in.AccountID)
+		if err != nil {
+			return err
+		}
+		if l := rec.Latest; l != nil && l.State == Pending && Equal(l.Data, d) {
+			out = &Submitted{Verification: l, Validity: v}
+			return nil // a second copy of the same form
+		}
+		ids := Registries(rec.Verified, d)
+		if len(ids) == 0 {
+			if l := rec.Latest; l != nil && l.State == Pending {
+				// Back to the verified data: what was being checked is dropped.
+				if err := s.d.Store.SupersedePending(ctx, in.AccountID, now); err != nil {
+					return err
+				}
+			}
+			out = &Submitted{Verification: rec.Latest, Validity: v}
+			if out.Verification == nil || out.Verification.State != Passed {
+				out.Verification = &Verification{AccountID: in.AccountID, State: Passed, Data: d, SubmittedAt: rec.VerifiedAt, FinishedAt: rec.VerifiedAt}
+			}
+			return nil
+		}
+		if err := s.d.Limiter.Take(ctx, SubmitLimit, in.AccountID); err != nil {
+			return err
+		}
+		if err := s.d.Store.SupersedePending(ctx, in.AccountID, now); err != nil {
+			return err
+		}
+		ver := &Verification{AccountID: in.AccountID, State: Pending, Data: d, SubmittedAt: now}
+		if ver.ID, err = s.d.NewID(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c := Check{VerificationID: ver.ID, AccountID: in.AccountID, Registry: id, State: Pending, CreatedAt: now, UpdatedAt: now}
+			if c.ID, err = s.d.NewID(); err != nil {
+				return err
+			}
+			ver.Checks = append(ver.Checks, c)
+		}
+		if err := s.d.Store.CreateVerification(ctx, ver); err != nil {
+			return err
+		}
+		for _, c := range ver.Checks {
+			if err := s.d.Queue.EnqueueCheck(ctx, c.ID); err != nil {
+				return err
+			}
+		}
+		out = &Submitted{Verification: ver, Started: true, Validity: v}
+		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "personal_data.submitted", ActorKind: audit.ActorCitizen, ActorID: in.AccountID,
+			SubjectAccountID: in.AccountID, IP: in.Client.IP, RequestID: in.Client.RequestID,
+			Details: map[string]string{"verification": ver.ID, "registries": joinIDs(ids)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RunCheck asks the check's registry and records the answer; once every
+// check of the verification has an answer, it finishes the verification.
+// It returns retryIn > 0 when the registry gave no answer and the check
+// must be asked again after that long (an outage never fails a check), and
+// an error for anything else that went wrong (storage), to be retried by
+// the caller. A check already finished, or superseded, is left alone: the
+// job may run more than once.
+func (s *Service) RunCheck(ctx context.Context, checkID string) (retryIn time.Duration, err error) {
+	v, err := s.d.Store.VerificationOfCheck(ctx, checkID)
+	if problem.KindOf(err) == problem.NotFound {
+		return 0, nil // erased with its account
+	}
+	if err != nil {
+		return 0, err
+	}
+	c, ok := checkByID(v, checkID)
+	if !ok || c.State != Pending || v.State != Pending {
+		return 0, nil
+	}
+	result, err := s.ask(ctx, v, c)
+	var rerr *registry.Error
+	if errors.As(err, &rerr) && rerr.Temporary {
+		n, nerr := s.d.Store.NoteAttempt(ctx, c.ID, rerr.Error(), s.d.Now())
+		if nerr != nil {
+			return 0, nerr
+		}
+		return s.backoff(n, rerr.RetryAfter), nil
+	}
+	if errors.As(err, &rerr) {
+		// Refused: asking again will not help; the citizen is told to try
+		// later or call support, and operators see the detail.
+		result = Check{State: Failed, Reason: "verification.refused", LastError: rerr.Error()}
+	} else if err != nil {
+		return 0, err
+	}
+	return 0, s.record(ctx, v, c, result)
+}
+
+func checkByID(v *Verification, id string) (Check, bool) {
+	for _, c := range v.Checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// ask puts the check's question to its registry and reads the answer into
+// a finished check's State, Reason and Fields.
+func (s *Service) ask(ctx context.Context, v *Verification, c Check) (Check, error) {
+	holder := holderOf(v.Data.Identity)
+	switch c.Registry {
+	case registry.SFR:
+		a, err := s.d.Registries.CheckSNILS(ctx, registry.SNILSQuery{SNILS: string(v.Data.SNILS), Person: holder})
+		if err != nil {
+			return Check{}, err
+		}
+		switch a.Result {
+		case registry.SNILSMatches:
+			return Check{State: Passed}, nil
+		case registry.SNILSMismatch:
+			return Check{State: Failed, Reason: "verification.snils_mismatch", Fields: a.Mismatch}, nil
+		case registry.SNILSUnknown:
+			return Check{State: Failed, Reason: "verification.snils_unknown"}, nil
+		}
+		return Check{}, &registry.Error{Registry: c.Registry, Detail: "unknown result " + string(a.Result)}
+	case registry.MVD:
+		a, err := s.d.Registries.CheckPassport(ctx, registry.PassportQuery{Passport: passportOf(v.Data.Passport), Holder: holder})
+		if err != nil {
+			return Check{}, err
+		}
+		switch a.Result {
+		case registry.PassportValid:
+			return Check{State: Passed}, nil
+		case registry.PassportMismatch:
+			return Check{State: Failed, Reason: "verification.passport_mismatch", Fields: a.Mismatch}, nil
+		case registry.PassportInvalid:
+			return Check{State: Failed, Reason: "verification.passport_" + string(a.Reason)}, nil
+		}
+		return Check{}, &registry.Error{Registry: c.Registry, Detail: "unknown result " + string(a.Result)}
+	}
+	return Check{}, &registry.Error{Registry: c.Registry, Detail: "no such check"}
+}
+
+// backoff is the wait before the n-th attempt's retry: RetryBase doubled
+// per attempt up to RetryMax, the registry's own wait when longer, with a
+// tenth of jitter so that a registry coming back is not met by every
+// check at once.
+func (s *Service) backoff(n int, asked time.Duration) time.Duration {
+	p := s.d.Policy
+	d := p.RetryMax
+	if n < 30 {
+		d = min(p.RetryBase<<max(n-1, 0), p.RetryMax)
+	}
+	d = max(d, asked)
+	return d + time.Duration(rand.Int64N(int64(d/10)+1))
+}
+
+// record stores a check's answer and, when it was the verification's last,
+// the verification's outcome, in one transaction.
+func (s *Service) record(ctx context.Context, v *Verification, c Check, result Check) error {
+	return s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		now := s.d.Now()
+		if c.Registry == registry.SFR && result.State == Passed {
+			// One person, one account: a SNILS verified on another account
+			// cannot be verified here too.
+			holder, err := s.d.Store.SNILSHolder(ctx, v.Data.SNILS)
+			if err != nil {
+				return err
+			}
+			if holder != "" && holder != v.AccountID {
+				result = Check{State: Failed, Reason: "verification.snils_taken"}
+			}
+		}
+		c.State, c.Reason, c.Fields, c.UpdatedAt = result.State, result.Reason, result.Fields, now
+		if result.LastError != "" {
+			c.LastError = result.LastError
+		}
+		ok, err := s.d.Store.FinishCheck(ctx, &c)
+		if err != nil || !ok {
+			return err // !ok: another run recorded it first
+		}
+		if err := s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "personal_data.checked", ActorKind: audit.ActorSystem, SubjectAccountID: v.AccountID,
+			Details: checkDetails(v, c)}); err != nil {
+			return err
+		}
+		// The verification's checks as they are now, this one included.
+		fresh, err := s.d.Store.VerificationOfCheck(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		state := Passed
+		for _, o := range fresh.Checks {
+			switch o.State {
+			case Pending:
+				return nil // others still running
+			case Failed:
+				state = Failed
+			}
+		}
+		return s.finish(ctx, fresh, state, now)
+	})
+}
+
+func checkDetails(v *Verification, c Check) map[string]string {
+	d := map[string]string{"verification": v.ID, "check": c.ID, "registry": string(c.Registry), "state": string(c.State)}
+	if c.Reason != "" {
+		d["reason"] = c.Reason
+	}
+	if len(c.Fields) > 0 {
+		f := make([]string, len(c.Fields))
+		for i, x := range c.Fields {
+			f[i] = string(x)
+		}
+		d["fields"] = strings.Join(f, ",")
+	}
+	return d
+}
+
+// finish ends a verification whose checks all have answers: passed makes
+// its data the verified data and a simplified account standard; either way
+// the citizen is told.
+func (s *Service) finish(ctx context.Context, v *Verification, state State, now time.Time) error {
+	ok, err := s.d.Store.FinishVerification(ctx, v.ID, state, now)
+	if err != nil || !ok {
+		return err
+	}
+	a, err := s.d.Store.AccountByID(ctx, v.AccountID)
+	if err != nil {
+		return err
+	}
+	details := map[string]string{"verification": v.ID}
+	if state == Passed {
+		if err := s.d.Store.SaveVerified(ctx, v.AccountID, v.Data, now); err != nil {
+			return err
+		}
+		raised, err := s.d.Store.RaiseLevel(ctx, v.AccountID, account.Standard, now)
+		if err != nil {
+			return err
+		}
+		if raised {
+			details["level"] = string(account.Standard)
+			if err := s.d.Sessions.AccountChanged(ctx, v.AccountID); err != nil {
+				return err
+			}
+		}
+		if err := s.tell(ctx, a, message.VerificationPassed{Site: s.d.Site, Name: a.Name, Raised: raised, Link: s.d.Links.PersonalData()}); err != nil {
+			return err
+		}
+		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "personal_data.verified", ActorKind: audit.ActorSystem, SubjectAccountID: v.AccountID, Details: details})
+	}
+	msg := message.VerificationFailed{Site: s.d.Site, Name: a.Name, Link: s.d.Links.PersonalData()}
+	for _, c := range v.Checks {
+		if c.State == Failed {
+			msg.SNILS = msg.SNILS || c.Registry == registry.SFR
+			msg.Passport = msg.Passport || c.Registry == registry.MVD
+		}
+	}
+	if err := s.tell(ctx, a, msg); err != nil {
+		return err
+	}
+	return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "personal_data.verification_failed", ActorKind: audit.ActorSystem, SubjectAccountID: v.AccountID, Details: details})
+}
+
+func (s *Service) tell(ctx context.Context, a *account.Account, d message.Data) error {
+	ch, to := a.CodeChannel()
+	if to == "" {
+		return nil
+	}
+	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: ch, To: to, Lang: a.Lang, Data: d})
+}
+
+func joinIDs(ids []registry.ID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ",")
+}
