@@ -43,7 +43,7 @@ func (Links) ContactLink(flowID, token string) string {
 func (Links) ContactUndoLink(id, token string) string {
 	return "https://k.test/account/undo/" + id + "?token=" + token
 }
-func (Links) SignIn() string   { return "https://k.test/signin" }
-func (Links) Recovery() string { return "https://k.test/recover" }
-func (Links) Register() string { return "https://k.test/register" }
+func (Links) SignIn() string       { return "https://k.test/signin" }
+func (Links) Recovery() string     { return "https://k.test/recover" }
+func (Links) Register() string     { return "https://k.test/register" }
 func (Links) PersonalData() string { return "https://k.test/account/personal-data" }

@@ -386,4 +386,3 @@ func TestNormalize(t *testing.T) {
 		t.Errorf("a good form: %v", err)
 	}
 }
-
