@@ -1,8 +1,10 @@
 package contact
 
 import (
+	"regexp"
 	"strings"
 
+	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/problem"
 )
 
@@ -13,7 +15,7 @@ const (
 	_          LoginKind = iota // the zero Login is no login
 	LoginPhone                  // a mobile phone number
 	LoginEmail                  // an e-mail address
-	// LoginSNILS will follow when SNILS validation lands in person.
+	LoginSNILS                  // a SNILS, for accounts whose personal data is verified
 )
 
 func (k LoginKind) String() string {
@@ -22,29 +24,55 @@ func (k LoginKind) String() string {
 		return "phone"
 	case LoginEmail:
 		return "email"
+	case LoginSNILS:
+		return "snils"
 	}
 	return "none"
 }
 
-// Login is what a citizen signs in with: a phone number or an e-mail
-// address, normalized. Exactly the field named by Kind is set.
+// Login is what a citizen signs in with: a phone number, an e-mail address
+// or a SNILS, normalized. The field named by Kind is set; a phone login
+// may carry SNILS too, when the digits typed are both (see ParseLogin).
 type Login struct {
 	Kind  LoginKind
 	Phone Phone
 	Email Email
+	SNILS document.SNILS
 }
 
+// snilsWritten is a SNILS written with its separators: "123-456-789 01",
+// "123-456-789-01", "123 456 789 01". No phone number is written so.
+var snilsWritten = regexp.MustCompile(`^\d{3}[- ]\d{3}[- ]\d{3}[- ]\d{2}$`)
+
 // ParseLogin reads the sign-in field: input containing '@' is an e-mail
-// address, anything else a mobile phone number. Any failure, including
-// empty input, is the one problem.Message "login.invalid", which asks for a
-// phone number or an e-mail address; the sign-in page does not explain
-// which rule the input broke.
+// address; a SNILS written with its separators, or eleven bare digits that
+// pass its checksum and are no Russian number (which starts with 7 or 8),
+// is a SNILS; anything else a mobile phone number. Eleven bare digits that
+// are both a mobile number and a SNILS are a phone login carrying the SNILS
+// as well: the account with that phone, else the one with that SNILS.
+//
+// Any failure, including empty input, is the one problem.Message
+// "login.invalid", which asks for a phone number, an e-mail address or a
+// SNILS; the sign-in page does not explain which rule the input broke.
 func ParseLogin(s string) (Login, error) {
 	s = strings.TrimSpace(s)
-	// SNILS as a login goes here, before the phone: eleven digits in the
-	// form "123-456-789 01" (or bare) that pass the SNILS checksum. A bare
-	// 11-digit string starting with 7 or 8 is also a phone number, so the
-	// order and the tie-break must be decided then.
+	if snilsWritten.MatchString(s) {
+		n, err := document.ParseSNILS(s)
+		if err != nil {
+			return Login{}, problem.M("login.invalid")
+		}
+		return Login{Kind: LoginSNILS, SNILS: n}, nil
+	}
+	if bareDigits(s, 11) {
+		n, snilsErr := document.ParseSNILS(s)
+		p, phoneErr := ParsePhone(s)
+		switch {
+		case snilsErr == nil && phoneErr == nil:
+			return Login{Kind: LoginPhone, Phone: p, SNILS: n}, nil
+		case snilsErr == nil && s[0] != '7' && s[0] != '8':
+			return Login{Kind: LoginSNILS, SNILS: n}, nil
+		}
+	}
 	if strings.Contains(s, "@") {
 		e, err := ParseEmail(s)
 		if err != nil {
@@ -59,14 +87,29 @@ func ParseLogin(s string) (Login, error) {
 	return Login{Kind: LoginPhone, Phone: p}, nil
 }
 
-// String returns the normalized identifier: the E.164 number or the
-// address. The zero Login gives "".
+func bareDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns the normalized identifier: the E.164 number, the address
+// or the SNILS as written ("123-456-789 01", which reads back as a SNILS).
+// The zero Login gives "".
 func (l Login) String() string {
 	switch l.Kind {
 	case LoginPhone:
 		return string(l.Phone)
 	case LoginEmail:
 		return string(l.Email)
+	case LoginSNILS:
+		return l.SNILS.String()
 	}
 	return ""
 }
@@ -79,6 +122,8 @@ func (l Login) Masked() string {
 		return l.Phone.Masked()
 	case LoginEmail:
 		return l.Email.Masked()
+	case LoginSNILS:
+		return l.SNILS.Masked()
 	}
 	return ""
 }
@@ -91,6 +136,8 @@ func (l Login) Redacted() string {
 		return l.Phone.Masked()
 	case LoginEmail:
 		return l.Email.Redacted()
+	case LoginSNILS:
+		return l.SNILS.Masked()
 	}
 	return ""
 }

@@ -14,6 +14,17 @@ func TestParseLogin(t *testing.T) {
 		{"ivan", Login{}, "login.invalid"},
 		{"ivan@", Login{}, "login.invalid"},
 		{"+7 495 123-45-67", Login{}, "login.invalid"},
+		// SNILS in any written form; bare digits only when they are no
+		// Russian number, or both (the phone first, then the SNILS).
+		{"112-233-445 95", Login{Kind: LoginSNILS, SNILS: "11223344595"}, ""},
+		{"112 233 445 95", Login{Kind: LoginSNILS, SNILS: "11223344595"}, ""},
+		{"112-233-445-95", Login{Kind: LoginSNILS, SNILS: "11223344595"}, ""},
+		{" 11223344595 ", Login{Kind: LoginSNILS, SNILS: "11223344595"}, ""},
+		{"112-233-445 96", Login{}, "login.invalid"},
+		{"11223344596", Login{}, "login.invalid"},
+		{"891-600-000 86", Login{Kind: LoginSNILS, SNILS: "89160000086"}, ""},
+		{"89160000086", Login{Kind: LoginPhone, Phone: "+79160000086", SNILS: "89160000086"}, ""},
+		{"89160000087", Login{Kind: LoginPhone, Phone: "+79160000087"}, ""},
 	}
 	for _, tt := range tests {
 		got, err := ParseLogin(tt.in)
@@ -30,6 +41,7 @@ func TestLoginString(t *testing.T) {
 	}{
 		{Login{Kind: LoginPhone, Phone: "+79161234567"}, "+79161234567", "+7 916 ***-**-67", "+7 916 ***-**-67"},
 		{Login{Kind: LoginEmail, Email: "ivan@example.com"}, "ivan@example.com", "i***@example.com", "i***@***"},
+		{Login{Kind: LoginSNILS, SNILS: "11223344595"}, "112-233-445 95", "***-***-445 95", "***-***-445 95"},
 		{Login{}, "", "", ""},
 	}
 	for _, tt := range tests {
@@ -57,10 +69,14 @@ func FuzzParseLogin(f *testing.F) {
 			}
 			return
 		}
-		if l.Kind != LoginPhone && l.Kind != LoginEmail {
+		if l.Kind != LoginPhone && l.Kind != LoginEmail && l.Kind != LoginSNILS {
 			t.Fatalf("ParseLogin(%q): kind %v", s, l.Kind)
 		}
 		again, err := ParseLogin(l.String())
+		// A phone that is a SNILS too reads back as the phone alone.
+		if l.Kind == LoginPhone {
+			l.SNILS = ""
+		}
 		if err != nil || again != l {
 			t.Fatalf("not idempotent: ParseLogin(%q) = %+v, %v; want %+v", l.String(), again, err, l)
 		}

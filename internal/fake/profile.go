@@ -186,3 +186,11 @@ func (s *Store) RaiseLevel(ctx context.Context, id string, level account.Level, 
 }
 
 var _ profile.Store = (*Store)(nil)
+
+func (s *Store) accountBySNILS(ctx context.Context, snils document.SNILS) (*account.Account, error) {
+	id, _ := s.SNILSHolder(ctx, snils)
+	if id == "" {
+		return nil, problem.New(problem.NotFound, "account.not_found")
+	}
+	return s.AccountByID(ctx, id)
+}

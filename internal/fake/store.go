@@ -229,7 +229,13 @@ func (s *Store) AccountByLogin(ctx context.Context, l contact.Login) (*account.A
 	case contact.LoginEmail:
 		return s.AccountByEmail(ctx, l.Email)
 	case contact.LoginPhone:
-		return s.AccountByPhone(ctx, l.Phone)
+		a, err := s.AccountByPhone(ctx, l.Phone)
+		if l.SNILS != "" && problem.KindOf(err) == problem.NotFound {
+			return s.accountBySNILS(ctx, l.SNILS)
+		}
+		return a, err
+	case contact.LoginSNILS:
+		return s.accountBySNILS(ctx, l.SNILS)
 	}
 	return nil, problem.New(problem.NotFound, "account.not_found")
 }

@@ -32,7 +32,7 @@ var owners = map[string]string{
 
 	"signin.wrong": "lockout", "signin.wrong_left": "lockout", "signin.locked": "lockout", "signin.suspended": "lockout",
 	"signin":       "signin",
-	"registration": "registration", "terms.required": "registration",
+	"registration": "registration", "terms.required": "registration", "recovery.snils": "recovery",
 	"credential":    "credential",
 	"deletion":      "deletion",
 	"contacts.same": "contactchange", "contacts.taken": "contactchange", "contacts.one_channel": "contactchange",

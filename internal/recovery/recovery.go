@@ -130,6 +130,10 @@ func (s *Service) Begin(ctx context.Context, in Request) (*flow.Flow, error) {
 	if err != nil {
 		return nil, problem.InvalidField("login", err)
 	}
+	if login.Kind == contact.LoginSNILS {
+		// The code goes to the login typed: a SNILS is no address.
+		return nil, problem.InvalidField("login", problem.M("recovery.snils"))
+	}
 	a, err := s.d.Store.AccountByLogin(ctx, login)
 	if err != nil && problem.KindOf(err) != problem.NotFound {
 		return nil, err

@@ -281,6 +281,21 @@ func TestBadLogin(t *testing.T) {
 	}
 }
 
+// TestSNILSLogin: the code goes to the login typed, and a SNILS is no
+// address: the field says to type a phone or an e-mail, for every SNILS
+// alike, and nothing is sent.
+func TestSNILSLogin(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.svc.Begin(context.Background(), recovery.Request{Login: "112-233-445 95", Binding: browser, Client: client})
+	p := wantProblem(t, err, problem.Invalid, "form.invalid")
+	if m, _ := p.Field("login"); m.ID != "recovery.snils" {
+		t.Errorf("login field: %v", m)
+	}
+	if len(e.sent.All()) != 0 {
+		t.Error("something was sent")
+	}
+}
+
 func TestExpired(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)

@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signin"
 )
@@ -416,4 +417,30 @@ func dataOf(t *testing.T, f *flow.Flow) signin.Data {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestSNILSLogin: an account whose personal data is verified signs in with
+// its SNILS in any written form; an unknown SNILS gets the answer a wrong
+// password gets, and SNILS logins lock like the others.
+func TestSNILSLogin(t *testing.T) {
+	e := newEnv(t, signin.Policy{})
+	e.addAccount(t, "acc", phone, "", password.TestParams)
+	if err := e.st.SaveVerified(context.Background(), "acc", profile.Data{SNILS: "11223344595"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, login := range []string{"112-233-445 95", "112 233 445 95", "11223344595"} {
+		res, err := e.signIn(login, pw)
+		if err != nil || res.Account.ID != "acc" {
+			t.Fatalf("%q: %v", login, err)
+		}
+	}
+	_, err := e.signIn("123-456-789 64", pw) // a well-formed SNILS nobody verified
+	wantProblem(t, err, problem.Unauthorized, "signin.wrong")
+	for range 4 {
+		_, err = e.signIn("112-233-445 95", "Wrong-password-1")
+	}
+	wantProblem(t, err, problem.TooMany, "signin.locked")
+	if n := e.sent.Last(t, "signin_locked"); n.AccountID != "acc" {
+		t.Errorf("lock notice %+v", n)
+	}
 }

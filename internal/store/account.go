@@ -9,6 +9,7 @@ import (
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/demo"
+	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/problem"
 )
 
@@ -112,13 +113,27 @@ func (ac *Accounts) AccountByEmail(ctx context.Context, e contact.Email) (*accou
 	return ac.accountWhere(ctx, "a.email_index = ?", ac.st.keys.Index("email", string(e)))
 }
 
-// AccountByLogin finds the account a login names.
+// AccountBySNILS finds the account whose verified personal data holds the
+// SNILS.
+func (ac *Accounts) AccountBySNILS(ctx context.Context, s document.SNILS) (*account.Account, error) {
+	return ac.accountWhere(ctx, "a.id = (SELECT account_id FROM personal_data WHERE snils_index = ?)", ac.st.keys.Index("snils", string(s)))
+}
+
+// AccountByLogin finds the account a login names: by phone, e-mail or
+// verified SNILS; a phone login carrying a SNILS too (digits that are
+// both) finds the phone's account, else the SNILS's.
 func (ac *Accounts) AccountByLogin(ctx context.Context, l contact.Login) (*account.Account, error) {
 	switch l.Kind {
 	case contact.LoginPhone:
-		return ac.AccountByPhone(ctx, l.Phone)
+		a, err := ac.AccountByPhone(ctx, l.Phone)
+		if l.SNILS != "" && problem.KindOf(err) == problem.NotFound {
+			return ac.AccountBySNILS(ctx, l.SNILS)
+		}
+		return a, err
 	case contact.LoginEmail:
 		return ac.AccountByEmail(ctx, l.Email)
+	case contact.LoginSNILS:
+		return ac.AccountBySNILS(ctx, l.SNILS)
 	}
 	return nil, problem.New(problem.NotFound, "account.not_found")
 }
