@@ -238,13 +238,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Help: "Errors that do not fail a request (a lost history entry, a failed rehash, a lost LISTEN connection, a randomness failure), by message."},
 		[]string{"what"})
 	metrics.MustRegister(a.faults)
-	limiter := throttle.New(st.RateLimits(), o.Now, keys.Subkey("throttle/v1"))
+	// Each keyed hash takes the key of every master secret, the current
+	// one's first: during a rotation, what was hashed before still counts.
+	codeHasher := otp.NewHasher(keys.Subkeys("otp/v1")...)
+	limiter := throttle.New(st.RateLimits(), o.Now, keys.Subkeys("throttle/v1")...)
 	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.Codes.SMSTTL, EmailTTL: cfg.Codes.EmailLinkTTL, Cooldown: cfg.Codes.ResendAfter,
 		MaxAttempts: cfg.Codes.MaxAttempts, Interval: cfg.Codes.Interval, PerHour: cfg.Codes.PerHour, PerIP5Min: cfg.Codes.PerIP5Min, PerIPDay: cfg.Codes.PerIPDay,
 		SMS: flow.SMSBudget{PerMinute: cfg.Codes.SMSPerMinute, PerHour: cfg.Codes.SMSPerHour, Prefixes: prefixBudgets(cfg.Codes.SMSPrefixes),
-			Reached: budgetAlarm(metrics, log, o.Now)}}, otp.NewHasher(keys.Subkey("otp/v1")), st.Flows(), limiter, o.Rand)
+			Reached: budgetAlarm(metrics, log, o.Now)}}, codeHasher, st.Flows(), limiter, o.Rand)
 	locks := lockout.New(st.LoginGuards(), limiter, lockout.Policy{MaxChecks: cfg.SignIn.PasswordMaxFailures, Window: cfg.SignIn.PasswordLockout, BaseLock: cfg.SignIn.PasswordLockout,
-		MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter, DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}, keys.Subkey("lockout/v1"), o.Now, o.Rand)
+		MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter, DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}, keys.Subkeys("lockout/v1"), o.Now, o.Rand)
 	hasher.LimitQueue(cfg.SignIn.HashQueue)
 	sessions := session.NewService(st.Sessions(), o.Now, o.Rand, cfg.Sessions.Lifetime, cfg.Sessions.Idle)
 	sessions.CacheFor(cfg.Sessions.CacheTTL, 100_000)
@@ -270,7 +273,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Log: a.fault})
 	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks, Deletions: del,
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
-	contacts := contactchange.New(contactchange.Deps{Store: st.ContactChanges(), Codes: codes, Hasher: otp.NewHasher(keys.Subkey("otp/v1")),
+	contacts := contactchange.New(contactchange.Deps{Store: st.ContactChanges(), Codes: codes, Hasher: codeHasher,
 		Sessions: sessions, Notifier: outbox, Links: links, Limiter: limiter, Site: siteName, Support: cfg.Server.SupportPhone,
 		Now: o.Now, Rand: o.Rand, NewID: newID})
 	metrics.MustRegister(

@@ -83,3 +83,17 @@ func (lg *LoginGuards) DeleteLoginGuard(ctx context.Context, key []byte) error {
 	_, err := lg.st.exec(ctx, `DELETE FROM login_guards WHERE key = ?`, key)
 	return err
 }
+
+// MoveLoginGuard re-keys a login's guard (after a rotation of the master
+// secret) unless the new key has one already.
+func (lg *LoginGuards) MoveLoginGuard(ctx context.Context, from, to []byte) (bool, error) {
+	res, err := lg.st.exec(ctx, `UPDATE login_guards SET key = ? WHERE key = ? AND NOT EXISTS (SELECT 1 FROM login_guards WHERE key = ?)`, to, from, to)
+	if ok, _ := isUnique(err); ok {
+		return false, nil // a parallel request made one under the new key first
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: move login guard: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
