@@ -102,7 +102,9 @@ func NewHasher(keys ...[]byte) Hasher {
 
 // Hash binds secret to a purpose ("registration.code", "recovery.link", …)
 // and to the flow or record it was issued for.
-func (h Hasher) Hash(purpose, owner, secret string) []byte { return hash(h.key, purpose, owner, secret) }
+func (h Hasher) Hash(purpose, owner, secret string) []byte {
+	return hash(h.key, purpose, owner, secret)
+}
 
 func hash(key []byte, purpose, owner, secret string) []byte {
 	m := hmac.New(sha256.New, key)
