@@ -85,15 +85,21 @@ func (lg *LoginGuards) DeleteLoginGuard(ctx context.Context, key []byte) error {
 }
 
 // MoveLoginGuard re-keys a login's guard (after a rotation of the master
-// secret) unless the new key has one already.
+// secret) unless the new key has one already. A copy that yields to a
+// parallel insert (ON CONFLICT), then the old row's delete: no unique
+// violation, which would abort a PostgreSQL transaction.
 func (lg *LoginGuards) MoveLoginGuard(ctx context.Context, from, to []byte) (bool, error) {
-	res, err := lg.st.exec(ctx, `UPDATE login_guards SET key = ? WHERE key = ? AND NOT EXISTS (SELECT 1 FROM login_guards WHERE key = ?)`, to, from, to)
-	if ok, _ := isUnique(err); ok {
-		return false, nil // a parallel request made one under the new key first
-	}
+	res, err := lg.st.exec(ctx, `INSERT INTO login_guards (key, episodes, locked_until, failures, suspended_at, updated_at)
+		SELECT ?, episodes, locked_until, failures, suspended_at, updated_at FROM login_guards WHERE key = ?
+		ON CONFLICT (key) DO NOTHING`, to, from)
 	if err != nil {
 		return false, fmt.Errorf("store: move login guard: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if _, err := lg.st.exec(ctx, `DELETE FROM login_guards WHERE key = ?`, from); err != nil {
+		return false, fmt.Errorf("store: move login guard: %w", err)
+	}
+	return true, nil
 }
