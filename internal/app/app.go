@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: data directory: %w", err)
 	}
-	keys, err := loadKeys(cfg, o.Rand, log)
+	keys, err := LoadKeys(cfg, o.Rand, log)
 	if err != nil {
 		return nil, err
 	}
@@ -466,9 +466,9 @@ func (a *App) closeStorage() error {
 	return errors.Join(errs...)
 }
 
-// loadKeys reads the master secret from the config or from the data
+// LoadKeys reads the master secret from the config or from the data
 // directory, generating it there on first start.
-func loadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, error) {
+func LoadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, error) {
 	secret := cfg.Keys.Secret
 	if secret == "" {
 		path := filepath.Join(cfg.Storage.DataDir, "secret.key")
