@@ -69,7 +69,7 @@ func rekey(ctx context.Context, cfg config.Config, f rekeyFlags, stdout io.Write
 
 	fmt.Fprintf(stdout, "rekey: sealing under key %s, %d rows a batch\n", keys.KeyID(), f.batch)
 	last := time.Time{}
-	rep, err := st.Rekey(ctx, store.RekeyOptions{Batch: f.batch, Progress: func(t store.RekeyTable) {
+	rep, err := st.Rekey(ctx, store.RekeyOptions{Batch: f.batch, Indexed: app.AdoptLogins(st, keys), Progress: func(t store.RekeyTable) {
 		if time.Since(last) >= 2*time.Second {
 			last = time.Now()
 			fmt.Fprintf(stdout, "  %s: %d rows, %d re-sealed, %d re-indexed\n", t.Table, t.Rows, t.Resealed, t.Reindexed)

@@ -7,16 +7,20 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kabinet/kabinet/internal/app"
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/demo"
+	"github.com/kabinet/kabinet/internal/lockout"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/throttle"
 )
 
 // TestRekeyCommand rotates a demo deployment's master secret from A to B:
 // refused without an old secret; a dry run counts; the rekey re-seals and
 // verifies; afterwards B alone opens everything (the demo citizen is found
-// by phone), and a verification under an unrelated secret fails naming the
+// by phone, and the suspension of their password made under A holds), and a verification under an unrelated secret fails naming the
 // rows, never their values.
 func TestRekeyCommand(t *testing.T) {
 	ctx := context.Background()
@@ -42,12 +46,24 @@ func TestRekeyCommand(t *testing.T) {
 		}
 		return node
 	}
-	if err := start(vars(a, "")).Close(ctx); err != nil {
+	first := start(vars(a, ""))
+	// The demo citizen's password is suspended under A.
+	keysA, _ := app.LoadKeys(first.Config, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	suspend := lockout.New(first.Store.LoginGuards(), throttle.New(first.Store.RateLimits(), time.Now, keysA.Subkeys("throttle/v1")...),
+		lockout.Policy{MaxChecks: 5, Window: time.Minute, BaseLock: time.Minute, MaxLock: time.Hour, MaxConsecutive: 1}, keysA.Subkeys("lockout/v1"), time.Now, nil)
+	tk, err := suspend.Before(ctx, lockout.Attempt{Login: demo.Phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := suspend.Failed(ctx, tk); err != nil || !out.Suspended {
+		t.Fatalf("suspend: %+v %v", out, err)
+	}
+	if err := first.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	var out bytes.Buffer
-	err := run(ctx, []string{"rekey"}, vars(b, ""), &out, &out)
+	err = run(ctx, []string{"rekey"}, vars(b, ""), &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "KABINET_OLD_SECRET_KEYS is empty") {
 		t.Fatalf("rekey without an old secret: %v", err)
 	}
@@ -73,6 +89,12 @@ func TestRekeyCommand(t *testing.T) {
 	node := start(vars(b, ""))
 	if got, err := node.Store.Accounts().AccountByPhone(ctx, demo.Phone); err != nil || got.Name == "" {
 		t.Errorf("the demo citizen under B alone: %+v %v", got, err)
+	}
+	keysB, _ := app.LoadKeys(node.Config, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	locks := lockout.New(node.Store.LoginGuards(), throttle.New(node.Store.RateLimits(), time.Now, keysB.Subkeys("throttle/v1")...),
+		lockout.Policy{MaxChecks: 5, Window: time.Minute}, keysB.Subkeys("lockout/v1"), time.Now, nil)
+	if _, err := locks.Before(ctx, lockout.Attempt{Login: demo.Phone}); problem.KindOf(err) != problem.Forbidden {
+		t.Errorf("the suspension under B alone: %v", err)
 	}
 	if err := node.Close(ctx); err != nil {
 		t.Fatal(err)

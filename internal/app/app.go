@@ -466,6 +466,15 @@ func (a *App) closeStorage() error {
 	return errors.Join(errs...)
 }
 
+// AdoptLogins returns, for `kabinet rekey` (RekeyOptions.Indexed), what
+// moves the lockout guard of a phone or an e-mail (each a login) kept under
+// an old master secret to the current one.
+func AdoptLogins(st *store.Store, keys *pii.Keyring) func(ctx context.Context, kind, value string) error {
+	locks := lockout.New(st.LoginGuards(), throttle.New(st.RateLimits(), time.Now, keys.Subkeys("throttle/v1")...),
+		lockout.Policy{}, keys.Subkeys("lockout/v1"), time.Now, nil)
+	return func(ctx context.Context, kind, value string) error { return locks.Adopt(ctx, value) }
+}
+
 // LoadKeys reads the master secret from the config or from the data
 // directory, generating it there on first start.
 func LoadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, error) {

@@ -332,6 +332,22 @@ func (s *Service) Release(ctx context.Context, logins ...string) error {
 	return nil
 }
 
+// Adopt moves the guards of the logins kept under an old key to the
+// current key, as the next check of each would: `kabinet rekey` calls it
+// for every account's phone and e-mail, so that a suspension outlives the
+// old secret's removal even if its login is not tried meanwhile.
+func (s *Service) Adopt(ctx context.Context, logins ...string) error {
+	for _, l := range logins {
+		if l == "" || len(s.old) == 0 {
+			continue
+		}
+		if _, err := s.guard(ctx, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DeviceToken returns a new device token for an account: a random nonce
 // and a MAC binding it to the account. It is not a credential: it only
 // spares its browser the lock that strangers' failures put on the login.

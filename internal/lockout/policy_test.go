@@ -196,6 +196,20 @@ func TestRotationKeepsLocks(t *testing.T) {
 	if _, err := after.Before(ctx, lockout.Attempt{Login: other}); problem.KindOf(err) != problem.Forbidden {
 		t.Fatalf("suspension after the rotation: %v", err)
 	}
+	// Adopt moves a guard without a check (rekey does, for every account's
+	// logins): the suspension then holds under the new key alone.
+	third := "third@example.com"
+	tk, _ = suspender.Before(ctx, lockout.Attempt{Login: third})
+	if out, _ := suspender.Failed(ctx, tk); !out.Suspended {
+		t.Fatal("not suspended")
+	}
+	if err := after.Adopt(ctx, third, ""); err != nil {
+		t.Fatal(err)
+	}
+	onlyB := lockout.New(st, throttle.New(st, clk.Now, tB), policy, [][]byte{lB}, clk.Now, rand.Reader)
+	if _, err := onlyB.Before(ctx, lockout.Attempt{Login: third}); problem.KindOf(err) != problem.Forbidden {
+		t.Fatalf("adopted suspension under the new key alone: %v", err)
+	}
 	if err := after.Release(ctx, login, other); err != nil {
 		t.Fatal(err)
 	}

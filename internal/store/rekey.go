@@ -31,6 +31,11 @@ type RekeyOptions struct {
 	Progress func(RekeyTable)
 	// Now stamps the progress rows (nil: time.Now).
 	Now func() time.Time
+	// Indexed, if set, is called (not in a dry run) with every opened
+	// value of a blind-indexed column, of each row read: the phones and
+	// e-mails, which are also logins, for what else is keyed by them (the
+	// lockout guards, moved to the current key).
+	Indexed func(ctx context.Context, kind, value string) error
 
 	afterRead func() // tests: between a batch's read and its write
 }
@@ -275,6 +280,11 @@ func (s *Store) rekeyTable(ctx context.Context, t rekeyTable, from rekeyProgress
 		}
 		var plans []rekeyPlan
 		for _, r := range batch {
+			if o.Indexed != nil && !o.DryRun {
+				if err := s.eachIndexed(ctx, t, r, o.Indexed); err != nil {
+					return res, problems, err
+				}
+			}
 			p, pr := s.plan(t, r)
 			problems = append(problems, pr...)
 			if !p.changed() {
@@ -302,6 +312,22 @@ func (s *Store) rekeyTable(ctx context.Context, t rekeyTable, from rekeyProgress
 			o.Progress(res)
 		}
 	}
+}
+
+// eachIndexed calls f with the row's opened blind-indexed values (those
+// that open: plan reports the others).
+func (s *Store) eachIndexed(ctx context.Context, t rekeyTable, r rekeyRow, f func(ctx context.Context, kind, value string) error) error {
+	for i, c := range t.cols {
+		if c.Index == "" || len(r.vals[i]) == 0 {
+			continue
+		}
+		if pt, err := s.keys.Open(r.vals[i], c.context(r.key)); err == nil {
+			if err := f(ctx, c.Kind, string(pt)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Store) rekeyBatch(ctx context.Context, t rekeyTable, sel, after string, limit int) ([]rekeyRow, error) {
