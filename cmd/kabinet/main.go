@@ -4,6 +4,7 @@
 //
 //	kabinet [serve]    run the server (default)
 //	kabinet migrate    apply database migrations and exit
+//	kabinet rekey      rotate the master secret: re-seal and re-index every row
 //	kabinet version    print the version
 //	kabinet bench      measure sign-in, /api/v1/me and registration throughput
 //	kabinet config     print the effective settings, secrets hidden
@@ -55,13 +56,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// A program of its own: it reads none of kabinet's settings.
 		return registrySim(ctx, args, getenv, stderr, nil)
 	}
-	if cmd == "serve" || cmd == "migrate" || cmd == "config" {
+	var rk rekeyFlags
+	if cmd == "serve" || cmd == "migrate" || cmd == "config" || cmd == "rekey" {
 		// Flags for the two settings people change on the command line;
 		// they win over the environment.
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		addr := fs.String("addr", "", "listen address (KABINET_ADDR)")
 		data := fs.String("data", "", "data directory (KABINET_DATA_DIR)")
+		if cmd == "rekey" {
+			rk.define(fs)
+		}
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -76,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
+	case "rekey":
+		return rekey(ctx, cfg, rk, stdout)
 	case "config":
 		fmt.Fprintln(stdout, strings.Join(cfg.Redacted(), "\n"))
 		return nil
@@ -86,6 +93,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 const usage = `usage: kabinet [serve | migrate | config] [-addr host:port] [-data dir]
+       kabinet rekey [-dry-run | -verify] [-batch 500] [-data dir]   (new secret in KABINET_SECRET_KEY, old in KABINET_OLD_SECRET_KEYS)
        kabinet bench [-duration 10s] [-concurrency N] [-db postgres://…]
        kabinet registry-sim [-addr 127.0.0.1:9091] [-data file.json] [-demo] [-delay 2s] [-fail-rate 0.1] … (-h for all)
        kabinet version

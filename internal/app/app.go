@@ -34,6 +34,7 @@ import (
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/demo"
+	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
@@ -129,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: data directory: %w", err)
 	}
-	keys, err := loadKeys(cfg, o.Rand, log)
+	keys, err := LoadKeys(cfg, o.Rand, log)
 	if err != nil {
 		return nil, err
 	}
@@ -246,13 +247,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Help: "Errors that do not fail a request (a lost history entry, a failed rehash, a lost LISTEN connection, a randomness failure), by message."},
 		[]string{"what"})
 	metrics.MustRegister(a.faults)
-	limiter := throttle.New(st.RateLimits(), o.Now, keys.Subkey("throttle/v1"))
+	// Each keyed hash takes the key of every master secret, the current
+	// one's first: during a rotation, what was hashed before still counts.
+	codeHasher := otp.NewHasher(keys.Subkeys("otp/v1")...)
+	limiter := throttle.New(st.RateLimits(), o.Now, keys.Subkeys("throttle/v1")...)
 	codes := flow.NewCodes(flow.CodePolicy{SMSTTL: cfg.Codes.SMSTTL, EmailTTL: cfg.Codes.EmailLinkTTL, Cooldown: cfg.Codes.ResendAfter,
 		MaxAttempts: cfg.Codes.MaxAttempts, Interval: cfg.Codes.Interval, PerHour: cfg.Codes.PerHour, PerIP5Min: cfg.Codes.PerIP5Min, PerIPDay: cfg.Codes.PerIPDay,
 		SMS: flow.SMSBudget{PerMinute: cfg.Codes.SMSPerMinute, PerHour: cfg.Codes.SMSPerHour, Prefixes: prefixBudgets(cfg.Codes.SMSPrefixes),
-			Reached: budgetAlarm(metrics, log, o.Now)}}, otp.NewHasher(keys.Subkey("otp/v1")), st.Flows(), limiter, o.Rand)
+			Reached: budgetAlarm(metrics, log, o.Now)}}, codeHasher, st.Flows(), limiter, o.Rand)
 	locks := lockout.New(st.LoginGuards(), limiter, lockout.Policy{MaxChecks: cfg.SignIn.PasswordMaxFailures, Window: cfg.SignIn.PasswordLockout, BaseLock: cfg.SignIn.PasswordLockout,
-		MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter, DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}, keys.Subkey("lockout/v1"), o.Now, o.Rand)
+		MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter, DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}, keys.Subkeys("lockout/v1"), o.Now, o.Rand)
 	hasher.LimitQueue(cfg.SignIn.HashQueue)
 	sessions := session.NewService(st.Sessions(), o.Now, o.Rand, cfg.Sessions.Lifetime, cfg.Sessions.Idle)
 	sessions.CacheFor(cfg.Sessions.CacheTTL, 100_000)
@@ -278,7 +282,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Log: a.fault})
 	rec := recovery.New(recovery.Deps{Store: journeys, Codes: codes, Hasher: hasher, Sessions: sessions, Notifier: outbox, Links: links, Locks: locks, Deletions: del,
 		Site: siteName, Support: cfg.Server.SupportPhone, Now: o.Now, NewID: newID})
-	contacts := contactchange.New(contactchange.Deps{Store: st.ContactChanges(), Codes: codes, Hasher: otp.NewHasher(keys.Subkey("otp/v1")),
+	contacts := contactchange.New(contactchange.Deps{Store: st.ContactChanges(), Codes: codes, Hasher: codeHasher,
 		Sessions: sessions, Notifier: outbox, Links: links, Limiter: limiter, Site: siteName, Support: cfg.Server.SupportPhone,
 		Now: o.Now, Rand: o.Rand, NewID: newID})
 	breakers := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kabinet_registry_breaker_open",
@@ -497,9 +501,23 @@ func (a *App) closeStorage() error {
 	return errors.Join(errs...)
 }
 
-// loadKeys reads the master secret from the config or from the data
+// AdoptLogins returns, for `kabinet rekey` (RekeyOptions.Indexed), what
+// moves the lockout guard of a phone or an e-mail (each a login) kept under
+// an old master secret to the current one.
+func AdoptLogins(st *store.Store, keys *pii.Keyring) func(ctx context.Context, kind, value string) error {
+	locks := lockout.New(st.LoginGuards(), throttle.New(st.RateLimits(), time.Now, keys.Subkeys("throttle/v1")...),
+		lockout.Policy{}, keys.Subkeys("lockout/v1"), time.Now, nil)
+	return func(ctx context.Context, kind, value string) error {
+		if kind == "snils" {
+			value = document.SNILS(value).String() // a SNILS login's lockout key is its written form
+		}
+		return locks.Adopt(ctx, value)
+	}
+}
+
+// LoadKeys reads the master secret from the config or from the data
 // directory, generating it there on first start.
-func loadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, error) {
+func LoadKeys(cfg config.Config, r io.Reader, log *slog.Logger) (*pii.Keyring, error) {
 	secret := cfg.Keys.Secret
 	if secret == "" {
 		path := filepath.Join(cfg.Storage.DataDir, "secret.key")

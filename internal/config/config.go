@@ -168,7 +168,7 @@ func (k *Keys) settings() []setting {
 		{env: "KABINET_SECRET_KEY", secret: hidden, field: text(&k.Secret),
 			doc: "Master secret (base64, at least 32 bytes) from which the encryption, index and code keys are derived. Generated into `<data dir>/secret.key` on first start when empty. Several nodes must share it."},
 		{env: "KABINET_OLD_SECRET_KEYS", secret: hidden, field: list(&k.OldSecrets),
-			doc: "Comma-separated previous master secrets, still used to decrypt data written under them (key rotation)."},
+			doc: "Comma-separated previous master secrets, still used to decrypt data written under them and to find and check the indexes, codes, limits and locks made under them, until `kabinet rekey` has moved everything to the current one (key rotation: docs/operations.md)."},
 	}
 }
 

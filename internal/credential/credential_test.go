@@ -53,7 +53,7 @@ func newEnv(t *testing.T) *env {
 	e.st.AddAccount(account.Account{ID: "acc", Status: account.Active, Level: account.Simplified, Name: "Мария", Surname: "Иванова", Lang: "ru",
 		Phone: "+79161234567", PasswordHash: hash})
 	locks := lockout.New(e.st, limiter, lockout.Policy{MaxChecks: 5, Window: 15 * time.Minute, BaseLock: 15 * time.Minute, MaxLock: 2 * time.Hour,
-		MaxConsecutive: 20, DeviceChecks: 10}, []byte("lockout key"), clk.Now, rand.Reader)
+		MaxConsecutive: 20, DeviceChecks: 10}, [][]byte{[]byte("lockout key")}, clk.Now, rand.Reader)
 	e.svc = credential.New(credential.Deps{Store: e.st, Hasher: h, Limiter: limiter, Lockout: locks, Sessions: e.sessions, Notifier: e.sent,
 		Links: fake.Links{}, Policy: credential.Policy{FailsPerIP: 100, HashesPerIP: 100}, Site: "kabinet.test", Support: "8 800", Now: clk.Now,
 		Checked: e.checked})

@@ -47,7 +47,7 @@ func newEnv(t *testing.T) *env {
 	e.st.AddAccount(account.Account{ID: "acc", Status: account.Active, Level: account.Simplified, Name: "Мария", Surname: "Иванова", Lang: "ru",
 		Phone: "+79161234567", Email: "maria@example.org", PasswordHash: hash})
 	locks := lockout.New(e.st, limiter, lockout.Policy{MaxChecks: 5, Window: 15 * time.Minute, BaseLock: 15 * time.Minute, MaxLock: 2 * time.Hour,
-		MaxConsecutive: 20, DeviceChecks: 10}, []byte("lockout key"), e.clk.Now, rand.Reader)
+		MaxConsecutive: 20, DeviceChecks: 10}, [][]byte{[]byte("lockout key")}, e.clk.Now, rand.Reader)
 	cred := credential.New(credential.Deps{Store: e.st, Hasher: h, Limiter: limiter, Lockout: locks, Sessions: e.sessions, Notifier: e.sent,
 		Links: fake.Links{}, Policy: credential.Policy{FailsPerIP: 100, HashesPerIP: 100}, Now: e.clk.Now})
 	e.svc = deletion.New(deletion.Deps{Store: e.st, Reauth: cred, Sessions: e.sessions, Locks: locks, Notifier: e.sent, Links: fake.Links{},

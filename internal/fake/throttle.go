@@ -189,3 +189,16 @@ func (s *Store) DeleteLoginGuard(ctx context.Context, key []byte) error {
 	delete(s.st.guards, string(key))
 	return nil
 }
+
+// MoveLoginGuard puts the guard under from under to, unless to has one.
+func (s *Store) MoveLoginGuard(ctx context.Context, from, to []byte) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.st.guards[string(from)]
+	if _, taken := s.st.guards[string(to)]; !ok || taken {
+		return false, nil
+	}
+	delete(s.st.guards, string(from))
+	s.st.guards[string(to)] = g
+	return true, nil
+}

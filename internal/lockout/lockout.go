@@ -18,7 +18,10 @@
 //     login: lock, episodes, failures and suspension.
 //
 // The same rules apply to logins with no account, so that the answers do
-// not tell who has one. Logins are stored only as keyed hashes.
+// not tell who has one. Logins are stored only as keyed hashes. After the
+// master secret is rotated, a login's guard kept under an old key moves to
+// the current key the first time the login is tried, so a lock or a
+// suspension survives the rotation (docs/decisions/0010-key-rotation.md).
 //
 // lockout imports throttle and problem.
 package lockout
@@ -72,6 +75,9 @@ type Store interface {
 	ClearLoginFailures(ctx context.Context, key []byte, at time.Time) error
 	// DeleteLoginGuard forgets everything, suspension included.
 	DeleteLoginGuard(ctx context.Context, key []byte) error
+	// MoveLoginGuard puts the guard kept under from under to instead,
+	// unless to has one already; false when nothing moved.
+	MoveLoginGuard(ctx context.Context, from, to []byte) (bool, error)
 }
 
 // Service applies the policy.
@@ -79,18 +85,26 @@ type Service struct {
 	store   Store
 	limiter *throttle.Limiter
 	policy  Policy
-	key     []byte // hashes logins; signs device tokens
+	key     []byte   // hashes logins; signs device tokens
+	old     [][]byte // the same under old master secrets, during a rotation
 	now     func() time.Time
 	rand    io.Reader
 }
 
-// New returns the service; key comes from pii.Subkey.
-func New(st Store, l *throttle.Limiter, p Policy, key []byte, now func() time.Time, rand io.Reader) *Service {
-	return &Service{store: st, limiter: l, policy: p, key: key, now: now, rand: rand}
+// New returns the service. keys come from pii.Subkeys: the first hashes
+// logins and signs device tokens; the others (old master secrets, during a
+// rotation) are still accepted.
+func New(st Store, l *throttle.Limiter, p Policy, keys [][]byte, now func() time.Time, rand io.Reader) *Service {
+	if len(keys) == 0 {
+		panic("lockout: New without a key")
+	}
+	return &Service{store: st, limiter: l, policy: p, key: keys[0], old: keys[1:], now: now, rand: rand}
 }
 
-func (s *Service) mac(parts ...string) []byte {
-	m := hmac.New(sha256.New, s.key)
+func (s *Service) mac(parts ...string) []byte { return macWith(s.key, parts...) }
+
+func macWith(key []byte, parts ...string) []byte {
+	m := hmac.New(sha256.New, key)
 	for _, p := range parts {
 		m.Write([]byte(p))
 		m.Write([]byte{0})
@@ -99,6 +113,27 @@ func (s *Service) mac(parts ...string) []byte {
 }
 
 func (s *Service) guardKey(login string) []byte { return s.mac("guard", login)[:20] }
+
+// guard reads the login's guard. None under the current key, it looks
+// under the old ones and moves the first it finds to the current key: a
+// lock or a suspension outlives a rotation of the master secret.
+func (s *Service) guard(ctx context.Context, login string) (Guard, error) {
+	key := s.guardKey(login)
+	g, err := s.store.LoginGuard(ctx, key)
+	if err != nil || !g.UpdatedAt.IsZero() || len(s.old) == 0 {
+		return g, err
+	}
+	for _, k := range s.old {
+		moved, err := s.store.MoveLoginGuard(ctx, macWith(k, "guard", login)[:20], key)
+		if err != nil {
+			return g, err
+		}
+		if moved {
+			return s.store.LoginGuard(ctx, key)
+		}
+	}
+	return g, nil
+}
 
 func (s *Service) checksRule() throttle.Rule {
 	return throttle.Rule{Name: "signin.login", Max: s.policy.MaxChecks, Window: s.policy.Window, Message: "signin.locked"}
@@ -149,7 +184,7 @@ func (s *Service) Before(ctx context.Context, a Attempt) (*Ticket, error) {
 		// Its own budget is spent: from now on it is a stranger.
 	}
 	now := s.now()
-	g, err := s.store.LoginGuard(ctx, s.guardKey(a.Login))
+	g, err := s.guard(ctx, a.Login)
 	if err != nil {
 		return nil, err
 	}
@@ -285,10 +320,28 @@ func (s *Service) Release(ctx context.Context, logins ...string) error {
 		if l == "" {
 			continue
 		}
-		if err := s.store.DeleteLoginGuard(ctx, s.guardKey(l)); err != nil {
-			return err
+		for _, k := range append([][]byte{s.key}, s.old...) {
+			if err := s.store.DeleteLoginGuard(ctx, macWith(k, "guard", l)[:20]); err != nil {
+				return err
+			}
 		}
 		if err := s.limiter.Reset(ctx, s.checksRule(), l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Adopt moves the guards of the logins kept under an old key to the
+// current key, as the next check of each would: `kabinet rekey` calls it
+// for every account's phone and e-mail, so that a suspension outlives the
+// old secret's removal even if its login is not tried meanwhile.
+func (s *Service) Adopt(ctx context.Context, logins ...string) error {
+	for _, l := range logins {
+		if l == "" || len(s.old) == 0 {
+			continue
+		}
+		if _, err := s.guard(ctx, l); err != nil {
 			return err
 		}
 	}
@@ -316,8 +369,12 @@ func (s *Service) device(token, accountID string) (string, bool) {
 	if !ok || nonce == "" {
 		return "", false
 	}
-	want := base64.RawURLEncoding.EncodeToString(s.mac("device", accountID, nonce)[:16])
-	if subtle.ConstantTimeCompare([]byte(sig), []byte(want)) != 1 {
+	ok = false
+	for _, k := range append([][]byte{s.key}, s.old...) { // a token signed before a rotation still counts
+		want := base64.RawURLEncoding.EncodeToString(macWith(k, "device", accountID, nonce)[:16])
+		ok = subtle.ConstantTimeCompare([]byte(sig), []byte(want)) == 1 || ok
+	}
+	if !ok {
 		return "", false
 	}
 	return nonce, true

@@ -10,7 +10,7 @@ import (
 // TestDeviceToken: a token works for the account it was made for and for
 // no other, and any change to it makes it a stranger's.
 func TestDeviceToken(t *testing.T) {
-	s := New(nil, nil, Policy{}, []byte("device test key"), time.Now, rand.Reader)
+	s := New(nil, nil, Policy{}, [][]byte{[]byte("device test key")}, time.Now, rand.Reader)
 	tok, err := s.DeviceToken("acc1")
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func TestDeviceToken(t *testing.T) {
 	if _, ok := s.device(tok, ""); ok {
 		t.Error("a token works for an unknown login")
 	}
-	if _, ok := New(nil, nil, Policy{}, []byte("another key"), time.Now, rand.Reader).device(tok, "acc1"); ok {
+	if _, ok := New(nil, nil, Policy{}, [][]byte{[]byte("another key")}, time.Now, rand.Reader).device(tok, "acc1"); ok {
 		t.Error("a token made under another key works")
 	}
 }
@@ -46,7 +46,7 @@ func TestDeviceToken(t *testing.T) {
 // FuzzDeviceToken: no input makes the token check panic or accept a token not
 // made for the account.
 func FuzzDeviceToken(f *testing.F) {
-	s := New(nil, nil, Policy{}, []byte("device test key"), time.Now, rand.Reader)
+	s := New(nil, nil, Policy{}, [][]byte{[]byte("device test key")}, time.Now, rand.Reader)
 	tok, _ := s.DeviceToken("acc1")
 	f.Add(tok)
 	f.Add("a.b")

@@ -19,7 +19,7 @@ const login = "+79161234567"
 func newService(p lockout.Policy) (*lockout.Service, *fake.Clock) {
 	st, clk := fake.NewStore(), fake.NewClock(t0)
 	l := throttle.New(st, clk.Now, []byte("throttle key"))
-	return lockout.New(st, l, p, []byte("lockout key"), clk.Now, rand.Reader), clk
+	return lockout.New(st, l, p, [][]byte{[]byte("lockout key")}, clk.Now, rand.Reader), clk
 }
 
 var policy = lockout.Policy{MaxChecks: 3, Window: 15 * time.Minute, BaseLock: 15 * time.Minute, MaxLock: time.Hour, MaxConsecutive: 13, DeviceChecks: 2}
@@ -152,4 +152,70 @@ func TestDeviceBudget(t *testing.T) {
 	}
 	_, err = fail(t, s, device)
 	wantLocked(t, err, 15*time.Minute)
+}
+
+// TestRotationKeepsLocks: when the master secret changes, a login locked
+// or suspended under the old key stays so under the new one (the guard
+// moves to the new key), the checks counted before still count, a device
+// token made before still works, and Release frees the login whichever key
+// its guard is under.
+func TestRotationKeepsLocks(t *testing.T) {
+	ctx := context.Background()
+	st, clk := fake.NewStore(), fake.NewClock(t0)
+	tA, tB, lA, lB := []byte("throttle A"), []byte("throttle B"), []byte("lockout A"), []byte("lockout B")
+	before := lockout.New(st, throttle.New(st, clk.Now, tA), policy, [][]byte{lA}, clk.Now, rand.Reader)
+	device, _ := before.DeviceToken("acc")
+	var err error
+	for range 3 {
+		_, err = fail(t, before, "")
+	}
+	wantLocked(t, err, 15*time.Minute)
+
+	clk.Advance(time.Minute) // the nodes restart with B current and A old
+	after := lockout.New(st, throttle.New(st, clk.Now, tB, tA), policy, [][]byte{lB, lA}, clk.Now, rand.Reader)
+	_, err = after.Before(ctx, lockout.Attempt{Login: login, AccountID: "acc"})
+	wantLocked(t, err, 14*time.Minute)
+	if tk, err := after.Before(ctx, lockout.Attempt{Login: login, AccountID: "acc", Device: device}); err != nil || !tk.Recognised() {
+		t.Fatalf("the owner's device after the rotation: %v", err)
+	}
+	// The next episode doubles: the episode count moved too.
+	clk.Advance(14 * time.Minute)
+	for range 3 {
+		_, err = fail(t, after, "")
+	}
+	wantLocked(t, err, 30*time.Minute)
+	// A suspension under the old key holds as well.
+	p := policy
+	p.MaxConsecutive = 1
+	other := "other@example.com"
+	suspender := lockout.New(st, throttle.New(st, clk.Now, tA), p, [][]byte{lA}, clk.Now, rand.Reader)
+	tk, _ := suspender.Before(ctx, lockout.Attempt{Login: other})
+	if out, _ := suspender.Failed(ctx, tk); !out.Suspended {
+		t.Fatal("not suspended")
+	}
+	if _, err := after.Before(ctx, lockout.Attempt{Login: other}); problem.KindOf(err) != problem.Forbidden {
+		t.Fatalf("suspension after the rotation: %v", err)
+	}
+	// Adopt moves a guard without a check (rekey does, for every account's
+	// logins): the suspension then holds under the new key alone.
+	third := "third@example.com"
+	tk, _ = suspender.Before(ctx, lockout.Attempt{Login: third})
+	if out, _ := suspender.Failed(ctx, tk); !out.Suspended {
+		t.Fatal("not suspended")
+	}
+	if err := after.Adopt(ctx, third, ""); err != nil {
+		t.Fatal(err)
+	}
+	onlyB := lockout.New(st, throttle.New(st, clk.Now, tB), policy, [][]byte{lB}, clk.Now, rand.Reader)
+	if _, err := onlyB.Before(ctx, lockout.Attempt{Login: third}); problem.KindOf(err) != problem.Forbidden {
+		t.Fatalf("adopted suspension under the new key alone: %v", err)
+	}
+	if err := after.Release(ctx, login, other); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{login, other} {
+		if _, err := after.Before(ctx, lockout.Attempt{Login: l}); err != nil {
+			t.Errorf("%s after Release: %v", l, err)
+		}
+	}
 }

@@ -84,15 +84,30 @@ func Normalize(s string) (string, error) {
 }
 
 // Hasher computes keyed hashes of codes and tokens.
-type Hasher struct{ key []byte }
+type Hasher struct {
+	key []byte   // makes new hashes
+	old [][]byte // also accepted: a code issued before a key rotation still works
+}
 
-// NewHasher returns a hasher under key (at least 32 bytes, from pii.Subkey).
-func NewHasher(key []byte) Hasher { return Hasher{key: key} }
+// NewHasher returns a hasher under keys (each at least 32 bytes, from
+// pii.Subkeys): the first makes new hashes, the others are accepted too,
+// so that a code sent before the master secret changed still verifies
+// after the nodes restart with the new one.
+func NewHasher(keys ...[]byte) Hasher {
+	if len(keys) == 0 {
+		panic("otp: NewHasher without a key")
+	}
+	return Hasher{key: keys[0], old: keys[1:]}
+}
 
 // Hash binds secret to a purpose ("registration.code", "recovery.link", …)
 // and to the flow or record it was issued for.
 func (h Hasher) Hash(purpose, owner, secret string) []byte {
-	m := hmac.New(sha256.New, h.key)
+	return hash(h.key, purpose, owner, secret)
+}
+
+func hash(key []byte, purpose, owner, secret string) []byte {
+	m := hmac.New(sha256.New, key)
 	for _, part := range []string{purpose, owner, secret} {
 		var n [4]byte
 		binary.BigEndian.PutUint32(n[:], uint32(len(part)))
@@ -103,10 +118,15 @@ func (h Hasher) Hash(purpose, owner, secret string) []byte {
 }
 
 // Equal reports, in constant time, whether secret matches a stored hash. An
-// empty stored hash never matches.
+// empty stored hash never matches. A hash made under an old key matches
+// too.
 func (h Hasher) Equal(stored []byte, purpose, owner, secret string) bool {
 	if len(stored) == 0 {
 		return false
 	}
-	return hmac.Equal(stored, h.Hash(purpose, owner, secret))
+	ok := hmac.Equal(stored, h.Hash(purpose, owner, secret))
+	for _, k := range h.old {
+		ok = hmac.Equal(stored, hash(k, purpose, owner, secret)) || ok // every key, whatever matched
+	}
+	return ok
 }

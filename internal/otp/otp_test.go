@@ -78,6 +78,34 @@ func TestHasherBindsPurposeAndOwner(t *testing.T) {
 	}
 }
 
+// TestHasherAcceptsOldKeys: after a rotation a code hashed under the old
+// key still matches; new hashes use the new key only; a hasher without the
+// old key refuses the old hash.
+func TestHasherAcceptsOldKeys(t *testing.T) {
+	a, b := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	before := NewHasher(a).Hash("signin.code", "f1", "123456")
+	rotated := NewHasher(b, a)
+	for _, c := range []struct {
+		h      Hasher
+		stored []byte
+		code   string
+		want   bool
+	}{
+		{rotated, before, "123456", true},
+		{rotated, before, "654321", false},
+		{rotated, rotated.Hash("signin.code", "f1", "123456"), "123456", true},
+		{NewHasher(b), before, "123456", false},
+		{NewHasher(a), rotated.Hash("signin.code", "f1", "123456"), "123456", false},
+	} {
+		if got := c.h.Equal(c.stored, "signin.code", "f1", c.code); got != c.want {
+			t.Errorf("Equal(%x…, %s) = %v, want %v", c.stored[:4], c.code, got, c.want)
+		}
+	}
+	if !bytes.Equal(rotated.Hash("p", "o", "s"), NewHasher(b).Hash("p", "o", "s")) {
+		t.Error("new hashes are not under the first key")
+	}
+}
+
 func FuzzNormalize(f *testing.F) {
 	for _, s := range []string{"123456", " 12 34 56", "abc", "１２３４５６", ""} {
 		f.Add(s)

@@ -6,9 +6,10 @@
 // Every key is derived with HKDF-SHA256 from a master secret. Ciphertexts
 // carry the ID of the key that sealed them, so data written under an old
 // master secret still opens while that secret is listed as old. Blind
-// indexes and code hashes use keys derived from the current secret only:
-// rotating the master secret therefore needs the indexes rebuilt (see
-// docs/decisions/0003-personal-data-at-rest.md).
+// indexes and code hashes are made under the current secret; while old
+// secrets are listed, look-ups and checks also try theirs (Indexes,
+// Subkeys), until `kabinet rekey` has rebuilt every stored one (see
+// docs/decisions/0003-personal-data-at-rest.md and 0010-key-rotation.md).
 //
 // pii imports only the standard library.
 package pii
@@ -71,8 +72,11 @@ type sealKey struct {
 type Keyring struct {
 	current sealKey
 	byID    map[uint32]sealKey
-	index   []byte
-	master  []byte
+	// index holds the blind-index keys, the current master's first.
+	index [][]byte
+	// masters are the current master secret and then the old ones, each
+	// once.
+	masters [][]byte
 	rand    io.Reader
 }
 
@@ -85,7 +89,7 @@ func NewKeyring(master []byte, old [][]byte, r io.Reader) (*Keyring, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	k := &Keyring{byID: map[uint32]sealKey{}, master: master, rand: r}
+	k := &Keyring{byID: map[uint32]sealKey{}, rand: r}
 	for i, m := range append([][]byte{master}, old...) {
 		sk, err := newSealKey(m)
 		if err != nil {
@@ -94,11 +98,13 @@ func NewKeyring(master []byte, old [][]byte, r io.Reader) (*Keyring, error) {
 		if i == 0 {
 			k.current = sk
 		}
-		if _, dup := k.byID[sk.id]; !dup {
-			k.byID[sk.id] = sk
+		if _, dup := k.byID[sk.id]; dup {
+			continue // an old secret listed twice, or the current one again
 		}
+		k.byID[sk.id] = sk
+		k.masters = append(k.masters, m)
+		k.index = append(k.index, derive(m, "kabinet/pii/blind-index/v1", 32))
 	}
-	k.index = derive(master, "kabinet/pii/blind-index/v1", 32)
 	return k, nil
 }
 
@@ -126,7 +132,27 @@ func derive(master []byte, label string, n int) []byte {
 
 // Subkey derives a key for another purpose (code hashes, session tokens)
 // from the current master secret. Labels must be unique per purpose.
-func (k *Keyring) Subkey(label string) []byte { return derive(k.master, "kabinet/"+label, 32) }
+func (k *Keyring) Subkey(label string) []byte { return derive(k.masters[0], "kabinet/"+label, 32) }
+
+// Subkeys derives the key for label from every master secret the ring
+// holds, the current one's first: what a hash made before a rotation is
+// checked against. New hashes use only the first (Subkey).
+func (k *Keyring) Subkeys(label string) [][]byte {
+	out := make([][]byte, len(k.masters))
+	for i, m := range k.masters {
+		out[i] = derive(m, "kabinet/"+label, 32)
+	}
+	return out
+}
+
+// Rotating reports whether the ring holds old master secrets besides the
+// current one.
+func (k *Keyring) Rotating() bool { return len(k.masters) > 1 }
+
+// KeyID names the current master secret's sealing key (8 hex digits, the
+// ID ciphertexts carry): it tells one rotation's target from another's
+// and says nothing of the key.
+func (k *Keyring) KeyID() string { return fmt.Sprintf("%08x", k.current.id) }
 
 // Seal encrypts plaintext. context names where the value lives (for example
 // "accounts.phone/<account id>"): a ciphertext opens only under the same
@@ -182,16 +208,31 @@ func (k *Keyring) OpenString(ciphertext []byte, context string) (string, error) 
 	return string(b), err
 }
 
-// NeedsReseal reports whether a ciphertext was sealed under an old key.
+// NeedsReseal reports whether a ciphertext was sealed under an old key (or
+// an unknown one: Open tells which).
 func (k *Keyring) NeedsReseal(ciphertext []byte) bool {
 	return len(ciphertext) >= 5 && binary.BigEndian.Uint32(ciphertext[1:5]) != k.current.id
 }
 
 // Index returns the keyed hash of a normalized value of some kind ("phone",
 // "email", "snils"), used for unique lookups. Equal inputs give equal
-// indexes; nothing about the value can be learnt without the key.
-func (k *Keyring) Index(kind, value string) []byte {
-	m := hmac.New(sha256.New, k.index)
+// indexes; nothing about the value can be learnt without the key. It uses
+// the current master secret: it is what new rows store.
+func (k *Keyring) Index(kind, value string) []byte { return index(k.index[0], kind, value) }
+
+// Indexes returns the value's index under every master secret the ring
+// holds, the current one's first: what a look-up searches for while a
+// rotation is under way and some rows still carry an old index.
+func (k *Keyring) Indexes(kind, value string) [][]byte {
+	out := make([][]byte, len(k.index))
+	for i, key := range k.index {
+		out[i] = index(key, kind, value)
+	}
+	return out
+}
+
+func index(key []byte, kind, value string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(kind))
 	m.Write([]byte{0})
 	m.Write([]byte(value))

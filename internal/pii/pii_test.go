@@ -74,6 +74,35 @@ func TestIndex(t *testing.T) {
 	}
 }
 
+// TestRotatingIndexesAndSubkeys: during a rotation a look-up searches the
+// current index first and then the old ones; hashes are checked under the
+// old subkeys too; a secret listed twice counts once.
+func TestRotatingIndexesAndSubkeys(t *testing.T) {
+	a, _ := NewKeyring(secret(1), nil, nil)
+	b, _ := NewKeyring(secret(2), nil, nil)
+	ab, _ := NewKeyring(secret(2), [][]byte{secret(1), secret(1), secret(2)}, nil)
+	if a.Rotating() || !ab.Rotating() {
+		t.Error("Rotating wrong")
+	}
+	if a.KeyID() == b.KeyID() || ab.KeyID() != b.KeyID() {
+		t.Errorf("KeyID: a %s, b %s, ab %s", a.KeyID(), b.KeyID(), ab.KeyID())
+	}
+	idx := ab.Indexes("phone", "+79161234567")
+	if len(idx) != 2 || !bytes.Equal(idx[0], b.Index("phone", "+79161234567")) || !bytes.Equal(idx[1], a.Index("phone", "+79161234567")) {
+		t.Errorf("Indexes = %x", idx)
+	}
+	if !bytes.Equal(ab.Index("phone", "x"), b.Index("phone", "x")) {
+		t.Error("Index is not the current master's")
+	}
+	sub := ab.Subkeys("otp/v1")
+	if len(sub) != 2 || !bytes.Equal(sub[0], b.Subkey("otp/v1")) || !bytes.Equal(sub[1], a.Subkey("otp/v1")) {
+		t.Errorf("Subkeys = %x", sub)
+	}
+	if got := a.Indexes("email", "x"); len(got) != 1 || !bytes.Equal(got[0], a.Index("email", "x")) {
+		t.Errorf("Indexes without old secrets = %x", got)
+	}
+}
+
 func TestSecrets(t *testing.T) {
 	s, err := GenerateSecret(rand.Reader)
 	if err != nil {

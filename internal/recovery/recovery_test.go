@@ -51,7 +51,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.hasher = h
 	e.locks = lockout.New(e.st, limiter, lockout.Policy{MaxChecks: 5, Window: 15 * time.Minute, BaseLock: 15 * time.Minute, MaxLock: 2 * time.Hour,
-		MaxConsecutive: 20, DeviceChecks: 10}, []byte("lockout key"), e.clk.Now, rand.Reader)
+		MaxConsecutive: 20, DeviceChecks: 10}, [][]byte{[]byte("lockout key")}, e.clk.Now, rand.Reader)
 	e.svc = recovery.New(recovery.Deps{Store: e.st, Codes: codes, Hasher: h, Sessions: e.sessions, Notifier: e.sent, Links: fake.Links{},
 		Locks: e.locks, Site: "kabinet.test", Support: "8 800 000-00-00", Now: e.clk.Now, NewID: fake.IDs("r")})
 	return e

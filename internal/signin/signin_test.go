@@ -51,7 +51,7 @@ func newEnv(t *testing.T, p signin.Policy) *env {
 	// The default deployment's lockout: 5 checks per 15 minutes, locks of
 	// 15 minutes doubling to 2 hours, suspension after 20 failures.
 	e.locks = lockout.New(e.st, limiter, lockout.Policy{MaxChecks: 5, Window: 15 * time.Minute, BaseLock: 15 * time.Minute, MaxLock: 2 * time.Hour,
-		MaxConsecutive: 20, DeviceChecks: 10}, []byte("lockout key"), e.clk.Now, rand.Reader)
+		MaxConsecutive: 20, DeviceChecks: 10}, [][]byte{[]byte("lockout key")}, e.clk.Now, rand.Reader)
 	if p.FailsPerIP == 0 {
 		p.FailsPerIP = 20
 	}

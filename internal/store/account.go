@@ -48,7 +48,7 @@ func (s *Store) decodeAccount(r *accountRow) (*account.Account, error) {
 			return ""
 		}
 		var v string
-		v, err = s.keys.OpenString(ct, "accounts."+col+"/"+r.id)
+		v, err = s.unseal("accounts", col, r.id, ct)
 		return v
 	}
 	a.Surname = open(r.surname, "surname")
@@ -61,19 +61,10 @@ func (s *Store) decodeAccount(r *accountRow) (*account.Account, error) {
 	return a, nil
 }
 
-// blindIndex is the HMAC blind index of a phone number or an e-mail
-// address, NULL for none.
-func (s *Store) blindIndex(kind, v string) any {
-	if v == "" {
-		return nil
-	}
-	return s.keys.Index(kind, v)
-}
-
 // CreateAccount inserts a new account. A phone or e-mail already used by
 // another account is a Conflict problem "account.contact_taken".
 func (ac *Accounts) CreateAccount(ctx context.Context, a *account.Account) error {
-	seal := func(v, col string) []byte { return ac.st.keys.SealString(v, "accounts."+col+"/"+a.ID) }
+	seal := func(v, col string) []byte { return ac.st.seal("accounts", col, a.ID, v) }
 	_, err := ac.st.exec(ctx, `INSERT INTO accounts (id, level, status, surname, name, phone, phone_index, email, email_index,
 		password_hash, password_changed_at, lang, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		a.ID, string(a.Level), string(a.Status), seal(a.Surname, "surname"), seal(a.Name, "name"),
@@ -89,9 +80,9 @@ func (ac *Accounts) CreateAccount(ctx context.Context, a *account.Account) error
 	return nil
 }
 
-func (ac *Accounts) accountWhere(ctx context.Context, where string, arg any) (*account.Account, error) {
+func (ac *Accounts) accountWhere(ctx context.Context, where string, args ...any) (*account.Account, error) {
 	var r accountRow
-	err := ac.st.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).Scan(r.dest()...)
+	err := ac.st.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, args...).Scan(r.dest()...)
 	if err != nil {
 		return nil, notFound(err, "account.not_found")
 	}
@@ -103,20 +94,25 @@ func (ac *Accounts) AccountByID(ctx context.Context, id string) (*account.Accoun
 	return ac.accountWhere(ctx, "a.id = ?", id)
 }
 
-// AccountByPhone finds the account with this phone (E.164).
+// AccountByPhone finds the account with this phone (E.164), indexed under
+// the current master secret or, during a rotation, an old one.
 func (ac *Accounts) AccountByPhone(ctx context.Context, p contact.Phone) (*account.Account, error) {
-	return ac.accountWhere(ctx, "a.phone_index = ?", ac.st.keys.Index("phone", string(p)))
+	where, args := ac.st.indexMatch("a.phone_index", "phone", string(p))
+	return ac.accountWhere(ctx, where, args...)
 }
 
-// AccountByEmail finds the account with this (normalized) e-mail.
+// AccountByEmail finds the account with this (normalized) e-mail, as
+// AccountByPhone does.
 func (ac *Accounts) AccountByEmail(ctx context.Context, e contact.Email) (*account.Account, error) {
-	return ac.accountWhere(ctx, "a.email_index = ?", ac.st.keys.Index("email", string(e)))
+	where, args := ac.st.indexMatch("a.email_index", "email", string(e))
+	return ac.accountWhere(ctx, where, args...)
 }
 
 // AccountBySNILS finds the account whose verified personal data holds the
 // SNILS.
 func (ac *Accounts) AccountBySNILS(ctx context.Context, s document.SNILS) (*account.Account, error) {
-	return ac.accountWhere(ctx, "a.id = (SELECT account_id FROM personal_data WHERE snils_index = ?)", ac.st.keys.Index("snils", string(s)))
+	where, args := ac.st.indexMatch("snils_index", "snils", string(s))
+	return ac.accountWhere(ctx, "a.id = (SELECT account_id FROM personal_data WHERE "+where+")", args...)
 }
 
 // AccountByLogin finds the account a login names: by phone, e-mail or

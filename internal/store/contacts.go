@@ -40,7 +40,7 @@ func (cc *ContactChanges) SetContact(ctx context.Context, accountID string, ch c
 	}
 	var sealed any
 	if value != "" {
-		sealed = cc.st.keys.SealString(value, "accounts."+col+"/"+accountID)
+		sealed = cc.st.seal("accounts", col, accountID, value)
 	}
 	// col is one of two constants, never input.
 	res, err := cc.st.exec(ctx, `UPDATE accounts SET `+col+` = ?, `+col+`_index = ?, updated_at = ? WHERE id = ?`,
@@ -58,7 +58,7 @@ func (cc *ContactChanges) SetContact(ctx context.Context, accountID string, ch c
 // the token as its keyed hash.
 func (cc *ContactChanges) CreateContactUndo(ctx context.Context, u *contactchange.Undo) error {
 	_, err := cc.st.exec(ctx, `INSERT INTO contact_undos (id, account_id, channel, old_value, token_hash, created_at, expires_at) VALUES (?,?,?,?,?,?,?)`,
-		u.ID, u.AccountID, string(u.Channel), cc.st.keys.SealString(u.OldValue, "contact_undos.old_value/"+u.ID), u.TokenHash, ms(u.CreatedAt), ms(u.ExpiresAt))
+		u.ID, u.AccountID, string(u.Channel), cc.st.seal("contact_undos", "old_value", u.ID, u.OldValue), u.TokenHash, ms(u.CreatedAt), ms(u.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("store: create contact undo: %w", err)
 	}
@@ -78,7 +78,7 @@ func (cc *ContactChanges) ContactUndo(ctx context.Context, id string) (*contactc
 	if err != nil {
 		return nil, notFound(err, "undo.invalid")
 	}
-	v, err := cc.st.keys.OpenString(old, "contact_undos.old_value/"+id)
+	v, err := cc.st.unseal("contact_undos", "old_value", id, old)
 	if err != nil {
 		return nil, fmt.Errorf("store: contact undo %s: %w", id, err)
 	}

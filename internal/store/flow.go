@@ -34,7 +34,7 @@ func (fl *Flows) sealFlow(f *flow.Flow) (dest, data []byte, err error) {
 	if len(v) == 0 {
 		v = []byte("{}")
 	}
-	return fl.st.keys.SealString(f.Destination, "flows.destination/"+f.ID), fl.st.keys.Seal(v, "flows.data/"+f.ID), nil
+	return fl.st.seal("flows", "destination", f.ID, f.Destination), fl.st.keys.Seal(v, sealedColumn("flows", "data").context(f.ID)), nil
 }
 
 // legacyFlowData is what rows written before migration 0005 kept in data
@@ -117,10 +117,10 @@ func (fl *Flows) Flow(ctx context.Context, kind flow.Kind, id string) (*flow.Flo
 	f.Kind, f.State, f.Channel, f.AccountID = flow.Kind(kindS), flow.State(state), contact.Channel(channel), accountID.String
 	f.CodeSentAt, f.CodeExpiresAt, f.CreatedAt, f.UpdatedAt, f.ExpiresAt = fromMS(codeSent), fromMS(codeExp), fromMS(created), fromMS(upd), fromMS(expire)
 	f.Decoy, f.CodeAfter = decoy != 0, fromMS(codeAfter)
-	if f.Destination, err = fl.st.keys.OpenString(dest, "flows.destination/"+f.ID); err != nil {
+	if f.Destination, err = fl.st.unseal("flows", "destination", f.ID, dest); err != nil {
 		return nil, fmt.Errorf("store: flow %s: %w", f.ID, err)
 	}
-	v, err := fl.st.keys.Open(data, "flows.data/"+f.ID)
+	v, err := fl.st.keys.Open(data, sealedColumn("flows", "data").context(f.ID))
 	if err != nil {
 		return nil, fmt.Errorf("store: flow %s: %w", f.ID, err)
 	}

@@ -83,3 +83,23 @@ func (lg *LoginGuards) DeleteLoginGuard(ctx context.Context, key []byte) error {
 	_, err := lg.st.exec(ctx, `DELETE FROM login_guards WHERE key = ?`, key)
 	return err
 }
+
+// MoveLoginGuard re-keys a login's guard (after a rotation of the master
+// secret) unless the new key has one already. A copy that yields to a
+// parallel insert (ON CONFLICT), then the old row's delete: no unique
+// violation, which would abort a PostgreSQL transaction.
+func (lg *LoginGuards) MoveLoginGuard(ctx context.Context, from, to []byte) (bool, error) {
+	res, err := lg.st.exec(ctx, `INSERT INTO login_guards (key, episodes, locked_until, failures, suspended_at, updated_at)
+		SELECT ?, episodes, locked_until, failures, suspended_at, updated_at FROM login_guards WHERE key = ?
+		ON CONFLICT (key) DO NOTHING`, to, from)
+	if err != nil {
+		return false, fmt.Errorf("store: move login guard: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if _, err := lg.st.exec(ctx, `DELETE FROM login_guards WHERE key = ?`, from); err != nil {
+		return false, fmt.Errorf("store: move login guard: %w", err)
+	}
+	return true, nil
+}

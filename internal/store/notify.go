@@ -21,7 +21,7 @@ var _ notify.Store = (*Notifications)(nil)
 // InsertNotification writes a notification to the outbox. Recipient and
 // content are sealed: they hold phone numbers, addresses and codes.
 func (nt *Notifications) InsertNotification(ctx context.Context, r *notify.Record) error {
-	seal := func(v, col string) []byte { return nt.st.keys.SealString(v, "notifications."+col+"/"+r.ID) }
+	seal := func(v, col string) []byte { return nt.st.seal("notifications", col, r.ID, v) }
 	_, err := nt.st.exec(ctx, `INSERT INTO notifications (id, account_id, channel, recipient, template, lang, subject, body, html, status, attempts, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, r.ID, nullString(r.AccountID), string(r.Channel), seal(r.To, "recipient"), r.Template, r.Lang,
 		seal(r.Subject, "subject"), seal(r.Text, "body"), seal(r.HTML, "html"), string(r.Status), r.Attempts, ms(r.CreatedAt), ms(r.UpdatedAt))
@@ -52,7 +52,7 @@ func (nt *Notifications) scanNotification(sc interface{ Scan(...any) error }) (*
 			return ""
 		}
 		var v string
-		v, err = nt.st.keys.OpenString(ct, "notifications."+col+"/"+r.ID)
+		v, err = nt.st.unseal("notifications", col, r.ID, ct)
 		return v
 	}
 	r.To, r.Subject, r.Text, r.HTML = open(to, "recipient"), open(subj, "subject"), open(body, "body"), open(html, "html")

@@ -55,7 +55,15 @@ type sealedData struct {
 
 const dateLayout = "2006-01-02"
 
-func (p *Profiles) seal(d profile.Data, context string) ([]byte, error) {
+// sealedSNILS is the SNILS in a sealed personal_data.data value, which its
+// blind index is of (for rekey); "" when the value cannot be read.
+func sealedSNILS(pt []byte) string {
+	var s sealedData
+	_ = json.Unmarshal(pt, &s)
+	return s.SNILS
+}
+
+func (p *Profiles) seal(d profile.Data, table, key string) ([]byte, error) {
 	id, pp := d.Identity, d.Passport
 	b, err := json.Marshal(sealedData{Surname: id.Surname, Name: id.Name, Patronymic: id.Patronymic, NoPatronymic: id.NoPatronymic,
 		Gender: string(id.Gender), BirthDate: id.BirthDate.Format(dateLayout), BirthPlace: id.BirthPlace, Citizenship: id.Citizenship,
@@ -64,10 +72,11 @@ func (p *Profiles) seal(d profile.Data, context string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.transactions.st.keys.Seal(b, context), nil
+	return p.transactions.st.keys.Seal(b, sealedColumn(table, "data").context(key)), nil
 }
 
-func (p *Profiles) open(ct []byte, context string) (profile.Data, error) {
+func (p *Profiles) open(ct []byte, table, key string) (profile.Data, error) {
+	context := sealedColumn(table, "data").context(key)
 	b, err := p.transactions.st.keys.Open(ct, context)
 	if err != nil {
 		return profile.Data{}, fmt.Errorf("store: %s: %w", context, err)
@@ -101,7 +110,7 @@ func (p *Profiles) PersonalData(ctx context.Context, accountID string) (*profile
 	case err != nil:
 		return nil, fmt.Errorf("store: personal data: %w", err)
 	default:
-		d, err := p.open(data, "personal_data.data/"+accountID)
+		d, err := p.open(data, "personal_data", accountID)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +139,7 @@ func (p *Profiles) verification(ctx context.Context, id string) (*profile.Verifi
 		return nil, notFound(err, "verification.not_found")
 	}
 	v.State, v.SubmittedAt, v.FinishedAt = profile.State(state), fromMS(submitted), fromMS(finished)
-	if v.Data, err = p.open(data, "verifications.data/"+id); err != nil {
+	if v.Data, err = p.open(data, "verifications", id); err != nil {
 		return nil, err
 	}
 	rows, err := p.transactions.st.query(ctx, `SELECT id, account_id, registry, state, reason, fields, attempts, last_error, created_at, updated_at
@@ -159,7 +168,7 @@ func (p *Profiles) verification(ctx context.Context, id string) (*profile.Verifi
 
 // CreateVerification stores a verification with its checks.
 func (p *Profiles) CreateVerification(ctx context.Context, v *profile.Verification) error {
-	data, err := p.seal(v.Data, "verifications.data/"+v.ID)
+	data, err := p.seal(v.Data, "verifications", v.ID)
 	if err != nil {
 		return err
 	}
@@ -244,7 +253,7 @@ func (p *Profiles) FinishVerification(ctx context.Context, id string, state prof
 // SaveVerified makes d the account's verified data. Another account
 // holding the same SNILS is a Conflict (the unique blind index).
 func (p *Profiles) SaveVerified(ctx context.Context, accountID string, d profile.Data, at time.Time) error {
-	data, err := p.seal(d, "personal_data.data/"+accountID)
+	data, err := p.seal(d, "personal_data", accountID)
 	if err != nil {
 		return err
 	}
@@ -263,7 +272,8 @@ func (p *Profiles) SaveVerified(ctx context.Context, accountID string, d profile
 // SNILSHolder returns the account whose verified data holds the SNILS.
 func (p *Profiles) SNILSHolder(ctx context.Context, s document.SNILS) (string, error) {
 	var id string
-	err := p.transactions.st.queryRow(ctx, `SELECT account_id FROM personal_data WHERE snils_index = ?`, p.transactions.st.keys.Index("snils", string(s))).Scan(&id)
+	cond, args := p.transactions.st.indexMatch("snils_index", "snils", string(s))
+	err := p.transactions.st.queryRow(ctx, `SELECT account_id FROM personal_data WHERE `+cond, args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -16,7 +16,9 @@
 // of parallel guesses cannot slip past the limit; an event the rule refuses
 // is taken back, so hammering at a closed door does not keep it closed.
 // Subjects (a phone number, a login, an address) are stored only as keyed
-// hashes.
+// hashes. While the master secret is being rotated the limiter is also
+// given the old keys: events counted under them still count (read only;
+// new events go under the current key), so a rotation opens no door.
 //
 // throttle imports problem.
 package throttle
@@ -75,19 +77,64 @@ type Limiter struct {
 	store Store
 	now   func() time.Time
 	key   []byte
+	old   [][]byte
 }
 
-// New returns a limiter; key (from pii.Subkey) hashes subjects.
-func New(st Store, now func() time.Time, key []byte) *Limiter {
-	return &Limiter{store: st, now: now, key: key}
+// New returns a limiter. keys (from pii.Subkeys) hash subjects: the first
+// for the events counted now, the others (old master secrets during a
+// rotation) for events counted before, which still count.
+func New(st Store, now func() time.Time, keys ...[]byte) *Limiter {
+	if len(keys) == 0 {
+		panic("throttle: New without a key")
+	}
+	return &Limiter{store: st, now: now, key: keys[0], old: keys[1:]}
 }
 
-func (l *Limiter) hash(r Rule, subject string) []byte {
-	m := hmac.New(sha256.New, l.key)
+func (l *Limiter) hash(r Rule, subject string) []byte { return hashWith(l.key, r, subject) }
+
+func hashWith(key []byte, r Rule, subject string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(r.Name))
 	m.Write([]byte{0})
 	m.Write([]byte(subject))
 	return m.Sum(nil)[:20]
+}
+
+// counted returns the subject's events in the window under the old keys
+// and the oldest of them (zero when none): nothing outside a rotation.
+func (l *Limiter) counted(ctx context.Context, r Rule, subject string, now time.Time) (int, time.Time, error) {
+	var (
+		total  int
+		oldest time.Time
+	)
+	for _, k := range l.old {
+		var (
+			n   int
+			o   time.Time
+			err error
+		)
+		if r.exact() {
+			n, o, err = l.store.LogCount(ctx, hashWith(k, r, subject), now.Add(-r.Window))
+		} else {
+			_, since := span(r, now)
+			n, o, err = l.store.CountHits(ctx, hashWith(k, r, subject), since)
+		}
+		if err != nil {
+			return 0, time.Time{}, err
+		}
+		if n > 0 {
+			total, oldest = total+n, earliest(oldest, o)
+		}
+	}
+	return total, oldest, nil
+}
+
+// earliest returns the earlier of two times, a zero one not counting.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // span returns the current bucket and the bound after which buckets still
@@ -125,18 +172,31 @@ func (l *Limiter) Allow(ctx context.Context, r Rule, subject string) (bool, erro
 func (l *Limiter) TakeCount(ctx context.Context, r Rule, subject string) (int, error) {
 	now := l.now()
 	key := l.hash(r, subject)
+	prior, priorOldest, err := l.counted(ctx, r, subject, now)
+	if err != nil {
+		return 0, err
+	}
 	if r.exact() {
-		n, ok, oldest, err := l.store.LogEvent(ctx, key, now, now.Add(-r.Window), r.Max, false)
-		if err != nil || ok {
-			return n, err
+		if prior >= r.Max { // filled under the old key: nothing to record
+			n, oldest, err := l.store.LogCount(ctx, key, now.Add(-r.Window))
+			if err != nil {
+				return 0, err
+			}
+			return n + prior, problem.TooManyUntil(r.Message, now, earliest(oldest, priorOldest).Add(r.Window))
 		}
-		return n, problem.TooManyUntil(r.Message, now, oldest.Add(r.Window))
+		// The current key's log may hold what the old ones leave room for.
+		n, ok, oldest, err := l.store.LogEvent(ctx, key, now, now.Add(-r.Window), r.Max-prior, false)
+		if err != nil || ok {
+			return n + prior, err
+		}
+		return n + prior, problem.TooManyUntil(r.Message, now, earliest(oldest, priorOldest).Add(r.Window))
 	}
 	bucket, since := span(r, now)
 	n, oldest, err := l.store.AddHits(ctx, key, bucket, 1, since)
 	if err != nil {
 		return 0, err
 	}
+	n, oldest = n+prior, earliest(oldest, priorOldest)
 	if n <= r.Max {
 		return n, nil
 	}
@@ -152,14 +212,18 @@ func (l *Limiter) TakeCount(ctx context.Context, r Rule, subject string) (int, e
 // Add counts an event whatever the count, and returns the events now in
 // the window: for limits on outcomes known only afterwards (failures).
 func (l *Limiter) Add(ctx context.Context, r Rule, subject string) (int, error) {
-	if r.exact() {
-		now := l.now()
-		n, _, _, err := l.store.LogEvent(ctx, l.hash(r, subject), now, now.Add(-r.Window), r.Max, true)
-		return n, err
+	now := l.now()
+	prior, _, err := l.counted(ctx, r, subject, now)
+	if err != nil {
+		return 0, err
 	}
-	bucket, since := span(r, l.now())
+	if r.exact() {
+		n, _, _, err := l.store.LogEvent(ctx, l.hash(r, subject), now, now.Add(-r.Window), r.Max, true)
+		return n + prior, err
+	}
+	bucket, since := span(r, now)
 	n, _, err := l.store.AddHits(ctx, l.hash(r, subject), bucket, 1, since)
-	return n, err
+	return n + prior, err
 }
 
 // Count returns the events in the window without adding one.
@@ -172,13 +236,17 @@ func (l *Limiter) Count(ctx context.Context, r Rule, subject string) (int, error
 // counting.
 func (l *Limiter) count(ctx context.Context, r Rule, subject string, now time.Time) (int, time.Time, error) {
 	key := l.hash(r, subject)
+	prior, priorOldest, err := l.counted(ctx, r, subject, now)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
 	if r.exact() {
 		n, oldest, err := l.store.LogCount(ctx, key, now.Add(-r.Window))
-		return n, oldest.Add(r.Window), err
+		return n + prior, earliest(oldest, priorOldest).Add(r.Window), err
 	}
 	_, since := span(r, now)
 	n, oldest, err := l.store.CountHits(ctx, key, since)
-	return n, until(r, oldest), err
+	return n + prior, until(r, earliest(oldest, priorOldest)), err
 }
 
 // Check returns the TooMany problem Take would return, without counting.
@@ -195,7 +263,13 @@ func (l *Limiter) Check(ctx context.Context, r Rule, subject string) error {
 	return nil
 }
 
-// Reset forgets the events, for example after a correct password.
+// Reset forgets the events, for example after a correct password: those
+// counted under old keys too.
 func (l *Limiter) Reset(ctx context.Context, r Rule, subject string) error {
-	return l.store.DeleteHits(ctx, l.hash(r, subject), r.exact())
+	for _, k := range append([][]byte{l.key}, l.old...) {
+		if err := l.store.DeleteHits(ctx, hashWith(k, r, subject), r.exact()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
