@@ -77,6 +77,8 @@ type Options struct {
 	// subscribed to other nodes' session announcements (PostgreSQL only),
 	// so that a test can wait for it rather than sleep.
 	SessionsListening func()
+	// Jobs are more job registrations (the benchmark's no-op worker).
+	Jobs []jobs.Registration
 }
 
 // App is a running kabinet.
@@ -226,14 +228,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	var del *deletion.Service
 	var prof *profile.Service
 	retention := jobs.RetentionPolicy{Flows: cfg.Retention.Flows, Sessions: cfg.Retention.Sessions, SignIns: cfg.Retention.SignIns, Notifications: cfg.Retention.Notifications}
-	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
+	regs := append([]jobs.Registration{
 		notify.Jobs(deliverer),
 		jobs.Retention(st.Retention(), retention, o.Now, log.With("component", "retention")),
-		// The deletion service needs the outbox, which needs the runner:
-		// the job reaches it once it is built below.
+		// The deletion and profile services need the outbox, which needs
+		// the runner: the jobs reach them once they are built below.
 		jobs.Erasure(eraseFunc(func(ctx context.Context) (int, error) { return del.EraseDue(ctx) }), 0, log.With("component", "deletion")),
-		jobs.Verification(checkFunc(func(ctx context.Context, id string) (time.Duration, error) { return prof.RunCheck(ctx, id) }),
-			cfg.Registry.Workers, log.With("component", "verification")))
+		jobs.Verification(checkFunc(func(ctx context.Context, id string) (time.Duration, error) { return prof.RunVerification(ctx, id) }),
+			cfg.Registry.Workers, log.With("component", "verification")),
+	}, o.Jobs...)
+	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
+		regs...)
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +345,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	ok = true
 	return a, nil
 }
+
+// Jobs is the job runner (the benchmark inserts and waits on jobs).
+func (a *App) Jobs() *jobs.Runner { return a.jobs }
 
 // fault logs and counts an error that must not fail the request it
 // happened in, so that it is never dropped silently.
@@ -586,7 +594,9 @@ type links struct{ base string }
 // checkFunc is a function as a jobs.Checker.
 type checkFunc func(ctx context.Context, id string) (time.Duration, error)
 
-func (f checkFunc) RunCheck(ctx context.Context, id string) (time.Duration, error) { return f(ctx, id) }
+func (f checkFunc) RunVerification(ctx context.Context, id string) (time.Duration, error) {
+	return f(ctx, id)
+}
 
 // eraseFunc is a function as a jobs.Eraser.
 type eraseFunc func(ctx context.Context) (int, error)

@@ -44,6 +44,8 @@ registers -accounts accounts through the API, then runs each phase for
                 hasher runs at once (a cross-check: more goroutines than
                 cores make each hash dearer, which flatters sign-in)
   signin        POST /api/v1/sessions with correct passwords
+  signin-snils  the same with the SNILS as the login (the accounts are given
+                verified personal data first)
   bare          a bare net/http handler serving the bytes of GET /api/v1/me
   me            GET /api/v1/me with a bearer token
   register      a whole registration: POST /registrations, the SMS code
@@ -51,9 +53,16 @@ registers -accounts accounts through the API, then runs each phase for
   flood         200 simultaneous sign-ins with ever new unknown logins:
                 how many are checked (401) and how fast the excess is
                 refused (503 server.busy) by the bounded hashing queue
+  river-noop    insert a job that does nothing into the registry checks'
+                queue and wait until it has completed (River's own rate)
+  verify        submit personal data (a new SNILS and passport each time)
+                and wait until both registry checks have completed and the
+                verification has passed; the in-process registry simulator
+                answers at once
 
 and prints ops/s, p50 and p99 per phase and the ratios sign-in/argon2
-(goal ≥ 0.9) and me/bare (goal ≥ 0.5). The phases take turns in -rounds
+(goal ≥ 0.9), sign-in by SNILS/argon2 (goal ≥ 0.9), me/bare (goal ≥ 0.5)
+and verify/river-noop (goal ≥ 0.5). The phases take turns in -rounds
 rounds (each measuring -duration/-rounds after its own warm-up), so that
 other load on a shared machine falls on all of them alike; the process's
 CPU time in each window is reported too (cores used, ops per CPU-second).
@@ -78,10 +87,11 @@ type benchOptions struct {
 	cpuprofile  string
 	phases      []string
 	flood       int // the flood phase's workers
+	queued      int // the verify and river-noop phases' workers
 }
 
 // benchPhases are the phases in the order they run.
-var benchPhases = []string{"argon2", "argon2-slots", "signin", "bare", "me", "register", "flood"}
+var benchPhases = []string{"argon2", "argon2-slots", "signin", "signin-snils", "bare", "me", "register", "flood", "river-noop", "verify"}
 
 // floodWorkers is the flood phase's default concurrency: the attack
 // review's 200 simultaneous sign-ins, which queued for seconds before the
@@ -117,6 +127,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	fs.StringVar(&o.db, "db", "", "a PostgreSQL server `URL` (postgres://…) to create a throwaway database on; default: SQLite in a temporary directory")
 	fs.BoolVar(&o.json, "json", false, "print a JSON summary on stdout (the table goes to stderr)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each round of each phase, named after `file` (cpu.prof → cpu.signin.r1.prof …)")
+	fs.IntVar(&o.queued, "queued", 128, "workers of the verify and river-noop phases, each with one verification or job in the queue")
 	phases := fs.String("phases", strings.Join(benchPhases, ","), "comma-separated phases to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -204,6 +215,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := b.setup(ctx); err != nil {
 		return err
 	}
+	if b.completions != nil {
+		defer b.completions.cancel()
+	}
 	rep := b.newReport()
 	phases := make([]*benchPhase, len(o.phases))
 	for i, name := range o.phases {
@@ -259,6 +273,8 @@ type benchAccount struct {
 	addr     string // the address it registered from; its /me requests come from it
 	token    string
 	login    []byte // the JSON body of its sign-in
+	// snilsLogin is the body of its sign-in by SNILS (phase signin-snils).
+	snilsLogin []byte
 }
 
 // benchPassword passes kabinet's rule and strength check and has nothing of
@@ -283,6 +299,9 @@ type benchRun struct {
 	accounts []benchAccount
 	meBody   []byte // GET /api/v1/me of accounts[0], served by the bare handler
 	meType   string
+
+	verifyPool  *verifyPool  // accounts the verify phase submits for
+	completions *completions // jobs completed, for verify and river-noop
 }
 
 // Steps of a registration journey, as loadgen steps.
@@ -409,6 +428,19 @@ func (b *benchRun) setup(ctx context.Context) error {
 		return fmt.Errorf("bench: setup GET /api/v1/me: %s", resp.Status)
 	}
 	b.meType = resp.Header.Get("Content-Type")
+	if slices.Contains(b.o.phases, "signin-snils") {
+		if err := b.prepareSNILSLogins(ctx); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(b.o.phases, "verify") || slices.Contains(b.o.phases, "river-noop") {
+		b.completions = newCompletions(b.env.app.Jobs())
+		if slices.Contains(b.o.phases, "verify") {
+			if b.verifyPool, err = b.prepareVerify(ctx, 4000); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -426,6 +458,9 @@ var phaseInfos = map[string]phaseInfo{
 	"me":           {"GET /api/v1/me (bearer)", "requests"},
 	"register":     {"registration journey", "registrations"},
 	"flood":        {"sign-in flood, 200 at once (unknown logins)", "answers"},
+	"signin-snils": {"sign-in by SNILS POST /api/v1/sessions", "sign-ins"},
+	"verify":       {"verification end to end (2 registry checks)", "verifications"},
+	"river-noop":   {"River no-op job, the checks' queue", "jobs"},
 }
 
 // benchPhase is a phase ready to run, with its results so far.
@@ -450,6 +485,16 @@ func (b *benchRun) preparePhase(name string) *benchPhase {
 		p.op = b.argon2Op()
 	case "signin":
 		p.op = b.signinOp()
+	case "signin-snils":
+		p.op = b.signinSNILSOp()
+	case "verify":
+		// Enough waiting at once to keep the checks' queue full: the
+		// phase measures throughput, not one job's latency.
+		p.cfg.Concurrency = b.o.queued
+		p.op = b.verifyOp(b.verifyPool, b.completions)
+	case "river-noop":
+		p.cfg.Concurrency = b.o.queued
+		p.op = b.noopOp(b.completions)
 	case "bare":
 		srv := httptest.NewServer(bareHandler(b.meBody, b.meType)) // 127.0.0.1
 		p.cleanup = srv.Close

@@ -113,6 +113,8 @@ var benchRatios = []struct {
 	{"sign-in / raw argon2id", "signin", "argon2", 0.9, false},
 	{"GET /me / bare handler", "me", "bare", 0.5, false},
 	{"sign-in / raw argon2id ×GOMAXPROCS", "signin", "argon2-slots", 0.9, true},
+	{"sign-in by SNILS / raw argon2id", "signin-snils", "argon2", 0.9, false},
+	{"verifications / River no-op jobs", "verify", "river-noop", 0.5, false},
 }
 
 func (b *benchRun) newReport() *benchReport {

@@ -90,16 +90,19 @@ func (s *Store) checkAt(checkID string) (string, int) {
 	return "", -1
 }
 
-// VerificationOfCheck returns the verification a check belongs to.
-func (s *Store) VerificationOfCheck(ctx context.Context, checkID string) (*profile.Verification, error) {
+// Verification returns a verification with its checks.
+func (s *Store) Verification(ctx context.Context, id string) (*profile.Verification, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id, _ := s.checkAt(checkID)
-	if id == "" {
+	v, ok := s.st.vers[id]
+	if !ok {
 		return nil, problem.New(problem.NotFound, "verification.not_found")
 	}
-	return copyVerification(s.st.vers[id]), nil
+	return copyVerification(v), nil
 }
+
+// LockVerification does nothing: the fake's transactions are sequential.
+func (s *Store) LockVerification(ctx context.Context, id string) error { return nil }
 
 // updateCheck changes a pending check; false when it is not pending.
 func (s *Store) updateCheck(checkID string, change func(c *profile.Check)) (*profile.Check, bool) {

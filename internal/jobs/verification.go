@@ -8,24 +8,25 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// Checker runs one check of personal data against its registry
-// (profile.Service.RunCheck): retryIn > 0 asks for another attempt after
-// that long (the registry gave no answer); an error is retried by River.
+// Checker runs the checks of one verification of personal data against
+// their registries (profile.Service.RunVerification): retryIn > 0 asks for
+// another attempt after that long (a registry gave no answer); an error is
+// retried by River.
 type Checker interface {
-	RunCheck(ctx context.Context, checkID string) (retryIn time.Duration, err error)
+	RunVerification(ctx context.Context, verificationID string) (retryIn time.Duration, err error)
 }
 
 // VerificationQueue is the queue registry checks run in, apart from the
 // deliveries, so that a slow registry never holds up a code by SMS.
 const VerificationQueue = "registry"
 
-// CheckTimeout bounds one attempt at a check: the registry's own timeout
-// (KABINET_REGISTRY_TIMEOUT, 30 s by default, at most 35 s) and recording
-// the answer. It stays under RescueAfter, so a live attempt is never
-// rescued.
+// CheckTimeout bounds one attempt at a verification's checks, asked at
+// once: the registries' own timeout (KABINET_REGISTRY_TIMEOUT, 30 s by
+// default, at most 35 s) and recording the answers. It stays under
+// RescueAfter, so a live attempt is never rescued.
 const CheckTimeout = 40 * time.Second
 
-// Verification registers the worker of registry checks, with workers of
+// Verification registers the worker of verifications, with workers of
 // them running at once on each node (0: 8).
 func Verification(c Checker, workers int, log *slog.Logger) Registration {
 	if workers <= 0 {
@@ -40,43 +41,89 @@ func Verification(c Checker, workers int, log *slog.Logger) Registration {
 	}
 }
 
-// CheckArgs names the check a job runs: an ID, never personal data.
-type CheckArgs struct {
-	CheckID string `json:"check_id"`
+// VerificationArgs names the verification a job runs the checks of: an
+// ID, never personal data. One job per verification: its checks are asked
+// at once and their answers recorded in one transaction.
+type VerificationArgs struct {
+	VerificationID string `json:"verification_id"`
 }
 
 // Kind implements river.JobArgs.
-func (CheckArgs) Kind() string { return "verification.check" }
+func (VerificationArgs) Kind() string { return "verification.run" }
 
-// InsertOpts puts checks in their queue. A check waiting for a registry is
-// snoozed rather than failed, so attempts count only errors of kabinet's
-// own (storage), and those are retried on River's schedule for weeks.
-func (CheckArgs) InsertOpts() river.InsertOpts {
+// InsertOpts puts verifications in their queue. A verification waiting for
+// a registry is snoozed rather than failed, so attempts count only errors
+// of kabinet's own (storage), and those are retried on River's schedule
+// for weeks.
+func (VerificationArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: VerificationQueue, MaxAttempts: 25}
 }
 
-// EnqueueCheck inserts the job of one check, in the caller's transaction
-// (profile.Queue).
-func (r *Runner) EnqueueCheck(ctx context.Context, checkID string) error {
-	return r.Insert(ctx, CheckArgs{CheckID: checkID})
+// EnqueueVerification inserts the job of one verification, in the caller's
+// transaction (profile.Queue).
+func (r *Runner) EnqueueVerification(ctx context.Context, verificationID string) error {
+	return r.Insert(ctx, VerificationArgs{VerificationID: verificationID})
 }
 
 type checkWorker struct {
-	river.WorkerDefaults[CheckArgs]
+	river.WorkerDefaults[VerificationArgs]
 	c   Checker
 	log *slog.Logger
 }
 
-func (w *checkWorker) Timeout(*river.Job[CheckArgs]) time.Duration { return CheckTimeout }
+func (w *checkWorker) Timeout(*river.Job[VerificationArgs]) time.Duration { return CheckTimeout }
 
-func (w *checkWorker) Work(ctx context.Context, job *river.Job[CheckArgs]) error {
-	retryIn, err := w.c.RunCheck(ctx, job.Args.CheckID)
+func (w *checkWorker) Work(ctx context.Context, job *river.Job[VerificationArgs]) error {
+	retryIn, err := w.c.RunVerification(ctx, job.Args.VerificationID)
 	if err != nil {
 		return err
 	}
 	if retryIn > 0 {
-		w.log.Info("jobs: registry gave no answer; the check waits", "check", job.Args.CheckID, "retry_in", retryIn.Round(time.Second))
+		w.log.Info("jobs: a registry gave no answer; the verification waits", "verification", job.Args.VerificationID, "retry_in", retryIn.Round(time.Second))
 		return river.JobSnooze(retryIn)
 	}
 	return nil
+}
+
+// NoopArgs is a job that does nothing, in the registry checks' queue: the
+// benchmark's measure of River's own throughput there (`kabinet bench`,
+// phase river-noop).
+type NoopArgs struct {
+	ID string `json:"id"`
+}
+
+// Kind implements river.JobArgs.
+func (NoopArgs) Kind() string { return "bench.noop" }
+
+// InsertOpts puts the job where the checks run.
+func (NoopArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: VerificationQueue} }
+
+type noopWorker struct{ river.WorkerDefaults[NoopArgs] }
+
+func (noopWorker) Work(context.Context, *river.Job[NoopArgs]) error { return nil }
+
+// Noop registers the no-op worker (for the benchmark).
+func Noop() Registration {
+	return func(r *Registry) { AddWorker(r, noopWorker{}) }
+}
+
+// Completed is a job that has completed: its kind and encoded arguments.
+type Completed struct {
+	Kind string
+	Args []byte
+}
+
+// SubscribeCompleted reports the jobs this node completes until cancel is
+// called (the benchmark waits on it). Events a slow reader leaves unread
+// are dropped by River.
+func (r *Runner) SubscribeCompleted() (<-chan Completed, func()) {
+	events, cancel := r.client.Subscribe(river.EventKindJobCompleted)
+	out := make(chan Completed, 1024)
+	go func() {
+		defer close(out)
+		for e := range events {
+			out <- Completed{Kind: e.Job.Kind, Args: e.Job.EncodedArgs}
+		}
+	}()
+	return out, cancel
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
@@ -31,9 +32,13 @@ type Store interface {
 	// SupersedePending marks the account's pending verification, if any,
 	// and its pending checks superseded.
 	SupersedePending(ctx context.Context, accountID string, at time.Time) error
-	// VerificationOfCheck returns the verification a check belongs to,
-	// with all its checks; NotFound when there is no such check.
-	VerificationOfCheck(ctx context.Context, checkID string) (*Verification, error)
+	// Verification returns a verification with all its checks; NotFound
+	// when there is none (erased with its account).
+	Verification(ctx context.Context, id string) (*Verification, error)
+	// LockVerification makes the calling transaction the only one
+	// recording outcomes of this verification's checks until it ends, so
+	// that the last outcome sees every other.
+	LockVerification(ctx context.Context, id string) error
 	// NoteAttempt records a pending check's failed attempt and returns how
 	// many it has had.
 	NoteAttempt(ctx context.Context, checkID, lastError string, at time.Time) (int, error)
@@ -54,10 +59,11 @@ type Store interface {
 	AppendAudit(ctx context.Context, e *audit.Event) error
 }
 
-// Queue runs a check in the background: a job enqueued in the caller's
-// transaction, which calls RunCheck until it returns no retry.
+// Queue runs a verification's checks in the background: a job enqueued in
+// the caller's transaction, which calls RunVerification until it returns
+// no retry.
 type Queue interface {
-	EnqueueCheck(ctx context.Context, checkID string) error
+	EnqueueVerification(ctx context.Context, verificationID string) error
 }
 
 // Sessions makes signed-in requests see the account's new level at once.
@@ -195,10 +201,8 @@ func (s *Service) Submit(ctx context.Context, in Submission) (*Submitted, error)
 		if err := s.d.Store.CreateVerification(ctx, ver); err != nil {
 			return err
 		}
-		for _, c := range ver.Checks {
-			if err := s.d.Queue.EnqueueCheck(ctx, c.ID); err != nil {
-				return err
-			}
+		if err := s.d.Queue.EnqueueVerification(ctx, ver.ID); err != nil {
+			return err
 		}
 		out = &Submitted{Verification: ver, Started: true, Validity: v}
 		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "personal_data.submitted", ActorKind: audit.ActorCitizen, ActorID: in.AccountID,
@@ -211,51 +215,68 @@ func (s *Service) Submit(ctx context.Context, in Submission) (*Submitted, error)
 	return out, nil
 }
 
-// RunCheck asks the check's registry and records the answer; once every
-// check of the verification has an answer, it finishes the verification.
-// It returns retryIn > 0 when the registry gave no answer and the check
-// must be asked again after that long (an outage never fails a check), and
-// an error for anything else that went wrong (storage), to be retried by
-// the caller. A check already finished, or superseded, is left alone: the
-// job may run more than once.
-func (s *Service) RunCheck(ctx context.Context, checkID string) (retryIn time.Duration, err error) {
-	v, err := s.d.Store.VerificationOfCheck(ctx, checkID)
+// RunVerification asks each pending check's registry, all at once, and
+// records the answers in one transaction; once every check has an answer,
+// it finishes the verification. It returns retryIn > 0 when a registry gave
+// no answer and its check must be asked again after that long (an outage
+// never fails a check: the checks answered meanwhile are kept), and an
+// error for anything else that went wrong (storage), to be retried by the
+// caller. A verification already finished, or superseded, is left alone:
+// the job may run more than once, on any node.
+func (s *Service) RunVerification(ctx context.Context, id string) (retryIn time.Duration, err error) {
+	v, err := s.d.Store.Verification(ctx, id)
 	if problem.KindOf(err) == problem.NotFound {
 		return 0, nil // erased with its account
 	}
-	if err != nil {
+	if err != nil || v.State != Pending {
 		return 0, err
 	}
-	c, ok := checkByID(v, checkID)
-	if !ok || c.State != Pending || v.State != Pending {
-		return 0, nil
+	var pending []Check
+	for _, c := range v.Checks {
+		if c.State == Pending {
+			pending = append(pending, c)
+		}
 	}
+	answers := make([]answer, len(pending))
+	var wg sync.WaitGroup
+	for i, c := range pending {
+		wg.Go(func() { answers[i] = s.answer(ctx, v, c) })
+	}
+	wg.Wait()
+	for _, a := range answers {
+		if a.err != nil {
+			return 0, a.err
+		}
+	}
+	return s.record(ctx, v, answers)
+}
+
+// answer is a check's outcome, or why it has none yet.
+type answer struct {
+	check  Check           // with State, Reason, Fields (and LastError when refused)
+	waitOn *registry.Error // the registry gave no answer: ask again later
+	err    error           // anything else: the job is retried
+}
+
+// answer asks the check's registry and reads its answer.
+func (s *Service) answer(ctx context.Context, v *Verification, c Check) answer {
 	result, err := s.ask(ctx, v, c)
 	var rerr *registry.Error
-	if errors.As(err, &rerr) && rerr.Temporary {
-		n, nerr := s.d.Store.NoteAttempt(ctx, c.ID, rerr.Error(), s.d.Now())
-		if nerr != nil {
-			return 0, nerr
-		}
-		return s.backoff(n, rerr.RetryAfter), nil
-	}
-	if errors.As(err, &rerr) {
+	switch {
+	case errors.As(err, &rerr) && rerr.Temporary:
+		return answer{check: c, waitOn: rerr}
+	case errors.As(err, &rerr):
 		// Refused: asking again will not help; the citizen is told to try
 		// later or call support, and operators see the detail.
 		result = Check{State: Failed, Reason: "verification.refused", LastError: rerr.Error()}
-	} else if err != nil {
-		return 0, err
+	case err != nil:
+		return answer{err: err}
 	}
-	return 0, s.record(ctx, v, c, result)
-}
-
-func checkByID(v *Verification, id string) (Check, bool) {
-	for _, c := range v.Checks {
-		if c.ID == id {
-			return c, true
-		}
+	c.State, c.Reason, c.Fields = result.State, result.Reason, result.Fields
+	if result.LastError != "" {
+		c.LastError = result.LastError
 	}
-	return Check{}, false
+	return answer{check: c}
 }
 
 // ask puts the check's question to its registry and reads the answer into
@@ -309,50 +330,71 @@ func (s *Service) backoff(n int, asked time.Duration) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d/10)+1))
 }
 
-// record stores a check's answer and, when it was the verification's last,
-// the verification's outcome, in one transaction.
-func (s *Service) record(ctx context.Context, v *Verification, c Check, result Check) error {
-	return s.d.Store.Transact(ctx, func(ctx context.Context) error {
+// record stores the answers (and the attempts that got none) and, when no
+// check is left pending, the verification's outcome, in one transaction.
+// It returns the wait before the checks still without an answer are asked
+// again (zero when none is).
+func (s *Service) record(ctx context.Context, v *Verification, answers []answer) (time.Duration, error) {
+	var retryIn time.Duration
+	err := s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		retryIn = 0
 		now := s.d.Now()
-		if c.Registry == registry.SFR && result.State == Passed {
-			// One person, one account: a SNILS verified on another account
-			// cannot be verified here too.
-			holder, err := s.d.Store.SNILSHolder(ctx, v.Data.SNILS)
+		if err := s.d.Store.LockVerification(ctx, v.ID); err != nil {
+			return err
+		}
+		for _, a := range answers {
+			c := a.check
+			if a.waitOn != nil {
+				n, err := s.d.Store.NoteAttempt(ctx, c.ID, a.waitOn.Error(), now)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					retryIn = max(retryIn, s.backoff(n, a.waitOn.RetryAfter))
+				}
+				continue
+			}
+			if c.Registry == registry.SFR && c.State == Passed {
+				// One person, one account: a SNILS verified on another
+				// account cannot be verified here too.
+				holder, err := s.d.Store.SNILSHolder(ctx, v.Data.SNILS)
+				if err != nil {
+					return err
+				}
+				if holder != "" && holder != v.AccountID {
+					c.State, c.Reason, c.Fields = Failed, "verification.snils_taken", nil
+				}
+			}
+			c.UpdatedAt = now
+			ok, err := s.d.Store.FinishCheck(ctx, &c)
 			if err != nil {
 				return err
 			}
-			if holder != "" && holder != v.AccountID {
-				result = Check{State: Failed, Reason: "verification.snils_taken"}
+			if !ok {
+				continue // another run recorded it first
+			}
+			if err := s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "personal_data.checked", ActorKind: audit.ActorSystem,
+				SubjectAccountID: v.AccountID, Details: checkDetails(v, c)}); err != nil {
+				return err
 			}
 		}
-		c.State, c.Reason, c.Fields, c.UpdatedAt = result.State, result.Reason, result.Fields, now
-		if result.LastError != "" {
-			c.LastError = result.LastError
-		}
-		ok, err := s.d.Store.FinishCheck(ctx, &c)
-		if err != nil || !ok {
-			return err // !ok: another run recorded it first
-		}
-		if err := s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "personal_data.checked", ActorKind: audit.ActorSystem, SubjectAccountID: v.AccountID,
-			Details: checkDetails(v, c)}); err != nil {
-			return err
-		}
-		// The verification's checks as they are now, this one included.
-		fresh, err := s.d.Store.VerificationOfCheck(ctx, c.ID)
-		if err != nil {
+		// The verification's checks as they are now, these included.
+		fresh, err := s.d.Store.Verification(ctx, v.ID)
+		if err != nil || fresh.State != Pending {
 			return err
 		}
 		state := Passed
 		for _, o := range fresh.Checks {
 			switch o.State {
 			case Pending:
-				return nil // others still running
+				return nil // others still waiting for their registry
 			case Failed:
 				state = Failed
 			}
 		}
 		return s.finish(ctx, fresh, state, now)
 	})
+	return retryIn, err
 }
 
 func checkDetails(v *Verification, c Check) map[string]string {

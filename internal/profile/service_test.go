@@ -71,10 +71,10 @@ func (r *registries) FindINN(ctx context.Context, q registry.INNQuery) (registry
 	return registry.INNAnswer{}, nil
 }
 
-// queue records the checks enqueued.
+// queue records the verifications enqueued.
 type queue struct{ ids []string }
 
-func (q *queue) EnqueueCheck(ctx context.Context, id string) error {
+func (q *queue) EnqueueVerification(ctx context.Context, id string) error {
 	q.ids = append(q.ids, id)
 	return nil
 }
@@ -111,15 +111,15 @@ func (e *env) submit(t *testing.T, accountID string, in profile.Input) *profile.
 	return out
 }
 
-// drain runs every enqueued check once, as the job queue would, and
-// returns the waits asked for.
+// drain runs every enqueued verification once, as the job queue would,
+// and returns the waits asked for.
 func (e *env) drain(t *testing.T) []time.Duration {
 	t.Helper()
 	var waits []time.Duration
 	ids := e.queue.ids
 	e.queue.ids = nil
 	for _, id := range ids {
-		retry, err := e.svc.RunCheck(context.Background(), id)
+		retry, err := e.svc.RunVerification(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func (e *env) record(t *testing.T, id string) *profile.Record {
 func TestVerificationPasses(t *testing.T) {
 	e := newEnv(t)
 	out := e.submit(t, "acc", anna())
-	if !out.Started || out.Verification.State != profile.Pending || len(out.Verification.Checks) != 2 || len(e.queue.ids) != 2 {
+	if !out.Started || out.Verification.State != profile.Pending || len(out.Verification.Checks) != 2 || len(e.queue.ids) != 1 {
 		t.Fatalf("submitted: %+v, jobs %v", out, e.queue.ids)
 	}
 	ids := slices.Clone(e.queue.ids)
@@ -260,6 +260,11 @@ func TestOutageWaits(t *testing.T) {
 	if rec.Latest.State != profile.Pending || c.Attempts != 8 || c.LastError == "" {
 		t.Fatalf("during the outage: %+v %+v", rec.Latest, c)
 	}
+	// The Social Fund's answer was kept from the first run and not asked
+	// for again.
+	if sfr, _ := rec.Latest.Check(registry.SFR); sfr.State != profile.Passed || e.reg.calls[registry.SFR] != 1 {
+		t.Errorf("the Social Fund's check during the outage: %+v, %d calls", sfr, e.reg.calls[registry.SFR])
+	}
 	if w := e.drain(t); len(w) != 0 {
 		t.Fatalf("still waiting: %v", w)
 	}
@@ -308,7 +313,7 @@ func TestResubmitWhilePending(t *testing.T) {
 	in := anna()
 	in.BirthPlace = "г. Москва, СССР"
 	second := e.submit(t, "acc", in)
-	if !second.Started || len(e.queue.ids) != 4 {
+	if !second.Started || len(e.queue.ids) != 2 {
 		t.Fatalf("second: %+v, jobs %v", second, e.queue.ids)
 	}
 	e.drain(t)

@@ -201,13 +201,24 @@ func (p *Profiles) SupersedePending(ctx context.Context, accountID string, at ti
 	return nil
 }
 
-// VerificationOfCheck returns the verification a check belongs to.
-func (p *Profiles) VerificationOfCheck(ctx context.Context, checkID string) (*profile.Verification, error) {
-	var id string
-	if err := p.transactions.st.queryRow(ctx, `SELECT verification_id FROM verification_checks WHERE id = ?`, checkID).Scan(&id); err != nil {
-		return nil, notFound(err, "verification.not_found")
-	}
+// Verification returns a verification with its checks.
+func (p *Profiles) Verification(ctx context.Context, id string) (*profile.Verification, error) {
 	return p.verification(ctx, id)
+}
+
+// LockVerification takes the verification's row lock for the rest of the
+// transaction (PostgreSQL; on SQLite the single writer serializes writing
+// transactions already), so that two runs recording outcomes of its checks
+// at once do not each miss the other's and leave it pending.
+func (p *Profiles) LockVerification(ctx context.Context, id string) error {
+	if p.transactions.st.dialect != Postgres {
+		return nil
+	}
+	var got string
+	if err := p.transactions.st.writeRow(ctx, `SELECT id FROM verifications WHERE id = ? FOR UPDATE`, id).Scan(&got); err != nil {
+		return notFound(err, "verification.not_found")
+	}
+	return nil
 }
 
 // NoteAttempt counts a pending check's failed attempt.
