@@ -88,6 +88,7 @@ type benchOptions struct {
 	phases      []string
 	flood       int // the flood phase's workers
 	queued      int // the verify and river-noop phases' workers
+	drain       int // verifications queued for the drain measurement (0: none)
 }
 
 // benchPhases are the phases in the order they run.
@@ -128,9 +129,18 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	fs.BoolVar(&o.json, "json", false, "print a JSON summary on stdout (the table goes to stderr)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each round of each phase, named after `file` (cpu.prof → cpu.signin.r1.prof …)")
 	fs.IntVar(&o.queued, "queued", 128, "workers of the verify and river-noop phases, each with one verification or job in the queue")
+	fs.IntVar(&o.drain, "drain", 0, "queue `n` verifications with the workers stopped, then time how long a node takes to work them off; alone unless -phases is given")
 	phases := fs.String("phases", strings.Join(benchPhases, ","), "comma-separated phases to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	phasesGiven := false
+	fs.Visit(func(f *flag.Flag) { phasesGiven = phasesGiven || f.Name == "phases" })
+	if o.drain < 0 || o.drain > 10_000_000 {
+		return o, errors.New("bench: -drain must be between 0 and 10000000")
+	}
+	if o.drain > 0 && !phasesGiven {
+		*phases = ""
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
@@ -169,7 +179,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 			o.phases = append(o.phases, p)
 		}
 	}
-	if len(o.phases) == 0 {
+	if len(o.phases) == 0 && o.drain == 0 {
 		return o, errors.New("bench: no phase to run")
 	}
 	if o.flood < 1 {
@@ -187,7 +197,9 @@ func (o benchOptions) round() time.Duration { return o.duration / time.Duration(
 func (o benchOptions) budget() time.Duration {
 	setup := 2*time.Minute + time.Duration(o.accounts)*2*time.Second/time.Duration(o.concurrency)
 	perRound := o.warmup + o.round() + benchRequestTimeout + 30*time.Second
-	return setup + time.Duration(o.rounds*len(o.phases))*perRound + time.Minute
+	// A drain queues and works off at 20 a second at the least.
+	drain := time.Duration(o.drain) * 100 * time.Millisecond
+	return setup + time.Duration(o.rounds*len(o.phases))*perRound + time.Minute + drain
 }
 
 // Run is `kabinet bench`: it parses args (the flags after "bench"), runs
@@ -203,6 +215,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.budget())
 	defer cancel()
+	if len(o.phases) == 0 {
+		return runDrain(ctx, o, stdout, stderr)
+	}
 
 	fmt.Fprintln(stderr, "bench: starting kabinet…")
 	env, err := startBenchEnv(ctx, o.db, stderr)
@@ -262,6 +277,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if n := rep.totalErrors(); n > 0 {
 		return fmt.Errorf("bench: %d request(s) failed; the numbers above are not trustworthy", n)
+	}
+	if o.drain > 0 {
+		env.close() // its CPU and storage are the drain's
+		return runDrain(ctx, o, stdout, stderr)
 	}
 	return nil
 }

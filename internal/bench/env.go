@@ -37,6 +37,7 @@ type benchEnv struct {
 	dropDB  func(context.Context) error
 	log     *slog.Logger
 	stderr  io.Writer
+	cfg     config.Config
 }
 
 // startBenchEnv starts kabinet on 127.0.0.1:0 with the production argon2
@@ -45,6 +46,20 @@ type benchEnv struct {
 // SQLite file in a temporary directory or a fresh database on the
 // PostgreSQL server at dbURL. Call close whatever happens afterwards.
 func startBenchEnv(ctx context.Context, dbURL string, stderr io.Writer) (_ *benchEnv, err error) {
+	e, err := prepareBenchEnv(ctx, dbURL, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.start(ctx, app.Options{}); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// prepareBenchEnv makes the storage, the SMS simulator and the
+// configuration, for start.
+func prepareBenchEnv(ctx context.Context, dbURL string, stderr io.Writer) (_ *benchEnv, err error) {
 	e := &benchEnv{stderr: stderr}
 	defer func() {
 		if err != nil {
@@ -77,31 +92,52 @@ func startBenchEnv(ctx context.Context, dbURL string, stderr io.Writer) (_ *benc
 		e.dropDB = func(ctx context.Context) error { return dropBenchDatabase(ctx, dbURL, name) }
 		e.dbNote = "throwaway database " + name + " on " + redactURL(dbURL)
 	}
+	e.cfg = cfg
+	return e, nil
+}
 
+// start runs kabinet on the environment's storage, listening on a fresh
+// loopback port. The registry simulator answers at once (the verify phase
+// measures kabinet's side of a check, not a registry's delay); the
+// benchmark's no-op job is registered beside kabinet's own.
+func (e *benchEnv) start(ctx context.Context, o app.Options) error {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return err
 	}
+	cfg := e.cfg
 	cfg.Server.Addr = l.Addr().String()
 	cfg.Server.BaseURL = "http://" + cfg.Server.Addr
 	if err := cfg.Validate(); err != nil {
 		l.Close()
-		return nil, fmt.Errorf("bench: configuration: %w", err)
+		return fmt.Errorf("bench: configuration: %w", err)
 	}
 	e.baseURL = cfg.Server.BaseURL
-	e.log = app.NewLogger(cfg, stderr)
-	// The registry simulator answers at once: the verify phase measures
-	// kabinet's side of a check, not a registry's delay.
-	if e.app, err = app.New(ctx, cfg, app.Options{Logger: e.log, InstantRegistries: true, Jobs: []jobs.Registration{jobs.Noop()}}); err != nil {
+	e.log = app.NewLogger(cfg, e.stderr)
+	o.Logger, o.InstantRegistries, o.Jobs = e.log, true, []jobs.Registration{jobs.Noop()}
+	if e.app, err = app.New(ctx, cfg, o); err != nil {
 		l.Close()
-		return nil, err
+		return err
 	}
 	if err := e.app.Start(ctx, l); err != nil {
 		l.Close()
-		return nil, err
+		return err
 	}
 	e.engine = engineVersion(ctx, e.app.Store)
-	return e, nil
+	return nil
+}
+
+// stopApp stops kabinet, leaving the storage for another start.
+func (e *benchEnv) stopApp() {
+	if e.app == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.app.Close(ctx); err != nil {
+		fmt.Fprintln(e.stderr, "bench: stopping kabinet:", err)
+	}
+	e.app = nil
 }
 
 // close stops kabinet, the simulator, drops the database and removes the
@@ -109,23 +145,22 @@ func startBenchEnv(ctx context.Context, dbURL string, stderr io.Writer) (_ *benc
 func (e *benchEnv) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if e.app != nil {
-		if err := e.app.Close(ctx); err != nil {
-			fmt.Fprintln(e.stderr, "bench: stopping kabinet:", err)
-		}
-	}
+	e.stopApp()
 	if e.simSrv != nil {
 		e.simSrv.Close()
+		e.simSrv = nil
 	}
 	if e.dropDB != nil {
 		if err := e.dropDB(ctx); err != nil {
 			fmt.Fprintln(e.stderr, "bench: dropping the throwaway database:", err)
 		}
+		e.dropDB = nil
 	}
 	if e.dir != "" {
 		if err := os.RemoveAll(e.dir); err != nil {
 			fmt.Fprintln(e.stderr, "bench: removing", e.dir+":", err)
 		}
+		e.dir = ""
 	}
 }
 

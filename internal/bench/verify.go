@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -142,8 +143,10 @@ func (c *completions) wait(ctx context.Context, id string) error {
 	}
 }
 
-// verifyPool is the accounts the verify phase submits for: each may submit
-// profile.SubmitLimit.Max a day, so each takes that many operations.
+// verifyPool is the accounts the verify phase submits for, in turn: one
+// account's next submission comes len(ids) operations later, when its last
+// has long finished (a submission while one is pending would supersede
+// it), and each may submit profile.SubmitLimit.Max a day.
 type verifyPool struct {
 	ids    []string
 	serial atomic.Int64
@@ -175,22 +178,36 @@ func (b *benchRun) prepareVerify(ctx context.Context, n int) (*verifyPool, error
 // completed: the verification has passed, end to end through the queue,
 // the simulator over HTTP (both registries) and the outcome's transaction.
 func (b *benchRun) verifyOp(pool *verifyPool, done *completions) loadgen.Op {
-	per := int64(profile.SubmitLimit.Max)
 	return func(ctx context.Context, w *loadgen.Worker) error {
 		// A context of its own: the workers share theirs, and the store
 		// tells a transaction's context from others by identity.
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		n := pool.serial.Add(1)
-		k := (n / per) % int64(len(pool.ids))
-		out, err := b.env.app.Profile.Submit(ctx, profile.Submission{AccountID: pool.ids[k], Input: benchInput(int(n)), Client: session.Client{IP: b.addrs.next()}})
+		if n > int64(len(pool.ids)*profile.SubmitLimit.Max) {
+			return errors.New("the verify phase's accounts have used up their submissions for the day: give fewer -queued or a shorter -duration")
+		}
+		id := pool.ids[n%int64(len(pool.ids))]
+		out, err := b.env.app.Profile.Submit(ctx, profile.Submission{AccountID: id, Input: benchInput(int(n)), Client: session.Client{IP: b.addrs.next()}})
 		if err != nil {
 			return err
 		}
 		if !out.Started || len(out.Verification.Checks) != 2 {
 			return fmt.Errorf("submission %d started %v with %d checks", n, out.Started, len(out.Verification.Checks))
 		}
-		return done.wait(ctx, out.Verification.ID)
+		if err := done.wait(ctx, out.Verification.ID); err != nil {
+			return err
+		}
+		// Passed, not superseded nor failed: a verification that did not
+		// run its checks must not count.
+		rec, err := b.env.app.Profile.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if rec.Latest == nil || rec.Latest.ID != out.Verification.ID || rec.Latest.State != profile.Passed {
+			return fmt.Errorf("verification %s did not pass: %+v", out.Verification.ID, rec.Latest)
+		}
+		return nil
 	}
 }
 
