@@ -36,8 +36,8 @@ func (s *Store) PersonalData(ctx context.Context, accountID string) (*profile.Re
 		rec.Verified, rec.VerifiedAt = &d, v.at
 	}
 	for _, v := range s.st.vers {
-		if v.AccountID == accountID && (rec.Latest == nil || v.SubmittedAt.After(rec.Latest.SubmittedAt) ||
-			v.SubmittedAt.Equal(rec.Latest.SubmittedAt) && v.ID > rec.Latest.ID) {
+		if v.AccountID == accountID && (rec.Latest == nil || rec.Latest.State != profile.Pending && (v.State == profile.Pending ||
+			v.SubmittedAt.After(rec.Latest.SubmittedAt) || v.SubmittedAt.Equal(rec.Latest.SubmittedAt) && v.ID > rec.Latest.ID)) {
 			rec.Latest = copyVerification(v)
 		}
 	}

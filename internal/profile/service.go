@@ -184,10 +184,8 @@ func (s *Service) Submit(ctx context.Context, in Submission) (*Submitted, error)
 		if err := s.d.Limiter.Take(ctx, SubmitLimit, in.AccountID); err != nil {
 			return err
 		}
-		if l := rec.Latest; l != nil && l.State == Pending {
-			if err := s.d.Store.SupersedePending(ctx, in.AccountID, now); err != nil {
-				return err
-			}
+		if err := s.d.Store.SupersedePending(ctx, in.AccountID, now); err != nil {
+			return err
 		}
 		ver := &Verification{AccountID: in.AccountID, State: Pending, Data: d, SubmittedAt: now}
 		if ver.ID, err = s.d.NewID(); err != nil {

@@ -99,7 +99,8 @@ func (p *Profiles) open(ct []byte, table, key string) (profile.Data, error) {
 }
 
 // PersonalData returns the account's verified data and its latest
-// verification with its checks.
+// verification with its checks: the pending one if any (a submission
+// supersedes every earlier one, even within the same millisecond).
 func (p *Profiles) PersonalData(ctx context.Context, accountID string) (*profile.Record, error) {
 	rec := &profile.Record{AccountID: accountID}
 	var data []byte
@@ -117,7 +118,7 @@ func (p *Profiles) PersonalData(ctx context.Context, accountID string) (*profile
 		rec.Verified, rec.VerifiedAt = &d, fromMS(at)
 	}
 	var id string
-	err = p.transactions.st.queryRow(ctx, `SELECT id FROM verifications WHERE account_id = ? ORDER BY submitted_at DESC, id DESC LIMIT 1`, accountID).Scan(&id)
+	err = p.transactions.st.queryRow(ctx, `SELECT id FROM verifications WHERE account_id = ? ORDER BY CASE WHEN state = 'pending' THEN 0 ELSE 1 END, submitted_at DESC, id DESC LIMIT 1`, accountID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rec, nil
 	}
