@@ -391,3 +391,44 @@ func TestNormalize(t *testing.T) {
 		t.Errorf("a good form: %v", err)
 	}
 }
+
+// FuzzNormalize: any form gives either canonical data that normalizes to
+// itself again, or an Invalid error naming only the form's fields.
+func FuzzNormalize(f *testing.F) {
+	a := anna()
+	f.Add(a.Surname, a.Patronymic, a.BirthDate, a.Passport.Series, a.Passport.Number, a.Passport.IssueDate, a.Passport.DivisionCode, a.SNILS, false)
+	f.Add("", "", "31.02.2000", "45 10", "12345", "2031-01-01", "77001", "112-233-445 96", true)
+	fields := []string{"surname", "name", "patronymic", "gender", "birth_date", "birth_place", "citizenship", "document.type",
+		"document.series", "document.number", "document.issue_date", "document.issued_by", "document.division_code", "snils"}
+	today := person.Day(t0)
+	f.Fuzz(func(t *testing.T, surname, patronymic, birth, series, number, issued, division, snils string, none bool) {
+		in := anna()
+		in.Surname, in.Patronymic, in.NoPatronymic, in.BirthDate = surname, patronymic, none, birth
+		in.Passport.Series, in.Passport.Number, in.Passport.IssueDate, in.Passport.DivisionCode, in.SNILS = series, number, issued, division, snils
+		d, _, err := profile.Normalize(in, today)
+		if err != nil {
+			p, ok := problem.As(err)
+			if !ok || p.Kind != problem.Invalid || len(p.Fields) == 0 {
+				t.Fatalf("not a field error: %v", err)
+			}
+			for _, fe := range p.Fields {
+				if !slices.Contains(fields, fe.Field) || fe.ID == "" || fe.ID == "field.invalid" {
+					t.Fatalf("field %q message %q", fe.Field, fe.ID)
+				}
+			}
+			return
+		}
+		again := profile.Input{
+			IdentityInput: person.IdentityInput{Surname: d.Identity.Surname, Name: d.Identity.Name, Patronymic: d.Identity.Patronymic,
+				NoPatronymic: d.Identity.NoPatronymic, Gender: string(d.Identity.Gender), BirthDate: d.Identity.BirthDate.Format("2006-01-02"),
+				BirthPlace: d.Identity.BirthPlace, Citizenship: d.Identity.Citizenship},
+			Passport: document.PassportInput{Series: d.Passport.Series, Number: d.Passport.Number, IssueDate: d.Passport.IssueDate.Format("2006-01-02"),
+				IssuedBy: d.Passport.IssuedBy, DivisionCode: d.Passport.DivisionCode},
+			SNILS: string(d.SNILS),
+		}
+		d2, _, err := profile.Normalize(again, today)
+		if err != nil || !profile.Equal(d, d2) {
+			t.Fatalf("canonical data does not normalize to itself: %+v → %+v, %v", d, d2, err)
+		}
+	})
+}
