@@ -27,6 +27,9 @@ type simOptions struct {
 	demo      bool
 	seed      uint64
 	behaviour map[registry.ID]registrysim.Behaviour
+	// asyncAfter: delays longer than this are answered 202 and collected
+	// later, when the caller accepts it.
+	asyncAfter time.Duration
 }
 
 // outages collects repeated -outage flags.
@@ -61,6 +64,7 @@ func parseSimFlags(args []string, getenv func(string) string, stderr io.Writer) 
 	fs.StringVar(&delay, "delay", "", "delay before each answer: 250ms, 90s, 48h, 3d; for all registries or per registry: sfr=2s,mvd=3d")
 	fs.StringVar(&failRate, "fail-rate", "", "share of calls, 0 to 1, answered 503: 0.1, or sfr=0.5,fns=1")
 	fs.StringVar(&hangRate, "hang-rate", "", "share of calls, 0 to 1, never answered until the caller gives up: 0.1, or mvd=1")
+	fs.DurationVar(&o.asyncAfter, "async-after", 10*time.Second, "a caller that accepts an answer later (Prefer: respond-async) gets 202 and collects the answer at /requests/{ref} when the delay is longer than this")
 	fs.Var(&outs, "outage", "an outage window, FROM/TO in RFC 3339, for all registries or one (mvd=FROM/TO); repeatable")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -145,7 +149,7 @@ func registrySim(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 	}
-	sim, err := registrysim.New(registrysim.Config{Citizens: citizens, Demo: o.demo, Token: o.token, Behaviour: o.behaviour, Seed: o.seed, Log: stderr})
+	sim, err := registrysim.New(registrysim.Config{Citizens: citizens, Demo: o.demo, Token: o.token, Behaviour: o.behaviour, Seed: o.seed, Log: stderr, AsyncAfter: o.asyncAfter})
 	if err != nil {
 		return err
 	}

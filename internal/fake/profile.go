@@ -119,8 +119,8 @@ func (s *Store) updateCheck(checkID string, change func(c *profile.Check)) (*pro
 }
 
 // NoteAttempt counts a pending check's failed attempt.
-func (s *Store) NoteAttempt(ctx context.Context, checkID, lastError string, at time.Time) (int, error) {
-	c, ok := s.updateCheck(checkID, func(c *profile.Check) { c.Attempts++; c.LastError, c.UpdatedAt = lastError, at })
+func (s *Store) NoteAttempt(ctx context.Context, checkID, lastError, ref string, at time.Time) (int, error) {
+	c, ok := s.updateCheck(checkID, func(c *profile.Check) { c.Attempts++; c.LastError, c.Ref, c.UpdatedAt = lastError, ref, at })
 	if !ok {
 		return 0, nil
 	}
@@ -130,7 +130,7 @@ func (s *Store) NoteAttempt(ctx context.Context, checkID, lastError string, at t
 // FinishCheck records a pending check's outcome.
 func (s *Store) FinishCheck(ctx context.Context, c *profile.Check) (bool, error) {
 	_, ok := s.updateCheck(c.ID, func(o *profile.Check) {
-		o.State, o.Reason, o.Fields, o.LastError, o.UpdatedAt = c.State, c.Reason, slices.Clone(c.Fields), c.LastError, c.UpdatedAt
+		o.State, o.Reason, o.Fields, o.LastError, o.UpdatedAt, o.Ref = c.State, c.Reason, slices.Clone(c.Fields), c.LastError, c.UpdatedAt, ""
 		o.Attempts++
 	})
 	return ok, nil

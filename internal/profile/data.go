@@ -159,6 +159,10 @@ type Check struct {
 	// LastError is the last temporary failure, for operators: a status or
 	// a registry's message, never personal data.
 	LastError string
+	// Ref is the registry's reference for the question while it takes it
+	// to answer later (hours or days); the next attempt collects the
+	// answer with it instead of asking anew.
+	Ref       string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

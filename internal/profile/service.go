@@ -39,9 +39,10 @@ type Store interface {
 	// recording outcomes of this verification's checks until it ends, so
 	// that the last outcome sees every other.
 	LockVerification(ctx context.Context, id string) error
-	// NoteAttempt records a pending check's failed attempt and returns how
-	// many it has had.
-	NoteAttempt(ctx context.Context, checkID, lastError string, at time.Time) (int, error)
+	// NoteAttempt records a pending check's attempt that got no answer, with
+	// the reference to collect it later ("" when there is none), and
+	// returns how many it has had.
+	NoteAttempt(ctx context.Context, checkID, lastError, ref string, at time.Time) (int, error)
 	// FinishCheck sets a pending check's outcome (State, Reason, Fields,
 	// UpdatedAt); false when the check was no longer pending.
 	FinishCheck(ctx context.Context, c *Check) (bool, error)
@@ -285,7 +286,7 @@ func (s *Service) ask(ctx context.Context, v *Verification, c Check) (Check, err
 	holder := holderOf(v.Data.Identity)
 	switch c.Registry {
 	case registry.SFR:
-		a, err := s.d.Registries.CheckSNILS(ctx, registry.SNILSQuery{SNILS: string(v.Data.SNILS), Person: holder})
+		a, err := s.d.Registries.CheckSNILS(ctx, registry.SNILSQuery{SNILS: string(v.Data.SNILS), Person: holder, Ref: c.Ref})
 		if err != nil {
 			return Check{}, err
 		}
@@ -299,7 +300,7 @@ func (s *Service) ask(ctx context.Context, v *Verification, c Check) (Check, err
 		}
 		return Check{}, &registry.Error{Registry: c.Registry, Detail: "unknown result " + string(a.Result)}
 	case registry.MVD:
-		a, err := s.d.Registries.CheckPassport(ctx, registry.PassportQuery{Passport: passportOf(v.Data.Passport), Holder: holder})
+		a, err := s.d.Registries.CheckPassport(ctx, registry.PassportQuery{Passport: passportOf(v.Data.Passport), Holder: holder, Ref: c.Ref})
 		if err != nil {
 			return Check{}, err
 		}
@@ -345,7 +346,7 @@ func (s *Service) record(ctx context.Context, v *Verification, answers []answer)
 		for _, a := range answers {
 			c := a.check
 			if a.waitOn != nil {
-				n, err := s.d.Store.NoteAttempt(ctx, c.ID, a.waitOn.Error(), now)
+				n, err := s.d.Store.NoteAttempt(ctx, c.ID, a.waitOn.Error(), a.waitOn.Ref, now)
 				if err != nil {
 					return err
 				}

@@ -37,6 +37,7 @@ type registries struct {
 	snils []any // registry.SNILSAnswer or error
 	pass  []any // registry.PassportAnswer or error
 	calls map[registry.ID]int
+	refs  []string // the Ref of each passport question
 }
 
 func next(list *[]any) any {
@@ -61,6 +62,7 @@ func (r *registries) CheckPassport(ctx context.Context, q registry.PassportQuery
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls[registry.MVD]++
+	r.refs = append(r.refs, q.Ref)
 	if err, ok := next(&r.pass).(error); ok {
 		return registry.PassportAnswer{}, err
 	}
@@ -270,6 +272,34 @@ func TestOutageWaits(t *testing.T) {
 	}
 	if rec := e.record(t, "acc"); rec.Latest.State != profile.Passed {
 		t.Errorf("after the outage: %s", rec.Latest.State)
+	}
+}
+
+// TestAnswerLater: a registry that takes the question to answer in three
+// days is asked again after three days with its reference, which is kept
+// on the check meanwhile, and its answer is recorded like any other.
+func TestAnswerLater(t *testing.T) {
+	e := newEnv(t)
+	later := &registry.Error{Registry: registry.MVD, Temporary: true, Ref: "mvd-1", RetryAfter: 72 * time.Hour}
+	e.reg.pass = []any{later, registry.PassportAnswer{Result: registry.PassportValid}}
+	e.submit(t, "acc", anna())
+	waits := e.drain(t)
+	if len(waits) != 1 || waits[0] < 72*time.Hour || waits[0] > 80*time.Hour {
+		t.Fatalf("waits %v, want three days", waits)
+	}
+	rec := e.record(t, "acc")
+	if c, _ := rec.Latest.Check(registry.MVD); c.State != profile.Pending || c.Ref != "mvd-1" {
+		t.Fatalf("waiting: %+v", c)
+	}
+	if w := e.drain(t); len(w) != 0 {
+		t.Fatalf("still waiting: %v", w)
+	}
+	if !slices.Equal(e.reg.refs, []string{"", "mvd-1"}) {
+		t.Errorf("the Ministry was asked with %q", e.reg.refs)
+	}
+	rec = e.record(t, "acc")
+	if c, _ := rec.Latest.Check(registry.MVD); rec.Latest.State != profile.Passed || c.Ref != "" {
+		t.Errorf("after the answer: %s %+v", rec.Latest.State, c)
 	}
 }
 

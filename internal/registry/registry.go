@@ -84,6 +84,9 @@ const (
 type SNILSQuery struct {
 	SNILS  string
 	Person Person
+	// Ref collects the answer to this question asked before, when the
+	// registry took it to answer later (Error.Ref).
+	Ref string
 }
 
 // SNILSResult is the Social Fund's verdict.
@@ -107,6 +110,7 @@ type SNILSAnswer struct {
 type PassportQuery struct {
 	Passport Passport
 	Holder   Person
+	Ref      string // as SNILSQuery.Ref
 }
 
 // PassportResult is the Ministry's verdict.
@@ -144,6 +148,7 @@ type PassportAnswer struct {
 type INNQuery struct {
 	Person   Person
 	Passport Passport
+	Ref      string // as SNILSQuery.Ref
 }
 
 // INNAnswer is the Tax Service's answer: the 12-digit INN when Found.
@@ -170,8 +175,14 @@ type Error struct {
 	// RetryAfter is how long the registry asked to wait, when it said
 	// (zero otherwise).
 	RetryAfter time.Duration
-	Detail     string // for operators: the status or the registry's message
-	Err        error
+	// Ref, on a temporary error, is the registry's reference for a
+	// question it has taken to answer later (minutes or days): the caller
+	// asks again with it in the query's Ref after RetryAfter, instead of
+	// asking anew. A temporary error without Ref while collecting one means
+	// the registry no longer knows the question: ask it anew.
+	Ref    string
+	Detail string // for operators: the status or the registry's message
+	Err    error
 }
 
 func (e *Error) Error() string {
@@ -187,6 +198,16 @@ func (e *Error) Error() string {
 		msg += ": " + e.Err.Error()
 	}
 	return msg
+}
+
+// Pending returns the reference of a question the registry has taken to
+// answer later, when err says so.
+func Pending(err error) (ref string, ok bool) {
+	var e *Error
+	if errors.As(err, &e) && e.Temporary && e.Ref != "" {
+		return e.Ref, true
+	}
+	return "", false
 }
 
 // Is makes errors.Is(err, ErrTemporary) and errors.Is(err, ErrPermanent)

@@ -25,11 +25,13 @@ import (
 // maxBody caps the size of a request body the server reads.
 const maxBody = 16 << 10
 
-// Paths of the three registries' endpoints.
+// Paths of the three registries' endpoints, and where answers given later
+// are collected (GET PathRequests + reference).
 const (
 	PathSNILS    = "/sfr/snils/check"
 	PathPassport = "/mvd/passport/check"
 	PathINN      = "/fns/inn/search"
+	PathRequests = "/requests/"
 )
 
 // Config configures a Server.
@@ -55,6 +57,12 @@ type Config struct {
 	Now func() time.Time
 	// Log receives one line per call; nil discards.
 	Log io.Writer
+	// AsyncAfter: a call that asks for an answer later (Prefer:
+	// respond-async) and whose delay is longer is answered 202 Accepted at
+	// once, with the Location to collect the answer at once the delay has
+	// passed, as a registry that takes hours or days answers (SMEV). Zero:
+	// 10 seconds. Shorter delays are waited out in the call.
+	AsyncAfter time.Duration
 }
 
 // Behaviour is how one registry answers, so that every path of a caller
@@ -101,6 +109,17 @@ type Server struct {
 	mu        sync.Mutex
 	rng       *rand.Rand
 	behaviour map[registry.ID]Behaviour
+	later     map[string]*pendingAnswer // questions answered later, by reference
+	serial    uint64
+}
+
+// pendingAnswer is a question taken to answer later: its answer, ready
+// at a time.
+type pendingAnswer struct {
+	registry registry.ID
+	ready    time.Time
+	status   int
+	body     any
 }
 
 // New returns a server with the given configuration. It fails when the
@@ -122,9 +141,13 @@ func New(cfg Config) (*Server, error) {
 		now:       cfg.Now,
 		rng:       rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		behaviour: map[registry.ID]Behaviour{},
+		later:     map[string]*pendingAnswer{},
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.cfg.AsyncAfter <= 0 {
+		s.cfg.AsyncAfter = 10 * time.Second
 	}
 	for id, b := range cfg.Behaviour {
 		if err := s.Set(id, b); err != nil {
@@ -134,6 +157,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("POST "+PathSNILS, s.call(registry.SFR, s.checkSNILS))
 	s.mux.HandleFunc("POST "+PathPassport, s.call(registry.MVD, s.checkPassport))
 	s.mux.HandleFunc("POST "+PathINN, s.call(registry.FNS, s.findINN))
+	s.mux.HandleFunc("GET "+PathRequests+"{ref}", s.collect)
 	s.mux.HandleFunc("GET /control", s.getControl)
 	s.mux.HandleFunc("PUT /control", s.putControl)
 	s.mux.HandleFunc("GET /{$}", s.page)
@@ -217,6 +241,10 @@ func (s *Server) call(id registry.ID, answer func(body []byte) (any, fieldErrors
 			writeError(w, http.StatusServiceUnavailable, "the registry is down until "+outageEnd.UTC().Format(time.RFC3339), nil)
 			return
 		}
+		if delay > s.cfg.AsyncAfter && preferAsync(r) {
+			s.answerLater(w, id, f, delay, body, answer)
+			return
+		}
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {
@@ -249,6 +277,97 @@ func (s *Server) call(id registry.ID, answer func(body []byte) (any, fieldErrors
 			s.log.Info("answered", "registry", id, "result", resultOf(res))
 			writeJSON(w, http.StatusOK, res)
 		}
+	}
+}
+
+// preferAsync reports whether the caller takes an answer later
+// (Prefer: respond-async, RFC 7240).
+func preferAsync(r *http.Request) bool {
+	for _, v := range r.Header.Values("Prefer") {
+		for p := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), "respond-async") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// answerLater takes a question to answer after delay: 202 Accepted with
+// its Location and Retry-After now, the answer (or the injected failure:
+// a hang becomes a failure, there being no call to hold) at the Location
+// once the delay has passed. A malformed question is refused at once.
+func (s *Server) answerLater(w http.ResponseWriter, id registry.ID, f fate, delay time.Duration, body []byte, ask func([]byte) (any, fieldErrors, error)) {
+	res, fields, err := ask(body)
+	switch {
+	case err != nil:
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	case fields != nil:
+		writeError(w, http.StatusUnprocessableEntity, "invalid fields", fields)
+		return
+	}
+	p := &pendingAnswer{registry: id, status: http.StatusOK, body: res}
+	if f != answer {
+		p.status, p.body = http.StatusServiceUnavailable, errorBody{Error: "injected failure"}
+	}
+	s.mu.Lock()
+	now := s.now()
+	for r, old := range s.later {
+		if now.Sub(old.ready) > 24*time.Hour {
+			delete(s.later, r) // never collected: the caller gave up on it
+		}
+	}
+	s.serial++
+	ref := fmt.Sprintf("%s-%d-%x", id, s.serial, s.rng.Uint64())
+	p.ready = now.Add(delay)
+	s.later[ref] = p
+	s.mu.Unlock()
+	s.log.Info("taken to answer later", "registry", id, "request", ref, "in", delay)
+	w.Header().Set("Location", PathRequests+ref)
+	w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(delay.Seconds())), 10))
+	w.Header().Set("Preference-Applied", "respond-async")
+	writeJSON(w, http.StatusAccepted, map[string]string{"request": ref})
+}
+
+// collect answers GET /requests/{ref}: 202 with Retry-After until the
+// answer is ready, then the answer (once: the reference is forgotten), 404
+// for a reference the simulator does not know, 503 during its registry's
+// outage.
+func (s *Server) collect(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, "missing or invalid bearer token", nil)
+		return
+	}
+	ref := r.PathValue("ref")
+	s.mu.Lock()
+	p, ok := s.later[ref]
+	now := s.now()
+	var outageEnd time.Time
+	if ok {
+		for _, win := range s.behaviour[p.registry].Outages {
+			if !now.Before(win.From) && now.Before(win.To) {
+				outageEnd = win.To
+			}
+		}
+		if outageEnd.IsZero() && !now.Before(p.ready) {
+			delete(s.later, ref)
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		writeError(w, http.StatusNotFound, "no such request", nil)
+	case !outageEnd.IsZero():
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(outageEnd.Sub(now).Seconds())), 10))
+		writeError(w, http.StatusServiceUnavailable, "the registry is down until "+outageEnd.UTC().Format(time.RFC3339), nil)
+	case now.Before(p.ready):
+		w.Header().Set("Location", PathRequests+ref)
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(p.ready.Sub(now).Seconds())), 10))
+		writeJSON(w, http.StatusAccepted, map[string]string{"request": ref})
+	default:
+		s.log.Info("answered later", "registry", p.registry, "request", ref, "result", resultOf(p.body))
+		writeJSON(w, p.status, p.body)
 	}
 }
 

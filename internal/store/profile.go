@@ -143,7 +143,7 @@ func (p *Profiles) verification(ctx context.Context, id string) (*profile.Verifi
 	if v.Data, err = p.open(data, "verifications", id); err != nil {
 		return nil, err
 	}
-	rows, err := p.transactions.st.query(ctx, `SELECT id, account_id, registry, state, reason, fields, attempts, last_error, created_at, updated_at
+	rows, err := p.transactions.st.query(ctx, `SELECT id, account_id, registry, state, reason, fields, attempts, last_error, registry_ref, created_at, updated_at
 		FROM verification_checks WHERE verification_id = ? ORDER BY created_at, registry`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: checks: %w", err)
@@ -153,7 +153,7 @@ func (p *Profiles) verification(ctx context.Context, id string) (*profile.Verifi
 		c := profile.Check{VerificationID: id}
 		var reg, st, fields string
 		var created, updated sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.AccountID, &reg, &st, &c.Reason, &fields, &c.Attempts, &c.LastError, &created, &updated); err != nil {
+		if err := rows.Scan(&c.ID, &c.AccountID, &reg, &st, &c.Reason, &fields, &c.Attempts, &c.LastError, &c.Ref, &created, &updated); err != nil {
 			return nil, err
 		}
 		c.Registry, c.State, c.CreatedAt, c.UpdatedAt = registry.ID(reg), profile.State(st), fromMS(created), fromMS(updated)
@@ -223,10 +223,10 @@ func (p *Profiles) LockVerification(ctx context.Context, id string) error {
 }
 
 // NoteAttempt counts a pending check's failed attempt.
-func (p *Profiles) NoteAttempt(ctx context.Context, checkID, lastError string, at time.Time) (int, error) {
+func (p *Profiles) NoteAttempt(ctx context.Context, checkID, lastError, ref string, at time.Time) (int, error) {
 	var n int
-	err := p.transactions.st.writeRow(ctx, `UPDATE verification_checks SET attempts = attempts + 1, last_error = ?, updated_at = ?
-		WHERE id = ? AND state = 'pending' RETURNING attempts`, lastError, ms(at), checkID).Scan(&n)
+	err := p.transactions.st.writeRow(ctx, `UPDATE verification_checks SET attempts = attempts + 1, last_error = ?, registry_ref = ?, updated_at = ?
+		WHERE id = ? AND state = 'pending' RETURNING attempts`, lastError, ref, ms(at), checkID).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil // finished or superseded meanwhile
 	}
@@ -243,7 +243,7 @@ func (p *Profiles) FinishCheck(ctx context.Context, c *profile.Check) (bool, err
 	for i, f := range c.Fields {
 		fields[i] = string(f)
 	}
-	res, err := p.transactions.st.exec(ctx, `UPDATE verification_checks SET state = ?, reason = ?, fields = ?, last_error = ?, attempts = attempts + 1, updated_at = ?
+	res, err := p.transactions.st.exec(ctx, `UPDATE verification_checks SET state = ?, reason = ?, fields = ?, last_error = ?, registry_ref = '', attempts = attempts + 1, updated_at = ?
 		WHERE id = ? AND state = 'pending'`, string(c.State), c.Reason, strings.Join(fields, ","), c.LastError, ms(c.UpdatedAt), c.ID)
 	if err != nil {
 		return false, fmt.Errorf("store: finish check: %w", err)

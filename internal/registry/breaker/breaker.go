@@ -58,9 +58,12 @@ func settings(id registry.ID, s Settings) gobreaker.Settings {
 		Name:        string(id),
 		Timeout:     s.Open,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(s.Failures) },
-		// Only silence is a failure: a registry that answers, even "no",
-		// or refuses a question is up.
-		IsSuccessful: func(err error) bool { return err == nil || !errors.Is(err, registry.ErrTemporary) },
+		// Only silence is a failure: a registry that answers, even "no"
+		// or "later", or refuses a question is up.
+		IsSuccessful: func(err error) bool {
+			_, later := registry.Pending(err)
+			return err == nil || later || !errors.Is(err, registry.ErrTemporary)
+		},
 		IsExcluded: func(err error) bool {
 			return errors.Is(err, context.Canceled) && !errors.Is(err, registry.ErrTemporary)
 		},

@@ -18,6 +18,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,7 +100,7 @@ func (c *Client) CheckSNILS(ctx context.Context, q registry.SNILSQuery) (registr
 		SNILS string `json:"snils"`
 		person
 	}{q.SNILS, personOf(q.Person)}
-	a, err := c.call(ctx, registry.SFR, "/sfr/snils/check", body)
+	a, err := c.call(ctx, registry.SFR, "/sfr/snils/check", body, q.Ref)
 	if err != nil {
 		return registry.SNILSAnswer{}, err
 	}
@@ -124,7 +125,7 @@ func (c *Client) CheckPassport(ctx context.Context, q registry.PassportQuery) (r
 		h := personOf(q.Holder)
 		body.Holder = &h
 	}
-	a, err := c.call(ctx, registry.MVD, "/mvd/passport/check", body)
+	a, err := c.call(ctx, registry.MVD, "/mvd/passport/check", body, q.Ref)
 	if err != nil {
 		return registry.PassportAnswer{}, err
 	}
@@ -148,7 +149,7 @@ func (c *Client) FindINN(ctx context.Context, q registry.INNQuery) (registry.INN
 		person
 		Passport passport `json:"passport"`
 	}{personOf(q.Person), passportOf(q.Passport)}
-	a, err := c.call(ctx, registry.FNS, "/fns/inn/search", body)
+	a, err := c.call(ctx, registry.FNS, "/fns/inn/search", body, q.Ref)
 	if err != nil {
 		return registry.INNAnswer{}, err
 	}
@@ -187,20 +188,36 @@ func unreadable(id registry.ID, a answer) error {
 // maxAnswer caps how much of an answer is read.
 const maxAnswer = 64 << 10
 
-// call POSTs body to path and decodes a 200 answer; anything else becomes
-// a registry.Error.
-func (c *Client) call(ctx context.Context, id registry.ID, path string, body any) (answer, error) {
+// RequestsPath is where a question the registry took to answer later is
+// collected: GET RequestsPath + ref.
+const RequestsPath = "/requests/"
+
+// call POSTs body to path, saying that an answer later is welcome
+// (Prefer: respond-async, RFC 7240), or, with ref, collects the answer to
+// the question asked before; it decodes a 200 answer. 202 Accepted is a
+// temporary registry.Error carrying the reference to collect the answer
+// with (from Location) and when (Retry-After); anything else becomes a
+// registry.Error.
+func (c *Client) call(ctx context.Context, id registry.ID, path string, body any, ref string) (answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	b, err := json.Marshal(body)
+	var req *http.Request
+	var err error
+	if ref != "" {
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, c.base+RequestsPath+url.PathEscape(ref), nil)
+	} else {
+		var b []byte
+		if b, err = json.Marshal(body); err != nil {
+			return answer{}, &registry.Error{Registry: id, Err: err}
+		}
+		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b)); err == nil {
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Prefer", "respond-async")
+		}
+	}
 	if err != nil {
 		return answer{}, &registry.Error{Registry: id, Err: err}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		return answer{}, &registry.Error{Registry: id, Err: err}
-	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -215,8 +232,34 @@ func (c *Client) call(ctx context.Context, id registry.ID, path string, body any
 	if err != nil {
 		return answer{}, &registry.Error{Registry: id, Temporary: true, Detail: resp.Status, Err: err}
 	}
+	retryAfter := time.Duration(0)
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		retryAfter = time.Duration(s) * time.Second
+	}
+	switch {
+	case resp.StatusCode == http.StatusAccepted && ref != "":
+		return answer{}, &registry.Error{Registry: id, Temporary: true, Ref: ref, RetryAfter: retryAfter, Detail: "the answer is not ready"}
+	case resp.StatusCode == http.StatusAccepted:
+		loc := resp.Header.Get("Location")
+		i := strings.LastIndex(loc, RequestsPath)
+		if i < 0 || loc[i+len(RequestsPath):] == "" {
+			return answer{}, &registry.Error{Registry: id, Detail: "202 Accepted without a Location to collect the answer at"}
+		}
+		later, err := url.PathUnescape(loc[i+len(RequestsPath):])
+		if err != nil {
+			return answer{}, &registry.Error{Registry: id, Detail: "202 Accepted with an unreadable Location", Err: err}
+		}
+		return answer{}, &registry.Error{Registry: id, Temporary: true, Ref: later, RetryAfter: retryAfter, Detail: "the answer comes later"}
+	case resp.StatusCode == http.StatusNotFound && ref != "":
+		// The registry no longer knows the question (restarted, or the
+		// answer expired): ask it anew.
+		return answer{}, &registry.Error{Registry: id, Temporary: true, Detail: "the registry no longer knows request " + ref}
+	}
 	if resp.StatusCode != http.StatusOK {
-		e := &registry.Error{Registry: id, Temporary: temporary(resp.StatusCode), Detail: resp.Status}
+		e := &registry.Error{Registry: id, Temporary: temporary(resp.StatusCode), Detail: resp.Status, RetryAfter: retryAfter}
+		if ref != "" && e.Temporary {
+			e.Ref = ref // the question stands: collect it again later
+		}
 		var msg struct {
 			Error  string            `json:"error"`
 			Fields map[string]string `json:"fields"`
@@ -227,9 +270,6 @@ func (c *Client) call(ctx context.Context, id registry.ID, path string, body any
 			for _, k := range slices.Sorted(maps.Keys(msg.Fields)) {
 				e.Detail += fmt.Sprintf("; %s: %s", k, msg.Fields[k])
 			}
-		}
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			e.RetryAfter = time.Duration(s) * time.Second
 		}
 		return answer{}, e
 	}

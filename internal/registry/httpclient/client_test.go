@@ -3,9 +3,11 @@ package httpclient_test
 import (
 	"context"
 	"errors"
+	"github.com/kabinet/kabinet/internal/registry/breaker"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,5 +165,63 @@ func TestErrors(t *testing.T) {
 	defer cancel()
 	if _, err := c.CheckPassport(ctx, registry.PassportQuery{Passport: annaPass}); !errors.Is(err, registry.ErrTemporary) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("caller's deadline: %v", err)
+	}
+}
+
+// TestAnswerLater: a registry that takes three days answers 202 at once;
+// the client says so with the reference and the wait it was given, and
+// collects the answer with the reference once the days have passed (not
+// before), after which the reference is spent: asking with it again says
+// to ask anew. The circuit breaker takes "later" for a working registry.
+func TestAnswerLater(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	sim, err := registrysim.New(registrysim.Config{Citizens: registrysim.DemoCitizens(), Token: token, Now: clock,
+		Behaviour: map[registry.ID]registrysim.Behaviour{registry.MVD: {Delay: 72 * time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	c := httpclient.New(httpclient.Config{URL: srv.URL, Token: token, Timeout: 5 * time.Second})
+	ctx := context.Background()
+	q := registry.PassportQuery{Passport: annaPass, Holder: anna}
+
+	_, err = c.CheckPassport(ctx, q)
+	ref, later := registry.Pending(err)
+	var rerr *registry.Error
+	if !later || !errors.As(err, &rerr) || rerr.RetryAfter != 72*time.Hour || !errors.Is(err, registry.ErrTemporary) {
+		t.Fatalf("first call: %v (%+v)", err, rerr)
+	}
+	q.Ref = ref
+	mu.Lock()
+	now = now.Add(71 * time.Hour)
+	mu.Unlock()
+	_, err = c.CheckPassport(ctx, q)
+	if again, ok := registry.Pending(err); !ok || again != ref || !errors.As(err, &rerr) || rerr.RetryAfter != time.Hour {
+		t.Fatalf("an hour early: %v", err)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	a, err := c.CheckPassport(ctx, q)
+	if err != nil || a.Result != registry.PassportValid {
+		t.Fatalf("collected: %+v %v", a, err)
+	}
+	_, err = c.CheckPassport(ctx, q)
+	if _, ok := registry.Pending(err); ok || !errors.Is(err, registry.ErrTemporary) {
+		t.Fatalf("a spent reference: %v", err)
+	}
+
+	// Behind the breaker, answers that come later never open it.
+	b := breaker.New(c, breaker.Settings{Failures: 2})
+	for range 5 {
+		if _, err := b.CheckPassport(ctx, registry.PassportQuery{Passport: annaPass, Holder: anna}); err == nil {
+			t.Fatal("answered at once")
+		}
+	}
+	if st := b.State(registry.MVD); st != "closed" {
+		t.Errorf("breaker %s after answers that come later", st)
 	}
 }

@@ -5,7 +5,8 @@
 -- verifications are the submissions, each with its submitted data sealed
 -- the same way; verification_checks are one registry's part of one, worked
 -- by a durable job. A check's reason is a message ID and its fields names
--- of parts of the data, never values; last_error is for operators.
+-- of parts of the data, never values; last_error is for operators;
+-- registry_ref the registry's reference for a question it answers later.
 
 -- +goose Up
 CREATE TABLE personal_data (
@@ -37,6 +38,7 @@ CREATE TABLE verification_checks (
     fields          TEXT NOT NULL DEFAULT '',
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT NOT NULL DEFAULT '',
+    registry_ref    TEXT NOT NULL DEFAULT '',
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     UNIQUE (verification_id, registry)
