@@ -399,3 +399,20 @@ func TestPersonalDataExport(t *testing.T) {
 		t.Errorf("latest submission %v", l)
 	}
 }
+
+// TestFollowingTheCheckIsNotActivity: the «Мои данные» page asking how
+// the check goes, every few seconds, does not keep an idle session alive.
+func TestFollowingTheCheckIsNotActivity(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.browser()
+	signedUp(t, h, b, "Иванов", "Иван", "8 916 100-20-10")
+	b.get("/account/personal-data")
+	h.clock.Add(20 * time.Minute)
+	if res, _ := b.get("/api/v1/me/verification"); res.StatusCode != 404 {
+		t.Fatalf("poll at 20 min: %d", res.StatusCode)
+	}
+	h.clock.Add(11 * time.Minute)
+	if res, _ := b.get("/api/v1/me/verification"); res.StatusCode != 401 {
+		t.Errorf("poll at 31 min: %d, want the session ended at 30", res.StatusCode)
+	}
+}

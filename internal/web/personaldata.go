@@ -25,6 +25,10 @@ import (
 // level opens next, as a page (/account/personal-data) and as the API
 // (/api/v1/me/personal-data, /api/v1/me/verification).
 
+// verificationPath is what the «Мои данные» page polls while a check
+// runs: the middleware does not take it for the citizen's activity.
+const verificationPath = "/api/v1/me/verification"
+
 // The status of an account's personal data, as the API and the pages name it.
 const (
 	dataNone     = "none"     // nothing submitted yet

@@ -133,8 +133,12 @@
     if (hint) { hint.hidden = true; }
     var poll = function () {
       fetch(url, { headers: { "Accept": "application/json", "Accept-Language": document.documentElement.lang }, credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (r) {
+          if (r.status === 401) { return "ended"; } // the session ended: its own page says so
+          return r.ok ? r.json() : null;
+        })
         .then(function (v) {
+          if (v === "ended") { return; }
           if (!v) { setTimeout(poll, 5000); return; }
           (v.checks || []).forEach(function (c) {
             var item = box.querySelector("[data-check='" + c.registry + "']");
