@@ -416,3 +416,24 @@ func TestFollowingTheCheckIsNotActivity(t *testing.T) {
 		t.Errorf("poll at 31 min: %d, want the session ended at 30", res.StatusCode)
 	}
 }
+
+// TestPersonalDataReplaceSoon: a passport in its grace after the 20th
+// birthday is accepted, and the page says by when to replace it.
+func TestPersonalDataReplaceSoon(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.browser()
+	signedUp(t, h, b, "Иванов", "Иван", "8 916 100-20-11")
+	// Born 01.11.2006: 20 on 01.11.2026, three weeks before the harness's
+	// today; the old passport is valid 90 days more, until 30.01.2027.
+	form := url.Values{"surname": {"Иванов"}, "name": {"Иван"}, "no_patronymic": {"yes"}, "gender": {"male"}, "birth_date": {"01.11.2006"},
+		"birth_place": {"г. Тула"}, "citizenship": {"RUS"}, "document.series": {"7021"}, "document.number": {"111222"},
+		"document.issue_date": {"15.11.2020"}, "document.issued_by": {"УМВД России по Тульской области"}, "document.division_code": {"710-001"},
+		"snils": {"112-233-445 95"}}
+	if res, body := b.post("/account/personal-data", form); res.StatusCode != 303 {
+		t.Fatalf("a passport in its grace: %d\n%s", res.StatusCode, body)
+	}
+	_, body := b.get("/account/personal-data")
+	if !strings.Contains(body, `id="mydata-replace"`) || !strings.Contains(body, "30.01.2027") || !strings.Contains(body, "20 лет") {
+		t.Error("the page does not say by when to replace the passport")
+	}
+}
