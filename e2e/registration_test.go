@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // goodPassword passes the rule, the common-password list and the strength
@@ -93,13 +95,14 @@ func TestRegisterByPhone(t *testing.T) {
 	b.fill("f-password-confirmation", goodPassword)
 	b.submit(passwordButton)
 
-	// Congratulations, with the two ways on.
+	// Congratulations, with the next step first and the two ways on.
 	b.expect("URL", b.url(), "/welcome")
 	b.expect("heading", b.heading(), "Поздравляем, вы только что зарегистрировались!")
 	b.expect("buttons", strings.Join(b.texts("main a.button"), " | "),
-		"Перейти к получению государственных услуг | Перейти в личный кабинет")
-	b.expect("services button", get(b, "href", attr(`main a.button:not(.button--secondary)`, "href")), "/services")
-	b.expect("personal data button", get(b, "href", attr(`main a.button--secondary`, "href")), "/account")
+		"Заполните личные данные | Перейти к получению государственных услуг | Перейти в личный кабинет")
+	b.expect("personal data button", get(b, "href", attr(`main a.button:not(.button--secondary)`, "href")), "/account/personal-data")
+	b.expect("services and account buttons", strings.Join(get(b, "hrefs", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('main a.button--secondary'), a => a.getAttribute('href'))`)), " "),
+		"/services /account")
 	b.scan("congratulations page")
 	b.shot("welcome")
 

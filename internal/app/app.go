@@ -328,6 +328,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	parts := export.NewExporter(account.ExportPart(st.Accounts().AccountByID))
 	parts.Add(session.ExportParts(st.Sessions(), o.Now)...)
 	parts.Add(export.SecurityEvents(st.AuditLog()), notify.ExportPart(st.Notifications()), export.RememberedDevices(), flow.ExportPart(st.Flows(), o.Now))
+	parts.Add(profile.ExportParts(prof.Get)...)
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	srv, err := web.NewServer(web.Deps{
 		Profile: prof, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),

@@ -178,13 +178,14 @@ func TestRegisterChannelSwitchKeepsInput(t *testing.T) {
 	}
 }
 
-// TestWelcomeSaysWhatComesNext (defect 1): no link promises a personal-data
-// form that does not exist; the pages say what comes next.
+// TestWelcomeSaysWhatComesNext (defect 1, then issue 11 §6): the pages say
+// what comes next, and the step's link leads to the personal-data form,
+// which exists.
 func TestWelcomeSaysWhatComesNext(t *testing.T) {
 	h := newHarness(t, nil)
-	for _, tc := range []struct{ lang, deadLink, honest string }{
-		{"ru", "Заполнить личные данные", "Форма для личных данных пока не готова"},
-		{"en", "Fill in personal data", "The personal-data form is not ready yet"},
+	for _, tc := range []struct{ lang, link, says string }{
+		{"ru", "Заполните личные данные", "Мы проверим их в Социальном фонде и МВД"},
+		{"en", "Fill in your personal data", "We will check it with the Social Fund"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			br := langBrowser(h, tc.lang)
@@ -192,14 +193,19 @@ func TestWelcomeSaysWhatComesNext(t *testing.T) {
 			for _, path := range []string{"/welcome", "/account"} {
 				_, body := br.get(path)
 				p := parse(t, body)
-				for _, a := range p.find(func(n *html.Node) bool { return n.Data == "a" }) {
-					if text(a) == tc.deadLink {
-						t.Errorf("%s: a link %q to %s", path, tc.deadLink, attr(a, "href"))
-					}
+				var links []string
+				for _, a := range p.find(func(n *html.Node) bool { return n.Data == "a" && text(n) == tc.link }) {
+					links = append(links, attr(a, "href"))
 				}
-				if got := p.textOf("next-step"); !strings.Contains(got, tc.honest) {
-					t.Errorf("%s: next step %q, want it to say %q", path, got, tc.honest)
+				if len(links) != 1 || links[0] != "/account/personal-data" {
+					t.Errorf("%s: links %q: %v, want one to /account/personal-data", path, tc.link, links)
 				}
+				if got := p.textOf("next-step"); !strings.Contains(got, tc.says) {
+					t.Errorf("%s: next step %q, want it to say %q", path, got, tc.says)
+				}
+			}
+			if res, _ := br.get("/account/personal-data"); res.StatusCode != 200 {
+				t.Errorf("the personal-data form: %d", res.StatusCode)
 			}
 		})
 	}

@@ -7,9 +7,12 @@
 // checked or failed a check. A submission starts a verification with one
 // check per registry whose part of the data changed (the Social Fund for
 // the person and the SNILS, the Ministry of Internal Affairs for the
-// passport and its holder); each check is durable background work
-// (RunCheck, called by a job) that may take minutes or days and survives
-// restarts and outages. When every check has passed, the submitted data
+// passport and its holder). The verification is durable background work
+// (RunVerification, called by one job, which asks its registries at once
+// and records their answers in one transaction) that may take minutes or
+// days — a registry may take the question to answer later — and survives
+// restarts and outages: a registry that does not answer is asked again
+// with backoff, the answers already in are kept. When every check has passed, the submitted data
 // becomes the verified data and a simplified account becomes standard; a
 // failure leaves the verified data as it was and tells the citizen why.
 //

@@ -248,8 +248,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		if token != "" {
 			auth := s.d.Sessions.Authenticate
-			if r.Method == http.MethodGet && r.URL.Path == statusPath {
-				auth = s.d.Sessions.Peek // asking how long is left is not activity
+			if r.Method == http.MethodGet && (r.URL.Path == statusPath || r.URL.Path == verificationPath) {
+				// Asking how long is left is not activity, nor is the
+				// «Мои данные» page following a check by itself.
+				auth = s.d.Sessions.Peek
 			}
 			sess, acc, err := auth(r.Context(), token)
 			if endedReason(err) != "" {

@@ -42,6 +42,7 @@ type ServiceExample struct {
 type ServicesPage struct {
 	BasePage
 	Levels []LevelServices
+	Next   NextStep // the signed-in account's step to the next level
 }
 
 // LevelServices groups the examples of one level.
@@ -63,6 +64,13 @@ func (s *Server) services(w http.ResponseWriter, r *http.Request) {
 		{account.Confirmed, []string{"services.all"}},
 	} {
 		p.Levels = append(p.Levels, LevelServices{Level: l.level, Services: l.ids, Open: acc != nil && acc.Level.Meets(l.level)})
+	}
+	if acc != nil {
+		var err error
+		if p.Next, err = s.nextStep(r.Context(), acc); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
 	}
 	s.render(w, r, http.StatusOK, "services", p)
 }
@@ -94,11 +102,20 @@ func (s *Server) requirePage(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// AccountPage is the signed-in citizen's home.
-type AccountPage struct{ BasePage }
+// AccountPage is the signed-in citizen's home: the level, the personal
+// data's status and the step to the next level.
+type AccountPage struct {
+	BasePage
+	Next NextStep
+}
 
 func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
-	p := &AccountPage{BasePage{Title: "account.title"}}
+	next, err := s.nextStep(r.Context(), accountOf(r))
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	p := &AccountPage{BasePage: BasePage{Title: "account.title"}, Next: next}
 	q := r.URL.Query()
 	switch {
 	case q.Get("recovered") != "" && q.Get("deletion_cancelled") != "":

@@ -123,15 +123,29 @@ func newForm(values map[string]string) *FormView {
 // several fields (a name's rule holds for the surname and the given name),
 // by field name.
 var fieldLabels = map[string]string{
-	"surname": "register.surname",
-	"name":    "register.name",
+	"surname":             "register.surname",
+	"name":                "register.name",
+	"patronymic":          "mydata.patronymic",
+	"birth_date":          "mydata.birth_date",
+	"birth_place":         "mydata.birth_place",
+	"document.issue_date": "mydata.issue_date",
+	"document.issued_by":  "mydata.issued_by",
 }
 
 // namesNoField reports whether a message ID belongs to a rule shared by
 // several fields, whose message cannot say which field it is about
 // ("Заполните это поле"): the summary puts the field's label before it.
 func namesNoField(id string) bool {
-	return strings.HasPrefix(id, "name.") || strings.HasPrefix(id, "field.")
+	return strings.HasPrefix(id, "name.") || strings.HasPrefix(id, "field.") || strings.HasPrefix(id, "date.")
+}
+
+// day writes a day (a date without a time): "15.03.2026" as documents
+// write it in Russian, "15 March 2026" in English.
+func day(lang string, t time.Time) string {
+	if lang == string(i18n.EN) {
+		return t.Format("2 January 2006")
+	}
+	return t.Format("02.01.2006")
 }
 
 // labelled writes a summary line as GOV.UK does for a shared rule:
@@ -189,8 +203,9 @@ func funcs() template.FuncMap {
 		"until":     func(lang string, t, now time.Time) string { return i18n.Until(i18n.Lang(lang), t, now) },
 		"at":        func(lang string, t, now time.Time) string { return i18n.At(i18n.Lang(lang), t, now) },
 		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"fieldID":   func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") },
-		"errorID":   func(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") + "-error" },
+		"day":       day,
+		"fieldID":   fieldID,
+		"errorID":   func(name string) string { return fieldID(name) + "-error" },
 		"trimSpace": strings.TrimSpace,
 		"levelKey":  func(l account.Level) string { return "level." + string(l) },
 		"device":    session.Device,
@@ -209,6 +224,13 @@ func funcs() template.FuncMap {
 			return m, nil
 		},
 	}
+}
+
+// fieldID is the id of a field's input: "f-" and its name with "_" and
+// "." as "-" ("document.issue_date" → "f-document-issue-date"), so that it
+// needs no escaping in a CSS selector or a link's fragment.
+func fieldID(name string) string {
+	return "f-" + strings.NewReplacer("_", "-", ".", "-").Replace(name)
 }
 
 func newRenderer() (*renderer, error) {

@@ -50,6 +50,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /account/history", s.requirePage(s.historyPage))
 	mux.HandleFunc("POST /account/stay-signed-in", s.requirePage(s.staySignedIn))
 	mux.HandleFunc("GET /account/export", s.requirePage(s.exportPage))
+	mux.HandleFunc("GET /account/personal-data", s.requirePage(s.personalDataPage))
+	mux.HandleFunc("POST /account/personal-data", s.requirePage(s.personalDataSubmit))
 	mux.HandleFunc("GET /account/password", s.requirePage(s.passwordChangeForm))
 	mux.HandleFunc("POST /account/password", s.requirePage(s.passwordChangeSubmit))
 	mux.HandleFunc("GET /account/delete", s.requirePage(s.deletionPage))

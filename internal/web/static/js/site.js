@@ -11,6 +11,8 @@
     channelSwitch();
     strengthMeter();
     resendCountdown();
+    noPatronymic();
+    verificationProgress();
   });
 
   // GOV.UK's error summary: a link moves focus to its input and scrolls the
@@ -97,6 +99,68 @@
       setTimeout(tick, 1000);
     };
     tick();
+  }
+
+  // «Нет отчества» empties and disables the patronymic, so that the two
+  // never contradict each other. Without the script the server says so.
+  function noPatronymic() {
+    var box = document.querySelector("[data-mydata-form] input[name=no_patronymic]");
+    var input = box && document.getElementById(box.getAttribute("aria-controls"));
+    if (!input) { return; }
+    var kept = "";
+    var sync = function () {
+      if (box.checked && input.value) { kept = input.value; input.value = ""; }
+      if (!box.checked && !input.value && kept) { input.value = kept; }
+      input.disabled = box.checked;
+    };
+    box.addEventListener("change", sync);
+    sync();
+  }
+
+  // While personal data is being checked, each registry's progress is
+  // asked for every few seconds and written into the page's live region
+  // (screen readers read the change; focus stays where it is). When the
+  // check ends, the page reloads to show the result, unless the citizen
+  // has started typing in the form: then a link offers the reload.
+  function verificationProgress() {
+    var box = document.querySelector("[data-verification]");
+    if (!box || !window.fetch) { return; }
+    var url = box.getAttribute("data-verification");
+    var form = document.querySelector("[data-mydata-form]");
+    var typed = false;
+    if (form) { form.addEventListener("input", function () { typed = true; }); }
+    var hint = document.querySelector("[data-no-poll]");
+    if (hint) { hint.hidden = true; }
+    var poll = function () {
+      fetch(url, { headers: { "Accept": "application/json", "Accept-Language": document.documentElement.lang }, credentials: "same-origin" })
+        .then(function (r) {
+          if (r.status === 401) { return "ended"; } // the session ended: its own page says so
+          return r.ok ? r.json() : null;
+        })
+        .then(function (v) {
+          if (v === "ended") { return; }
+          if (!v) { setTimeout(poll, 5000); return; }
+          (v.checks || []).forEach(function (c) {
+            var item = box.querySelector("[data-check='" + c.registry + "']");
+            if (!item) { return; }
+            var state = item.querySelector("[data-check-state]");
+            var reason = item.querySelector("[data-check-reason]");
+            var word = box.getAttribute("data-state-" + c.state) || c.state;
+            if (state.textContent !== word) {
+              state.textContent = word;
+              state.className = "checks__state checks__state--" + c.state;
+            }
+            var because = c.reason ? " — " + c.reason : "";
+            if (reason.textContent !== because) { reason.textContent = because; }
+          });
+          if (v.state === "pending") { setTimeout(poll, 2500); return; }
+          if (!typed) { window.location.reload(); return; }
+          var done = box.querySelector("[data-finished]");
+          if (done) { done.hidden = false; }
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    };
+    setTimeout(poll, 2500);
   }
 
   // The password strength meter asks the server for its verdict, so the
