@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Checker runs one check of personal data against its registry
@@ -79,4 +82,40 @@ func (w *checkWorker) Work(ctx context.Context, job *river.Job[CheckArgs]) error
 		return river.JobSnooze(retryIn)
 	}
 	return nil
+}
+
+// CheckJobs returns the state of the job of every check that has one that
+// will still run (available, scheduled — a snoozed check waits there —,
+// running, retryable or pending), by check ID, read in the transaction ctx
+// carries when there is one. A pending check without one has lost its job
+// (discarded once its attempts ran out) and waits for `kabinet
+// verifications --requeue`.
+func (r *Runner) CheckJobs(ctx context.Context) (map[string]string, error) {
+	params := river.NewJobListParams().Kinds(CheckArgs{}.Kind()).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStatePending).
+		First(1000)
+	out := map[string]string{}
+	for {
+		var res *river.JobListResult
+		var err error
+		if tx, ok := r.tx(ctx); ok {
+			res, err = r.client.JobListTx(ctx, tx, params)
+		} else {
+			res, err = r.client.JobList(ctx, params)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("jobs: list checks: %w", err)
+		}
+		for _, job := range res.Jobs {
+			var a CheckArgs
+			if err := json.Unmarshal(job.EncodedArgs, &a); err != nil {
+				return nil, fmt.Errorf("jobs: job %d: %w", job.ID, err)
+			}
+			out[a.CheckID] = string(job.State)
+		}
+		if len(res.Jobs) < 1000 {
+			return out, nil
+		}
+		params = params.After(res.LastCursor)
+	}
 }

@@ -334,3 +334,25 @@ func (p *Profiles) CountStuckChecks(ctx context.Context, before time.Time) (int,
 	}
 	return n, nil
 }
+
+// PendingChecks returns those of the named checks that are still pending,
+// in the order named, for an operator who asks to requeue them.
+func (p *Profiles) PendingChecks(ctx context.Context, ids []string) ([]StuckCheck, error) {
+	var out []StuckCheck
+	for _, id := range ids {
+		c := StuckCheck{ID: id}
+		var reg string
+		var created, updated sql.NullInt64
+		err := p.transactions.st.queryRow(ctx, `SELECT verification_id, account_id, registry, attempts, last_error, created_at, updated_at
+			FROM verification_checks WHERE id = ? AND state = 'pending'`, id).Scan(&c.VerificationID, &c.AccountID, &reg, &c.Attempts, &c.LastError, &created, &updated)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: pending check: %w", err)
+		}
+		c.Registry, c.CreatedAt, c.UpdatedAt = registry.ID(reg), fromMS(created), fromMS(updated)
+		out = append(out, c)
+	}
+	return out, nil
+}
