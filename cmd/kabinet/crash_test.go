@@ -19,9 +19,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/bench"
-	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/smssim"
-	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/testenv"
 )
 
@@ -335,16 +333,8 @@ func (e *crashEnv) register(body map[string]any) bool {
 // delivery attempt was under way (sending) and all that were not yet sent.
 func (e *crashEnv) inFlight() (sending, unsent int) {
 	e.t.Helper()
-	keys, err := pii.NewKeyring(make([]byte, pii.MinSecretLen), nil, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	ctx := context.Background()
-	path := filepath.Join(e.dataDir, "kabinet.db")
-	st, err := store.Open(ctx, store.Options{URL: e.dbURL, SQLitePath: path}, keys)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	st := openStore(e.t, e.dbURL, e.dataDir)
 	defer st.Close()
 	rows, err := st.DB().QueryContext(ctx, `SELECT status, count(*) FROM notifications GROUP BY status`)
 	if err != nil {

@@ -4,6 +4,7 @@
 //
 //	kabinet [serve]    run the server (default)
 //	kabinet migrate    apply database migrations and exit
+//	kabinet verifications --stuck  list the checks of personal data waiting too long; --requeue gives a lost one a job
 //	kabinet version    print the version
 //	kabinet bench      measure sign-in, /api/v1/me and registration throughput
 //	kabinet config     print the effective settings, secrets hidden
@@ -67,6 +68,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		getenv = overlay(getenv, map[string]string{"KABINET_ADDR": *addr, "KABINET_DATA_DIR": *data})
 	}
+	var vf verificationsFlags
+	if cmd == "verifications" {
+		f, data, err := parseVerifications(args, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		vf, getenv = f, overlay(getenv, map[string]string{"KABINET_DATA_DIR": data})
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
@@ -76,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
+	case "verifications":
+		return verifications(ctx, cfg, vf, stdout)
 	case "config":
 		fmt.Fprintln(stdout, strings.Join(cfg.Redacted(), "\n"))
 		return nil
@@ -86,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 const usage = `usage: kabinet [serve | migrate | config] [-addr host:port] [-data dir]
+       kabinet verifications --stuck [--older-than 30m] [--json] | --requeue CHECK_ID… | --requeue-stuck
        kabinet bench [-duration 10s] [-concurrency N] [-db postgres://…]
        kabinet registry-sim [-addr 127.0.0.1:9091] [-data file.json] [-demo] [-delay 2s] [-fail-rate 0.1] … (-h for all)
        kabinet version
