@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,10 +19,8 @@ import (
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/person"
-	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/session"
-	"github.com/kabinet/kabinet/internal/store"
 )
 
 // citizen is the personal data of the i-th test citizen: the same person
@@ -172,22 +169,6 @@ func TestVerificationsCommand(t *testing.T) {
 			t.Errorf("verifications %q: no error", bad)
 		}
 	}
-}
-
-// openStore opens kabinet's database (PostgreSQL at dbURL, else the
-// SQLite file in dataDir) to read what kabinet did; sealed columns are not
-// read, so any key ring will do.
-func openStore(t *testing.T, dbURL, dataDir string) *store.Store {
-	t.Helper()
-	keys, err := pii.NewKeyring(make([]byte, pii.MinSecretLen), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), store.Options{URL: dbURL, SQLitePath: filepath.Join(dataDir, "kabinet.db")}, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
 }
 
 // regexpLine reports whether a line of out holds every word.
