@@ -182,12 +182,26 @@ func (p *Profiles) CreateVerification(ctx context.Context, v *profile.Verificati
 // SupersedePending marks the account's pending verification and its
 // pending checks superseded.
 func (p *Profiles) SupersedePending(ctx context.Context, accountID string, at time.Time) error {
+	// The verification before its checks, in FinishCheck's order.
+	if err := p.lockVerifications(ctx, `account_id = ? AND state = 'pending'`, accountID); err != nil {
+		return err
+	}
 	if _, err := p.transactions.st.exec(ctx, `UPDATE verification_checks SET state = 'superseded', updated_at = ?
 		WHERE state = 'pending' AND verification_id IN (SELECT id FROM verifications WHERE account_id = ? AND state = 'pending')`, ms(at), accountID); err != nil {
 		return fmt.Errorf("store: supersede checks: %w", err)
 	}
 	if _, err := p.transactions.st.exec(ctx, `UPDATE verifications SET state = 'superseded', finished_at = ? WHERE account_id = ? AND state = 'pending'`, ms(at), accountID); err != nil {
 		return fmt.Errorf("store: supersede verification: %w", err)
+	}
+	return nil
+}
+
+// lockVerifications takes the row locks of the verifications where holds
+// (a write that changes nothing; SQLite's one writer needs no more) until
+// the transaction ends.
+func (p *Profiles) lockVerifications(ctx context.Context, where string, arg any) error {
+	if _, err := p.transactions.st.exec(ctx, `UPDATE verifications SET state = state WHERE `+where, arg); err != nil {
+		return fmt.Errorf("store: lock verification: %w", err)
 	}
 	return nil
 }
@@ -216,8 +230,15 @@ func (p *Profiles) NoteAttempt(ctx context.Context, checkID, lastError string, a
 }
 
 // FinishCheck records a pending check's outcome; false when it was not
-// pending any more.
+// pending any more. It first locks the check's verification, so that the
+// checks of one verification finish one transaction after another and the
+// last one sees every other's answer: under PostgreSQL's read committed, two
+// checks finishing at once would each see the other still pending, and
+// neither would finish the verification.
 func (p *Profiles) FinishCheck(ctx context.Context, c *profile.Check) (bool, error) {
+	if err := p.lockVerifications(ctx, `id = (SELECT verification_id FROM verification_checks WHERE id = ?)`, c.ID); err != nil {
+		return false, err
+	}
 	fields := make([]string, len(c.Fields))
 	for i, f := range c.Fields {
 		fields[i] = string(f)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -82,4 +83,71 @@ func checkIDs(cs []store.StuckCheck) []string {
 		ids = append(ids, c.ID)
 	}
 	return ids
+}
+
+// TestLastCheckSeesTheOthers: when the two checks of one verification
+// finish in transactions that overlap, the later one's read after
+// FinishCheck sees the earlier one's answer, so that one of them finishes
+// the verification. Under PostgreSQL's read committed, without the
+// verification's lock, each would see the other pending.
+func TestLastCheckSeesTheOthers(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := s.Profiles()
+		if err := s.Accounts().CreateAccount(ctx, newAccount("acc", "+79161234567", "")); err != nil {
+			t.Fatal(err)
+		}
+		born, _ := time.Parse(time.DateOnly, "1990-03-15")
+		v := &profile.Verification{ID: "ver", AccountID: "acc", State: profile.Pending, SubmittedAt: t0,
+			Data: profile.Data{Identity: person.Identity{Surname: "Иванов", Name: "Иван", BirthDate: born}, SNILS: "11223344595"},
+			Checks: []profile.Check{{ID: "c1", Registry: registry.SFR, State: profile.Pending, CreatedAt: t0}, {ID: "c2", Registry: registry.MVD, State: profile.Pending, CreatedAt: t0}}}
+		for i := range v.Checks {
+			v.Checks[i].VerificationID, v.Checks[i].AccountID, v.Checks[i].UpdatedAt = "ver", "acc", t0
+		}
+		if err := p.CreateVerification(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		finish := func(ctx context.Context, id string) (pending int, err error) {
+			if ok, err := p.FinishCheck(ctx, &profile.Check{ID: id, State: profile.Passed, UpdatedAt: t0}); !ok || err != nil {
+				return 0, fmt.Errorf("FinishCheck(%s) = %v, %v", id, ok, err)
+			}
+			fresh, err := p.VerificationOfCheck(ctx, id)
+			if err != nil {
+				return 0, err
+			}
+			for _, c := range fresh.Checks {
+				if c.State == profile.Pending {
+					pending++
+				}
+			}
+			return pending, nil
+		}
+		second := make(chan int, 1)
+		err := s.Transact(ctx, func(ctx context.Context) error {
+			first, err := finish(ctx, "c1")
+			if err != nil || first != 1 {
+				return fmt.Errorf("the first check sees %d pending, %v; want 1", first, err)
+			}
+			go func() {
+				n := -1
+				err := s.Transact(context.Background(), func(ctx context.Context) error {
+					var err error
+					n, err = finish(ctx, "c2")
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+				}
+				second <- n
+			}()
+			time.Sleep(200 * time.Millisecond) // the second runs as far as it can
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := <-second; n != 0 {
+			t.Errorf("the second check, finished while the first's transaction was open, sees %d checks pending; want 0", n)
+		}
+	})
 }
