@@ -99,7 +99,7 @@ func TestLastCheckSeesTheOthers(t *testing.T) {
 		}
 		born, _ := time.Parse(time.DateOnly, "1990-03-15")
 		v := &profile.Verification{ID: "ver", AccountID: "acc", State: profile.Pending, SubmittedAt: t0,
-			Data: profile.Data{Identity: person.Identity{Surname: "Иванов", Name: "Иван", BirthDate: born}, SNILS: "11223344595"},
+			Data:   profile.Data{Identity: person.Identity{Surname: "Иванов", Name: "Иван", BirthDate: born}, SNILS: "11223344595"},
 			Checks: []profile.Check{{ID: "c1", Registry: registry.SFR, State: profile.Pending, CreatedAt: t0}, {ID: "c2", Registry: registry.MVD, State: profile.Pending, CreatedAt: t0}}}
 		for i := range v.Checks {
 			v.Checks[i].VerificationID, v.Checks[i].AccountID, v.Checks[i].UpdatedAt = "ver", "acc", t0
