@@ -201,10 +201,12 @@ func TestVerificationTwoNodes(t *testing.T) {
 	defer a.kill(na)
 	nb := b.start()
 	defer b.kill(nb)
+	submitting := time.Now()
 	people := submitVerifications(t, a.getenv, 2000, faultCitizens)
 	st := openStore(t, dbURL, a.dataDir)
 	defer st.Close()
-	took := waitFinished(t, st, time.Now().Add(finishDeadline))
+	waitFinished(t, st, time.Now().Add(finishDeadline))
+	took := time.Since(submitting)
 	exactlyOnce(t, st, people, gw, time.Now().Add(time.Minute))
 
 	r := reg.Stats()
@@ -240,7 +242,7 @@ func TestVerificationTwoNodes(t *testing.T) {
 	}
 	rows.Close()
 	ids := []string{nodeID(t, a.dataDir), nodeID(t, b.dataDir)}
-	t.Logf("checks run by node: %s %d, %s %d; every verification finished %v after submission began; run %v",
+	t.Logf("checks run by node: %s %d, %s %d; every verification finished %v after the first submission (the nodes worked while the test submitted); run %v",
 		ids[0], byNode[ids[0]], ids[1], byNode[ids[1]], took.Round(time.Millisecond), time.Since(began).Round(time.Second))
 	if byNode[ids[0]] == 0 || byNode[ids[1]] == 0 || byNode[ids[0]]+byNode[ids[1]] != 2*faultCitizens {
 		t.Errorf("checks by node %v, want both nodes (%v) to share all %d", byNode, ids, 2*faultCitizens)

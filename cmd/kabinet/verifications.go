@@ -54,9 +54,9 @@ func parseVerifications(args []string, stderr io.Writer) (f verificationsFlags, 
 	case f.requeue && len(f.ids) == 0:
 		return f, "", errors.New("verifications: --requeue needs the IDs of the checks")
 	case !f.requeue && len(f.ids) > 0:
-		return f, "", fmt.Errorf("verifications: unexpected arguments %q\n%s", f.ids, verificationsUsage)
+		return f, "", fmt.Errorf("verifications: unexpected arguments %q (kabinet verifications -h)", f.ids)
 	case btoi(f.stuck)+btoi(f.requeue)+btoi(f.requeueStuck) != 1:
-		return f, "", errors.New("verifications: one of --stuck, --requeue or --requeue-stuck\n" + verificationsUsage)
+		return f, "", errors.New("verifications: one of --stuck, --requeue or --requeue-stuck (kabinet verifications -h)")
 	case given && f.olderThan < 0 || f.limit <= 0:
 		return f, "", errors.New("verifications: --older-than must not be negative and --limit must be positive")
 	}
