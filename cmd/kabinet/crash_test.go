@@ -38,6 +38,7 @@ const (
 // delivery attempt was under way at a kill (status "sending"), which are
 // fewer than those queued but unsent. On SQLite and PostgreSQL.
 func TestDeliveryAfterKill(t *testing.T) {
+	t.Parallel() // the verification tests, mostly waiting on timers, overlap it
 	bin := buildKabinet(t)
 	mail := testenv.StartMailpit(t)
 	t.Run("sqlite", func(t *testing.T) { crashRun(t, bin, mail, "") })
