@@ -6,22 +6,16 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/bench"
-	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/smssim"
-	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/testenv"
 )
 
@@ -44,41 +38,11 @@ const (
 // delivery attempt was under way at a kill (status "sending"), which are
 // fewer than those queued but unsent. On SQLite and PostgreSQL.
 func TestDeliveryAfterKill(t *testing.T) {
+	t.Parallel() // the verification tests, mostly waiting on timers, overlap it
 	bin := buildKabinet(t)
 	mail := testenv.StartMailpit(t)
 	t.Run("sqlite", func(t *testing.T) { crashRun(t, bin, mail, "") })
 	t.Run("postgres", func(t *testing.T) { crashRun(t, bin, mail, testenv.NewPostgresDatabase(t)) })
-}
-
-// buildKabinet compiles this command into a temporary directory.
-func buildKabinet(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	testenv.Need(t, "the go command (to build kabinet)", err)
-	bin := filepath.Join(t.TempDir(), "kabinet")
-	cmd := exec.Command(goTool, "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// node is one kabinet process.
-type node struct {
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once Wait returns
-}
-
-type crashEnv struct {
-	t        *testing.T
-	bin      string
-	env      []string
-	base     string
-	logPath  string
-	dbURL    string
-	dataDir  string
-	client   *http.Client
-	restarts []time.Time
 }
 
 func crashRun(t *testing.T, bin string, mail *testenv.Mailpit, dbURL string) {
@@ -89,20 +53,7 @@ func crashRun(t *testing.T, bin string, mail *testenv.Mailpit, dbURL string) {
 	gw := httptest.NewServer(sim)
 	t.Cleanup(gw.Close)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	dataDir := t.TempDir()
-	e := &crashEnv{t: t, bin: bin, base: "http://" + addr, logPath: filepath.Join(dataDir, "kabinet.log"), dbURL: dbURL, dataDir: dataDir,
-		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
-	e.env = append(os.Environ(),
-		"KABINET_ADDR="+addr,
-		"KABINET_DATA_DIR="+dataDir,
-		"KABINET_DATABASE_URL="+dbURL,
-		"KABINET_SECRET_KEY=MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+	e := newCrashEnv(t, bin, dbURL,
 		"KABINET_SMS_GATEWAY_URL="+gw.URL+"/send",
 		"KABINET_SMS_GATEWAY_TOKEN=gw",
 		"KABINET_SMTP_URL="+mail.SMTPURL(),
@@ -114,15 +65,7 @@ func crashRun(t *testing.T, bin string, mail *testenv.Mailpit, dbURL string) {
 		"KABINET_SMS_BUDGET_PER_MINUTE=0",
 		"KABINET_SMS_BUDGET_PER_HOUR=0",
 		"KABINET_ARGON2_MEMORY_KIB=8192",
-		"KABINET_LOG_LEVEL=warn",
 	)
-	defer func() {
-		if t.Failed() {
-			if b, err := os.ReadFile(e.logPath); err == nil {
-				t.Logf("kabinet's log (end):\n%s", tail(string(b), 60))
-			}
-		}
-	}()
 
 	engine := "sqlite"
 	if dbURL != "" {
@@ -264,57 +207,6 @@ func crashRun(t *testing.T, bin string, mail *testenv.Mailpit, dbURL string) {
 	}
 }
 
-// start runs kabinet and waits until it answers /readyz.
-func (e *crashEnv) start() *node {
-	e.t.Helper()
-	log, err := os.OpenFile(e.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer log.Close()
-	fmt.Fprintf(log, "--- start %d at %s\n", len(e.restarts)+1, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(e.bin, "serve")
-	cmd.Env, cmd.Stdout, cmd.Stderr = e.env, log, log
-	started := time.Now()
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	n := &node{cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(n.exited)
-	}()
-	e.t.Cleanup(func() { e.kill(n) })
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := e.client.Get(e.base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case <-n.exited:
-			e.t.Fatalf("kabinet exited during start: %v", cmd.ProcessState)
-		default:
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("kabinet not ready within a minute: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	e.restarts = append(e.restarts, started)
-	return n
-}
-
-// kill sends SIGKILL and waits until the process is gone.
-func (e *crashEnv) kill(n *node) {
-	_ = n.cmd.Process.Signal(syscall.SIGKILL) // an error: it has exited already
-	<-n.exited
-	e.client.CloseIdleConnections()
-}
-
 // register posts one registration and reports whether it was acknowledged.
 func (e *crashEnv) register(body map[string]any) bool {
 	b, _ := json.Marshal(body)
@@ -335,16 +227,8 @@ func (e *crashEnv) register(body map[string]any) bool {
 // delivery attempt was under way (sending) and all that were not yet sent.
 func (e *crashEnv) inFlight() (sending, unsent int) {
 	e.t.Helper()
-	keys, err := pii.NewKeyring(make([]byte, pii.MinSecretLen), nil, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	ctx := context.Background()
-	path := filepath.Join(e.dataDir, "kabinet.db")
-	st, err := store.Open(ctx, store.Options{URL: e.dbURL, SQLitePath: path}, keys)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	st := openStore(e.t, e.dbURL, e.dataDir)
 	defer st.Close()
 	rows, err := st.DB().QueryContext(ctx, `SELECT status, count(*) FROM notifications GROUP BY status`)
 	if err != nil {
@@ -368,9 +252,4 @@ func (e *crashEnv) inFlight() (sending, unsent int) {
 		e.t.Fatal(err)
 	}
 	return sending, unsent
-}
-
-func tail(s string, lines int) string {
-	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(all[max(len(all)-lines, 0):], "\n")
 }

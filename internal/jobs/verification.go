@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Checker runs the checks of one verification of personal data against
@@ -126,4 +129,41 @@ func (r *Runner) SubscribeCompleted() (<-chan Completed, func()) {
 		}
 	}()
 	return out, cancel
+}
+
+// VerificationJobs returns the state of the job of every verification that
+// has one that will still run (available, scheduled — a verification
+// waiting for a registry is snoozed there —, running, retryable or
+// pending), by verification ID, read in the transaction ctx carries when
+// there is one. A pending verification without one has lost its job
+// (discarded once its attempts ran out) and waits for `kabinet
+// verifications --requeue`.
+func (r *Runner) VerificationJobs(ctx context.Context) (map[string]string, error) {
+	params := river.NewJobListParams().Kinds(VerificationArgs{}.Kind()).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStatePending).
+		First(1000)
+	out := map[string]string{}
+	for {
+		var res *river.JobListResult
+		var err error
+		if tx, ok := r.tx(ctx); ok {
+			res, err = r.client.JobListTx(ctx, tx, params)
+		} else {
+			res, err = r.client.JobList(ctx, params)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("jobs: list verifications: %w", err)
+		}
+		for _, job := range res.Jobs {
+			var a VerificationArgs
+			if err := json.Unmarshal(job.EncodedArgs, &a); err != nil {
+				return nil, fmt.Errorf("jobs: job %d: %w", job.ID, err)
+			}
+			out[a.VerificationID] = string(job.State)
+		}
+		if len(res.Jobs) < 1000 {
+			return out, nil
+		}
+		params = params.After(res.LastCursor)
+	}
 }

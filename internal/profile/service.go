@@ -44,7 +44,10 @@ type Store interface {
 	// returns how many it has had.
 	NoteAttempt(ctx context.Context, checkID, lastError, ref string, at time.Time) (int, error)
 	// FinishCheck sets a pending check's outcome (State, Reason, Fields,
-	// UpdatedAt); false when the check was no longer pending.
+	// UpdatedAt); false when the check was no longer pending. The checks of
+	// one verification finish one transaction after another, so that
+	// VerificationOfCheck after FinishCheck sees every answer recorded
+	// before.
 	FinishCheck(ctx context.Context, c *Check) (bool, error)
 	// FinishVerification moves a pending verification to state; false when
 	// it was no longer pending.

@@ -24,7 +24,9 @@
 //
 // Delays use timers and the random source is seeded, so tests reproduce
 // every path exactly (testing/synctest for the delays); outage windows are
-// read against Config.Now.
+// read against Config.Now. Server.Stats counts the calls, by registry and
+// by the subject of each answered question, for tests that must see every
+// question asked once.
 //
 // registrysim is an adapter: it imports internal/registry (for the names of
 // registries, fields and reasons) and the standard library.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -111,6 +112,7 @@ type Server struct {
 	behaviour map[registry.ID]Behaviour
 	later     map[string]*pendingAnswer // questions answered later, by reference
 	serial    uint64
+	stats     Stats
 }
 
 // pendingAnswer is a question taken to answer later: its answer, ready
@@ -120,6 +122,37 @@ type pendingAnswer struct {
 	ready    time.Time
 	status   int
 	body     any
+}
+
+// Stats counts the calls the registries received since New, so that a test
+// can tell how often kabinet asked and whether it asked anything twice.
+type Stats struct {
+	// Calls counts every authorised call by registry: answered, failed,
+	// hung or turned away by an outage.
+	Calls map[registry.ID]int
+	// Failed counts the calls answered 503 (failures and outages).
+	Failed map[registry.ID]int
+	// Answered counts the questions answered, by registry and subject:
+	// "sfr:<SNILS's 11 digits>", "mvd:<series><number>",
+	// "fns:<series><number>". In memory only; never logged.
+	Answered map[string]int
+}
+
+// Stats returns a copy of the counts.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{Calls: maps.Clone(s.stats.Calls), Failed: maps.Clone(s.stats.Failed), Answered: maps.Clone(s.stats.Answered)}
+}
+
+// count adds one to a registry's counter in m.
+func count[K comparable](s *Server, m *map[K]int, k K) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if *m == nil {
+		*m = map[K]int{}
+	}
+	(*m)[k]++
 }
 
 // New returns a server with the given configuration. It fails when the
@@ -234,8 +267,10 @@ func (s *Server) call(id registry.ID, answer func(body []byte) (any, fieldErrors
 			writeError(w, http.StatusBadRequest, "reading the body: "+err.Error(), nil)
 			return
 		}
+		count(s, &s.stats.Calls, id)
 		f, delay, outageEnd := s.fate(id)
 		if !outageEnd.IsZero() {
+			count(s, &s.stats.Failed, id)
 			w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(outageEnd.Sub(s.now()).Seconds())), 10))
 			s.log.Warn("outage", "registry", id)
 			writeError(w, http.StatusServiceUnavailable, "the registry is down until "+outageEnd.UTC().Format(time.RFC3339), nil)
@@ -260,6 +295,7 @@ func (s *Server) call(id registry.ID, answer func(body []byte) (any, fieldErrors
 			<-r.Context().Done()
 			return
 		case fail:
+			count(s, &s.stats.Failed, id)
 			s.log.Warn("failing on purpose", "registry", id)
 			writeError(w, http.StatusServiceUnavailable, "injected failure", nil)
 			return
@@ -425,6 +461,7 @@ func (s *Server) checkSNILS(body []byte) (any, fieldErrors, error) {
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
+	count(s, &s.stats.Answered, "sfr:"+snils)
 	r := s.ix.bySNILS[snils]
 	switch {
 	case r == nil && s.cfg.Demo:
@@ -514,6 +551,7 @@ func (s *Server) checkPassport(body []byte) (any, fieldErrors, error) {
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
+	count(s, &s.stats.Answered, "mvd:"+key)
 	r := s.ix.byPassport[key]
 	switch {
 	case r == nil && s.cfg.Demo:
@@ -562,6 +600,7 @@ func (s *Server) findINN(body []byte) (any, fieldErrors, error) {
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
+	count(s, &s.stats.Answered, "fns:"+key)
 	notFound := INNResponse{Result: "not_found"}
 	r := s.ix.byPassport[key]
 	switch {

@@ -351,3 +351,26 @@ func FuzzRequests(f *testing.F) {
 		}
 	})
 }
+
+// TestStats: every call is counted by registry, the 503s apart, and each
+// answered question by its subject, so that a test sees a question asked
+// twice; malformed questions are calls but no subject.
+func TestStats(t *testing.T) {
+	s := newSim(t, registrysim.Config{Demo: true, Seed: 42, Behaviour: map[registry.ID]registrysim.Behaviour{registry.FNS: {FailRate: 1}}})
+	anna := registrysim.DemoCitizens()[0]
+	snils, passport, inn := questions(anna)
+	for _, q := range []struct{ path, body string }{
+		{registrysim.PathSNILS, snils}, {registrysim.PathSNILS, snils}, {registrysim.PathPassport, passport},
+		{registrysim.PathPassport, `{"series":"45"}`}, {registrysim.PathINN, inn},
+	} {
+		do(t, s, "POST", q.path, q.body)
+	}
+	want := registrysim.Stats{
+		Calls:    map[registry.ID]int{registry.SFR: 2, registry.MVD: 2, registry.FNS: 1},
+		Failed:   map[registry.ID]int{registry.FNS: 1},
+		Answered: map[string]int{"sfr:11223344595": 2, "mvd:4510123456": 1},
+	}
+	if got := s.Stats(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Stats() = %+v, want %+v", got, want)
+	}
+}

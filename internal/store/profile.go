@@ -192,6 +192,10 @@ func (p *Profiles) CreateVerification(ctx context.Context, v *profile.Verificati
 // SupersedePending marks the account's pending verification and its
 // pending checks superseded.
 func (p *Profiles) SupersedePending(ctx context.Context, accountID string, at time.Time) error {
+	// The verification before its checks, in FinishCheck's order.
+	if err := p.lockVerifications(ctx, `account_id = ? AND state = 'pending'`, accountID); err != nil {
+		return err
+	}
 	if _, err := p.transactions.st.exec(ctx, `UPDATE verification_checks SET state = 'superseded', updated_at = ?
 		WHERE state = 'pending' AND verification_id IN (SELECT id FROM verifications WHERE account_id = ? AND state = 'pending')`, ms(at), accountID); err != nil {
 		return fmt.Errorf("store: supersede checks: %w", err)
@@ -202,24 +206,29 @@ func (p *Profiles) SupersedePending(ctx context.Context, accountID string, at ti
 	return nil
 }
 
+// lockVerifications takes the row locks of the verifications where holds
+// (a write that changes nothing; SQLite's one writer needs no more) until
+// the transaction ends.
+func (p *Profiles) lockVerifications(ctx context.Context, where string, arg any) error {
+	if _, err := p.transactions.st.exec(ctx, `UPDATE verifications SET state = state WHERE `+where, arg); err != nil {
+		return fmt.Errorf("store: lock verification: %w", err)
+	}
+	return nil
+}
+
 // Verification returns a verification with its checks.
 func (p *Profiles) Verification(ctx context.Context, id string) (*profile.Verification, error) {
 	return p.verification(ctx, id)
 }
 
 // LockVerification takes the verification's row lock for the rest of the
-// transaction (PostgreSQL; on SQLite the single writer serializes writing
-// transactions already), so that two runs recording outcomes of its checks
-// at once do not each miss the other's and leave it pending.
+// transaction, so that two runs recording outcomes of its checks at once
+// do not each miss the other's and leave it pending (PostgreSQL; SQLite's
+// one writer serializes them anyway). SupersedePending takes it too,
+// before the checks: the same order, so neither waits for the other in a
+// cycle.
 func (p *Profiles) LockVerification(ctx context.Context, id string) error {
-	if p.transactions.st.dialect != Postgres {
-		return nil
-	}
-	var got string
-	if err := p.transactions.st.writeRow(ctx, `SELECT id FROM verifications WHERE id = ? FOR UPDATE`, id).Scan(&got); err != nil {
-		return notFound(err, "verification.not_found")
-	}
-	return nil
+	return p.lockVerifications(ctx, `id = ?`, id)
 }
 
 // NoteAttempt counts a pending check's failed attempt.
@@ -237,7 +246,8 @@ func (p *Profiles) NoteAttempt(ctx context.Context, checkID, lastError, ref stri
 }
 
 // FinishCheck records a pending check's outcome; false when it was not
-// pending any more.
+// pending any more. The caller holds the verification's lock
+// (LockVerification), so that the last outcome recorded sees every other.
 func (p *Profiles) FinishCheck(ctx context.Context, c *profile.Check) (bool, error) {
 	fields := make([]string, len(c.Fields))
 	for i, f := range c.Fields {
@@ -355,4 +365,26 @@ func (p *Profiles) CountStuckChecks(ctx context.Context, before time.Time) (int,
 		return 0, fmt.Errorf("store: count stuck checks: %w", err)
 	}
 	return n, nil
+}
+
+// PendingChecks returns those of the named checks that are still pending,
+// in the order named, for an operator who asks to requeue them.
+func (p *Profiles) PendingChecks(ctx context.Context, ids []string) ([]StuckCheck, error) {
+	var out []StuckCheck
+	for _, id := range ids {
+		c := StuckCheck{ID: id}
+		var reg string
+		var created, updated sql.NullInt64
+		err := p.transactions.st.queryRow(ctx, `SELECT verification_id, account_id, registry, attempts, last_error, created_at, updated_at
+			FROM verification_checks WHERE id = ? AND state = 'pending'`, id).Scan(&c.VerificationID, &c.AccountID, &reg, &c.Attempts, &c.LastError, &created, &updated)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: pending check: %w", err)
+		}
+		c.Registry, c.CreatedAt, c.UpdatedAt = registry.ID(reg), fromMS(created), fromMS(updated)
+		out = append(out, c)
+	}
+	return out, nil
 }
