@@ -76,7 +76,7 @@ func TestNormalize(t *testing.T) {
 		{name: "nothing at all", in: extras.Input{}, want: extras.Data{}},
 		{name: "blank parts are no address", in: extras.Input{Registration: address.Address{Street: "  ", Flat: "\t"}}, want: extras.Data{}},
 		{name: "everything",
-			in: extras.Input{Registration: tambov, Residence: moscow, HomePhone: "8 4752 12-34-56", INN: "7701 2345 6703", OMS: "1234 5678 9012 3452"},
+			in:   extras.Input{Registration: tambov, Residence: moscow, HomePhone: "8 4752 12-34-56", INN: "7701 2345 6703", OMS: "1234 5678 9012 3452"},
 			want: extras.Data{Registration: &tambov, Residence: &moscow, HomePhone: "+74752123456", INN: "770123456703", INNSource: extras.Typed, OMS: "1234567890123452"}},
 		{name: "same as registration ignores the residence typed",
 			in:   extras.Input{Registration: tambov, Residence: address.Address{House: "?"}, ResidenceSame: true},
@@ -159,7 +159,9 @@ func (s *store) AppendAudit(ctx context.Context, e *audit.Event) error {
 	return s.Store.AppendAudit(ctx, e)
 }
 
-func (s *store) AdditionalData(ctx context.Context, id string) (extras.Data, error) { return s.data[id], nil }
+func (s *store) AdditionalData(ctx context.Context, id string) (extras.Data, error) {
+	return s.data[id], nil
+}
 func (s *store) SaveAdditionalData(ctx context.Context, id string, d extras.Data) error {
 	s.data[id] = d
 	return nil
