@@ -34,6 +34,7 @@ func TestEveryOtherPage(t *testing.T) {
 		{"/account/password", "password change form"},
 		{"/account/delete", "account deletion page"},
 		{"/account/export", "export page"},
+		{"/account/additional-data", "additional data page"},
 		{"/services", "services page, signed in"},
 		{"/no-such-page", "not-found page, signed in"},
 	} {
