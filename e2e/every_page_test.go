@@ -35,6 +35,7 @@ func TestEveryOtherPage(t *testing.T) {
 		{"/account/delete", "account deletion page"},
 		{"/account/export", "export page"},
 		{"/account/personal-data", "personal-data form"},
+		{"/account/additional-data", "additional data page"},
 		{"/services", "services page, signed in"},
 		{"/no-such-page", "not-found page, signed in"},
 	} {

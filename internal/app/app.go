@@ -36,6 +36,7 @@ import (
 	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/export"
+	"github.com/kabinet/kabinet/internal/extras"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/jobs"
@@ -45,6 +46,7 @@ import (
 	"github.com/kabinet/kabinet/internal/otp"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/pii"
+	"github.com/kabinet/kabinet/internal/places"
 	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/recovery"
 	"github.com/kabinet/kabinet/internal/registration"
@@ -305,6 +307,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	prof = profile.New(profile.Deps{Store: profiles, Registries: registries, Queue: runner, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
 		Policy: profile.Policy{RetryMax: cfg.Registry.RetryMax}, Site: siteName, Now: o.Now, NewID: newID})
 	a.Profile = prof
+	dir, err := places.Load()
+	if err != nil {
+		return nil, err
+	}
+	more := extras.New(extras.Deps{Store: st.Extras(), Personal: profiles, Tax: registries, Limiter: limiter, Regions: dir, Now: o.Now})
 	metrics.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kabinet_verification_checks_stuck",
 			Help: "Checks of personal data still without a registry's answer KABINET_VERIFICATION_STUCK_AFTER after they were submitted (kabinet verifications --stuck lists them)."},
@@ -329,9 +336,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	parts.Add(session.ExportParts(st.Sessions(), o.Now)...)
 	parts.Add(export.SecurityEvents(st.AuditLog()), notify.ExportPart(st.Notifications()), export.RememberedDevices(), flow.ExportPart(st.Flows(), o.Now))
 	parts.Add(profile.ExportParts(prof.Get)...)
+	parts.Add(extras.ExportPart(more.Get, func(code string) string {
+		if r, ok := dir.Region(code); ok {
+			return r.NameWithType
+		}
+		return code
+	}))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	srv, err := web.NewServer(web.Deps{
-		Profile: prof, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Extras: more, Places: dir, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,

@@ -65,6 +65,7 @@ var packageClass = map[string]string{
 	"internal/contactchange": classDomain,
 	// Issue 11: the registries kabinet asks.
 	"internal/registry": classDomain,
+	"internal/extras":   classDomain,
 
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,

@@ -18,6 +18,12 @@ func TestMessages(t *testing.T) {
 		"email.invalid":    nil,
 		"email.too_long":   {"Max": MaxEmailLen},
 		"login.invalid":    nil,
+
+		"phone.home.invalid":      nil,
+		"phone.home.no_code":      nil,
+		"phone.home.foreign":      nil,
+		"phone.home.mobile":       nil,
+		"phone.home.not_landline": nil,
 	}
 	i18ntest.CheckArea(t, "contact", used)
 }

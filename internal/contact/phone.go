@@ -19,7 +19,8 @@ const DefaultRegion = "RU"
 // international number with its punctuation, fits easily.
 const maxPhoneInput = 32
 
-// Phone is a mobile phone number in E.164 form, such as "+79161234567".
+// Phone is a phone number in E.164 form, such as "+79161234567": a mobile
+// (ParsePhone) or a home landline (ParseHomePhone).
 // The zero value is no number. Values come from ParsePhone or from storage.
 type Phone string
 

@@ -38,6 +38,7 @@ var owners = map[string]string{
 	"contacts.same": "contactchange", "contacts.taken": "contactchange", "contacts.one_channel": "contactchange",
 	"reauth": "contactchange", "undo": "contactchange",
 	"verification": "profile", "personal_data": "profile", "document.type_unknown": "profile", "citizenship.passport_rf": "profile",
+	"additional_data": "extras",
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.

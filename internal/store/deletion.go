@@ -51,7 +51,7 @@ func (ac *Accounts) AccountsDueForErasure(ctx context.Context, now time.Time, li
 // EraseAccount overwrites the account's personal data (names, contacts and
 // their blind indexes, the password hash), marks it deleted, and deletes
 // its flows, sign-in history, notifications, the undo links of its contact
-// changes, its personal data and verifications, and its sessions (which the session service has ended first, in
+// changes, its personal data, verifications and additional data, and its sessions (which the session service has ended first, in
 // the same transaction, so that every node forgets them). NotFound when the
 // account has no deletion due (cancelled meanwhile, or erased already).
 func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) error {
@@ -73,6 +73,7 @@ func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) 
 		`DELETE FROM verification_checks WHERE account_id = ?`,
 		`DELETE FROM verifications WHERE account_id = ?`, // submitted personal data
 		`DELETE FROM personal_data WHERE account_id = ?`, // verified personal data and the SNILS index
+		`DELETE FROM additional_data WHERE account_id = ?`,
 	} {
 		if _, err := ac.st.exec(ctx, q, id); err != nil {
 			return fmt.Errorf("store: erase account: %w", err)

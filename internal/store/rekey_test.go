@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/document"
+	"github.com/kabinet/kabinet/internal/extras"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/notify"
 	"github.com/kabinet/kabinet/internal/person"
@@ -114,6 +115,9 @@ func populate(t *testing.T, s *store.Store) {
 	if err := s.Profiles().CreateVerification(ctx, &profile.Verification{ID: "v1", AccountID: "acc1", State: profile.Pending, Data: pd, SubmittedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Extras().SaveAdditionalData(ctx, "acc1", extras.Data{INN: "770123456703", INNSource: extras.Typed, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // readsAll checks that every populated row reads back, accounts found by
@@ -143,6 +147,9 @@ func readsAll(t *testing.T, s *store.Store, when string) {
 	if rec, err := s.Profiles().PersonalData(ctx, "acc1"); err != nil || rec.Verified == nil || rec.Verified.Passport.Number != "123456" ||
 		rec.Latest == nil || rec.Latest.Data.SNILS != "11223344595" {
 		t.Fatalf("%s: personal data: %+v %v", when, rec, err)
+	}
+	if d, err := s.Extras().AdditionalData(ctx, "acc1"); err != nil || d.INN != "770123456703" {
+		t.Fatalf("%s: additional data: %+v %v", when, d, err)
 	}
 	if a, err := s.Accounts().AccountByID(ctx, "gone"); err != nil || a.Surname != "" {
 		t.Fatalf("%s: erased account: %+v %v", when, a, err)
@@ -183,8 +190,9 @@ func TestRekey(t *testing.T) {
 		// 8 accounts × (surname, name) − the erased one's, + 5 phones, 5
 		// e-mails (each with its index), 3 × 2 flow columns, 4
 		// notification columns, the undo's old value, the verified
-		// personal data (with its SNILS index) and the submission.
-		wantSealed, wantIndexed := 7*2+5+5+3*2+4+1+1+1, 5+5+1
+		// personal data (with its SNILS index), the submission and the
+		// additional data.
+		wantSealed, wantIndexed := 7*2+5+5+3*2+4+1+1+1+1, 5+5+1
 		if got := sum(dry.Tables, func(x store.RekeyTable) int { return x.Resealed }); got != wantSealed {
 			t.Errorf("dry run: %d to re-seal, want %d (%+v)", got, wantSealed, dry.Tables)
 		}

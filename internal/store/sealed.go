@@ -43,6 +43,7 @@ var sealedColumns = []SealedColumn{
 	{Table: "contact_undos", Key: "id", Column: "old_value"},
 	{Table: "personal_data", Key: "account_id", Column: "data", Index: "snils_index", Kind: "snils", Indexed: sealedSNILS},
 	{Table: "verifications", Key: "id", Column: "data"},
+	{Table: "additional_data", Key: "account_id", Column: "data"},
 }
 
 // notSealed are the binary columns that hold no personal data in clear and

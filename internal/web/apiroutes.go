@@ -116,6 +116,15 @@ func apiRouteTable() []apiRoute {
 
 		{Method: "POST", Path: "/api/v1/password-strength", Request: typeOf[strengthRequest](),
 			Responses: map[int]reflect.Type{200: typeOf[strengthJSON]()}, Handler: method((*Server).apiStrength)},
+
+		{Method: "GET", Path: "/api/v1/me/additional-data", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[additionalDataJSON]()}, Handler: method((*Server).apiAdditionalData)},
+		{Method: "PUT", Path: "/api/v1/me/additional-data", Auth: authSession, Request: typeOf[additionalDataRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[additionalDataJSON]()}, Handler: method((*Server).apiSaveAdditionalData)},
+		{Method: "POST", Path: "/api/v1/me/inn/find", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[innFoundJSON]()}, Handler: method((*Server).apiFindINN)},
+		{Method: "GET", Path: "/api/v1/regions", Responses: map[int]reflect.Type{200: typeOf[regionListJSON]()}, Handler: method((*Server).apiRegions)},
+		{Method: "GET", Path: "/api/v1/localities", Responses: map[int]reflect.Type{200: typeOf[localityListJSON]()}, Handler: method((*Server).apiLocalities)},
 	}
 }
 

@@ -68,6 +68,13 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /account/undo/{id}", s.undoPage)
 	mux.HandleFunc("POST /account/undo/{id}", s.undoSubmit)
 
+	// «Дополнительные данные»: addresses, home phone, INN (typed or found
+	// by the Tax Service), OMS policy.
+	mux.HandleFunc("GET /account/additional-data", s.requirePage(s.additionalDataPage))
+	mux.HandleFunc("POST /account/additional-data", s.requirePage(s.additionalDataSubmit))
+	mux.HandleFunc("GET /account/additional-data/inn", s.requirePage(s.additionalDataFindGet))
+	mux.HandleFunc("POST /account/additional-data/inn", s.requirePage(s.additionalDataFindINN))
+
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.
 	if s.d.Demo {

@@ -26,9 +26,11 @@ import (
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/export"
+	"github.com/kabinet/kabinet/internal/extras"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/places"
 	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/recovery"
 	"github.com/kabinet/kabinet/internal/registration"
@@ -55,6 +57,8 @@ type Deps struct {
 	Credential   *credential.Service
 	Deletion     *deletion.Service
 	Profile      *profile.Service // personal data and its verification
+	Extras       *extras.Service  // «Дополнительные данные»
+	Places       *places.Directory
 	Sessions     *session.Service
 	Export       *export.Service // "download my data"
 	Codes        *flow.Codes
@@ -116,6 +120,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Catalog": d.Catalog == nil, "Logger": d.Logger == nil, "Metrics": d.Metrics == nil, "Ready": d.Ready == nil,
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
 		"ContactChange": d.ContactChange == nil,
+		"Extras":        d.Extras == nil, "Places": d.Places == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
