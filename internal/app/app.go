@@ -181,12 +181,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Hasher = hasher
 	newID := func() (string, error) { return session.NewID(o.Rand) }
 	if cfg.Demo() {
-		created, err := demo.Seed(ctx, st.Accounts(), hasher, o.Now(), newID)
+		created, err := demo.Seed(ctx, st.Profiles(), hasher, o.Now(), newID)
 		if err != nil {
 			return nil, err
 		}
 		if created {
-			log.Info("demo citizen created", "login", demo.Phone, "password", demo.Password)
+			log.Info("demo citizens created", "simplified", demo.Phone, "standard", demo.StandardPhone, "standard_snils", demo.StandardSNILS.String(), "password", demo.Password)
 		}
 		if cfg.SMS.GatewayURL == "" {
 			// Demo mode exercises the real gateway path against the simulator.
@@ -697,6 +697,7 @@ func site(cfg config.Config) web.SiteInfo {
 	s := web.SiteInfo{Operator: cfg.Server.OperatorName, OperatorEN: cfg.Server.OperatorNameEN, SupportPhone: cfg.Server.SupportPhone, SupportEmail: cfg.Server.SupportEmail}
 	if cfg.Demo() {
 		s.DemoLogin, s.DemoPassword = "+7 900 000-00-01", demo.Password
+		s.DemoStandardLogin, s.DemoStandardSNILS = "+7 900 000-00-02", demo.StandardSNILS.String()
 	}
 	return s
 }

@@ -1,8 +1,11 @@
 // Package demo fills a new demo deployment with data a newcomer can try at
-// once: a citizen account with a known phone and password. It runs only in
-// demo mode (KABINET_ENV=development) and never overwrites anything.
+// once: a simplified citizen account with a known phone and password, and a
+// standard one whose personal data is verified (it signs in by SNILS too).
+// It runs only in demo mode (KABINET_ENV=development) and never overwrites
+// anything.
 //
-// demo imports account, contact, password and problem.
+// demo imports account, contact, document, password, person, profile and
+// problem.
 package demo
 
 import (
@@ -12,45 +15,83 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/password"
+	"github.com/kabinet/kabinet/internal/person"
 	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/profile"
 )
 
-// The demo citizen's credentials, shown in the log and on the demo banner.
+// The demo citizens' credentials, shown in the log and on the demo banner:
+// a simplified account, and a standard one that also signs in with its
+// SNILS. Both have the same password.
 const (
-	Phone    = "+79000000001"
-	Password = "Demo-Kabinet-2026"
+	Phone         = "+79000000001"
+	Password      = "Demo-Kabinet-2026"
+	StandardPhone = "+79000000002"
+	StandardSNILS = document.SNILS("15748293607")
 )
+
+// Standard is the standard demo citizen's verified personal data. Nobody
+// in the registry simulator's file has this SNILS or passport, so a
+// newcomer typing one of the simulator's people never collides with it.
+func Standard() profile.Data {
+	return profile.Data{
+		Identity: person.Identity{Surname: "Петрова", Name: "Светлана", Patronymic: "Андреевна", Gender: person.Female,
+			BirthDate: time.Date(1987, 9, 23, 0, 0, 0, 0, time.UTC), BirthPlace: "г. Калуга", Citizenship: person.Russia},
+		Passport: document.Passport{Series: "2909", Number: "512874", IssueDate: time.Date(2007, 10, 12, 0, 0, 0, 0, time.UTC),
+			IssuedBy: "ОВД Ленинского округа г. Калуги", DivisionCode: "402-001"},
+		SNILS: StandardSNILS,
+	}
+}
 
 // Store is what seeding needs.
 type Store interface {
 	AccountByPhone(ctx context.Context, p contact.Phone) (*account.Account, error)
 	CreateAccount(ctx context.Context, a *account.Account) error
+	SaveVerified(ctx context.Context, accountID string, d profile.Data, at time.Time) error
 }
 
-// Seed creates the demo citizen unless the phone is already registered. It
-// reports whether it created anything.
+// Seed creates the demo citizens whose phones are not registered yet. It
+// reports whether it created any.
 func Seed(ctx context.Context, st Store, h *password.Hasher, now time.Time, newID func() (string, error)) (bool, error) {
-	if _, err := st.AccountByPhone(ctx, Phone); err == nil {
-		return false, nil
-	} else if problem.KindOf(err) != problem.NotFound {
-		return false, err
-	}
-	hash, err := h.Hash(ctx, Password)
-	if err != nil {
-		return false, err
-	}
-	id, err := newID()
-	if err != nil {
-		return false, err
-	}
-	a := &account.Account{ID: id, Level: account.Simplified, Status: account.Active, Surname: "Демонстрационная", Name: "Анна",
-		Phone: Phone, PasswordHash: hash, PasswordChangedAt: now, Lang: "ru", CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateAccount(ctx, a); err != nil {
-		if problem.KindOf(err) == problem.Conflict {
-			return false, nil // another node seeded it a moment ago
+	created := false
+	for _, c := range []struct {
+		phone   contact.Phone
+		level   account.Level
+		surname string
+		name    string
+	}{
+		{Phone, account.Simplified, "Демонстрационная", "Анна"},
+		{StandardPhone, account.Standard, Standard().Identity.Surname, Standard().Identity.Name},
+	} {
+		if _, err := st.AccountByPhone(ctx, c.phone); err == nil {
+			continue
+		} else if problem.KindOf(err) != problem.NotFound {
+			return created, err
 		}
-		return false, fmt.Errorf("demo: seed: %w", err)
+		hash, err := h.Hash(ctx, Password)
+		if err != nil {
+			return created, err
+		}
+		id, err := newID()
+		if err != nil {
+			return created, err
+		}
+		a := &account.Account{ID: id, Level: c.level, Status: account.Active, Surname: c.surname, Name: c.name,
+			Phone: c.phone, PasswordHash: hash, PasswordChangedAt: now, Lang: "ru", CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateAccount(ctx, a); err != nil {
+			if problem.KindOf(err) == problem.Conflict {
+				continue // another node seeded it a moment ago
+			}
+			return created, fmt.Errorf("demo: seed: %w", err)
+		}
+		if c.level == account.Standard {
+			if err := st.SaveVerified(ctx, id, Standard(), now); err != nil {
+				return created, fmt.Errorf("demo: seed personal data: %w", err)
+			}
+		}
+		created = true
 	}
-	return true, nil
+	return created, nil
 }

@@ -2,6 +2,12 @@ package demo_test
 
 import (
 	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/document"
+	"github.com/kabinet/kabinet/internal/person"
+	"github.com/kabinet/kabinet/internal/profile"
 
 	. "github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/password"
@@ -11,5 +17,26 @@ import (
 func TestDemoPasswordPassesTheRules(t *testing.T) {
 	if err := password.Validate(Password, Password, "Анна", "Демонстрационная", Phone); err != nil {
 		t.Fatalf("demo password refused by the password rules: %v", err)
+	}
+}
+
+// The standard demo citizen's data passes the form's own rules, and its
+// SNILS is written as a SNILS login reads it.
+func TestStandardCitizenIsWellFormed(t *testing.T) {
+	d := Standard()
+	in := profile.Input{
+		IdentityInput: person.IdentityInput{Surname: d.Identity.Surname, Name: d.Identity.Name, Patronymic: d.Identity.Patronymic,
+			Gender: string(d.Identity.Gender), BirthDate: d.Identity.BirthDate.Format("2006-01-02"), BirthPlace: d.Identity.BirthPlace,
+			Citizenship: d.Identity.Citizenship},
+		Passport: document.PassportInput{Series: d.Passport.Series, Number: d.Passport.Number, IssueDate: d.Passport.IssueDate.Format("2006-01-02"),
+			IssuedBy: d.Passport.IssuedBy, DivisionCode: d.Passport.DivisionCode},
+		SNILS: StandardSNILS.String(),
+	}
+	got, _, err := profile.Normalize(in, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || !profile.Equal(got, d) {
+		t.Fatalf("Normalize = %+v, %v", got, err)
+	}
+	if l, err := contact.ParseLogin(StandardSNILS.String()); err != nil || l.Kind != contact.LoginSNILS || l.SNILS != StandardSNILS {
+		t.Errorf("SNILS login %+v, %v", l, err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/contact"
-	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/problem"
 )
@@ -20,8 +19,6 @@ type Accounts struct{ st *Store }
 
 // Accounts returns the accounts repository.
 func (s *Store) Accounts() *Accounts { return &Accounts{st: s} }
-
-var _ demo.Store = (*Accounts)(nil)
 
 const accountColumns = `a.id, a.level, a.status, a.surname, a.name, a.phone, a.email, a.password_hash, a.password_changed_at, a.lang, a.created_at, a.updated_at, a.deletion_effective_at`
 

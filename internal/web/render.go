@@ -57,8 +57,11 @@ type SiteInfo struct {
 	SupportPhone string
 	SupportEmail string
 	// Demo mode only: the demo citizen's credentials, shown on the banner.
-	DemoLogin    string
-	DemoPassword string
+	DemoLogin string
+	// DemoStandardLogin and DemoStandardSNILS sign in the standard demo
+	// citizen (the same password).
+	DemoStandardLogin, DemoStandardSNILS string
+	DemoPassword                         string
 }
 
 // Operator is the deployment's operator in the page's language.
