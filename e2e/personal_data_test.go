@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // mydataButton submits the «Мои данные» form.
@@ -22,7 +23,8 @@ func (b *browser) waitStatus(what, text string) {
 // Ministry first refuses the date of issue (the demo's Смирнова with
 // 02.04.2010) — corrects it and reaches a standard account; then changes
 // the passport and sees the verified data kept beside the change; and
-// reads the page in English.
+// reads the page in English; and signs in with the verified SNILS from
+// another browser.
 func TestPersonalDataToStandard(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -103,4 +105,20 @@ func TestPersonalDataToStandard(t *testing.T) {
 	b.expectContains("reason in English", b.text(`[data-check="mvd"]`), "passport's date of issue")
 	b.expect("verified heading", b.text("#mydata-verified-title"), "Verified data")
 	b.scan("personal-data page in English")
+
+	// The verified SNILS is a login now, in another written form than
+	// typed; the code still goes to the account's phone.
+	other := b.incognito("anna-by-snils")
+	e.clock.Add(time.Minute) // codes to one number go out at least a minute apart
+	other.open("/signin")
+	other.fill("f-login", "112 233 445 95")
+	other.fill("f-password", goodPassword)
+	sent := time.Now()
+	other.submit(signinButton)
+	other.waitURL(`^/signin/[^/?]+$`)
+	other.expectContains("code page", other.text("main"), "+7 916 ***-**-11")
+	other.fill("f-code", e.smsCode("+79165553311", sent))
+	other.submit(codeButton)
+	other.expect("signed in by SNILS", other.url(), "/account")
+	other.expect("the account", other.text(".badge"), "Стандартная учётная запись")
 }
