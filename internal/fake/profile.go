@@ -197,3 +197,16 @@ func (s *Store) accountBySNILS(ctx context.Context, snils document.SNILS) (*acco
 	}
 	return s.AccountByID(ctx, id)
 }
+
+// SetNames replaces an account's surname and name.
+func (s *Store) SetNames(ctx context.Context, id, surname, name string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.st.accounts[id]
+	if !ok {
+		return problem.New(problem.NotFound, "account.not_found")
+	}
+	a.Surname, a.Name, a.UpdatedAt = surname, name, at
+	s.st.accounts[id] = a
+	return nil
+}

@@ -57,6 +57,8 @@ type Store interface {
 	// SNILSHolder returns the account whose verified data holds the SNILS,
 	// "" when none does.
 	SNILSHolder(ctx context.Context, s document.SNILS) (string, error)
+	// SetNames replaces the account's surname and name.
+	SetNames(ctx context.Context, accountID, surname, name string, at time.Time) error
 	// RaiseLevel sets the account's level to level when it is lower;
 	// false when it was not.
 	RaiseLevel(ctx context.Context, accountID string, level account.Level, at time.Time) (bool, error)
@@ -439,6 +441,19 @@ func (s *Service) finish(ctx context.Context, v *Verification, state State, now 
 		}
 		if raised {
 			details["level"] = string(account.Standard)
+		}
+		// The account is called as the registries know the person from now
+		// on: the names typed at registration were the citizen's word.
+		id := v.Data.Identity
+		renamed := a.Surname != id.Surname || a.Name != id.Name
+		if renamed {
+			if err := s.d.Store.SetNames(ctx, v.AccountID, id.Surname, id.Name, now); err != nil {
+				return err
+			}
+			details["renamed"] = "true"
+			a.Surname, a.Name = id.Surname, id.Name
+		}
+		if raised || renamed {
 			if err := s.d.Sessions.AccountChanged(ctx, v.AccountID); err != nil {
 				return err
 			}

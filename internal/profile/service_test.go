@@ -97,7 +97,8 @@ func newEnv(t *testing.T) *env {
 			calls: map[registry.ID]int{}}}
 	_, limiter := fake.Codes(e.st, e.clk.Now, fake.CodePolicy)
 	for _, id := range []string{"acc", "other"} {
-		e.st.AddAccount(account.Account{ID: id, Status: account.Active, Level: account.Simplified, Name: "Анна", Surname: "Смирнова", Lang: "ru", Phone: "+79161234567"})
+		// Registered as «Аня Смирнова»: the verified name replaces it.
+		e.st.AddAccount(account.Account{ID: id, Status: account.Active, Level: account.Simplified, Name: "Аня", Surname: "Смирнова", Lang: "ru", Phone: "+79161234567"})
 	}
 	e.svc = profile.New(profile.Deps{Store: e.st, Registries: e.reg, Queue: e.queue, Sessions: &fake.Sessions{}, Limiter: limiter, Notifier: e.sent,
 		Links: fake.Links{}, Site: "kabinet.test", Now: e.clk.Now, NewID: fake.IDs("id")})
@@ -158,8 +159,8 @@ func TestVerificationPasses(t *testing.T) {
 	if rec.Latest.State != profile.Passed || rec.Verified == nil || rec.Verified.SNILS != "11223344595" || !rec.VerifiedAt.Equal(t0) {
 		t.Fatalf("record: %+v", rec)
 	}
-	if l := e.st.Account("acc").Level; l != account.Standard {
-		t.Errorf("level %s, want standard", l)
+	if a := e.st.Account("acc"); a.Level != account.Standard || a.Surname != "Смирнова" || a.Name != "Анна" {
+		t.Errorf("account %s %s %s, want standard Смирнова Анна", a.Level, a.Surname, a.Name)
 	}
 	if got := e.sent.Templates(); !slices.Equal(got, []string{"verification_passed"}) {
 		t.Errorf("sent %v", got)

@@ -131,6 +131,17 @@ func (ac *Accounts) AccountByLogin(ctx context.Context, l contact.Login) (*accou
 	return nil, problem.New(problem.NotFound, "account.not_found")
 }
 
+// SetNames replaces an active account's surname and name (with its
+// verified ones).
+func (ac *Accounts) SetNames(ctx context.Context, id, surname, name string, at time.Time) error {
+	res, err := ac.st.exec(ctx, `UPDATE accounts SET surname = ?, name = ?, updated_at = ? WHERE id = ? AND status = 'active'`,
+		ac.st.seal("accounts", "surname", id, surname), ac.st.seal("accounts", "name", id, name), ms(at), id)
+	if err != nil {
+		return fmt.Errorf("store: set names: %w", err)
+	}
+	return expectOne(res, "account.not_found")
+}
+
 // SetPassword replaces an account's password hash.
 func (ac *Accounts) SetPassword(ctx context.Context, id, hash string, at time.Time) error {
 	res, err := ac.st.exec(ctx, `UPDATE accounts SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`, hash, ms(at), ms(at), id)
