@@ -20,7 +20,7 @@ func TestExportPage(t *testing.T) {
 	b.open("/account")
 	b.follow(`a[href="/account/export"]`)
 	b.expect("URL", b.url(), "/account/export")
-	b.expect("heading", b.heading(), "Мои данные")
+	b.expect("heading", b.heading(), "Скачать мои данные")
 	b.expect("sessions heading", b.text("#part-sessions-h"), "Сеансы")
 	b.expectContains("account part", b.text("#part-account"), "Соколова")
 	b.expect("download link", b.text(`a[href="/api/v1/me/export?download=1"]`), "Скачать JSON")
@@ -37,6 +37,6 @@ func TestExportPage(t *testing.T) {
 	b.scan("export page at 375 px")
 
 	b.open("/account/export?lang=en")
-	b.expect("English heading", b.heading(), "My data")
+	b.expect("English heading", b.heading(), "Download my data")
 	b.scan("export page in English")
 }

@@ -219,8 +219,8 @@ func TestExportPage(t *testing.T) {
 		t.Error("/account does not link to /account/export")
 	}
 	for _, tc := range []struct{ lang, h1, sessions, method, download string }{
-		{"ru", "Мои данные", "Сеансы", "Регистрация", "Скачать JSON"},
-		{"en", "My data", "Sessions", "Registration", "Download JSON"},
+		{"ru", "Скачать мои данные", "Сеансы", "Регистрация", "Скачать JSON"},
+		{"en", "Download my data", "Sessions", "Registration", "Download JSON"},
 	} {
 		res, body := b.get("/account/export?lang=" + tc.lang)
 		if res.StatusCode != 200 {
