@@ -6,7 +6,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestExportPage: a registered citizen opens «Мои данные» from the account
+// TestExportPage: a registered citizen opens «Скачать мои данные» from the account
 // page; it shows each part under its heading with the JSON download, axe
 // finds nothing at 1280 px and at 375 px, and at 375 px the page does not
 // scroll sideways (the wide tables scroll inside their own region).
