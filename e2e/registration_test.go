@@ -212,7 +212,7 @@ func TestRegisterByEmail(t *testing.T) {
 	b.expect("URL", b.url(), "/welcome")
 	b.expect("heading", b.heading(), "Поздравляем, вы только что зарегистрировались!")
 	b.scan("congratulations page, e-mail")
-	b.follow(`main a.button--secondary`)
+	b.follow(`main a[href="/account"]`)
 	b.expect("heading", b.heading(), "Борис Петров")
 	b.expectContains("e-mail", b.text(".summary"), email)
 	b.scan("account page, e-mail")

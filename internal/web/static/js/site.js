@@ -16,8 +16,8 @@
   });
 
   // GOV.UK's error summary: a link moves focus to its input and scrolls the
-  // input's label (or its fieldset's legend) into view, so the user sees
-  // what the field is, not just the box.
+  // input's label (a radio's: its group's legend) into view, so the user
+  // sees what the field is, not just the box.
   function errorSummaryLinks() {
     var summary = document.querySelector("[data-error-summary]");
     if (!summary) { return; }
@@ -27,8 +27,11 @@
       var input = document.getElementById(link.getAttribute("href").slice(1));
       if (!input) { return; }
       ev.preventDefault();
+      // A radio's own label is one answer: its group's legend is the
+      // question. Any other field's label is its question.
       var legend = input.closest("fieldset") && input.closest("fieldset").querySelector("legend");
-      var label = legend || document.querySelector("label[for='" + input.id + "']");
+      var own = document.querySelector("label[for='" + input.id + "']");
+      var label = input.type === "radio" ? (legend || own) : (own || legend);
       (label || input).scrollIntoView();
       input.focus({ preventScroll: true });
     });
