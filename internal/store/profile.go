@@ -196,15 +196,25 @@ func (p *Profiles) CreateVerification(ctx context.Context, v *profile.Verificati
 // SupersedePending marks the account's pending verification and its
 // pending checks superseded.
 func (p *Profiles) SupersedePending(ctx context.Context, accountID string, at time.Time) error {
-	// The verification before its checks, in FinishCheck's order.
-	if err := p.lockVerifications(ctx, `account_id = ? AND state = 'pending'`, accountID); err != nil {
+	// Found by the partial unique index first: the checks are then reached
+	// by their verification, never by scanning every pending check.
+	var id string
+	err := p.transactions.st.writeRow(ctx, `SELECT id FROM verifications WHERE account_id = ? AND state = 'pending'`, accountID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: pending verification: %w", err)
+	}
+	// The verification before its checks, in record's order.
+	if err := p.lockVerifications(ctx, `id = ?`, id); err != nil {
 		return err
 	}
 	if _, err := p.transactions.st.exec(ctx, `UPDATE verification_checks SET state = 'superseded', updated_at = ?
-		WHERE state = 'pending' AND verification_id IN (SELECT id FROM verifications WHERE account_id = ? AND state = 'pending')`, ms(at), accountID); err != nil {
+		WHERE verification_id = ? AND state = 'pending'`, ms(at), id); err != nil {
 		return fmt.Errorf("store: supersede checks: %w", err)
 	}
-	if _, err := p.transactions.st.exec(ctx, `UPDATE verifications SET state = 'superseded', finished_at = ? WHERE account_id = ? AND state = 'pending'`, ms(at), accountID); err != nil {
+	if _, err := p.transactions.st.exec(ctx, `UPDATE verifications SET state = 'superseded', finished_at = ? WHERE id = ? AND state = 'pending'`, ms(at), id); err != nil {
 		return fmt.Errorf("store: supersede verification: %w", err)
 	}
 	return nil
