@@ -93,9 +93,9 @@ func runDrain(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 	rep.LoadAverageEnds[1] = loadAvg()
 
 	fmt.Fprintf(stdout, "\nkabinet bench -drain\n  database  %s — %s\n", rep.Database, rep.DataIn)
-	fmt.Fprintf(stdout, "  queued    %d verifications (%d registry checks) in %s, the workers stopped\n", rep.Verifications, rep.Checks, fmtSeconds(rep.QueueSeconds))
+	fmt.Fprintf(stdout, "  queued    %d verifications (%d registry checks) in %s, the workers stopped\n", rep.Verifications, rep.Checks, roundSeconds(rep.QueueSeconds))
 	fmt.Fprintf(stdout, "  drained   in %s by one node with %d workers: %.1f verifications/s (%d passed, %d failed); load average %s at start, %s at end\n",
-		fmtSeconds(rep.DrainSeconds), rep.Workers, rep.PerSecond, rep.Passed, rep.Failed, rep.LoadAverageEnds[0], rep.LoadAverageEnds[1])
+		roundSeconds(rep.DrainSeconds), rep.Workers, rep.PerSecond, rep.Passed, rep.Failed, rep.LoadAverageEnds[0], rep.LoadAverageEnds[1])
 	if o.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -161,4 +161,9 @@ func queueVerifications(ctx context.Context, e *benchEnv, n int, stderr io.Write
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// roundSeconds writes seconds as a duration to a tenth of a second.
+func roundSeconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(100 * time.Millisecond).String()
 }
