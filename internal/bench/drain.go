@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -59,6 +61,17 @@ func runDrain(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 	began = time.Now()
 	if err := e.start(ctx, app.Options{}); err != nil {
 		return err
+	}
+	if o.cpuprofile != "" {
+		f, err := os.Create(profilePath(o.cpuprofile, "drain", 0, 1))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	db := e.app.Store.DB()
 	last := time.Now()
