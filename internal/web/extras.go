@@ -270,6 +270,18 @@ func (s *Server) additionalPage(f *FormView, saved extras.Data) *AdditionalDataP
 	return p
 }
 
+// typedPage is the page with what was typed in f beside the saved data it
+// shows (the INN's source); false when the saved data could not be read
+// and the error page was written instead.
+func (s *Server) typedPage(w http.ResponseWriter, r *http.Request, f *FormView) (*AdditionalDataPage, bool) {
+	saved, err := s.d.Extras.Get(r.Context(), accountOf(r).ID)
+	if err != nil {
+		s.errorPage(w, r, err, "/account")
+		return nil, false
+	}
+	return s.additionalPage(f, saved), true
+}
+
 func (s *Server) additionalDataPage(w http.ResponseWriter, r *http.Request) {
 	d, err := s.d.Extras.Get(r.Context(), accountOf(r).ID)
 	if err != nil {
@@ -291,12 +303,9 @@ func (s *Server) additionalDataSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	id := accountOf(r).ID
 	if s.switchedLang(w, r) {
-		saved, err := s.d.Extras.Get(r.Context(), id)
-		if err != nil {
-			s.errorPage(w, r, err, "/account")
-			return
+		if p, ok := s.typedPage(w, r, newForm(v)); ok {
+			s.render(w, r, http.StatusOK, "additional_data", p)
 		}
-		s.render(w, r, http.StatusOK, "additional_data", s.additionalPage(newForm(v), saved))
 		return
 	}
 	if _, err := s.d.Extras.Save(r.Context(), id, formInput(v), s.holder(r)); err != nil {
@@ -304,14 +313,11 @@ func (s *Server) additionalDataSubmit(w http.ResponseWriter, r *http.Request) {
 			s.errorPage(w, r, err, "/account/additional-data")
 			return
 		}
-		saved, gerr := s.d.Extras.Get(r.Context(), id)
-		if gerr != nil {
-			s.errorPage(w, r, gerr, "/account")
-			return
-		}
 		f := newForm(v)
 		f.fail(s.t(r), err, additionalFields...)
-		s.render(w, r, http.StatusUnprocessableEntity, "additional_data", s.additionalPage(f, saved))
+		if p, ok := s.typedPage(w, r, f); ok {
+			s.render(w, r, http.StatusUnprocessableEntity, "additional_data", p)
+		}
 		return
 	}
 	seeOther(w, r, "/account/additional-data?saved=1")
@@ -341,16 +347,14 @@ func (s *Server) additionalDataFindINN(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	saved, gerr := s.d.Extras.Get(r.Context(), id)
-	if gerr != nil {
-		s.errorPage(w, r, gerr, "/account")
-		return
-	}
 	// The Tax Service's answer, or its silence, is said on the INN field,
 	// where the citizen can type the number instead.
 	f := newForm(v)
 	f.fail(t, problem.InvalidField(extras.FieldINN, pe.Message), additionalFields...)
-	p := s.additionalPage(f, saved)
+	p, ok := s.typedPage(w, r, f)
+	if !ok {
+		return
+	}
 	p.NeedPersonalData = pe.Message.ID == "additional_data.inn_no_personal_data"
 	retryAfter(w, err)
 	s.render(w, r, statusOf(pe.Kind), "additional_data", p)
