@@ -27,6 +27,9 @@ type Event struct {
 	Action           string // "account.registered", "signin.failed", "session.ended", …
 	ActorKind        string
 	ActorID          string
+	ActorRole        string // the staff role acted in
+	CenterID         string // the service center a staff member acted for
+	Reason           string // why (a staff look at a citizen's data)
 	SubjectAccountID string
 	IP               string
 	RequestID        string
