@@ -84,6 +84,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		vf, getenv = f, overlay(getenv, map[string]string{"KABINET_DATA_DIR": data})
 	}
+	var sf staffFlags
+	if cmd == "staff" {
+		f, data, err := parseStaff(args, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		sf, getenv = f, overlay(getenv, map[string]string{"KABINET_DATA_DIR": data})
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
@@ -97,6 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return rekey(ctx, cfg, rk, stdout)
 	case "verifications":
 		return verifications(ctx, cfg, vf, stdout)
+	case "staff":
+		return staffCommand(ctx, cfg, sf, os.Stdin, stdout, stderr)
 	case "config":
 		fmt.Fprintln(stdout, strings.Join(cfg.Redacted(), "\n"))
 		return nil
@@ -109,6 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const usage = `usage: kabinet [serve | migrate | config] [-addr host:port] [-data dir]
        kabinet rekey [-dry-run | -verify] [-batch 500] [-data dir]   (new secret in KABINET_SECRET_KEY, old in KABINET_OLD_SECRET_KEYS)
        kabinet verifications --stuck [--older-than 30m] [--json] | --requeue CHECK_ID… | --requeue-stuck
+       kabinet staff add -login LOGIN -name "NAME" [-role administrator] [-center ID]… [-password-stdin] | staff list
        kabinet bench [-duration 10s] [-concurrency N] [-db postgres://…]
        kabinet registry-sim [-addr 127.0.0.1:9091] [-data file.json] [-demo] [-delay 2s] [-fail-rate 0.1] … (-h for all)
        kabinet version

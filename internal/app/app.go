@@ -57,6 +57,7 @@ import (
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signin"
 	"github.com/kabinet/kabinet/internal/smssim"
+	"github.com/kabinet/kabinet/internal/staff"
 	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/throttle"
 	"github.com/kabinet/kabinet/internal/web"
@@ -107,7 +108,9 @@ type App struct {
 	// when KABINET_REGISTRY_URL is empty outside demo mode.
 	Registries registry.Registries
 	// Profile keeps personal data and runs its verification.
-	Profile     *profile.Service
+	Profile *profile.Service
+	// Staff signs staff in and manages them (`kabinet staff add`).
+	Staff       *staff.Service
 	registrySim *http.Server // demo mode: the in-process registry simulator
 	// releaseNode frees the node's job lock (jobs.Node); nil without one.
 	releaseNode func()
@@ -343,6 +346,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return code
 	}))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
+	staffSvc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter,
+		Policy: staff.Policy{Idle: cfg.Staff.Idle, Lifetime: cfg.Staff.Lifetime, Reauth: cfg.Staff.Reauth, Issuer: cfg.Staff.Issuer},
+		Now:    o.Now, Rand: o.Rand})
+	a.Staff = staffSvc
+	centerExists := CenterExists(st)
+	if cfg.Demo() {
+		created, err := demo.SeedStaff(ctx, staffSvc, centerExists)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			log.Info("demo staff created", "administrator", demo.Staff[0].Login, "operator", demo.Staff[1].Login, "password", demo.Password)
+		}
+	}
 	srv, err := web.NewServer(web.Deps{
 		Profile: prof, Extras: more, Places: dir, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
@@ -698,6 +715,9 @@ func site(cfg config.Config) web.SiteInfo {
 	if cfg.Demo() {
 		s.DemoLogin, s.DemoPassword = "+7 900 000-00-01", demo.Password
 		s.DemoStandardLogin, s.DemoStandardSNILS = "+7 900 000-00-02", demo.StandardSNILS.String()
+		for _, m := range demo.Staff {
+			s.DemoStaff = append(s.DemoStaff, web.DemoStaff{Login: m.Login, Role: m.Role, Secret: m.Secret})
+		}
 	}
 	return s
 }
@@ -757,4 +777,10 @@ func budgetAlarm(reg *prometheus.Registry, log *slog.Logger, now func() time.Tim
 			log.Error("SMS budget reached: codes are refused until it frees; check for SMS pumping or raise the budget", "budget", budget)
 		}
 	}
+}
+
+// CenterExists checks a service center's ID against the directory.
+// MERGE: the directory (branch centers) replaces this with its store.
+func CenterExists(st *store.Store) staff.CenterCheck {
+	return func(ctx context.Context, id string) (bool, error) { return id == demo.CenterKalugaMFC, nil }
 }

@@ -36,6 +36,7 @@ type Config struct {
 	SMS       SMS
 	Registry  Registry
 	Sessions  Sessions
+	Staff     Staff
 	Codes     Codes
 	SignIn    SignIn
 	Argon2    Argon2
@@ -54,6 +55,7 @@ func (c *Config) sections() []part {
 		{"SMS", "How SMS leave kabinet.", &c.SMS},
 		{"Registries", "Where kabinet checks personal data: the Social Fund, the Ministry of Internal Affairs and the Tax Service, reached over HTTP (the registry simulator's API, docs/registry-sim.md).", &c.Registry},
 		{"Sessions", "How long a sign-in lasts.", &c.Sessions},
+		{"Staff", "The staff console at `/staff`: how long a staff sign-in lasts and how recent a code a sensitive action wants.", &c.Staff},
 		{"Codes", "One-time codes and links: their lifetimes and attempts, and the limits that keep them from being abused or from running up the SMS bill.", &c.Codes},
 		{"Sign-in", "The second step, password lockout and the brakes on credential stuffing.", &c.SignIn},
 		{"Password hashing", "The cost of argon2id, with which passwords are hashed.", &c.Argon2},
@@ -273,6 +275,27 @@ func (s *Sessions) settings() []setting {
 			doc: "A session not used for this long ends (to within 1%: last use is recorded every hundredth of it). Signed-in pages warn two minutes before and offer to stay signed in."},
 		{env: "KABINET_SESSION_CACHE_TTL", def: "2s", field: duration(&s.CacheTTL, between(0, time.Minute)),
 			doc: "How long a node keeps an authenticated session in memory instead of reading it on every request. Ending a session takes effect at once on the node that ends it and, on PostgreSQL, on the others as soon as they hear its announcement (LISTEN/NOTIFY); this is the bound should an announcement be lost. `0s` turns the cache off."},
+	}
+}
+
+// Staff is the staff console's sessions.
+type Staff struct {
+	Idle     time.Duration // a staff session not used this long ends
+	Lifetime time.Duration // absolute
+	Reauth   time.Duration // a sensitive action wants a code at most this old
+	Issuer   string        // the name authenticator apps show
+}
+
+func (s *Staff) settings() []setting {
+	return []setting{
+		{env: "KABINET_STAFF_IDLE", def: "15m", field: duration(&s.Idle, between(time.Minute, 2*time.Hour)),
+			doc: "A staff session not used for this long ends: a console left alone at a service center's desk signs out."},
+		{env: "KABINET_STAFF_LIFETIME", def: "12h", field: duration(&s.Lifetime, between(time.Hour, 24*time.Hour)),
+			doc: "A staff session ends this long after sign-in, used or not."},
+		{env: "KABINET_STAFF_REAUTH", def: "5m", field: duration(&s.Reauth, between(time.Minute, time.Hour)),
+			doc: "Sensitive staff actions (confirming identity, restoring access, managing staff) want a code from the authenticator typed at most this long ago, else they ask for a fresh one."},
+		{env: "KABINET_STAFF_TOTP_ISSUER", def: "kabinet", field: text(&s.Issuer, nonEmpty),
+			doc: "The name authenticator apps show next to a staff member's codes."},
 	}
 }
 

@@ -4,8 +4,8 @@
 // It runs only in demo mode (KABINET_ENV=development) and never overwrites
 // anything.
 //
-// demo imports account, contact, document, password, person, profile and
-// problem.
+// demo imports account, contact, document, password, person, profile,
+// staff and problem.
 package demo
 
 import (
@@ -20,6 +20,7 @@ import (
 	"github.com/kabinet/kabinet/internal/person"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/profile"
+	"github.com/kabinet/kabinet/internal/staff"
 )
 
 // The demo citizens' credentials, shown in the log and on the demo banner:
@@ -90,6 +91,59 @@ func Seed(ctx context.Context, st Store, h *password.Hasher, now time.Time, newI
 			if err := st.SaveVerified(ctx, id, Standard(), now); err != nil {
 				return created, fmt.Errorf("demo: seed personal data: %w", err)
 			}
+		}
+		created = true
+	}
+	return created, nil
+}
+
+// The demo staff: an administrator and an operator of the Kaluga region's
+// MFC, both with the citizens' password and an authenticator already
+// enrolled with a secret the demo banner shows (with its current code), so
+// a newcomer signs in to /staff without a phone.
+var Staff = []StaffMember{
+	{Login: "admin", Name: "Администратор Демонстрационный", Role: staff.RoleAdministrator, Secret: "DEMOADMINKABINETKALUGAMFCADMINAA"},
+	{Login: "operator", Name: "Оператор МФЦ Калуги", Role: staff.RoleOperator, Secret: "DEMOOPERATORKABINETKALUGAMFCOPER", Center: CenterKalugaMFC},
+}
+
+// CenterKalugaMFC is the directory's ID of the Kaluga region MFC's main
+// office (ул. Хрустальная, 34а), where the demo operator works.
+const CenterKalugaMFC = "kaluga-mfc"
+
+// StaffMember is one demo staff member.
+type StaffMember struct {
+	Login, Name, Role, Secret, Center string
+}
+
+// StaffSeeder creates staff members (staff.Service.Bootstrap).
+type StaffSeeder interface {
+	Bootstrap(ctx context.Context, nm staff.NewMember, pw, secret string, exists staff.CenterCheck) (*staff.Member, string, error)
+	LoginTaken(ctx context.Context, login string) (bool, error)
+}
+
+// SeedStaff creates the demo staff whose logins are free. It reports
+// whether it created any.
+func SeedStaff(ctx context.Context, s StaffSeeder, exists staff.CenterCheck) (bool, error) {
+	created := false
+	for _, m := range Staff {
+		if taken, err := s.LoginTaken(ctx, m.Login); err != nil || taken {
+			if err != nil {
+				return created, err
+			}
+			continue
+		}
+		nm := staff.NewMember{Login: m.Login, Name: m.Name, Roles: []string{m.Role}}
+		if m.Center != "" {
+			nm.Centers = []string{m.Center}
+		}
+		_, _, err := s.Bootstrap(ctx, nm, Password, m.Secret, exists)
+		if err != nil {
+			if pe, ok := problem.As(err); ok {
+				if msg, taken := pe.Field("login"); taken && msg.ID == "staff.login_taken" {
+					continue
+				}
+			}
+			return created, fmt.Errorf("demo: seed staff: %w", err)
 		}
 		created = true
 	}

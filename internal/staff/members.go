@@ -313,3 +313,12 @@ func (s *Service) Change(ctx context.Context, a Actor, id, change string) (strin
 func lowerB32(b []byte) string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
+
+// LoginTaken reports whether a member has the login.
+func (s *Service) LoginTaken(ctx context.Context, login string) (bool, error) {
+	_, err := s.d.Store.StaffByLogin(ctx, NormalizeLogin(login))
+	if problem.KindOf(err) == problem.NotFound {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"reflect"
 	"time"
+
+	"github.com/kabinet/kabinet/internal/staff"
 )
 
 // apiAuthMode says whether an API route needs a session.
@@ -12,6 +14,7 @@ type apiAuthMode uint8
 const (
 	authPublic  apiAuthMode = iota // anyone; a missing or stale session is ignored
 	authSession                    // wrapped in apiAuth: 401 without a session
+	authStaff                      // wrapped in staffAPI: 401 without a staff token, 403 without Perm
 )
 
 // apiRoute is one row of the JSON API's route table: what is mounted on the
@@ -30,6 +33,10 @@ type apiRoute struct {
 	// problemBody; the document lists them per operation.
 	Responses map[int]reflect.Type
 	Handler   func(*Server) http.HandlerFunc
+	// Perm is the staff permission an authStaff route needs ("" for any
+	// signed-in staff member).
+	Perm  string
+	Staff func(*Server, http.ResponseWriter, *http.Request, staff.Actor, staff.Grants)
 }
 
 // method adapts a handler method to the table's Handler.
@@ -125,6 +132,24 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[innFoundJSON]()}, Handler: method((*Server).apiFindINN)},
 		{Method: "GET", Path: "/api/v1/regions", Responses: map[int]reflect.Type{200: typeOf[regionListJSON]()}, Handler: method((*Server).apiRegions)},
 		{Method: "GET", Path: "/api/v1/localities", Responses: map[int]reflect.Type{200: typeOf[localityListJSON]()}, Handler: method((*Server).apiLocalities)},
+
+		// The staff side (issue 12): a staff token from POST /api/v1/staff/sessions.
+		{Method: "POST", Path: "/api/v1/staff/sessions", Request: typeOf[staffSignInRequest](),
+			Responses: map[int]reflect.Type{201: typeOf[staffTokenJSON]()}, Handler: method((*Server).apiStaffSignIn)},
+		{Method: "DELETE", Path: "/api/v1/staff/sessions/current", Auth: authStaff,
+			Responses: map[int]reflect.Type{204: noBody}, Staff: (*Server).apiStaffSignOut},
+		{Method: "POST", Path: "/api/v1/staff/sessions/current/reauth", Auth: authStaff, Request: typeOf[staffCodeRequest](),
+			Responses: map[int]reflect.Type{204: noBody}, Staff: (*Server).apiStaffReauth},
+		{Method: "PUT", Path: "/api/v1/staff/sessions/current/center", Auth: authStaff, Request: typeOf[staffCenterRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[staffMeJSON]()}, Staff: (*Server).apiStaffCenter},
+		{Method: "GET", Path: "/api/v1/staff/me", Auth: authStaff,
+			Responses: map[int]reflect.Type{200: typeOf[staffMeJSON]()}, Staff: (*Server).apiStaffMe},
+		{Method: "GET", Path: "/api/v1/staff/members", Auth: authStaff, Perm: staff.PermStaffManage,
+			Responses: map[int]reflect.Type{200: typeOf[staffMemberListJSON]()}, Staff: (*Server).apiStaffMembers},
+		{Method: "POST", Path: "/api/v1/staff/members", Auth: authStaff, Perm: staff.PermStaffManage, Request: typeOf[staffMemberRequest](),
+			Responses: map[int]reflect.Type{201: typeOf[staffMemberCreatedJSON]()}, Staff: (*Server).apiStaffMemberCreate},
+		{Method: "POST", Path: "/api/v1/staff/members/{id}/changes", Auth: authStaff, Perm: staff.PermStaffManage, Request: typeOf[staffMemberChangeRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[staffMemberChangedJSON]()}, Staff: (*Server).apiStaffMemberChange},
 	}
 }
 
@@ -132,9 +157,14 @@ func apiRouteTable() []apiRoute {
 // session in apiAuth.
 func (s *Server) apiRoutes(mux *http.ServeMux) {
 	for _, rt := range apiRouteTable() {
-		h := rt.Handler(s)
-		if rt.Auth == authSession {
-			h = s.apiAuth(h)
+		var h http.HandlerFunc
+		switch rt.Auth {
+		case authStaff:
+			h = s.staffAPI(rt.Perm, func(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) { rt.Staff(s, w, r, a, g) })
+		case authSession:
+			h = s.apiAuth(rt.Handler(s))
+		default:
+			h = rt.Handler(s)
 		}
 		mux.HandleFunc(rt.Method+" "+rt.Path, h)
 	}

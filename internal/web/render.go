@@ -20,6 +20,7 @@ import (
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/staff"
 )
 
 //go:embed templates/*.html
@@ -47,7 +48,11 @@ type BasePage struct {
 	LangForm string
 	Session  *SessionView // a cookie session's inactivity warning; nil without one
 	Now      time.Time    // when the page is rendered: deadlines on this day in Moscow go without their date
-	asset    func(string) string
+	// StaffArea marks the console's pages (under /staff): the header shows
+	// the staff member and the console's menu, never a citizen's account.
+	StaffArea bool
+	Staff     *StaffView // the signed-in staff member; nil on the console's sign-in pages
+	asset     func(string) string
 }
 
 // SiteInfo is the deployment's identity shown on every page.
@@ -62,6 +67,23 @@ type SiteInfo struct {
 	// citizen (the same password).
 	DemoStandardLogin, DemoStandardSNILS string
 	DemoPassword                         string
+	// DemoStaff are the demo staff members, whose authenticator codes the
+	// banner shows as they change.
+	DemoStaff []DemoStaff
+}
+
+// DemoStaff is one demo staff member on the banner.
+type DemoStaff struct {
+	Login, Role, Secret string
+}
+
+// Code is the demo member's authenticator code at now.
+func (d DemoStaff) Code(now time.Time) string {
+	c, err := staff.Code(d.Secret, now)
+	if err != nil {
+		return ""
+	}
+	return c
 }
 
 // Operator is the deployment's operator in the page's language.
@@ -316,7 +338,7 @@ func (s *Server) fillBase(r *http.Request, b *BasePage) {
 	b.T = s.cat.For(rc.lang)
 	b.Lang = string(rc.lang)
 	b.Now = s.d.Now()
-	if b.Account == nil && rc.account != nil {
+	if b.Account == nil && rc.account != nil && !b.StaffArea {
 		b.Account = rc.account
 	}
 	b.Demo = s.d.Demo

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/staff"
 )
 
 // routes is the whole URL map.
@@ -74,6 +75,23 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /account/additional-data", s.requirePage(s.additionalDataSubmit))
 	mux.HandleFunc("GET /account/additional-data/inn", s.requirePage(s.additionalDataFindGet))
 	mux.HandleFunc("POST /account/additional-data/inn", s.requirePage(s.additionalDataFindINN))
+
+	// The staff console (issue 12): its own sign-in with an authenticator,
+	// its own cookie.
+	mux.HandleFunc("GET /staff", s.staffSignInForm)
+	mux.HandleFunc("POST /staff", s.staffSignInSubmit)
+	mux.HandleFunc("GET /staff/enroll", s.staffCodePage(true))
+	mux.HandleFunc("POST /staff/enroll", s.staffCodeSubmit(true))
+	mux.HandleFunc("GET /staff/code", s.staffCodePage(false))
+	mux.HandleFunc("POST /staff/code", s.staffCodeSubmit(false))
+	mux.HandleFunc("GET /staff/password", s.staffPasswordPage)
+	mux.HandleFunc("POST /staff/password", s.staffPasswordSubmit)
+	mux.HandleFunc("POST /staff/signout", s.staffSignOut)
+	mux.HandleFunc("GET /staff/console", s.staffPage("", s.staffConsole))
+	mux.HandleFunc("POST /staff/center", s.staffPage("", s.staffChooseCenter))
+	mux.HandleFunc("GET /staff/members", s.staffPage(staff.PermStaffManage, s.staffMembers))
+	mux.HandleFunc("POST /staff/members", s.staffPage(staff.PermStaffManage, s.staffMemberCreate))
+	mux.HandleFunc("POST /staff/members/{id}", s.staffPage(staff.PermStaffManage, s.staffMemberChange))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

@@ -36,6 +36,7 @@ import (
 	"github.com/kabinet/kabinet/internal/registration"
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signin"
+	"github.com/kabinet/kabinet/internal/staff"
 )
 
 // Outbox lists sent notifications for the development outbox page.
@@ -71,6 +72,11 @@ type Deps struct {
 
 	// ContactChange changes the signed-in account's phone or e-mail.
 	ContactChange *contactchange.Service
+
+	// Staff signs staff in and manages them; CenterExists checks a service
+	// center's ID against the directory.
+	Staff        *staff.Service
+	CenterExists staff.CenterCheck
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
@@ -121,6 +127,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
 		"ContactChange": d.ContactChange == nil,
 		"Extras":        d.Extras == nil, "Places": d.Places == nil,
+		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
