@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"html/template"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -94,7 +95,8 @@ func (s *Server) staffPage(perm string, h staffHandler) http.HandlerFunc {
 				s.internalError(w, r, err)
 				return
 			}
-			s.clearStaffCookie(w)
+			// The cookie stays: it may hold a sign-in still at its code or
+			// password step, and an ended session's is worth nothing.
 			reason := ""
 			if pe, ok := problem.As(err); ok && pe.Message.ID == "staff.idle" {
 				reason = "idle"
@@ -277,8 +279,8 @@ func (s *Server) staffSignInSubmit(w http.ResponseWriter, r *http.Request) {
 type StaffCodePage struct {
 	BasePage
 	Enroll bool
-	QR     string // a data: URL of the QR code's PNG
-	Secret string // grouped by four for typing
+	QR     template.URL // a data: URL of the QR code's PNG
+	Secret string       // grouped by four for typing
 	Next   string
 }
 
@@ -339,7 +341,9 @@ func groupBy4(s string) string {
 	return b.String()
 }
 
-func qrDataURL(u string) (string, error) {
+// qrDataURL is the QR code as a data: URL; html/template would refuse a
+// data: URL given as a string.
+func qrDataURL(u string) (template.URL, error) {
 	key, err := otp.NewKeyFromURL(u)
 	if err != nil {
 		return "", err
@@ -352,7 +356,7 @@ func qrDataURL(u string) (string, error) {
 	if err := png.Encode(&buf, img); err != nil {
 		return "", err
 	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
 }
 
 func (s *Server) staffCodeSubmit(enroll bool) http.HandlerFunc {

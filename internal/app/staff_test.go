@@ -1,0 +1,330 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/config"
+	"github.com/kabinet/kabinet/internal/demo"
+	"github.com/kabinet/kabinet/internal/staff"
+)
+
+// staffCode is the demo member's authenticator code on the harness's clock,
+// at least one 30-second step after the last one used (a code works once).
+func (h *harness) staffCode(secret string) string {
+	h.t.Helper()
+	h.clock.Add(31 * time.Second)
+	c, err := staff.Code(secret, h.clock.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func demoMember(login string) demo.StaffMember {
+	for _, m := range demo.Staff {
+		if m.Login == login {
+			return m
+		}
+	}
+	panic("no demo member " + login)
+}
+
+// staffToken signs a demo member in through the API.
+func (h *harness) staffToken(login string) string {
+	h.t.Helper()
+	m := demoMember(login)
+	r := h.api("POST", "/api/v1/staff/sessions", "", map[string]string{"login": login, "password": demo.Password, "code": h.staffCode(m.Secret)})
+	if r.Status != 201 {
+		h.t.Fatalf("staff sign-in %s: %d %s", login, r.Status, r.Raw)
+	}
+	return r.str("token")
+}
+
+func (h *harness) auditCount(action string) int {
+	h.t.Helper()
+	var n int
+	if err := h.app.Store.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM audit_events WHERE action = '"+action+"'").Scan(&n); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// TestStaffSignInBrowser walks the console's sign-in as the demo operator:
+// a wrong password, the password, a wrong code, the code; the console;
+// a replayed code refused; the 15-minute idle timeout.
+func TestStaffSignInBrowser(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.browser()
+	op := demoMember("operator")
+
+	if res, body := b.get("/staff"); res.StatusCode != 200 || !strings.Contains(body, "Вход для сотрудников") {
+		t.Fatalf("sign-in form: %d", res.StatusCode)
+	}
+	if res, body := b.post("/staff", url.Values{"login": {"operator"}, "password": {"wrong-password"}}); res.StatusCode != 401 || !strings.Contains(body, "Неверный логин или пароль") {
+		t.Fatalf("wrong password: %d", res.StatusCode)
+	}
+	if res, body := b.post("/staff", url.Values{"login": {"nobody"}, "password": {"wrong-password"}}); res.StatusCode != 401 || !strings.Contains(body, "Неверный логин или пароль") {
+		t.Fatalf("unknown login answers differently: %d", res.StatusCode)
+	}
+	res, _ := b.post("/staff", url.Values{"login": {" Operator "}, "password": {demo.Password}})
+	if res.StatusCode != 303 || res.Header.Get("Location") != "/staff/code" {
+		t.Fatalf("password: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	// The password alone opens nothing.
+	if res, _ := b.get("/staff/console"); res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/staff?") {
+		t.Fatalf("console after the password only: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, body := b.post("/staff/code", url.Values{"code": {"000000"}}); res.StatusCode != 422 || !strings.Contains(body, "Код не подходит") {
+		t.Fatalf("wrong code: %d\n%s", res.StatusCode, body)
+	}
+	code := h.staffCode(op.Secret)
+	res, _ = b.post("/staff/code", url.Values{"code": {code}})
+	if res.StatusCode != 303 || res.Header.Get("Location") != "/staff/console" {
+		t.Fatalf("code: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, body := b.get("/staff/console")
+	if res.StatusCode != 200 || !strings.Contains(body, op.Name) || !strings.Contains(body, demo.CenterKalugaMFC) || !strings.Contains(body, "Оператор центра обслуживания") {
+		t.Fatalf("console: %d\n%s", res.StatusCode, body)
+	}
+	if strings.Contains(body, `href="/staff/members"`) {
+		t.Fatal("an operator's menu offers staff management")
+	}
+
+	// The same code again, from another browser, is refused.
+	b2 := h.browser()
+	b2.post("/staff", url.Values{"login": {"operator"}, "password": {demo.Password}})
+	if res, body := b2.post("/staff/code", url.Values{"code": {code}}); res.StatusCode != 422 || !strings.Contains(body, "уже использован") {
+		t.Fatalf("replayed code: %d", res.StatusCode)
+	}
+
+	// Fifteen minutes unused end the session, and the form says why.
+	h.clock.Add(15*time.Minute + time.Second)
+	res, _ = b.get("/staff/console")
+	if res.StatusCode != 303 || !strings.Contains(res.Header.Get("Location"), "reason=idle") {
+		t.Fatalf("idle: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, body := b.get(res.Header.Get("Location")); !strings.Contains(body, "не использовалась 15 минут") {
+		t.Fatal("the sign-in form does not say the session timed out")
+	}
+	if h.auditCount("staff.signed_in") != 1 || h.auditCount("staff.signin_failed") != 2 || h.auditCount("staff.code_failed") != 2 {
+		t.Fatalf("audit: signed_in %d, signin_failed %d, code_failed %d", h.auditCount("staff.signed_in"), h.auditCount("staff.signin_failed"), h.auditCount("staff.code_failed"))
+	}
+}
+
+// TestStaffThreeWrongCodes: the third wrong code ends the pending session.
+func TestStaffThreeWrongCodes(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.browser()
+	b.post("/staff", url.Values{"login": {"admin"}, "password": {demo.Password}})
+	for i := range 2 {
+		if res, _ := b.post("/staff/code", url.Values{"code": {"11111" + string(rune('0'+i))}}); res.StatusCode != 422 {
+			t.Fatalf("wrong code %d: %d", i, res.StatusCode)
+		}
+	}
+	if res, body := b.post("/staff/code", url.Values{"code": {"111112"}}); res.StatusCode != 401 || !strings.Contains(body, "Три неверных кода") {
+		t.Fatalf("third wrong code: %d", res.StatusCode)
+	}
+	if res, _ := b.post("/staff/code", url.Values{"code": {h.staffCode(demoMember("admin").Secret)}}); res.StatusCode == 303 && res.Header.Get("Location") == "/staff/console" {
+		t.Fatal("the ended pending session still took a right code")
+	}
+}
+
+var (
+	tempPasswordRE = regexp.MustCompile(`data-temp-password>([a-z0-9-]+)<`)
+	secretRE       = regexp.MustCompile(`data-totp-secret>([A-Z2-7 ]+)<`)
+)
+
+// TestStaffNewMember: an administrator creates an operator in the console;
+// the operator's first sign-in enrols an authenticator from the QR page's
+// secret and replaces the temporary password; the administrator disables
+// the operator, whose session ends at once.
+func TestStaffNewMember(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.browser()
+	admin.post("/staff", url.Values{"login": {"admin"}, "password": {demo.Password}})
+	admin.post("/staff/code", url.Values{"code": {h.staffCode(demoMember("admin").Secret)}})
+
+	// A mistake keeps what was typed.
+	res, body := admin.post("/staff/members", url.Values{"login": {"ivanova.op"}, "name": {"Иванова Мария"}, "roles": {"operator"}})
+	if res.StatusCode != 422 || !strings.Contains(body, "Оператору нужен хотя бы один центр") || !strings.Contains(body, `value="ivanova.op"`) {
+		t.Fatalf("operator without a center: %d", res.StatusCode)
+	}
+	res, body = admin.post("/staff/members", url.Values{"login": {"ivanova.op"}, "name": {"Иванова Мария"}, "roles": {"operator"}, "centers": {demo.CenterKalugaMFC}})
+	m := tempPasswordRE.FindStringSubmatch(body)
+	if res.StatusCode != 201 || m == nil {
+		t.Fatalf("create: %d\n%s", res.StatusCode, body)
+	}
+	temp := m[1]
+
+	op := h.browser()
+	res, _ = op.post("/staff", url.Values{"login": {"ivanova.op"}, "password": {temp}})
+	if res.StatusCode != 303 || res.Header.Get("Location") != "/staff/enroll" {
+		t.Fatalf("first sign-in: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, body = op.get("/staff/enroll")
+	sm := secretRE.FindStringSubmatch(body)
+	if res.StatusCode != 200 || sm == nil || !strings.Contains(body, `src="data:image/png;base64,`) {
+		t.Fatalf("enrolment page: %d", res.StatusCode)
+	}
+	secret := strings.ReplaceAll(sm[1], " ", "")
+	res, _ = op.post("/staff/enroll", url.Values{"code": {h.staffCode(secret)}})
+	if res.StatusCode != 303 || res.Header.Get("Location") != "/staff/password" {
+		t.Fatalf("enrol: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, _ := op.get("/staff/console"); res.StatusCode != 303 {
+		t.Fatal("the console opened before the temporary password was replaced")
+	}
+	if res, body := op.post("/staff/password", url.Values{"password": {temp}, "password_confirmation": {temp}}); res.StatusCode != 422 || !strings.Contains(body, "field--error") {
+		t.Fatalf("the temporary password kept: %d", res.StatusCode)
+	}
+	own := "Kaluga-Operator-Spring-2027"
+	if res, _ := op.post("/staff/password", url.Values{"password": {own}, "password_confirmation": {own}}); res.StatusCode != 303 || res.Header.Get("Location") != "/staff/console" {
+		t.Fatalf("own password: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, body := op.get("/staff/console"); res.StatusCode != 200 || !strings.Contains(body, "Иванова Мария") {
+		t.Fatalf("console: %d", res.StatusCode)
+	}
+
+	// Disabling needs a fresh code once the last one is over 5 minutes old.
+	h.clock.Add(6 * time.Minute)
+	admin.get("/staff/console") // keep the administrator's session alive
+	var id string
+	if err := h.app.Store.DB().QueryRowContext(context.Background(), "SELECT id FROM staff WHERE login = 'ivanova.op'").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	res, body = admin.post("/staff/members/"+id, url.Values{"change": {"disable"}})
+	if res.StatusCode != 422 || !strings.Contains(body, "подтвердите вход") {
+		t.Fatalf("disable without a fresh code: %d", res.StatusCode)
+	}
+	res, _ = admin.post("/staff/members/"+id, url.Values{"change": {"disable"}, "code": {h.staffCode(demoMember("admin").Secret)}})
+	if res.StatusCode != 303 {
+		t.Fatalf("disable: %d", res.StatusCode)
+	}
+	if res, _ := op.get("/staff/console"); res.StatusCode != 303 {
+		t.Fatal("a disabled member's session still works")
+	}
+	if res, _ := op.post("/staff", url.Values{"login": {"ivanova.op"}, "password": {own}}); res.StatusCode != 401 {
+		t.Fatalf("a disabled member signs in: %d", res.StatusCode)
+	}
+	for action, want := range map[string]int{"staff.created": 3, "staff.enrolled": 1, "staff.password_changed": 1, "staff.disabled": 1, "staff.reauthenticated": 1} {
+		if n := h.auditCount(action); n != want {
+			t.Errorf("audit %s: %d records, want %d", action, n, want)
+		}
+	}
+}
+
+// staffRoute is one staff route and the roles that may use it.
+type staffRoute struct {
+	method, path string
+	body         any
+	admin, op    bool // allowed for the demo administrator / operator
+}
+
+// TestStaffAccessMatrix: every staff API route, for each caller — the
+// administrator, the operator, a citizen's token, no token — answers as
+// the roles say (anything not granted is 403), and the list covers every
+// /api/v1/staff route the OpenAPI document has.
+func TestStaffAccessMatrix(t *testing.T) {
+	h := newHarness(t, nil)
+	citizen := h.register("+7 916 555-44-33", "Correct-Horse-Battery-9")
+	admin, op := h.staffToken("admin"), h.staffToken("operator")
+	routes := []staffRoute{
+		{"GET", "/api/v1/staff/me", nil, true, true},
+		{"PUT", "/api/v1/staff/sessions/current/center", map[string]string{"center_id": ""}, true, true},
+		{"POST", "/api/v1/staff/sessions/current/reauth", map[string]string{"code": "000000"}, true, true},
+		{"GET", "/api/v1/staff/members", nil, true, false},
+		{"POST", "/api/v1/staff/members", map[string]any{"login": "x"}, true, false},
+		{"POST", "/api/v1/staff/members/stf_none/changes", map[string]string{"change": "disable"}, true, false},
+		{"DELETE", "/api/v1/staff/sessions/current", nil, true, true},
+	}
+	doc := h.api("GET", "/api/v1/openapi.json", "", nil)
+	paths, _ := doc.Body["paths"].(map[string]any)
+	for p, ops := range paths {
+		if !strings.HasPrefix(p, "/api/v1/staff/") || p == "/api/v1/staff/sessions" {
+			continue
+		}
+		for m := range ops.(map[string]any) {
+			method := strings.ToUpper(m)
+			if !slices.ContainsFunc(routes, func(r staffRoute) bool {
+				return r.method == method && regexp.MustCompile("^"+regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(p, "[^/]+")+"$").MatchString(r.path)
+			}) {
+				t.Errorf("%s %s is not in the access matrix", method, p)
+			}
+		}
+	}
+	for _, rt := range routes {
+		for _, c := range []struct {
+			who, token string
+			allowed    bool
+		}{{"administrator", admin, rt.admin}, {"operator", op, rt.op}, {"citizen", citizen, false}, {"nobody", "", false}} {
+			r := h.api(rt.method, rt.path, c.token, rt.body)
+			switch {
+			case c.who == "citizen" || c.who == "nobody":
+				if r.Status != http.StatusUnauthorized {
+					t.Errorf("%s %s as %s: %d, want 401", rt.method, rt.path, c.who, r.Status)
+				}
+			case c.allowed && (r.Status == 401 || r.Status == 403):
+				t.Errorf("%s %s as %s: %d %s, want allowed", rt.method, rt.path, c.who, r.Status, r.Raw)
+			case !c.allowed && (r.Status != 403 || r.str("code") != "staff.forbidden"):
+				t.Errorf("%s %s as %s: %d %s, want 403 staff.forbidden", rt.method, rt.path, c.who, r.Status, r.Raw)
+			}
+		}
+	}
+	// The last route signed both staff tokens out.
+	if r := h.api("GET", "/api/v1/staff/me", admin, nil); r.Status != 401 {
+		t.Fatalf("after sign-out: %d", r.Status)
+	}
+	// A staff token is nobody on a citizen's route.
+	admin = h.staffToken("admin")
+	if r := h.api("GET", "/api/v1/me", admin, nil); r.Status != 401 {
+		t.Fatalf("a staff token on /api/v1/me: %d", r.Status)
+	}
+}
+
+// TestStaffPagesAccess: console pages by role, and the two cookies kept
+// apart: a citizen's session opens no console page, a staff session no
+// citizen's page.
+func TestStaffPagesAccess(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
+	admin, op := h.browser(), h.browser()
+	for _, x := range []struct {
+		b     *browser
+		login string
+	}{{admin, "admin"}, {op, "operator"}} {
+		x.b.post("/staff", url.Values{"login": {x.login}, "password": {demo.Password}})
+		if res, _ := x.b.post("/staff/code", url.Values{"code": {h.staffCode(demoMember(x.login).Secret)}}); res.StatusCode != 303 {
+			t.Fatalf("%s: %d", x.login, res.StatusCode)
+		}
+	}
+	if res, _ := admin.get("/staff/members"); res.StatusCode != 200 {
+		t.Fatalf("administrator on /staff/members: %d", res.StatusCode)
+	}
+	if res, _ := op.get("/staff/members"); res.StatusCode != 403 {
+		t.Fatalf("operator on /staff/members: %d", res.StatusCode)
+	}
+	if res, _ := op.post("/staff/members", url.Values{"login": {"sneaky"}, "name": {"x"}, "roles": {"administrator"}}); res.StatusCode != 403 {
+		t.Fatalf("operator creating staff: %d", res.StatusCode)
+	}
+	// A staff session is not a citizen's.
+	if res, _ := admin.get("/account"); res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/signin") {
+		t.Fatalf("staff cookie on /account: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	// A citizen's session is not a staff one.
+	citizen := h.browser()
+	citizen.post("/signin", url.Values{"login": {"+7 900 000-00-02"}, "password": {demo.Password}})
+	if res, _ := citizen.get("/account"); res.StatusCode != 200 {
+		t.Fatalf("citizen sign-in: %d", res.StatusCode)
+	}
+	for _, p := range []string{"/staff/console", "/staff/members"} {
+		if res, _ := citizen.get(p); res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/staff") {
+			t.Fatalf("citizen on %s: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+}
