@@ -547,6 +547,9 @@ func AdoptLogins(st *store.Store, keys *pii.Keyring) func(ctx context.Context, k
 	locks := lockout.New(st.LoginGuards(), throttle.New(st.RateLimits(), time.Now, keys.Subkeys("throttle/v1")...),
 		lockout.Policy{}, keys.Subkeys("lockout/v1"), time.Now, nil)
 	return func(ctx context.Context, kind, value string) error {
+		if kind == "passport" {
+			return nil // not a login
+		}
 		if kind == "snils" {
 			value = document.SNILS(value).String() // a SNILS login's lockout key is its written form
 		}

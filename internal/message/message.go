@@ -241,3 +241,16 @@ func (VerificationPassed) Template() string { return "verification_passed" }
 
 // Template implements Data.
 func (VerificationFailed) Template() string { return "verification_failed" }
+
+// IdentityConfirmed tells a citizen that an operator confirmed their
+// identity in person: the account is confirmed. Center is the service
+// center's ID (its name once the directory is wired in).
+type IdentityConfirmed struct {
+	Site   string
+	Name   string
+	Center string
+	Link   string // the account page
+}
+
+// Template implements Data.
+func (IdentityConfirmed) Template() string { return "identity_confirmed" }

@@ -55,6 +55,7 @@ var samples = byTemplate(
 	message.ContactUndone{Site: site, Name: name, Support: support, RecoveryLink: recoveryLink},
 	message.VerificationPassed{Site: site, Name: name, Raised: true, Link: "https://kabinet.example/account/personal-data"},
 	message.VerificationFailed{Site: site, Name: name, SNILS: true, Link: "https://kabinet.example/account/personal-data"},
+	message.IdentityConfirmed{Site: site, Name: name, Center: "kaluga-mfc", Link: "https://kabinet.example/account"},
 )
 
 // TestTemplatesGolden renders every template with the sample of its type and

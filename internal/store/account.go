@@ -112,6 +112,18 @@ func (ac *Accounts) AccountBySNILS(ctx context.Context, s document.SNILS) (*acco
 	return ac.accountWhere(ctx, "a.id = (SELECT account_id FROM personal_data WHERE "+where+")", args...)
 }
 
+// AccountByPassport finds the account whose verified personal data holds
+// the passport (series and number, digits only); when two did (a passport
+// verified on two accounts), the first by ID.
+func (ac *Accounts) AccountByPassport(ctx context.Context, series, number string) (*account.Account, error) {
+	key := passportKey(series, number)
+	if key == "" {
+		return nil, problem.New(problem.NotFound, "account.not_found")
+	}
+	where, args := ac.st.indexMatch("passport_index", "passport", key)
+	return ac.accountWhere(ctx, "a.id = (SELECT account_id FROM personal_data WHERE "+where+" ORDER BY account_id LIMIT 1)", args...)
+}
+
 // AccountByLogin finds the account a login names: by phone, e-mail or
 // verified SNILS; a phone login carrying a SNILS too (digits that are
 // both) finds the phone's account, else the SNILS's.

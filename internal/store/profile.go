@@ -67,6 +67,24 @@ func sealedSNILS(pt []byte) string {
 	return s.SNILS
 }
 
+// sealedPassport is the passport's series and number in a sealed
+// personal_data.data value, which its blind index is of ("" when the value
+// cannot be read or holds none).
+func sealedPassport(pt []byte) string {
+	var s sealedData
+	_ = json.Unmarshal(pt, &s)
+	return passportKey(s.Series, s.Number)
+}
+
+// passportKey is what the passport's blind index is of: the series and
+// number, digits only, together.
+func passportKey(series, number string) string {
+	if series == "" || number == "" {
+		return ""
+	}
+	return series + number
+}
+
 func (p *Profiles) seal(d profile.Data, table, key string) ([]byte, error) {
 	id, pp := d.Identity, d.Passport
 	b, err := json.Marshal(sealedData{Surname: id.Surname, Name: id.Name, Patronymic: id.Patronymic, NoPatronymic: id.NoPatronymic,
@@ -293,9 +311,11 @@ func (p *Profiles) SaveVerified(ctx context.Context, accountID string, d profile
 	if err != nil {
 		return err
 	}
-	_, err = p.transactions.st.exec(ctx, `INSERT INTO personal_data (account_id, data, snils_index, verified_at, updated_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (account_id) DO UPDATE SET data = excluded.data, snils_index = excluded.snils_index, verified_at = excluded.verified_at, updated_at = excluded.updated_at`,
-		accountID, data, p.transactions.st.keys.Index("snils", string(d.SNILS)), ms(at), ms(at))
+	st := p.transactions.st
+	_, err = st.exec(ctx, `INSERT INTO personal_data (account_id, data, snils_index, passport_index, verified_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account_id) DO UPDATE SET data = excluded.data, snils_index = excluded.snils_index, passport_index = excluded.passport_index,
+		verified_at = excluded.verified_at, updated_at = excluded.updated_at`,
+		accountID, data, st.keys.Index("snils", string(d.SNILS)), st.blindIndex("passport", passportKey(d.Passport.Series, d.Passport.Number)), ms(at), ms(at))
 	if ok, _ := isUnique(err); ok {
 		return &problem.Error{Kind: problem.Conflict, Message: problem.M("verification.snils_taken"), Err: err}
 	}

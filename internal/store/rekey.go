@@ -99,39 +99,64 @@ func rekeyTables() []rekeyTable {
 func (t rekeyTable) selectList() string {
 	parts := []string{t.key}
 	for _, c := range t.cols {
-		idx := "NULL"
-		if c.Index != "" {
-			idx = c.Index
+		parts = append(parts, c.Column)
+		for _, x := range c.Indexes {
+			parts = append(parts, x.Column)
 		}
-		parts = append(parts, c.Column, idx)
 	}
 	return strings.Join(parts, ", ")
 }
 
 type rekeyRow struct {
-	key       string
-	vals, idx [][]byte // per column
+	key  string
+	vals [][]byte   // per column
+	idx  [][][]byte // per column, per blind index
+}
+
+func (t rekeyTable) newIndexes() [][][]byte {
+	idx := make([][][]byte, len(t.cols))
+	for i, c := range t.cols {
+		idx[i] = make([][]byte, len(c.Indexes))
+	}
+	return idx
 }
 
 func (t rekeyTable) scan(sc interface{ Scan(...any) error }) (rekeyRow, error) {
-	r := rekeyRow{vals: make([][]byte, len(t.cols)), idx: make([][]byte, len(t.cols))}
+	r := rekeyRow{vals: make([][]byte, len(t.cols)), idx: t.newIndexes()}
 	dest := []any{&r.key}
 	for i := range t.cols {
-		dest = append(dest, &r.vals[i], &r.idx[i])
+		dest = append(dest, &r.vals[i])
+		for j := range r.idx[i] {
+			dest = append(dest, &r.idx[i][j])
+		}
 	}
 	return r, sc.Scan(dest...)
 }
 
-// rekeyPlan is what a row needs: per column a new ciphertext and a new
-// index, nil where the stored one is right.
+// rekeyPlan is what a row needs: per column a new ciphertext and new
+// indexes, nil where the stored one is right.
 type rekeyPlan struct {
-	row       rekeyRow
-	vals, idx [][]byte
+	row  rekeyRow
+	vals [][]byte
+	idx  [][][]byte
+}
+
+// columnChanged reports whether column i gets a new value or index.
+func (p rekeyPlan) columnChanged(i int) bool {
+	if p.vals[i] != nil {
+		return true
+	}
+	for _, x := range p.idx[i] {
+		if x != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (p rekeyPlan) changed() bool {
 	for i := range p.vals {
-		if p.vals[i] != nil || p.idx[i] != nil {
+		if p.columnChanged(i) {
 			return true
 		}
 	}
@@ -143,8 +168,10 @@ func (p rekeyPlan) counts() (resealed, reindexed int) {
 		if p.vals[i] != nil {
 			resealed++
 		}
-		if p.idx[i] != nil {
-			reindexed++
+		for _, x := range p.idx[i] {
+			if x != nil {
+				reindexed++
+			}
 		}
 	}
 	return
@@ -152,7 +179,7 @@ func (p rekeyPlan) counts() (resealed, reindexed int) {
 
 // plan opens each value of the row and says what must change.
 func (s *Store) plan(t rekeyTable, r rekeyRow) (rekeyPlan, []RowProblem) {
-	p := rekeyPlan{row: r, vals: make([][]byte, len(t.cols)), idx: make([][]byte, len(t.cols))}
+	p := rekeyPlan{row: r, vals: make([][]byte, len(t.cols)), idx: t.newIndexes()}
 	var problems []RowProblem
 	for i, c := range t.cols {
 		ct := r.vals[i]
@@ -167,9 +194,13 @@ func (s *Store) plan(t rekeyTable, r rekeyRow) (rekeyPlan, []RowProblem) {
 		if s.keys.NeedsReseal(ct) {
 			p.vals[i] = s.keys.Seal(pt, c.context(r.key))
 		}
-		if c.Index != "" {
-			if want := s.keys.Index(c.Kind, c.indexed(pt)); !bytes.Equal(want, r.idx[i]) {
-				p.idx[i] = want
+		for j, x := range c.Indexes {
+			v := x.indexed(pt)
+			if v == "" {
+				continue // nothing to index (NULL stays NULL)
+			}
+			if want := s.keys.Index(x.Kind, v); !bytes.Equal(want, r.idx[i][j]) {
+				p.idx[i][j] = want
 			}
 		}
 	}
@@ -318,12 +349,18 @@ func (s *Store) rekeyTable(ctx context.Context, t rekeyTable, from rekeyProgress
 // that open: plan reports the others).
 func (s *Store) eachIndexed(ctx context.Context, t rekeyTable, r rekeyRow, f func(ctx context.Context, kind, value string) error) error {
 	for i, c := range t.cols {
-		if c.Index == "" || len(r.vals[i]) == 0 {
+		if len(c.Indexes) == 0 || len(r.vals[i]) == 0 {
 			continue
 		}
-		if pt, err := s.keys.Open(r.vals[i], c.context(r.key)); err == nil {
-			if err := f(ctx, c.Kind, c.indexed(pt)); err != nil {
-				return err
+		pt, err := s.keys.Open(r.vals[i], c.context(r.key))
+		if err != nil {
+			continue
+		}
+		for _, x := range c.Indexes {
+			if v := x.indexed(pt); v != "" {
+				if err := f(ctx, x.Kind, v); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -395,14 +432,16 @@ func (s *Store) applyRekey(ctx context.Context, t rekeyTable, p rekeyPlan, done 
 			args, cas  []any
 		)
 		for i, c := range t.cols {
-			if p.vals[i] == nil && p.idx[i] == nil {
+			if !p.columnChanged(i) {
 				continue
 			}
 			if p.vals[i] != nil {
 				set, args = append(set, c.Column+" = ?"), append(args, p.vals[i])
 			}
-			if p.idx[i] != nil {
-				set, args = append(set, c.Index+" = ?"), append(args, p.idx[i])
+			for j, x := range c.Indexes {
+				if p.idx[i][j] != nil {
+					set, args = append(set, x.Column+" = ?"), append(args, p.idx[i][j])
+				}
 			}
 			where, cas = append(where, c.Column+" = ?"), append(cas, p.row.vals[i])
 		}

@@ -144,6 +144,9 @@ func readsAll(t *testing.T, s *store.Store, when string) {
 	if a, err := s.Accounts().AccountBySNILS(ctx, "11223344595"); err != nil || a.ID != "acc1" {
 		t.Fatalf("%s: by SNILS: %+v %v", when, a, err)
 	}
+	if a, err := s.Accounts().AccountByPassport(ctx, "4510", "123456"); err != nil || a.ID != "acc1" {
+		t.Fatalf("%s: by passport: %+v %v", when, a, err)
+	}
 	if rec, err := s.Profiles().PersonalData(ctx, "acc1"); err != nil || rec.Verified == nil || rec.Verified.Passport.Number != "123456" ||
 		rec.Latest == nil || rec.Latest.Data.SNILS != "11223344595" {
 		t.Fatalf("%s: personal data: %+v %v", when, rec, err)
@@ -190,9 +193,9 @@ func TestRekey(t *testing.T) {
 		// 8 accounts × (surname, name) − the erased one's, + 5 phones, 5
 		// e-mails (each with its index), 3 × 2 flow columns, 4
 		// notification columns, the undo's old value, the verified
-		// personal data (with its SNILS index), the submission and the
-		// additional data.
-		wantSealed, wantIndexed := 7*2+5+5+3*2+4+1+1+1+1, 5+5+1
+		// personal data (with its SNILS and passport indexes), the
+		// submission and the additional data.
+		wantSealed, wantIndexed := 7*2+5+5+3*2+4+1+1+1+1, 5+5+1+1
 		if got := sum(dry.Tables, func(x store.RekeyTable) int { return x.Resealed }); got != wantSealed {
 			t.Errorf("dry run: %d to re-seal, want %d (%+v)", got, wantSealed, dry.Tables)
 		}
@@ -361,8 +364,8 @@ func TestSealedColumnsListed(t *testing.T) {
 	listed := map[string]string{}
 	for _, c := range store.SealedColumns() {
 		listed[c.Table+"."+c.Column] = "sealed"
-		if c.Index != "" {
-			listed[c.Table+"."+c.Index] = "blind index"
+		for _, x := range c.Indexes {
+			listed[c.Table+"."+x.Column] = "blind index"
 		}
 	}
 	for name := range store.NotSealed {

@@ -6,21 +6,28 @@ import (
 )
 
 // SealedColumn is a column whose values are sealed with the pii key ring,
-// each bound to the context "table.column/<the row's key>"; Index, when
-// set, is the column holding the blind index (of Kind) of the opened value.
+// each bound to the context "table.column/<the row's key>"; Indexes are the
+// columns holding blind indexes of (parts of) the opened value: one value
+// may feed several (personal data's SNILS and passport).
 type SealedColumn struct {
 	Table, Key, Column string
-	Index, Kind        string
-	// Indexed picks the indexed value out of the opened value when the
-	// column seals more than it (personal data as one JSON value); nil
-	// indexes the whole value.
-	Indexed func(plaintext []byte) string
+	Indexes            []BlindIndex
 }
 
-// indexed is the value the column's blind index is of.
-func (c SealedColumn) indexed(pt []byte) string {
-	if c.Indexed != nil {
-		return c.Indexed(pt)
+// BlindIndex is a column holding the blind index (of Kind) of a sealed
+// value or of a part of it.
+type BlindIndex struct {
+	Column, Kind string
+	// Of picks the indexed value out of the opened value when the sealed
+	// column holds more than it (personal data as one JSON value); nil
+	// indexes the whole value. "" stores NULL.
+	Of func(plaintext []byte) string
+}
+
+// indexed is the value the blind index is of.
+func (b BlindIndex) indexed(pt []byte) string {
+	if b.Of != nil {
+		return b.Of(pt)
 	}
 	return string(pt)
 }
@@ -32,8 +39,8 @@ func (c SealedColumn) indexed(pt []byte) string {
 var sealedColumns = []SealedColumn{
 	{Table: "accounts", Key: "id", Column: "surname"},
 	{Table: "accounts", Key: "id", Column: "name"},
-	{Table: "accounts", Key: "id", Column: "phone", Index: "phone_index", Kind: "phone"},
-	{Table: "accounts", Key: "id", Column: "email", Index: "email_index", Kind: "email"},
+	{Table: "accounts", Key: "id", Column: "phone", Indexes: []BlindIndex{{Column: "phone_index", Kind: "phone"}}},
+	{Table: "accounts", Key: "id", Column: "email", Indexes: []BlindIndex{{Column: "email_index", Kind: "email"}}},
 	{Table: "flows", Key: "id", Column: "destination"},
 	{Table: "flows", Key: "id", Column: "data"},
 	{Table: "notifications", Key: "id", Column: "recipient"},
@@ -41,7 +48,10 @@ var sealedColumns = []SealedColumn{
 	{Table: "notifications", Key: "id", Column: "body"},
 	{Table: "notifications", Key: "id", Column: "html"},
 	{Table: "contact_undos", Key: "id", Column: "old_value"},
-	{Table: "personal_data", Key: "account_id", Column: "data", Index: "snils_index", Kind: "snils", Indexed: sealedSNILS},
+	{Table: "personal_data", Key: "account_id", Column: "data", Indexes: []BlindIndex{
+		{Column: "snils_index", Kind: "snils", Of: sealedSNILS},
+		{Column: "passport_index", Kind: "passport", Of: sealedPassport},
+	}},
 	{Table: "verifications", Key: "id", Column: "data"},
 	{Table: "additional_data", Key: "account_id", Column: "data"},
 	{Table: "staff", Key: "id", Column: "name"},
