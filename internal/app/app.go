@@ -34,6 +34,7 @@ import (
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/demo"
+	"github.com/kabinet/kabinet/internal/desk"
 	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/extras"
@@ -351,6 +352,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Now:    o.Now, Rand: o.Rand})
 	a.Staff = staffSvc
 	centerExists := CenterExists(st)
+	counter := desk.New(desk.Deps{Store: st.Desk(), Grants: staffSvc, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
+		Site: siteName, Now: o.Now})
 	if cfg.Demo() {
 		created, err := demo.SeedStaff(ctx, staffSvc, centerExists)
 		if err != nil {
@@ -361,7 +364,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 	}
 	srv, err := web.NewServer(web.Deps{
-		Profile: prof, Extras: more, Places: dir, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, CenterExists: centerExists, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Extras: more, Places: dir, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, CenterExists: centerExists, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
@@ -652,6 +655,7 @@ func (l links) ContactUndoLink(id, token string) string {
 func (l links) SignIn() string   { return l.base + "/signin" }
 func (l links) Recovery() string { return l.base + "/recover" }
 func (l links) Register() string { return l.base + "/register" }
+func (l links) Account() string  { return l.base + "/account" }
 func (l links) PersonalData() string {
 	return l.base + "/account/personal-data"
 }

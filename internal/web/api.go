@@ -109,6 +109,9 @@ type accountJSON struct {
 	// DeletionEffectiveAt is when the account is erased, while its owner's
 	// request to delete it is pending; absent otherwise.
 	DeletionEffectiveAt *time.Time `json:"deletion_effective_at,omitempty"`
+	// Confirmation is how, where and when the identity was confirmed
+	// (GET /api/v1/me only); absent until it is.
+	Confirmation *confirmationJSON `json:"confirmation,omitempty"`
 }
 
 func toAccountJSON(a *account.Account) accountJSON {
@@ -211,7 +214,17 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, toAccountJSON(accountOf(r)))
+	a := accountOf(r)
+	j := toAccountJSON(a)
+	if a.Level == account.Confirmed {
+		c, err := s.d.Desk.ConfirmationOf(r.Context(), a.ID)
+		if err != nil && problem.KindOf(err) != problem.NotFound {
+			s.apiError(w, r, err)
+			return
+		}
+		j.Confirmation = toConfirmationJSON(c)
+	}
+	writeJSON(w, http.StatusOK, j)
 }
 
 func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {

@@ -150,6 +150,11 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{201: typeOf[staffMemberCreatedJSON]()}, Staff: (*Server).apiStaffMemberCreate},
 		{Method: "POST", Path: "/api/v1/staff/members/{id}/changes", Auth: authStaff, Perm: staff.PermStaffManage, Request: typeOf[staffMemberChangeRequest](),
 			Responses: map[int]reflect.Type{200: typeOf[staffMemberChangedJSON]()}, Staff: (*Server).apiStaffMemberChange},
+		// The operator's desk (issue 12 §3).
+		{Method: "POST", Path: "/api/v1/staff/citizens/search", Auth: authStaff, Perm: staff.PermCitizensFind, Request: typeOf[citizenSearchRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[citizenCardJSON]()}, Staff: (*Server).apiCitizenSearch},
+		{Method: "POST", Path: "/api/v1/staff/citizens/{id}/confirmation", Auth: authStaff, Perm: staff.PermIdentityConfirm, Request: typeOf[identityConfirmRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[citizenCardJSON]()}, Staff: (*Server).apiIdentityConfirm},
 	}
 }
 

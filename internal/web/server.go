@@ -14,6 +14,7 @@ package web
 import (
 	"context"
 	"errors"
+	"github.com/kabinet/kabinet/internal/desk"
 	"io"
 	"log/slog"
 	"net/http"
@@ -77,6 +78,9 @@ type Deps struct {
 	// center's ID against the directory.
 	Staff        *staff.Service
 	CenterExists staff.CenterCheck
+	// Desk is the operator's desk: find a citizen, confirm identity in
+	// person; also the citizen's own confirmation for their pages.
+	Desk *desk.Service
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
@@ -127,7 +131,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
 		"ContactChange": d.ContactChange == nil,
 		"Extras":        d.Extras == nil, "Places": d.Places == nil,
-		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil,
+		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil, "Desk": d.Desk == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
