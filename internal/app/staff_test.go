@@ -236,6 +236,10 @@ func TestStaffAccessMatrix(t *testing.T) {
 	citizen := h.register("+7 916 555-44-33", "Correct-Horse-Battery-9")
 	admin, op := h.staffToken("admin"), h.staffToken("operator")
 	routes := []staffRoute{
+		// The desk's routes first: the center route below leaves the
+		// operator acting for no center.
+		{"POST", "/api/v1/staff/citizens/search", map[string]string{"by": "snils", "value": "157-482-936 07", "reason": "identity_confirmation"}, false, true},
+		{"POST", "/api/v1/staff/citizens/acc_none/confirmation", map[string]string{"series": "2909", "number": "512874"}, false, true},
 		{"GET", "/api/v1/staff/me", nil, true, true},
 		{"PUT", "/api/v1/staff/sessions/current/center", map[string]string{"center_id": ""}, true, true},
 		{"POST", "/api/v1/staff/sessions/current/reauth", map[string]string{"code": "000000"}, true, true},

@@ -1,0 +1,127 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/config"
+	"github.com/kabinet/kabinet/internal/demo"
+)
+
+func (h *harness) auditTotal() int {
+	h.t.Helper()
+	var n int
+	if err := h.app.Store.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM audit_events").Scan(&n); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// TestDeskConfirmInPerson: the demo operator finds the standard demo
+// citizen by SNILS and confirms them with the passport in hand — a wrong
+// number first — and each operator action leaves exactly one audit record;
+// the citizen is told, and GET /api/v1/me shows the level and the center.
+func TestDeskConfirmInPerson(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
+	op := h.staffToken("operator")
+	search := map[string]string{"by": "snils", "value": "157-482-936 07", "reason": "identity_confirmation"}
+
+	// One action, one audit record of its kind and none other.
+	act := func(name, method, path string, body any, status int, action string) response {
+		t.Helper()
+		before, kind := h.auditTotal(), h.auditCount(action)
+		r := h.api(method, path, op, body)
+		if r.Status != status {
+			t.Fatalf("%s: %d %s, want %d", name, r.Status, r.Raw, status)
+		}
+		if got := h.auditTotal() - before; got != 1 || h.auditCount(action) != kind+1 {
+			t.Fatalf("%s: %d audit records, want one %s", name, got, action)
+		}
+		return r
+	}
+
+	card := act("search", "POST", "/api/v1/staff/citizens/search", search, 200, "staff.citizen_viewed")
+	id := card.str("id")
+	if card.str("level") != "standard" || card.str("surname") != "Петрова" || card.str("birth_date") != "1987-09-23" ||
+		card.str("snils") != "157-482-936 07" || card.Body["confirmation"] != nil {
+		t.Fatalf("card: %s", card.Raw)
+	}
+	if p, _ := card.Body["passport"].(map[string]any); p["series"] != "2909" || p["number"] != "512874" {
+		t.Fatalf("card passport: %s", card.Raw)
+	}
+	if card.str("phone") == demo.StandardPhone || card.str("phone") == "" {
+		t.Fatalf("phone not masked: %s", card.Raw)
+	}
+	// By the passport and by the phone too; a simplified account has no
+	// SNILS to be found by.
+	for _, q := range []map[string]string{
+		{"by": "passport", "value": "29 09 512874", "reason": "access_recovery"},
+		{"by": "phone", "value": "+7 900 000-00-02", "reason": "registration_help"},
+	} {
+		if r := act("search by "+q["by"], "POST", "/api/v1/staff/citizens/search", q, 200, "staff.citizen_viewed"); r.str("id") != id {
+			t.Fatalf("by %s: %s", q["by"], r.Raw)
+		}
+	}
+	before := h.auditTotal()
+	if r := h.api("POST", "/api/v1/staff/citizens/search", op, map[string]string{"by": "passport", "value": "2909 000000", "reason": "identity_confirmation"}); r.Status != 404 || r.str("code") != "desk.not_found" {
+		t.Fatalf("unknown passport: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("POST", "/api/v1/staff/citizens/search", op, map[string]string{"by": "snils", "value": "157-482-936 08", "reason": ""}); r.Status != 422 ||
+		r.fieldCode("value") != "snils.checksum" || r.fieldCode("reason") != "desk.reason.invalid" {
+		t.Fatalf("bad search: %d %s", r.Status, r.Raw)
+	}
+	if h.auditTotal() != before {
+		t.Fatal("a search that opened no card was audited")
+	}
+
+	confirm := "/api/v1/staff/citizens/" + id + "/confirmation"
+	r := act("mismatch", "POST", confirm, map[string]string{"series": "2909", "number": "512875"}, 422, "staff.identity_mismatch")
+	if r.fieldCode("series") != "desk.passport.mismatch" || r.fieldCode("number") != "desk.passport.mismatch" {
+		t.Fatalf("mismatch: %s", r.Raw)
+	}
+	if r := h.api("POST", confirm, op, map[string]string{"series": "29", "number": "x"}); r.Status != 422 ||
+		r.fieldCode("series") != "passport.series.length" || r.fieldCode("number") != "passport.number.symbols" {
+		t.Fatalf("malformed: %d %s", r.Status, r.Raw)
+	}
+	r = act("confirm", "POST", confirm, map[string]string{"series": "29 09", "number": "512874"}, 200, "staff.identity_confirmed")
+	if c, _ := r.Body["confirmation"].(map[string]any); r.str("level") != "confirmed" || c["center_id"] != demo.CenterKalugaMFC || c["method"] != "in_person" {
+		t.Fatalf("confirmed card: %s", r.Raw)
+	}
+	if tpl, _ := h.lastMessage(demo.StandardPhone); tpl != "identity_confirmed" {
+		t.Fatalf("the citizen was told with %q", tpl)
+	}
+	if r := h.api("POST", confirm, op, map[string]string{"series": "2909", "number": "512874"}); r.Status != 409 || r.str("code") != "desk.already_confirmed" {
+		t.Fatalf("again: %d %s", r.Status, r.Raw)
+	}
+
+	// The citizen sees it.
+	in := h.signIn(demo.StandardPhone, demo.Password, "")
+	if in.Status != 201 {
+		t.Fatalf("citizen sign-in: %d %s", in.Status, in.Raw)
+	}
+	me := h.me(in.str("session_token"))
+	if c, _ := me.Body["confirmation"].(map[string]any); me.str("level") != "confirmed" || c["center_id"] != demo.CenterKalugaMFC || c["at"] == nil {
+		t.Fatalf("me: %s", me.Raw)
+	}
+
+	// A simplified citizen cannot be confirmed.
+	simple := h.api("POST", "/api/v1/staff/citizens/search", op, map[string]string{"by": "phone", "value": demo.Phone, "reason": "identity_confirmation"})
+	if r := h.api("POST", "/api/v1/staff/citizens/"+simple.str("id")+"/confirmation", op, map[string]string{"series": "2909", "number": "512874"}); r.Status != 409 || r.str("code") != "desk.not_verified" {
+		t.Fatalf("simplified: %d %s", r.Status, r.Raw)
+	}
+
+	// A stale code: re-authenticate first.
+	h.clock.Add(6 * time.Minute)
+	if r := h.api("POST", confirm, op, map[string]string{"series": "2909", "number": "512874"}); r.Status != 403 || r.str("code") != "staff.reauth_required" {
+		t.Fatalf("stale: %d %s", r.Status, r.Raw)
+	}
+
+	// Acting for no center of theirs, the operator can do nothing.
+	if r := h.api("PUT", "/api/v1/staff/sessions/current/center", op, map[string]string{"center_id": ""}); r.Status != 200 {
+		t.Fatalf("no center: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("POST", "/api/v1/staff/citizens/search", op, search); r.Status != 403 || r.str("code") != "staff.no_center" {
+		t.Fatalf("search without a center: %d %s", r.Status, r.Raw)
+	}
+}
