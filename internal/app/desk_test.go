@@ -2,8 +2,12 @@ package app_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/demo"
@@ -123,5 +127,56 @@ func TestDeskConfirmInPerson(t *testing.T) {
 	}
 	if r := h.api("POST", "/api/v1/staff/citizens/search", op, search); r.Status != 403 || r.str("code") != "staff.no_center" {
 		t.Fatalf("search without a center: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestDeskPages: the console's desk without JavaScript — the search with
+// its errors beside the fields and nothing typed lost, the card, a wrong
+// passport kept in the form with the message on both fields, the
+// confirmation; then the citizen's account page names the center.
+func TestDeskPages(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
+	op := h.browser()
+	op.post("/staff", url.Values{"login": {"operator"}, "password": {demo.Password}})
+	if res, _ := op.post("/staff/code", url.Values{"code": {h.staffCode(demoMember("operator").Secret)}}); res.StatusCode != 303 {
+		t.Fatalf("operator sign-in: %d", res.StatusCode)
+	}
+	if res, _ := op.get("/staff/citizens"); res.StatusCode != 200 {
+		t.Fatalf("desk: %d", res.StatusCode)
+	}
+
+	res, body := op.post("/staff/citizens", url.Values{"by": {"snils"}, "value": {"157-482-936 08"}, "reason": {""}})
+	p := parse(t, body)
+	if res.StatusCode != 422 || attr(p.byID("f-value"), "value") != "157-482-936 08" || !p.has("f-value-error") || !p.has("f-reason-error") ||
+		len(p.find(func(n *html.Node) bool { return hasClass(n, "error-summary") })) != 1 {
+		t.Fatalf("bad search: %d %s", res.StatusCode, body)
+	}
+
+	res, body = op.post("/staff/citizens", url.Values{"by": {"snils"}, "value": {"157-482-936 07"}, "reason": {"identity_confirmation"}})
+	p = parse(t, body)
+	cards := p.find(func(n *html.Node) bool { return hasAttr(n, "data-citizen-card") })
+	forms := p.find(func(n *html.Node) bool { return hasAttr(n, "data-confirm-form") })
+	if res.StatusCode != 200 || len(cards) != 1 || len(forms) != 1 || !strings.Contains(text(cards[0]), "2909 512874") {
+		t.Fatalf("card: %d %s", res.StatusCode, body)
+	}
+	action := attr(forms[0], "action")
+
+	res, body = op.post(action, url.Values{"series": {"2909"}, "number": {"512875"}})
+	p = parse(t, body)
+	if res.StatusCode != 422 || attr(p.byID("f-number"), "value") != "512875" || !p.has("f-series-error") || !p.has("f-number-error") {
+		t.Fatalf("mismatch: %d %s", res.StatusCode, body)
+	}
+	res, body = op.post(action, url.Values{"series": {"2909"}, "number": {"512874"}})
+	p = parse(t, body)
+	if l := p.find(func(n *html.Node) bool { return n.Data == "dd" && attr(n, "data-level") == "confirmed" }); res.StatusCode != 200 || len(l) != 1 {
+		t.Fatalf("confirmed: %d %s", res.StatusCode, body)
+	}
+
+	citizen := h.browser()
+	citizen.post("/signin", url.Values{"login": {demo.StandardPhone}, "password": {demo.Password}})
+	res, body = citizen.get("/account")
+	p = parse(t, body)
+	if res.StatusCode != 200 || !strings.Contains(text(p.byID("account-confirmation")), demo.CenterKalugaMFC) {
+		t.Fatalf("account page: %d %s", res.StatusCode, body)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"strconv"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/desk"
 	"github.com/kabinet/kabinet/internal/notify"
+	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/session"
 )
 
@@ -107,6 +109,10 @@ func (s *Server) requirePage(h http.HandlerFunc) http.HandlerFunc {
 type AccountPage struct {
 	BasePage
 	Next NextStep
+	// Confirmation is how and where the identity was confirmed (nil until
+	// it is); Center is its service center's name for the citizen.
+	Confirmation *desk.Confirmation
+	Center       string
 }
 
 func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
@@ -116,6 +122,16 @@ func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &AccountPage{BasePage: BasePage{Title: "account.title"}, Next: next}
+	if a := accountOf(r); a.Level == account.Confirmed {
+		c, err := s.d.Desk.ConfirmationOf(r.Context(), a.ID)
+		if err != nil && problem.KindOf(err) != problem.NotFound {
+			s.internalError(w, r, err)
+			return
+		}
+		if c != nil {
+			p.Confirmation, p.Center = c, s.centerName(r, c.CenterID)
+		}
+	}
 	q := r.URL.Query()
 	switch {
 	case q.Get("recovered") != "" && q.Get("deletion_cancelled") != "":

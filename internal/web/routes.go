@@ -92,6 +92,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /staff/members", s.staffPage(staff.PermStaffManage, s.staffMembers))
 	mux.HandleFunc("POST /staff/members", s.staffPage(staff.PermStaffManage, s.staffMemberCreate))
 	mux.HandleFunc("POST /staff/members/{id}", s.staffPage(staff.PermStaffManage, s.staffMemberChange))
+	mux.HandleFunc("GET /staff/citizens", s.staffPage(staff.PermCitizensFind, s.staffCitizens))
+	mux.HandleFunc("POST /staff/citizens", s.staffPage(staff.PermCitizensFind, s.staffCitizenSearch))
+	mux.HandleFunc("POST /staff/citizens/{id}/confirm", s.staffPage(staff.PermIdentityConfirm, s.staffCitizenConfirm))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

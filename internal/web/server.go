@@ -81,6 +81,9 @@ type Deps struct {
 	// Desk is the operator's desk: find a citizen, confirm identity in
 	// person; also the citizen's own confirmation for their pages.
 	Desk *desk.Service
+	// CenterNames names a service center on citizens' pages; nil shows
+	// the center's ID (until the directory is wired in).
+	CenterNames CenterNamer
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
