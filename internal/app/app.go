@@ -185,12 +185,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Hasher = hasher
 	newID := func() (string, error) { return session.NewID(o.Rand) }
 	if cfg.Demo() {
-		created, err := demo.Seed(ctx, st.Profiles(), hasher, o.Now(), newID)
+		created, err := demo.Seed(ctx, st.Desk(), hasher, o.Now(), newID)
 		if err != nil {
 			return nil, err
 		}
 		if created {
-			log.Info("demo citizens created", "simplified", demo.Phone, "standard", demo.StandardPhone, "standard_snils", demo.StandardSNILS.String(), "password", demo.Password)
+			log.Info("demo citizens created", "simplified", demo.Phone, "standard", demo.StandardPhone, "standard_snils", demo.StandardSNILS.String(),
+				"confirmed", demo.ConfirmedPhone, "password", demo.Password)
 		}
 		if cfg.SMS.GatewayURL == "" {
 			// Demo mode exercises the real gateway path against the simulator.
@@ -722,6 +723,7 @@ func site(cfg config.Config) web.SiteInfo {
 	if cfg.Demo() {
 		s.DemoLogin, s.DemoPassword = "+7 900 000-00-01", demo.Password
 		s.DemoStandardLogin, s.DemoStandardSNILS = "+7 900 000-00-02", demo.StandardSNILS.String()
+		s.DemoConfirmedLogin = "+7 900 000-00-03"
 		for _, m := range demo.Staff {
 			s.DemoStaff = append(s.DemoStaff, web.DemoStaff{Login: m.Login, Role: m.Role, Secret: m.Secret})
 		}

@@ -180,3 +180,20 @@ func TestDeskPages(t *testing.T) {
 		t.Fatalf("account page: %d %s", res.StatusCode, body)
 	}
 }
+
+// TestDemoConfirmedCitizen: the demo has a citizen at each level; the
+// confirmed one's /api/v1/me names the center that confirmed them.
+func TestDemoConfirmedCitizen(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
+	for _, c := range []struct{ phone, level string }{{demo.Phone, "simplified"}, {demo.StandardPhone, "standard"}, {demo.ConfirmedPhone, "confirmed"}} {
+		in := h.signIn(c.phone, demo.Password, "")
+		if in.Status != 201 {
+			t.Fatalf("%s: sign-in %d %s", c.phone, in.Status, in.Raw)
+		}
+		me := h.me(in.str("session_token"))
+		conf, _ := me.Body["confirmation"].(map[string]any)
+		if me.str("level") != c.level || (c.level == "confirmed") != (conf != nil) || (conf != nil && conf["center_id"] != demo.CenterKalugaMFC) {
+			t.Errorf("%s: %s", c.phone, me.Raw)
+		}
+	}
+}

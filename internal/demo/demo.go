@@ -1,11 +1,12 @@
 // Package demo fills a new demo deployment with data a newcomer can try at
-// once: a simplified citizen account with a known phone and password, and a
-// standard one whose personal data is verified (it signs in by SNILS too).
+// once: a simplified citizen account with a known phone and password, a
+// standard one whose personal data is verified (it signs in by SNILS too),
+// and a confirmed one, confirmed in person at the Kaluga MFC.
 // It runs only in demo mode (KABINET_ENV=development) and never overwrites
 // anything.
 //
-// demo imports account, contact, document, password, person, profile,
-// staff and problem.
+// demo imports account, contact, desk, document, password, person,
+// profile, staff and problem.
 package demo
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/contact"
+	"github.com/kabinet/kabinet/internal/desk"
 	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/person"
@@ -31,7 +33,23 @@ const (
 	Password      = "Demo-Kabinet-2026"
 	StandardPhone = "+79000000002"
 	StandardSNILS = document.SNILS("15748293607")
+	// ConfirmedPhone is the confirmed demo citizen's: identity confirmed
+	// in person at the Kaluga MFC, so the demo has a citizen at each level.
+	ConfirmedPhone = "+79000000003"
+	ConfirmedSNILS = document.SNILS("16350428752")
 )
+
+// Confirmed is the confirmed demo citizen's verified personal data; like
+// Standard's, nobody in the registry simulator's file has it.
+func Confirmed() profile.Data {
+	return profile.Data{
+		Identity: person.Identity{Surname: "Соколов", Name: "Дмитрий", Patronymic: "Игоревич", Gender: person.Male,
+			BirthDate: time.Date(1979, 3, 14, 0, 0, 0, 0, time.UTC), BirthPlace: "г. Калуга", Citizenship: person.Russia},
+		Passport: document.Passport{Series: "2904", Number: "318265", IssueDate: time.Date(2024, 3, 20, 0, 0, 0, 0, time.UTC),
+			IssuedBy: "УМВД России по Калужской области", DivisionCode: "400-001"},
+		SNILS: ConfirmedSNILS,
+	}
+}
 
 // Standard is the standard demo citizen's verified personal data. Nobody
 // in the registry simulator's file has this SNILS or passport, so a
@@ -51,6 +69,7 @@ type Store interface {
 	AccountByPhone(ctx context.Context, p contact.Phone) (*account.Account, error)
 	CreateAccount(ctx context.Context, a *account.Account) error
 	SaveVerified(ctx context.Context, accountID string, d profile.Data, at time.Time) error
+	SaveConfirmation(ctx context.Context, c *desk.Confirmation) error
 }
 
 // Seed creates the demo citizens whose phones are not registered yet. It
@@ -65,6 +84,7 @@ func Seed(ctx context.Context, st Store, h *password.Hasher, now time.Time, newI
 	}{
 		{Phone, account.Simplified, "Демонстрационная", "Анна"},
 		{StandardPhone, account.Standard, Standard().Identity.Surname, Standard().Identity.Name},
+		{ConfirmedPhone, account.Confirmed, Confirmed().Identity.Surname, Confirmed().Identity.Name},
 	} {
 		if _, err := st.AccountByPhone(ctx, c.phone); err == nil {
 			continue
@@ -87,9 +107,19 @@ func Seed(ctx context.Context, st Store, h *password.Hasher, now time.Time, newI
 			}
 			return created, fmt.Errorf("demo: seed: %w", err)
 		}
-		if c.level == account.Standard {
+		switch c.level {
+		case account.Standard:
 			if err := st.SaveVerified(ctx, id, Standard(), now); err != nil {
 				return created, fmt.Errorf("demo: seed personal data: %w", err)
+			}
+		case account.Confirmed:
+			if err := st.SaveVerified(ctx, id, Confirmed(), now); err != nil {
+				return created, fmt.Errorf("demo: seed personal data: %w", err)
+			}
+			// Confirmed at the demo operator's center, by the seed.
+			if err := st.SaveConfirmation(ctx, &desk.Confirmation{AccountID: id, Method: desk.MethodInPerson, CenterID: CenterKalugaMFC,
+				StaffID: "demo-seed", At: now}); err != nil {
+				return created, fmt.Errorf("demo: seed confirmation: %w", err)
 			}
 		}
 		created = true

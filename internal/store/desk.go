@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/desk"
 )
 
@@ -18,7 +19,10 @@ type Desk struct {
 // Desk returns the operator's desk repository.
 func (s *Store) Desk() *Desk { return &Desk{Profiles: s.Profiles()} }
 
-var _ desk.Store = (*Desk)(nil)
+var (
+	_ desk.Store = (*Desk)(nil)
+	_ demo.Store = (*Desk)(nil)
+)
 
 // Confirmation returns the account's identity confirmation, NotFound
 // "desk.not_confirmed" when it has none.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
-	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/person"
 	"github.com/kabinet/kabinet/internal/problem"
@@ -32,10 +31,7 @@ func (s *Store) Profiles() *Profiles {
 	return &Profiles{transactions: transactions{st: s}, Accounts: s.Accounts(), AuditLog: s.AuditLog()}
 }
 
-var (
-	_ profile.Store = (*Profiles)(nil)
-	_ demo.Store    = (*Profiles)(nil)
-)
+var _ profile.Store = (*Profiles)(nil)
 
 // sealedData is personal data as stored, sealed as one JSON value: field
 // names of its own, so that the domain's types can change without

@@ -66,7 +66,10 @@ type SiteInfo struct {
 	// DemoStandardLogin and DemoStandardSNILS sign in the standard demo
 	// citizen (the same password).
 	DemoStandardLogin, DemoStandardSNILS string
-	DemoPassword                         string
+	// DemoConfirmedLogin signs in the confirmed demo citizen (confirmed
+	// in person at the demo operator's center).
+	DemoConfirmedLogin string
+	DemoPassword       string
 	// DemoStaff are the demo staff members, whose authenticator codes the
 	// banner shows as they change.
 	DemoStaff []DemoStaff
