@@ -37,7 +37,10 @@ func TestConfirmInPerson(t *testing.T) {
 	op.expect("heading", op.heading(), "Найти гражданина")
 	op.scan("console: find a citizen")
 
-	op.do("search by SNILS", chromedp.SetValue[chromedp.Void](chromedp.ID("f-by"), "snils"), chromedp.SetValue[chromedp.Void](chromedp.ID("f-reason"), "identity_confirmation"))
+	op.do("search by SNILS, to confirm identity", chromedp.Evaluate[chromedp.Void](`(() => {
+		document.getElementById('f-by').value = 'snils';
+		document.getElementById('f-reason').value = 'identity_confirmation';
+	})()`))
 	op.fill("f-value", "157-482-936 07")
 	if status := op.submit(`form[data-citizen-search] button[type=submit]`); status != 200 {
 		t.Fatalf("search: %d", status)
