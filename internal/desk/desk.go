@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"crypto/subtle"
+	"io"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
@@ -60,6 +61,12 @@ type Store interface {
 	Confirmation(ctx context.Context, accountID string) (*Confirmation, error)
 	// SaveConfirmation records c as the account's confirmation.
 	SaveConfirmation(ctx context.Context, c *Confirmation) error
+	// CreateAccount inserts a new account (Conflict when its phone is
+	// another's).
+	CreateAccount(ctx context.Context, a *account.Account) error
+	// SetContact replaces the account's phone or e-mail (Conflict when
+	// another account has it).
+	SetContact(ctx context.Context, accountID string, ch contact.Channel, value string, at time.Time) error
 	// RaiseLevel sets the account's level to level when it is lower;
 	// false when it was not.
 	RaiseLevel(ctx context.Context, accountID string, level account.Level, at time.Time) (bool, error)
@@ -71,9 +78,22 @@ type Grants interface {
 	Grants(ctx context.Context) (staff.Grants, error)
 }
 
-// Sessions makes signed-in requests see the account's new level at once.
+// Sessions makes signed-in requests see the account's new level at once,
+// and ends an account's sessions (keepID "": all of them).
 type Sessions interface {
 	AccountChanged(ctx context.Context, accountID string) error
+	EndOthers(ctx context.Context, accountID, keepID, reason string) (int, error)
+}
+
+// Hasher hashes a password (password.Hasher).
+type Hasher interface {
+	Hash(ctx context.Context, pw string) (string, error)
+}
+
+// Locks are the sign-in locks an in-person restore releases
+// (lockout.Service).
+type Locks interface {
+	Release(ctx context.Context, logins ...string) error
 }
 
 // Limiter counts searches and attempts (throttle.Limiter).
@@ -84,6 +104,7 @@ type Limiter interface {
 // Links builds absolute URLs for messages.
 type Links interface {
 	Account() string
+	Recovery() string // where a citizen sets a (new) password
 }
 
 // Deps are the service's collaborators.
@@ -94,8 +115,12 @@ type Deps struct {
 	Limiter  Limiter
 	Notifier message.Notifier
 	Links    Links
+	Hasher   Hasher
+	Locks    Locks
 	Site     string
 	Now      func() time.Time
+	Rand     io.Reader
+	NewID    func() (string, error)
 }
 
 // Service is the operator's desk.

@@ -13,5 +13,6 @@ func TestMessages(t *testing.T) {
 		"desk.by.invalid": nil, "desk.value.required": nil, "desk.reason.invalid": nil, "desk.passport.invalid": nil,
 		"desk.passport.mismatch": nil, "desk.not_found": nil, "desk.not_verified": nil, "desk.already_confirmed": nil,
 		"desk.not_confirmed": nil, "desk.search_rate_limited": {"Wait": "5 минут"}, "desk.confirm_rate_limited": {"Wait": "5 минут"},
+		"desk.phone_taken": nil, "desk.contact_taken": nil, "desk.contact_one": nil,
 	})
 }

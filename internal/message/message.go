@@ -254,3 +254,30 @@ type IdentityConfirmed struct {
 
 // Template implements Data.
 func (IdentityConfirmed) Template() string { return "identity_confirmed" }
+
+// RegisteredInPerson tells a citizen that an operator registered their
+// account at a service center, and where to set their password (password
+// recovery with this phone).
+type RegisteredInPerson struct {
+	Site   string
+	Name   string
+	Center string
+	Link   string // the password recovery page
+}
+
+// Template implements Data.
+func (RegisteredInPerson) Template() string { return "registered_in_person" }
+
+// AccessRestored tells a citizen that an operator restored their access
+// at a service center: to the new contact (New) where to set a new
+// password, to the replaced one what happened.
+type AccessRestored struct {
+	Site   string
+	Name   string
+	Center string
+	New    bool
+	Link   string // the password recovery page
+}
+
+// Template implements Data.
+func (AccessRestored) Template() string { return "access_restored" }

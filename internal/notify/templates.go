@@ -43,7 +43,7 @@ var messageTypes = byTemplate(
 	message.PasswordChangedByOwner{}, message.DeletionRequested{}, message.DeletionCancelled{},
 	message.ContactCode{}, message.ContactTaken{}, message.ContactChanged{}, message.ContactUndone{},
 	message.VerificationPassed{}, message.VerificationFailed{},
-	message.IdentityConfirmed{},
+	message.IdentityConfirmed{}, message.RegisteredInPerson{}, message.AccessRestored{},
 )
 
 func byTemplate(ds ...message.Data) map[string]message.Data {

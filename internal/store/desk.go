@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
+	"github.com/kabinet/kabinet/internal/contact"
 	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/desk"
 )
@@ -51,4 +53,10 @@ func (d *Desk) SaveConfirmation(ctx context.Context, c *desk.Confirmation) error
 		return fmt.Errorf("store: save confirmation: %w", err)
 	}
 	return nil
+}
+
+// SetContact replaces the account's phone or e-mail, as ContactChanges
+// does (an in-person restore of access).
+func (d *Desk) SetContact(ctx context.Context, accountID string, ch contact.Channel, value string, at time.Time) error {
+	return d.transactions.st.ContactChanges().SetContact(ctx, accountID, ch, value, at)
 }
