@@ -197,3 +197,86 @@ func TestDemoConfirmedCitizen(t *testing.T) {
 		}
 	}
 }
+
+// TestDeskRegisterAndRestore: an operator registers a citizen who came in
+// person — the citizen sets their password by recovery with the SMS they
+// got — and restores a standard citizen's access with a new phone after
+// the passport matches: the old sessions end, both numbers are told, the
+// new one recovers; a phone with an account is refused on its field. Each
+// action is one audit record.
+func TestDeskRegisterAndRestore(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
+	op := h.staffToken("operator")
+	const fresh = "Novyi#Parol-2027"
+	recoverWith := func(login string) string {
+		t.Helper()
+		r := h.api("POST", "/api/v1/password-recovery", "", map[string]string{"login": login})
+		id := r.str("id")
+		if r = h.api("POST", "/api/v1/password-recovery/"+id+"/confirm", "", map[string]string{"code": h.lastCode(login)}); r.Status != 200 {
+			t.Fatalf("recovery code: %d %s", r.Status, r.Raw)
+		}
+		r = h.api("POST", "/api/v1/password-recovery/"+id+"/password", "", map[string]string{"password": fresh, "password_confirmation": fresh})
+		if r.Status != 201 {
+			t.Fatalf("recovery: %d %s", r.Status, r.Raw)
+		}
+		return r.str("session_token")
+	}
+
+	before := h.auditTotal()
+	reg := h.api("POST", "/api/v1/staff/citizens", op, map[string]string{"surname": "Иванова", "name": "Мария", "phone": "8 916 555-44-33"})
+	if reg.Status != 201 || reg.str("level") != "simplified" || h.auditTotal() != before+1 || h.auditCount("staff.citizen_registered") != 1 {
+		t.Fatalf("register: %d %s", reg.Status, reg.Raw)
+	}
+	if tpl, _ := h.lastMessage("+79165554433"); tpl != "registered_in_person" {
+		t.Fatalf("the citizen was told with %q", tpl)
+	}
+	if r := h.signIn("+79165554433", fresh, ""); r.Status == 201 {
+		t.Fatal("signed in before setting a password")
+	}
+	if me := h.me(recoverWith("+79165554433")); me.str("surname") != "Иванова" || me.str("id") != reg.str("id") {
+		t.Fatalf("the registered citizen: %s", me.Raw)
+	}
+	for _, phone := range []string{"+7 916 555-44-33", demo.Phone} {
+		if r := h.api("POST", "/api/v1/staff/citizens", op, map[string]string{"surname": "Петров", "name": "Пётр", "phone": phone}); r.Status != 422 || r.fieldCode("phone") != "desk.phone_taken" {
+			t.Fatalf("a taken phone %s: %d %s", phone, r.Status, r.Raw)
+		}
+	}
+	if r := h.api("POST", "/api/v1/staff/citizens", op, map[string]string{"surname": "Petrov1", "name": "", "phone": "+7 495 123-45-67"}); r.Status != 422 ||
+		r.fieldCode("surname") == "" || r.fieldCode("name") != "name.required" || r.fieldCode("phone") != "phone.not_mobile" {
+		t.Fatalf("a bad form: %d %s", r.Status, r.Raw)
+	}
+
+	// Restore the standard citizen's access with a new phone.
+	in := h.signIn(demo.StandardPhone, demo.Password, "")
+	old := in.str("session_token")
+	card := h.api("POST", "/api/v1/staff/citizens/search", op, map[string]string{"by": "snils", "value": "157-482-936 07", "reason": "access_recovery"})
+	access := "/api/v1/staff/citizens/" + card.str("id") + "/access"
+	before, mismatches := h.auditTotal(), h.auditCount("staff.identity_mismatch")
+	if r := h.api("POST", access, op, map[string]string{"series": "2909", "number": "000000", "phone": "+7 916 777-88-99"}); r.Status != 422 ||
+		r.fieldCode("number") != "desk.passport.mismatch" || h.auditTotal() != before+1 || h.auditCount("staff.identity_mismatch") != mismatches+1 {
+		t.Fatalf("mismatch: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("POST", access, op, map[string]string{"series": "2909", "number": "512874"}); r.Status != 422 || r.fieldCode("phone") != "desk.contact_one" {
+		t.Fatalf("no contact: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("POST", access, op, map[string]string{"series": "2909", "number": "512874", "phone": demo.Phone}); r.Status != 422 || r.fieldCode("phone") != "desk.contact_taken" {
+		t.Fatalf("a taken contact: %d %s", r.Status, r.Raw)
+	}
+	before = h.auditTotal()
+	r := h.api("POST", access, op, map[string]string{"series": "2909", "number": "512874", "phone": "+7 916 777-88-99"})
+	if r.Status != 200 || r.str("phone") == "" || h.auditTotal() != before+1 || h.auditCount("staff.access_restored") != 1 {
+		t.Fatalf("restore: %d %s", r.Status, r.Raw)
+	}
+	if me := h.me(old); me.Status != 401 {
+		t.Fatalf("the old session lives on: %d", me.Status)
+	}
+	if tpl, _ := h.lastMessage(demo.StandardPhone); tpl != "access_restored" {
+		t.Fatalf("the old number was told with %q", tpl)
+	}
+	if tpl, _ := h.lastMessage("+79167778899"); tpl != "access_restored" {
+		t.Fatalf("the new number was told with %q", tpl)
+	}
+	if me := h.me(recoverWith("+79167778899")); me.str("phone") != "+79167778899" || me.str("level") != "standard" {
+		t.Fatalf("after restore: %s", me.Raw)
+	}
+}

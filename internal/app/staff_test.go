@@ -240,6 +240,8 @@ func TestStaffAccessMatrix(t *testing.T) {
 		// operator acting for no center.
 		{"POST", "/api/v1/staff/citizens/search", map[string]string{"by": "snils", "value": "157-482-936 07", "reason": "identity_confirmation"}, false, true},
 		{"POST", "/api/v1/staff/citizens/acc_none/confirmation", map[string]string{"series": "2909", "number": "512874"}, false, true},
+		{"POST", "/api/v1/staff/citizens", map[string]string{"surname": "Иванова", "name": "Мария", "phone": "+7 916 111-22-33"}, false, true},
+		{"POST", "/api/v1/staff/citizens/acc_none/access", map[string]string{"series": "2909", "number": "512874", "phone": "+7 916 111-22-44"}, false, true},
 		{"GET", "/api/v1/staff/me", nil, true, true},
 		{"PUT", "/api/v1/staff/sessions/current/center", map[string]string{"center_id": ""}, true, true},
 		{"POST", "/api/v1/staff/sessions/current/reauth", map[string]string{"code": "000000"}, true, true},

@@ -155,6 +155,10 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[citizenCardJSON]()}, Staff: (*Server).apiCitizenSearch},
 		{Method: "POST", Path: "/api/v1/staff/citizens/{id}/confirmation", Auth: authStaff, Perm: staff.PermIdentityConfirm, Request: typeOf[identityConfirmRequest](),
 			Responses: map[int]reflect.Type{200: typeOf[citizenCardJSON]()}, Staff: (*Server).apiIdentityConfirm},
+		{Method: "POST", Path: "/api/v1/staff/citizens", Auth: authStaff, Perm: staff.PermCitizensRegister, Request: typeOf[citizenRegisterRequest](),
+			Responses: map[int]reflect.Type{201: typeOf[citizenCardJSON]()}, Staff: (*Server).apiCitizenRegister},
+		{Method: "POST", Path: "/api/v1/staff/citizens/{id}/access", Auth: authStaff, Perm: staff.PermAccessRestore, Request: typeOf[accessRestoreRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[citizenCardJSON]()}, Staff: (*Server).apiAccessRestore},
 	}
 }
 

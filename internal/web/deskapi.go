@@ -102,3 +102,51 @@ func (s *Server) apiIdentityConfirm(w http.ResponseWriter, r *http.Request, a st
 	}
 	writeJSON(w, http.StatusOK, toCitizenCardJSON(card))
 }
+
+// citizenRegisterRequest registers a citizen who came in person.
+type citizenRegisterRequest struct {
+	Surname string `json:"surname"`
+	Name    string `json:"name"`
+	Phone   string `json:"phone"`
+}
+
+// accessRestoreRequest is the passport in hand and the new contact (a
+// mobile phone or an e-mail address).
+type accessRestoreRequest struct {
+	Series string `json:"series"`
+	Number string `json:"number"`
+	Phone  string `json:"phone"`
+	Email  string `json:"email"`
+}
+
+func (s *Server) apiCitizenRegister(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
+	var req citizenRegisterRequest
+	if err := decode(w, r, &req); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	card, err := s.d.Desk.Register(r.Context(), a, desk.RegisterInput{Surname: req.Surname, Name: req.Name, Phone: req.Phone, Lang: string(s.t(r).Lang)})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toCitizenCardJSON(card))
+}
+
+func (s *Server) apiAccessRestore(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
+	var req accessRestoreRequest
+	if err := decode(w, r, &req); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if !s.apiFresh(w, r, a) {
+		return
+	}
+	card, err := s.d.Desk.Restore(r.Context(), a, desk.RestoreInput{AccountID: r.PathValue("id"), Series: req.Series, Number: req.Number,
+		Phone: req.Phone, Email: req.Email})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toCitizenCardJSON(card))
+}
