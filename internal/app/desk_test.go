@@ -172,6 +172,44 @@ func TestDeskPages(t *testing.T) {
 		t.Fatalf("confirmed: %d %s", res.StatusCode, body)
 	}
 
+	// Register a citizen: a taken phone comes back on its field with the
+	// names kept; a free one makes the account.
+	if res, _ := op.get("/staff/citizens/new"); res.StatusCode != 200 {
+		t.Fatalf("register form: %d", res.StatusCode)
+	}
+	res, body = op.post("/staff/citizens/new", url.Values{"surname": {"Иванова"}, "name": {"Мария"}, "phone": {"+7 900 000-00-01"}})
+	p = parse(t, body)
+	if res.StatusCode != 422 || attr(p.byID("f-surname"), "value") != "Иванова" || !p.has("f-phone-error") {
+		t.Fatalf("register, taken phone: %d %s", res.StatusCode, body)
+	}
+	res, body = op.post("/staff/citizens/new", url.Values{"surname": {"Иванова"}, "name": {"Мария"}, "phone": {"+7 916 555-44-33"}})
+	p = parse(t, body)
+	if res.StatusCode != 201 || len(p.find(func(n *html.Node) bool { return hasAttr(n, "data-registered") })) != 1 {
+		t.Fatalf("register: %d %s", res.StatusCode, body)
+	}
+
+	// Restore the confirmed demo citizen's access with an e-mail address.
+	res, body = op.post("/staff/citizens", url.Values{"by": {"phone"}, "value": {demo.ConfirmedPhone}, "reason": {"access_recovery"}})
+	p = parse(t, body)
+	links := p.find(func(n *html.Node) bool { return hasAttr(n, "data-restore-link") })
+	if res.StatusCode != 200 || len(links) != 1 {
+		t.Fatalf("the confirmed citizen's card: %d %s", res.StatusCode, body)
+	}
+	restore := attr(links[0], "href")
+	if res, _ := op.get(restore); res.StatusCode != 200 {
+		t.Fatalf("restore form: %d", res.StatusCode)
+	}
+	res, body = op.post(restore, url.Values{"series": {"2904"}, "number": {"318265"}, "email": {"not-an-address"}})
+	p = parse(t, body)
+	if res.StatusCode != 422 || attr(p.byID("f-email"), "value") != "not-an-address" || attr(p.byID("f-number"), "value") != "318265" || !p.has("f-email-error") {
+		t.Fatalf("restore, bad address: %d %s", res.StatusCode, body)
+	}
+	res, body = op.post(restore, url.Values{"series": {"2904"}, "number": {"318265"}, "email": {"sokolov@example.ru"}})
+	p = parse(t, body)
+	if res.StatusCode != 200 || len(p.find(func(n *html.Node) bool { return hasAttr(n, "data-restored") })) != 1 {
+		t.Fatalf("restore: %d %s", res.StatusCode, body)
+	}
+
 	citizen := h.browser()
 	citizen.post("/signin", url.Values{"login": {demo.StandardPhone}, "password": {demo.Password}})
 	res, body = citizen.get("/account")

@@ -20,6 +20,12 @@ type StaffCitizensPage struct {
 	CardID     string // the account a failed confirmation was about, when its card could not be read
 	CanConfirm bool
 	Confirmed  bool // the identity was confirmed just now
+	// Mode is the form shown without a card: "" the search, "register"
+	// a new citizen, "restore" access for the card's citizen (CardID).
+	Mode string
+	// CanRegister, CanRestore: the sections the operator's roles open.
+	CanRegister, CanRestore bool
+	Registered, Restored    bool // done just now (the card shows the outcome)
 }
 
 func (s *Server) citizensPage(r *http.Request, a staff.Actor, g staff.Grants, values map[string]string) *StaffCitizensPage {
@@ -31,12 +37,15 @@ func (s *Server) citizensPage(r *http.Request, a staff.Actor, g staff.Grants, va
 	if p.Form.Values["by"] == "" {
 		p.Form.Values["by"] = string(desk.BySNILS)
 	}
+	p.CanRegister = g.Permits(a, staff.PermCitizensRegister)
+	p.CanRestore = g.Permits(a, staff.PermAccessRestore)
 	return p
 }
 
 func (p *StaffCitizensPage) setCard(c *desk.Card, g staff.Grants, a staff.Actor) {
 	p.Card = c
 	p.CanConfirm = c != nil && c.Level == "standard" && c.Verified != nil && g.Permits(a, staff.PermIdentityConfirm)
+	p.CanRestore = c != nil && c.Verified != nil && g.Permits(a, staff.PermAccessRestore)
 }
 
 func (s *Server) staffCitizens(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
@@ -100,5 +109,73 @@ func (s *Server) staffCitizenConfirm(w http.ResponseWriter, r *http.Request, a s
 		p.CanConfirm = g.Permits(a, staff.PermIdentityConfirm) // the form again, without the card it could not read
 	}
 	p.Form.fail(s.t(r), err, "series", "number", "code")
+	s.render(w, r, statusOf(problem.KindOf(err)), "staff_citizens", p)
+}
+
+func (s *Server) staffCitizenNew(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
+	p := s.citizensPage(r, a, g, nil)
+	p.Mode = "register"
+	s.render(w, r, http.StatusOK, "staff_citizens", p)
+}
+
+func (s *Server) staffCitizenRegister(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
+	v, err := form(w, r, "surname", "name", "phone")
+	if err != nil {
+		s.staffError(w, r, a, g, err)
+		return
+	}
+	p := s.citizensPage(r, a, g, v)
+	p.Mode = "register"
+	card, err := s.d.Desk.Register(r.Context(), a, desk.RegisterInput{Surname: v["surname"], Name: v["name"], Phone: v["phone"], Lang: string(s.t(r).Lang)})
+	if err == nil {
+		p.Mode, p.Registered, p.Form = "", true, newForm(map[string]string{"by": string(desk.BySNILS)})
+		p.setCard(card, g, a)
+		s.render(w, r, http.StatusCreated, "staff_citizens", p)
+		return
+	}
+	if problem.KindOf(err) == problem.Internal || problem.KindOf(err) == problem.Forbidden {
+		s.staffError(w, r, a, g, err)
+		return
+	}
+	p.Form.fail(s.t(r), err, "surname", "name", "phone")
+	s.render(w, r, statusOf(problem.KindOf(err)), "staff_citizens", p)
+}
+
+func (s *Server) staffCitizenAccess(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
+	p := s.citizensPage(r, a, g, nil)
+	p.Mode, p.CardID = "restore", r.PathValue("id")
+	s.render(w, r, http.StatusOK, "staff_citizens", p)
+}
+
+func (s *Server) staffCitizenRestore(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
+	v, err := form(w, r, "series", "number", "phone", "email", "code")
+	if err != nil {
+		s.staffError(w, r, a, g, err)
+		return
+	}
+	id := r.PathValue("id")
+	p := s.citizensPage(r, a, g, map[string]string{"series": v["series"], "number": v["number"], "phone": v["phone"], "email": v["email"]})
+	p.Mode, p.CardID = "restore", id
+	fields := []string{"series", "number", "phone", "email", "code"}
+	if err := s.freshen(r.Context(), a, v["code"]); err != nil {
+		p.Reauth = true
+		p.Form.fail(s.t(r), err, fields...)
+		s.render(w, r, statusOf(problem.KindOf(err)), "staff_citizens", p)
+		return
+	}
+	p.Reauth = false
+	card, err := s.d.Desk.Restore(r.Context(), a, desk.RestoreInput{AccountID: id, Series: v["series"], Number: v["number"], Phone: v["phone"], Email: v["email"]})
+	if err == nil {
+		p.Mode, p.Restored, p.Form = "", true, newForm(map[string]string{"by": string(desk.BySNILS)})
+		p.setCard(card, g, a)
+		p.CanConfirm = false
+		s.render(w, r, http.StatusOK, "staff_citizens", p)
+		return
+	}
+	if problem.KindOf(err) == problem.Internal || problem.KindOf(err) == problem.Forbidden {
+		s.staffError(w, r, a, g, err)
+		return
+	}
+	p.Form.fail(s.t(r), err, fields...)
 	s.render(w, r, statusOf(problem.KindOf(err)), "staff_citizens", p)
 }

@@ -95,6 +95,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /staff/citizens", s.staffPage(staff.PermCitizensFind, s.staffCitizens))
 	mux.HandleFunc("POST /staff/citizens", s.staffPage(staff.PermCitizensFind, s.staffCitizenSearch))
 	mux.HandleFunc("POST /staff/citizens/{id}/confirm", s.staffPage(staff.PermIdentityConfirm, s.staffCitizenConfirm))
+	mux.HandleFunc("GET /staff/citizens/new", s.staffPage(staff.PermCitizensRegister, s.staffCitizenNew))
+	mux.HandleFunc("POST /staff/citizens/new", s.staffPage(staff.PermCitizensRegister, s.staffCitizenRegister))
+	mux.HandleFunc("GET /staff/citizens/{id}/access", s.staffPage(staff.PermAccessRestore, s.staffCitizenAccess))
+	mux.HandleFunc("POST /staff/citizens/{id}/access", s.staffPage(staff.PermAccessRestore, s.staffCitizenRestore))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.
