@@ -36,9 +36,9 @@ type Filter struct {
 // Query is a Filter checked and made plain for the store.
 type Query struct {
 	ActorID, SubjectAccountID, CenterID string
-	Action       string // exact; empty when none
-	ActionPrefix string // "staff."; empty when none
-	From, To     time.Time
+	Action                              string // exact; empty when none
+	ActionPrefix                        string // "staff."; empty when none
+	From, To                            time.Time
 	// StaffOnly keeps the records whose actor is staff.
 	StaffOnly bool
 	// BeforeID continues keyset paging: only records with a smaller ID
