@@ -64,17 +64,21 @@ func (f Filter) Check() (Query, error) {
 		}
 	}
 	action := strings.TrimSpace(f.Action)
+	base, prefix := action, false
+	if b, ok := strings.CutSuffix(base, "*"); ok {
+		base, prefix = b, true
+	}
+	if b, ok := strings.CutSuffix(base, "."); ok {
+		base, prefix = b, true
+	}
 	switch {
 	case action == "":
-	case !validAction(strings.TrimRight(action, ".*")) || strings.Count(action, "*") > 1 || (strings.Contains(action, "*") && !strings.HasSuffix(action, "*")):
+	case !validAction(base):
 		fs.Add("action", problem.M("audit.filter.action"))
-	case strings.HasSuffix(action, "*") || strings.HasSuffix(action, "."):
-		q.ActionPrefix = strings.TrimSuffix(action, "*")
-		if !strings.HasSuffix(q.ActionPrefix, ".") {
-			q.ActionPrefix += "."
-		}
+	case prefix:
+		q.ActionPrefix = base + "."
 	default:
-		q.Action = action
+		q.Action = base
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		fs.Add("to", problem.M("audit.filter.range"))
