@@ -125,6 +125,8 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[innFoundJSON]()}, Handler: method((*Server).apiFindINN)},
 		{Method: "GET", Path: "/api/v1/regions", Responses: map[int]reflect.Type{200: typeOf[regionListJSON]()}, Handler: method((*Server).apiRegions)},
 		{Method: "GET", Path: "/api/v1/localities", Responses: map[int]reflect.Type{200: typeOf[localityListJSON]()}, Handler: method((*Server).apiLocalities)},
+		{Method: "GET", Path: "/api/v1/me/data-access", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[accessListJSON]()}, Handler: method((*Server).apiDataAccess)},
 	}
 }
 

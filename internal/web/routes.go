@@ -73,6 +73,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /account/additional-data", s.requirePage(s.additionalDataPage))
 	mux.HandleFunc("POST /account/additional-data", s.requirePage(s.additionalDataSubmit))
 	mux.HandleFunc("GET /account/additional-data/inn", s.requirePage(s.additionalDataFindGet))
+	mux.HandleFunc("GET /account/data-access", s.requirePage(s.dataAccessPage))
 	mux.HandleFunc("POST /account/additional-data/inn", s.requirePage(s.additionalDataFindINN))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
