@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -360,4 +361,55 @@ type centerNames map[string]string
 func (c centerNames) CenterName(_ context.Context, id string) (string, bool) {
 	n, ok := c[id]
 	return n, ok
+}
+
+// BenchmarkAppendAudit: one audited transaction per operation from 16
+// concurrent writers, with the chain (AppendAudit: the head locked just
+// before the commit) and, as the baseline, the same row inserted plainly in
+// the same kind of transaction, as before the chain. docs/benchmarks.md
+// reports the ratio.
+//
+//	go test ./internal/store -run '^$' -bench AppendAudit -benchtime 3s
+func BenchmarkAppendAudit(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			var s *store.Store
+			if engine == "sqlite" {
+				s = openSQLite(b)
+			} else {
+				s = openPostgres(b)
+			}
+			ctx := context.Background()
+			ev := audit.Event{At: t0, Action: "staff.citizen_viewed", ActorKind: audit.ActorStaff, ActorID: "op-1", ActorRole: "operator",
+				CenterID: "c-1", SubjectAccountID: "acc", IP: "10.0.0.1", RequestID: "req", Reason: "identity_confirmation",
+				Details: map[string]string{"field": "passport"}}
+			plain := "INSERT INTO audit_events (at, action, actor_kind, actor_id, subject_account_id, ip, request_id, details, actor_role, center_id, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+			if engine == "postgres" {
+				plain = "INSERT INTO audit_events (at, action, actor_kind, actor_id, subject_account_id, ip, request_id, details, actor_role, center_id, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+			}
+			for _, mode := range []string{"plain", "chained"} {
+				b.Run(mode, func(b *testing.B) {
+					b.SetParallelism((16 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							err := s.Transact(ctx, func(ctx context.Context) error {
+								if mode == "chained" {
+									e := ev
+									return s.AuditLog().AppendAudit(ctx, &e)
+								}
+								tx, _ := store.Tx(ctx)
+								_, err := tx.ExecContext(ctx, plain, t0.UnixMilli(), ev.Action, ev.ActorKind, ev.ActorID, ev.SubjectAccountID, ev.IP,
+									ev.RequestID, `{"field":"passport"}`, ev.ActorRole, ev.CenterID, ev.Reason)
+								return err
+							})
+							if err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				})
+			}
+		})
+	}
 }
