@@ -39,7 +39,19 @@ type pendingAuditKey struct{}
 type pendingAudit struct {
 	mu     sync.Mutex
 	events []audit.Event
+	closed bool // the transaction has ended: nothing can be added
 }
+
+// close ends the list when its transaction ends, committed or not.
+func (p *pendingAudit) close() {
+	p.mu.Lock()
+	p.closed, p.events = true, nil
+	p.mu.Unlock()
+}
+
+// errTxEnded is the error of an append with the context of a transaction
+// that has ended: the event would be lost.
+var errTxEnded = errors.New("store: audit: appended with the context of a transaction that has ended")
 
 // AppendAudit adds an event to the append-only audit log: in the
 // transaction ctx carries (written when it commits, with its link of the
@@ -65,8 +77,11 @@ func (al *AuditLog) AppendAudit(ctx context.Context, e *audit.Event) error {
 		}
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return errTxEnded
+	}
 	p.events = append(p.events, ev)
-	p.mu.Unlock()
 	return nil
 }
 

@@ -413,3 +413,17 @@ func BenchmarkAppendAudit(b *testing.B) {
 		})
 	}
 }
+
+// TestAuditAppendAfterTheTransaction: an event appended with the context
+// of a transaction that has ended is an error, not silently lost.
+func TestAuditAppendAfterTheTransaction(t *testing.T) {
+	s := openSQLite(t)
+	ctx := context.Background()
+	var stale context.Context
+	if err := s.Transact(ctx, func(ctx context.Context) error { stale = ctx; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AuditLog().AppendAudit(stale, &audit.Event{At: t0, Action: "signin.failed", ActorKind: audit.ActorAnonymous}); err == nil {
+		t.Error("an append after the commit was taken")
+	}
+}

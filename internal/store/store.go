@@ -343,7 +343,9 @@ func (s *Store) transact(ctx context.Context, hooks *afterCommit, fn func(ctx co
 		}
 	}()
 	txctx := context.WithValue(context.WithValue(ctx, txKey{}, tx), afterCommitKey{}, hooks)
-	txctx = context.WithValue(txctx, pendingAuditKey{}, &pendingAudit{})
+	pending := &pendingAudit{}
+	defer pending.close()
+	txctx = context.WithValue(txctx, pendingAuditKey{}, pending)
 	if err = fn(txctx); err != nil {
 		return err
 	}
