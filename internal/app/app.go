@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
@@ -345,6 +346,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 		return code
 	}))
+	// «Кто смотрел мои данные». Centers (audit.CenterNames) is the
+	// service-center directory's, once it exists; until then the page
+	// shows no center rather than its ID.
+	dataAccess := &audit.DataAccess{Store: st.AuditLog()}
+	parts.Add(export.StaffAccesses(dataAccess.List))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	staffSvc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter,
 		Policy: staff.Policy{Idle: cfg.Staff.Idle, Lifetime: cfg.Staff.Lifetime, Reauth: cfg.Staff.Reauth, Issuer: cfg.Staff.Issuer},
@@ -361,7 +367,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 	}
 	srv, err := web.NewServer(web.Deps{
-		Profile: prof, Extras: more, Places: dir, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, CenterExists: centerExists, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Extras: more, Places: dir, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, CenterExists: centerExists, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,

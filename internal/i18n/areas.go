@@ -40,6 +40,7 @@ var owners = map[string]string{
 	"verification": "profile", "personal_data": "profile", "document.type_unknown": "profile", "citizenship.passport_rf": "profile",
 	"additional_data": "extras",
 	"staff":           "staff",
+	"audit":           "audit",
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.

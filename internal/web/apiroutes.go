@@ -150,6 +150,8 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{201: typeOf[staffMemberCreatedJSON]()}, Staff: (*Server).apiStaffMemberCreate},
 		{Method: "POST", Path: "/api/v1/staff/members/{id}/changes", Auth: authStaff, Perm: staff.PermStaffManage, Request: typeOf[staffMemberChangeRequest](),
 			Responses: map[int]reflect.Type{200: typeOf[staffMemberChangedJSON]()}, Staff: (*Server).apiStaffMemberChange},
+		{Method: "GET", Path: "/api/v1/me/data-access", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[accessListJSON]()}, Handler: method((*Server).apiDataAccess)},
 	}
 }
 

@@ -74,6 +74,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /account/additional-data", s.requirePage(s.additionalDataPage))
 	mux.HandleFunc("POST /account/additional-data", s.requirePage(s.additionalDataSubmit))
 	mux.HandleFunc("GET /account/additional-data/inn", s.requirePage(s.additionalDataFindGet))
+	mux.HandleFunc("GET /account/data-access", s.requirePage(s.dataAccessPage))
 	mux.HandleFunc("POST /account/additional-data/inn", s.requirePage(s.additionalDataFindINN))
 
 	// The staff console (issue 12): its own sign-in with an authenticator,

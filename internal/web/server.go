@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
@@ -61,7 +62,8 @@ type Deps struct {
 	Extras       *extras.Service  // «Дополнительные данные»
 	Places       *places.Directory
 	Sessions     *session.Service
-	Export       *export.Service // "download my data"
+	Export       *export.Service   // "download my data"
+	DataAccess   *audit.DataAccess // «Кто смотрел мои данные»
 	Codes        *flow.Codes
 	Devices      Devices
 	Outbox       Outbox
@@ -128,6 +130,7 @@ func NewServer(d Deps) (*Server, error) {
 		"ContactChange": d.ContactChange == nil,
 		"Extras":        d.Extras == nil, "Places": d.Places == nil,
 		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil,
+		"DataAccess": d.DataAccess == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
