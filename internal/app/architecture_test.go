@@ -66,6 +66,8 @@ var packageClass = map[string]string{
 	// Issue 11: the registries kabinet asks.
 	"internal/registry": classDomain,
 	"internal/extras":   classDomain,
+	// Issue 12: the service-center directory.
+	"internal/centers": classDomain,
 
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,

@@ -39,6 +39,7 @@ var owners = map[string]string{
 	"reauth": "contactchange", "undo": "contactchange",
 	"verification": "profile", "personal_data": "profile", "document.type_unknown": "profile", "citizenship.passport_rf": "profile",
 	"additional_data": "extras",
+	"center":          "centers",
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.
