@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
@@ -312,6 +313,19 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	more := extras.New(extras.Deps{Store: st.Extras(), Personal: profiles, Tax: registries, Limiter: limiter, Regions: dir, Now: o.Now})
+	// The service-center directory (issue 12 §2); the demo's centers from
+	// the seeds, placed at their towns' points in the reference data.
+	centerStore := st.Centers()
+	finder := centers.New(centers.Deps{Store: centerStore, Regions: dir, Now: o.Now})
+	if cfg.Demo() {
+		n, err := demo.SeedCenters(ctx, centerStore, finder, demo.Centers(townPoint(dir)))
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			log.Info("demo service centers added", "count", n)
+		}
+	}
 	metrics.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kabinet_verification_checks_stuck",
 			Help: "Checks of personal data still without a registry's answer KABINET_VERIFICATION_STUCK_AFTER after they were submitted (kabinet verifications --stuck lists them)."},
@@ -344,7 +358,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	srv, err := web.NewServer(web.Deps{
-		Profile: prof, Extras: more, Places: dir, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Sessions: sessions, Export: exports, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
@@ -756,5 +770,19 @@ func budgetAlarm(reg *prometheus.Registry, log *slog.Logger, now func() time.Tim
 		if alert {
 			log.Error("SMS budget reached: codes are refused until it frees; check for SMS pumping or raise the budget", "budget", budget)
 		}
+	}
+}
+
+// townPoint finds a town's coordinates in the reference data (the name
+// compared as the finder compares localities); villages are not in it.
+func townPoint(dir *places.Directory) func(region, locality string) (float64, float64, bool) {
+	return func(region, locality string) (float64, float64, bool) {
+		key := centers.Fold(locality)
+		for _, l := range dir.Localities(region) {
+			if centers.Fold(l.Name) == key {
+				return l.Lat, l.Lon, true
+			}
+		}
+		return 0, 0, false
 	}
 }

@@ -125,6 +125,9 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[innFoundJSON]()}, Handler: method((*Server).apiFindINN)},
 		{Method: "GET", Path: "/api/v1/regions", Responses: map[int]reflect.Type{200: typeOf[regionListJSON]()}, Handler: method((*Server).apiRegions)},
 		{Method: "GET", Path: "/api/v1/localities", Responses: map[int]reflect.Type{200: typeOf[localityListJSON]()}, Handler: method((*Server).apiLocalities)},
+
+		{Method: "GET", Path: "/api/v1/centers", Responses: map[int]reflect.Type{200: typeOf[centerListJSON]()}, Handler: method((*Server).apiCenters)},
+		{Method: "GET", Path: "/api/v1/centers/{id}", Responses: map[int]reflect.Type{200: typeOf[centerJSON]()}, Handler: method((*Server).apiCenter)},
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
@@ -59,6 +60,7 @@ type Deps struct {
 	Profile      *profile.Service // personal data and its verification
 	Extras       *extras.Service  // «Дополнительные данные»
 	Places       *places.Directory
+	Centers      *centers.Directory // the service-center finder
 	Sessions     *session.Service
 	Export       *export.Service // "download my data"
 	Codes        *flow.Codes
@@ -89,6 +91,9 @@ type Deps struct {
 	// Fault logs and counts an error that must not fail the request (nil:
 	// log only).
 	Fault func(msg string, err error)
+	// MapTilesURL is the tile server of the centers' map ("" : the
+	// offline region outlines), MapTilesAttribution what it asks to show.
+	MapTilesURL, MapTilesAttribution string
 }
 
 // Server is the HTTP handler.
@@ -108,6 +113,9 @@ type Server struct {
 	// The flows whose steps the shared step handlers run.
 	registration, signin, recovery *flowSteps
 	contacts                       *flowSteps
+	// tileSource is the map's tile server as a CSP source (" https://*.tile.example.org"),
+	// "" without one.
+	tileSource string
 }
 
 // NewServer builds the handler, parsing every template up front.
@@ -121,6 +129,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Now": d.Now == nil, "Rand": d.Rand == nil,
 		"ContactChange": d.ContactChange == nil,
 		"Extras":        d.Extras == nil, "Places": d.Places == nil,
+		"Centers": d.Centers == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
@@ -142,6 +151,7 @@ func NewServer(d Deps) (*Server, error) {
 	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
 	s.registration, s.signin, s.recovery = s.registrationSteps(), s.signinSteps(), s.recoverySteps()
 	s.contacts = s.contactSteps()
+	s.tileSource = tileSource(d.MapTilesURL)
 	s.handler = s.routes()
 	return s, nil
 }
