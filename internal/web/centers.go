@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -326,4 +327,21 @@ func tileSource(template string) string {
 		return ""
 	}
 	return " " + scheme + "://" + host
+}
+
+// confirmCentersURL is the finder of the centers that confirm identity,
+// in the citizen's region when their additional data give one (where they
+// live, else where they are registered).
+func (s *Server) confirmCentersURL(ctx context.Context, accountID string) string {
+	region := ""
+	d, err := s.d.Extras.Get(ctx, accountID)
+	if err != nil {
+		s.log.Warn("centers link: additional data", "error", err) // the link works without the region
+	}
+	if a := d.ResidenceAddress(); a != nil {
+		region = a.Region
+	} else if d.Registration != nil {
+		region = d.Registration.Region
+	}
+	return centersURL(centers.IdentityConfirmation, region)
 }
