@@ -61,7 +61,9 @@ type centerMem struct {
 	audit []audit.Event
 }
 
-func (s *centerMem) Transact(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+func (s *centerMem) Transact(ctx context.Context, fn func(context.Context) error) error {
+	return fn(ctx)
+}
 func (s *centerMem) Center(_ context.Context, id string) (centers.Center, bool, error) {
 	c, ok := s.m[id]
 	return c, ok, nil
