@@ -119,36 +119,43 @@ func (x *Centers) LocalityKeys(ctx context.Context, variants []string) ([]string
 const prefixEnd = "\U0010FFFF"
 
 // SearchCenters returns a page of the matching active centers and how
-// many match in all.
+// many match in all. The page is chosen on the indexes alone (locality,
+// name, ID, active, services: the filters and the order), ranked and
+// counted there, and only its rows are read from the table.
 func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]centers.Center, int, error) {
-	where := []string{"active = 1"}
-	var args []any
+	filters := "active = 1"
+	var fargs []any
 	if f.Region != "" {
-		where, args = append(where, "region = ?"), append(args, f.Region)
+		filters, fargs = filters+" AND region = ?", append(fargs, f.Region)
 	}
 	if f.Service != 0 {
-		where, args = append(where, "(services & ?) <> 0"), append(args, int64(f.Service))
+		filters, fargs = filters+" AND (services & ?) <> 0", append(fargs, int64(f.Service))
 	}
-	order := "locality_key, name, id"
-	var orderArgs []any
-	if f.Key != "" {
-		cond := "(locality_key >= ? AND locality_key < ?)"
-		args = append(args, f.Key, f.Key+prefixEnd)
-		if len(f.Typos) > 0 {
+	var matches string
+	var args []any
+	switch {
+	case f.Key == "":
+		matches = `SELECT id, locality_key, name, 0 AS rank FROM centers WHERE ` + filters
+		args = fargs
+	default:
+		matches = `SELECT id, locality_key, name, CASE WHEN locality_key = ? THEN 0 ELSE 1 END AS rank FROM centers
+			WHERE ` + filters + ` AND locality_key >= ? AND locality_key < ?`
+		args = append(append([]any{f.Key}, fargs...), f.Key, f.Key+prefixEnd)
+		if len(f.Typos) > 0 { // none starts with Key: the two parts are apart
 			list, err := json.Marshal(f.Typos)
 			if err != nil {
 				return nil, 0, err
 			}
-			cond = "(" + cond + " OR " + x.inList("locality_key") + ")"
-			args = append(args, string(list))
+			matches += ` UNION ALL SELECT id, locality_key, name, 2 FROM centers WHERE ` + filters + ` AND ` + x.inList("locality_key")
+			args = append(append(args, fargs...), string(list))
 		}
-		where = append(where, cond)
-		order = "CASE WHEN locality_key = ? THEN 0 WHEN locality_key >= ? AND locality_key < ? THEN 1 ELSE 2 END, " + order
-		orderArgs = []any{f.Key, f.Key, f.Key + prefixEnd}
 	}
-	cond := strings.Join(where, " AND ")
-	q := `SELECT ` + centerColumns + `, COUNT(*) OVER () FROM centers WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-	rows, err := x.transactions.st.query(ctx, q, append(append(append([]any{}, args...), orderArgs...), f.Limit, f.Offset)...)
+	q := `SELECT ` + prefixed("c.", centerColumns) + `, page.total FROM (
+			SELECT id, rank, locality_key, name, COUNT(*) OVER () AS total FROM (` + matches + `) AS m
+			ORDER BY rank, locality_key, name, id LIMIT ? OFFSET ?
+		) AS page JOIN centers c ON c.id = page.id
+		ORDER BY page.rank, page.locality_key, page.name, page.id`
+	rows, err := x.transactions.st.query(ctx, q, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: search centers: %w", err)
 	}
@@ -158,11 +165,20 @@ func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]center
 		return nil, 0, err
 	}
 	if len(cs) == 0 && f.Offset > 0 { // past the last page: count apart
-		if err := x.transactions.st.queryRow(ctx, `SELECT COUNT(*) FROM centers WHERE `+cond, args...).Scan(&total); err != nil {
+		if err := x.transactions.st.queryRow(ctx, `SELECT COUNT(*) FROM (`+matches+`) AS m`, args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("store: count centers: %w", err)
 		}
 	}
 	return cs, total, nil
+}
+
+// prefixed puts a table's alias before each of a list of columns.
+func prefixed(alias, columns string) string {
+	parts := strings.Split(columns, ", ")
+	for i, c := range parts {
+		parts[i] = alias + c
+	}
+	return strings.Join(parts, ", ")
 }
 
 // scanCenters reads rows of centerColumns, and then the total when total

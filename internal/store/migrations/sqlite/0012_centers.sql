@@ -28,8 +28,9 @@ CREATE TABLE centers (
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
 );
-CREATE INDEX centers_by_locality ON centers (locality_key, name, id);
-CREATE INDEX centers_by_region ON centers (region, locality_key, name, id);
+-- The search reads its filters and order from these alone (centers.go).
+CREATE INDEX centers_by_locality ON centers (locality_key, name, id, active, services);
+CREATE INDEX centers_by_region ON centers (region, locality_key, name, id, active, services);
 
 CREATE TABLE center_localities (
     locality_key TEXT PRIMARY KEY
