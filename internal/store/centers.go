@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kabinet/kabinet/internal/centers"
 )
@@ -200,7 +203,7 @@ func scanCenters(rows *sql.Rows, total *int) ([]centers.Center, error) {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("store: center: %w", err)
 		}
-		h, err := centers.ParseHours(hours)
+		h, err := parsedHours(hours)
 		if err != nil {
 			return nil, fmt.Errorf("store: center %s: hours %q: %w", c.ID, hours, err)
 		}
@@ -213,4 +216,42 @@ func scanCenters(rows *sql.Rows, total *int) ([]centers.Center, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// hoursCache keeps the hours' text forms already read: a few hundred
+// distinct forms serve most centers, and reading one is a good part of a
+// search's own work. A text always reads to the same hours, so the cache
+// is exact; it stops growing at maxHoursCached forms.
+var (
+	hoursCache  sync.Map // string → centers.Hours
+	hoursCached atomic.Int64
+)
+
+const maxHoursCached = 4096
+
+func parsedHours(text string) (centers.Hours, error) {
+	if text == "" {
+		return centers.Hours{}, nil
+	}
+	if v, ok := hoursCache.Load(text); ok {
+		return cloneHours(v.(centers.Hours)), nil
+	}
+	h, err := centers.ParseHours(text)
+	if err != nil {
+		return h, err
+	}
+	if hoursCached.Load() < maxHoursCached {
+		if _, loaded := hoursCache.LoadOrStore(text, h); !loaded {
+			hoursCached.Add(1)
+		}
+	}
+	return cloneHours(h), nil
+}
+
+// cloneHours copies the breaks, so that no two centers share them.
+func cloneHours(h centers.Hours) centers.Hours {
+	for i := range h {
+		h[i].Breaks = slices.Clone(h[i].Breaks)
+	}
+	return h
 }
