@@ -68,6 +68,8 @@ var packageClass = map[string]string{
 	"internal/extras":   classDomain,
 	// Issue 12: staff, roles and the console.
 	"internal/staff": classDomain,
+	// Issue 12: the service-center directory.
+	"internal/centers": classDomain,
 
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,

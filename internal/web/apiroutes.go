@@ -152,6 +152,8 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[staffMemberChangedJSON]()}, Staff: (*Server).apiStaffMemberChange},
 		{Method: "GET", Path: "/api/v1/me/data-access", Auth: authSession,
 			Responses: map[int]reflect.Type{200: typeOf[accessListJSON]()}, Handler: method((*Server).apiDataAccess)},
+		{Method: "GET", Path: "/api/v1/centers", Responses: map[int]reflect.Type{200: typeOf[centerListJSON]()}, Handler: method((*Server).apiCenters)},
+		{Method: "GET", Path: "/api/v1/centers/{id}", Responses: map[int]reflect.Type{200: typeOf[centerJSON]()}, Handler: method((*Server).apiCenter)},
 	}
 }
 

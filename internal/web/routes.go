@@ -25,6 +25,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /terms", s.staticPage("terms"))
 	mux.HandleFunc("GET /privacy", s.staticPage("privacy"))
 	mux.HandleFunc("GET /services", s.services)
+	mux.HandleFunc("GET /centers", s.centersPage) // the service-center finder
 
 	// Registration (SPEC §3).
 	mux.HandleFunc("GET /register", s.registerForm)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
@@ -61,6 +62,7 @@ type Deps struct {
 	Profile      *profile.Service // personal data and its verification
 	Extras       *extras.Service  // «Дополнительные данные»
 	Places       *places.Directory
+	Centers      *centers.Directory // the service-center finder
 	Sessions     *session.Service
 	Export       *export.Service   // "download my data"
 	DataAccess   *audit.DataAccess // «Кто смотрел мои данные»
@@ -97,6 +99,9 @@ type Deps struct {
 	// Fault logs and counts an error that must not fail the request (nil:
 	// log only).
 	Fault func(msg string, err error)
+	// MapTilesURL is the tile server of the centers' map ("" : the
+	// offline region outlines), MapTilesAttribution what it asks to show.
+	MapTilesURL, MapTilesAttribution string
 }
 
 // Server is the HTTP handler.
@@ -116,6 +121,9 @@ type Server struct {
 	// The flows whose steps the shared step handlers run.
 	registration, signin, recovery *flowSteps
 	contacts                       *flowSteps
+	// tileSource is the map's tile server as a CSP source (" https://*.tile.example.org"),
+	// "" without one.
+	tileSource string
 }
 
 // NewServer builds the handler, parsing every template up front.
@@ -131,6 +139,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Extras":        d.Extras == nil, "Places": d.Places == nil,
 		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil,
 		"DataAccess": d.DataAccess == nil,
+		"Centers":    d.Centers == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
@@ -152,6 +161,7 @@ func NewServer(d Deps) (*Server, error) {
 	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
 	s.registration, s.signin, s.recovery = s.registrationSteps(), s.signinSteps(), s.recoverySteps()
 	s.contacts = s.contactSteps()
+	s.tileSource = tileSource(d.MapTilesURL)
 	s.handler = s.routes()
 	return s, nil
 }

@@ -1,0 +1,141 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/centers"
+	"github.com/kabinet/kabinet/internal/places"
+	"github.com/kabinet/kabinet/internal/store"
+)
+
+// TestCenters: a center reads back field for field and is replaced by its
+// ID; the search on each engine ranks exact, prefix and one-typo
+// localities (case and ё/е folded, two typos missed), filters by service
+// and region, pages and counts, and leaves out inactive centers; a failed
+// transaction saves neither the center nor its audit record.
+func TestCenters(t *testing.T) {
+	rs, err := places.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		x := s.Centers()
+		h, _ := centers.ParseHours("пн-пт 09:00-18:00 перерыв 13:00-14:00; сб 10:00-14:00")
+		kaluga := centers.Center{ID: "kaluga-mfc", Name: `ГБУ КО "МФЦ Калужской области"`, Type: centers.MFC, Region: "40", Locality: "Калуга",
+			Address: "ул. Хрустальная, д. 34 а", Lat: 54.513845, Lon: 36.261215, HasCoords: true, Phone: "+7 (4842) 22-22-22", Hours: h,
+			Services: []centers.Service{centers.IdentityConfirmation, centers.AccessRecovery}, Active: true, CreatedAt: t0, UpdatedAt: t0}
+		if _, found, err := x.Center(ctx, "kaluga-mfc"); found || err != nil {
+			t.Fatalf("before saving: found=%v %v", found, err)
+		}
+		if err := x.SaveCenter(ctx, kaluga); err != nil {
+			t.Fatal(err)
+		}
+		got, found, err := x.Center(ctx, "kaluga-mfc")
+		if err != nil || !found || !reflect.DeepEqual(got, kaluga) {
+			t.Fatalf("read back %+v %v %v\nwant %+v", got, found, err, kaluga)
+		}
+		edited := kaluga
+		edited.HasCoords, edited.Lat, edited.Lon, edited.Hours, edited.Active = false, 0, 0, centers.Hours{}, false
+		if err := x.SaveCenter(ctx, edited); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, _ := x.Center(ctx, "kaluga-mfc"); !reflect.DeepEqual(got, edited) {
+			t.Errorf("replaced: %+v", got)
+		}
+		if err := x.SaveCenter(ctx, kaluga); err != nil {
+			t.Fatal(err)
+		}
+
+		dir := centers.New(centers.Deps{Store: x, Regions: rs, Now: func() time.Time { return t0 }})
+		add := func(id, region, locality, services string, active bool) {
+			in := centers.Input{ID: id, Name: "Центр " + id, Type: "mfc_branch", Region: region, Locality: locality, Address: "ул. Ленина, 1", Services: services}
+			if !active {
+				in.Active = "false"
+			}
+			if _, err := dir.Save(ctx, in, audit.Event{ActorKind: audit.ActorStaff, ActorID: "admin"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add("kaluga-lib", "40", "Калуга", "registration", true)
+		add("kaluzhsky", "40", "Калужский", "registration", true)
+		add("kalga", "75", "Калга", "identity_confirmation", true)
+		add("shchekino", "71", "Щёкино", "identity_confirmation", true)
+		add("kamensk", "66", "Каменск-Уральский", "identity_confirmation", true)
+		add("gone", "40", "Калуга", "identity_confirmation", false)
+		search := func(q centers.Query) ([]string, []centers.Match, int) {
+			t.Helper()
+			r, err := dir.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			var ms []centers.Match
+			for _, f := range r.Centers {
+				ids, ms = append(ids, f.ID), append(ms, f.Match)
+			}
+			return ids, ms, r.Total
+		}
+		E, P, T := centers.MatchExact, centers.MatchPrefix, centers.MatchTypo
+		// «ГБУ КО …» sorts before «Центр …» in the same locality.
+		tests := []struct {
+			q       centers.Query
+			ids     []string
+			matches []centers.Match
+			total   int
+		}{
+			{centers.Query{Q: "КАЛУГА"}, []string{"kaluga-mfc", "kaluga-lib", "kalga"}, []centers.Match{E, E, T}, 3},
+			{centers.Query{Q: "г. калуга"}, []string{"kaluga-mfc", "kaluga-lib", "kalga"}, []centers.Match{E, E, T}, 3},
+			{centers.Query{Q: "Калу"}, []string{"kaluga-mfc", "kaluga-lib", "kaluzhsky"}, []centers.Match{P, P, P}, 3},
+			{centers.Query{Q: "Калуна"}, []string{"kaluga-mfc", "kaluga-lib"}, []centers.Match{T, T}, 2},
+			{centers.Query{Q: "Калгуа"}, []string{"kalga", "kaluga-mfc", "kaluga-lib"}, []centers.Match{T, T, T}, 3},
+			{centers.Query{Q: "Кулагу"}, nil, nil, 0},
+			{centers.Query{Q: "щекино"}, []string{"shchekino"}, []centers.Match{E}, 1},
+			{centers.Query{Q: "Щёк"}, []string{"shchekino"}, []centers.Match{P}, 1},
+			{centers.Query{Q: "щекимо"}, []string{"shchekino"}, []centers.Match{T}, 1},
+			{centers.Query{Q: "каменск"}, []string{"kamensk"}, []centers.Match{P}, 1},
+			{centers.Query{Q: "Каменск Уральский"}, []string{"kamensk"}, []centers.Match{E}, 1},
+			{centers.Query{Q: "калуга", Service: "identity_confirmation"}, []string{"kaluga-mfc", "kalga"}, []centers.Match{E, T}, 2},
+			{centers.Query{Q: "калуга", Region: "40"}, []string{"kaluga-mfc", "kaluga-lib"}, []centers.Match{E, E}, 2},
+			{centers.Query{Region: "40"}, []string{"kaluga-mfc", "kaluga-lib", "kaluzhsky"}, []centers.Match{centers.MatchAll, centers.MatchAll, centers.MatchAll}, 3},
+			{centers.Query{Q: "кал", Limit: 2, Offset: 1}, []string{"kaluga-mfc", "kaluga-lib"}, []centers.Match{P, P}, 4},
+			{centers.Query{Q: "кал", Limit: 2, Offset: 10}, nil, nil, 4},
+		}
+		for _, tt := range tests {
+			ids, ms, total := search(tt.q)
+			if !slices.Equal(ids, tt.ids) || !slices.Equal(ms, tt.matches) || total != tt.total {
+				t.Errorf("%+v: %q %v total %d; want %q %v total %d", tt.q, ids, ms, total, tt.ids, tt.matches, tt.total)
+			}
+		}
+
+		// A failed transaction keeps neither the center nor its record.
+		boom := errors.New("boom")
+		err = s.Transact(ctx, func(ctx context.Context) error {
+			c := kaluga
+			c.ID = "rolled-back"
+			if err := x.SaveCenter(ctx, c); err != nil {
+				return err
+			}
+			if err := x.AppendAudit(ctx, &audit.Event{At: t0, Action: "center.created", ActorKind: audit.ActorStaff}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		if _, found, _ := x.Center(ctx, "rolled-back"); found {
+			t.Error("the center of a failed transaction was saved")
+		}
+		var n int
+		if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE action LIKE 'center.%'`).Scan(&n); err != nil || n != 6 {
+			t.Errorf("%d center audit records, want 6 (%v)", n, err)
+		}
+	})
+}
