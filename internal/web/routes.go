@@ -94,6 +94,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /staff/members", s.staffPage(staff.PermStaffManage, s.staffMembers))
 	mux.HandleFunc("POST /staff/members", s.staffPage(staff.PermStaffManage, s.staffMemberCreate))
 	mux.HandleFunc("POST /staff/members/{id}", s.staffPage(staff.PermStaffManage, s.staffMemberChange))
+	mux.HandleFunc("GET /staff/centers", s.staffPage(staff.PermCentersManage, s.staffCentersPage))
+	mux.HandleFunc("GET /staff/centers/new", s.staffPage(staff.PermCentersManage, s.staffCenterForm))
+	mux.HandleFunc("GET /staff/centers/{id}", s.staffPage(staff.PermCentersManage, s.staffCenterForm))
+	mux.HandleFunc("POST /staff/centers", s.staffPage(staff.PermCentersManage, s.staffCenterSave))
+	mux.HandleFunc("POST /staff/centers/import", s.staffPage(staff.PermCentersManage, s.staffCentersImport))
+	mux.HandleFunc("GET /staff/audit", s.staffPage(staff.PermAuditRead, s.staffAuditPage))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

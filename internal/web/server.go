@@ -81,6 +81,8 @@ type Deps struct {
 	// center's ID against the directory.
 	Staff        *staff.Service
 	CenterExists staff.CenterCheck
+	// AuditSearch is the administrators' search of the audit log.
+	AuditSearch audit.Search
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
