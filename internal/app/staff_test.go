@@ -92,7 +92,7 @@ func TestStaffSignInBrowser(t *testing.T) {
 		t.Fatalf("code: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	res, body := b.get("/staff/console")
-	if res.StatusCode != 200 || !strings.Contains(body, op.Name) || !strings.Contains(body, demo.CenterKalugaMFC) || !strings.Contains(body, "Оператор центра обслуживания") {
+	if res.StatusCode != 200 || !strings.Contains(body, op.Name) || !strings.Contains(body, "МФЦ Калужской области") || !strings.Contains(body, "Оператор центра обслуживания") {
 		t.Fatalf("console: %d\n%s", res.StatusCode, body)
 	}
 	if strings.Contains(body, `href="/staff/members"`) {
