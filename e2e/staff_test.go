@@ -29,19 +29,6 @@ func demoStaff(login string) demo.StaffMember {
 	panic("no demo member " + login)
 }
 
-// staffSignIn signs a demo member in at /staff in the browser.
-func staffSignIn(e *env, b *browser, login string) {
-	b.t.Helper()
-	b.open("/staff")
-	b.fill("f-login", login)
-	b.fill("f-password", demo.Password)
-	b.submit(`#staff-signin-form button[type="submit"]`)
-	b.waitURL(`/staff/code`)
-	b.fill("f-code", e.staffCode(demoStaff(login).Secret))
-	b.submit(`form[action^="/staff/code"] button[type="submit"]`)
-	b.waitURL(`/staff/console$`)
-}
-
 // TestStaffConsole walks the console as the demo administrator — the
 // sign-in with the code the demo banner shows, the console, staff members,
 // a new operator, the service centers and their form, the audit log — and
