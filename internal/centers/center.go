@@ -116,9 +116,6 @@ type Center struct {
 	UpdatedAt time.Time
 }
 
-// Offers reports whether the center offers the service.
-func (c Center) Offers(s Service) bool { return slices.Contains(c.Services, s) }
-
 // The fields' names, as in the API and the import columns.
 const (
 	FieldID       = "id"
