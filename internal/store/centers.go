@@ -148,12 +148,15 @@ func (x *Centers) LocalityKeys(ctx context.Context, variants []string) ([]string
 // U+10FFFF is the largest code point and its UTF-8 the largest bytes.
 const prefixEnd = "\U0010FFFF"
 
-// SearchCenters returns a page of the matching active centers and how
-// many match in all. The page is chosen on the indexes alone (locality,
+// SearchCenters returns a page of the matching centers (active ones unless
+// IncludeInactive) and how many match in all. The page is chosen on the indexes alone (locality,
 // name, ID, active, services: the filters and the order), ranked and
 // counted there, and only its rows are read from the table.
 func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]centers.Center, int, error) {
 	filters := "active = 1"
+	if f.IncludeInactive {
+		filters = "active IN (0, 1)" // the indexes' order still serves
+	}
 	var fargs []any
 	if f.Region != "" {
 		filters, fargs = filters+" AND region = ?", append(fargs, f.Region)

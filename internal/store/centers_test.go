@@ -115,6 +115,15 @@ func TestCenters(t *testing.T) {
 			}
 		}
 
+		// Staff see the inactive center too.
+		r, err := dir.Search(ctx, centers.Query{Q: "калуга", Region: "40", IncludeInactive: true})
+		if err != nil || r.Total != 3 {
+			t.Errorf("with the inactive: %d, %v", r.Total, err)
+		}
+		if c, err := dir.Get(ctx, "gone"); err != nil || c.Active {
+			t.Errorf("staff get of an inactive center: %+v, %v", c, err)
+		}
+
 		// An import on the engine: a file with a bad row saves nothing; the
 		// corrected file saves every row with its audit record.
 		staff := audit.Event{ActorKind: audit.ActorStaff, ActorID: "admin", IP: "10.1.2.3", RequestID: "req-9"}
