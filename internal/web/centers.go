@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -69,9 +70,8 @@ type centerListJSON struct {
 
 var weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
-func clockText(m int) string {
-	return strconv.Itoa(m/60/10) + strconv.Itoa(m/60%10) + ":" + strconv.Itoa(m%60/10) + strconv.Itoa(m%10)
-}
+// clockText writes minutes since midnight as "09:05".
+func clockText(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
 var matchNames = map[centers.Match]string{centers.MatchAll: "all", centers.MatchExact: "exact", centers.MatchPrefix: "prefix", centers.MatchTypo: "typo"}
 
