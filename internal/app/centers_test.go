@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/kabinet/kabinet/internal/config"
 )
 
 // centerIDs are the IDs of a center list answer, with their matches.
@@ -124,5 +126,24 @@ func TestCentersPage(t *testing.T) {
 	_, body = br.get("/account")
 	if p = parse(t, body); attr(p.byID("account-centers"), "href") != "/centers?region=40&service=identity_confirmation" {
 		t.Errorf("account page link with the region: %q", attr(p.byID("account-centers"), "href"))
+	}
+}
+
+// TestCentersMapTiles: with KABINET_MAP_TILES_URL the map gets the tile
+// server and the pages' CSP lets its images in; without it, neither.
+func TestCentersMapTiles(t *testing.T) {
+	for _, tc := range []struct{ tiles, imgSrc string }{
+		{"", "img-src 'self' data:;"},
+		{"https://{s}.tiles.example.org/{z}/{x}/{y}.png", "img-src 'self' data: https://*.tiles.example.org;"},
+	} {
+		h := newHarness(t, func(c *config.Config) { c.Map.TilesURL, c.Map.TilesAttribution = tc.tiles, "© OpenStreetMap" })
+		res, body := h.browser().get("/centers?q=" + url.QueryEscape("Калуга"))
+		p := parse(t, body)
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, tc.imgSrc) {
+			t.Errorf("tiles %q: CSP %q", tc.tiles, csp)
+		}
+		if m := p.byID("centers-map"); m == nil || attr(m, "data-tiles") != tc.tiles {
+			t.Errorf("tiles %q: the map's data-tiles", tc.tiles)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -115,9 +116,6 @@ type Center struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
-
-// Offers reports whether the center offers the service.
-func (c Center) Offers(s Service) bool { return slices.Contains(c.Services, s) }
 
 // The fields' names, as in the API and the import columns.
 const (
@@ -256,7 +254,7 @@ func (c Center) Text() Input {
 	in := Input{ID: c.ID, Name: c.Name, Type: string(c.Type), Region: c.Region, Locality: c.Locality, Address: c.Address,
 		Phone: c.Phone, Hours: c.Hours.String(), Active: "true"}
 	if c.HasCoords {
-		in.Lat, in.Lon = formatCoord(c.Lat), formatCoord(c.Lon)
+		in.Lat, in.Lon = strconv.FormatFloat(c.Lat, 'f', -1, 64), strconv.FormatFloat(c.Lon, 'f', -1, 64)
 	}
 	var ss []string
 	for _, s := range c.Services {
@@ -307,7 +305,7 @@ func clean(s string) string {
 }
 
 func coordinate(s string, lo, hi float64) (float64, bool) {
-	v, err := parseFloat(strings.ReplaceAll(s, ",", "."))
+	v, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", "."), 64)
 	if err != nil || math.IsNaN(v) || v < lo || v > hi {
 		return 0, false
 	}

@@ -411,7 +411,7 @@ func (m *memStore) SearchCenters(_ context.Context, f centers.Filter) ([]centers
 		return -1
 	}
 	for _, c := range m.centers {
-		if !c.Active || rank(c) < 0 || (f.Region != "" && c.Region != f.Region) || (f.Service != 0 && centers.SetOf(c.Services)&f.Service == 0) {
+		if (!c.Active && !f.IncludeInactive) || rank(c) < 0 || (f.Region != "" && c.Region != f.Region) || (f.Service != 0 && centers.SetOf(c.Services)&f.Service == 0) {
 			continue
 		}
 		all = append(all, c)
@@ -532,6 +532,7 @@ func TestSearch(t *testing.T) {
 		{centers.Query{Q: "калуга", Service: "registration"}, []string{"kaluga"}},
 		{centers.Query{Region: "40"}, []string{"kaluga", "kaluzhsky"}},
 		{centers.Query{Q: "кал", Limit: 1, Offset: 2}, []string{"kaluzhsky"}}, // Калга, Калуга, Калужский
+		{centers.Query{Q: "калуга", Region: "40", IncludeInactive: true}, []string{"kaluga", "closed"}},
 	}
 	for _, tt := range tests {
 		if got := ids(tt.q); !slices.Equal(got, tt.want) {
@@ -543,6 +544,12 @@ func TestSearch(t *testing.T) {
 	}
 	if _, err := dir.Center(ctx, "closed"); !isKind(err, problem.NotFound) {
 		t.Errorf("inactive center: %v", err)
+	}
+	if c, err := dir.Get(ctx, "closed"); err != nil || c.Active {
+		t.Errorf("staff get: %+v %v", c, err)
+	}
+	if _, err := dir.Get(ctx, "nowhere"); !isKind(err, problem.NotFound) {
+		t.Errorf("staff get of nothing: %v", err)
 	}
 	if c, err := dir.Center(ctx, "kaluga"); err != nil || c.Name != "МФЦ Калуга" {
 		t.Errorf("center: %+v %v", c, err)

@@ -15,6 +15,30 @@ import (
 	"github.com/kabinet/kabinet/internal/problem"
 )
 
+// The import's columns (CSV header names; JSON member names), in any order:
+//
+//	id        optional: the center's slug (a-z, 0-9, "-", up to 64), e.g. kaluga-mfc. A row with an ID
+//	          replaces that center or creates it with that ID; a row without one is a new center
+//	          (importing the same file twice makes it twice)
+//	name      required: the center's name, up to 200 characters
+//	type      required: mfc, mfc_branch, rostelecom, post, administration or library
+//	region    required: the region's 2-digit code (internal/places, GET /api/v1/regions), e.g. 40
+//	locality  required: the town or village, as written («Калуга», «Хвастовичи»), up to 100 characters
+//	address   required: the street address within the locality, up to 300 characters
+//	lat, lon  optional, both or neither: the point on the map in degrees (a "," decimal is read too)
+//	phone     optional: digits, spaces, "+", brackets and hyphens
+//	hours     optional: the opening hours' text form (ParseHours), e.g.
+//	          «пн-пт 09:00-18:00 перерыв 13:00-14:00; сб 10:00-14:00»
+//	services  required: one or more of identity_confirmation, registration, access_recovery,
+//	          signature_issuance, separated by commas, spaces or ";" (in JSON also an array)
+//	active    optional: true/false, 1/0, да/нет, yes/no; empty is true. An inactive center is kept
+//	          but not found
+//
+// Example (CSV):
+//
+//	id;name;type;region;locality;address;lat;lon;phone;hours;services
+//	kaluga-rostelecom;Ростелеком;rostelecom;40;Калуга;ул. Достоевского, д. 39;54.5;36.25;;пн-пт 09:00-18:00;identity_confirmation
+
 // Format is an import file's format.
 type Format string
 

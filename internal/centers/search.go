@@ -137,6 +137,9 @@ type Query struct {
 	Region  string // "" or a region's code
 	Limit   int    // 0: DefaultLimit; at most MaxLimit
 	Offset  int
+	// IncludeInactive finds inactive centers too: for staff, never from a
+	// public request.
+	IncludeInactive bool
 }
 
 // Paging bounds.
@@ -156,6 +159,8 @@ type Filter struct {
 	Region  string   // "": any
 	Limit   int
 	Offset  int
+	// IncludeInactive: inactive centers match too (staff).
+	IncludeInactive bool
 }
 
 // The query's parameter names, as in the API and the form.
@@ -172,7 +177,7 @@ const (
 // message on that parameter.
 func NormalizeQuery(q Query, regions Regions) (Filter, error) {
 	var f problem.Fields
-	out := Filter{Key: Fold(q.Q), Region: strings.TrimSpace(q.Region), Limit: q.Limit, Offset: q.Offset}
+	out := Filter{Key: Fold(q.Q), Region: strings.TrimSpace(q.Region), Limit: q.Limit, Offset: q.Offset, IncludeInactive: q.IncludeInactive}
 	if len([]rune(q.Q)) > maxQuery {
 		f.Add(ParamQ, problem.M("center.query_too_long", "Max", maxQuery))
 	}

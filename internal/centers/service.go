@@ -60,7 +60,7 @@ func randomID() string {
 	return "c-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
-// Search finds active centers by locality (typing-tolerant: Rank), service
+// Search finds active centers (every center with IncludeInactive) by locality (typing-tolerant: Rank), service
 // and region. Errors: problem.Invalid with a message on the parameter
 // (NormalizeQuery).
 func (s *Directory) Search(ctx context.Context, q Query) (Result, error) {
@@ -99,6 +99,19 @@ func (s *Directory) Center(ctx context.Context, id string) (Center, error) {
 		return Center{}, err
 	}
 	if !found || !c.Active {
+		return Center{}, problem.New(problem.NotFound, "center.not_found")
+	}
+	return c, nil
+}
+
+// Get returns a center by ID, active or not, for staff (the form of an
+// edit). Errors: problem.NotFound "center.not_found".
+func (s *Directory) Get(ctx context.Context, id string) (Center, error) {
+	c, found, err := s.d.Store.Center(ctx, id)
+	if err != nil {
+		return Center{}, err
+	}
+	if !found {
 		return Center{}, problem.New(problem.NotFound, "center.not_found")
 	}
 	return c, nil

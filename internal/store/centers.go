@@ -85,23 +85,50 @@ func (x *Centers) SaveCenter(ctx context.Context, c centers.Center) error {
 	})
 }
 
-// inList is a condition "column is one of the strings of a JSON array
-// bound as one parameter": one statement whatever the list's length, so
-// that SQLite's statement cache stays small.
+// inList is a condition "column is one of a list of strings" with the
+// list bound as one parameter (listArg): one statement whatever the
+// list's length, so that SQLite's statement cache stays small, and one
+// that each engine answers from the column's index — PostgreSQL plans a
+// set-returning function as a hash join over the whole table, but "=
+// ANY(array)" as an index scan.
 func (x *Centers) inList(column string) string {
 	if x.transactions.st.dialect == Postgres {
-		return column + ` IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`
+		return column + ` = ANY(CAST(? AS text[]))`
 	}
 	return column + ` IN (SELECT value FROM json_each(?))`
 }
 
+// arrayQuote escapes an element of a PostgreSQL array literal.
+var arrayQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+// listArg is a list of strings as inList binds it: a PostgreSQL array
+// literal, or a JSON array for SQLite.
+func (x *Centers) listArg(list []string) (string, error) {
+	if x.transactions.st.dialect == Postgres {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, v := range list {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			b.WriteString(arrayQuote.Replace(v))
+			b.WriteByte('"')
+		}
+		b.WriteByte('}')
+		return b.String(), nil
+	}
+	j, err := json.Marshal(list)
+	return string(j), err
+}
+
 // LocalityKeys returns the folded localities sharing a variant.
 func (x *Centers) LocalityKeys(ctx context.Context, variants []string) ([]string, error) {
-	list, err := json.Marshal(variants)
+	list, err := x.listArg(variants)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := x.transactions.st.query(ctx, `SELECT DISTINCT locality_key FROM center_locality_variants WHERE `+x.inList("variant"), string(list))
+	rows, err := x.transactions.st.query(ctx, `SELECT DISTINCT locality_key FROM center_locality_variants WHERE `+x.inList("variant"), list)
 	if err != nil {
 		return nil, fmt.Errorf("store: center localities: %w", err)
 	}
@@ -121,12 +148,15 @@ func (x *Centers) LocalityKeys(ctx context.Context, variants []string) ([]string
 // U+10FFFF is the largest code point and its UTF-8 the largest bytes.
 const prefixEnd = "\U0010FFFF"
 
-// SearchCenters returns a page of the matching active centers and how
-// many match in all. The page is chosen on the indexes alone (locality,
+// SearchCenters returns a page of the matching centers (active ones unless
+// IncludeInactive) and how many match in all. The page is chosen on the indexes alone (locality,
 // name, ID, active, services: the filters and the order), ranked and
 // counted there, and only its rows are read from the table.
 func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]centers.Center, int, error) {
 	filters := "active = 1"
+	if f.IncludeInactive {
+		filters = "active IN (0, 1)" // the indexes' order still serves
+	}
 	var fargs []any
 	if f.Region != "" {
 		filters, fargs = filters+" AND region = ?", append(fargs, f.Region)
@@ -145,12 +175,12 @@ func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]center
 			WHERE ` + filters + ` AND locality_key >= ? AND locality_key < ?`
 		args = append(append([]any{f.Key}, fargs...), f.Key, f.Key+prefixEnd)
 		if len(f.Typos) > 0 { // none starts with Key: the two parts are apart
-			list, err := json.Marshal(f.Typos)
+			list, err := x.listArg(f.Typos)
 			if err != nil {
 				return nil, 0, err
 			}
 			matches += ` UNION ALL SELECT id, locality_key, name, 2 FROM centers WHERE ` + filters + ` AND ` + x.inList("locality_key")
-			args = append(append(args, fargs...), string(list))
+			args = append(append(args, fargs...), list)
 		}
 	}
 	q := `SELECT ` + prefixed("c.", centerColumns) + `, page.total FROM (

@@ -8,13 +8,18 @@ import (
 
 	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/places"
+	"github.com/kabinet/kabinet/internal/store"
 )
 
 // BenchmarkSearchCenters: one search of the directory (the service's two
-// queries) over 20 000 centers in the reference data's towns, cycling
-// through exact, prefix and one-typo queries, on SQLite.
+// queries) over 20 000 centers in the reference data's towns, by query:
+// exact, prefix, one typo, a region, on each engine.
 func BenchmarkSearchCenters(b *testing.B) {
-	s := openSQLite(b)
+	b.Run("sqlite", func(b *testing.B) { benchmarkSearchCenters(b, openSQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { benchmarkSearchCenters(b, openPostgres(b)) })
+}
+
+func benchmarkSearchCenters(b *testing.B, s *store.Store) {
 	ctx := context.Background()
 	rs, err := places.Load()
 	if err != nil {

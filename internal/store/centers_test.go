@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +115,36 @@ func TestCenters(t *testing.T) {
 			}
 		}
 
+		// Staff see the inactive center too.
+		r, err := dir.Search(ctx, centers.Query{Q: "калуга", Region: "40", IncludeInactive: true})
+		if err != nil || r.Total != 3 {
+			t.Errorf("with the inactive: %d, %v", r.Total, err)
+		}
+		if c, err := dir.Get(ctx, "gone"); err != nil || c.Active {
+			t.Errorf("staff get of an inactive center: %+v, %v", c, err)
+		}
+
+		// An import on the engine: a file with a bad row saves nothing; the
+		// corrected file saves every row with its audit record.
+		staff := audit.Event{ActorKind: audit.ActorStaff, ActorID: "admin", IP: "10.1.2.3", RequestID: "req-9"}
+		file := "id;name;type;region;locality;address;services;hours\n" +
+			"kaluga-post;Почта России;post;40;Калуга;ул. Кирова, 1;identity_confirmation;пн-пт 08:00-20:00\n" +
+			"tula-post;Почта России;post;71;Тула;пр. Ленина, 33;identity_confirmation;пн-пт 8-20\n"
+		rep, err := dir.Import(ctx, centers.CSV, []byte(file), staff)
+		if err != nil || rep.Saved || len(rep.Rejected) != 1 || rep.Rejected[0].Row != 3 || rep.Rejected[0].Field != "hours" {
+			t.Fatalf("import with a bad row: %+v, %v", rep, err)
+		}
+		if _, found, _ := x.Center(ctx, "kaluga-post"); found {
+			t.Fatal("a rejected import saved a row")
+		}
+		rep, err = dir.Import(ctx, centers.CSV, []byte(strings.Replace(file, "пн-пт 8-20", "пн-пт 08:00-20:00", 1)), staff)
+		if err != nil || !rep.Saved || rep.Created != 2 {
+			t.Fatalf("corrected import: %+v, %v", rep, err)
+		}
+		if ids, _, _ := search(centers.Query{Q: "тула", Service: "identity_confirmation"}); !slices.Equal(ids, []string{"tula-post"}) {
+			t.Errorf("imported center not found: %q", ids)
+		}
+
 		// A failed transaction keeps neither the center nor its record.
 		boom := errors.New("boom")
 		err = s.Transact(ctx, func(ctx context.Context) error {
@@ -134,8 +165,11 @@ func TestCenters(t *testing.T) {
 			t.Error("the center of a failed transaction was saved")
 		}
 		var n int
-		if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE action LIKE 'center.%'`).Scan(&n); err != nil || n != 6 {
-			t.Errorf("%d center audit records, want 6 (%v)", n, err)
+		if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE action LIKE 'center.%'`).Scan(&n); err != nil || n != 8 {
+			t.Errorf("%d center audit records, want 8: 6 saved, 2 imported (%v)", n, err)
+		}
+		if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE action = 'center.imported' AND actor_id = 'admin' AND ip = '10.1.2.3' AND request_id = 'req-9'`).Scan(&n); err != nil || n != 2 {
+			t.Errorf("%d import records with the actor, want 2 (%v)", n, err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -69,9 +70,8 @@ type centerListJSON struct {
 
 var weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
-func clockText(m int) string {
-	return strconv.Itoa(m/60/10) + strconv.Itoa(m/60%10) + ":" + strconv.Itoa(m%60/10) + strconv.Itoa(m%10)
-}
+// clockText writes minutes since midnight as "09:05".
+func clockText(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
 var matchNames = map[centers.Match]string{centers.MatchAll: "all", centers.MatchExact: "exact", centers.MatchPrefix: "prefix", centers.MatchTypo: "typo"}
 
@@ -158,7 +158,6 @@ type CentersPage struct {
 	BasePage
 	Regions  []places.Region
 	Services []centers.Service
-	Types    []centers.Type
 	Searched bool // a search was made (a locality, a service or a region given)
 	Results  []CenterView
 	Total    int
@@ -191,8 +190,8 @@ type CenterView struct {
 func (s *Server) centersPage(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	p := &CentersPage{BasePage: BasePage{Title: "centers.title", LangForm: "centers-form"}, Regions: s.d.Places.Regions(),
-		Services: centers.Services, Types: centers.Types,
-		Map: MapView{Regions: s.r.asset("map/ru-regions.geojson"), Tiles: s.d.MapTilesURL, Attribution: s.d.MapTilesAttribution}}
+		Services: centers.Services,
+		Map:      MapView{Regions: s.r.asset("map/ru-regions.geojson"), Tiles: s.d.MapTilesURL, Attribution: s.d.MapTilesAttribution}}
 	t, lang := s.t(r), langOf(r)
 	values := map[string]string{}
 	for _, k := range []string{centers.ParamQ, centers.ParamService, centers.ParamRegion} {

@@ -61,15 +61,18 @@
       });
       var marker = L.circleMarker([p.lat, p.lon], {
         radius: 9, color: "#fff", weight: 2, fillColor: "#1a3d8f", fillOpacity: 0.9, className: "center-marker"
-      }).bindPopup(popup).addTo(map);
+      }).bindPopup(popup, { maxWidth: Math.max(160, Math.min(320, el.clientWidth - 80)) }).addTo(map);
       marker.getElement().setAttribute("data-marker", key);
       bounds.push([p.lat, p.lon]);
     });
     el.setAttribute("data-markers", String(order.length));
+    // Over the region outlines alone a town's streets are blank: stay at
+    // the scale of a region, where the outlines still tell where it is.
+    var closest = el.dataset.tiles ? 13 : 7;
     if (bounds.length === 1) {
-      map.setView(bounds[0], 11);
+      map.setView(bounds[0], closest);
     } else if (bounds.length > 1) {
-      map.fitBounds(bounds, { padding: [30, 30], maxZoom: 12 });
+      map.fitBounds(bounds, { padding: [30, 30], maxZoom: closest });
     }
   });
 })();
