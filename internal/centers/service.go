@@ -204,16 +204,3 @@ func Changed(a, b Center) []string {
 	add(FieldActive, a.Active != b.Active)
 	return out
 }
-
-// Stored returns a center by ID, active or not, for the staff who manage
-// the directory. Errors: problem.NotFound "center.not_found".
-func (s *Directory) Stored(ctx context.Context, id string) (Center, error) {
-	c, found, err := s.d.Store.Center(ctx, id)
-	if err != nil {
-		return Center{}, err
-	}
-	if !found {
-		return Center{}, problem.New(problem.NotFound, "center.not_found")
-	}
-	return c, nil
-}

@@ -181,7 +181,7 @@ func (s *Server) staffView(ctx context.Context, a staff.Actor, g staff.Grants, t
 	v := &StaffView{Name: a.Member.Name, Login: a.Member.Login, Roles: a.Member.Roles, Center: a.CenterID, Centers: a.Member.Centers,
 		Names: map[string]string{}}
 	for _, id := range a.Member.Centers {
-		if c, err := s.d.Centers.Stored(ctx, id); err == nil {
+		if c, err := s.d.Centers.Get(ctx, id); err == nil {
 			v.Names[id] = c.Name
 		}
 	}

@@ -69,7 +69,7 @@ func (s *Server) staffCenterForm(w http.ResponseWriter, r *http.Request, a staff
 	id := r.PathValue("id")
 	values := map[string]string{centers.FieldActive: "true"}
 	if id != "" {
-		c, err := s.d.Centers.Stored(r.Context(), id)
+		c, err := s.d.Centers.Get(r.Context(), id)
 		if err != nil {
 			s.staffError(w, r, a, g, err)
 			return
@@ -122,7 +122,7 @@ func (s *Server) staffCenterSave(w http.ResponseWriter, r *http.Request, a staff
 		Locality: values[centers.FieldLocality], Address: values[centers.FieldAddress], Lat: values[centers.FieldLat], Lon: values[centers.FieldLon],
 		Phone: values[centers.FieldPhone], Hours: values[centers.FieldHours], Services: values[centers.FieldServices], Active: values[centers.FieldActive]}
 	if !editing && in.ID != "" {
-		if _, err := s.d.Centers.Stored(r.Context(), in.ID); err == nil {
+		if _, err := s.d.Centers.Get(r.Context(), in.ID); err == nil {
 			s.renderCenterForm(w, r, a, g, http.StatusUnprocessableEntity, false, values,
 				problem.InvalidField(centers.FieldID, problem.M("console.centers.id_taken")))
 			return
@@ -257,7 +257,7 @@ func (s *Server) apiStaffCenterCreate(w http.ResponseWriter, r *http.Request, a 
 		return
 	}
 	if in.ID != "" {
-		if _, err := s.d.Centers.Stored(r.Context(), in.ID); err == nil {
+		if _, err := s.d.Centers.Get(r.Context(), in.ID); err == nil {
 			s.apiError(w, r, problem.InvalidField(centers.FieldID, problem.M("console.centers.id_taken")))
 			return
 		}
@@ -277,7 +277,7 @@ func (s *Server) apiStaffCenterUpdate(w http.ResponseWriter, r *http.Request, a 
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.d.Centers.Stored(r.Context(), id); err != nil {
+	if _, err := s.d.Centers.Get(r.Context(), id); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
