@@ -5,6 +5,7 @@
 //	kabinet [serve]    run the server (default)
 //	kabinet migrate    apply database migrations and exit
 //	kabinet rekey      rotate the master secret: re-seal and re-index every row
+//	kabinet audit verify  check the audit log's hash chain; audit search: find records
 //	kabinet verifications --stuck  list the checks of personal data waiting too long; --requeue gives a lost one a job
 //	kabinet version    print the version
 //	kabinet bench      measure sign-in, /api/v1/me and registration throughput
@@ -95,6 +96,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		sf, getenv = f, overlay(getenv, map[string]string{"KABINET_DATA_DIR": data})
 	}
+	var af auditFlags
+	if cmd == "audit" {
+		f, data, err := parseAudit(args, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		af, getenv = f, overlay(getenv, map[string]string{"KABINET_DATA_DIR": data})
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
@@ -110,6 +122,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return verifications(ctx, cfg, vf, stdout)
 	case "staff":
 		return staffCommand(ctx, cfg, sf, os.Stdin, stdout, stderr)
+	case "audit":
+		return auditCommand(ctx, cfg, af, stdout)
 	case "config":
 		fmt.Fprintln(stdout, strings.Join(cfg.Redacted(), "\n"))
 		return nil
@@ -123,6 +137,7 @@ const usage = `usage: kabinet [serve | migrate | config] [-addr host:port] [-dat
        kabinet rekey [-dry-run | -verify] [-batch 500] [-data dir]   (new secret in KABINET_SECRET_KEY, old in KABINET_OLD_SECRET_KEYS)
        kabinet verifications --stuck [--older-than 30m] [--json] | --requeue CHECK_ID… | --requeue-stuck
        kabinet staff add -login LOGIN -name "NAME" [-role administrator] [-center ID]… [-password-stdin] | staff list
+       kabinet audit verify [-anchor SEQ:HASH]… | search [-actor ID] [-subject ACCOUNT] [-action A | P.*] [-center ID] [-from T] [-to T] [-json]
        kabinet bench [-duration 10s] [-concurrency N] [-db postgres://…]
        kabinet registry-sim [-addr 127.0.0.1:9091] [-data file.json] [-demo] [-delay 2s] [-fail-rate 0.1] … (-h for all)
        kabinet version

@@ -70,6 +70,8 @@ var packageClass = map[string]string{
 	"internal/staff": classDomain,
 	// Issue 12 §3: the operator's desk.
 	"internal/desk": classDomain,
+	// Issue 12: the service-center directory.
+	"internal/centers": classDomain,
 
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,

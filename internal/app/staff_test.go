@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -90,7 +92,7 @@ func TestStaffSignInBrowser(t *testing.T) {
 		t.Fatalf("code: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	res, body := b.get("/staff/console")
-	if res.StatusCode != 200 || !strings.Contains(body, op.Name) || !strings.Contains(body, demo.CenterKalugaMFC) || !strings.Contains(body, "Оператор центра обслуживания") {
+	if res.StatusCode != 200 || !strings.Contains(body, op.Name) || !strings.Contains(body, "МФЦ Калужской области") || !strings.Contains(body, "Оператор центра обслуживания") {
 		t.Fatalf("console: %d\n%s", res.StatusCode, body)
 	}
 	if strings.Contains(body, `href="/staff/members"`) {
@@ -248,6 +250,10 @@ func TestStaffAccessMatrix(t *testing.T) {
 		{"GET", "/api/v1/staff/members", nil, true, false},
 		{"POST", "/api/v1/staff/members", map[string]any{"login": "x"}, true, false},
 		{"POST", "/api/v1/staff/members/stf_none/changes", map[string]string{"change": "disable"}, true, false},
+		{"POST", "/api/v1/staff/centers", map[string]any{"name": ""}, true, false},
+		{"PUT", "/api/v1/staff/centers/kaluga-mfc", map[string]any{"name": ""}, true, false},
+		{"POST", "/api/v1/staff/centers/import", nil, true, false},
+		{"GET", "/api/v1/staff/audit?action=staff.*", nil, true, false},
 		{"DELETE", "/api/v1/staff/sessions/current", nil, true, true},
 	}
 	doc := h.api("GET", "/api/v1/openapi.json", "", nil)
@@ -259,7 +265,7 @@ func TestStaffAccessMatrix(t *testing.T) {
 		for m := range ops.(map[string]any) {
 			method := strings.ToUpper(m)
 			if !slices.ContainsFunc(routes, func(r staffRoute) bool {
-				return r.method == method && regexp.MustCompile("^"+regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(p, "[^/]+")+"$").MatchString(r.path)
+				return r.method == method && regexp.MustCompile("^"+regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(p, "[^/]+")+"$").MatchString(strings.Split(r.path, "?")[0])
 			}) {
 				t.Errorf("%s %s is not in the access matrix", method, p)
 			}
@@ -333,4 +339,76 @@ func TestStaffPagesAccess(t *testing.T) {
 			t.Fatalf("citizen on %s: %d %s", p, res.StatusCode, res.Header.Get("Location"))
 		}
 	}
+}
+
+// TestStaffCentersAndAudit: an administrator adds a center in the console
+// (a mistake keeps what was typed), imports a file with a bad row
+// (nothing saved, every mistake reported) and then a good one, and finds
+// these changes in the audit log, where the search itself is recorded.
+func TestStaffCentersAndAudit(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.browser()
+	b.post("/staff", url.Values{"login": {"admin"}, "password": {demo.Password}})
+	b.post("/staff/code", url.Values{"code": {h.staffCode(demoMember("admin").Secret)}})
+
+	form := url.Values{"id": {"obninsk-lib"}, "name": {"Библиотека Обнинска"}, "type": {"library"}, "region": {"40"}, "locality": {"Обнинск"},
+		"address": {"пр. Ленина, 129"}, "hours": {"пн-пт 25:00-18:00"}, "services": {"identity_confirmation"}, "active": {"true"}}
+	res, body := b.post("/staff/centers", form)
+	if res.StatusCode != 422 || !strings.Contains(body, `value="Библиотека Обнинска"`) || !strings.Contains(body, "f-hours-error") {
+		t.Fatalf("bad hours: %d", res.StatusCode)
+	}
+	form.Set("hours", "пн-пт 10:00-19:00 перерыв 14:00-15:00")
+	if res, _ := b.post("/staff/centers", form); res.StatusCode != 303 {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	if r := h.api("GET", "/api/v1/centers?q=обнинск&service=identity_confirmation", "", nil); r.Status != 200 || !strings.Contains(r.Raw, "obninsk-lib") {
+		t.Fatalf("the new center is not found: %d %s", r.Status, r.Raw)
+	}
+
+	token := h.staffToken("admin")
+	bad := "id,name,type,region,locality,address,hours,services\n" +
+		"tarusa-lib,Библиотека Тарусы,library,40,Таруса,ул. Ленина 1,пн-пт 09:00-18:00,identity_confirmation\n" +
+		"x,Без региона,library,00,Нигде,ул. Нет 1,,identity_confirmation\n"
+	r := h.importCSV(token, bad)
+	if r.Status != 200 || r.Body["saved"] != false || !strings.Contains(r.Raw, `"row":3`) {
+		t.Fatalf("bad import: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("GET", "/api/v1/centers/tarusa-lib", "", nil); r.Status != 404 {
+		t.Fatalf("a refused import saved a row: %d", r.Status)
+	}
+	good := "id,name,type,region,locality,address,hours,services\n" +
+		"tarusa-lib,Библиотека Тарусы,library,40,Таруса,ул. Ленина 1,пн-пт 09:00-18:00,identity_confirmation\n"
+	if r := h.importCSV(token, good); r.Status != 200 || r.Body["saved"] != true || r.Body["created"] != float64(1) {
+		t.Fatalf("good import: %d %s", r.Status, r.Raw)
+	}
+
+	r = h.api("GET", "/api/v1/staff/audit?action=center.*", token, nil)
+	if r.Status != 200 || !strings.Contains(r.Raw, `"center.created"`) || !strings.Contains(r.Raw, `"center.imported"`) || !strings.Contains(r.Raw, `"actor_role":"administrator"`) {
+		t.Fatalf("audit search: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("GET", "/api/v1/staff/audit?from=yesterday", token, nil); r.Status != 422 || r.fieldCode("from") != "console.audit.time_format" {
+		t.Fatalf("a bad date: %d %s", r.Status, r.Raw)
+	}
+	if res, body := b.get("/staff/audit?action=staff.signed_in"); res.StatusCode != 200 || !strings.Contains(body, "data-audit-results") || !strings.Contains(body, "staff.signed_in") {
+		t.Fatalf("audit page: %d", res.StatusCode)
+	}
+	if n := h.auditCount("staff.audit_searched"); n != 2 {
+		t.Fatalf("searches recorded: %d, want 2 (the refused one is not a search)", n)
+	}
+}
+
+func (h *harness) importCSV(token, csv string) response {
+	h.t.Helper()
+	req, _ := http.NewRequest("POST", h.srv.URL+"/api/v1/staff/centers/import?format=csv", strings.NewReader(csv))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "text/csv")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	_ = json.Unmarshal(raw, &out.Body)
+	return out
 }

@@ -4,7 +4,14 @@
 // Details never hold personal data in clear: callers pass masked values,
 // and an e-mail address in its Redacted form ("i***@***"), without the domain.
 //
-// audit imports only the standard library.
+// The log is tamper-evident: every record carries a link of a hash chain
+// (chain.go: the canonical encoding, Next, Verifier), so a changed, removed
+// or inserted record breaks the chain where it happened. Search is the
+// administrators' search of the log (search.go); DataAccess is the
+// citizen's «Кто смотрел мои данные», the staff's accesses to their data
+// (dataaccess.go).
+//
+// audit imports problem and the standard library.
 package audit
 
 import (
@@ -27,13 +34,19 @@ type Event struct {
 	Action           string // "account.registered", "signin.failed", "session.ended", …
 	ActorKind        string
 	ActorID          string
-	ActorRole        string // the staff role acted in
-	CenterID         string // the service center a staff member acted for
-	Reason           string // why (a staff look at a citizen's data)
 	SubjectAccountID string
 	IP               string
 	RequestID        string
 	Details          map[string]string
+	// ActorRole is the staff role the actor acted in ("administrator",
+	// "operator"); empty for citizens and the system.
+	ActorRole string
+	// CenterID is the service center a staff member acted for (its text
+	// ID); empty when none.
+	CenterID string
+	// Reason says why, as a code ("identity_confirmation"); empty when the
+	// action speaks for itself.
+	Reason string
 }
 
 // Store appends events.

@@ -59,10 +59,17 @@ registers -accounts accounts through the API, then runs each phase for
                 and wait until both registry checks have completed and the
                 verification has passed; the in-process registry simulator
                 answers at once
+  centers       GET /api/v1/centers over -centers generated service centers
+                (the towns of the reference data), -centers-workers clients:
+                each town's name exact, a prefix, ё as е, a letter dropped or
+                two swapped, half filtered by service, some by region
+  centers-bare  a bare net/http handler serving the bytes of one such
+                answer, with the same clients
 
 and prints ops/s, p50 and p99 per phase and the ratios sign-in/argon2
 (goal ≥ 0.9), sign-in by SNILS/argon2 (goal ≥ 0.9), me/bare (goal ≥ 0.5)
-and verify/river-noop (goal ≥ 0.5). The phases take turns in -rounds
+verify/river-noop (goal ≥ 0.5) and centers/centers-bare (p99 goal
+under 20 ms at 16 clients; the ratio is reported). The phases take turns in -rounds
 rounds (each measuring -duration/-rounds after its own warm-up), so that
 other load on a shared machine falls on all of them alike; the process's
 CPU time in each window is reported too (cores used, ops per CPU-second).
@@ -89,10 +96,12 @@ type benchOptions struct {
 	flood       int // the flood phase's workers
 	queued      int // the verify and river-noop phases' workers
 	drain       int // verifications queued for the drain measurement (0: none)
+	centers     int // service centers generated for the centers phases
+	centerUsers int // the centers phases' workers
 }
 
 // benchPhases are the phases in the order they run.
-var benchPhases = []string{"argon2", "argon2-slots", "signin", "signin-snils", "bare", "me", "register", "flood", "river-noop", "verify"}
+var benchPhases = []string{"argon2", "argon2-slots", "signin", "signin-snils", "bare", "me", "register", "flood", "river-noop", "verify", "centers-bare", "centers"}
 
 // floodWorkers is the flood phase's default concurrency: the attack
 // review's 200 simultaneous sign-ins, which queued for seconds before the
@@ -130,6 +139,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each round of each phase, named after `file` (cpu.prof → cpu.signin.r1.prof …)")
 	fs.IntVar(&o.queued, "queued", 128, "workers of the verify and river-noop phases, each with one verification or job in the queue")
 	fs.IntVar(&o.drain, "drain", 0, "queue `n` verifications with the workers stopped, then time how long a node takes to work them off; alone unless -phases is given")
+	fs.IntVar(&o.centers, "centers", 20000, "service centers generated for the centers phases")
+	fs.IntVar(&o.centerUsers, "centers-workers", 16, "workers of the centers phases")
 	phases := fs.String("phases", strings.Join(benchPhases, ","), "comma-separated phases to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -184,6 +195,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	}
 	if o.flood < 1 {
 		return o, errors.New("bench: -flood-workers must be at least 1")
+	}
+	if o.centers < 1 || o.centers > 1_000_000 || o.centerUsers < 1 || o.centerUsers > 1024 {
+		return o, errors.New("bench: -centers must be between 1 and 1000000, -centers-workers between 1 and 1024")
 	}
 	slices.SortFunc(o.phases, func(a, b string) int { return slices.Index(benchPhases, a) - slices.Index(benchPhases, b) })
 	return o, nil
@@ -321,6 +335,11 @@ type benchRun struct {
 
 	verifyPool  *verifyPool  // accounts the verify phase submits for
 	completions *completions // jobs completed, for verify and river-noop
+
+	centerQueries *centerQueries // the centers phases' searches
+	centersBody   []byte         // one search's answer, for centers-bare
+	centersType   string
+	centersClient *http.Client // with a connection per centers worker
 }
 
 // Steps of a registration journey, as loadgen steps.
@@ -452,6 +471,15 @@ func (b *benchRun) setup(ctx context.Context) error {
 			return err
 		}
 	}
+	if slices.Contains(b.o.phases, "centers") || slices.Contains(b.o.phases, "centers-bare") {
+		if b.centerQueries, err = b.generateCenters(ctx, b.o.centers); err != nil {
+			return err
+		}
+		if b.centersBody, b.centersType, err = b.fetchCentersBody(ctx, b.centerQueries); err != nil {
+			return err
+		}
+		b.centersClient = newBenchClient(b.o.centerUsers)
+	}
 	if slices.Contains(b.o.phases, "verify") || slices.Contains(b.o.phases, "river-noop") {
 		b.completions = newCompletions(b.env.app.Jobs())
 		if slices.Contains(b.o.phases, "verify") {
@@ -480,6 +508,8 @@ var phaseInfos = map[string]phaseInfo{
 	"signin-snils": {"sign-in by SNILS POST /api/v1/sessions", "sign-ins"},
 	"verify":       {"verification end to end (2 registry checks)", "verifications"},
 	"river-noop":   {"River no-op job, the checks' queue", "jobs"},
+	"centers":      {"directory search GET /api/v1/centers", "searches"},
+	"centers-bare": {"bare net/http handler, a search's answer", "requests"},
 }
 
 // benchPhase is a phase ready to run, with its results so far.
@@ -520,6 +550,14 @@ func (b *benchRun) preparePhase(name string) *benchPhase {
 		p.op = b.getOp(srv.URL+"/api/v1/me", "/api/v1/me (bare)")
 	case "me":
 		p.op = b.getOp(b.env.baseURL+"/api/v1/me", "/api/v1/me")
+	case "centers":
+		p.cfg.Concurrency = b.o.centerUsers
+		p.op = b.centersOp(b.env.baseURL, b.centerQueries, b.centersClient)
+	case "centers-bare":
+		p.cfg.Concurrency = b.o.centerUsers
+		srv := centersBare(b.centersBody, b.centersType)
+		p.cleanup = srv.Close
+		p.op = b.centersOp(srv.URL, b.centerQueries, b.centersClient)
 	case "flood":
 		p.cfg.Concurrency = b.o.flood
 		p.cfg.Steps = floodSteps

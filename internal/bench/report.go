@@ -115,6 +115,7 @@ var benchRatios = []struct {
 	{"sign-in / raw argon2id ×GOMAXPROCS", "signin", "argon2-slots", 0.9, true},
 	{"sign-in by SNILS / raw argon2id", "signin-snils", "argon2", 0.9, false},
 	{"verifications / River no-op jobs", "verify", "river-noop", 0.5, false},
+	{"directory search / bare handler", "centers", "centers-bare", 0.1, true},
 }
 
 func (b *benchRun) newReport() *benchReport {

@@ -43,6 +43,7 @@ type Config struct {
 	Retention Retention
 	Metrics   Metrics
 	Log       Log
+	Map       Map
 }
 
 // sections lists the sections in the order of the dump and the docs.
@@ -62,6 +63,7 @@ func (c *Config) sections() []part {
 		{"Retention", "How long records are kept before the sweeps delete them.", &c.Retention},
 		{"Metrics", "Prometheus metrics at `/metrics`.", &c.Metrics},
 		{"Log", "What the log says and how.", &c.Log},
+		{"Map", "The map of the service-center finder (`/centers`).", &c.Map},
 	}
 }
 
@@ -456,4 +458,35 @@ func (l *Log) settings() []setting {
 		{env: "KABINET_LOG_FORMAT", def: "text", field: text(&l.Format, oneOf("text", "json")),
 			doc: "`text` or `json`."},
 	}
+}
+
+// Map is the base layer of the service centers' map.
+type Map struct {
+	TilesURL         string // a tile server's URL template; empty: the region outlines embedded in kabinet
+	TilesAttribution string // what the tile server asks every map to show
+}
+
+func (m *Map) settings() []setting {
+	return []setting{
+		{env: "KABINET_MAP_TILES_URL", field: text(&m.TilesURL, orEmpty(tileTemplate)),
+			doc: "A tile server for the base layer of the service centers' map (`/centers`), as a URL template with `{z}`, `{x}` and `{y}` (and optionally `{s}`), e.g. `https://tiles.example.org/{z}/{x}/{y}.png`; its host is added to the pages' Content-Security-Policy (`img-src`). Empty: the map draws the outlines of Russia's regions embedded in kabinet, and needs no internet."},
+		{env: "KABINET_MAP_TILES_ATTRIBUTION", field: text(&m.TilesAttribution),
+			doc: "The attribution the tile server's terms ask every map to show (e.g. `© OpenStreetMap contributors`), as plain text."},
+	}
+}
+
+// tileTemplate is a tile server's URL template: an http(s) URL whose
+// path names {z}, {x} and {y}, and whose host is a plain host name (a
+// "{s}" subdomain allowed).
+var tileTemplate = rule[string]{
+	want: "an http(s) URL template with {z}, {x} and {y}",
+	ok: func(v string) bool {
+		for _, p := range []string{"{z}", "{x}", "{y}"} {
+			if !strings.Contains(v, p) {
+				return false
+			}
+		}
+		u, err := url.Parse(strings.NewReplacer("{s}", "a", "{z}", "0", "{x}", "0", "{y}", "0", "{r}", "").Replace(v))
+		return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && !strings.ContainsAny(u.Host, "{}; ,'\"")
+	},
 }

@@ -304,6 +304,8 @@ func TestEverySettingRoundTrips(t *testing.T) {
 		"KABINET_METRICS_TOKEN":             {"tok-metrics", "tok-metrics"},
 		"KABINET_LOG_LEVEL":                 {"debug", "debug"},
 		"KABINET_LOG_FORMAT":                {"json", "json"},
+		"KABINET_MAP_TILES_URL":             {"https://{s}.tiles.example.org/{z}/{x}/{y}.png", "https://{s}.tiles.example.org/{z}/{x}/{y}.png"},
+		"KABINET_MAP_TILES_ATTRIBUTION":     {"© OpenStreetMap contributors", "© OpenStreetMap contributors"},
 	}
 	in := map[string]string{}
 	for name, tc := range cases {
@@ -479,6 +481,8 @@ func TestRules(t *testing.T) {
 		{env: with(nil, "KABINET_RETENTION_FLOWS", "0s"), want: `KABINET_RETENTION_FLOWS: want more than 0s, got "0s"`},
 		{env: with(nil, "KABINET_DELETION_GRACE", "30s"), want: `KABINET_DELETION_GRACE: want at least 1m, got "30s"`},
 		{env: with(nil, "KABINET_METRICS_ADDR", "9100"), want: `KABINET_METRICS_ADDR: want empty or host:port, got "9100"`},
+		{env: with(nil, "KABINET_MAP_TILES_URL", "https://tiles.example.org/{z}/{x}.png"), want: `KABINET_MAP_TILES_URL: want empty or an http(s) URL template with {z}, {x} and {y}, got "https://tiles.example.org/{z}/{x}.png"`},
+		{env: with(nil, "KABINET_MAP_TILES_URL", "ftp://tiles.example.org/{z}/{x}/{y}.png"), want: `KABINET_MAP_TILES_URL: want empty or an http(s) URL template with {z}, {x} and {y}, got "ftp://tiles.example.org/{z}/{x}/{y}.png"`},
 		{env: with(nil, "KABINET_METRICS_ADDR", "127.0.0.1:8080"), want: `KABINET_METRICS_ADDR: must differ from KABINET_ADDR`},
 		{env: with(nil, "KABINET_LOG_LEVEL", "trace"), want: `KABINET_LOG_LEVEL: want one of debug, info, warn or error, got "trace"`},
 		{env: with(nil, "KABINET_LOG_FORMAT", "xml"), want: `KABINET_LOG_FORMAT: want one of text or json, got "xml"`},

@@ -5,8 +5,11 @@
 // It runs only in demo mode (KABINET_ENV=development) and never overwrites
 // anything.
 //
-// demo imports account, contact, desk, document, password, person,
-// profile, staff and problem.
+// It also adds the service centers the seeds name (SeedCenters, centers.go)
+// and the demo staff (SeedStaff).
+//
+// demo imports account, audit, centers, contact, desk, document,
+// password, person, profile, staff and problem.
 package demo
 
 import (

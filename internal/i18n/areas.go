@@ -41,6 +41,8 @@ var owners = map[string]string{
 	"additional_data": "extras",
 	"staff":           "staff",
 	"desk":            "desk",
+	"audit":           "audit",
+	"center":          "centers",
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.

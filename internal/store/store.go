@@ -283,6 +283,11 @@ func (s *Store) migrate(ctx context.Context) ([]*goose.MigrationResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("store: migrate: %w", err)
 	}
+	// Records written before the chain existed (migration 0013), or by a
+	// node of an older version since, get their links.
+	if _, err := s.chainUnchained(ctx); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -337,7 +342,16 @@ func (s *Store) transact(ctx context.Context, hooks *afterCommit, fn func(ctx co
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterCommitKey{}, hooks)); err != nil {
+	txctx := context.WithValue(context.WithValue(ctx, txKey{}, tx), afterCommitKey{}, hooks)
+	pending := &pendingAudit{}
+	defer pending.close()
+	txctx = context.WithValue(txctx, pendingAuditKey{}, pending)
+	if err = fn(txctx); err != nil {
+		return err
+	}
+	// The audit events last: the chain's head is locked only from here
+	// to the commit (see AuditLog).
+	if err = s.flushAudit(txctx); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {

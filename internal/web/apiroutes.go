@@ -159,6 +159,18 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{201: typeOf[citizenCardJSON]()}, Staff: (*Server).apiCitizenRegister},
 		{Method: "POST", Path: "/api/v1/staff/citizens/{id}/access", Auth: authStaff, Perm: staff.PermAccessRestore, Request: typeOf[accessRestoreRequest](),
 			Responses: map[int]reflect.Type{200: typeOf[citizenCardJSON]()}, Staff: (*Server).apiAccessRestore},
+		{Method: "POST", Path: "/api/v1/staff/centers", Auth: authStaff, Perm: staff.PermCentersManage, Request: typeOf[centerInputJSON](),
+			Responses: map[int]reflect.Type{201: typeOf[staffCenterJSON]()}, Staff: (*Server).apiStaffCenterCreate},
+		{Method: "PUT", Path: "/api/v1/staff/centers/{id}", Auth: authStaff, Perm: staff.PermCentersManage, Request: typeOf[centerInputJSON](),
+			Responses: map[int]reflect.Type{200: typeOf[staffCenterJSON]()}, Staff: (*Server).apiStaffCenterUpdate},
+		{Method: "POST", Path: "/api/v1/staff/centers/import", Auth: authStaff, Perm: staff.PermCentersManage,
+			Responses: map[int]reflect.Type{200: typeOf[importReportJSON]()}, Staff: (*Server).apiStaffCentersImport},
+		{Method: "GET", Path: "/api/v1/staff/audit", Auth: authStaff, Perm: staff.PermAuditRead,
+			Responses: map[int]reflect.Type{200: typeOf[auditPageJSON]()}, Staff: (*Server).apiStaffAudit},
+		{Method: "GET", Path: "/api/v1/me/data-access", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[accessListJSON]()}, Handler: method((*Server).apiDataAccess)},
+		{Method: "GET", Path: "/api/v1/centers", Responses: map[int]reflect.Type{200: typeOf[centerListJSON]()}, Handler: method((*Server).apiCenters)},
+		{Method: "GET", Path: "/api/v1/centers/{id}", Responses: map[int]reflect.Type{200: typeOf[centerJSON]()}, Handler: method((*Server).apiCenter)},
 	}
 }
 

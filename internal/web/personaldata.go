@@ -272,6 +272,9 @@ type PersonalDataPage struct {
 	// in its grace before replacement at 20 or 45; zero otherwise.
 	ReplaceBy time.Time
 	ReplaceAt int // the age of that replacement
+	// ConfirmURL is the finder of the centers that confirm identity, the
+	// next step of a standard account whose data are verified; "" otherwise.
+	ConfirmURL string
 }
 
 // pageDate is how the form writes a date: as it is typed, DD.MM.YYYY.
@@ -361,6 +364,9 @@ func (s *Server) newPersonalDataPage(r *http.Request, rec *profile.Record, f *Fo
 	t := s.t(r)
 	p := &PersonalDataPage{BasePage: BasePage{Title: "mydata.title", Form: f, LangForm: "mydata-form"}, Status: dataStatus(rec), VerifiedAt: rec.VerifiedAt}
 	p.Countries, p.More = countries(i18n.Lang(langOf(r)))
+	if a := accountOf(r); a != nil && a.Level == account.Standard && p.Status == dataVerified {
+		p.ConfirmURL = s.confirmCentersURL(r.Context(), a.ID)
+	}
 	if l := rec.Latest; l != nil && (p.Status == dataPending || p.Status == dataFailed) {
 		p.SubmittedAt = l.SubmittedAt
 		for _, c := range l.Checks {
@@ -466,6 +472,9 @@ func countries(l i18n.Lang) (common, more []Country) {
 type NextStep struct {
 	Level  account.Level // the level it leads to
 	Status string        // the personal data's status (for the standard level)
+	// CentersURL is the finder of the centers that confirm identity, in
+	// the citizen's region when known.
+	CentersURL string
 }
 
 // nextStep returns the account's next step with its personal data's
@@ -475,7 +484,7 @@ func (s *Server) nextStep(ctx context.Context, a *account.Account) (NextStep, er
 	if err != nil {
 		return NextStep{}, err
 	}
-	n := NextStep{Status: dataStatus(rec)}
+	n := NextStep{Status: dataStatus(rec), CentersURL: s.confirmCentersURL(ctx, a.ID)}
 	switch a.Level {
 	case account.Simplified:
 		n.Level = account.Standard

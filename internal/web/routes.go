@@ -25,6 +25,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /terms", s.staticPage("terms"))
 	mux.HandleFunc("GET /privacy", s.staticPage("privacy"))
 	mux.HandleFunc("GET /services", s.services)
+	mux.HandleFunc("GET /centers", s.centersPage) // the service-center finder
 
 	// Registration (SPEC §3).
 	mux.HandleFunc("GET /register", s.registerForm)
@@ -74,6 +75,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /account/additional-data", s.requirePage(s.additionalDataPage))
 	mux.HandleFunc("POST /account/additional-data", s.requirePage(s.additionalDataSubmit))
 	mux.HandleFunc("GET /account/additional-data/inn", s.requirePage(s.additionalDataFindGet))
+	mux.HandleFunc("GET /account/data-access", s.requirePage(s.dataAccessPage))
 	mux.HandleFunc("POST /account/additional-data/inn", s.requirePage(s.additionalDataFindINN))
 
 	// The staff console (issue 12): its own sign-in with an authenticator,
@@ -99,6 +101,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /staff/citizens/new", s.staffPage(staff.PermCitizensRegister, s.staffCitizenRegister))
 	mux.HandleFunc("GET /staff/citizens/{id}/access", s.staffPage(staff.PermAccessRestore, s.staffCitizenAccess))
 	mux.HandleFunc("POST /staff/citizens/{id}/access", s.staffPage(staff.PermAccessRestore, s.staffCitizenRestore))
+	mux.HandleFunc("GET /staff/centers", s.staffPage(staff.PermCentersManage, s.staffCentersPage))
+	mux.HandleFunc("GET /staff/centers/new", s.staffPage(staff.PermCentersManage, s.staffCenterForm))
+	mux.HandleFunc("GET /staff/centers/{id}", s.staffPage(staff.PermCentersManage, s.staffCenterForm))
+	mux.HandleFunc("POST /staff/centers", s.staffPage(staff.PermCentersManage, s.staffCenterSave))
+	mux.HandleFunc("POST /staff/centers/import", s.staffPage(staff.PermCentersManage, s.staffCentersImport))
+	mux.HandleFunc("GET /staff/audit", s.staffPage(staff.PermAuditRead, s.staffAuditPage))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
@@ -61,8 +63,10 @@ type Deps struct {
 	Profile      *profile.Service // personal data and its verification
 	Extras       *extras.Service  // «Дополнительные данные»
 	Places       *places.Directory
+	Centers      *centers.Directory // the service-center finder
 	Sessions     *session.Service
-	Export       *export.Service // "download my data"
+	Export       *export.Service   // "download my data"
+	DataAccess   *audit.DataAccess // «Кто смотрел мои данные»
 	Codes        *flow.Codes
 	Devices      Devices
 	Outbox       Outbox
@@ -84,6 +88,8 @@ type Deps struct {
 	// CenterNames names a service center on citizens' pages; nil shows
 	// the center's ID (until the directory is wired in).
 	CenterNames CenterNamer
+	// AuditSearch is the administrators' search of the audit log.
+	AuditSearch audit.Search
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
@@ -102,6 +108,9 @@ type Deps struct {
 	// Fault logs and counts an error that must not fail the request (nil:
 	// log only).
 	Fault func(msg string, err error)
+	// MapTilesURL is the tile server of the centers' map ("" : the
+	// offline region outlines), MapTilesAttribution what it asks to show.
+	MapTilesURL, MapTilesAttribution string
 }
 
 // Server is the HTTP handler.
@@ -121,6 +130,9 @@ type Server struct {
 	// The flows whose steps the shared step handlers run.
 	registration, signin, recovery *flowSteps
 	contacts                       *flowSteps
+	// tileSource is the map's tile server as a CSP source (" https://*.tile.example.org"),
+	// "" without one.
+	tileSource string
 }
 
 // NewServer builds the handler, parsing every template up front.
@@ -135,6 +147,8 @@ func NewServer(d Deps) (*Server, error) {
 		"ContactChange": d.ContactChange == nil,
 		"Extras":        d.Extras == nil, "Places": d.Places == nil,
 		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil, "Desk": d.Desk == nil,
+		"DataAccess": d.DataAccess == nil,
+		"Centers":    d.Centers == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))
@@ -156,6 +170,7 @@ func NewServer(d Deps) (*Server, error) {
 	s.secure = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
 	s.registration, s.signin, s.recovery = s.registrationSteps(), s.signinSteps(), s.recoverySteps()
 	s.contacts = s.contactSteps()
+	s.tileSource = tileSource(d.MapTilesURL)
 	s.handler = s.routes()
 	return s, nil
 }

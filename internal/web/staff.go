@@ -29,7 +29,16 @@ type StaffView struct {
 	Roles       []string
 	Center      string // the center acted for, by ID ("" for none)
 	Centers     []string
+	Names       map[string]string // the centers' names by ID (the ID when the directory has none)
 	Menu        []StaffLink
+}
+
+// CenterName is a center's name for the console.
+func (v *StaffView) CenterName(id string) string {
+	if n, ok := v.Names[id]; ok {
+		return n
+	}
+	return id
 }
 
 // StaffLink is one entry of the console's menu.
@@ -168,8 +177,14 @@ func (s *Server) freshen(ctx context.Context, a staff.Actor, code string) error 
 	return s.d.Staff.Reauthenticate(ctx, a, code)
 }
 
-func (s *Server) staffView(a staff.Actor, g staff.Grants, t func(string, ...any) string) *StaffView {
-	v := &StaffView{Name: a.Member.Name, Login: a.Member.Login, Roles: a.Member.Roles, Center: a.CenterID, Centers: a.Member.Centers}
+func (s *Server) staffView(ctx context.Context, a staff.Actor, g staff.Grants, t func(string, ...any) string) *StaffView {
+	v := &StaffView{Name: a.Member.Name, Login: a.Member.Login, Roles: a.Member.Roles, Center: a.CenterID, Centers: a.Member.Centers,
+		Names: map[string]string{}}
+	for _, id := range a.Member.Centers {
+		if c, err := s.d.Centers.Get(ctx, id); err == nil {
+			v.Names[id] = c.Name
+		}
+	}
 	for _, m := range staffMenu {
 		if g.Permits(a, m.perm) {
 			v.Menu = append(v.Menu, StaffLink{Href: m.href, Label: t(m.label)})
@@ -186,7 +201,7 @@ type StaffBase struct {
 
 func (s *Server) staffBase(r *http.Request, a staff.Actor, g staff.Grants, title string, values map[string]string) StaffBase {
 	b := StaffBase{BasePage: BasePage{Title: title, Form: newForm(values), StaffArea: true}}
-	b.Staff = s.staffView(a, g, s.t(r).T)
+	b.Staff = s.staffView(r.Context(), a, g, s.t(r).T)
 	b.Reauth = s.d.Staff.NeedsReauth(a.Session)
 	return b
 }

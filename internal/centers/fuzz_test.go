@@ -1,0 +1,79 @@
+package centers_test
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/kabinet/kabinet/internal/centers"
+)
+
+// FuzzParseHours: the parser never panics, and what it accepts prints to a
+// text it reads back to the same hours.
+func FuzzParseHours(f *testing.F) {
+	for _, s := range []string{"пн-пт 09:00-18:00 перерыв 13:00-14:00; сб 10:00-14:00", "ежедневно 00:00-24:00", "mon,wed 9:00-12:00 break 10:00-10:15",
+		"вс выходной", "пн 24:00-24:00", "пт-пн 1:00-2:00", ";;", "пн 09:00-18:00 перерыв"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := centers.ParseHours(s)
+		if err != nil {
+			return
+		}
+		back, err := centers.ParseHours(h.String())
+		if err != nil || back.String() != h.String() {
+			t.Fatalf("%q → %q does not read back: %v", s, h.String(), err)
+		}
+	})
+}
+
+// FuzzImport: neither reader panics, and every rejection names a row the
+// file has.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(goodCSV), false)
+	f.Add([]byte("name,type,region,locality,address,services\n\"x\ny\",mfc,40,a,b,registration\n"), false)
+	f.Add([]byte(`[{"name":"МФЦ","type":"mfc","region":"40","locality":"Калуга","address":"x","services":["registration"],"lat":1e400}]`), true)
+	f.Add([]byte(`[null, [], {"active": false}]`), true)
+	rs := regions(f)
+	f.Fuzz(func(t *testing.T, b []byte, isJSON bool) {
+		read := centers.ReadCSV
+		if isJSON {
+			read = centers.ReadJSON
+		}
+		rows, err := read(b)
+		if err != nil {
+			return
+		}
+		_, rej := centers.Check(rows, rs)
+		for _, r := range rej {
+			if r.Row < 1 {
+				t.Fatalf("rejection of row %d", r.Row)
+			}
+		}
+	})
+}
+
+// FuzzSearchQuery: folding and ranking never panic; a folded query is
+// valid UTF-8 and folds to itself; any locality matches itself exactly.
+func FuzzSearchQuery(f *testing.F) {
+	for _, s := range []string{"Калуга", "г. Калуга", "щёкино", "Каменск-Уральский", "", "  ", "\xff", "п."} {
+		f.Add(s, "Калуга")
+	}
+	f.Fuzz(func(t *testing.T, q, locality string) {
+		k := centers.Fold(q)
+		if !utf8.ValidString(k) || centers.Fold(k) != k {
+			t.Fatalf("Fold(%q) = %q, folds again to %q", q, k, centers.Fold(k))
+		}
+		_ = centers.Rank(q, locality)
+		if k != "" && centers.Rank(q, q) != centers.MatchExact {
+			t.Fatalf("%q does not match itself", q)
+		}
+		_, _ = centers.NormalizeQuery(centers.Query{Q: q, Service: locality}, nil)
+		if len(k) < 200 {
+			for _, v := range centers.Variants(k) {
+				if centers.Distance(k, v, 1) > 1 {
+					t.Fatalf("variant %q of %q is not one deletion away", v, k)
+				}
+			}
+		}
+	})
+}

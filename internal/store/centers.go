@@ -1,0 +1,287 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kabinet/kabinet/internal/centers"
+)
+
+// Centers is the storage of the service-center directory
+// (internal/centers), with the audit log. The search runs in SQL on both
+// engines: a prefix of the folded locality is a range of locality_key
+// (byte order: the C collation on PostgreSQL), the candidates of a typo
+// come from the symmetric-delete table center_locality_variants, and the
+// page is ordered and counted by the database.
+type Centers struct {
+	transactions
+	*AuditLog
+}
+
+// Centers returns the directory's repository.
+func (s *Store) Centers() *Centers {
+	return &Centers{transactions: transactions{st: s}, AuditLog: s.AuditLog()}
+}
+
+var _ centers.Store = (*Centers)(nil)
+
+const centerColumns = `id, name, type, region, locality, address, lat, lon, phone, hours, services, active, created_at, updated_at`
+
+// Center returns the center with the ID, active or not.
+func (x *Centers) Center(ctx context.Context, id string) (centers.Center, bool, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT `+centerColumns+` FROM centers WHERE id = ?`, id)
+	if err != nil {
+		return centers.Center{}, false, fmt.Errorf("store: center: %w", err)
+	}
+	cs, err := scanCenters(rows, nil)
+	if err != nil || len(cs) == 0 {
+		return centers.Center{}, false, err
+	}
+	return cs[0], true, nil
+}
+
+// SaveCenter inserts the center or replaces the one with its ID; a
+// locality not seen before gets its variants for the typo search.
+func (x *Centers) SaveCenter(ctx context.Context, c centers.Center) error {
+	key := centers.Fold(c.Locality)
+	var lat, lon any
+	if c.HasCoords {
+		lat, lon = c.Lat, c.Lon
+	}
+	active := 0
+	if c.Active {
+		active = 1
+	}
+	return x.transactions.st.Transact(ctx, func(ctx context.Context) error {
+		if _, err := x.transactions.st.exec(ctx, `INSERT INTO centers (`+centerColumns+`, locality_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type, region = excluded.region, locality = excluded.locality,
+			address = excluded.address, lat = excluded.lat, lon = excluded.lon, phone = excluded.phone, hours = excluded.hours,
+			services = excluded.services, active = excluded.active, created_at = excluded.created_at, updated_at = excluded.updated_at,
+			locality_key = excluded.locality_key`,
+			c.ID, c.Name, string(c.Type), c.Region, c.Locality, c.Address, lat, lon, c.Phone, c.Hours.String(),
+			int64(centers.SetOf(c.Services)), active, ms(c.CreatedAt), ms(c.UpdatedAt), key); err != nil {
+			return fmt.Errorf("store: save center: %w", err)
+		}
+		res, err := x.transactions.st.exec(ctx, `INSERT INTO center_localities (locality_key) VALUES (?) ON CONFLICT DO NOTHING`, key)
+		if err != nil {
+			return fmt.Errorf("store: save center locality: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		for _, v := range centers.Variants(key) {
+			if _, err := x.transactions.st.exec(ctx, `INSERT INTO center_locality_variants (variant, locality_key) VALUES (?, ?) ON CONFLICT DO NOTHING`, v, key); err != nil {
+				return fmt.Errorf("store: save center locality variant: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// inList is a condition "column is one of a list of strings" with the
+// list bound as one parameter (listArg): one statement whatever the
+// list's length, so that SQLite's statement cache stays small, and one
+// that each engine answers from the column's index — PostgreSQL plans a
+// set-returning function as a hash join over the whole table, but "=
+// ANY(array)" as an index scan.
+func (x *Centers) inList(column string) string {
+	if x.transactions.st.dialect == Postgres {
+		return column + ` = ANY(CAST(? AS text[]))`
+	}
+	return column + ` IN (SELECT value FROM json_each(?))`
+}
+
+// arrayQuote escapes an element of a PostgreSQL array literal.
+var arrayQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+// listArg is a list of strings as inList binds it: a PostgreSQL array
+// literal, or a JSON array for SQLite.
+func (x *Centers) listArg(list []string) (string, error) {
+	if x.transactions.st.dialect == Postgres {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, v := range list {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			b.WriteString(arrayQuote.Replace(v))
+			b.WriteByte('"')
+		}
+		b.WriteByte('}')
+		return b.String(), nil
+	}
+	j, err := json.Marshal(list)
+	return string(j), err
+}
+
+// LocalityKeys returns the folded localities sharing a variant.
+func (x *Centers) LocalityKeys(ctx context.Context, variants []string) ([]string, error) {
+	list, err := x.listArg(variants)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := x.transactions.st.query(ctx, `SELECT DISTINCT locality_key FROM center_locality_variants WHERE `+x.inList("variant"), list)
+	if err != nil {
+		return nil, fmt.Errorf("store: center localities: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// prefixEnd is past every string starting with a prefix, in byte order:
+// U+10FFFF is the largest code point and its UTF-8 the largest bytes.
+const prefixEnd = "\U0010FFFF"
+
+// SearchCenters returns a page of the matching centers (active ones unless
+// IncludeInactive) and how many match in all. The page is chosen on the indexes alone (locality,
+// name, ID, active, services: the filters and the order), ranked and
+// counted there, and only its rows are read from the table.
+func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]centers.Center, int, error) {
+	filters := "active = 1"
+	if f.IncludeInactive {
+		filters = "active IN (0, 1)" // the indexes' order still serves
+	}
+	var fargs []any
+	if f.Region != "" {
+		filters, fargs = filters+" AND region = ?", append(fargs, f.Region)
+	}
+	if f.Service != 0 {
+		filters, fargs = filters+" AND (services & ?) <> 0", append(fargs, int64(f.Service))
+	}
+	var matches string
+	var args []any
+	switch {
+	case f.Key == "":
+		matches = `SELECT id, locality_key, name, 0 AS rank FROM centers WHERE ` + filters
+		args = fargs
+	default:
+		matches = `SELECT id, locality_key, name, CASE WHEN locality_key = ? THEN 0 ELSE 1 END AS rank FROM centers
+			WHERE ` + filters + ` AND locality_key >= ? AND locality_key < ?`
+		args = append(append([]any{f.Key}, fargs...), f.Key, f.Key+prefixEnd)
+		if len(f.Typos) > 0 { // none starts with Key: the two parts are apart
+			list, err := x.listArg(f.Typos)
+			if err != nil {
+				return nil, 0, err
+			}
+			matches += ` UNION ALL SELECT id, locality_key, name, 2 FROM centers WHERE ` + filters + ` AND ` + x.inList("locality_key")
+			args = append(append(args, fargs...), list)
+		}
+	}
+	q := `SELECT ` + prefixed("c.", centerColumns) + `, page.total FROM (
+			SELECT id, rank, locality_key, name, COUNT(*) OVER () AS total FROM (` + matches + `) AS m
+			ORDER BY rank, locality_key, name, id LIMIT ? OFFSET ?
+		) AS page JOIN centers c ON c.id = page.id
+		ORDER BY page.rank, page.locality_key, page.name, page.id`
+	rows, err := x.transactions.st.query(ctx, q, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: search centers: %w", err)
+	}
+	total := 0
+	cs, err := scanCenters(rows, &total)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(cs) == 0 && f.Offset > 0 { // past the last page: count apart
+		if err := x.transactions.st.queryRow(ctx, `SELECT COUNT(*) FROM (`+matches+`) AS m`, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("store: count centers: %w", err)
+		}
+	}
+	return cs, total, nil
+}
+
+// prefixed puts a table's alias before each of a list of columns.
+func prefixed(alias, columns string) string {
+	parts := strings.Split(columns, ", ")
+	for i, c := range parts {
+		parts[i] = alias + c
+	}
+	return strings.Join(parts, ", ")
+}
+
+// scanCenters reads rows of centerColumns, and then the total when total
+// is not nil.
+func scanCenters(rows *sql.Rows, total *int) ([]centers.Center, error) {
+	defer rows.Close()
+	var out []centers.Center
+	for rows.Next() {
+		var c centers.Center
+		var typ, hours string
+		var lat, lon sql.NullFloat64
+		var services int64
+		var active int
+		var created, updated sql.NullInt64
+		dest := []any{&c.ID, &c.Name, &typ, &c.Region, &c.Locality, &c.Address, &lat, &lon, &c.Phone, &hours, &services, &active, &created, &updated}
+		if total != nil {
+			dest = append(dest, total)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("store: center: %w", err)
+		}
+		h, err := parsedHours(hours)
+		if err != nil {
+			return nil, fmt.Errorf("store: center %s: hours %q: %w", c.ID, hours, err)
+		}
+		c.Type, c.Hours, c.Services, c.Active = centers.Type(typ), h, centers.Set(services).List(), active != 0
+		c.Lat, c.Lon, c.HasCoords = lat.Float64, lon.Float64, lat.Valid && lon.Valid
+		c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	return out, nil
+}
+
+// hoursCache keeps the hours' text forms already read: a few hundred
+// distinct forms serve most centers, and reading one is a good part of a
+// search's own work. A text always reads to the same hours, so the cache
+// is exact; it stops growing at maxHoursCached forms.
+var (
+	hoursCache  sync.Map // string → centers.Hours
+	hoursCached atomic.Int64
+)
+
+const maxHoursCached = 4096
+
+func parsedHours(text string) (centers.Hours, error) {
+	if text == "" {
+		return centers.Hours{}, nil
+	}
+	if v, ok := hoursCache.Load(text); ok {
+		return cloneHours(v.(centers.Hours)), nil
+	}
+	h, err := centers.ParseHours(text)
+	if err != nil {
+		return h, err
+	}
+	if hoursCached.Load() < maxHoursCached {
+		if _, loaded := hoursCache.LoadOrStore(text, h); !loaded {
+			hoursCached.Add(1)
+		}
+	}
+	return cloneHours(h), nil
+}
+
+// cloneHours copies the breaks, so that no two centers share them.
+func cloneHours(h centers.Hours) centers.Hours {
+	for i := range h {
+		h[i].Breaks = slices.Clone(h[i].Breaks)
+	}
+	return h
+}
