@@ -80,7 +80,7 @@ func TestConfirmInPerson(t *testing.T) {
 	b.submit(codeButton)
 	b.expect("URL after signing in", b.url(), "/account")
 	b.expectContains("level", b.text(".badge"), "Подтверждённая")
-	b.expectContains("center", b.text("#account-confirmation"), demo.CenterKalugaMFC)
+	b.expectContains("center", b.text("#account-confirmation"), "МФЦ Калужской области")
 	b.scan("account page, confirmed in person")
 }
 

@@ -108,6 +108,26 @@ func TestDeskConfirmInPerson(t *testing.T) {
 	if c, _ := me.Body["confirmation"].(map[string]any); me.str("level") != "confirmed" || c["center_id"] != demo.CenterKalugaMFC || c["at"] == nil {
 		t.Fatalf("me: %s", me.Raw)
 	}
+	// «Кто смотрел мои данные»: the three looks and the two passport
+	// checks, each with the operator's role and center, the looks with
+	// their reasons.
+	seen := h.api("GET", "/api/v1/me/data-access", in.str("session_token"), nil)
+	list, _ := seen.Body["accesses"].([]any)
+	var actions, reasons []string
+	for _, x := range list {
+		m := x.(map[string]any)
+		actions = append(actions, m["action"].(string))
+		if r, ok := m["reason"].(string); ok {
+			reasons = append(reasons, r)
+		}
+		if m["role"] != "operator" || m["center"] == nil {
+			t.Errorf("access %v", m)
+		}
+	}
+	if want := []string{"staff.identity_confirmed", "staff.identity_mismatch", "staff.citizen_viewed", "staff.citizen_viewed", "staff.citizen_viewed"}; strings.Join(actions, " ") != strings.Join(want, " ") ||
+		strings.Join(reasons, " ") != "registration_help access_recovery identity_confirmation" {
+		t.Errorf("data access: %v %v (%s)", actions, reasons, seen.Raw)
+	}
 
 	// A simplified citizen cannot be confirmed.
 	simple := h.api("POST", "/api/v1/staff/citizens/search", op, map[string]string{"by": "phone", "value": demo.Phone, "reason": "identity_confirmation"})
@@ -214,7 +234,7 @@ func TestDeskPages(t *testing.T) {
 	citizen.post("/signin", url.Values{"login": {demo.StandardPhone}, "password": {demo.Password}})
 	res, body = citizen.get("/account")
 	p = parse(t, body)
-	if res.StatusCode != 200 || !strings.Contains(text(p.byID("account-confirmation")), demo.CenterKalugaMFC) {
+	if res.StatusCode != 200 || !strings.Contains(text(p.byID("account-confirmation")), "МФЦ Калужской области") {
 		t.Fatalf("account page: %d %s", res.StatusCode, body)
 	}
 }

@@ -5,18 +5,20 @@ import (
 	"net/http"
 )
 
-// CenterNamer names a service center for a citizen, in their language:
-// the directory of centers implements it; the name is the ID when it does
-// not know the center.
+// CenterNamer names a service center for a citizen (the directory, as
+// audit.CenterNames does); false when it does not know the center.
 type CenterNamer interface {
-	CenterName(ctx context.Context, id, lang string) string
+	CenterName(ctx context.Context, id string) (string, bool)
 }
 
-// centerName is the center's name for this request, its ID without a
-// directory.
+// centerName is the center's name for a citizen's page, its ID when there
+// is no directory or it does not know the center.
 func (s *Server) centerName(r *http.Request, id string) string {
 	if s.d.CenterNames == nil {
 		return id
 	}
-	return s.d.CenterNames.CenterName(r.Context(), id, string(s.t(r).Lang))
+	if name, ok := s.d.CenterNames.CenterName(r.Context(), id); ok && name != "" {
+		return name
+	}
+	return id
 }
