@@ -372,7 +372,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Staff = staffSvc
 	centerExists := CenterExists(st)
 	counter := desk.New(desk.Deps{Store: st.Desk(), Grants: staffSvc, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
-		Hasher: hasher, Locks: locks, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
+		Hasher: hasher, Locks: locks, Centers: centerNames{centerStore}, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
 	if cfg.Demo() {
 		created, err := demo.SeedStaff(ctx, staffSvc, centerExists)
 		if err != nil {

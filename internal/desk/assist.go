@@ -75,7 +75,7 @@ func (s *Service) Register(ctx context.Context, a staff.Actor, in RegisterInput)
 			}
 			return err
 		}
-		if err := s.tell(ctx, acc, message.RegisteredInPerson{Site: s.d.Site, Name: name, Center: a.CenterID, Link: s.d.Links.Recovery()}); err != nil {
+		if err := s.tell(ctx, acc, message.RegisteredInPerson{Site: s.d.Site, Name: name, Center: s.centerName(ctx, a.CenterID), Link: s.d.Links.Recovery()}); err != nil {
 			return err
 		}
 		card = &Card{AccountID: id, Level: account.Simplified, Surname: surname, Name: name, Phone: phone.Masked()}
@@ -193,7 +193,7 @@ func (s *Service) Restore(ctx context.Context, a staff.Actor, in RestoreInput) (
 		if err := s.d.Locks.Release(ctx, string(acc.Phone), string(acc.Email), value); err != nil {
 			return err
 		}
-		msg := message.AccessRestored{Site: s.d.Site, Name: acc.Name, Center: a.CenterID, Link: s.d.Links.Recovery()}
+		msg := message.AccessRestored{Site: s.d.Site, Name: acc.Name, Center: s.centerName(ctx, a.CenterID), Link: s.d.Links.Recovery()}
 		if old != "" && old != value {
 			told := msg
 			if err := s.d.Notifier.Send(ctx, message.Notification{AccountID: acc.ID, Channel: ch, To: old, Lang: acc.Lang, Data: told}); err != nil {

@@ -107,6 +107,12 @@ type Links interface {
 	Recovery() string // where a citizen sets a (new) password
 }
 
+// CenterNames names a service center for the citizen's messages (the
+// directory); false when it does not know the center.
+type CenterNames interface {
+	CenterName(ctx context.Context, id string) (string, bool)
+}
+
 // Deps are the service's collaborators.
 type Deps struct {
 	Store    Store
@@ -117,10 +123,12 @@ type Deps struct {
 	Links    Links
 	Hasher   Hasher
 	Locks    Locks
-	Site     string
-	Now      func() time.Time
-	Rand     io.Reader
-	NewID    func() (string, error)
+	// Centers may be nil: messages then name a center by its ID.
+	Centers CenterNames
+	Site    string
+	Now     func() time.Time
+	Rand    io.Reader
+	NewID   func() (string, error)
 }
 
 // Service is the operator's desk.
@@ -301,7 +309,7 @@ func (s *Service) Confirm(ctx context.Context, a staff.Actor, in ConfirmInput) (
 		if err := s.d.Sessions.AccountChanged(ctx, acc.ID); err != nil {
 			return err
 		}
-		if err := s.tell(ctx, acc, message.IdentityConfirmed{Site: s.d.Site, Name: acc.Name, Center: a.CenterID, Link: s.d.Links.Account()}); err != nil {
+		if err := s.tell(ctx, acc, message.IdentityConfirmed{Site: s.d.Site, Name: acc.Name, Center: s.centerName(ctx, a.CenterID), Link: s.d.Links.Account()}); err != nil {
 			return err
 		}
 		e := a.Event(g, staff.PermIdentityConfirm, "staff.identity_confirmed", acc.ID, now)
@@ -340,4 +348,14 @@ func (s *Service) tell(ctx context.Context, a *account.Account, d message.Data) 
 		return nil
 	}
 	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: ch, To: to, Lang: a.Lang, Data: d})
+}
+
+// centerName is the center's name for a message, its ID when unknown.
+func (s *Service) centerName(ctx context.Context, id string) string {
+	if s.d.Centers != nil {
+		if name, ok := s.d.Centers.CenterName(ctx, id); ok && name != "" {
+			return name
+		}
+	}
+	return id
 }
