@@ -90,12 +90,6 @@ func (b *browser) scan(page string) {
 	if seen {
 		return
 	}
-	if !get(b, "axe present", chromedp.Evaluate[bool](`typeof window.axe === 'object'`)) {
-		b.do("inject axe-core", chromedp.Evaluate[chromedp.Void](b.e.axe))
-		if v := get(b, "axe version", chromedp.Evaluate[string](`window.axe ? axe.version : ''`)); v == "" {
-			b.t.Fatalf("%s: axe-core did not load into %s", b.name, page)
-		}
-	}
 	b.axe(page)
 	// The same page on a phone: axe again at 375 px, then no sideways
 	// scrolling at 320 px (issue 10, defect 6). The window comes back to
@@ -135,7 +129,19 @@ const overflowing = `(() => {
 // violation.
 func (b *browser) axe(page string) {
 	b.t.Helper()
-	violations := get(b, "axe.run on "+page, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	var violations []axeViolation
+	var err error
+	for try := 1; ; try++ {
+		if violations, err = b.axeOnce(); err == nil {
+			break
+		}
+		if try == 3 {
+			b.t.Fatalf("%s: axe on %s: %v (at %s)", b.name, page, err, b.location())
+		}
+		// The page replaced itself (the «Мои данные» status reloads the
+		// page when its checks end): scan the new one once it has loaded.
+		b.waitFor("the page to load", `document.readyState === 'complete'`)
+	}
 	if len(violations) == 0 {
 		return
 	}
@@ -151,6 +157,27 @@ func (b *browser) axe(page string) {
 		}
 	}
 	b.t.Error(s.String())
+}
+
+// axeOnce injects axe-core when the page lacks it and runs it. A page that
+// navigates meanwhile loses the script or the run's context: an error, and
+// axe tries again on the page that replaced it.
+func (b *browser) axeOnce() ([]axeViolation, error) {
+	ctx, cancel := b.step()
+	defer cancel()
+	present, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof window.axe === 'object'`))
+	if err != nil {
+		return nil, err
+	}
+	if !present {
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](b.e.axe)); err != nil {
+			return nil, err
+		}
+		if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.axe ? axe.version : ''`)); err != nil || v == "" {
+			return nil, fmt.Errorf("axe-core did not load (%v)", err)
+		}
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
 }
 
 // TestAxeRunsUnderCSP checks the premise of every scan: kabinet's pages

@@ -153,3 +153,33 @@ func rechain(t *testing.T, engine string, vars map[string]string, id int64) {
 		}
 	}
 }
+
+// TestParseAudit: the command's flags, and the mistakes it refuses before
+// opening the database.
+func TestParseAudit(t *testing.T) {
+	h := audit.Next(audit.Genesis, 1, &audit.Event{Action: "a"}).String()
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+		want func(auditFlags) bool
+	}{
+		{[]string{"verify"}, true, func(f auditFlags) bool { return f.verb == "verify" && len(f.anchors) == 0 }},
+		{[]string{"verify", "-anchor", "3:" + h, "-anchor", "9:" + h}, true, func(f auditFlags) bool { return len(f.anchors) == 2 && f.anchors[1].Seq == 9 }},
+		{[]string{"verify", "-anchor", "3"}, false, nil},
+		{[]string{"verify", "extra"}, false, nil},
+		{[]string{"search", "-action", "staff.*", "-from", "2026-12-01T00:00:00Z", "-to", "2026-12-02T00:00:00+03:00", "-cursor", "42", "-json"}, true,
+			func(f auditFlags) bool {
+				return f.filter.Action == "staff.*" && f.filter.Cursor == 42 && f.json && f.filter.To.Sub(f.filter.From) == 21*time.Hour
+			}},
+		{[]string{"search", "-from", "yesterday"}, false, nil},
+		{[]string{"search", "-cursor", "x"}, false, nil},
+		{[]string{"search", "-anchor", "1:" + h}, false, nil},
+		{[]string{}, false, nil},
+		{[]string{"delete"}, false, nil},
+	} {
+		f, _, err := parseAudit(tc.args, io.Discard)
+		if (err == nil) != tc.ok || (tc.ok && !tc.want(f)) {
+			t.Errorf("parseAudit(%q) = %+v, %v", tc.args, f, err)
+		}
+	}
+}

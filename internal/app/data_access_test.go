@@ -180,7 +180,8 @@ func TestDataAccessPage(t *testing.T) {
 	if res.StatusCode != 200 || len(rows) != 2 || !strings.Contains(text(rows[1]), "Подтверждение личности") {
 		t.Fatalf("older page %s: %d, %d rows", older, res.StatusCode, len(rows))
 	}
-	if res, _ := b.get("/account/data-access?cursor=zz"); res.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("a bad cursor: %d", res.StatusCode)
+	res, body = b.get("/account/data-access?cursor=zz")
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Неверная ссылка на страницу списка") {
+		t.Errorf("a bad cursor: %d %s", res.StatusCode, body)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -411,4 +413,97 @@ func (h *harness) importCSV(token, csv string) response {
 	out := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
 	_ = json.Unmarshal(raw, &out.Body)
 	return out
+}
+
+// staffPageRoute is one console route and who may use it.
+type staffPageRoute struct {
+	method, path string
+	admin, op    bool
+}
+
+// TestStaffPagesMatrix: every console route registered in web/routes.go
+// (read from the source, so a new one fails here until it is listed),
+// for the administrator, the operator, a signed-in citizen and a
+// stranger: allowed routes answer, the others are 403 for staff and the
+// sign-in form for everyone else.
+func TestStaffPagesMatrix(t *testing.T) {
+	routes := []staffPageRoute{
+		// The desk's pages first: the center route below, posted empty,
+		// leaves the operator acting for no center.
+		{"GET", "/staff/citizens", false, true},
+		{"POST", "/staff/citizens", false, true},
+		{"POST", "/staff/citizens/{id}/confirm", false, true},
+		{"GET", "/staff/citizens/new", false, true},
+		{"POST", "/staff/citizens/new", false, true},
+		{"GET", "/staff/citizens/{id}/access", false, true},
+		{"POST", "/staff/citizens/{id}/access", false, true},
+		{"GET", "/staff/console", true, true},
+		{"POST", "/staff/center", true, true},
+		{"GET", "/staff/members", true, false},
+		{"POST", "/staff/members", true, false},
+		{"POST", "/staff/members/{id}", true, false},
+		{"GET", "/staff/centers", true, false},
+		{"GET", "/staff/centers/new", true, false},
+		{"GET", "/staff/centers/{id}", true, false},
+		{"POST", "/staff/centers", true, false},
+		{"POST", "/staff/centers/import", true, false},
+		{"GET", "/staff/audit", true, false},
+	}
+	// The sign-in steps, open to anyone, are not in the matrix.
+	open := map[string]bool{"GET /staff": true, "POST /staff": true, "GET /staff/enroll": true, "POST /staff/enroll": true,
+		"GET /staff/code": true, "POST /staff/code": true, "GET /staff/password": true, "POST /staff/password": true, "POST /staff/signout": true}
+	src, err := os.ReadFile(filepath.Join("..", "web", "routes.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`mux\.HandleFunc\("([A-Z]+) (/staff[^"]*)"`).FindAllStringSubmatch(string(src), -1) {
+		key := m[1] + " " + m[2]
+		if !open[key] && !slices.ContainsFunc(routes, func(r staffPageRoute) bool { return r.method+" "+r.path == key }) {
+			t.Errorf("%s is not in the matrix", key)
+		}
+	}
+
+	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
+	admin, op, citizen, stranger := h.browser(), h.browser(), h.browser(), h.browser()
+	for _, x := range []struct {
+		b     *browser
+		login string
+	}{{admin, "admin"}, {op, "operator"}} {
+		x.b.post("/staff", url.Values{"login": {x.login}, "password": {demo.Password}})
+		if res, _ := x.b.post("/staff/code", url.Values{"code": {h.staffCode(demoMember(x.login).Secret)}}); res.StatusCode != 303 {
+			t.Fatalf("%s: %d", x.login, res.StatusCode)
+		}
+	}
+	citizen.post("/signin", url.Values{"login": {"+7 900 000-00-02"}, "password": {demo.Password}})
+	for _, rt := range routes {
+		path := strings.ReplaceAll(rt.path, "{id}", "kaluga-mfc")
+		for _, c := range []struct {
+			who     string
+			b       *browser
+			allowed bool
+		}{{"administrator", admin, rt.admin}, {"operator", op, rt.op}, {"citizen", citizen, false}, {"stranger", stranger, false}} {
+			var res *http.Response
+			if rt.method == "GET" {
+				res, _ = c.b.get(path)
+			} else {
+				res, _ = c.b.post(path, url.Values{})
+			}
+			switch {
+			case c.who == "citizen" || c.who == "stranger":
+				if res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/staff") {
+					t.Errorf("%s %s as %s: %d %s, want the staff sign-in", rt.method, path, c.who, res.StatusCode, res.Header.Get("Location"))
+				}
+			case c.allowed && (res.StatusCode == 403 || (res.StatusCode == 303 && strings.HasPrefix(res.Header.Get("Location"), "/staff?"))):
+				t.Errorf("%s %s as %s: %d, want allowed", rt.method, path, c.who, res.StatusCode)
+			case !c.allowed && res.StatusCode != 403:
+				t.Errorf("%s %s as %s: %d, want 403", rt.method, path, c.who, res.StatusCode)
+			}
+		}
+	}
+	// A staff session reaches none of a citizen's own pages.
+	for _, p := range []string{"/account", "/account/personal-data", "/account/sessions", "/account/export", "/account/data-access"} {
+		if res, _ := admin.get(p); res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/signin") {
+			t.Errorf("a staff session on %s: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/i18n"
+	"github.com/kabinet/kabinet/internal/problem"
 )
 
 // «Кто смотрел мои данные» (audit.DataAccess): the page
@@ -63,7 +64,8 @@ type DataAccessPage struct {
 func (s *Server) dataAccessPage(w http.ResponseWriter, r *http.Request) {
 	cursor, err := audit.ParseCursor(r.URL.Query().Get("cursor"))
 	if err != nil {
-		s.errorPage(w, r, err, "/account/data-access")
+		// A link, not a form: the page says what is wrong with it.
+		s.errorPage(w, r, problem.New(problem.Invalid, "audit.cursor.invalid"), "/account/data-access")
 		return
 	}
 	p, err := s.d.DataAccess.List(r.Context(), accountOf(r).ID, cursor, dataAccessPageSize)
