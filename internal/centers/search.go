@@ -50,7 +50,9 @@ func Fold(s string) string {
 		}
 	}
 	flush()
-	if len(words) > 1 && typePrefixes[words[0]] {
+	// Every leading kind goes ("г. п. Калуга" as much as "г. Калуга"), so
+	// that a folded name folds to itself.
+	for len(words) > 1 && typePrefixes[words[0]] {
 		words = words[1:]
 	}
 	return strings.Join(words, " ")
