@@ -269,8 +269,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		MaxAttempts: cfg.Codes.MaxAttempts, Interval: cfg.Codes.Interval, PerHour: cfg.Codes.PerHour, PerIP5Min: cfg.Codes.PerIP5Min, PerIPDay: cfg.Codes.PerIPDay,
 		SMS: flow.SMSBudget{PerMinute: cfg.Codes.SMSPerMinute, PerHour: cfg.Codes.SMSPerHour, Prefixes: prefixBudgets(cfg.Codes.SMSPrefixes),
 			Reached: budgetAlarm(metrics, log, o.Now)}}, codeHasher, st.Flows(), limiter, o.Rand)
-	locks := lockout.New(st.LoginGuards(), limiter, lockout.Policy{MaxChecks: cfg.SignIn.PasswordMaxFailures, Window: cfg.SignIn.PasswordLockout, BaseLock: cfg.SignIn.PasswordLockout,
-		MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter, DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}, keys.Subkeys("lockout/v1"), o.Now, o.Rand)
+	locks := lockout.New(st.LoginGuards(), limiter, lockoutPolicy(cfg), keys.Subkeys("lockout/v1"), o.Now, o.Rand)
 	hasher.LimitQueue(cfg.SignIn.HashQueue)
 	sessions := session.NewService(st.Sessions(), o.Now, o.Rand, cfg.Sessions.Lifetime, cfg.Sessions.Idle)
 	sessions.CacheFor(cfg.Sessions.CacheTTL, 100_000)
@@ -366,9 +365,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	dataAccess := &audit.DataAccess{Store: st.AuditLog(), Centers: centerNames{centerStore}}
 	parts.Add(export.StaffAccesses(dataAccess.List))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
-	staffSvc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter,
-		Policy: staff.Policy{Idle: cfg.Staff.Idle, Lifetime: cfg.Staff.Lifetime, Reauth: cfg.Staff.Reauth, Issuer: cfg.Staff.Issuer},
-		Now:    o.Now, Rand: o.Rand})
+	staffSvc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter, Policy: staffPolicy(cfg), Now: o.Now, Rand: o.Rand})
 	a.Staff = staffSvc
 	centerExists := CenterExists(st)
 	counter := desk.New(desk.Deps{Store: st.Desk(), Grants: staffSvc, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
@@ -837,4 +834,16 @@ func (c centerNames) CenterName(ctx context.Context, id string) (string, bool) {
 		return "", false
 	}
 	return x.Name, true
+}
+
+// lockoutPolicy is the password lockout of the settings: citizens' and
+// staff's logins alike (staff's under "staff:").
+func lockoutPolicy(cfg config.Config) lockout.Policy {
+	return lockout.Policy{MaxChecks: cfg.SignIn.PasswordMaxFailures, Window: cfg.SignIn.PasswordLockout, BaseLock: cfg.SignIn.PasswordLockout,
+		MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter, DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}
+}
+
+// staffPolicy is the staff sessions' settings.
+func staffPolicy(cfg config.Config) staff.Policy {
+	return staff.Policy{Idle: cfg.Staff.Idle, Lifetime: cfg.Staff.Lifetime, Reauth: cfg.Staff.Reauth, Issuer: cfg.Staff.Issuer}
 }

@@ -57,11 +57,8 @@ func OpenStaff(ctx context.Context, cfg config.Config, log io.Writer) (*StaffAdm
 	}
 	now := func() time.Time { return time.Now().UTC() }
 	limiter := throttle.New(st.RateLimits(), now, keys.Subkeys("throttle/v1")...)
-	locks := lockout.New(st.LoginGuards(), limiter, lockout.Policy{MaxChecks: cfg.SignIn.PasswordMaxFailures, Window: cfg.SignIn.PasswordLockout,
-		BaseLock: cfg.SignIn.PasswordLockout, MaxLock: cfg.SignIn.PasswordLockoutMax, MaxConsecutive: cfg.SignIn.PasswordSuspendAfter,
-		DeviceChecks: 2 * cfg.SignIn.PasswordMaxFailures}, keys.Subkeys("lockout/v1"), now, rand.Reader)
-	svc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter,
-		Policy: staff.Policy{Idle: cfg.Staff.Idle, Lifetime: cfg.Staff.Lifetime, Reauth: cfg.Staff.Reauth, Issuer: cfg.Staff.Issuer}, Now: now, Rand: rand.Reader})
+	locks := lockout.New(st.LoginGuards(), limiter, lockoutPolicy(cfg), keys.Subkeys("lockout/v1"), now, rand.Reader)
+	svc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter, Policy: staffPolicy(cfg), Now: now, Rand: rand.Reader})
 	ok = true
 	return &StaffAdmin{Service: svc, Exists: CenterExists(st), st: st}, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/contact"
-	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/message"
 	"github.com/kabinet/kabinet/internal/person"
 	"github.com/kabinet/kabinet/internal/problem"
@@ -122,10 +121,7 @@ func (s *Service) Restore(ctx context.Context, a staff.Actor, in RestoreInput) (
 		return nil, err
 	}
 	var f problem.Fields
-	series, err1 := document.ParsePassportSeries(in.Series)
-	number, err2 := document.ParsePassportNumber(in.Number)
-	f.Add("series", err1)
-	f.Add("number", err2)
+	series, number := passportFields(&f, in.Series, in.Number)
 	ch, value := contact.ChannelSMS, ""
 	switch phone, email := strings.TrimSpace(in.Phone), strings.TrimSpace(in.Email); {
 	case phone != "" && email != "":
@@ -157,16 +153,11 @@ func (s *Service) Restore(ctx context.Context, a staff.Actor, in RestoreInput) (
 	)
 	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
 		mismatch = false
-		acc, err := s.d.Store.AccountByID(ctx, in.AccountID)
-		if problem.KindOf(err) == problem.NotFound || (err == nil && acc.Status != account.Active) {
-			return problem.New(problem.NotFound, "desk.not_found")
-		}
+		acc, c, err := s.activeCard(ctx, in.AccountID)
 		if err != nil {
 			return err
 		}
-		if card, err = s.card(ctx, acc); err != nil {
-			return err
-		}
+		card = c
 		if card.Verified == nil {
 			return problem.New(problem.Conflict, "desk.not_verified")
 		}
@@ -217,10 +208,7 @@ func (s *Service) Restore(ctx context.Context, a staff.Actor, in RestoreInput) (
 		return card, err
 	}
 	if mismatch {
-		var f problem.Fields
-		f.Add("series", problem.M("desk.passport.mismatch"))
-		f.Add("number", problem.M("desk.passport.mismatch"))
-		return card, f.Err()
+		return card, passportMismatch()
 	}
 	return card, nil
 }

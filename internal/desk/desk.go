@@ -256,10 +256,7 @@ func (s *Service) Confirm(ctx context.Context, a staff.Actor, in ConfirmInput) (
 		return nil, err
 	}
 	var f problem.Fields
-	series, err1 := document.ParsePassportSeries(in.Series)
-	number, err2 := document.ParsePassportNumber(in.Number)
-	f.Add("series", err1)
-	f.Add("number", err2)
+	series, number := passportFields(&f, in.Series, in.Number)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -272,16 +269,11 @@ func (s *Service) Confirm(ctx context.Context, a staff.Actor, in ConfirmInput) (
 	)
 	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
 		mismatch = false
-		acc, err := s.d.Store.AccountByID(ctx, in.AccountID)
-		if problem.KindOf(err) == problem.NotFound || (err == nil && acc.Status != account.Active) {
-			return problem.New(problem.NotFound, "desk.not_found")
-		}
+		acc, c, err := s.activeCard(ctx, in.AccountID)
 		if err != nil {
 			return err
 		}
-		if card, err = s.card(ctx, acc); err != nil {
-			return err
-		}
+		card = c
 		switch {
 		case acc.Level == account.Confirmed:
 			return problem.New(problem.Conflict, "desk.already_confirmed")
@@ -320,10 +312,7 @@ func (s *Service) Confirm(ctx context.Context, a staff.Actor, in ConfirmInput) (
 		return nil, err
 	}
 	if mismatch {
-		var f problem.Fields
-		f.Add("series", problem.M("desk.passport.mismatch"))
-		f.Add("number", problem.M("desk.passport.mismatch"))
-		return card, f.Err()
+		return card, passportMismatch()
 	}
 	return card, nil
 }
@@ -358,4 +347,39 @@ func (s *Service) centerName(ctx context.Context, id string) string {
 		}
 	}
 	return id
+}
+
+// passportFields parses the passport's series and number as typed, each
+// problem on its field.
+func passportFields(f *problem.Fields, series, number string) (string, string) {
+	s, err1 := document.ParsePassportSeries(series)
+	n, err2 := document.ParsePassportNumber(number)
+	f.Add("series", err1)
+	f.Add("number", err2)
+	return s, n
+}
+
+// activeCard reads an active account and its card; any other account is
+// NotFound "desk.not_found".
+func (s *Service) activeCard(ctx context.Context, accountID string) (*account.Account, *Card, error) {
+	acc, err := s.d.Store.AccountByID(ctx, accountID)
+	if problem.KindOf(err) == problem.NotFound || (err == nil && acc.Status != account.Active) {
+		return nil, nil, problem.New(problem.NotFound, "desk.not_found")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	card, err := s.card(ctx, acc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return acc, card, nil
+}
+
+// passportMismatch is the answer to a passport that is not the verified one.
+func passportMismatch() error {
+	var f problem.Fields
+	f.Add("series", problem.M("desk.passport.mismatch"))
+	f.Add("number", problem.M("desk.passport.mismatch"))
+	return f.Err()
 }

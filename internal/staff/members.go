@@ -310,8 +310,11 @@ func (s *Service) Change(ctx context.Context, a Actor, id, change string) (strin
 	return temp, nil
 }
 
+// b32 writes IDs, tokens and TOTP secrets (RFC 4648 base32, unpadded).
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
 func lowerB32(b []byte) string {
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	return strings.ToLower(b32.EncodeToString(b))
 }
 
 // LoginTaken reports whether a member has the login.

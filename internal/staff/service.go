@@ -3,10 +3,11 @@ package staff
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base32"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -282,9 +283,9 @@ func (s *Service) newSession(m *Member, stage string, c Client, now time.Time) (
 	if _, err := io.ReadFull(s.d.Rand, idb[:]); err != nil {
 		return "", nil, err
 	}
-	token := "st_" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])
+	token := "st_" + b32.EncodeToString(b[:])
 	sess := &Session{
-		ID: strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(idb[:])), TokenHash: HashToken(token),
+		ID: lowerB32(idb[:]), TokenHash: HashToken(token),
 		StaffID: m.ID, Stage: stage, IP: c.IP, UserAgent: c.UserAgent, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(s.d.Policy.Lifetime),
 	}
@@ -341,7 +342,7 @@ func (s *Service) Enrollment(ctx context.Context, token string) (Enrollment, err
 }
 
 func (s *Service) enrollmentOf(m *Member) Enrollment {
-	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimRight(m.TOTPSecret, "=")))
+	raw, err := b32.DecodeString(strings.ToUpper(strings.TrimRight(m.TOTPSecret, "=")))
 	if err != nil {
 		return Enrollment{Secret: m.TOTPSecret}
 	}
@@ -367,7 +368,7 @@ func ValidCode(secret, code string, now time.Time) (int64, bool) {
 	for _, skew := range []int64{0, -1, 1} {
 		at := now.Add(time.Duration(skew) * 30 * time.Second)
 		want, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err == nil && subtleEqual(want, code) {
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
 			return at.Unix() / 30, true
 		}
 	}
@@ -378,17 +379,6 @@ func ValidCode(secret, code string, now time.Time) (int64, bool) {
 // shows it; tests type it).
 func Code(secret string, now time.Time) (string, error) {
 	return totp.GenerateCodeCustom(secret, now, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-}
-
-func subtleEqual(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v byte
-	for i := range len(a) {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
 }
 
 // checkCode counts and checks a code for the member: the member's code
@@ -626,7 +616,7 @@ func (s *Service) Reauthenticate(ctx context.Context, a Actor, code string) erro
 
 // ActFor sets the center an operator acts for, one of theirs.
 func (s *Service) ActFor(ctx context.Context, a Actor, center string) error {
-	if center != "" && !containsStr(a.Member.Centers, center) {
+	if center != "" && !slices.Contains(a.Member.Centers, center) {
 		return problem.New(problem.Forbidden, "staff.not_your_center")
 	}
 	a.Session.CenterID = center
@@ -637,15 +627,6 @@ func (s *Service) ActFor(ctx context.Context, a Actor, center string) error {
 		return s.d.Store.AppendAudit(ctx, &audit.Event{At: s.d.Now(), Action: "staff.center_chosen", ActorKind: audit.ActorStaff,
 			ActorID: a.Member.ID, CenterID: center, IP: a.IP, RequestID: a.RequestID})
 	})
-}
-
-func containsStr(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // SignOut ends the session (pending or active); signing out twice is fine.

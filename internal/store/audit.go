@@ -184,13 +184,8 @@ func scanAudit(rows *sql.Rows) (audit.Event, audit.Link, error) {
 	return e, l, nil
 }
 
-// EventsAbout returns the latest events about an account, newest first.
-func (al *AuditLog) EventsAbout(ctx context.Context, accountID string, limit int) ([]audit.Event, error) {
-	rows, err := al.st.query(ctx, `SELECT `+auditColumns+`
-		FROM audit_events WHERE subject_account_id = ? ORDER BY id DESC LIMIT ?`, accountID, limit)
-	if err != nil {
-		return nil, err
-	}
+// scanAuditRows reads every row of an auditColumns query, closing rows.
+func scanAuditRows(rows *sql.Rows) ([]audit.Event, error) {
 	defer rows.Close()
 	var out []audit.Event
 	for rows.Next() {
@@ -201,6 +196,16 @@ func (al *AuditLog) EventsAbout(ctx context.Context, accountID string, limit int
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// EventsAbout returns the latest events about an account, newest first.
+func (al *AuditLog) EventsAbout(ctx context.Context, accountID string, limit int) ([]audit.Event, error) {
+	rows, err := al.st.query(ctx, `SELECT `+auditColumns+`
+		FROM audit_events WHERE subject_account_id = ? ORDER BY id DESC LIMIT ?`, accountID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanAuditRows(rows)
 }
 
 // FindAudit returns at most q.Limit+1 records matching the query, newest
@@ -252,16 +257,7 @@ func (al *AuditLog) FindAudit(ctx context.Context, q audit.Query) ([]audit.Event
 	if err != nil {
 		return nil, fmt.Errorf("store: audit search: %w", err)
 	}
-	defer rows.Close()
-	var out []audit.Event
-	for rows.Next() {
-		e, _, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAuditRows(rows)
 }
 
 // verifyBatch is how many records VerifyAudit reads at a time.
@@ -350,16 +346,7 @@ func (s *Store) chainUnchained(ctx context.Context) (int64, error) {
 				if err != nil {
 					return nil, err
 				}
-				defer rows.Close()
-				var out []audit.Event
-				for rows.Next() {
-					e, _, err := scanAudit(rows)
-					if err != nil {
-						return nil, err
-					}
-					out = append(out, e)
-				}
-				return out, rows.Err()
+				return scanAuditRows(rows)
 			}()
 			if err != nil {
 				return err
