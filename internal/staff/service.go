@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -122,7 +123,10 @@ type Deps struct {
 }
 
 // Service signs staff in and manages their accounts.
-type Service struct{ d Deps }
+type Service struct {
+	d      Deps
+	grants atomic.Pointer[Grants] // the role table, read once
+}
 
 // New returns the service.
 func New(d Deps) *Service {
@@ -149,7 +153,20 @@ func New(d Deps) *Service {
 func (s *Service) Policy() Policy { return s.d.Policy }
 
 // Grants returns the role table.
-func (s *Service) Grants(ctx context.Context) (Grants, error) { return s.d.Store.StaffGrants(ctx) }
+//
+// The table changes only with a migration, which a node starts after, so it
+// is read once rather than on every staff request.
+func (s *Service) Grants(ctx context.Context) (Grants, error) {
+	if g := s.grants.Load(); g != nil {
+		return *g, nil
+	}
+	g, err := s.d.Store.StaffGrants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.grants.Store(&g)
+	return g, nil
+}
 
 // CodeRule bounds the codes one member may try: five wrong ones a quarter
 // of an hour would let a guesser through 1 in 200 000 a day at most.
