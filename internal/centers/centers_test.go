@@ -307,17 +307,39 @@ func TestRank(t *testing.T) {
 	}
 }
 
-func TestVariantsFindOneTypo(t *testing.T) {
-	// Two keys one typo apart share a variant, which is what storage
-	// looks the candidates up by.
-	for _, pair := range [][2]string{{"калуга", "калгуа"}, {"калуга", "калуна"}, {"калуга", "калга"}, {"калуга", "каллуга"}} {
-		a, b := centers.Variants(pair[0]), centers.Variants(pair[1])
-		if !slices.ContainsFunc(a, func(v string) bool { return slices.Contains(b, v) }) {
-			t.Errorf("%q and %q share no variant", pair[0], pair[1])
+func TestTypoTermsFindOneTypo(t *testing.T) {
+	// A locality and a query one typo apart share a term, which is what
+	// storage looks the typos up by; two or more typos apart they share
+	// none.
+	shares := func(key, q string) bool {
+		terms := centers.TypoTerms(key)
+		return slices.ContainsFunc(centers.TypoProbes(q), func(p string) bool { return slices.Contains(terms, p) })
+	}
+	tests := []struct {
+		key, q string
+		want   bool
+	}{
+		{"калуга", "калгуа", true},  // swapped
+		{"калуга", "калуна", true},  // replaced
+		{"калуга", "калга", true},   // dropped
+		{"калуга", "каллуга", true}, // doubled
+		{"калуга", "калугаа", true}, // one too many at the end
+		{"калуга", "алуга", true},   // the first dropped
+		{"калуга", "клауга", true},  // swapped at the start
+		{"калуга", "калуга", true},  // the same (found as exact anyway)
+		{"калуга", "клагуа", false}, // two swaps
+		{"калуга", "гкалуа", false}, // a letter moved two places
+		{"калуга", "калгу", false},  // swapped and dropped
+		{"обнинск", "обнинсккк", false},
+		{"аб", "ба", true},
+	}
+	for _, tt := range tests {
+		if got := shares(tt.key, tt.q); got != tt.want {
+			t.Errorf("%q and the query %q share a term: %v, want %v", tt.key, tt.q, got, tt.want)
 		}
 	}
-	if got := centers.Variants("аа"); !slices.Equal(got, []string{"аа", "а"}) {
-		t.Errorf("Variants(аа) = %q", got)
+	if got := centers.TypoTerms("аа"); !slices.Equal(got, []string{"=аа", "~0:а", "~1:а"}) {
+		t.Errorf("TypoTerms(аа) = %q", got)
 	}
 }
 
@@ -379,23 +401,6 @@ func (m *memStore) SaveCenter(_ context.Context, c centers.Center) error {
 	return nil
 }
 
-func (m *memStore) LocalityKeys(_ context.Context, variants []string) ([]string, error) {
-	seen := map[string]bool{}
-	for _, c := range m.centers {
-		k := centers.Fold(c.Locality)
-		for _, v := range centers.Variants(k) {
-			if slices.Contains(variants, v) {
-				seen[k] = true
-			}
-		}
-	}
-	var out []string
-	for k := range seen {
-		out = append(out, k)
-	}
-	return out, nil
-}
-
 func (m *memStore) SearchCenters(_ context.Context, f centers.Filter) ([]centers.Center, int, error) {
 	var all []centers.Center
 	rank := func(c centers.Center) int {
@@ -405,7 +410,7 @@ func (m *memStore) SearchCenters(_ context.Context, f centers.Filter) ([]centers
 			return 0
 		case strings.HasPrefix(k, f.Key):
 			return 1
-		case slices.Contains(f.Typos, k):
+		case slices.ContainsFunc(centers.TypoTerms(k), func(t string) bool { return slices.Contains(f.Probes, t) }):
 			return 2
 		}
 		return -1

@@ -1,6 +1,7 @@
 package centers_test
 
 import (
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -68,12 +69,51 @@ func FuzzSearchQuery(f *testing.F) {
 			t.Fatalf("%q does not match itself", q)
 		}
 		_, _ = centers.NormalizeQuery(centers.Query{Q: q, Service: locality}, nil)
-		if len(k) < 200 {
-			for _, v := range centers.Variants(k) {
-				if centers.Distance(k, v, 1) > 1 {
-					t.Fatalf("variant %q of %q is not one deletion away", v, k)
-				}
+	})
+}
+
+// FuzzTypoTerms: a locality and another query share a typo term exactly
+// when they are one typo apart (Distance 1) — for two strings as given, and
+// for a string and itself with one edit made (op, at pos, with r), which
+// random pairs seldom are.
+func FuzzTypoTerms(f *testing.F) {
+	f.Add("калуга", "калгуа", uint8(0), uint8(2), 'х')
+	f.Add("аа", "а", uint8(3), uint8(0), 'а')
+	f.Add("обнинск", "", uint8(1), uint8(6), 'к')
+	f.Fuzz(func(t *testing.T, a, b string, op, pos uint8, r rune) {
+		if !utf8.ValidString(a) || !utf8.ValidString(b) || !utf8.ValidRune(r) || len(a) > 64 || len(b) > 64 {
+			return
+		}
+		check := func(key, q string) {
+			if key == q {
+				return // found as exact, not by the terms (which "" has none of)
+			}
+			terms := centers.TypoTerms(key)
+			shared := slices.ContainsFunc(centers.TypoProbes(q), func(p string) bool { return slices.Contains(terms, p) })
+			if want := centers.Distance(key, q, 1) == 1; shared != want {
+				t.Fatalf("locality %q, query %q: share a term %v, one typo apart %v", key, q, shared, want)
 			}
 		}
+		check(a, b)
+		s := []rune(a)
+		i := int(pos) % (len(s) + 1)
+		switch op % 4 {
+		case 0: // inserted
+			s = slices.Insert(s, i, r)
+		case 1: // dropped
+			if i < len(s) {
+				s = slices.Delete(s, i, i+1)
+			}
+		case 2: // replaced
+			if i < len(s) {
+				s[i] = r
+			}
+		case 3: // swapped
+			if i+1 < len(s) {
+				s[i], s[i+1] = s[i+1], s[i]
+			}
+		}
+		check(a, string(s))
+		check(string(s), a)
 	})
 }

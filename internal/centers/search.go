@@ -1,6 +1,8 @@
 package centers
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -114,19 +116,70 @@ func Rank(q, locality string) Match {
 	return MatchNone
 }
 
-// Variants returns a folded key and the keys one deletion away from it,
-// without repeats: two names one typo apart share a variant (the
-// "symmetric delete" index), so storage finds the candidates of a typo by
-// equality and Distance confirms them.
-func Variants(key string) []string {
+// The typo index. A locality one typo from a query — a letter inserted,
+// dropped or replaced, or two neighbours swapped: Distance 1 — is found
+// by equality alone: storage keeps each locality's TypoTerms and looks up
+// the query's TypoProbes, and a locality other than the query shares a
+// term with it exactly when the distance is 1 (FuzzTypoTerms holds it to
+// Distance). No candidate needs checking afterwards, so a search is one
+// statement. A term's first character says its kind, so kinds never meet:
+//
+//	"=" + the key: met by "=" + the query less a letter (a letter too many);
+//	"~i:" + the key less its i-th letter: met by "~i:" + the query less
+//	  its i-th letter (a letter replaced), and by "~i:" + the query (a
+//	  letter missing at i);
+//	"x" + the key with letters i and i+1 swapped: met by "x" + the query.
+//
+// Positions count runes; the digits end at the first colon, so two terms
+// are equal only with equal positions.
+
+// TypoTerms returns the index terms of a folded locality, without repeats.
+func TypoTerms(key string) []string {
 	r := []rune(key)
-	seen := map[string]bool{key: true}
-	out := []string{key}
+	out := []string{"=" + key}
 	for i := range r {
-		v := string(r[:i]) + string(r[i+1:])
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
+		out = append(out, deletionTerm(r, i))
+	}
+	for i := 0; i+1 < len(r); i++ {
+		if r[i] != r[i+1] {
+			out = append(out, swapTerm(r, i))
+		}
+	}
+	return dedupe(out)
+}
+
+// TypoProbes returns the terms a folded query looks up to find the
+// localities one typo from it, without repeats.
+func TypoProbes(q string) []string {
+	r := []rune(q)
+	out := []string{"x" + q}
+	for i := range r {
+		out = append(out, "="+string(r[:i])+string(r[i+1:]), deletionTerm(r, i))
+	}
+	for i := 0; i <= len(r); i++ {
+		out = append(out, "~"+strconv.Itoa(i)+":"+q)
+	}
+	return dedupe(out)
+}
+
+func deletionTerm(r []rune, i int) string {
+	return "~" + strconv.Itoa(i) + ":" + string(r[:i]) + string(r[i+1:])
+}
+
+func swapTerm(r []rune, i int) string {
+	s := slices.Clone(r)
+	s[i], s[i+1] = s[i+1], s[i]
+	return "x" + string(s)
+}
+
+// dedupe drops repeats, keeping the first of each.
+func dedupe(terms []string) []string {
+	seen := make(map[string]bool, len(terms))
+	out := terms[:0]
+	for _, t := range terms {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
 		}
 	}
 	return out
@@ -152,11 +205,11 @@ const (
 	maxOffset    = 10000
 )
 
-// Filter is a search as storage runs it: the query folded, the typo
-// candidates already confirmed.
+// Filter is a search as storage runs it: the query folded, with the
+// terms its typos are looked up by.
 type Filter struct {
 	Key     string   // the folded query; "" for every locality
-	Typos   []string // locality keys one typo from Key (not starting with it)
+	Probes  []string // TypoProbes(Key) when a typo is allowed in it (MinTypoLen), else none
 	Service Set      // 0: any
 	Region  string   // "": any
 	Limit   int

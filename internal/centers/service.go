@@ -21,13 +21,10 @@ type Store interface {
 	Center(ctx context.Context, id string) (c Center, found bool, err error)
 	// SaveCenter inserts the center or replaces the one with its ID.
 	SaveCenter(ctx context.Context, c Center) error
-	// LocalityKeys returns the folded localities of the directory that
-	// share one of the variants (Variants): the candidates of a typo.
-	LocalityKeys(ctx context.Context, variants []string) ([]string, error)
 	// SearchCenters returns a page of the centers that match the filter
 	// (active ones only unless IncludeInactive) — every center when Key is
-	// empty, else those whose folded locality starts with Key or is one of
-	// Typos — exact matches first, then prefixes, then typos, each by
+	// empty, else those whose folded locality starts with Key or shares a
+	// term with Probes (TypoTerms) — exact matches first, then prefixes, then typos, each by
 	// locality, name and ID; and how many match in all.
 	SearchCenters(ctx context.Context, f Filter) ([]Center, int, error)
 	AppendAudit(ctx context.Context, e *audit.Event) error
@@ -69,16 +66,7 @@ func (s *Directory) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{}, err
 	}
 	if len([]rune(f.Key)) >= MinTypoLen {
-		keys, err := s.d.Store.LocalityKeys(ctx, Variants(f.Key))
-		if err != nil {
-			return Result{}, err
-		}
-		for _, k := range keys {
-			if !strings.HasPrefix(k, f.Key) && Distance(f.Key, k, 1) <= 1 {
-				f.Typos = append(f.Typos, k)
-			}
-		}
-		slices.Sort(f.Typos)
+		f.Probes = TypoProbes(f.Key)
 	}
 	cs, total, err := s.d.Store.SearchCenters(ctx, f)
 	if err != nil {

@@ -69,9 +69,6 @@ func (s *centerMem) Center(_ context.Context, id string) (centers.Center, bool, 
 	return c, ok, nil
 }
 func (s *centerMem) SaveCenter(_ context.Context, c centers.Center) error { s.m[c.ID] = c; return nil }
-func (s *centerMem) LocalityKeys(context.Context, []string) ([]string, error) {
-	return nil, nil
-}
 func (s *centerMem) SearchCenters(context.Context, centers.Filter) ([]centers.Center, int, error) {
 	return nil, 0, nil
 }

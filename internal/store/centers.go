@@ -17,9 +17,10 @@ import (
 // Centers is the storage of the service-center directory
 // (internal/centers), with the audit log. The search runs in SQL on both
 // engines: a prefix of the folded locality is a range of locality_key
-// (byte order: the C collation on PostgreSQL), the candidates of a typo
-// come from the symmetric-delete table center_locality_variants, and the
-// page is ordered and counted by the database.
+// (byte order: the C collation on PostgreSQL), the localities one typo
+// away share a term of center_locality_variants with the query
+// (centers.TypoTerms), and the page is ordered and counted by the
+// database, in one statement.
 type Centers struct {
 	transactions
 	*AuditLog
@@ -40,7 +41,7 @@ func (x *Centers) Center(ctx context.Context, id string) (centers.Center, bool, 
 	if err != nil {
 		return centers.Center{}, false, fmt.Errorf("store: center: %w", err)
 	}
-	cs, err := scanCenters(rows, nil)
+	cs, err := scanCenters(rows, nil, 1)
 	if err != nil || len(cs) == 0 {
 		return centers.Center{}, false, err
 	}
@@ -69,16 +70,53 @@ func (x *Centers) SaveCenter(ctx context.Context, c centers.Center) error {
 			int64(centers.SetOf(c.Services)), active, ms(c.CreatedAt), ms(c.UpdatedAt), key); err != nil {
 			return fmt.Errorf("store: save center: %w", err)
 		}
-		res, err := x.transactions.st.exec(ctx, `INSERT INTO center_localities (locality_key) VALUES (?) ON CONFLICT DO NOTHING`, key)
-		if err != nil {
-			return fmt.Errorf("store: save center locality: %w", err)
+		return x.transactions.st.indexLocality(ctx, key)
+	})
+}
+
+// indexLocality adds a folded locality not seen before to the typo index
+// (centers.TypoTerms); one already there is left alone.
+func (s *Store) indexLocality(ctx context.Context, key string) error {
+	res, err := s.exec(ctx, `INSERT INTO center_localities (locality_key) VALUES (?) ON CONFLICT DO NOTHING`, key)
+	if err != nil {
+		return fmt.Errorf("store: save center locality: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	for _, t := range centers.TypoTerms(key) {
+		if _, err := s.exec(ctx, `INSERT INTO center_locality_variants (variant, locality_key) VALUES (?, ?) ON CONFLICT DO NOTHING`, t, key); err != nil {
+			return fmt.Errorf("store: save center locality term: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
+	}
+	return nil
+}
+
+// indexLocalities indexes the localities of centers that are not in the
+// typo index: after migration 0016 changed the terms, every one.
+func (s *Store) indexLocalities(ctx context.Context) error {
+	rows, err := s.query(ctx, `SELECT DISTINCT locality_key FROM centers c
+		WHERE NOT EXISTS (SELECT 1 FROM center_localities l WHERE l.locality_key = c.locality_key)`)
+	if err != nil {
+		return fmt.Errorf("store: unindexed localities: %w", err)
+	}
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return err
 		}
-		for _, v := range centers.Variants(key) {
-			if _, err := x.transactions.st.exec(ctx, `INSERT INTO center_locality_variants (variant, locality_key) VALUES (?, ?) ON CONFLICT DO NOTHING`, v, key); err != nil {
-				return fmt.Errorf("store: save center locality variant: %w", err)
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(keys) == 0 {
+		return err
+	}
+	return s.Transact(ctx, func(ctx context.Context) error {
+		for _, k := range keys {
+			if err := s.indexLocality(ctx, k); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -96,6 +134,18 @@ func (x *Centers) inList(column string) string {
 		return column + ` = ANY(CAST(? AS text[]))`
 	}
 	return column + ` IN (SELECT value FROM json_each(?))`
+}
+
+// inQuery is a condition "column is one of what a subquery returns" that
+// each engine answers from the column's index: PostgreSQL may plan "IN
+// (subquery)" as a hash join over the whole table (it does on a table not
+// yet analyzed), but computes "= ANY(ARRAY(subquery))" first and scans the
+// index for its values.
+func (x *Centers) inQuery(column, subquery string) string {
+	if x.transactions.st.dialect == Postgres {
+		return column + ` = ANY(ARRAY(` + subquery + `))`
+	}
+	return column + ` IN (` + subquery + `)`
 }
 
 // arrayQuote escapes an element of a PostgreSQL array literal.
@@ -122,36 +172,20 @@ func (x *Centers) listArg(list []string) (string, error) {
 	return string(j), err
 }
 
-// LocalityKeys returns the folded localities sharing a variant.
-func (x *Centers) LocalityKeys(ctx context.Context, variants []string) ([]string, error) {
-	list, err := x.listArg(variants)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := x.transactions.st.query(ctx, `SELECT DISTINCT locality_key FROM center_locality_variants WHERE `+x.inList("variant"), list)
-	if err != nil {
-		return nil, fmt.Errorf("store: center localities: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
-}
-
 // prefixEnd is past every string starting with a prefix, in byte order:
 // U+10FFFF is the largest code point and its UTF-8 the largest bytes.
 const prefixEnd = "\U0010FFFF"
 
 // SearchCenters returns a page of the matching centers (active ones unless
-// IncludeInactive) and how many match in all. The page is chosen on the indexes alone (locality,
-// name, ID, active, services: the filters and the order), ranked and
-// counted there, and only its rows are read from the table.
+// IncludeInactive) and how many match in all, in one statement. A search
+// has one or two parts: the localities starting with Key (all of them
+// when Key is empty) and those one typo from it. Each part reads its
+// first Offset+Limit rows in the order of an index (locality, name, ID,
+// with active and services: the filters) and stops; the exact locality
+// needs no rank of its own, as the smallest key of its prefix's range it
+// comes first. The page is cut from the parts and only its rows are read
+// from the table; the total counts each part on the index, which is
+// cheaper than ranking every match.
 func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]centers.Center, int, error) {
 	filters := "active = 1"
 	if f.IncludeInactive {
@@ -164,45 +198,56 @@ func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]center
 	if f.Service != 0 {
 		filters, fargs = filters+" AND (services & ?) <> 0", append(fargs, int64(f.Service))
 	}
-	var matches string
-	var args []any
-	switch {
-	case f.Key == "":
-		matches = `SELECT id, locality_key, name, 0 AS rank FROM centers WHERE ` + filters
-		args = fargs
-	default:
-		matches = `SELECT id, locality_key, name, CASE WHEN locality_key = ? THEN 0 ELSE 1 END AS rank FROM centers
-			WHERE ` + filters + ` AND locality_key >= ? AND locality_key < ?`
-		args = append(append([]any{f.Key}, fargs...), f.Key, f.Key+prefixEnd)
-		if len(f.Typos) > 0 { // none starts with Key: the two parts are apart
-			list, err := x.listArg(f.Typos)
+	type part struct {
+		where string
+		args  []any
+	}
+	parts := []part{{filters, fargs}}
+	if f.Key != "" {
+		end := f.Key + prefixEnd
+		parts[0] = part{filters + " AND locality_key >= ? AND locality_key < ?", append(slices.Clip(fargs), f.Key, end)}
+		if len(f.Probes) > 0 {
+			list, err := x.listArg(f.Probes)
 			if err != nil {
 				return nil, 0, err
 			}
-			matches += ` UNION ALL SELECT id, locality_key, name, 2 FROM centers WHERE ` + filters + ` AND ` + x.inList("locality_key")
-			args = append(append(args, fargs...), list)
+			parts = append(parts, part{filters + " AND " +
+				x.inQuery("locality_key", `SELECT locality_key FROM center_locality_variants WHERE `+x.inList("variant")) +
+				" AND (locality_key < ? OR locality_key >= ?)", // what starts with Key is the first part's
+				append(slices.Clip(fargs), list, f.Key, end)})
 		}
 	}
-	q := `SELECT ` + prefixed("c.", centerColumns) + `, page.total FROM (
-			SELECT id, rank, locality_key, name, COUNT(*) OVER () AS total FROM (` + matches + `) AS m
-			ORDER BY rank, locality_key, name, id LIMIT ? OFFSET ?
+	var counts, pages []string
+	var countArgs, pageArgs []any
+	for i, p := range parts {
+		counts = append(counts, `(SELECT COUNT(*) FROM centers WHERE `+p.where+`)`)
+		countArgs = append(countArgs, p.args...)
+		pages = append(pages, fmt.Sprintf(`SELECT * FROM (SELECT id, locality_key, name, %d AS part FROM centers WHERE %s
+			ORDER BY locality_key, name, id LIMIT ?) AS part%d`, i, p.where, i))
+		pageArgs = append(append(pageArgs, p.args...), f.Offset+f.Limit)
+	}
+	total := strings.Join(counts, " + ")
+	q := `SELECT ` + prefixed("c.", centerColumns) + `, ` + total + ` FROM (
+			SELECT id, part, locality_key, name FROM (` + strings.Join(pages, " UNION ALL ") + `) AS parts
+			ORDER BY part, locality_key, name, id LIMIT ? OFFSET ?
 		) AS page JOIN centers c ON c.id = page.id
-		ORDER BY page.rank, page.locality_key, page.name, page.id`
-	rows, err := x.transactions.st.query(ctx, q, append(args, f.Limit, f.Offset)...)
+		ORDER BY page.part, page.locality_key, page.name, page.id`
+	args := append(append(countArgs, pageArgs...), f.Limit, f.Offset)
+	rows, err := x.transactions.st.query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: search centers: %w", err)
 	}
-	total := 0
-	cs, err := scanCenters(rows, &total)
+	n := 0
+	cs, err := scanCenters(rows, &n, f.Limit)
 	if err != nil {
 		return nil, 0, err
 	}
 	if len(cs) == 0 && f.Offset > 0 { // past the last page: count apart
-		if err := x.transactions.st.queryRow(ctx, `SELECT COUNT(*) FROM (`+matches+`) AS m`, args...).Scan(&total); err != nil {
+		if err := x.transactions.st.queryRow(ctx, `SELECT `+total, countArgs...).Scan(&n); err != nil {
 			return nil, 0, fmt.Errorf("store: count centers: %w", err)
 		}
 	}
-	return cs, total, nil
+	return cs, n, nil
 }
 
 // prefixed puts a table's alias before each of a list of columns.
@@ -215,10 +260,10 @@ func prefixed(alias, columns string) string {
 }
 
 // scanCenters reads rows of centerColumns, and then the total when total
-// is not nil.
-func scanCenters(rows *sql.Rows, total *int) ([]centers.Center, error) {
+// is not nil; size is how many rows are expected at most.
+func scanCenters(rows *sql.Rows, total *int, size int) ([]centers.Center, error) {
 	defer rows.Close()
-	var out []centers.Center
+	out := make([]centers.Center, 0, size)
 	for rows.Next() {
 		var c centers.Center
 		var typ, hours string

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/places"
 	"github.com/kabinet/kabinet/internal/store"
+	"github.com/kabinet/kabinet/internal/testenv"
 )
 
 // TestCenters: a center reads back field for field and is replaced by its
@@ -172,4 +174,49 @@ func TestCenters(t *testing.T) {
 			t.Errorf("%d import records with the actor, want 2 (%v)", n, err)
 		}
 	})
+}
+
+// TestCenterTypoTermsMigration: a directory saved before migration 0016,
+// with the index terms of that version, finds typos after the migrate
+// step has written the new terms for its localities.
+func TestCenterTypoTermsMigration(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "k.db")}
+			if engine == "postgres" {
+				o = store.Options{URL: testenv.NewPostgresDatabase(t)}
+			}
+			s, err := store.Open(ctx, o, keyring(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if err := s.MigrateTo(ctx, 15); err != nil {
+				t.Fatal(err)
+			}
+			// As version 15 saved them: the locality with its deletions.
+			exec(t, s, `INSERT INTO centers (id, name, type, region, locality, locality_key, address, services, created_at, updated_at)
+				VALUES ('kaluga-mfc', 'МФЦ', 'mfc', '40', 'Калуга', 'калуга', 'ул. Хрустальная, 34а', 1, 0, 0)`)
+			exec(t, s, `INSERT INTO center_localities (locality_key) VALUES ('калуга')`)
+			for _, v := range []string{"калуга", "алуга", "клуга", "кауга", "калга", "калуа", "калуг"} {
+				exec(t, s, `INSERT INTO center_locality_variants (variant, locality_key) VALUES (?, 'калуга')`, v)
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM center_locality_variants WHERE locality_key = 'калуга'`).Scan(&n); err != nil || n != len(centers.TypoTerms("калуга")) {
+				t.Fatalf("terms of калуга after migrating: %d, %v; want %d", n, err, len(centers.TypoTerms("калуга")))
+			}
+			cs, total, err := s.Centers().SearchCenters(ctx, centers.Filter{Key: "калгуа", Probes: centers.TypoProbes("калгуа"), Limit: 10})
+			if err != nil || total != 1 || len(cs) != 1 || cs[0].ID != "kaluga-mfc" {
+				t.Fatalf("«калгуа» after migrating: %+v total %d, %v", cs, total, err)
+			}
+			if err := s.Migrate(ctx); err != nil { // nothing left to index
+				t.Fatal(err)
+			}
+		})
+	}
 }

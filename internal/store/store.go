@@ -288,6 +288,11 @@ func (s *Store) migrate(ctx context.Context) ([]*goose.MigrationResult, error) {
 	if _, err := s.chainUnchained(ctx); err != nil {
 		return res, err
 	}
+	// The typo index is built in Go (centers.TypoTerms): localities it
+	// lacks, all of them after a migration changed its terms, get theirs.
+	if err := s.indexLocalities(ctx); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 

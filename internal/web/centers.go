@@ -2,11 +2,14 @@ package web
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/centers"
@@ -71,22 +74,34 @@ type centerListJSON struct {
 var weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 // clockText writes minutes since midnight as "09:05".
-func clockText(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
-
-var matchNames = map[centers.Match]string{centers.MatchAll: "all", centers.MatchExact: "exact", centers.MatchPrefix: "prefix", centers.MatchTypo: "typo"}
-
-func toCenterJSON(c centers.Center) centerJSON {
-	out := centerJSON{ID: c.ID, Name: c.Name, Type: string(c.Type), Region: c.Region, Locality: c.Locality, Address: c.Address,
-		Phone: c.Phone, Services: []string{}, Hours: hoursJSON{Text: c.Hours.String(), Days: []dayJSON{}}}
-	if c.HasCoords {
-		lat, lon := c.Lat, c.Lon
-		out.Lat, out.Lon = &lat, &lon
+func clockText(m int) string {
+	if m >= 0 && m < len(clockTexts) {
+		return clockTexts[m]
 	}
-	for _, s := range c.Services {
-		out.Services = append(out.Services, string(s))
+	return fmt.Sprintf("%02d:%02d", m/60, m%60)
+}
+
+// clockTexts are the day's minutes as text, 00:00 to 24:00.
+var clockTexts = func() []string {
+	out := make([]string, 24*60+1)
+	for m := range out {
+		out[m] = fmt.Sprintf("%02d:%02d", m/60, m%60)
 	}
-	if c.Hours.Known() {
-		for i, d := range c.Hours {
+	return out
+}()
+
+// weekJSON is a week's hours as the API answers them, made once for each
+// distinct week: a few hundred forms serve most centers, and making one
+// is a good part of a search's answer. The days are shared, never
+// changed.
+func weekJSON(h centers.Hours) hoursJSON {
+	key := hoursKey(h)
+	if j, ok := weekCache.Load(key); ok {
+		return j.(hoursJSON)
+	}
+	out := hoursJSON{Text: h.String(), Days: []dayJSON{}}
+	if h.Known() {
+		for i, d := range h {
 			dj := dayJSON{Day: weekdays[i], Closed: d.Closed(), Breaks: []spanJSON{}}
 			if !d.Closed() {
 				dj.Open, dj.Close = clockText(d.Open.From), clockText(d.Open.To)
@@ -94,8 +109,51 @@ func toCenterJSON(c centers.Center) centerJSON {
 					dj.Breaks = append(dj.Breaks, spanJSON{From: clockText(b.From), To: clockText(b.To)})
 				}
 			}
-			out.Hours.Days = append(out.Hours.Days, dj)
+			out.Days = append(out.Days, dj)
 		}
+	}
+	if weekCached.Add(1) <= maxWeeksCached {
+		weekCache.Store(key, out)
+	}
+	return out
+}
+
+var (
+	weekCache  sync.Map // hoursKey → hoursJSON
+	weekCached atomic.Int64
+)
+
+const maxWeeksCached = 4096
+
+// hoursKey is a week as a map key: for each day the number of its
+// breaks, then its spans' minutes, all as uvarints (self-delimiting, so
+// two weeks share a key only when equal).
+func hoursKey(h centers.Hours) string {
+	b := make([]byte, 0, 64)
+	span := func(s centers.Span) {
+		b = binary.AppendUvarint(binary.AppendUvarint(b, uint64(s.From)), uint64(s.To))
+	}
+	for _, d := range h {
+		b = binary.AppendUvarint(b, uint64(len(d.Breaks)))
+		span(d.Open)
+		for _, br := range d.Breaks {
+			span(br)
+		}
+	}
+	return string(b)
+}
+
+var matchNames = map[centers.Match]string{centers.MatchAll: "all", centers.MatchExact: "exact", centers.MatchPrefix: "prefix", centers.MatchTypo: "typo"}
+
+func toCenterJSON(c centers.Center) centerJSON {
+	out := centerJSON{ID: c.ID, Name: c.Name, Type: string(c.Type), Region: c.Region, Locality: c.Locality, Address: c.Address,
+		Phone: c.Phone, Services: []string{}, Hours: weekJSON(c.Hours)}
+	if c.HasCoords {
+		lat, lon := c.Lat, c.Lon
+		out.Lat, out.Lon = &lat, &lon
+	}
+	for _, s := range c.Services {
+		out.Services = append(out.Services, string(s))
 	}
 	return out
 }

@@ -31,6 +31,19 @@ func TestCenterJSON(t *testing.T) {
 	if j := toCenterJSON(centers.Center{}); len(j.Hours.Days) != 0 || j.Hours.Text != "" {
 		t.Errorf("no hours: %+v", j.Hours)
 	}
+	// Weeks are made once and kept: each distinct week keeps its own.
+	for _, text := range []string{"пн-пт 09:00-18:00", "пн-пт 09:00-18:00 перерыв 13:00-14:00", "пн-пт 09:00-18:00; сб 13:00-14:00",
+		"пн-пт 09:00-18:00 перерыв 13:00-14:00; сб 10:05-14:00", "ежедневно 00:00-24:00"} {
+		h, err := centers.ParseHours(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if got := toCenterJSON(centers.Center{Hours: h}).Hours.Text; got != h.String() {
+				t.Errorf("%q: text %q, want %q", text, got, h.String())
+			}
+		}
+	}
 	for in, want := range map[string]string{
 		"": "",
 		"https://{s}.tile.example.org/{z}/{x}/{y}.png": " https://*.tile.example.org",
