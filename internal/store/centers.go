@@ -203,6 +203,7 @@ func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]center
 		args  []any
 	}
 	parts := []part{{filters, fargs}}
+	with, withArgs := "", []any(nil)
 	if f.Key != "" {
 		end := f.Key + prefixEnd
 		parts[0] = part{filters + " AND locality_key >= ? AND locality_key < ?", append(slices.Clip(fargs), f.Key, end)}
@@ -211,10 +212,12 @@ func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]center
 			if err != nil {
 				return nil, 0, err
 			}
-			parts = append(parts, part{filters + " AND " +
-				x.inQuery("locality_key", `SELECT locality_key FROM center_locality_variants WHERE `+x.inList("variant")) +
-				" AND (locality_key < ? OR locality_key >= ?)", // what starts with Key is the first part's
-				append(slices.Clip(fargs), list, f.Key, end)})
+			// The localities one typo away, less those starting with Key
+			// (the first part's), looked up once for the page and the count.
+			with = `WITH typos AS (SELECT locality_key FROM center_locality_variants WHERE ` + x.inList("variant") + `
+				AND (locality_key < ? OR locality_key >= ?)) `
+			withArgs = []any{list, f.Key, end}
+			parts = append(parts, part{filters + " AND " + x.inQuery("locality_key", `SELECT locality_key FROM typos`), fargs})
 		}
 	}
 	var counts, pages []string
@@ -227,12 +230,13 @@ func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]center
 		pageArgs = append(append(pageArgs, p.args...), f.Offset+f.Limit)
 	}
 	total := strings.Join(counts, " + ")
-	q := `SELECT ` + prefixed("c.", centerColumns) + `, ` + total + ` FROM (
+	q := with + `SELECT ` + prefixed("c.", centerColumns) + `, ` + total + ` FROM (
 			SELECT id, part, locality_key, name FROM (` + strings.Join(pages, " UNION ALL ") + `) AS parts
 			ORDER BY part, locality_key, name, id LIMIT ? OFFSET ?
 		) AS page JOIN centers c ON c.id = page.id
 		ORDER BY page.part, page.locality_key, page.name, page.id`
-	args := append(append(countArgs, pageArgs...), f.Limit, f.Offset)
+	countArgs = append(slices.Clip(withArgs), countArgs...)
+	args := append(append(slices.Clip(countArgs), pageArgs...), f.Limit, f.Offset)
 	rows, err := x.transactions.st.query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: search centers: %w", err)
@@ -243,7 +247,7 @@ func (x *Centers) SearchCenters(ctx context.Context, f centers.Filter) ([]center
 		return nil, 0, err
 	}
 	if len(cs) == 0 && f.Offset > 0 { // past the last page: count apart
-		if err := x.transactions.st.queryRow(ctx, `SELECT `+total, countArgs...).Scan(&n); err != nil {
+		if err := x.transactions.st.queryRow(ctx, with+`SELECT `+total, countArgs...).Scan(&n); err != nil {
 			return nil, 0, fmt.Errorf("store: count centers: %w", err)
 		}
 	}
