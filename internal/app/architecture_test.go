@@ -72,6 +72,8 @@ var packageClass = map[string]string{
 	"internal/desk": classDomain,
 	// Issue 12: the service-center directory.
 	"internal/centers": classDomain,
+	// Issue 13: confirmation by registered letter.
+	"internal/letter": classDomain,
 
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,

@@ -255,6 +255,28 @@ type IdentityConfirmed struct {
 // Template implements Data.
 func (IdentityConfirmed) Template() string { return "identity_confirmed" }
 
+// ConfirmedByLetter tells a citizen that the code of their registered
+// letter confirmed their identity: the account is confirmed.
+type ConfirmedByLetter struct {
+	Site string
+	Name string
+	Link string // the account page
+}
+
+// Template implements Data.
+func (ConfirmedByLetter) Template() string { return "confirmed_by_letter" }
+
+// LetterReturned tells a citizen that the post returned their letter with
+// a code undelivered: they may order it again or choose another method.
+type LetterReturned struct {
+	Site string
+	Name string
+	Link string // the account page, where the methods are
+}
+
+// Template implements Data.
+func (LetterReturned) Template() string { return "letter_returned" }
+
 // RegisteredInPerson tells a citizen that an operator registered their
 // account at a service center, and where to set their password (password
 // recovery with this phone).

@@ -56,6 +56,8 @@ var samples = byTemplate(
 	message.VerificationPassed{Site: site, Name: name, Raised: true, Link: "https://kabinet.example/account/personal-data"},
 	message.VerificationFailed{Site: site, Name: name, SNILS: true, Link: "https://kabinet.example/account/personal-data"},
 	message.IdentityConfirmed{Site: site, Name: name, Center: "kaluga-mfc", Link: "https://kabinet.example/account"},
+	message.ConfirmedByLetter{Site: site, Name: name, Link: "https://kabinet.example/account"},
+	message.LetterReturned{Site: site, Name: name, Link: "https://kabinet.example/account"},
 	message.RegisteredInPerson{Site: site, Name: name, Center: "kaluga-mfc", Link: recoveryLink},
 	message.AccessRestored{Site: site, Name: name, Center: "kaluga-mfc", New: true, Link: recoveryLink},
 )

@@ -25,7 +25,8 @@ import (
 // Roles kabinet knows today.
 const (
 	RoleAdministrator = "administrator"
-	RoleOperator      = "operator" // a service-center operator
+	RoleOperator      = "operator"      // a service-center operator
+	RolePostOperator  = "post_operator" // prints and dispatches the letters with codes (issue 13)
 )
 
 // Permissions checked by the staff routes.
@@ -37,6 +38,8 @@ const (
 	PermIdentityConfirm  = "identity.confirm"  // confirm identity with the presented passport
 	PermCitizensRegister = "citizens.register" // register a citizen who came in person
 	PermAccessRestore    = "access.restore"    // a new phone or e-mail after checking the passport
+	PermLettersPrint     = "letters.print"     // print the ordered letters with codes in batches
+	PermLettersDispatch  = "letters.dispatch"  // hand batches to the post, record returned letters, export a batch
 )
 
 // Grant is one permission of one role. Scoped permissions are used for a
