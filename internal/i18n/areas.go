@@ -41,6 +41,7 @@ var owners = map[string]string{
 	"additional_data": "extras",
 	"staff":           "staff",
 	"desk":            "desk",
+	"letter":          "letter",
 	"audit":           "audit",
 	"center":          "centers",
 

@@ -56,6 +56,8 @@ var sealedColumns = []SealedColumn{
 	{Table: "additional_data", Key: "account_id", Column: "data"},
 	{Table: "staff", Key: "id", Column: "name"},
 	{Table: "staff", Key: "id", Column: "totp_secret"},
+	{Table: "letters", Key: "id", Column: "recipient"},
+	{Table: "letters", Key: "id", Column: "address"},
 }
 
 // notSealed are the binary columns that hold no personal data in clear and
@@ -70,6 +72,7 @@ var notSealed = map[string]string{
 	"rate_counts.key":           "keyed hash of a throttle subject: old keys' counts still count until their window ends",
 	"rate_logs.key":             "keyed hash of a throttle subject, likewise",
 	"login_guards.key":          "keyed hash of a login: a guard under an old key moves to the current one when the login is next tried",
+	"letters.code_hash":         "keyed hash of a letter's code (otp): checked under the old keys too until it expires",
 }
 
 // SealedColumns returns the list of sealed columns, in the order rekey
