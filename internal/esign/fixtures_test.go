@@ -284,7 +284,9 @@ func (w *world) buildGOST(alg, reqMD string) error {
 	}
 	steps := [][]string{}
 	add := func(args ...string) { steps = append(steps, args) }
-	key := func(name string) { add(append(append([]string{"genpkey"}, e...), "-algorithm", alg, "-pkeyopt", "paramset:A", "-out", name+".key")...) }
+	key := func(name string) {
+		add(append(append([]string{"genpkey"}, e...), "-algorithm", alg, "-pkeyopt", "paramset:A", "-out", name+".key")...)
+	}
 	rootCnf, err := ca("root")
 	if err != nil {
 		return err

@@ -105,8 +105,8 @@ func TestSignerIdentity(t *testing.T) {
 func TestVerifyFailures(t *testing.T) {
 	type tc struct {
 		name    string
-		sig     string         // which of the world's signatures
-		content []byte         // nil: the statement
+		sig     string // which of the world's signatures
+		content []byte // nil: the statement
 		roots   func(*world) *Pool
 		crls    func(*world) CRLSource
 		now     func(*world) time.Time
