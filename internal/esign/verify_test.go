@@ -224,7 +224,7 @@ func TestSwappedSignerCertificate(t *testing.T) {
 }
 
 // signerLeaf returns the signer certificate of sig.
-func signerLeaf(t *testing.T, sig *Signature) []byte {
+func signerLeaf(t testing.TB, sig *Signature) []byte {
 	t.Helper()
 	for _, der := range sig.certs {
 		c, err := ParseCertificate(der)
