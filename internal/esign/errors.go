@@ -36,8 +36,9 @@ const (
 	// CRLInvalid: the CRL is unreadable, not signed by the certificate's
 	// issuer, or stale (its nextUpdate has passed).
 	CRLInvalid Reason = "crl_invalid"
-	// KeyUsage: the signer certificate is not for signing documents (no
-	// digitalSignature or nonRepudiation key usage).
+	// KeyUsage: the signer certificate is not for signing documents: its
+	// key usage extension is absent or has neither digitalSignature nor
+	// nonRepudiation.
 	KeyUsage Reason = "key_usage"
 )
 
