@@ -77,7 +77,7 @@ func fieldErr(field string, r Reason, detail string) *Error {
 // inLetter places err, when it is an *Error, in letter i of a batch.
 func inLetter(err error, i int, id string) error {
 	if e, ok := err.(*Error); ok {
-		e.Letter, e.LetterID = i, id
+		e.Letter, e.LetterID = i, strings.TrimSpace(id)
 		return e
 	}
 	return err

@@ -49,9 +49,12 @@ func (a Address) Lines() []string {
 	if len(street) > 0 {
 		lines = append(lines, strings.Join(street, ", "))
 	}
-	loc, reg := strings.TrimSpace(a.Locality), strings.TrimSpace(a.Region)
-	for _, l := range []string{loc, reg, strings.TrimSpace(a.Postcode)} {
-		if l != "" && !(l == reg && strings.EqualFold(reg, loc)) {
+	loc, reg, pc := strings.TrimSpace(a.Locality), strings.TrimSpace(a.Region), strings.TrimSpace(a.Postcode)
+	if strings.EqualFold(reg, loc) {
+		reg = ""
+	}
+	for _, l := range []string{loc, reg, pc} {
+		if l != "" {
 			lines = append(lines, l)
 		}
 	}
@@ -94,6 +97,8 @@ const (
 // letter is a Letter checked, cleaned and wrapped for its page.
 type letter struct {
 	id, code, siteURL, confirmURL string
+	name                          string   // the recipient, cleaned
+	addr                          Address  // cleaned
 	recipient, address            []string // wrapped lines of the address block
 	validUntil, orderedAt         time.Time
 }
@@ -128,7 +133,7 @@ func prepare(fs *faces, l Letter) (*letter, error) {
 	var buf sfnt.Buffer
 	p := &letter{validUntil: l.ValidUntil, orderedAt: l.OrderedAt}
 	var err error
-	if p.id, err = checkID(l.ID); err != nil {
+	if p.id, err = checkID("id", l.ID); err != nil {
 		return nil, err
 	}
 	recipient, err := clean(&buf, "recipient", l.Recipient, MaxNameLen, fs.regular, fs.bold)
@@ -138,6 +143,7 @@ func prepare(fs *faces, l Letter) (*letter, error) {
 	if recipient == "" {
 		return nil, fieldErr("recipient", ReasonRequired, "")
 	}
+	p.name = recipient
 	p.recipient = fs.bold.wrap(&buf, recipient, sizeRecipient, blockWidth)
 	if len(p.recipient) > maxRecipientLines {
 		return nil, fieldErr("recipient", ReasonTooManyLines, fmt.Sprint(maxRecipientLines))
@@ -146,11 +152,14 @@ func prepare(fs *faces, l Letter) (*letter, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.addr = a
 	for _, line := range a.Lines() {
 		p.address = append(p.address, fs.regular.wrap(&buf, line, sizeAddress, blockWidth)...)
 	}
-	if len(p.address) > maxAddressLines {
-		return nil, fieldErr("address", ReasonTooManyLines, fmt.Sprint(maxAddressLines))
+	// The addressee's lines and the address share the window.
+	room := int((recipientHeight - recipientGap - float64(len(p.recipient))*lineHeight(sizeRecipient)) / lineHeight(sizeAddress))
+	if len(p.address) > room {
+		return nil, fieldErr("address", ReasonTooManyLines, fmt.Sprint(room))
 	}
 	if p.code, err = checkCode(l.Code); err != nil {
 		return nil, err
@@ -210,17 +219,18 @@ func cleanAddress(buf *sfnt.Buffer, fs *faces, a Address) (Address, error) {
 	return out, nil
 }
 
-func checkID(id string) (string, error) {
+// checkID checks a letter's or a batch's number.
+func checkID(field, id string) (string, error) {
 	id = strings.TrimSpace(id)
 	switch {
 	case id == "":
-		return "", fieldErr("id", ReasonRequired, "")
+		return "", fieldErr(field, ReasonRequired, "")
 	case len(id) > MaxIDLen:
-		return "", fieldErr("id", ReasonTooLong, fmt.Sprint(MaxIDLen))
+		return "", fieldErr(field, ReasonTooLong, fmt.Sprint(MaxIDLen))
 	}
 	for _, r := range id {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/-", r)) {
-			return "", fieldErr("id", ReasonID, fmt.Sprintf("U+%04X", r))
+			return "", fieldErr(field, ReasonID, fmt.Sprintf("U+%04X", r))
 		}
 	}
 	return id, nil

@@ -37,7 +37,8 @@ const (
 
 	senderHeight    = 45.0 - marginTop - 3 // ends 3 mm above the addressee block
 	recipientTop    = 45.0
-	recipientHeight = 40.0
+	recipientHeight = 42.0
+	recipientGap    = 1.0 // between the addressee's name and the address
 	qrSize          = 38.0 // at least 30 mm, so a phone reads it from a hand's length
 	codeBlockHeight = 44.0
 
@@ -47,7 +48,6 @@ const (
 
 	maxSenderLines    = 6
 	maxRecipientLines = 3
-	maxAddressLines   = 5
 )
 
 // lineHeight is the distance between two lines' baselines at size points.
@@ -107,7 +107,7 @@ func checkBatch(letters []Letter) error {
 	}
 	seen := make(map[string]int, len(letters))
 	for i, l := range letters {
-		id, err := checkID(l.ID)
+		id, err := checkID("id", l.ID)
 		if err != nil {
 			return inLetter(err, i, l.ID)
 		}
@@ -189,7 +189,7 @@ func layout(fs *faces, s *sender, l *letter) (core.Page, error) {
 	// The addressee, in the envelope's window.
 	rc := col.New(6)
 	h := lines(rc, 0, l.recipient, sans(sizeRecipient, fontstyle.Bold))
-	lines(rc, h+1, l.address, sans(sizeAddress, fontstyle.Normal))
+	lines(rc, h+recipientGap, l.address, sans(sizeAddress, fontstyle.Normal))
 	b.add(recipientHeight, col.New(6), rc)
 	b.add(100-recipientTop-recipientHeight, col.New(12)) // below the first fold
 
