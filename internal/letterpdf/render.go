@@ -38,7 +38,7 @@ const (
 	senderHeight    = 45.0 - marginTop - 3 // ends 3 mm above the addressee block
 	recipientTop    = 45.0
 	recipientHeight = 42.0
-	recipientGap    = 1.0 // between the addressee's name and the address
+	recipientGap    = 1.0  // between the addressee's name and the address
 	qrSize          = 38.0 // at least 30 mm, so a phone reads it from a hand's length
 	codeBlockHeight = 44.0
 
@@ -219,7 +219,7 @@ func layout(fs *faces, s *sender, l *letter) (core.Page, error) {
 		"Цифр 0 и 1 и букв I, L, O, U в нём не бывает, так что их не спутать.", sizeNote, codeWidth)
 	top += lines(cc, top, note, sans(sizeNote, fontstyle.Normal)) + 2
 	lines(cc, top, []string{"Код действителен до " + longDate(l.validUntil)}, sans(sizeBody, fontstyle.Bold))
-	qc := col.New(4).Add(code.NewQr(l.confirmURL, props.Rect{Percent: 100, Center: true}))
+	qc := col.New(4).Add(code.NewQr(l.confirmURL, props.Rect{Percent: qrSize / codeBlockHeight * 100, Center: true}))
 	b.add(codeBlockHeight, cc, qc)
 	b.add(4, col.New(12))
 

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/boombuler/barcode/qr"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
@@ -225,6 +227,19 @@ func TestRenderImages(t *testing.T) {
 		}
 		if got := res.GetText(); got != letters[i].ConfirmURL {
 			t.Errorf("page %d: QR code = %q, want %q", i+1, got, letters[i].ConfirmURL)
+		}
+		// Its side, from the distance between the top finder patterns'
+		// centres, N-7 modules apart in a code of N (as the engine makes it).
+		code, err := qr.Encode(letters[i].ConfirmURL, qr.M, qr.Auto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := float64(code.Bounds().Dx())
+		pts := res.GetResultPoints() // bottom left, top left, top right
+		d := math.Hypot(pts[2].GetX()-pts[1].GetX(), pts[2].GetY()-pts[1].GetY())
+		mm := d * n / (n - 7) / 100 * 25.4
+		if mm < 30 || mm > 45 {
+			t.Errorf("page %d: the QR code is %.1f mm wide, want 30 to 45", i+1, mm)
 		}
 	}
 }
