@@ -65,6 +65,14 @@ var grey = &props.Color{Red: 90, Green: 90, Blue: 90}
 // and every letter are checked first (see Validate); the first that fails
 // is returned as an *Error naming the letter's index and ID, and no PDF.
 func Render(s Sender, letters []Letter) (pdf []byte, err error) {
+	// The engine panics on some inputs it does not expect (gofpdf indexes
+	// arrays by rune, for one); that would be a bug here, but it must not
+	// take the post operator's server down.
+	defer func() {
+		if r := recover(); r != nil {
+			pdf, err = nil, &Error{Letter: -1, Reason: ReasonRender, Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
 	fs, err := loadFaces()
 	if err != nil {
 		return nil, &Error{Letter: -1, Reason: ReasonRender, Err: err}
@@ -88,13 +96,6 @@ func Render(s Sender, letters []Letter) (pdf []byte, err error) {
 			return nil, inLetter(err, i, l.ID)
 		}
 	}
-	// The engine panics on some inputs it does not expect; that is a bug
-	// here, but it must not take the post operator's server down.
-	defer func() {
-		if r := recover(); r != nil {
-			pdf, err = nil, &Error{Letter: -1, Reason: ReasonRender, Err: fmt.Errorf("panic: %v", r)}
-		}
-	}()
 	return generate(fs, pages)
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/boombuler/barcode/qr"
@@ -240,6 +241,35 @@ func TestRenderImages(t *testing.T) {
 		mm := d * n / (n - 7) / 100 * 25.4
 		if mm < 30 || mm > 45 {
 			t.Errorf("page %d: the QR code is %.1f mm wide, want 30 to 45", i+1, mm)
+		}
+	}
+}
+
+// TestRenderConcurrent: batches rendered at once (two post operators) do
+// not mix; under -race it also checks the engine shares no state.
+func TestRenderConcurrent(t *testing.T) {
+	letters := batch3()
+	paths := make([]string, len(letters))
+	errs := make([]error, len(letters))
+	var wg sync.WaitGroup
+	for i := range letters {
+		wg.Go(func() {
+			pdf, err := letterpdf.Render(sender(), letters[i:i+1])
+			if err == nil {
+				paths[i] = filepath.Join(t.TempDir(), fmt.Sprint(i)+".pdf")
+				err = os.WriteFile(paths[i], pdf, 0o600)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, l := range letters {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		ps := pages(t, paths[i])
+		if len(ps) != 1 || !strings.Contains(ps[0], l.Code) || !strings.Contains(ps[0], l.Recipient) {
+			t.Errorf("batch %d: %d pages, want one with %s for %s:\n%s", i, len(ps), l.Code, l.Recipient, ps)
 		}
 	}
 }
