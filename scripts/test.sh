@@ -9,6 +9,8 @@
 #   3. Postgres checks for a server ($KABINET_TEST_DATABASE_URL or
 #               127.0.0.1:5432) or for initdb (tests then start a throwaway
 #               cluster); as root it installs postgresql when neither is there
+#   3b. GOST, PDF  as root installs Debian's openssl, libengine-gost-openssl
+#               and poppler-utils when the GOST engine or pdftotext is missing
 #   4. axe-core from npm for the accessibility scans
 #   5. go mod tidy -diff (main and tools modules), gofmt -l, staticcheck,
 #      deadcode -test, go vet, then go test -race -count=1 ./... (flags: $GOTESTFLAGS, default -race),
@@ -166,6 +168,29 @@ elif is_root; then
 	fi
 else
 	missing PostgreSQL "no server at 127.0.0.1:5432 and no initdb; install postgresql or set KABINET_TEST_DATABASE_URL"
+fi
+
+# 3b. OpenSSL's GOST engine and poppler ---------------------------------------
+# The signature tests make GOST keys, certificates and CMS signatures with
+# Debian's OpenSSL GOST engine (internal/esign); the letter's tests read its
+# PDF back with poppler's pdftotext, pdftoppm and pdffonts (internal/letterpdf).
+t=$(now_ms)
+gost_engine() { openssl engine gost >/dev/null 2>&1; }
+need_pkgs=()
+command -v openssl >/dev/null && gost_engine || need_pkgs+=(openssl libengine-gost-openssl)
+command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || need_pkgs+=(poppler-utils)
+if ((${#need_pkgs[@]} == 0)); then
+	say "openssl gost engine, poppler: present ($(since "$t"))"
+elif is_root; then
+	say "installing Debian's ${need_pkgs[*]} (apt-get)"
+	if apt_install "${need_pkgs[@]}" && gost_engine && command -v pdftotext >/dev/null; then
+		say "installed ${need_pkgs[*]} in $(since "$t")"
+	else
+		show_log "$logs/apt.log"
+		missing "OpenSSL GOST engine or poppler" "apt-get install ${need_pkgs[*]} failed"
+	fi
+else
+	missing "OpenSSL GOST engine or poppler" "install them with: sudo apt-get install -y openssl libengine-gost-openssl poppler-utils"
 fi
 
 # 4. axe-core for the accessibility scans in e2e/ -----------------------------

@@ -80,6 +80,8 @@ var packageClass = map[string]string{
 	"internal/loadgen": classLibrary,
 	"internal/places":  classLibrary,
 	"internal/pii":     classLibrary,
+	// Issue 13: verifying a qualified electronic signature (CMS, GOST).
+	"internal/esign": classLibrary,
 
 	"internal/jobs":                classAdapter,
 	"internal/notify":              classAdapter,
@@ -89,6 +91,10 @@ var packageClass = map[string]string{
 	"internal/registrysim":         classAdapter,
 	"internal/smssim":              classAdapter,
 	"internal/store":               classAdapter,
+	// Issue 13: CRLs fetched over HTTP; the letter as a PDF (maroto's
+	// merge package reaches net/http through pdfcpu).
+	"internal/esign/crlhttp": classAdapter,
+	"internal/letterpdf":     classAdapter,
 
 	"internal/web": classWeb,
 

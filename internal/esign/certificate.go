@@ -121,19 +121,6 @@ func (p *Pool) Add(c *Certificate) {
 	p.n++
 }
 
-// AppendCertificates parses PEM or DER certificates (as ParseCertificates)
-// and adds them.
-func (p *Pool) AppendCertificates(data []byte) error {
-	certs, err := ParseCertificates(data)
-	if err != nil {
-		return err
-	}
-	for _, c := range certs {
-		p.Add(c)
-	}
-	return nil
-}
-
 // Len returns the number of certificates in the pool.
 func (p *Pool) Len() int {
 	if p == nil {
