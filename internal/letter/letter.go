@@ -9,7 +9,7 @@
 // is never stored in the clear, so the batch's PDF is the only place it
 // exists, and a letter printed again gets a new code (the old one stops
 // working). It is ten characters of an alphabet without look-alikes
-// (CodeAlphabet: about 49 bits), valid Validity from printing, with
+// (CodeAlphabet: about 44 bits), valid Validity from printing, with
 // MaxWrong wrong entries per code and CodeLimit entries a day per account.
 //
 // An account has at most one letter in play: a new order replaces the
