@@ -1,6 +1,7 @@
 package letterpdf
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/johnfercher/maroto/v2"
@@ -121,10 +122,13 @@ func checkBatch(letters []Letter) error {
 }
 
 func generate(fs *faces, pages []core.Page) ([]byte, error) {
+	// Each render gets its own copy of the font files: gofpdf writes into
+	// them when it subsets a font (utf8FontFile.generateChecksum), so two
+	// renders sharing the embedded bytes race (seen under -race).
 	fonts, err := repository.New().
-		AddUTF8FontFromBytes(familySans, fontstyle.Normal, fs.regular.ttf).
-		AddUTF8FontFromBytes(familySans, fontstyle.Bold, fs.bold.ttf).
-		AddUTF8FontFromBytes(familyMono, fontstyle.Bold, fs.monoBold.ttf).
+		AddUTF8FontFromBytes(familySans, fontstyle.Normal, bytes.Clone(fs.regular.ttf)).
+		AddUTF8FontFromBytes(familySans, fontstyle.Bold, bytes.Clone(fs.bold.ttf)).
+		AddUTF8FontFromBytes(familyMono, fontstyle.Bold, bytes.Clone(fs.monoBold.ttf)).
 		Load()
 	if err != nil {
 		return nil, &Error{Letter: -1, Reason: ReasonRender, Err: err}
