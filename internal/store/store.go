@@ -102,9 +102,14 @@ func openPostgres(ctx context.Context, o Options, keys *pii.Keyring) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres URL: %w", err)
 	}
-	if o.MaxConns > 0 {
+	// The pool's size: Options.MaxConns, else pool_max_conns in the URL as
+	// the operator wrote it, else max(8, 4·GOMAXPROCS) (pgxpool's own
+	// default, max(4, NumCPU), leaves requests waiting for a connection
+	// while others wait on the network).
+	switch {
+	case o.MaxConns > 0:
 		cfg.MaxConns = int32(o.MaxConns)
-	} else if cfg.MaxConns < 8 {
+	case !strings.Contains(o.URL, "pool_max_conns"):
 		cfg.MaxConns = int32(max(8, 4*runtime.GOMAXPROCS(0)))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -783,3 +783,27 @@ func TestMigrationFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresPoolSize: the pool is as large as pool_max_conns in the URL
+// says, even below the default, and at least 8 without it.
+func TestPostgresPoolSize(t *testing.T) {
+	url := testenv.NewPostgresDatabase(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	for _, c := range []struct {
+		url       string
+		want, min int
+	}{{url + sep + "pool_max_conns=3", 3, 3}, {url, 0, 8}} {
+		s, err := store.Open(context.Background(), store.Options{URL: c.url}, keyring(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := s.DB().Stats().MaxOpenConnections
+		s.Close()
+		if (c.want != 0 && got != c.want) || got < c.min {
+			t.Errorf("%s: pool of %d", c.url, got)
+		}
+	}
+}
