@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kabinet/kabinet/internal/app"
 	"github.com/kabinet/kabinet/internal/config"
@@ -206,7 +207,14 @@ func dropBenchDatabase(ctx context.Context, serverURL, name string) error {
 }
 
 func adminExec(ctx context.Context, serverURL, sql string) error {
-	conn, err := pgx.Connect(ctx, serverURL)
+	// Through pgxpool's parser: it takes the pool's own settings
+	// (pool_max_conns, …) out of the URL, which a single connection would
+	// send to the server as unknown parameters.
+	cfg, err := pgxpool.ParseConfig(serverURL)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return err
 	}
