@@ -112,9 +112,8 @@ func FormatCode(code string) string {
 	return code[:4] + "-" + code[4:8] + "-" + code[8:]
 }
 
-// lookalikes maps characters people type for the alphabet's ones: Cyrillic
-// letters that look Latin, and the excluded look-alikes where one reading
-// is unambiguous.
+// lookalikes maps the Cyrillic letters that look like the alphabet's Latin
+// ones (a Russian keyboard layout left on) to them.
 var lookalikes = strings.NewReplacer(
 	"А", "A", "В", "B", "С", "C", "Е", "E", "Н", "H", "К", "K", "М", "M", "Р", "P", "Т", "T", "Х", "X", "У", "Y",
 	"а", "A", "в", "B", "с", "C", "е", "E", "н", "H", "к", "K", "м", "M", "р", "P", "т", "T", "х", "X", "у", "Y",

@@ -17,7 +17,7 @@ const (
 	ReasonTooManyLines Reason = "too_many_lines" // wrapped to more lines than its block holds (Detail: the most)
 	ReasonBadChar      Reason = "bad_char"       // a control or invisible character, or invalid UTF-8 (Detail: U+XXXX)
 	ReasonNoGlyph      Reason = "no_glyph"       // the Go fonts cannot print this character (Detail: the character)
-	ReasonCodeChar     Reason = "code_char"      // the code has a character outside CodeAlphabet and '-' (Detail: it)
+	ReasonCodeChar     Reason = "code_char"      // the code has a character outside the letter package's CodeAlphabet and '-' (Detail: it)
 	ReasonCodeFormat   Reason = "code_format"    // the code starts or ends with '-', or has "--"
 	ReasonPostcode     Reason = "postcode"       // not six digits
 	ReasonID           Reason = "id"             // the letter ID has a character other than A-Z a-z 0-9 . _ / -

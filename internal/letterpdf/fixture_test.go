@@ -33,11 +33,11 @@ const longStreet = "ул. Героев Сталинградской битвы �
 // batch3 has Ё, Щ, Ъ and «№» in names and addresses, and a long address.
 func batch3() []letterpdf.Letter {
 	return []letterpdf.Letter{
-		letter("2026-03/0001", "Подъячевой Алёне Щедриновне", "7KQ4-M9TX-2P",
+		letter("2026-03/0001", "Подъячевой Алёне Щедриновне", "7KC4-M9TX-3P",
 			letterpdf.Address{Postcode: "125009", Region: "г. Москва", Locality: "г. Москва", Street: "ул. Тверская", House: "7", Flat: "12"}),
-		letter("2026-03/0002", "Щёголеву Артёму Ильичу", "H3ZB-W6RC-8N",
+		letter("2026-03/0002", "Щёголеву Артёму Ильичу", "H3WA-W6RC-9N",
 			letterpdf.Address{Postcode: "392000", Region: "Тамбовская обл.", Locality: "г. Тамбов", Street: "СНТ «Рассвет», линия № 3", House: "14"}),
-		letter("2026-03/0003", "Объедкову Ефиму Петровичу", "5DFG-XY2K-9M",
+		letter("2026-03/0003", "Объедкову Ефиму Петровичу", "4EFG-XY7K-9M",
 			letterpdf.Address{Postcode: "431440", Region: "Республика Мордовия",
 				Locality: "пос. городского типа Новоалександровка Краснослободского муниципального района",
 				Street:   longStreet, House: "117", Building: "2", Flat: "305"}),

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/image/font/sfnt"
+
+	confirm "github.com/kabinet/kabinet/internal/letter"
 )
 
 // Sender is who sends the letters: the operator's name and return address,
@@ -66,18 +68,12 @@ type Letter struct {
 	ID         string    // the letter's number, printed small for the post operator's matching
 	Recipient  string    // the addressee in the dative: «Иванову Ивану Ивановичу»
 	Address    Address   // where it goes
-	Code       string    // the confirmation code as the citizen types it: "7KQ4-M9TX-2P"
+	Code       string    // the confirmation code as the citizen types it: "7KC4-M9TX-3P"
 	ConfirmURL string    // the QR code's content: the confirmation page with the code filled in
 	SiteURL    string    // where to sign in and type the code by hand
 	ValidUntil time.Time // printed as its date in its own location: «действителен до 31 января 2027 г.»
 	OrderedAt  time.Time // printed as its date in its own location
 }
-
-// CodeAlphabet is every character a code may have besides '-': digits 2–9
-// and the capital Latin letters without I, L, O and U (Crockford's base 32
-// without 0 and 1), so no two of them are confused on paper. The letter
-// says so; whoever makes the codes must draw from it.
-const CodeAlphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 // Limits on the inputs, in characters (bytes for URLs and the ID).
 const (
@@ -246,7 +242,7 @@ func checkCode(code string) (string, error) {
 		return "", fieldErr("code", ReasonTooLong, fmt.Sprint(MaxCodeLen))
 	}
 	for _, r := range code {
-		if r != '-' && !strings.ContainsRune(CodeAlphabet, r) {
+		if r != '-' && !strings.ContainsRune(confirm.CodeAlphabet, r) {
 			return "", fieldErr("code", ReasonCodeChar, fmt.Sprintf("%q", r))
 		}
 	}

@@ -220,8 +220,8 @@ func layout(fs *faces, s *sender, l *letter) (core.Page, error) {
 	cc := col.New(8)
 	top := lines(cc, 0, []string{"Ваш код:"}, sans(sizeBody, fontstyle.Normal)) + 1
 	top += lines(cc, top, []string{l.code}, props.Text{Family: familyMono, Style: fontstyle.Bold, Size: sizeCode}) + 1
-	note := fs.regular.wrap(&buf, "В коде только цифры от 2 до 9 и заглавные латинские буквы. "+
-		"Цифр 0 и 1 и букв I, L, O, U в нём не бывает, так что их не спутать.", sizeNote, codeWidth)
+	note := fs.regular.wrap(&buf, "В коде только цифры и заглавные латинские буквы, которые не спутать: "+
+		"в нём не бывает 0 и O, 1, I и L, 2 и Z, 5 и S, 8 и B, U и V.", sizeNote, codeWidth)
 	top += lines(cc, top, note, sans(sizeNote, fontstyle.Normal)) + 2
 	lines(cc, top, []string{"Код действителен до " + longDate(l.validUntil)}, sans(sizeBody, fontstyle.Bold))
 	qc := col.New(4).Add(code.NewQr(l.confirmURL, props.Rect{Percent: qrSize / codeBlockHeight * 100, Center: true}))
