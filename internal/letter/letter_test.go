@@ -88,20 +88,14 @@ func (m *memStore) CurrentLetter(_ context.Context, accountID string) (*letter.L
 	}
 	return nil, problem.New(problem.NotFound, "letter.none")
 }
-func (m *memStore) orders(accountID string, since time.Time) []*letter.Letter {
-	var out []*letter.Letter
+func (m *memStore) OrderTimes(_ context.Context, accountID string, since time.Time) ([]time.Time, error) {
+	var out []time.Time
 	for _, l := range m.letters {
 		if l.AccountID == accountID && !l.OrderedAt.Before(since) {
-			out = append(out, l)
+			out = append(out, l.OrderedAt)
 		}
 	}
-	return out
-}
-func (m *memStore) OrdersSince(_ context.Context, accountID string, since time.Time) (int, error) {
-	return len(m.orders(accountID, since)), nil
-}
-func (m *memStore) OldestOrderSince(_ context.Context, accountID string, since time.Time) (time.Time, error) {
-	return m.orders(accountID, since)[0].OrderedAt, nil
+	return out, nil
 }
 func (m *memStore) CreateLetter(_ context.Context, l *letter.Letter) error {
 	c := *l

@@ -3,6 +3,8 @@ package letter
 import (
 	"context"
 	"io"
+	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -32,10 +34,9 @@ type Store interface {
 	// CurrentLetter returns the account's latest letter that is not
 	// Replaced; NotFound when there is none.
 	CurrentLetter(ctx context.Context, accountID string) (*Letter, error)
-	// OrdersSince counts the account's letters ordered at or after since.
-	OrdersSince(ctx context.Context, accountID string, since time.Time) (int, error)
-	// OldestOrderSince is when the earliest of those was ordered.
-	OldestOrderSince(ctx context.Context, accountID string, since time.Time) (time.Time, error)
+	// OrderTimes returns when the account's letters ordered at or after
+	// since were ordered, earliest first.
+	OrderTimes(ctx context.Context, accountID string, since time.Time) ([]time.Time, error)
 	CreateLetter(ctx context.Context, l *Letter) error
 	// UpdateLetter writes l's status, batch, code hash, count of wrong
 	// codes and times.
@@ -163,23 +164,27 @@ func (s *Service) Current(ctx context.Context, accountID string) (*View, error) 
 	return v, nil
 }
 
-// nextOrder is the earliest time OrderRules allow another order.
+// nextOrder is the earliest time OrderRules allow another order: one
+// read of the orders in the longest window serves every rule.
 func (s *Service) nextOrder(ctx context.Context, accountID string, now time.Time) (time.Time, error) {
+	var longest time.Duration
+	for _, r := range OrderRules {
+		longest = max(longest, r.Window)
+	}
+	times, err := s.d.Store.OrderTimes(ctx, accountID, now.Add(-longest))
+	if err != nil {
+		return time.Time{}, err
+	}
 	var next time.Time
 	for _, r := range OrderRules {
 		since := now.Add(-r.Window)
-		n, err := s.d.Store.OrdersSince(ctx, accountID, since)
-		if err != nil {
-			return time.Time{}, err
-		}
-		if n < r.Max {
+		in := times[sort.Search(len(times), func(i int) bool { return !times[i].Before(since) }):] // the orders within this window
+		if len(in) < r.Max {
 			continue
 		}
-		oldest, err := s.d.Store.OldestOrderSince(ctx, accountID, since)
-		if err != nil {
-			return time.Time{}, err
-		}
-		if t := oldest.Add(r.Window); t.After(next) {
+		// The window admits another once the order Max places from the
+		// newest has left it.
+		if t := in[len(in)-r.Max].Add(r.Window); t.After(next) {
 			next = t
 		}
 	}
@@ -223,7 +228,7 @@ func (s *Service) Order(ctx context.Context, accountID string, addr address.Addr
 		} else if next.After(now) {
 			return problem.TooManyUntil("letter.order_rate_limited", now, next)
 		}
-		if err := s.replaceCurrent(ctx, accountID, "reordered", now, c); err != nil {
+		if _, err := s.replaceCurrent(ctx, accountID, "reordered", now, audit.ActorCitizen, c); err != nil {
 			return err
 		}
 		out = &Letter{ID: id, AccountID: accountID, Recipient: fullName(who), Address: addr, Status: Ordered, OrderedAt: now}
@@ -244,14 +249,11 @@ func (s *Service) Order(ctx context.Context, accountID string, addr address.Addr
 // Audited letter.replaced with reason "cancelled".
 func (s *Service) Cancel(ctx context.Context, accountID string, c session.Client) error {
 	return s.d.Store.Transact(ctx, func(ctx context.Context) error {
-		l, err := s.d.Store.CurrentLetter(ctx, accountID)
-		if problem.KindOf(err) == problem.NotFound || (err == nil && !l.Status.InPlay()) {
-			return problem.New(problem.NotFound, "letter.none")
+		voided, err := s.replaceCurrent(ctx, accountID, "cancelled", s.d.Now(), audit.ActorCitizen, c)
+		if err == nil && !voided {
+			err = problem.New(problem.NotFound, "letter.none")
 		}
-		if err != nil {
-			return err
-		}
-		return s.replaceCurrent(ctx, accountID, "cancelled", s.d.Now(), c)
+		return err
 	})
 }
 
@@ -259,28 +261,31 @@ func (s *Service) Cancel(ctx context.Context, accountID string, c session.Client
 // another method (in person, by signature), in that method's
 // transaction. Audited letter.replaced with reason "confirmed".
 func (s *Service) ConfirmedElsewhere(ctx context.Context, accountID string, at time.Time) error {
-	return s.replaceCurrent(ctx, accountID, "confirmed", at, session.Client{})
+	_, err := s.replaceCurrent(ctx, accountID, "confirmed", at, audit.ActorSystem, session.Client{})
+	return err
 }
 
-// replaceCurrent voids the account's letter in play, if any.
-func (s *Service) replaceCurrent(ctx context.Context, accountID, reason string, now time.Time, c session.Client) error {
+// replaceCurrent voids the account's letter in play, if any, reporting
+// whether there was one; actor is who voids it (the citizen, or the
+// system for them).
+func (s *Service) replaceCurrent(ctx context.Context, accountID, reason string, now time.Time, actor string, c session.Client) (bool, error) {
 	l, err := s.d.Store.CurrentLetter(ctx, accountID)
 	if problem.KindOf(err) == problem.NotFound {
-		return nil
+		return false, nil
 	}
 	if err != nil || !l.Status.InPlay() {
-		return err
+		return false, err
 	}
 	l.Status, l.ClosedAt = Replaced, now
 	if err := s.d.Store.UpdateLetter(ctx, l); err != nil {
-		return err
+		return false, err
 	}
-	kind := audit.ActorCitizen
-	if c.RequestID == "" && c.IP == "" {
-		kind = audit.ActorSystem
+	e := &audit.Event{At: now, Action: "letter.replaced", ActorKind: actor, SubjectAccountID: accountID,
+		IP: c.IP, RequestID: c.RequestID, Reason: reason, Details: map[string]string{"letter": l.ID}}
+	if actor == audit.ActorCitizen {
+		e.ActorID = accountID
 	}
-	return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "letter.replaced", ActorKind: kind, ActorID: accountID,
-		SubjectAccountID: accountID, IP: c.IP, RequestID: c.RequestID, Reason: reason, Details: map[string]string{"letter": l.ID}})
+	return true, s.d.Store.AppendAudit(ctx, e)
 }
 
 // eligible says whether the account may confirm by letter.
@@ -367,12 +372,8 @@ func (s *Service) EnterCode(ctx context.Context, accountID, typed string, c sess
 		if err := s.d.Sessions.AccountChanged(ctx, accountID); err != nil {
 			return err
 		}
-		if ch, to := a.CodeChannel(); to != "" {
-			n := message.Notification{AccountID: a.ID, Channel: ch, To: to, Lang: a.Lang,
-				Data: message.ConfirmedByLetter{Site: s.d.Site, Name: a.Name, Link: s.d.Links.Account()}}
-			if err := s.d.Notifier.Send(ctx, n); err != nil {
-				return err
-			}
+		if err := s.tell(ctx, a, message.ConfirmedByLetter{Site: s.d.Site, Name: a.Name, Link: s.d.Links.Account()}); err != nil {
+			return err
 		}
 		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "letter.confirmed", ActorKind: audit.ActorCitizen, ActorID: accountID,
 			SubjectAccountID: accountID, IP: c.IP, RequestID: c.RequestID, Details: map[string]string{"letter": l.ID, "method": MethodLetter}})
@@ -438,17 +439,8 @@ func (s *Service) Print(ctx context.Context, a staff.Actor, max int) (*Batch, []
 		if err := s.d.Store.CreateBatch(ctx, b); err != nil {
 			return err
 		}
-		for _, l := range ls {
-			p, err := s.printOne(ctx, l, b.ID, now)
-			if err != nil {
-				return err
-			}
-			out = append(out, p)
-			e := a.Event(g, staff.PermLettersPrint, "letter.printed", l.AccountID, now)
-			e.Details = map[string]string{"letter": l.ID, "batch": b.ID}
-			if err := s.d.Store.AppendAudit(ctx, &e); err != nil {
-				return err
-			}
+		if out, err = s.printSheets(ctx, a, g, ls, b.ID, now, ""); err != nil {
+			return err
 		}
 		e := a.Event(g, staff.PermLettersPrint, "letters.batch_printed", "", now)
 		e.Details = map[string]string{"batch": b.ID, "letters": strconv.Itoa(len(ls))}
@@ -486,26 +478,12 @@ func (s *Service) Reprint(ctx context.Context, a staff.Actor, batchID string) (*
 		if err != nil {
 			return err
 		}
-		now := s.d.Now()
-		for _, l := range ls {
-			if l.Status != Printed {
-				continue
-			}
-			p, err := s.printOne(ctx, l, b.ID, now)
-			if err != nil {
-				return err
-			}
-			out = append(out, p)
-			e := a.Event(g, staff.PermLettersPrint, "letter.printed", l.AccountID, now)
-			e.Reason, e.Details = "reprint", map[string]string{"letter": l.ID, "batch": b.ID}
-			if err := s.d.Store.AppendAudit(ctx, &e); err != nil {
-				return err
-			}
-		}
-		if len(out) == 0 {
+		ls = slices.DeleteFunc(ls, func(l *Letter) bool { return l.Status != Printed })
+		if len(ls) == 0 {
 			return problem.New(problem.NotFound, "letter.nothing_to_print")
 		}
-		return nil
+		out, err = s.printSheets(ctx, a, g, ls, b.ID, s.d.Now(), "reprint")
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
@@ -513,18 +491,28 @@ func (s *Service) Reprint(ctx context.Context, a staff.Actor, batchID string) (*
 	return b, out, nil
 }
 
-// printOne makes a letter's code and marks it printed in batch.
-func (s *Service) printOne(ctx context.Context, l *Letter, batchID string, now time.Time) (Sheet, error) {
-	code, err := NewCode(s.d.Rand)
-	if err != nil {
-		return Sheet{}, err
+// printSheets makes each letter's code, marks it printed in the batch and
+// audits letter.printed against its citizen (with reason, "" for none).
+func (s *Service) printSheets(ctx context.Context, a staff.Actor, g staff.Grants, ls []*Letter, batchID string, now time.Time, reason string) ([]Sheet, error) {
+	out := make([]Sheet, 0, len(ls))
+	for _, l := range ls {
+		code, err := NewCode(s.d.Rand)
+		if err != nil {
+			return nil, err
+		}
+		l.Status, l.BatchID, l.PrintedAt, l.ExpiresAt, l.Wrong = Printed, batchID, now, now.Add(s.d.Validity), 0
+		l.CodeHash = s.d.Hasher.Hash(CodePurpose, l.ID, code)
+		if err := s.d.Store.UpdateLetter(ctx, l); err != nil {
+			return nil, err
+		}
+		out = append(out, Sheet{Letter: l, Code: FormatCode(code), Link: s.d.Links.LetterCode(FormatCode(code))})
+		e := a.Event(g, staff.PermLettersPrint, "letter.printed", l.AccountID, now)
+		e.Reason, e.Details = reason, map[string]string{"letter": l.ID, "batch": batchID}
+		if err := s.d.Store.AppendAudit(ctx, &e); err != nil {
+			return nil, err
+		}
 	}
-	l.Status, l.BatchID, l.PrintedAt, l.ExpiresAt, l.Wrong = Printed, batchID, now, now.Add(s.d.Validity), 0
-	l.CodeHash = s.d.Hasher.Hash(CodePurpose, l.ID, code)
-	if err := s.d.Store.UpdateLetter(ctx, l); err != nil {
-		return Sheet{}, err
-	}
-	return Sheet{Letter: l, Code: FormatCode(code), Link: s.d.Links.LetterCode(FormatCode(code))}, nil
+	return out, nil
 }
 
 // MarkSent records that a batch was handed to the post: its printed
@@ -602,12 +590,8 @@ func (s *Service) MarkReturned(ctx context.Context, a staff.Actor, letterID stri
 		if err != nil {
 			return err
 		}
-		if ch, to := acc.CodeChannel(); to != "" {
-			n := message.Notification{AccountID: acc.ID, Channel: ch, To: to, Lang: acc.Lang,
-				Data: message.LetterReturned{Site: s.d.Site, Name: acc.Name, Link: s.d.Links.Account()}}
-			if err := s.d.Notifier.Send(ctx, n); err != nil {
-				return err
-			}
+		if err := s.tell(ctx, acc, message.LetterReturned{Site: s.d.Site, Name: acc.Name, Link: s.d.Links.Account()}); err != nil {
+			return err
 		}
 		e := a.Event(g, staff.PermLettersDispatch, "letter.returned", l.AccountID, now)
 		e.Details = map[string]string{"letter": l.ID, "batch": l.BatchID}
@@ -655,6 +639,15 @@ func (s *Service) BatchLetters(ctx context.Context, a staff.Actor, batchID strin
 		return nil, nil, err
 	}
 	return b, ls, nil
+}
+
+// tell sends d to the account's contact for codes, if it has one.
+func (s *Service) tell(ctx context.Context, a *account.Account, d message.Data) error {
+	ch, to := a.CodeChannel()
+	if to == "" {
+		return nil
+	}
+	return s.d.Notifier.Send(ctx, message.Notification{AccountID: a.ID, Channel: ch, To: to, Lang: a.Lang, Data: d})
 }
 
 func (s *Service) authorize(ctx context.Context, a staff.Actor, perm string) (staff.Grants, error) {

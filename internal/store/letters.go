@@ -99,28 +99,23 @@ func (x *Letters) CurrentLetter(ctx context.Context, accountID string) (*letter.
 	return ls[0], nil
 }
 
-// OrdersSince counts the account's letters ordered at or after since.
-func (x *Letters) OrdersSince(ctx context.Context, accountID string, since time.Time) (int, error) {
-	var n int
-	err := x.transactions.st.queryRow(ctx, `SELECT COUNT(*) FROM letters WHERE account_id = ? AND ordered_at >= ?`, accountID, ms(since)).Scan(&n)
+// OrderTimes returns when the account's letters ordered at or after since
+// were ordered, earliest first.
+func (x *Letters) OrderTimes(ctx context.Context, accountID string, since time.Time) ([]time.Time, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT ordered_at FROM letters WHERE account_id = ? AND ordered_at >= ? ORDER BY ordered_at`, accountID, ms(since))
 	if err != nil {
-		return 0, fmt.Errorf("store: letters ordered: %w", err)
+		return nil, fmt.Errorf("store: letters ordered: %w", err)
 	}
-	return n, nil
-}
-
-// OldestOrderSince is when the earliest letter ordered at or after since
-// was ordered (since itself when none was).
-func (x *Letters) OldestOrderSince(ctx context.Context, accountID string, since time.Time) (time.Time, error) {
-	var at sql.NullInt64
-	err := x.transactions.st.queryRow(ctx, `SELECT MIN(ordered_at) FROM letters WHERE account_id = ? AND ordered_at >= ?`, accountID, ms(since)).Scan(&at)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("store: letters ordered: %w", err)
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at sql.NullInt64
+		if err := rows.Scan(&at); err != nil {
+			return nil, fmt.Errorf("store: letters ordered: %w", err)
+		}
+		out = append(out, fromMS(at))
 	}
-	if !at.Valid {
-		return since, nil
-	}
-	return fromMS(at), nil
+	return out, rows.Err()
 }
 
 // OrderedLetters returns up to max letters waiting to be printed, oldest
