@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/store"
-	"github.com/kabinet/kabinet/internal/testenv"
 )
 
 // allowTampering lifts the append-only triggers, as an attacker with the
@@ -220,18 +218,7 @@ func TestAuditChainBackfill(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "k.db")}
-			if engine == "postgres" {
-				o = store.Options{URL: testenv.NewPostgresDatabase(t)}
-			}
-			s, err := store.Open(ctx, o, keyring(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.MigrateTo(ctx, 11); err != nil {
-				t.Fatal(err)
-			}
+			s := openAt(t, engine, 11)
 			for i := range 3 {
 				exec(t, s, `INSERT INTO audit_events (at, action, actor_kind, subject_account_id, details) VALUES (?, ?, 'citizen', 'acc', ?)`,
 					t0.Add(time.Duration(i)*time.Second).UnixMilli(), fmt.Sprint("account.event", i), `{"i":"`+fmt.Sprint(i)+`"}`)

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/places"
 	"github.com/kabinet/kabinet/internal/store"
-	"github.com/kabinet/kabinet/internal/testenv"
 )
 
 // TestCenters: a center reads back field for field and is replaced by its
@@ -184,18 +182,7 @@ func TestCenterTypoTermsMigration(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "k.db")}
-			if engine == "postgres" {
-				o = store.Options{URL: testenv.NewPostgresDatabase(t)}
-			}
-			s, err := store.Open(ctx, o, keyring(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.MigrateTo(ctx, 15); err != nil {
-				t.Fatal(err)
-			}
+			s := openAt(t, engine, 15)
 			// As version 15 saved them: the locality with its deletions.
 			exec(t, s, `INSERT INTO centers (id, name, type, region, locality, locality_key, address, services, created_at, updated_at)
 				VALUES ('kaluga-mfc', 'МФЦ', 'mfc', '40', 'Калуга', 'калуга', 'ул. Хрустальная, 34а', 1, 0, 0)`)

@@ -55,6 +55,25 @@ func eachEngine(t *testing.T, f func(t *testing.T, s *store.Store)) {
 	})
 }
 
+// openAt opens a new database of the engine ("sqlite" or "postgres")
+// migrated up to version only: what a deployment of that version left.
+func openAt(t *testing.T, engine string, version int64) *store.Store {
+	t.Helper()
+	o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "k.db")}
+	if engine == "postgres" {
+		o = store.Options{URL: testenv.NewPostgresDatabase(t)}
+	}
+	s, err := store.Open(context.Background(), o, keyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.MigrateTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func openSQLite(t testing.TB) *store.Store {
 	s, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(t.TempDir(), "k.db")}, keyring(t))
 	if err != nil {
