@@ -41,10 +41,6 @@ const (
 	Replaced Status = "replaced" // a newer order, a cancellation or another confirmation voided it
 )
 
-// Statuses lists them in the order a letter goes through them, for
-// filters and forms.
-var Statuses = []Status{Ordered, Printed, Sent, Returned, Used, Locked, Replaced}
-
 // InPlay reports whether a letter of this status may still confirm the
 // account (or will, once printed).
 func (s Status) InPlay() bool {
