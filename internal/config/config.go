@@ -44,6 +44,7 @@ type Config struct {
 	Metrics   Metrics
 	Log       Log
 	Map       Map
+	Letters   Letters
 }
 
 // sections lists the sections in the order of the dump and the docs.
@@ -64,6 +65,7 @@ func (c *Config) sections() []part {
 		{"Metrics", "Prometheus metrics at `/metrics`.", &c.Metrics},
 		{"Log", "What the log says and how.", &c.Log},
 		{"Map", "The map of the service-center finder (`/centers`).", &c.Map},
+		{"Letters", "The registered letters with a confirmation code (issue 13 §1): how long a code works and what the letter says about its sender.", &c.Letters},
 	}
 }
 
@@ -474,6 +476,38 @@ func (m *Map) settings() []setting {
 			doc: "The attribution the tile server's terms ask every map to show (e.g. `© OpenStreetMap contributors`), as plain text."},
 	}
 }
+
+// Letters are the registered letters with a code.
+type Letters struct {
+	Validity      time.Duration // how long a printed code works
+	SenderName    string        // the return address's name; empty: the operator's
+	SenderAddress string        // the return address's lines, separated by ";"
+}
+
+func (l *Letters) settings() []setting {
+	return []setting{
+		{env: "KABINET_LETTER_VALIDITY", def: "1440h", field: duration(&l.Validity, between(7*24*time.Hour, 366*24*time.Hour)),
+			doc: "How long the code of a registered letter works from printing (7 to 366 days, as hours: `1440h` is 60 days): the post's 2–3 weeks, a month of waiting at the post office, and slack."},
+		{env: "KABINET_LETTER_SENDER_NAME", field: text(&l.SenderName),
+			doc: "The sender's name printed on the letters. Empty: KABINET_OPERATOR_NAME."},
+		{env: "KABINET_LETTER_SENDER_ADDRESS", def: "а/я 1; г. Москва; 101000", field: text(&l.SenderAddress, senderLines),
+			doc: "The sender's return address printed on the letters: up to four lines separated by `;` (the post office box, the town, the postcode)."},
+	}
+}
+
+// senderLines is a return address of one to four lines separated by ";".
+var senderLines = rule[string]{want: "one to four non-empty lines separated by ';'", ok: func(v string) bool {
+	parts := strings.Split(v, ";")
+	if len(parts) > 4 {
+		return false
+	}
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			return false
+		}
+	}
+	return true
+}}
 
 // tileTemplate is a tile server's URL template: an http(s) URL whose
 // path names {z}, {x} and {y}, and whose host is a plain host name (a

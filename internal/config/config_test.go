@@ -306,6 +306,9 @@ func TestEverySettingRoundTrips(t *testing.T) {
 		"KABINET_LOG_FORMAT":                {"json", "json"},
 		"KABINET_MAP_TILES_URL":             {"https://{s}.tiles.example.org/{z}/{x}/{y}.png", "https://{s}.tiles.example.org/{z}/{x}/{y}.png"},
 		"KABINET_MAP_TILES_ATTRIBUTION":     {"© OpenStreetMap contributors", "© OpenStreetMap contributors"},
+		"KABINET_LETTER_VALIDITY":           {"720h", 720 * time.Hour},
+		"KABINET_LETTER_SENDER_NAME":        {"ГБУ «МФЦ»", "ГБУ «МФЦ»"},
+		"KABINET_LETTER_SENDER_ADDRESS":     {"ул. Кирова, 1; Калуга; 248000", "ул. Кирова, 1; Калуга; 248000"},
 	}
 	in := map[string]string{}
 	for name, tc := range cases {
@@ -484,6 +487,8 @@ func TestRules(t *testing.T) {
 		{env: with(nil, "KABINET_MAP_TILES_URL", "https://tiles.example.org/{z}/{x}.png"), want: `KABINET_MAP_TILES_URL: want empty or an http(s) URL template with {z}, {x} and {y}, got "https://tiles.example.org/{z}/{x}.png"`},
 		{env: with(nil, "KABINET_MAP_TILES_URL", "ftp://tiles.example.org/{z}/{x}/{y}.png"), want: `KABINET_MAP_TILES_URL: want empty or an http(s) URL template with {z}, {x} and {y}, got "ftp://tiles.example.org/{z}/{x}/{y}.png"`},
 		{env: with(nil, "KABINET_METRICS_ADDR", "127.0.0.1:8080"), want: `KABINET_METRICS_ADDR: must differ from KABINET_ADDR`},
+		{env: with(nil, "KABINET_LETTER_VALIDITY", "72h"), want: `KABINET_LETTER_VALIDITY: want from 168h to 8784h, got "72h"`},
+		{env: with(nil, "KABINET_LETTER_SENDER_ADDRESS", "а/я 1;;Москва"), want: `KABINET_LETTER_SENDER_ADDRESS: want one to four non-empty lines separated by ';', got "а/я 1;;Москва"`},
 		{env: with(nil, "KABINET_LOG_LEVEL", "trace"), want: `KABINET_LOG_LEVEL: want one of debug, info, warn or error, got "trace"`},
 		{env: with(nil, "KABINET_LOG_FORMAT", "xml"), want: `KABINET_LOG_FORMAT: want one of text or json, got "xml"`},
 	}

@@ -113,6 +113,12 @@ type CenterNames interface {
 	CenterName(ctx context.Context, id string) (string, bool)
 }
 
+// OtherMethods are the remote ways of confirming (letter.Service): a
+// confirmation in person voids a letter in play, in the same transaction.
+type OtherMethods interface {
+	ConfirmedElsewhere(ctx context.Context, accountID string, at time.Time) error
+}
+
 // Deps are the service's collaborators.
 type Deps struct {
 	Store    Store
@@ -125,10 +131,12 @@ type Deps struct {
 	Locks    Locks
 	// Centers may be nil: messages then name a center by its ID.
 	Centers CenterNames
-	Site    string
-	Now     func() time.Time
-	Rand    io.Reader
-	NewID   func() (string, error)
+	// Others may be nil (no remote methods wired).
+	Others OtherMethods
+	Site   string
+	Now    func() time.Time
+	Rand   io.Reader
+	NewID  func() (string, error)
 }
 
 // Service is the operator's desk.
@@ -298,6 +306,11 @@ func (s *Service) Confirm(ctx context.Context, a staff.Actor, in ConfirmInput) (
 			return err
 		}
 		card.Level, card.Confirmation = account.Confirmed, conf
+		if s.d.Others != nil {
+			if err := s.d.Others.ConfirmedElsewhere(ctx, acc.ID, now); err != nil {
+				return err
+			}
+		}
 		if err := s.d.Sessions.AccountChanged(ctx, acc.ID); err != nil {
 			return err
 		}

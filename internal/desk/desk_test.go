@@ -85,6 +85,7 @@ type env struct {
 	notifier *fake.Notifier
 	sessions *fake.Sessions
 	locks    *locks
+	others   *others
 }
 
 // newEnv holds three citizens: simplified (s), standard (d) and confirmed
@@ -112,11 +113,19 @@ func newEnv(t *testing.T) *env {
 		}
 		st.bySNILS[c.snils], st.byPassport["4510"+number] = c.id, c.id
 	}
-	e := &env{st: st, notifier: &fake.Notifier{}, sessions: &fake.Sessions{}, locks: &locks{}}
+	e := &env{st: st, notifier: &fake.Notifier{}, sessions: &fake.Sessions{}, locks: &locks{}, others: &others{}}
 	limiter := throttle.New(fs, func() time.Time { return t0 }, []byte("k"))
 	e.svc = desk.New(desk.Deps{Store: st, Grants: grants{}, Sessions: e.sessions, Limiter: limiter, Notifier: e.notifier, Links: links{},
-		Hasher: hasher{}, Locks: e.locks, Site: "k.test", Now: func() time.Time { return t0 }, Rand: rand.Reader, NewID: fake.IDs("acc")})
+		Hasher: hasher{}, Locks: e.locks, Others: e.others, Site: "k.test", Now: func() time.Time { return t0 }, Rand: rand.Reader, NewID: fake.IDs("acc")})
 	return e
+}
+
+// others records the accounts whose remote confirmations were voided.
+type others struct{ voided []string }
+
+func (o *others) ConfirmedElsewhere(_ context.Context, id string, _ time.Time) error {
+	o.voided = append(o.voided, id)
+	return nil
 }
 
 func operator(center string) staff.Actor {
@@ -193,6 +202,9 @@ func TestConfirm(t *testing.T) {
 				if len(e.notifier.All()) != 0 {
 					t.Errorf("told %v", e.notifier.Templates())
 				}
+				if len(e.others.voided) != 0 {
+					t.Errorf("voided the letters of %v", e.others.voided)
+				}
 				return
 			}
 			if err != nil || card.Level != account.Confirmed || level != account.Confirmed {
@@ -201,6 +213,9 @@ func TestConfirm(t *testing.T) {
 			want := desk.Confirmation{AccountID: "d", Method: desk.MethodInPerson, CenterID: "mfc", StaffID: "stf1", At: t0}
 			if got := e.st.confirmed["d"]; got != want || *card.Confirmation != want {
 				t.Errorf("confirmation %+v, want %+v", got, want)
+			}
+			if !slices.Equal(e.others.voided, []string{"d"}) {
+				t.Errorf("the remote methods told of %v, want [d]", e.others.voided)
 			}
 			if e.sessions.Changed["d"] != 1 || !slices.Equal(e.notifier.Templates(), []string{"identity_confirmed"}) {
 				t.Errorf("sessions told %v, citizen told %v", e.sessions.Changed, e.notifier.Templates())

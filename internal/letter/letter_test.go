@@ -494,6 +494,12 @@ func TestReorder(t *testing.T) {
 	if _, err := e.svc.Order(ctx, "acc", address.Address{Region: "99", Locality: ""}, citizen); kind(err) != problem.Invalid {
 		t.Fatalf("a bad address: %v", err)
 	}
+	noPostcode := home
+	noPostcode.Postcode = ""
+	_, err = e.svc.Order(ctx, "acc", noPostcode, citizen)
+	if pe, ok := problem.As(err); !ok || len(pe.Fields) != 1 || pe.Fields[0].Field != "address.postcode" || pe.Fields[0].Message.ID != "letter.postcode_required" {
+		t.Fatalf("an address without a postcode: %v", err)
+	}
 }
 
 // TestReprintAndReturn: a batch not yet sent can be printed again with

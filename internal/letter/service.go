@@ -191,14 +191,18 @@ func (s *Service) nextOrder(ctx context.Context, accountID string, now time.Time
 	return next, nil
 }
 
-// Order orders a letter to addr (normalized; errors on its fields are
-// named "address.…"). Only a standard account may (Conflict
+// Order orders a letter to addr (normalized, a postcode required; errors
+// on its fields are named "address.…"). Only a standard account may (Conflict
 // "letter.not_verified" for a simplified one, "letter.already_confirmed"
 // for a confirmed one); OrderRules apply (TooMany "letter.order_rate_
 // limited" with Until). The letter in play, if any, is replaced: its code
 // stops working. Audited letter.ordered (letter.replaced for the old one).
 func (s *Service) Order(ctx context.Context, accountID string, addr address.Address, c session.Client) (*Letter, error) {
 	addr, err := address.Normalize("address", addr, s.d.Regions)
+	if err == nil && addr.Postcode == "" {
+		// The post sorts by it; an address form may leave it out, a letter not.
+		err = problem.InvalidField("address.postcode", problem.M("letter.postcode_required"))
+	}
 	if err != nil {
 		return nil, err
 	}
