@@ -46,8 +46,10 @@ func FuzzLetter(f *testing.F) {
 			t.Fatalf("Validate refused the letter (%v), Render accepted it", valid)
 		}
 		out, err := letterpdf.Register(batchInfo, []letterpdf.Letter{l})
-		if (err == nil) != (valid == nil) {
-			t.Fatalf("Register: %v; Validate: %v", err, valid)
+		// The register checks the envelope only (number, addressee,
+		// address): it refuses no letter Validate accepts.
+		if err != nil && valid == nil {
+			t.Fatalf("Register: %v; Validate accepted the letter", err)
 		}
 		if err != nil {
 			return

@@ -126,8 +126,39 @@ func (s Sender) Validate() error {
 }
 
 func prepare(fs *faces, l Letter) (*letter, error) {
+	p, err := prepareEnvelope(fs, l)
+	if err != nil {
+		return nil, err
+	}
+	p.validUntil, p.orderedAt = l.ValidUntil, l.OrderedAt
+	if p.code, err = checkCode(l.Code); err != nil {
+		return nil, err
+	}
+	if p.siteURL, err = checkURL("site_url", l.SiteURL, MaxSiteURLLen); err != nil {
+		return nil, err
+	}
+	if p.confirmURL, err = checkURL("confirm_url", l.ConfirmURL, MaxConfirmURLLen); err != nil {
+		return nil, err
+	}
+	switch {
+	case l.OrderedAt.IsZero():
+		return nil, fieldErr("ordered_at", ReasonRequired, "")
+	case l.ValidUntil.IsZero():
+		return nil, fieldErr("valid_until", ReasonRequired, "")
+	case !l.ValidUntil.After(l.OrderedAt):
+		return nil, fieldErr("valid_until", ReasonDates, "")
+	case l.OrderedAt.Year() < 2000 || l.ValidUntil.Year() > 9999:
+		return nil, fieldErr("valid_until", ReasonDates, "")
+	}
+	return p, nil
+}
+
+// prepareEnvelope checks what the envelope and the register need: the
+// letter's number, the addressee and the address (not the code, which the
+// register never holds).
+func prepareEnvelope(fs *faces, l Letter) (*letter, error) {
 	var buf sfnt.Buffer
-	p := &letter{validUntil: l.ValidUntil, orderedAt: l.OrderedAt}
+	p := &letter{}
 	var err error
 	if p.id, err = checkID("id", l.ID); err != nil {
 		return nil, err
@@ -156,25 +187,6 @@ func prepare(fs *faces, l Letter) (*letter, error) {
 	room := int((recipientHeight - recipientGap - float64(len(p.recipient))*lineHeight(sizeRecipient)) / lineHeight(sizeAddress))
 	if len(p.address) > room {
 		return nil, fieldErr("address", ReasonTooManyLines, fmt.Sprint(room))
-	}
-	if p.code, err = checkCode(l.Code); err != nil {
-		return nil, err
-	}
-	if p.siteURL, err = checkURL("site_url", l.SiteURL, MaxSiteURLLen); err != nil {
-		return nil, err
-	}
-	if p.confirmURL, err = checkURL("confirm_url", l.ConfirmURL, MaxConfirmURLLen); err != nil {
-		return nil, err
-	}
-	switch {
-	case l.OrderedAt.IsZero():
-		return nil, fieldErr("ordered_at", ReasonRequired, "")
-	case l.ValidUntil.IsZero():
-		return nil, fieldErr("valid_until", ReasonRequired, "")
-	case !l.ValidUntil.After(l.OrderedAt):
-		return nil, fieldErr("valid_until", ReasonDates, "")
-	case l.OrderedAt.Year() < 2000 || l.ValidUntil.Year() > 9999:
-		return nil, fieldErr("valid_until", ReasonDates, "")
 	}
 	return p, nil
 }

@@ -47,8 +47,10 @@ type RegisterRow struct {
 	Tracking  string `json:"tracking"`
 }
 
-// Rows checks the batch and its letters as Render does and returns the
-// register's rows, in the letters' order. The code is never in them.
+// Rows checks the batch and its letters' numbers, addressees and addresses
+// as Render does and returns the register's rows, in the letters' order.
+// The code is never in them, nor needed: a register is made long after
+// the codes were printed and forgotten.
 func Rows(batch BatchInfo, letters []Letter) ([]RegisterRow, error) {
 	fs, err := loadFaces()
 	if err != nil {
@@ -66,7 +68,7 @@ func Rows(batch BatchInfo, letters []Letter) ([]RegisterRow, error) {
 	}
 	rows := make([]RegisterRow, 0, len(letters))
 	for i, l := range letters {
-		p, err := prepare(fs, l)
+		p, err := prepareEnvelope(fs, l)
 		if err != nil {
 			return nil, inLetter(err, i, l.ID)
 		}
