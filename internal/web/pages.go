@@ -145,6 +145,8 @@ func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
 		if n, _ := strconv.Atoi(q.Get("password_changed")); n > 0 {
 			p.Flash = s.t(r).T("change_password.done_ended", "Count", n)
 		}
+	case q.Get("confirmed") != "":
+		p.Flash = s.t(r).T("confirm.letter.done")
 	case q.Get("deletion_cancelled") == "signin":
 		p.Flash = s.t(r).T("delete_account.cancelled_by_signin")
 	case q.Get("deletion_cancelled") != "":

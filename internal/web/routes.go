@@ -78,6 +78,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /account/data-access", s.requirePage(s.dataAccessPage))
 	mux.HandleFunc("POST /account/additional-data/inn", s.requirePage(s.additionalDataFindINN))
 
+	// «Подтверждение личности» (issue 13): the ways to the confirmed
+	// level, the registered letter's order and code, its QR code's link.
+	mux.HandleFunc("GET /account/confirmation", s.requirePage(s.confirmationGet))
+	mux.HandleFunc("GET /account/confirmation/code", s.requirePage(s.confirmationCodeLink))
+	mux.HandleFunc("POST /account/confirmation/letter", s.requirePage(s.letterOrderSubmit))
+	mux.HandleFunc("POST /account/confirmation/letter/code", s.requirePage(s.letterCodeSubmit))
+	mux.HandleFunc("POST /account/confirmation/letter/cancel", s.requirePage(s.letterCancelSubmit))
+
 	// The staff console (issue 12): its own sign-in with an authenticator,
 	// its own cookie.
 	mux.HandleFunc("GET /staff", s.staffSignInForm)
@@ -107,6 +115,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /staff/centers", s.staffPage(staff.PermCentersManage, s.staffCenterSave))
 	mux.HandleFunc("POST /staff/centers/import", s.staffPage(staff.PermCentersManage, s.staffCentersImport))
 	mux.HandleFunc("GET /staff/audit", s.staffPage(staff.PermAuditRead, s.staffAuditPage))
+	// The post operator's letters (issue 13 §1).
+	mux.HandleFunc("GET /staff/letters", s.staffPage(staff.PermLettersPrint, s.staffLetters))
+	mux.HandleFunc("POST /staff/letters/print", s.staffPage(staff.PermLettersPrint, s.staffLettersPrint))
+	mux.HandleFunc("GET /staff/letters/batches/{id}", s.staffPage(staff.PermLettersDispatch, s.staffLetterBatch))
+	mux.HandleFunc("POST /staff/letters/batches/{id}/reprint", s.staffPage(staff.PermLettersPrint, s.staffLettersReprint))
+	mux.HandleFunc("POST /staff/letters/batches/{id}/sent", s.staffPage(staff.PermLettersDispatch, s.staffLettersSent))
+	mux.HandleFunc("GET /staff/letters/batches/{id}/register", s.staffPage(staff.PermLettersDispatch, s.staffLettersRegister))
+	mux.HandleFunc("POST /staff/letters/{id}/returned", s.staffPage(staff.PermLettersDispatch, s.staffLetterReturned))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

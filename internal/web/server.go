@@ -32,6 +32,7 @@ import (
 	"github.com/kabinet/kabinet/internal/extras"
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
+	"github.com/kabinet/kabinet/internal/letter"
 	"github.com/kabinet/kabinet/internal/notify"
 	"github.com/kabinet/kabinet/internal/places"
 	"github.com/kabinet/kabinet/internal/profile"
@@ -51,6 +52,13 @@ type Outbox interface {
 // signed in before past the locks strangers put on its login.
 type Devices interface {
 	DeviceToken(accountID string) (string, error)
+}
+
+// LetterPrinter makes a batch's PDF from its sheets and its register for
+// the Post (letterpdf.Printer).
+type LetterPrinter interface {
+	Batch(sheets []letter.Sheet) ([]byte, error)
+	Register(b *letter.Batch, letters []*letter.Letter, asJSON bool) ([]byte, error)
 }
 
 // Deps are the server's collaborators. NewServer reports any that is missing.
@@ -85,6 +93,10 @@ type Deps struct {
 	// Desk is the operator's desk: find a citizen, confirm identity in
 	// person; also the citizen's own confirmation for their pages.
 	Desk *desk.Service
+	// Letters confirms identity by a registered letter (issue 13 §1);
+	// LetterPrinter prints its batches and registers.
+	Letters       *letter.Service
+	LetterPrinter LetterPrinter
 	// CenterNames names a service center on citizens' pages; nil shows
 	// the center's ID (until the directory is wired in).
 	CenterNames CenterNamer
@@ -149,6 +161,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil, "Desk": d.Desk == nil,
 		"DataAccess": d.DataAccess == nil,
 		"Centers":    d.Centers == nil,
+		"Letters":    d.Letters == nil, "LetterPrinter": d.LetterPrinter == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))

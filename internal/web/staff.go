@@ -50,6 +50,7 @@ var staffMenu = []struct{ href, label, perm string }{
 	{"/staff/members", "console.menu.members", staff.PermStaffManage},
 	{"/staff/centers", "console.menu.centers", staff.PermCentersManage},
 	{"/staff/audit", "console.menu.audit", staff.PermAuditRead},
+	{"/staff/letters", "console.menu.letters", staff.PermLettersPrint},
 }
 
 func (s *Server) staffCookie(w http.ResponseWriter, token string, maxAge time.Duration) {
