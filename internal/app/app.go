@@ -43,6 +43,8 @@ import (
 	"github.com/kabinet/kabinet/internal/flow"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/jobs"
+	"github.com/kabinet/kabinet/internal/letter"
+	"github.com/kabinet/kabinet/internal/letterpdf"
 	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/notify"
 	"github.com/kabinet/kabinet/internal/notify/transport"
@@ -368,19 +370,32 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	staffSvc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter, Policy: staffPolicy(cfg), Now: o.Now, Rand: o.Rand})
 	a.Staff = staffSvc
 	centerExists := CenterExists(st)
+	// The registered letter with a code (issue 13 §1); a confirmation in
+	// person voids a letter in play.
+	letters := letter.New(letter.Deps{Store: st.Letters(), Grants: staffSvc, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
+		Hasher: codeHasher, Regions: dir, Site: siteName, Validity: cfg.Letters.Validity, Now: o.Now, Rand: o.Rand, NewID: newID})
+	if cfg.Demo() {
+		created, err := demo.SeedLetter(ctx, st.Letters(), hasher, codeHasher, cfg.Letters.Validity, o.Now(), newID)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			log.Info("demo citizen with a letter on its way created", "phone", demo.LetterPhone, "code", letter.FormatCode(demo.LetterCode))
+		}
+	}
 	counter := desk.New(desk.Deps{Store: st.Desk(), Grants: staffSvc, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
-		Hasher: hasher, Locks: locks, Centers: centerNames{centerStore}, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
+		Hasher: hasher, Locks: locks, Centers: centerNames{centerStore}, Others: letters, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
 	if cfg.Demo() {
 		created, err := demo.SeedStaff(ctx, staffSvc, centerExists)
 		if err != nil {
 			return nil, err
 		}
 		if created {
-			log.Info("demo staff created", "administrator", demo.Staff[0].Login, "operator", demo.Staff[1].Login, "password", demo.Password)
+			log.Info("demo staff created", "administrator", demo.Staff[0].Login, "operator", demo.Staff[1].Login, "post_operator", demo.Staff[2].Login, "password", demo.Password)
 		}
 	}
 	srv, err := web.NewServer(web.Deps{
-		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,
@@ -672,6 +687,15 @@ func (l links) SignIn() string   { return l.base + "/signin" }
 func (l links) Recovery() string { return l.base + "/recover" }
 func (l links) Register() string { return l.base + "/register" }
 func (l links) Account() string  { return l.base + "/account" }
+
+// LetterCode is the page where a letter's code is typed; with a code, the
+// link of the letter's QR code (the code filled in).
+func (l links) LetterCode(code string) string {
+	if code == "" {
+		return l.base + "/account/confirmation"
+	}
+	return l.base + "/account/confirmation/code?code=" + url.QueryEscape(code)
+}
 func (l links) PersonalData() string {
 	return l.base + "/account/personal-data"
 }
@@ -739,6 +763,7 @@ func site(cfg config.Config) web.SiteInfo {
 		s.DemoLogin, s.DemoPassword = "+7 900 000-00-01", demo.Password
 		s.DemoStandardLogin, s.DemoStandardSNILS = "+7 900 000-00-02", demo.StandardSNILS.String()
 		s.DemoConfirmedLogin = "+7 900 000-00-03"
+		s.DemoLetterLogin, s.DemoLetterCode = "+7 900 000-00-04", letter.FormatCode(demo.LetterCode)
 		for _, m := range demo.Staff {
 			s.DemoStaff = append(s.DemoStaff, web.DemoStaff{Login: m.Login, Role: m.Role, Secret: m.Secret})
 		}
@@ -846,4 +871,25 @@ func lockoutPolicy(cfg config.Config) lockout.Policy {
 // staffPolicy is the staff sessions' settings.
 func staffPolicy(cfg config.Config) staff.Policy {
 	return staff.Policy{Idle: cfg.Staff.Idle, Lifetime: cfg.Staff.Lifetime, Reauth: cfg.Staff.Reauth, Issuer: cfg.Staff.Issuer}
+}
+
+// letterPrinter prints the letters' batches with the sender of the
+// settings (the operator's name unless one is set), the regions named as
+// on an envelope and the dates in Moscow time.
+func letterPrinter(cfg config.Config, dir *places.Directory) letterpdf.Printer {
+	name := cfg.Letters.SenderName
+	if name == "" {
+		name = cfg.Server.OperatorName
+	}
+	var lines []string
+	for _, l := range strings.Split(cfg.Letters.SenderAddress, ";") {
+		lines = append(lines, strings.TrimSpace(l))
+	}
+	return letterpdf.Printer{Sender: letterpdf.Sender{Name: name, Address: lines, Support: cfg.Server.SupportPhone}, SiteURL: cfg.Server.BaseURL,
+		Location: i18n.Moscow, RegionName: func(code string) string {
+			if r, ok := dir.Region(code); ok {
+				return r.NameWithType
+			}
+			return ""
+		}}
 }

@@ -5,11 +5,12 @@
 // It runs only in demo mode (KABINET_ENV=development) and never overwrites
 // anything.
 //
-// It also adds the service centers the seeds name (SeedCenters, centers.go)
-// and the demo staff (SeedStaff).
+// It also adds the service centers the seeds name (SeedCenters, centers.go),
+// the demo staff (SeedStaff) and a standard citizen whose registered letter
+// with a code is on its way (SeedLetter, letter.go).
 //
-// demo imports account, audit, centers, contact, desk, document,
-// password, person, profile, staff and problem.
+// demo imports account, address, audit, centers, contact, desk, document,
+// letter, otp, password, person, profile, staff and problem.
 package demo
 
 import (
@@ -130,13 +131,14 @@ func Seed(ctx context.Context, st Store, h *password.Hasher, now time.Time, newI
 	return created, nil
 }
 
-// The demo staff: an administrator and an operator of the Kaluga region's
-// MFC, both with the citizens' password and an authenticator already
+// The demo staff: an administrator, an operator of the Kaluga region's
+// MFC and a post operator who prints the letters with codes, all with the citizens' password and an authenticator already
 // enrolled with a secret the demo banner shows (with its current code), so
 // a newcomer signs in to /staff without a phone.
 var Staff = []StaffMember{
 	{Login: "admin", Name: "Администратор Демонстрационный", Role: staff.RoleAdministrator, Secret: "DEMOADMINKABINETKALUGAMFCADMINAA"},
 	{Login: "operator", Name: "Оператор МФЦ Калуги", Role: staff.RoleOperator, Secret: "DEMOOPERATORKABINETKALUGAMFCOPER", Center: CenterKalugaMFC},
+	{Login: "post", Name: "Оператор печати писем", Role: staff.RolePostOperator, Secret: "DEMOPOSTKABINETLETTERSPRINTOPERA"},
 }
 
 // CenterKalugaMFC is the directory's ID of the Kaluga region MFC's main

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -221,11 +220,6 @@ func letterAddress(v map[string]string) address.Address {
 		p[i] = v[name]
 	}
 	return address.Address{Region: p[0], Locality: p[1], Street: p[2], House: p[3], Building: p[4], Flat: p[5], Postcode: p[6]}
-}
-
-// letterCodeURL is the QR code's link for a code.
-func letterCodeURL(base, code string) string {
-	return base + "/account/confirmation/code?code=" + url.QueryEscape(code)
 }
 
 // The API.

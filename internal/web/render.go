@@ -69,6 +69,9 @@ type SiteInfo struct {
 	// DemoConfirmedLogin signs in the confirmed demo citizen (confirmed
 	// in person at the demo operator's center).
 	DemoConfirmedLogin string
+	// DemoLetterLogin signs in the standard demo citizen whose registered
+	// letter is on its way; DemoLetterCode is the code printed in it.
+	DemoLetterLogin, DemoLetterCode string
 	DemoPassword       string
 	// DemoStaff are the demo staff members, whose authenticator codes the
 	// banner shows as they change.
