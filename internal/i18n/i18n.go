@@ -192,8 +192,11 @@ func (c *Catalog) translate(loc *goi18n.Localizer, id string, args map[string]an
 	if len(args) > 0 {
 		shown := make(map[string]any, len(args))
 		for k, v := range args {
-			if d, ok := v.(time.Duration); ok {
-				v = Duration(lang, d)
+			switch x := v.(type) {
+			case time.Duration:
+				v = Duration(lang, x)
+			case time.Time: // a moment named in a message («следующий заказ — …»)
+				v = DateTime(lang, x)
 			}
 			shown[k] = v
 		}

@@ -53,6 +53,12 @@ func TestDurationsAndFallbacks(t *testing.T) {
 	if !strings.Contains(got, "через 15 мин") {
 		t.Errorf("wait not rendered: %q", got)
 	}
+	// A moment is written as the pages write it, in Moscow time.
+	next := time.Date(2026, 12, 3, 11, 41, 0, 0, time.UTC)
+	got = c.Msg(RU, problem.TooManyUntil("letter.order_rate_limited", next.Add(-time.Hour), next).Message)
+	if !strings.Contains(got, "3 декабря 2026, 14:41 МСК") {
+		t.Errorf("a moment not rendered: %q", got)
+	}
 	if got := c.T(EN, "no.such.key", nil); got != "no.such.key" {
 		t.Errorf("missing key shows %q", got)
 	}

@@ -333,8 +333,10 @@ func (s *Server) apiLetterOrder(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, toLetterJSON(l, s.d.Now()))
 }
 
+// apiLetterCancel answers 204 once no letter is in play, whether it
+// cancelled one or there was none: the client's wish holds.
 func (s *Server) apiLetterCancel(w http.ResponseWriter, r *http.Request) {
-	if err := s.d.Letters.Cancel(r.Context(), accountOf(r).ID, s.holder(r)); err != nil {
+	if err := s.d.Letters.Cancel(r.Context(), accountOf(r).ID, s.holder(r)); err != nil && problem.KindOf(err) != problem.NotFound {
 		s.apiError(w, r, err)
 		return
 	}

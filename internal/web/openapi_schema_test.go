@@ -36,6 +36,7 @@ type goSchema struct {
 var (
 	timeType = reflect.TypeFor[time.Time]()
 	rawType  = reflect.TypeFor[json.RawMessage]()
+	pdfType  = reflect.TypeFor[pdfFile]()
 )
 
 // schemaOf derives the JSON schema of a Go type.
@@ -258,6 +259,26 @@ func (d *oaDoc) jsonContent(t *testing.T, node any) (schema any, hasContent bool
 	return media["schema"], true, ""
 }
 
+// pdfContent is the only content a response whose Go type is pdfFile may
+// document: the PDF's bytes, nothing else.
+var pdfContent = map[string]any{"application/pdf": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+
+// checkPDFContent reports how a PDF response's content differs from
+// pdfContent, or "".
+func (d *oaDoc) checkPDFContent(t *testing.T, node any) string {
+	t.Helper()
+	content, ok := d.deref(t, node)["content"].(map[string]any)
+	if !ok {
+		return "the handler sends a PDF, but the document has no content"
+	}
+	if !reflect.DeepEqual(content, pdfContent) {
+		got, _ := json.Marshal(content)
+		want, _ := json.Marshal(pdfContent)
+		return fmt.Sprintf("the handler sends a PDF: content %s, want exactly %s", got, want)
+	}
+	return ""
+}
+
 func TestOpenAPISchemas(t *testing.T) {
 	doc := loadOpenAPI(t)
 	byKey := map[string]oaOperation{}
@@ -330,6 +351,12 @@ func TestOpenAPISchemas(t *testing.T) {
 					continue
 				}
 				typ := r.Responses[status]
+				if typ == pdfType {
+					if e := doc.checkPDFContent(t, raw); e != "" {
+						t.Errorf("%s response %d: %s", r.key(), status, e)
+					}
+					continue
+				}
 				schema, hasContent, e := doc.jsonContent(t, raw)
 				switch {
 				case e != "":

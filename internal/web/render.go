@@ -72,7 +72,7 @@ type SiteInfo struct {
 	// DemoLetterLogin signs in the standard demo citizen whose registered
 	// letter is on its way; DemoLetterCode is the code printed in it.
 	DemoLetterLogin, DemoLetterCode string
-	DemoPassword       string
+	DemoPassword                    string
 	// DemoStaff are the demo staff members, whose authenticator codes the
 	// banner shows as they change.
 	DemoStaff []DemoStaff

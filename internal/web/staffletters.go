@@ -328,6 +328,9 @@ func (s *Server) apiStaffLetters(w http.ResponseWriter, r *http.Request, a staff
 }
 
 func (s *Server) apiStaffLettersPrint(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
+	if !s.apiFresh(w, r, a) { // the codes and the citizens' addresses: a recent code, as on the console
+		return
+	}
 	var in letterPrintRequest
 	if err := decode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
@@ -342,6 +345,9 @@ func (s *Server) apiStaffLettersPrint(w http.ResponseWriter, r *http.Request, a 
 }
 
 func (s *Server) apiStaffLettersReprint(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
+	if !s.apiFresh(w, r, a) { // the codes and the citizens' addresses: a recent code, as on the console
+		return
+	}
 	b, sheets, err := s.d.Letters.Reprint(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
