@@ -220,6 +220,9 @@ func (o benchOptions) budget() time.Duration {
 // the phases and writes the table (or, with -json, the JSON report) to
 // stdout; progress and the flags' help go to stderr.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// The progress lines and kabinet's own log (a job queue's warning on a
+	// busy machine) share stderr from several goroutines.
+	stderr = &lockedWriter{w: stderr}
 	o, err := parseBenchFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -679,4 +682,17 @@ func profilePath(path, phase string, round, rounds int) string {
 		name += ".r*" // every round, for messages
 	}
 	return name + ext
+}
+
+// lockedWriter serializes writes to a writer that is not safe for
+// concurrent use (a test's buffer).
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
