@@ -53,7 +53,7 @@ func (s *Service) Statement(ctx context.Context, accountID string) (*Statement, 
 			return err
 		}
 		out = &Statement{ID: id, AccountID: accountID, Nonce: nonce, Person: who, Site: s.d.Site,
-			IssuedAt: now, ExpiresAt: now.Add(StatementValidity)}
+			Format: StatementFormat, IssuedAt: now, ExpiresAt: now.Add(StatementValidity)}
 		return s.d.Store.CreateStatement(ctx, out)
 	})
 	if err != nil {
@@ -75,9 +75,9 @@ func eligible(a *account.Account) error {
 
 // Confirm checks an uploaded detached signature (DER, PEM or Base64) over
 // the citizen's current statement and, when it holds, confirms the
-// account. In order: UploadLimit (TooMany); the upload (Invalid on
-// "signature": "signature.empty", "signature.too_large"); the account
-// (Conflict "signature.not_verified", "signature.already_confirmed"); the
+// account. In order: UploadLimit (TooMany); the account (Conflict
+// "signature.not_verified", "signature.already_confirmed"); the upload
+// (Invalid on "signature": "signature.empty", "signature.too_large"); the
 // statement (Conflict "signature.no_statement", "signature.statement_
 // expired", "signature.statement_outdated" when the verified data changed
 // since); the signature, by esign (Invalid on "signature" with

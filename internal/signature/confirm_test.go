@@ -215,6 +215,18 @@ func TestUploadedCRL(t *testing.T) {
 		t.Fatalf("with the uploaded CRL: %v", err)
 	}
 
+	// The distribution point answers with something that is no CRL (a
+	// proxy's error page): the uploaded CRL is used.
+	e3 := newEnv(t, "rsa2048", "inter")
+	e3.fetch.byCN["Тестовый УЦ 2"] = []byte("<html>502 Bad Gateway</html>")
+	if _, err := e3.svc.UploadCRL(ctx, admin, e3.p.interCRL); err != nil {
+		t.Fatal(err)
+	}
+	st = e3.statement(t)
+	if _, err := e3.svc.Confirm(ctx, "acc", e3.p.sign(t, "good", st.Bytes()), citizen); err != nil {
+		t.Fatalf("a garbled CRL at the distribution point, a good one uploaded: %v", err)
+	}
+
 	// Once the uploaded CRL is stale it is no longer used, nor accepted.
 	e2 := newEnv(t, "ecdsaP256", "inter")
 	if _, err := e2.svc.UploadCRL(ctx, admin, e2.p.interCRL); err != nil {

@@ -2,6 +2,7 @@ package signature
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"sync"
 	"time"
@@ -97,8 +98,8 @@ type Deps struct {
 	// memory before it is asked for again (0: DefaultCRLMaxAge).
 	CRLMaxAge time.Duration
 	Site      string
-	Now       func() time.Time
-	Rand      io.Reader
+	Now       func() time.Time // time.Now if nil
+	Rand      io.Reader        // crypto/rand if nil
 	NewID     func() (string, error)
 }
 
@@ -125,6 +126,12 @@ type Service struct {
 func New(d Deps) *Service {
 	if d.CRLMaxAge <= 0 {
 		d.CRLMaxAge = DefaultCRLMaxAge
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Rand == nil {
+		d.Rand = rand.Reader
 	}
 	s := &Service{d: d}
 	s.crls = esign.NewCRLCache(crlChain{s}, d.CRLMaxAge, d.Now)

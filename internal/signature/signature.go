@@ -73,7 +73,10 @@ type Statement struct {
 	// rest. A later change of the verified data does not change it.
 	Person Person
 	// Site is the portal's name when issued, part of the text.
-	Site      string
+	Site string
+	// Format is the wording the statement was issued in (StatementFormat
+	// then), so that a later change of wording does not change its bytes.
+	Format    int
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until it confirmed the account
@@ -85,10 +88,16 @@ func (s *Statement) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt
 // Used reports whether the statement already confirmed the account.
 func (s *Statement) Used() bool { return !s.UsedAt.IsZero() }
 
+// StatementFormat is the wording new statements are issued in. A change
+// of wording is a new format, Bytes keeping the old ones for the
+// statements issued in them.
+const StatementFormat = 1
+
 // Bytes is the statement as the citizen downloads and signs it: UTF-8
 // text, Russian then English, LF line endings, no byte order mark. It is a
 // function of the stored fields only, so the same statement gives the
-// same bytes every time (the signature is checked over them).
+// same bytes every time (the signature is checked over them). Format 1 is
+// the only one yet.
 func (s *Statement) Bytes() []byte {
 	day := s.IssuedAt.In(person.Moscow)
 	name, snils := s.Person.FullName(), s.Person.SNILS.String()

@@ -178,7 +178,7 @@ func TestMessages(t *testing.T) {
 		"signature.snils_mismatch": nil, "signature.name_mismatch": nil,
 		"trust.ca_unreadable": nil, "trust.ca_one": nil, "trust.ca_not_ca": nil, "trust.ca_unsupported": nil, "trust.ca_expired": nil,
 		"trust.ca_duplicate": nil, "trust.ca_not_found": nil, "trust.crl_unreadable": nil, "trust.crl_untrusted": nil,
-		"trust.crl_invalid": nil, "trust.crl_stale": nil, "trust.crl_future": nil, "trust.crl_not_newer": nil,
+		"trust.crl_invalid": nil, "trust.crl_stale": nil, "trust.crl_future": nil, "trust.crl_not_newer": nil, "trust.crl_not_found": nil,
 	}
 	for _, r := range []string{"malformed", "unsupported_algorithm", "no_signer_certificate", "content_mismatch", "bad_signature",
 		"untrusted", "expired", "not_yet_valid", "revoked", "crl_unavailable", "crl_invalid", "key_usage"} {
