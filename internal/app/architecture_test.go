@@ -74,6 +74,8 @@ var packageClass = map[string]string{
 	"internal/centers": classDomain,
 	// Issue 13: confirmation by registered letter.
 	"internal/letter": classDomain,
+	// Issue 13 §2: confirmation by a qualified electronic signature.
+	"internal/signature": classDomain,
 
 	"internal/config":  classLibrary,
 	"internal/i18n":    classLibrary,

@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -84,26 +85,8 @@ func (v *Verifier) revocationList(raw []byte, issuer *Certificate) (*revocationL
 	if err != nil {
 		return nil, wrap(CRLInvalid, err, "CRL of %s", issuer.name())
 	}
-	if !bytes.Equal(crl.RawIssuer, issuer.x509.RawSubject) {
-		return nil, fail(CRLInvalid, "CRL is issued by another CA than %s", issuer.name())
-	}
-	if issuer.x509.KeyUsage != 0 && issuer.x509.KeyUsage&x509.KeyUsageCRLSign == 0 {
-		return nil, fail(CRLInvalid, "%s may not sign CRLs", issuer.name())
-	}
-	for _, e := range crl.Extensions {
-		if e.Id.Equal(oidDeltaCRLIndicator) {
-			return nil, fail(CRLInvalid, "a delta CRL is not a full CRL")
-		}
-	}
-	tbs, alg, sig, ok := readSigned(crl.Raw)
-	if !ok {
-		return nil, fail(CRLInvalid, "CRL structure")
-	}
-	if err := checkSigned(issuer, tbs, alg, sig); err != nil {
-		return nil, wrap(CRLInvalid, err, "signature of the CRL of %s", issuer.name())
-	}
-	if crl.NextUpdate.IsZero() {
-		return nil, fail(CRLInvalid, "CRL of %s has no next update", issuer.name())
+	if err := checkCRLBy(crl, issuer); err != nil {
+		return nil, err
 	}
 	rl = &revocationList{
 		thisUpdate: crl.ThisUpdate,
@@ -120,6 +103,70 @@ func (v *Verifier) revocationList(raw []byte, issuer *Certificate) (*revocationL
 	v.crls[k] = rl
 	v.mu.Unlock()
 	return rl, nil
+}
+
+// checkCRLBy checks that issuer signed crl, may sign CRLs, and that crl is
+// a full CRL with a next update; every failure is CRLInvalid.
+func checkCRLBy(crl *x509.RevocationList, issuer *Certificate) error {
+	if !bytes.Equal(crl.RawIssuer, issuer.x509.RawSubject) {
+		return fail(CRLInvalid, "CRL is issued by another CA than %s", issuer.name())
+	}
+	if issuer.x509.KeyUsage != 0 && issuer.x509.KeyUsage&x509.KeyUsageCRLSign == 0 {
+		return fail(CRLInvalid, "%s may not sign CRLs", issuer.name())
+	}
+	for _, e := range crl.Extensions {
+		if e.Id.Equal(oidDeltaCRLIndicator) {
+			return fail(CRLInvalid, "a delta CRL is not a full CRL")
+		}
+	}
+	tbs, alg, sig, ok := readSigned(crl.Raw)
+	if !ok {
+		return fail(CRLInvalid, "CRL structure")
+	}
+	if err := checkSigned(issuer, tbs, alg, sig); err != nil {
+		return wrap(CRLInvalid, err, "signature of the CRL of %s", issuer.name())
+	}
+	if crl.NextUpdate.IsZero() {
+		return fail(CRLInvalid, "CRL of %s has no next update", issuer.name())
+	}
+	return nil
+}
+
+// RevocationList is a CRL whose signature CheckCRL has checked, for a
+// caller that keeps CRLs (an administrator's uploaded copy).
+type RevocationList struct {
+	Issuer                 *Certificate // the CA that signed it
+	Number                 *big.Int     // the CRL number; nil when absent
+	ThisUpdate, NextUpdate time.Time
+	Entries                int    // revoked certificates listed
+	Raw                    []byte // DER
+}
+
+// CheckCRL reads a DER or PEM CRL and checks that a CA of issuers signed
+// it: the CA its issuer names, allowed to sign CRLs, with a valid
+// signature; and that it is a full CRL with a next update. It says nothing
+// of freshness: the caller compares ThisUpdate and NextUpdate with its
+// clock. Errors are *Error: Malformed for an unreadable CRL, Untrusted
+// when no CA of issuers has its issuer's name, CRLInvalid otherwise.
+func CheckCRL(data []byte, issuers *Pool) (*RevocationList, error) {
+	crl, err := parseCRL(data)
+	if err != nil {
+		return nil, wrap(Malformed, err, "CRL")
+	}
+	var cands []*Certificate
+	if issuers != nil {
+		cands = issuers.bySubject[string(crl.RawIssuer)]
+	}
+	if len(cands) == 0 {
+		return nil, fail(Untrusted, "no trusted CA is named %s", crl.Issuer.String())
+	}
+	for _, ca := range cands {
+		if err = checkCRLBy(crl, ca); err == nil {
+			return &RevocationList{Issuer: ca, Number: crl.Number, ThisUpdate: crl.ThisUpdate, NextUpdate: crl.NextUpdate,
+				Entries: len(crl.RevokedCertificateEntries), Raw: crl.Raw}, nil
+		}
+	}
+	return nil, err
 }
 
 // CRLCache is a CRLSource that keeps what another source returned, per

@@ -2,7 +2,9 @@ package esign
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,5 +61,46 @@ func TestCRLCache(t *testing.T) {
 		if _, err := c.CRL(ctx, w.inter, nil); err != nil || src.calls != s.wantCalls {
 			t.Fatalf("at +%v: %v, %d fetches; want %d", s.at, err, src.calls, s.wantCalls)
 		}
+	}
+}
+
+// TestCheckCRL: an uploaded CRL is accepted only when a given CA signed it.
+func TestCheckCRL(t *testing.T) {
+	for _, name := range allWorlds {
+		t.Run(name, func(t *testing.T) {
+			w := getWorld(t, name)
+			asPEM := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: w.interCRL})
+			if strings.HasPrefix(name, "gost") { // openssl ca -gencrl writes PEM
+				asPEM = w.interCRL
+			}
+			for _, c := range []struct {
+				name  string
+				data  []byte
+				pool  *Pool
+				want  Reason
+				count int
+			}{
+				{"the intermediate's CRL", w.interCRL, NewPool(w.root, w.inter), "", 1},
+				{"as PEM", asPEM, NewPool(w.inter), "", 1},
+				{"the root's, empty", w.rootCRL, NewPool(w.root, w.inter), "", 0},
+				{"no CA of that name", w.interCRL, NewPool(w.root), Untrusted, 0},
+				{"no CAs", w.interCRL, nil, Untrusted, 0},
+				{"same name, another key", w.evilCRL, NewPool(w.inter), CRLInvalid, 0},
+				{"garbage", []byte("<html>502</html>"), NewPool(w.inter), Malformed, 0},
+				{"truncated", w.interCRL[:len(w.interCRL)/2], NewPool(w.inter), Malformed, 0},
+			} {
+				rl, err := CheckCRL(c.data, c.pool)
+				if got := reasonOf(t, err); got != c.want {
+					t.Errorf("%s: %v, want reason %q", c.name, err, c.want)
+					continue
+				}
+				if err != nil {
+					continue
+				}
+				if rl.Entries != c.count || rl.NextUpdate.Sub(rl.ThisUpdate) < 29*24*time.Hour || len(rl.Raw) == 0 || rl.Issuer == nil {
+					t.Errorf("%s: %+v", c.name, rl)
+				}
+			}
+		})
 	}
 }

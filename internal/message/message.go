@@ -266,6 +266,17 @@ type ConfirmedByLetter struct {
 // Template implements Data.
 func (ConfirmedByLetter) Template() string { return "confirmed_by_letter" }
 
+// ConfirmedBySignature tells a citizen that their qualified electronic
+// signature confirmed their identity: the account is confirmed.
+type ConfirmedBySignature struct {
+	Site string
+	Name string
+	Link string // the account page
+}
+
+// Template implements Data.
+func (ConfirmedBySignature) Template() string { return "confirmed_by_signature" }
+
 // LetterReturned tells a citizen that the post returned their letter with
 // a code undelivered: they may order it again or choose another method.
 type LetterReturned struct {

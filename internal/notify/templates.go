@@ -44,7 +44,7 @@ var messageTypes = byTemplate(
 	message.ContactCode{}, message.ContactTaken{}, message.ContactChanged{}, message.ContactUndone{},
 	message.VerificationPassed{}, message.VerificationFailed{},
 	message.IdentityConfirmed{}, message.RegisteredInPerson{}, message.AccessRestored{},
-	message.ConfirmedByLetter{}, message.LetterReturned{},
+	message.ConfirmedByLetter{}, message.LetterReturned{}, message.ConfirmedBySignature{},
 )
 
 func byTemplate(ds ...message.Data) map[string]message.Data {

@@ -58,6 +58,7 @@ var samples = byTemplate(
 	message.IdentityConfirmed{Site: site, Name: name, Center: "kaluga-mfc", Link: "https://kabinet.example/account"},
 	message.ConfirmedByLetter{Site: site, Name: name, Link: "https://kabinet.example/account"},
 	message.LetterReturned{Site: site, Name: name, Link: "https://kabinet.example/account"},
+	message.ConfirmedBySignature{Site: site, Name: name, Link: "https://kabinet.example/account"},
 	message.RegisteredInPerson{Site: site, Name: name, Center: "kaluga-mfc", Link: recoveryLink},
 	message.AccessRestored{Site: site, Name: name, Center: "kaluga-mfc", New: true, Link: recoveryLink},
 )

@@ -40,6 +40,7 @@ const (
 	PermAccessRestore    = "access.restore"    // a new phone or e-mail after checking the passport
 	PermLettersPrint     = "letters.print"     // print the ordered letters with codes in batches
 	PermLettersDispatch  = "letters.dispatch"  // hand batches to the post, record returned letters, export a batch
+	PermTrustManage      = "trust.manage"      // the trusted CAs and uploaded CRLs of signature checks
 )
 
 // Grant is one permission of one role. Scoped permissions are used for a

@@ -58,6 +58,7 @@ var sealedColumns = []SealedColumn{
 	{Table: "staff", Key: "id", Column: "totp_secret"},
 	{Table: "letters", Key: "id", Column: "recipient"},
 	{Table: "letters", Key: "id", Column: "address"},
+	{Table: "signature_statements", Key: "id", Column: "person"},
 }
 
 // notSealed are the binary columns that hold no personal data in clear and
@@ -73,6 +74,8 @@ var notSealed = map[string]string{
 	"rate_logs.key":             "keyed hash of a throttle subject, likewise",
 	"login_guards.key":          "keyed hash of a login: a guard under an old key moves to the current one when the login is next tried",
 	"letters.code_hash":         "keyed hash of a letter's code (otp): checked under the old keys too until it expires",
+	"trusted_cas.der":           "a CA's certificate: public",
+	"crls.der":                  "a CA's certificate revocation list: public",
 }
 
 // SealedColumns returns the list of sealed columns, in the order rekey
