@@ -38,6 +38,7 @@ import (
 	"github.com/kabinet/kabinet/internal/demo"
 	"github.com/kabinet/kabinet/internal/desk"
 	"github.com/kabinet/kabinet/internal/document"
+	"github.com/kabinet/kabinet/internal/esign/crlhttp"
 	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/extras"
 	"github.com/kabinet/kabinet/internal/flow"
@@ -60,6 +61,7 @@ import (
 	"github.com/kabinet/kabinet/internal/registry/httpclient"
 	"github.com/kabinet/kabinet/internal/registrysim"
 	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/signature"
 	"github.com/kabinet/kabinet/internal/signin"
 	"github.com/kabinet/kabinet/internal/smssim"
 	"github.com/kabinet/kabinet/internal/staff"
@@ -383,6 +385,18 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			log.Info("demo citizen with a letter on its way created", "phone", demo.LetterPhone, "code", letter.FormatCode(demo.LetterCode))
 		}
 	}
+	// The qualified electronic signature (issue 13 §2): a confirmation
+	// voids a letter in play; CRLs from the distribution points, else the
+	// administrators' uploads.
+	signatures := signature.New(signature.Deps{Store: st.Signatures(), Grants: staffSvc, Sessions: sessions, Limiter: limiter, Notifier: outbox,
+		Links: links, Elsewhere: letters, CRLFetcher: &crlhttp.Fetcher{}, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
+	if cfg.Demo() {
+		if added, err := signatures.Bootstrap(ctx, demo.SignatureCA, demo.SignatureCRL); err != nil {
+			return nil, fmt.Errorf("demo: trust the demo CA: %w", err)
+		} else if added {
+			log.Info("demo certification authority trusted", "subject", "Демонстрационный УЦ kabinet")
+		}
+	}
 	counter := desk.New(desk.Deps{Store: st.Desk(), Grants: staffSvc, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
 		Hasher: hasher, Locks: locks, Centers: centerNames{centerStore}, Others: letters, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
 	if cfg.Demo() {
@@ -395,7 +409,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 	}
 	srv, err := web.NewServer(web.Deps{
-		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), Signatures: signatures, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,

@@ -257,6 +257,12 @@ func TestStaffAccessMatrix(t *testing.T) {
 		{"PUT", "/api/v1/staff/centers/kaluga-mfc", map[string]any{"name": ""}, true, false, false},
 		{"POST", "/api/v1/staff/centers/import", nil, true, false, false},
 		{"GET", "/api/v1/staff/audit?action=staff.*", nil, true, false, false},
+		// The trusted CAs (issue 13 §2).
+		{"GET", "/api/v1/staff/trust/cas", nil, true, false, false},
+		{"POST", "/api/v1/staff/trust/cas", map[string]string{"certificate": ""}, true, false, false},
+		{"DELETE", "/api/v1/staff/trust/cas/ca_none", nil, true, false, false},
+		{"GET", "/api/v1/staff/trust/crls", nil, true, false, false},
+		{"POST", "/api/v1/staff/trust/crls", nil, true, false, false},
 		// The post operator's letters (issue 13 §1), before the sign-out.
 		{"GET", "/api/v1/staff/letters", nil, false, false, true},
 		{"POST", "/api/v1/staff/letters/batches", map[string]int{"max": 0}, false, false, true},
@@ -464,6 +470,10 @@ func TestStaffPagesMatrix(t *testing.T) {
 		{"POST", "/staff/letters/batches/{id}/sent", false, false, true},
 		{"GET", "/staff/letters/batches/{id}/register", false, false, true},
 		{"POST", "/staff/letters/{id}/returned", false, false, true},
+		{"GET", "/staff/trust", true, false, false},
+		{"POST", "/staff/trust/cas", true, false, false},
+		{"POST", "/staff/trust/cas/{id}/remove", true, false, false},
+		{"POST", "/staff/trust/crls", true, false, false},
 	}
 	// The sign-in steps, open to anyone, are not in the matrix.
 	open := map[string]bool{"GET /staff": true, "POST /staff": true, "GET /staff/enroll": true, "POST /staff/enroll": true,

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/esign"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/staff"
@@ -42,6 +43,27 @@ func (s *Service) AddCA(ctx context.Context, a staff.Actor, pemOrDER []byte) (*T
 	if err != nil {
 		return nil, err
 	}
+	ca, err := s.newCA(pemOrDER, a.Member.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := ca.AddedAt
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.d.Store.AddTrustedCA(ctx, ca); err != nil {
+			return err
+		}
+		e := a.Event(g, staff.PermTrustManage, "trust.ca_added", "", now)
+		e.Details = map[string]string{"ca": ca.ID, "subject": ca.Subject, "fingerprint": ca.Fingerprint}
+		return s.d.Store.AppendAudit(ctx, &e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ca, nil
+}
+
+// newCA reads a CA certificate for the trust list (AddCA's checks).
+func (s *Service) newCA(pemOrDER []byte, by string) (*TrustedCA, error) {
 	invalid := func(id string) error { return problem.InvalidField("certificate", problem.M(id)) }
 	if len(pemOrDER) == 0 || len(pemOrDER) > MaxCertificate {
 		return nil, invalid("trust.ca_unreadable")
@@ -68,20 +90,8 @@ func (s *Service) AddCA(ctx context.Context, a staff.Actor, pemOrDER []byte) (*T
 		return nil, err
 	}
 	sum := sha256.Sum256(c.Raw())
-	ca := &TrustedCA{ID: id, DER: c.Raw(), Subject: nameOf(x.Subject.CommonName, x.Subject.String()), Fingerprint: hex.EncodeToString(sum[:]),
-		NotBefore: x.NotBefore, NotAfter: x.NotAfter, AddedBy: a.Member.ID, AddedAt: now}
-	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
-		if err := s.d.Store.AddTrustedCA(ctx, ca); err != nil {
-			return err
-		}
-		e := a.Event(g, staff.PermTrustManage, "trust.ca_added", "", now)
-		e.Details = map[string]string{"ca": ca.ID, "subject": ca.Subject, "fingerprint": ca.Fingerprint}
-		return s.d.Store.AppendAudit(ctx, &e)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return ca, nil
+	return &TrustedCA{ID: id, DER: c.Raw(), Subject: nameOf(x.Subject.CommonName, x.Subject.String()), Fingerprint: hex.EncodeToString(sum[:]),
+		NotBefore: x.NotBefore, NotAfter: x.NotAfter, AddedBy: by, AddedAt: now}, nil
 }
 
 // RemoveCA stops trusting a CA; the CRLs uploaded as signed by it go with
@@ -122,13 +132,44 @@ func (s *Service) UploadCRL(ctx context.Context, a staff.Actor, pemOrDER []byte)
 	if err != nil {
 		return nil, err
 	}
-	invalid := func(id string) error { return problem.InvalidField("crl", problem.M(id)) }
-	if len(pemOrDER) == 0 || len(pemOrDER) > MaxCRL {
-		return nil, invalid("trust.crl_unreadable")
-	}
 	cas, err := s.d.Store.TrustedCAs(ctx)
 	if err != nil {
 		return nil, err
+	}
+	out, err := s.newCRL(pemOrDER, cas, a.Member.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := out.UploadedAt
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		old, err := s.d.Store.UploadedCRL(ctx, out.IssuerKey)
+		switch {
+		case problem.KindOf(err) == problem.NotFound:
+		case err != nil:
+			return err
+		case !out.ThisUpdate.After(old.ThisUpdate):
+			return problem.New(problem.Conflict, "trust.crl_not_newer")
+		}
+		if err := s.d.Store.SaveCRL(ctx, out); err != nil {
+			return err
+		}
+		e := a.Event(g, staff.PermTrustManage, "trust.crl_uploaded", "", now)
+		e.Details = map[string]string{"issuer": out.Issuer, "this_update": out.ThisUpdate.UTC().Format(time.RFC3339),
+			"next_update": out.NextUpdate.UTC().Format(time.RFC3339), "entries": strconv.Itoa(out.Entries)}
+		return s.d.Store.AppendAudit(ctx, &e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// newCRL reads a CRL signed by one of cas and current now (UploadCRL's
+// checks).
+func (s *Service) newCRL(pemOrDER []byte, cas []*TrustedCA, by string) (*CRL, error) {
+	invalid := func(id string) error { return problem.InvalidField("crl", problem.M(id)) }
+	if len(pemOrDER) == 0 || len(pemOrDER) > MaxCRL {
+		return nil, invalid("trust.crl_unreadable")
 	}
 	pool, byFingerprint := esign.NewPool(), map[string]string{}
 	for _, ca := range cas {
@@ -158,30 +199,54 @@ func (s *Service) UploadCRL(ctx context.Context, a staff.Actor, pemOrDER []byte)
 	}
 	issuer := rl.Issuer.X509()
 	sum := sha256.Sum256(rl.Issuer.Raw())
-	out := &CRL{IssuerKey: issuerKey(issuer.RawSubject), Issuer: nameOf(issuer.Subject.CommonName, issuer.Subject.String()),
+	return &CRL{IssuerKey: issuerKey(issuer.RawSubject), Issuer: nameOf(issuer.Subject.CommonName, issuer.Subject.String()),
 		CAID: byFingerprint[hex.EncodeToString(sum[:])], DER: rl.Raw, ThisUpdate: rl.ThisUpdate, NextUpdate: rl.NextUpdate,
-		Entries: rl.Entries, UploadedBy: a.Member.ID, UploadedAt: now}
-	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
-		old, err := s.d.Store.UploadedCRL(ctx, out.IssuerKey)
-		switch {
-		case problem.KindOf(err) == problem.NotFound:
-		case err != nil:
-			return err
-		case !out.ThisUpdate.After(old.ThisUpdate):
-			return problem.New(problem.Conflict, "trust.crl_not_newer")
-		}
-		if err := s.d.Store.SaveCRL(ctx, out); err != nil {
-			return err
-		}
-		e := a.Event(g, staff.PermTrustManage, "trust.crl_uploaded", "", now)
-		e.Details = map[string]string{"issuer": out.Issuer, "this_update": out.ThisUpdate.UTC().Format(time.RFC3339),
-			"next_update": out.NextUpdate.UTC().Format(time.RFC3339), "entries": strconv.Itoa(out.Entries)}
-		return s.d.Store.AppendAudit(ctx, &e)
-	})
+		Entries: rl.Entries, UploadedBy: by, UploadedAt: now}, nil
+}
+
+// Bootstrap trusts ca, and keeps its crl when given, while no CA is
+// trusted yet: the demo's CA on a new demo deployment. It reports whether
+// it did. Audited trust.ca_added (and trust.crl_uploaded) by the system.
+func (s *Service) Bootstrap(ctx context.Context, caPEM, crlPEM []byte) (bool, error) {
+	ca, err := s.newCA(caPEM, audit.ActorSystem)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	return out, nil
+	var rl *CRL
+	if crlPEM != nil {
+		if rl, err = s.newCRL(crlPEM, []*TrustedCA{ca}, audit.ActorSystem); err != nil {
+			return false, err
+		}
+	}
+	done := false
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		done = false
+		if cas, err := s.d.Store.TrustedCAs(ctx); err != nil || len(cas) > 0 {
+			return err
+		}
+		if err := s.d.Store.AddTrustedCA(ctx, ca); err != nil {
+			return err
+		}
+		e := &audit.Event{At: ca.AddedAt, Action: "trust.ca_added", ActorKind: audit.ActorSystem,
+			Details: map[string]string{"ca": ca.ID, "subject": ca.Subject, "fingerprint": ca.Fingerprint}}
+		if err := s.d.Store.AppendAudit(ctx, e); err != nil {
+			return err
+		}
+		if rl != nil {
+			if err := s.d.Store.SaveCRL(ctx, rl); err != nil {
+				return err
+			}
+			e := &audit.Event{At: rl.UploadedAt, Action: "trust.crl_uploaded", ActorKind: audit.ActorSystem,
+				Details: map[string]string{"issuer": rl.Issuer, "this_update": rl.ThisUpdate.UTC().Format(time.RFC3339),
+					"next_update": rl.NextUpdate.UTC().Format(time.RFC3339), "entries": strconv.Itoa(rl.Entries)}}
+			if err := s.d.Store.AppendAudit(ctx, e); err != nil {
+				return err
+			}
+		}
+		done = true
+		return nil
+	})
+	return done, err
 }
 
 func (s *Service) authorize(ctx context.Context, a staff.Actor) (staff.Grants, error) {

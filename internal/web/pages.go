@@ -146,7 +146,7 @@ func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
 			p.Flash = s.t(r).T("change_password.done_ended", "Count", n)
 		}
 	case q.Get("confirmed") != "":
-		p.Flash = s.t(r).T("confirm.letter.done")
+		p.Flash = s.t(r).T("confirm.done")
 	case q.Get("deletion_cancelled") == "signin":
 		p.Flash = s.t(r).T("delete_account.cancelled_by_signin")
 	case q.Get("deletion_cancelled") != "":

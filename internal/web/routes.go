@@ -85,6 +85,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /account/confirmation/letter", s.requirePage(s.letterOrderSubmit))
 	mux.HandleFunc("POST /account/confirmation/letter/code", s.requirePage(s.letterCodeSubmit))
 	mux.HandleFunc("POST /account/confirmation/letter/cancel", s.requirePage(s.letterCancelSubmit))
+	mux.HandleFunc("GET /account/confirmation/statement", s.requirePage(s.statementDownload))
+	mux.HandleFunc("POST /account/confirmation/signature", s.requirePage(s.signatureUpload))
 
 	// The staff console (issue 12): its own sign-in with an authenticator,
 	// its own cookie.
@@ -123,6 +125,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /staff/letters/batches/{id}/sent", s.staffPage(staff.PermLettersDispatch, s.staffLettersSent))
 	mux.HandleFunc("GET /staff/letters/batches/{id}/register", s.staffPage(staff.PermLettersDispatch, s.staffLettersRegister))
 	mux.HandleFunc("POST /staff/letters/{id}/returned", s.staffPage(staff.PermLettersDispatch, s.staffLetterReturned))
+	// The trusted CAs and CRLs for signatures (issue 13 §2).
+	mux.HandleFunc("GET /staff/trust", s.staffPage(staff.PermTrustManage, s.staffTrust))
+	mux.HandleFunc("POST /staff/trust/cas", s.staffPage(staff.PermTrustManage, s.staffTrustAddCA))
+	mux.HandleFunc("POST /staff/trust/cas/{id}/remove", s.staffPage(staff.PermTrustManage, s.staffTrustRemoveCA))
+	mux.HandleFunc("POST /staff/trust/crls", s.staffPage(staff.PermTrustManage, s.staffTrustUploadCRL))
 
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.

@@ -39,6 +39,7 @@ import (
 	"github.com/kabinet/kabinet/internal/recovery"
 	"github.com/kabinet/kabinet/internal/registration"
 	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/signature"
 	"github.com/kabinet/kabinet/internal/signin"
 	"github.com/kabinet/kabinet/internal/staff"
 )
@@ -97,6 +98,9 @@ type Deps struct {
 	// LetterPrinter prints its batches and registers.
 	Letters       *letter.Service
 	LetterPrinter LetterPrinter
+	// Signatures confirms identity by a qualified electronic signature
+	// and keeps the trusted CAs (issue 13 §2).
+	Signatures *signature.Service
 	// CenterNames names a service center on citizens' pages; nil shows
 	// the center's ID (until the directory is wired in).
 	CenterNames CenterNamer
@@ -161,7 +165,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil, "Desk": d.Desk == nil,
 		"DataAccess": d.DataAccess == nil,
 		"Centers":    d.Centers == nil,
-		"Letters":    d.Letters == nil, "LetterPrinter": d.LetterPrinter == nil,
+		"Letters":    d.Letters == nil, "LetterPrinter": d.LetterPrinter == nil, "Signatures": d.Signatures == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))

@@ -51,6 +51,7 @@ var staffMenu = []struct{ href, label, perm string }{
 	{"/staff/centers", "console.menu.centers", staff.PermCentersManage},
 	{"/staff/audit", "console.menu.audit", staff.PermAuditRead},
 	{"/staff/letters", "console.menu.letters", staff.PermLettersPrint},
+	{"/staff/trust", "console.menu.trust", staff.PermTrustManage},
 }
 
 func (s *Server) staffCookie(w http.ResponseWriter, token string, maxAge time.Duration) {
