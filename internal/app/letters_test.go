@@ -116,7 +116,11 @@ func TestLetterJourney(t *testing.T) {
 		strings.Contains(r.Raw, strings.ReplaceAll(code, "-", "")) || strings.Contains(r.Raw, code) {
 		t.Fatalf("the citizen's letter after printing: %d %s", r.Status, r.Raw)
 	}
+	viewed := h.auditCount("letter.viewed")
 	r = h.api("GET", "/api/v1/staff/letters/batches/"+batch, post, nil)
+	if h.auditCount("letter.viewed") != viewed+1 {
+		t.Fatal("the look at the batch's addresses was not audited against the citizen")
+	}
 	if items, _ := r.Body["items"].([]any); r.Status != 200 || len(items) != 1 || items[0].(map[string]any)["recipient"] != "Петрова Светлана Андреевна" || strings.Contains(r.Raw, code) {
 		t.Fatalf("the batch: %d %s", r.Status, r.Raw)
 	}
@@ -133,6 +137,11 @@ func TestLetterJourney(t *testing.T) {
 	}
 	if r := h.api("POST", "/api/v1/staff/letters/batches/"+batch+"/reprint", post, nil); r.Status != 409 || r.str("code") != "letter.batch_sent" {
 		t.Fatalf("a reprint once sent: %d %s", r.Status, r.Raw)
+	}
+	// «Кто смотрел мои данные»: the printing and the looks, by the post
+	// operator.
+	if r := h.api("GET", "/api/v1/me/data-access", citizen, nil); r.Status != 200 || !strings.Contains(r.Raw, "letter.printed") || !strings.Contains(r.Raw, "letter.viewed") {
+		t.Fatalf("data access: %d %s", r.Status, r.Raw)
 	}
 	if st := h.letterStatus(letterID); st != "sent" {
 		t.Fatalf("status %s after the batch was sent", st)

@@ -617,7 +617,7 @@ func (s *Service) Batches(ctx context.Context, a staff.Actor, limit int) ([]*Bat
 
 // BatchLetters returns a batch's letters for the export to the post and
 // the console's list: names and addresses, so the look is audited
-// letters.batch_viewed.
+// letter.viewed against each letter's citizen, and letters.batch_viewed.
 func (s *Service) BatchLetters(ctx context.Context, a staff.Actor, batchID string) (*Batch, []*Letter, error) {
 	g, err := s.authorize(ctx, a, staff.PermLettersDispatch)
 	if err != nil {
@@ -635,7 +635,17 @@ func (s *Service) BatchLetters(ctx context.Context, a staff.Actor, batchID strin
 		if ls, err = s.d.Store.BatchLetters(ctx, batchID); err != nil {
 			return err
 		}
-		e := a.Event(g, staff.PermLettersDispatch, "letters.batch_viewed", "", s.d.Now())
+		now := s.d.Now()
+		// Each citizen's «Кто смотрел мои данные» shows the look at their
+		// name and address; the batch's record says what was opened.
+		for _, l := range ls {
+			e := a.Event(g, staff.PermLettersDispatch, "letter.viewed", l.AccountID, now)
+			e.Details = map[string]string{"letter": l.ID, "batch": b.ID}
+			if err := s.d.Store.AppendAudit(ctx, &e); err != nil {
+				return err
+			}
+		}
+		e := a.Event(g, staff.PermLettersDispatch, "letters.batch_viewed", "", now)
 		e.Details = map[string]string{"batch": b.ID, "letters": strconv.Itoa(len(ls))}
 		return s.d.Store.AppendAudit(ctx, &e)
 	})
