@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/pem"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -105,6 +106,14 @@ func TestSignatureJourney(t *testing.T) {
 	}
 	if r := h.api("POST", "/api/v1/staff/trust/cas", admin, map[string]string{"certificate": string(demo.SignatureCA)}); r.Status != 409 || r.str("code") != "trust.ca_duplicate" {
 		t.Fatalf("the demo CA again: %d %s", r.Status, r.Raw)
+	}
+	// The same as DER in base64, as a .cer file holds it.
+	block, _ := pem.Decode(demo.SignatureCA)
+	if r := h.api("POST", "/api/v1/staff/trust/cas", admin, map[string]string{"certificate": base64.StdEncoding.EncodeToString(block.Bytes)}); r.Status != 409 || r.str("code") != "trust.ca_duplicate" {
+		t.Fatalf("the demo CA again, in base64: %d %s", r.Status, r.Raw)
+	}
+	if r := h.api("POST", "/api/v1/staff/trust/cas", admin, map[string]string{"certificate": "not a certificate"}); r.Status != 422 || r.fieldCode("certificate") != "trust.ca_unreadable" {
+		t.Fatalf("garbage as a CA: %d %s", r.Status, r.Raw)
 	}
 }
 

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/base64"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/problem"
@@ -159,6 +161,19 @@ func toCRLJSON(c *signature.CRL) crlJSON {
 		UploadedBy: c.UploadedBy, UploadedAt: c.UploadedAt.UTC()}
 }
 
+// certificateBytes reads the API's certificate: PEM as it is, else the
+// DER in base64 (a .cer file's bytes), else the text as it is (the
+// service says it is unreadable).
+func certificateBytes(text string) []byte {
+	if strings.Contains(text, "-----BEGIN") {
+		return []byte(text)
+	}
+	if der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text), "")); err == nil {
+		return der
+	}
+	return []byte(text)
+}
+
 func (s *Server) apiTrustCAs(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
 	list, err := s.d.Signatures.TrustedCAs(r.Context(), a)
 	if err != nil {
@@ -185,7 +200,7 @@ func (s *Server) apiTrustAddCA(w http.ResponseWriter, r *http.Request, a staff.A
 		s.apiError(w, r, problem.InvalidField("certificate", problem.M("trust.ca_empty")))
 		return
 	}
-	c, err := s.d.Signatures.AddCA(r.Context(), a, []byte(in.Certificate))
+	c, err := s.d.Signatures.AddCA(r.Context(), a, certificateBytes(in.Certificate))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
