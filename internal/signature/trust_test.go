@@ -186,3 +186,42 @@ func TestMessages(t *testing.T) {
 	}
 	i18ntest.CheckArea(t, "signature", used)
 }
+
+// TestBootstrap: a new deployment's first CA (the demo's) is trusted with
+// its CRL, audited as the system, once: a second start, or a deployment
+// that trusts a CA already, changes nothing; a CRL not of that CA leaves
+// nothing behind.
+func TestBootstrap(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "ecdsaP256")
+	if _, err := e.svc.Bootstrap(ctx, e.p.rootPEM, e.p.interCRL); messageID(err) != "trust.crl_untrusted" && messageID(err) != "trust.crl_invalid" {
+		t.Fatalf("a CRL of another CA: %v", err)
+	}
+	if cas, _ := e.st.TrustedCAs(ctx); len(cas) != 0 {
+		t.Fatalf("a refused bootstrap trusted %d CAs", len(cas))
+	}
+	done, err := e.svc.Bootstrap(ctx, e.p.rootPEM, e.p.rootCRL)
+	if err != nil || !done {
+		t.Fatalf("bootstrap: %v %v", done, err)
+	}
+	cas, _ := e.st.TrustedCAs(ctx)
+	crls, _ := e.st.UploadedCRLs(ctx)
+	if len(cas) != 1 || len(crls) != 1 || crls[0].CAID != cas[0].ID {
+		t.Fatalf("trusted %d CAs and %d CRLs", len(cas), len(crls))
+	}
+	for _, action := range []string{"trust.ca_added", "trust.crl_uploaded"} {
+		if ev := e.st.last(action); ev == nil || ev.ActorKind != "system" {
+			t.Errorf("%s audited as %+v", action, ev)
+		}
+	}
+	if done, err := e.svc.Bootstrap(ctx, e.p.rootPEM, e.p.rootCRL); err != nil || done {
+		t.Fatalf("a second bootstrap: %v %v", done, err)
+	}
+	if cas, _ := e.st.TrustedCAs(ctx); len(cas) != 1 {
+		t.Fatalf("after a second bootstrap %d CAs", len(cas))
+	}
+	other := newEnv(t, "ecdsaP256", "inter")
+	if done, err := other.svc.Bootstrap(ctx, other.p.rootPEM, nil); err != nil || done {
+		t.Fatalf("a deployment that trusts a CA already: %v %v", done, err)
+	}
+}

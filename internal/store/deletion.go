@@ -51,8 +51,8 @@ func (ac *Accounts) AccountsDueForErasure(ctx context.Context, now time.Time, li
 // EraseAccount overwrites the account's personal data (names, contacts and
 // their blind indexes, the password hash), marks it deleted, and deletes
 // its flows, sign-in history, notifications, the undo links of its contact
-// changes, its personal data, verifications, additional data and signature
-// statements, and its sessions (which the session service has ended first,
+// changes, its personal data, verifications, additional data, signature
+// statements and letters, and its sessions (which the session service has ended first,
 // in the same transaction, so that every node forgets them). NotFound when
 // the account has no deletion due (cancelled meanwhile, or erased already).
 func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) error {
@@ -76,6 +76,7 @@ func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) 
 		`DELETE FROM personal_data WHERE account_id = ?`, // verified personal data and the SNILS index
 		`DELETE FROM additional_data WHERE account_id = ?`,
 		`DELETE FROM signature_statements WHERE account_id = ?`, // the name and SNILS signed
+		`DELETE FROM letters WHERE account_id = ?`,              // the addressee and the address
 	} {
 		if _, err := ac.st.exec(ctx, q, id); err != nil {
 			return fmt.Errorf("store: erase account: %w", err)

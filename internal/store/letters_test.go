@@ -118,5 +118,17 @@ func TestLetters(t *testing.T) {
 		if _, err := s.Letters().Letter(ctx, "nope"); problem.KindOf(err) != problem.NotFound {
 			t.Fatalf("an unknown letter: %v", err)
 		}
+		// An erased account's letters go with it: the addressee and the
+		// address are personal data.
+		if err := s.Accounts().ScheduleDeletion(ctx, "acc1", t0, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Accounts().EraseAccount(ctx, "acc1", now); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM letters`).Scan(&left); err != nil || left != 0 {
+			t.Errorf("after erasure %d letters, %v", left, err)
+		}
 	})
 }
