@@ -129,6 +129,16 @@ func TestLetterJourney(t *testing.T) {
 		rows[0].(map[string]any)["postcode"] != "248000" || strings.Contains(r.Raw, code) {
 		t.Fatalf("the register: %d %s", r.Status, r.Raw)
 	}
+	// The PDF lost before the batch went out: printed again, a new code;
+	// the first stops working.
+	r = h.api("POST", "/api/v1/staff/letters/batches/"+batch+"/reprint", post, nil)
+	if r.Status != 200 || r.Header.Get("X-Batch-Id") != batch {
+		t.Fatalf("reprint: %d %v", r.Status, r.Header)
+	}
+	first := code
+	if code = letterCodeRE.FindString(pdfText(t, []byte(r.Raw))); code == "" || code == first {
+		t.Fatalf("the reprinted code %q (was %q)", code, first)
+	}
 	if r := h.api("POST", "/api/v1/staff/letters/batches/"+batch+"/sent", post, nil); r.Status != 200 || r.str("sent_at") == "" {
 		t.Fatalf("sent: %d %s", r.Status, r.Raw)
 	}
@@ -147,12 +157,18 @@ func TestLetterJourney(t *testing.T) {
 		t.Fatalf("status %s after the batch was sent", st)
 	}
 
-	// The citizen types the code: wrong, then right in lower case with
-	// spaces, as people do.
-	wrong := "7KC4-M9TX-3P"
-	if wrong == code {
-		wrong = "3333-3333-33"
+	// The post returns the letter: the citizen is told; the code, which
+	// they may have read at the post office, keeps working.
+	if r := h.api("POST", "/api/v1/staff/letters/"+letterID+"/returned", post, nil); r.Status != 200 || r.str("status") != "returned" {
+		t.Fatalf("returned: %d %s", r.Status, r.Raw)
 	}
+	if tpl, _ := h.lastMessage(demo.StandardPhone); tpl != "letter_returned" {
+		t.Fatalf("the citizen was told %q of the return", tpl)
+	}
+
+	// The citizen types the code: the first print's, then a wrong one,
+	// then the right one in lower case with spaces, as people do.
+	wrong := first
 	if r := h.api("POST", "/api/v1/me/confirmation/letter/code", citizen, map[string]string{"code": wrong}); r.Status != 422 || r.fieldCode("code") != "letter.code_wrong" {
 		t.Fatalf("a wrong code: %d %s", r.Status, r.Raw)
 	}
