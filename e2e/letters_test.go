@@ -85,6 +85,7 @@ func TestConfirmByLetter(t *testing.T) {
 	b.expect("URL after ordering", b.url(), "/account/confirmation?ordered=1")
 	b.waitFor("the letter ordered", `document.querySelector('[data-letter-status="ordered"]') !== null`)
 	b.scan("identity confirmation: the letter ordered")
+	b.shot("confirmation-letter-ordered")
 
 	// The post operator prints the batch and hands it to the post.
 	p := e.browser("letter-post")
@@ -114,6 +115,7 @@ func TestConfirmByLetter(t *testing.T) {
 	p.follow(`a[href^="/staff/letters/batches/"]`)
 	p.expectContains("the letter in the batch", p.text("tbody"), "Петрова Светлана Андреевна")
 	p.scan("console: a batch of letters")
+	p.shot("console-letter-batch")
 	p.submit("#batch-mark-sent")
 	p.expect("URL after sending", p.url(), "/staff/letters?sent=1")
 	p.scan("console: letters, a batch sent")
@@ -127,6 +129,7 @@ func TestConfirmByLetter(t *testing.T) {
 	}
 	b.expectContains("wrong code message", b.text("#f-code-error"), "Осталось попыток: 4")
 	b.scan("identity confirmation: a wrong code")
+	b.shot("confirmation-wrong-code")
 	b.fill("f-code", strings.ToLower(code))
 	b.submit("#letter-code-submit")
 	b.expect("URL after the code", b.url(), "/account?confirmed=letter")

@@ -66,6 +66,7 @@ func TestConfirmBySignature(t *testing.T) {
 	}
 	b.expectContains("the reason", b.text("#f-signature-error"), "Подпись сделана не над этим заявлением")
 	b.scan("identity confirmation: a signature refused")
+	b.shot("confirmation-signature-refused")
 
 	b.do("choose the statement's signature", chromedp.SetUploadFiles(chromedp.ID("f-signature"), []string{gostSign(t, []byte(statement), "statement.p7s")}))
 	b.submit("#signature-submit")
@@ -88,6 +89,7 @@ func TestConfirmBySignature(t *testing.T) {
 	a.follow(`a[href="/staff/trust"]`)
 	a.expectContains("the demo CA", a.text("tbody"), "Демонстрационный УЦ kabinet")
 	a.scan("console: trusted certification authorities")
+	a.shot("console-trust")
 	leaf, err := filepath.Abs(filepath.Join("..", "internal", "demo", "qes", "petrova-ecdsa.pem")) // the browser wants an absolute path
 	if err != nil {
 		t.Fatal(err)
