@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/address"
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/config"
@@ -365,6 +366,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 		return code
 	}))
+	parts.Add(letter.ExportPart(st.Letters().AccountLetters, func(a address.Address) string {
+		name := a.Region
+		if r, ok := dir.Region(a.Region); ok {
+			name = r.NameWithType
+		}
+		return extras.Line(a, name)
+	}), signature.ExportPart(st.Signatures().AccountStatements))
 	// «Кто смотрел мои данные», the centers named from the directory.
 	dataAccess := &audit.DataAccess{Store: st.AuditLog(), Centers: centerNames{centerStore}}
 	parts.Add(export.StaffAccesses(dataAccess.List))

@@ -102,7 +102,7 @@ func TestExportHoldsOnlyItsOwnAccount(t *testing.T) {
 		for _, part := range d.Parts {
 			names = append(names, part.Name)
 		}
-		if want := []string{"account", "sessions", "sign_ins", "security_events", "notifications", "remembered_devices", "pending_flows", "personal_data", "verification", "additional_data", "data_access"}; !slices.Equal(names, want) {
+		if want := []string{"account", "sessions", "sign_ins", "security_events", "notifications", "remembered_devices", "pending_flows", "personal_data", "verification", "additional_data", "letters", "signature_statements", "data_access"}; !slices.Equal(names, want) {
 			t.Errorf("parts %v, want %v", names, want)
 		}
 		acc := d.part(t, "account")

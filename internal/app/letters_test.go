@@ -186,6 +186,11 @@ func TestLetterJourney(t *testing.T) {
 	if h.letterStatus(letterID) != "used" || h.auditCount("letter.confirmed") != 1 {
 		t.Fatal("the letter is not used, or the confirmation not audited")
 	}
+	// «Скачать мои данные» holds the letter, never its code.
+	if r := h.api("GET", "/api/v1/me/export", citizen, nil); r.Status != 200 || !strings.Contains(r.Raw, `"letters"`) ||
+		!strings.Contains(r.Raw, "ул. Кирова") || strings.Contains(r.Raw, code) {
+		t.Fatalf("the export: %d %s", r.Status, r.Raw)
+	}
 }
 
 // TestDemoLetterCitizen: the demo citizen whose letter is on its way is

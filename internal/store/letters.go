@@ -99,6 +99,12 @@ func (x *Letters) CurrentLetter(ctx context.Context, accountID string) (*letter.
 	return ls[0], nil
 }
 
+// AccountLetters returns every letter of the account, newest first (the
+// export of its data).
+func (x *Letters) AccountLetters(ctx context.Context, accountID string) ([]*letter.Letter, error) {
+	return x.letters(ctx, `SELECT `+letterColumns+` FROM letters WHERE account_id = ? ORDER BY ordered_at DESC, id DESC`, accountID)
+}
+
 // OrderTimes returns when the account's letters ordered at or after since
 // were ordered, earliest first.
 func (x *Letters) OrderTimes(ctx context.Context, accountID string, since time.Time) ([]time.Time, error) {

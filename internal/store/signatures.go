@@ -96,6 +96,29 @@ func (x *Signatures) LatestStatement(ctx context.Context, accountID string) (*si
 	return s, nil
 }
 
+// AccountStatements returns every statement issued to the account,
+// newest first (the export of its data: when, its code, whether used;
+// the name and SNILS it holds are the verified data's, exported there).
+func (x *Signatures) AccountStatements(ctx context.Context, accountID string) ([]*signature.Statement, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT id, nonce, issued_at, expires_at, used_at FROM signature_statements
+		WHERE account_id = ? ORDER BY issued_at DESC, id DESC`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("store: statements: %w", err)
+	}
+	defer rows.Close()
+	var out []*signature.Statement
+	for rows.Next() {
+		s := &signature.Statement{AccountID: accountID}
+		var issued, expires, used sql.NullInt64
+		if err := rows.Scan(&s.ID, &s.Nonce, &issued, &expires, &used); err != nil {
+			return nil, err
+		}
+		s.IssuedAt, s.ExpiresAt, s.UsedAt = fromMS(issued), fromMS(expires), fromMS(used)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 // UseStatement marks a statement used; false when it already was.
 func (x *Signatures) UseStatement(ctx context.Context, id string, at time.Time) (bool, error) {
 	res, err := x.transactions.st.exec(ctx, `UPDATE signature_statements SET used_at = ? WHERE id = ? AND used_at IS NULL`, ms(at), id)
