@@ -269,13 +269,14 @@ func TestPagesWordingAndTimes(t *testing.T) {
 			}
 			// Each sentence of the banner is its own paragraph.
 			lines := p.find(func(n *html.Node) bool { return hasClass(n, "demo-banner__line") })
-			if len(lines) != 6 || !strings.HasSuffix(text(lines[1]), tc.banner) || !strings.Contains(text(lines[3]), "157-482-936 07") ||
-				!strings.Contains(text(lines[4]), "+7 900 000-00-03") || !strings.HasSuffix(text(lines[5]), "/staff.") {
+			if len(lines) != 7 || !strings.HasSuffix(text(lines[1]), tc.banner) || !strings.Contains(text(lines[3]), "157-482-936 07") ||
+				!strings.Contains(text(lines[4]), "+7 900 000-00-04") || !strings.Contains(text(lines[4]), "7KC4-M9TX-3P") ||
+				!strings.Contains(text(lines[5]), "+7 900 000-00-03") || !strings.HasSuffix(text(lines[6]), "/staff.") {
 				var got []string
 				for _, l := range lines {
 					got = append(got, text(l))
 				}
-				t.Errorf("banner lines %q, want six, the second ending %q, the fourth with the standard citizen's SNILS, the fifth with the confirmed citizen, the last leading to the staff console", got, tc.banner)
+				t.Errorf("banner lines %q, want seven, the second ending %q, the fourth with the standard citizen's SNILS, the fifth with the letter citizen and the code, the sixth with the confirmed citizen, the last leading to the staff console", got, tc.banner)
 			}
 			if got := p.textOf("footer"); !strings.Contains(got, tc.operator) {
 				t.Errorf("footer %q lacks %q", got, tc.operator)

@@ -95,7 +95,7 @@ func (s *Server) trustChange(w http.ResponseWriter, r *http.Request, a staff.Act
 }
 
 func (s *Server) staffTrustAddCA(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
-	s.trustChange(w, r, a, g, "ca", "certificate", "trust.ca_empty", "trust.file_large", "added", func(b []byte) error {
+	s.trustChange(w, r, a, g, "ca", "certificate", "console.trust.ca_empty", "console.trust.file_large", "added", func(b []byte) error {
 		_, err := s.d.Signatures.AddCA(r.Context(), a, b)
 		return err
 	})
@@ -108,7 +108,7 @@ func (s *Server) staffTrustRemoveCA(w http.ResponseWriter, r *http.Request, a st
 }
 
 func (s *Server) staffTrustUploadCRL(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
-	s.trustChange(w, r, a, g, "crl", "crl", "trust.crl_empty", "trust.file_large", "crl", func(b []byte) error {
+	s.trustChange(w, r, a, g, "crl", "crl", "console.trust.crl_empty", "console.trust.file_large", "crl", func(b []byte) error {
 		_, err := s.d.Signatures.UploadCRL(r.Context(), a, b)
 		return err
 	})
@@ -197,7 +197,7 @@ func (s *Server) apiTrustAddCA(w http.ResponseWriter, r *http.Request, a staff.A
 		return
 	}
 	if in.Certificate == "" {
-		s.apiError(w, r, problem.InvalidField("certificate", problem.M("trust.ca_empty")))
+		s.apiError(w, r, problem.InvalidField("certificate", problem.M("console.trust.ca_empty")))
 		return
 	}
 	c, err := s.d.Signatures.AddCA(r.Context(), a, certificateBytes(in.Certificate))
