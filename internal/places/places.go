@@ -127,6 +127,15 @@ func (d *Directory) With(extra ...Region) (*Directory, error) {
 // Regions returns every region in code order.
 func (d *Directory) Regions() []Region { return slices.Clone(d.regions) }
 
+// Codes returns every region's code, in code order.
+func (d *Directory) Codes() []string {
+	out := make([]string, len(d.regions))
+	for i, r := range d.regions {
+		out[i] = r.Code
+	}
+	return out
+}
+
 // Region returns the region with a 2-digit code.
 func (d *Directory) Region(code string) (Region, bool) {
 	i, ok := d.byCode[code]
