@@ -1,6 +1,7 @@
 package textsearch
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -39,6 +40,21 @@ func TestFoldIdempotentEveryRune(t *testing.T) {
 			once := Fold(s)
 			if twice := Fold(once); twice != once {
 				t.Fatalf("Fold(%q) = %q but Fold of that = %q", s, once, twice)
+			}
+		}
+	}
+}
+
+// TestFoldPlainEveryRune: for every rune isPlain lets through, the quick
+// route folds as the NFD route does, alone and after е.
+func TestFoldPlainEveryRune(t *testing.T) {
+	for r := rune(0x80); r <= 0x205F; r++ {
+		if !isPlain(string(r)) {
+			continue
+		}
+		for _, s := range []string{string(r), "е" + string(r), "Е" + string(r) + "Ё"} {
+			if quick, slow := strings.Map(lowerYo, s), foldNormalized(s); quick != slow {
+				t.Errorf("%q: quick fold %q, NFD fold %q", s, quick, slow)
 			}
 		}
 	}

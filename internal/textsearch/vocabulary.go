@@ -67,10 +67,16 @@ func NewVocabulary(terms []string) *Vocabulary {
 		v.counts[id]++
 	}
 	exact := make([]hashEntry, len(v.terms))
-	var deletes []hashEntry
+	size := 0 // one deletion per rune: sized once, the largest allocation is not grown by doubling
 	for id, t := range v.terms {
 		exact[id] = hashEntry{hashString(t), uint32(id)}
-		if n := utf8.RuneCountInString(t); n >= minStem && n <= maxCorrect+1 && correctable(t) {
+		if indexed(t) {
+			size += utf8.RuneCountInString(t)
+		}
+	}
+	deletes := make([]hashEntry, 0, size)
+	for id, t := range v.terms {
+		if indexed(t) {
 			eachDeletion(t, func(h uint64) { deletes = append(deletes, hashEntry{h, uint32(id)}) })
 		}
 	}
@@ -184,6 +190,13 @@ func (v *Vocabulary) near(q string, found *[]uint32) {
 		// both lose a rune to the same string.
 		v.deletes.each(h, check)
 	})
+}
+
+// indexed reports whether t's deletions go into the deletes index: it may
+// be a correction of a word or stem of minStem to maxCorrect runes.
+func indexed(t string) bool {
+	n := utf8.RuneCountInString(t)
+	return n >= minStem && n <= maxCorrect+1 && correctable(t)
 }
 
 // correctable reports whether t may be corrected or be a correction: not
