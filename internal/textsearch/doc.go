@@ -26,8 +26,10 @@
 //     search box's content into the finished words' Terms and that Prefix.
 //   - Typo tolerance: a Vocabulary of every stored term (stems, with their
 //     counts) answers Correct with the stems one edit away from a query
-//     word that found nothing; see Vocabulary.Correct for why it looks at
-//     both the folded word and its stem.
+//     word: the catalog asks it for each of the query's Tokens when the
+//     query's Terms find nothing (or too little) and searches for the
+//     corrections, any of them, in that word's place. See Vocabulary.Correct
+//     for why it looks at both the folded word and its stem.
 //
 // The package does no I/O and holds no mutable global state; a Vocabulary is
 // immutable once built and safe for concurrent use.

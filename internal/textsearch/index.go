@@ -56,10 +56,9 @@ func newHashIndex(entries []hashEntry) hashIndex {
 	return ix
 }
 
+// bucket is h's directory entry: its top bits (none, and bucket 0, for a
+// one-bucket directory: in Go a shift by 64 gives 0).
 func (ix *hashIndex) bucket(h uint64) uint64 {
-	if ix.shift == 64 {
-		return 0 // a one-bucket directory; Go defines h>>64 as 0 anyway
-	}
 	return h >> ix.shift
 }
 

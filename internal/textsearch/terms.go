@@ -14,7 +14,7 @@ func Terms(s string) []string {
 func termsOf(toks []string) []string {
 	out := toks[:0]
 	for _, t := range toks {
-		if !stopWords[t] {
+		if !isStop(t) {
 			out = append(out, stem(t))
 		}
 	}

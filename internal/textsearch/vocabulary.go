@@ -137,7 +137,7 @@ func (v *Vocabulary) Correct(word string) []string {
 		return nil
 	}
 	w := toks[0]
-	if stopWords[w] || !correctable(w) {
+	if isStop(w) || !correctable(w) {
 		return nil
 	}
 	if n := utf8.RuneCountInString(w); n < minCorrect || n > maxCorrect {

@@ -97,7 +97,7 @@ func TestCorrectEveryOneEditTypo(t *testing.T) {
 	var words []string
 	for _, title := range catalogTitles {
 		for _, w := range Tokens(title) {
-			if !stopWords[w] && len([]rune(w)) >= 5 && correctable(w) {
+			if !isStop(w) && len([]rune(w)) >= 5 && correctable(w) {
 				words = append(words, w)
 			}
 		}
