@@ -84,6 +84,8 @@ var packageClass = map[string]string{
 	"internal/pii":     classLibrary,
 	// Issue 13: verifying a qualified electronic signature (CMS, GOST).
 	"internal/esign": classLibrary,
+	// Issue 14 §3: the terms search is done by (folding, stems, typos).
+	"internal/textsearch": classLibrary,
 
 	"internal/jobs":                classAdapter,
 	"internal/notify":              classAdapter,
