@@ -69,8 +69,12 @@ type Account struct {
 	// DeletionEffectiveAt is when the account is erased at its owner's
 	// request; zero when no deletion is pending.
 	DeletionEffectiveAt time.Time
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// Region is the region the citizen chose («Выбрать регион»), its
+	// code ("" until chosen), and Locality the town they chose it by.
+	Region    string
+	Locality  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // DisplayName is the name shown in the page header: "Иван Иванов".

@@ -31,6 +31,7 @@ import (
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/address"
 	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/catalog"
 	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/contactchange"
@@ -56,6 +57,7 @@ import (
 	"github.com/kabinet/kabinet/internal/places"
 	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/recovery"
+	"github.com/kabinet/kabinet/internal/region"
 	"github.com/kabinet/kabinet/internal/registration"
 	"github.com/kabinet/kabinet/internal/registry"
 	"github.com/kabinet/kabinet/internal/registry/breaker"
@@ -405,6 +407,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			log.Info("demo certification authority trusted", "subject", "Демонстрационный УЦ kabinet")
 		}
 	}
+	// The service catalog (issue 14); the demo's on a new demo deployment.
+	services := catalog.New(catalog.Deps{Store: st.Catalog(), Grants: staffSvc, Regions: dir, Now: o.Now})
+	if cfg.Demo() {
+		if added, err := services.Bootstrap(ctx, demo.Catalog); err != nil {
+			return nil, fmt.Errorf("demo: the service catalog: %w", err)
+		} else if added {
+			log.Info("demo service catalog imported")
+		}
+	}
 	counter := desk.New(desk.Deps{Store: st.Desk(), Grants: staffSvc, Sessions: sessions, Limiter: limiter, Notifier: outbox, Links: links,
 		Hasher: hasher, Locks: locks, Centers: centerNames{centerStore}, Others: letters, Site: siteName, Now: o.Now, Rand: o.Rand, NewID: newID})
 	if cfg.Demo() {
@@ -417,7 +428,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 	}
 	srv, err := web.NewServer(web.Deps{
-		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), Signatures: signatures, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), Signatures: signatures, Region: region.New(st.Accounts(), sessions, dir, o.Now), Services: services, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,

@@ -16,3 +16,9 @@ var (
 	//go:embed qes/ca.crl
 	SignatureCRL []byte
 )
+
+// Catalog is the demo's service catalog (catalog.json: written for the
+// demo, not copied from any site), imported into a new demo deployment.
+//
+//go:embed catalog.json
+var Catalog []byte

@@ -42,6 +42,8 @@ var owners = map[string]string{
 	"staff":           "staff",
 	"desk":            "desk",
 	"letter":          "letter",
+	"catalog":         "catalog",
+	"region":          "region",
 	"signature":       "signature",
 	"trust":           "signature",
 	"audit":           "audit",

@@ -25,8 +25,9 @@ import (
 // Roles kabinet knows today.
 const (
 	RoleAdministrator = "administrator"
-	RoleOperator      = "operator"      // a service-center operator
-	RolePostOperator  = "post_operator" // prints and dispatches the letters with codes (issue 13)
+	RoleOperator      = "operator"       // a service-center operator
+	RolePostOperator  = "post_operator"  // prints and dispatches the letters with codes (issue 13)
+	RoleCatalogEditor = "catalog_editor" // edits and publishes the service catalog (issue 14)
 )
 
 // Permissions checked by the staff routes.
@@ -41,6 +42,7 @@ const (
 	PermLettersPrint     = "letters.print"     // print the ordered letters with codes in batches
 	PermLettersDispatch  = "letters.dispatch"  // hand batches to the post, record returned letters, export a batch
 	PermTrustManage      = "trust.manage"      // the trusted CAs and uploaded CRLs of signature checks
+	PermCatalogManage    = "catalog.manage"    // drafts, publication, import and export of the service catalog
 )
 
 // Grant is one permission of one role. Scoped permissions are used for a

@@ -20,24 +20,26 @@ type Accounts struct{ st *Store }
 // Accounts returns the accounts repository.
 func (s *Store) Accounts() *Accounts { return &Accounts{st: s} }
 
-const accountColumns = `a.id, a.level, a.status, a.surname, a.name, a.phone, a.email, a.password_hash, a.password_changed_at, a.lang, a.created_at, a.updated_at, a.deletion_effective_at`
+const accountColumns = `a.id, a.level, a.status, a.surname, a.name, a.phone, a.email, a.password_hash, a.password_changed_at, a.lang, a.created_at, a.updated_at, a.deletion_effective_at, a.region, a.locality`
 
 type accountRow struct {
 	id, level, status, pwHash, lang string
+	region                          string
 	surname, name, phone, email     []byte
+	locality                        []byte
 	pwChanged, created, updated     sql.NullInt64
 	deletion                        sql.NullInt64
 }
 
 func (r *accountRow) dest() []any {
-	return []any{&r.id, &r.level, &r.status, &r.surname, &r.name, &r.phone, &r.email, &r.pwHash, &r.pwChanged, &r.lang, &r.created, &r.updated, &r.deletion}
+	return []any{&r.id, &r.level, &r.status, &r.surname, &r.name, &r.phone, &r.email, &r.pwHash, &r.pwChanged, &r.lang, &r.created, &r.updated, &r.deletion, &r.region, &r.locality}
 }
 
 func (s *Store) decodeAccount(r *accountRow) (*account.Account, error) {
 	a := &account.Account{
 		ID: r.id, Level: account.Level(r.level), Status: account.Status(r.status), PasswordHash: r.pwHash, Lang: r.lang,
 		PasswordChangedAt: fromMS(r.pwChanged), CreatedAt: fromMS(r.created), UpdatedAt: fromMS(r.updated),
-		DeletionEffectiveAt: fromMS(r.deletion),
+		DeletionEffectiveAt: fromMS(r.deletion), Region: r.region,
 	}
 	var err error
 	open := func(ct []byte, col string) string {
@@ -52,6 +54,7 @@ func (s *Store) decodeAccount(r *accountRow) (*account.Account, error) {
 	a.Name = open(r.name, "name")
 	a.Phone = contact.Phone(open(r.phone, "phone"))
 	a.Email = contact.Email(open(r.email, "email"))
+	a.Locality = open(r.locality, "locality")
 	if err != nil {
 		return nil, fmt.Errorf("store: account %s: %w", r.id, err)
 	}
@@ -150,6 +153,20 @@ func (ac *Accounts) SetNames(ctx context.Context, id, surname, name string, at t
 		ac.st.seal("accounts", "surname", id, surname), ac.st.seal("accounts", "name", id, name), ms(at), id)
 	if err != nil {
 		return fmt.Errorf("store: set names: %w", err)
+	}
+	return expectOne(res, "account.not_found")
+}
+
+// SetRegion records the region the citizen chose and the town they chose
+// it by (sealed).
+func (ac *Accounts) SetRegion(ctx context.Context, id, region, locality string, at time.Time) error {
+	var sealed []byte
+	if locality != "" {
+		sealed = ac.st.seal("accounts", "locality", id, locality)
+	}
+	res, err := ac.st.exec(ctx, `UPDATE accounts SET region = ?, locality = ?, updated_at = ? WHERE id = ?`, region, sealed, ms(at), id)
+	if err != nil {
+		return fmt.Errorf("store: set region: %w", err)
 	}
 	return expectOne(res, "account.not_found")
 }

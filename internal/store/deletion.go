@@ -57,7 +57,7 @@ func (ac *Accounts) AccountsDueForErasure(ctx context.Context, now time.Time, li
 // the account has no deletion due (cancelled meanwhile, or erased already).
 func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) error {
 	res, err := ac.st.exec(ctx, `UPDATE accounts SET status = 'deleted', surname = ?, name = ?, phone = NULL, phone_index = NULL,
-		email = NULL, email_index = NULL, password_hash = '', deletion_effective_at = NULL, updated_at = ?
+		email = NULL, email_index = NULL, password_hash = '', deletion_effective_at = NULL, region = '', locality = NULL, updated_at = ?
 		WHERE id = ? AND deletion_effective_at IS NOT NULL AND deletion_effective_at <= ?`, []byte{}, []byte{}, ms(now), id, ms(now))
 	if err != nil {
 		return fmt.Errorf("store: erase account: %w", err)

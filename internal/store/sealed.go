@@ -41,6 +41,7 @@ var sealedColumns = []SealedColumn{
 	{Table: "accounts", Key: "id", Column: "name"},
 	{Table: "accounts", Key: "id", Column: "phone", Indexes: []BlindIndex{{Column: "phone_index", Kind: "phone"}}},
 	{Table: "accounts", Key: "id", Column: "email", Indexes: []BlindIndex{{Column: "email_index", Kind: "email"}}},
+	{Table: "accounts", Key: "id", Column: "locality"},
 	{Table: "flows", Key: "id", Column: "destination"},
 	{Table: "flows", Key: "id", Column: "data"},
 	{Table: "notifications", Key: "id", Column: "recipient"},

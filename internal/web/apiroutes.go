@@ -132,6 +132,14 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[innFoundJSON]()}, Handler: method((*Server).apiFindINN)},
 		{Method: "GET", Path: "/api/v1/regions", Responses: map[int]reflect.Type{200: typeOf[regionListJSON]()}, Handler: method((*Server).apiRegions)},
 		{Method: "GET", Path: "/api/v1/localities", Responses: map[int]reflect.Type{200: typeOf[localityListJSON]()}, Handler: method((*Server).apiLocalities)},
+		{Method: "GET", Path: "/api/v1/services", Responses: map[int]reflect.Type{200: typeOf[serviceListJSON]()}, Handler: method((*Server).apiServices)},
+		{Method: "GET", Path: "/api/v1/services/{id}", Responses: map[int]reflect.Type{200: typeOf[serviceJSON]()}, Handler: method((*Server).apiService)},
+		{Method: "GET", Path: "/api/v1/categories", Responses: map[int]reflect.Type{200: typeOf[categoryListJSON]()}, Handler: method((*Server).apiCategories)},
+		{Method: "GET", Path: "/api/v1/localities/nearest", Responses: map[int]reflect.Type{200: typeOf[nearestJSON]()}, Handler: method((*Server).apiNearest)},
+		{Method: "GET", Path: "/api/v1/me/region", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[regionChoiceJSON]()}, Handler: method((*Server).apiMyRegion)},
+		{Method: "PUT", Path: "/api/v1/me/region", Auth: authSession, Request: typeOf[regionChoiceJSON](),
+			Responses: map[int]reflect.Type{200: typeOf[regionChoiceJSON]()}, Handler: method((*Server).apiChooseRegion)},
 
 		// The staff side (issue 12): a staff token from POST /api/v1/staff/sessions.
 		{Method: "POST", Path: "/api/v1/staff/sessions", Request: typeOf[staffSignInRequest](),

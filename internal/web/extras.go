@@ -97,6 +97,11 @@ type localityJSON struct {
 	Type     string `json:"type"`
 	Area     string `json:"area"`
 	Postcode string `json:"postcode"`
+	Region   string `json:"region"` // its region's code
+}
+
+func toLocalityJSON(l places.Locality) localityJSON {
+	return localityJSON{Name: l.Name, Type: l.Type, Area: l.Area, Postcode: l.Postcode, Region: l.Region}
 }
 
 type localityListJSON struct {
@@ -169,25 +174,33 @@ func (s *Server) apiRegions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// apiLocalities suggests towns of a region for the locality field: a
-// region is required, q narrows the list by a part of the name.
+// apiLocalities suggests towns: of a region for the locality field of an
+// address (region, with q narrowing the list by a part of the name), or of
+// every region for «Выбрать регион» (q alone: the name's start, or one
+// typo, the larger towns first).
 func (s *Server) apiLocalities(w http.ResponseWriter, r *http.Request) {
 	region := strings.TrimSpace(r.URL.Query().Get("region"))
-	switch {
-	case region == "":
-		s.apiError(w, r, problem.InvalidField("region", problem.M("address.region.required")))
-		return
-	case !s.d.Places.HasRegion(region):
-		s.apiError(w, r, problem.InvalidField("region", problem.M("address.region.unknown")))
-		return
-	}
 	q := r.URL.Query().Get("q")
 	if len(q) > 200 {
 		q = q[:200]
 	}
+	switch {
+	case region == "" && strings.TrimSpace(q) == "":
+		s.apiError(w, r, problem.InvalidField("q", problem.M("choose_region.q_required")))
+		return
+	case region != "" && !s.d.Places.HasRegion(region):
+		s.apiError(w, r, problem.InvalidField("region", problem.M("address.region.unknown")))
+		return
+	}
+	var found []places.Locality
+	if region == "" {
+		found = s.d.Places.Find(q, maxLocalities)
+	} else {
+		found = s.d.Places.Search(region, q, maxLocalities)
+	}
 	out := localityListJSON{Localities: []localityJSON{}}
-	for _, l := range s.d.Places.Search(region, q, maxLocalities) {
-		out.Localities = append(out.Localities, localityJSON{Name: l.Name, Type: l.Type, Area: l.Area, Postcode: l.Postcode})
+	for _, l := range found {
+		out.Localities = append(out.Localities, toLocalityJSON(l))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -39,44 +39,6 @@ type ServiceExample struct {
 	Level account.Level
 }
 
-// ServicesPage lists what each account level opens, and where the user's
-// account stands.
-type ServicesPage struct {
-	BasePage
-	Levels []LevelServices
-	Next   NextStep // the signed-in account's step to the next level
-}
-
-// LevelServices groups the examples of one level.
-type LevelServices struct {
-	Level    account.Level
-	Services []string // message IDs
-	Open     bool     // the signed-in account meets this level
-}
-
-func (s *Server) services(w http.ResponseWriter, r *http.Request) {
-	acc := accountOf(r)
-	p := &ServicesPage{BasePage: BasePage{Title: "services.title"}}
-	for _, l := range []struct {
-		level account.Level
-		ids   []string
-	}{
-		{account.Simplified, []string{"services.fines", "services.reference"}},
-		{account.Standard, []string{"services.doctor", "services.pension", "services.tax"}},
-		{account.Confirmed, []string{"services.all"}},
-	} {
-		p.Levels = append(p.Levels, LevelServices{Level: l.level, Services: l.ids, Open: acc != nil && acc.Level.Meets(l.level)})
-	}
-	if acc != nil {
-		var err error
-		if p.Next, err = s.nextStep(r.Context(), acc); err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-	}
-	s.render(w, r, http.StatusOK, "services", p)
-}
-
 // WelcomePage is "Congratulations, you have just registered".
 type WelcomePage struct{ BasePage }
 

@@ -52,7 +52,10 @@ type BasePage struct {
 	// the staff member and the console's menu, never a citizen's account.
 	StaffArea bool
 	Staff     *StaffView // the signed-in staff member; nil on the console's sign-in pages
-	asset     func(string) string
+	// Region is the visitor's chosen region, shown in the header; nil
+	// until chosen (and on the console).
+	Region *RegionView
+	asset  func(string) string
 }
 
 // SiteInfo is the deployment's identity shown on every page.
@@ -353,6 +356,12 @@ func (s *Server) fillBase(r *http.Request, b *BasePage) {
 	b.RequestID = rc.requestID
 	b.asset = s.r.asset
 	b.Session = s.sessionView(r)
+	if !b.StaffArea && b.Region == nil {
+		b.Region = s.regionView(r)
+		if b.Flash == "" && b.Region != nil && r.URL.Query().Get("region_chosen") != "" {
+			b.Flash = b.T.T("choose_region.chosen", "Name", b.Region.Name)
+		}
+	}
 	if b.Flash == "" && rc.endedErr != nil {
 		b.Flash = s.endedMessage(r, endedReason(rc.endedErr)) // the next page says why
 	}

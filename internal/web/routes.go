@@ -24,8 +24,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /terms", s.staticPage("terms"))
 	mux.HandleFunc("GET /privacy", s.staticPage("privacy"))
-	mux.HandleFunc("GET /services", s.services)
+	mux.HandleFunc("GET /services", s.catalogPage) // the service catalog (issue 14)
+	mux.HandleFunc("GET /services/{id}", s.servicePage)
 	mux.HandleFunc("GET /centers", s.centersPage) // the service-center finder
+	mux.HandleFunc("GET /region", s.regionGet)    // «Выбрать регион»
+	mux.HandleFunc("POST /region", s.regionSubmit)
 
 	// Registration (SPEC §3).
 	mux.HandleFunc("GET /register", s.registerForm)

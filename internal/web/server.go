@@ -24,6 +24,7 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/catalog"
 	"github.com/kabinet/kabinet/internal/centers"
 	"github.com/kabinet/kabinet/internal/contactchange"
 	"github.com/kabinet/kabinet/internal/credential"
@@ -37,6 +38,7 @@ import (
 	"github.com/kabinet/kabinet/internal/places"
 	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/recovery"
+	"github.com/kabinet/kabinet/internal/region"
 	"github.com/kabinet/kabinet/internal/registration"
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signature"
@@ -98,6 +100,10 @@ type Deps struct {
 	// LetterPrinter prints its batches and registers.
 	Letters       *letter.Service
 	LetterPrinter LetterPrinter
+	// Services is the service catalog (issue 14 §2, §3).
+	Services *catalog.Catalog
+	// Region checks and records the visitor's region (issue 14 §1).
+	Region *region.Service
 	// Signatures confirms identity by a qualified electronic signature
 	// and keeps the trusted CAs (issue 13 §2).
 	Signatures *signature.Service
@@ -165,7 +171,7 @@ func NewServer(d Deps) (*Server, error) {
 		"Staff": d.Staff == nil, "CenterExists": d.CenterExists == nil, "Desk": d.Desk == nil,
 		"DataAccess": d.DataAccess == nil,
 		"Centers":    d.Centers == nil,
-		"Letters":    d.Letters == nil, "LetterPrinter": d.LetterPrinter == nil, "Signatures": d.Signatures == nil,
+		"Letters":    d.Letters == nil, "LetterPrinter": d.LetterPrinter == nil, "Signatures": d.Signatures == nil, "Region": d.Region == nil, "Services": d.Services == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))

@@ -1,0 +1,88 @@
+package catalog
+
+import (
+	"context"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+)
+
+// Summary is a service as lists and search results show it.
+type Summary struct {
+	ID       string
+	Category string
+	Title    Text
+	Short    Text
+	Level    account.Level
+	Federal  bool
+	Views    int
+}
+
+// Indexed is what the search keeps of a published service: each field's
+// normalized terms, space-separated (textsearch.Terms over both
+// languages), and all of them together (the typo correction's
+// vocabulary).
+type Indexed struct {
+	Title, Keywords, Short, Body string
+	All                          string
+}
+
+// Query is a search as the store runs it: every group must match; a
+// group matches when one of its alternatives does; an alternative is
+// terms that must all be there. Prefix, when set, is a group of its own
+// matched as the start of a term (the word being typed).
+type Query struct {
+	Groups   [][][]string
+	Prefix   string
+	Region   string        // "" for every region
+	Category string        // "" for every category
+	Level    account.Level // "" for any; else services this level opens
+	Limit    int
+	Offset   int
+}
+
+// Result is a page of a search.
+type Result struct {
+	Hits  []Summary
+	Total int
+}
+
+// Store is what the catalog needs from storage. Calls made with the
+// context Transact passes commit together.
+type Store interface {
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
+	Categories(ctx context.Context) ([]Category, error)
+	Agencies(ctx context.Context) ([]Agency, error)
+	// SaveCategory and SaveAgency insert or replace one by its ID.
+	SaveCategory(ctx context.Context, c Category) error
+	SaveAgency(ctx context.Context, a Agency) error
+	Synonyms(ctx context.Context) ([]Synonym, error)
+	// ReplaceSynonyms makes syns the only synonyms.
+	ReplaceSynonyms(ctx context.Context, syns []Synonym) error
+	// PublishService makes s the published version (doc), drops its
+	// draft, and indexes it for the region filter and the search.
+	PublishService(ctx context.Context, s *Service, idx Indexed, by string, at time.Time) error
+	// SaveDraft keeps s as the service's unpublished version.
+	SaveDraft(ctx context.Context, s *Service, by string, at time.Time) error
+	// Published returns the published version; NotFound
+	// "catalog.service_not_found" when there is none.
+	Published(ctx context.Context, id string) (*Service, error)
+	// Draft returns the unpublished version; NotFound when none.
+	Draft(ctx context.Context, id string) (*Service, error)
+	// AllServices returns every service's latest version (the draft when
+	// there is one) for the export, in ID order.
+	AllServices(ctx context.Context) ([]Service, error)
+	Search(ctx context.Context, q Query) (Result, error)
+	// Popular returns the most viewed published services of a region
+	// ("" for any), with the category when set.
+	Popular(ctx context.Context, region, category string, limit int) ([]Summary, error)
+	// CountView adds a view to a published service.
+	CountView(ctx context.Context, id string) error
+	// Generation changes whenever a service is published or the synonyms
+	// change; Vocabulary returns every published service's terms.
+	Generation(ctx context.Context) (int64, error)
+	BumpGeneration(ctx context.Context) error
+	Vocabulary(ctx context.Context) ([]string, error)
+	AppendAudit(ctx context.Context, e *audit.Event) error
+}

@@ -1,0 +1,464 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/catalog"
+	"github.com/kabinet/kabinet/internal/problem"
+)
+
+// Catalog is the storage of the service catalog (internal/catalog), with
+// the audit log. A service is its JSON record (doc published, draft not);
+// the search matches the Go-computed terms — FTS5 on SQLite, a weighted
+// tsvector of the 'simple' configuration under GIN on PostgreSQL — so the
+// two engines match alike and differ only in their ranking functions.
+type Catalog struct {
+	transactions
+	*AuditLog
+}
+
+// Catalog returns the catalog's repository.
+func (s *Store) Catalog() *Catalog {
+	return &Catalog{transactions: transactions{st: s}, AuditLog: s.AuditLog()}
+}
+
+var _ catalog.Store = (*Catalog)(nil)
+
+// Categories returns the categories in their order.
+func (x *Catalog) Categories(ctx context.Context) ([]catalog.Category, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT id, icon, ord, title_ru, title_en FROM catalog_categories ORDER BY ord, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: categories: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Category
+	for rows.Next() {
+		var c catalog.Category
+		if err := rows.Scan(&c.ID, &c.Icon, &c.Order, &c.Title.RU, &c.Title.EN); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SaveCategory inserts or replaces a category.
+func (x *Catalog) SaveCategory(ctx context.Context, c catalog.Category) error {
+	_, err := x.transactions.st.exec(ctx, `INSERT INTO catalog_categories (id, icon, ord, title_ru, title_en) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET icon = excluded.icon, ord = excluded.ord, title_ru = excluded.title_ru, title_en = excluded.title_en`,
+		c.ID, c.Icon, c.Order, c.Title.RU, c.Title.EN)
+	if err != nil {
+		return fmt.Errorf("store: save category: %w", err)
+	}
+	return nil
+}
+
+// Agencies returns the agencies by ID.
+func (x *Catalog) Agencies(ctx context.Context) ([]catalog.Agency, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT id, level, region, name_ru, name_en FROM catalog_agencies ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: agencies: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Agency
+	for rows.Next() {
+		var a catalog.Agency
+		var level string
+		if err := rows.Scan(&a.ID, &level, &a.Region, &a.Name.RU, &a.Name.EN); err != nil {
+			return nil, err
+		}
+		a.Level = catalog.AgencyLevel(level)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// SaveAgency inserts or replaces an agency.
+func (x *Catalog) SaveAgency(ctx context.Context, a catalog.Agency) error {
+	_, err := x.transactions.st.exec(ctx, `INSERT INTO catalog_agencies (id, level, region, name_ru, name_en) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET level = excluded.level, region = excluded.region, name_ru = excluded.name_ru, name_en = excluded.name_en`,
+		a.ID, string(a.Level), a.Region, a.Name.RU, a.Name.EN)
+	if err != nil {
+		return fmt.Errorf("store: save agency: %w", err)
+	}
+	return nil
+}
+
+// Synonyms returns the editors' synonyms by term.
+func (x *Catalog) Synonyms(ctx context.Context) ([]catalog.Synonym, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT term, expands FROM catalog_synonyms ORDER BY term`)
+	if err != nil {
+		return nil, fmt.Errorf("store: synonyms: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Synonym
+	for rows.Next() {
+		var s catalog.Synonym
+		if err := rows.Scan(&s.Term, &s.Expands); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceSynonyms makes syns the only synonyms.
+func (x *Catalog) ReplaceSynonyms(ctx context.Context, syns []catalog.Synonym) error {
+	return x.transactions.st.Transact(ctx, func(ctx context.Context) error {
+		if _, err := x.transactions.st.exec(ctx, `DELETE FROM catalog_synonyms`); err != nil {
+			return fmt.Errorf("store: synonyms: %w", err)
+		}
+		for _, s := range syns {
+			if _, err := x.transactions.st.exec(ctx, `INSERT INTO catalog_synonyms (term, expands) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET expands = excluded.expands`,
+				s.Term, s.Expands); err != nil {
+				return fmt.Errorf("store: synonyms: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// PublishService makes s the published version, drops its draft and
+// indexes it: its regions and its search terms.
+func (x *Catalog) PublishService(ctx context.Context, s *catalog.Service, idx catalog.Indexed, by string, at time.Time) error {
+	doc, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	st := x.transactions.st
+	return st.Transact(ctx, func(ctx context.Context) error {
+		// PostgreSQL keeps the weighted tsvector in the row; SQLite, its
+		// FTS5 table below.
+		column, value, set := "", "", ""
+		args := []any{s.ID, s.Category, boolInt(s.Federal), string(s.Level), s.Title.RU, s.Title.EN, s.Short.RU, s.Short.EN, string(doc), ms(at), by, idx.All, s.Popularity}
+		if st.dialect == Postgres {
+			column, set = ", search", ", search = excluded.search"
+			value = `, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') ||
+				setweight(to_tsvector('simple', ?), 'C') || setweight(to_tsvector('simple', ?), 'D')`
+			args = append(args, idx.Title, idx.Keywords, idx.Short, idx.Body)
+		}
+		if _, err := st.exec(ctx, `INSERT INTO catalog_services (id, category, federal, level, title_ru, title_en, short_ru, short_en, doc, draft,
+			updated_at, updated_by, terms, popularity`+column+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?`+value+`)
+			ON CONFLICT (id) DO UPDATE SET category = excluded.category, federal = excluded.federal, level = excluded.level,
+			title_ru = excluded.title_ru, title_en = excluded.title_en, short_ru = excluded.short_ru, short_en = excluded.short_en,
+			doc = excluded.doc, draft = NULL, updated_at = excluded.updated_at, updated_by = excluded.updated_by, terms = excluded.terms,
+			popularity = excluded.popularity`+set,
+			args...); err != nil {
+			return fmt.Errorf("store: publish service: %w", err)
+		}
+		if _, err := st.exec(ctx, `DELETE FROM catalog_service_regions WHERE service_id = ?`, s.ID); err != nil {
+			return fmt.Errorf("store: publish service: %w", err)
+		}
+		for _, v := range s.Variants {
+			if _, err := st.exec(ctx, `INSERT INTO catalog_service_regions (service_id, region, available) VALUES (?, ?, ?)`,
+				s.ID, v.Region, boolInt(v.Available)); err != nil {
+				return fmt.Errorf("store: publish service: %w", err)
+			}
+		}
+		if st.dialect == SQLite {
+			if _, err := st.exec(ctx, `DELETE FROM catalog_fts WHERE service_id = ?`, s.ID); err != nil {
+				return fmt.Errorf("store: publish service: %w", err)
+			}
+			if _, err := st.exec(ctx, `INSERT INTO catalog_fts (service_id, title, keywords, short, body) VALUES (?, ?, ?, ?, ?)`,
+				s.ID, idx.Title, idx.Keywords, idx.Short, idx.Body); err != nil {
+				return fmt.Errorf("store: publish service: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// SaveDraft keeps s as the service's unpublished version; a service never
+// published gets its row with no doc.
+func (x *Catalog) SaveDraft(ctx context.Context, s *catalog.Service, by string, at time.Time) error {
+	draft, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = x.transactions.st.exec(ctx, `INSERT INTO catalog_services (id, category, federal, level, title_ru, title_en, short_ru, short_en, doc, draft,
+		updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET draft = excluded.draft, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		s.ID, s.Category, boolInt(s.Federal), string(s.Level), s.Title.RU, s.Title.EN, s.Short.RU, s.Short.EN, string(draft), ms(at), by)
+	if err != nil {
+		return fmt.Errorf("store: save draft: %w", err)
+	}
+	return nil
+}
+
+func (x *Catalog) version(ctx context.Context, id, column string) (*catalog.Service, error) {
+	var doc sql.NullString
+	var views int
+	err := x.transactions.st.queryRow(ctx, `SELECT `+column+`, views FROM catalog_services WHERE id = ?`, id).Scan(&doc, &views)
+	if err != nil {
+		return nil, notFound(err, "catalog.service_not_found")
+	}
+	if !doc.Valid {
+		return nil, problem.New(problem.NotFound, "catalog.service_not_found")
+	}
+	var s catalog.Service
+	if err := json.Unmarshal([]byte(doc.String), &s); err != nil {
+		return nil, fmt.Errorf("store: service %s: %w", id, err)
+	}
+	return &s, nil
+}
+
+// Published returns the published version of a service.
+func (x *Catalog) Published(ctx context.Context, id string) (*catalog.Service, error) {
+	return x.version(ctx, id, "doc")
+}
+
+// Draft returns the unpublished version of a service.
+func (x *Catalog) Draft(ctx context.Context, id string) (*catalog.Service, error) {
+	return x.version(ctx, id, "draft")
+}
+
+// AllServices returns every service's latest version, by ID.
+func (x *Catalog) AllServices(ctx context.Context) ([]catalog.Service, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT COALESCE(draft, doc) FROM catalog_services ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: services: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Service
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, err
+		}
+		var s catalog.Service
+		if err := json.Unmarshal([]byte(doc), &s); err != nil {
+			return nil, fmt.Errorf("store: services: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// inRegion is the condition that a service (alias s) exists in the region
+// bound at its ?.
+const inRegion = `((s.federal = 1 AND NOT EXISTS (SELECT 1 FROM catalog_service_regions r WHERE r.service_id = s.id AND r.region = ? AND r.available = 0))
+	OR (s.federal = 0 AND EXISTS (SELECT 1 FROM catalog_service_regions r WHERE r.service_id = s.id AND r.region = ? AND r.available = 1)))`
+
+// filters writes the region, category and level conditions of q.
+func filters(q catalog.Query) (string, []any) {
+	var where []string
+	var args []any
+	if q.Region != "" {
+		where = append(where, inRegion)
+		args = append(args, q.Region, q.Region)
+	}
+	if q.Category != "" {
+		where = append(where, `s.category = ?`)
+		args = append(args, q.Category)
+	}
+	if q.Level != "" {
+		var levels []string
+		for _, l := range []account.Level{account.Simplified, account.Standard, account.Confirmed} {
+			if q.Level.Meets(l) {
+				levels = append(levels, "'"+string(l)+"'")
+			}
+		}
+		where = append(where, `s.level IN (`+strings.Join(levels, ", ")+`)`)
+	}
+	where = append(where, `s.doc IS NOT NULL`)
+	return strings.Join(where, " AND "), args
+}
+
+const summaryColumns = `s.id, s.category, s.title_ru, s.title_en, s.short_ru, s.short_en, s.level, s.federal, s.views`
+
+func scanSummaries(rows *sql.Rows) ([]catalog.Summary, error) {
+	defer rows.Close()
+	var out []catalog.Summary
+	for rows.Next() {
+		var h catalog.Summary
+		var level string
+		var federal int
+		if err := rows.Scan(&h.ID, &h.Category, &h.Title.RU, &h.Title.EN, &h.Short.RU, &h.Short.EN, &level, &federal, &h.Views); err != nil {
+			return nil, err
+		}
+		h.Level, h.Federal = account.Level(level), federal == 1
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// Popular returns the most viewed published services.
+func (x *Catalog) Popular(ctx context.Context, region, category string, limit int) ([]catalog.Summary, error) {
+	where, args := filters(catalog.Query{Region: region, Category: category})
+	rows, err := x.transactions.st.query(ctx, `SELECT `+summaryColumns+` FROM catalog_services s WHERE `+where+`
+		ORDER BY s.popularity + s.views DESC, s.title_ru, s.id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: popular services: %w", err)
+	}
+	return scanSummaries(rows)
+}
+
+// CountView adds a view to a published service.
+func (x *Catalog) CountView(ctx context.Context, id string) error {
+	if _, err := x.transactions.st.exec(ctx, `UPDATE catalog_services SET views = views + 1 WHERE id = ? AND doc IS NOT NULL`, id); err != nil {
+		return fmt.Errorf("store: count a view: %w", err)
+	}
+	return nil
+}
+
+// Generation returns the catalog's generation.
+func (x *Catalog) Generation(ctx context.Context) (int64, error) {
+	var g int64
+	if err := x.transactions.st.queryRow(ctx, `SELECT generation FROM catalog_generation WHERE id = 1`).Scan(&g); err != nil {
+		return 0, fmt.Errorf("store: catalog generation: %w", err)
+	}
+	return g, nil
+}
+
+// BumpGeneration moves the generation on.
+func (x *Catalog) BumpGeneration(ctx context.Context) error {
+	if _, err := x.transactions.st.exec(ctx, `UPDATE catalog_generation SET generation = generation + 1 WHERE id = 1`); err != nil {
+		return fmt.Errorf("store: catalog generation: %w", err)
+	}
+	return nil
+}
+
+// Vocabulary returns every published service's terms, one string each.
+func (x *Catalog) Vocabulary(ctx context.Context) ([]string, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT terms FROM catalog_services WHERE doc IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("store: vocabulary: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// termPattern is a term the search accepts: letters and digits only, as
+// textsearch makes them, so that neither FTS5 nor tsquery syntax can be
+// injected; anything else is dropped.
+var termPattern = regexp.MustCompile(`^[\p{L}\p{N}]+$`)
+
+// matchExpr writes q's groups in the engine's query language: FTS5's
+// `"a" AND ("b" OR ("c" AND "d")) AND "e" *`, or tsquery's
+// `'a' & ('b' | ('c' & 'd')) & 'e':*`. Empty when nothing is left to match.
+func matchExpr(q catalog.Query, pg bool) string {
+	and, or := " AND ", " OR "
+	quote := func(t string) string { return `"` + t + `"` }
+	prefix := func(t string) string { return `"` + t + `" *` }
+	if pg {
+		and, or = " & ", " | "
+		quote = func(t string) string { return "'" + t + "'" }
+		prefix = func(t string) string { return "'" + t + "':*" }
+	}
+	var groups []string
+	for _, g := range q.Groups {
+		var alts []string
+		for _, alt := range g {
+			var terms []string
+			for _, t := range alt {
+				if termPattern.MatchString(t) {
+					terms = append(terms, quote(t))
+				}
+			}
+			switch len(terms) {
+			case 0:
+			case 1:
+				alts = append(alts, terms[0])
+			default:
+				alts = append(alts, "("+strings.Join(terms, and)+")")
+			}
+		}
+		switch len(alts) {
+		case 0:
+		case 1:
+			groups = append(groups, alts[0])
+		default:
+			groups = append(groups, "("+strings.Join(alts, or)+")")
+		}
+	}
+	if q.Prefix != "" && termPattern.MatchString(q.Prefix) {
+		groups = append(groups, prefix(q.Prefix))
+	}
+	return strings.Join(groups, and)
+}
+
+// Search runs a catalog search: the matches of q's terms among the
+// published services that pass its filters, best first (the engine's
+// ranking with the title weighed most, then views), one page of them and
+// their count. With nothing to match, the popular services.
+func (x *Catalog) Search(ctx context.Context, q catalog.Query) (catalog.Result, error) {
+	st := x.transactions.st
+	pg := st.dialect == Postgres
+	expr := matchExpr(q, pg)
+	where, args := filters(q)
+	var query string
+	switch {
+	case expr == "":
+		query = `SELECT ` + summaryColumns + `, COUNT(*) OVER () FROM catalog_services s WHERE ` + where + `
+			ORDER BY s.popularity + s.views DESC, s.title_ru, s.id LIMIT ? OFFSET ?`
+	case pg:
+		query = `SELECT ` + summaryColumns + `, COUNT(*) OVER () FROM catalog_services s
+			WHERE s.search @@ to_tsquery('simple', ?) AND ` + where + `
+			ORDER BY ts_rank('{0.1, 0.3, 0.6, 1.0}', s.search, to_tsquery('simple', ?)) * (1 + s.popularity / 100.0) DESC, s.views DESC, s.id LIMIT ? OFFSET ?`
+		args = append([]any{expr}, append(args, expr)...)
+	default:
+		// bm25 must be computed in the FTS5 query itself, not beside a
+		// window function.
+		query = `WITH m AS (SELECT service_id, bm25(catalog_fts, 0.0, 10.0, 6.0, 3.0, 1.0) AS rank FROM catalog_fts WHERE catalog_fts MATCH ?)
+			SELECT ` + summaryColumns + `, COUNT(*) OVER () FROM m JOIN catalog_services s ON s.id = m.service_id
+			WHERE ` + where + ` ORDER BY m.rank * (1 + s.popularity / 100.0), s.views DESC, s.id LIMIT ? OFFSET ?`
+		args = append([]any{expr}, args...)
+	}
+	rows, err := st.query(ctx, query, append(args, max(q.Limit, 1), max(q.Offset, 0))...)
+	if err != nil {
+		return catalog.Result{}, fmt.Errorf("store: catalog search: %w", err)
+	}
+	defer rows.Close()
+	var res catalog.Result
+	for rows.Next() {
+		var h catalog.Summary
+		var level string
+		var federal int
+		if err := rows.Scan(&h.ID, &h.Category, &h.Title.RU, &h.Title.EN, &h.Short.RU, &h.Short.EN, &level, &federal, &h.Views, &res.Total); err != nil {
+			return catalog.Result{}, err
+		}
+		h.Level, h.Federal = account.Level(level), federal == 1
+		res.Hits = append(res.Hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return catalog.Result{}, err
+	}
+	if len(res.Hits) == 0 && q.Offset > 0 {
+		// Past the last page: the count is still wanted.
+		var n int
+		cq := `SELECT COUNT(*) FROM catalog_services s WHERE ` + where
+		cargs := args[:0:0]
+		switch {
+		case expr == "":
+			_, cargs = filters(q)
+		case pg:
+			cq = `SELECT COUNT(*) FROM catalog_services s WHERE s.search @@ to_tsquery('simple', ?) AND ` + where
+			_, f := filters(q)
+			cargs = append([]any{expr}, f...)
+		default:
+			cq = `SELECT COUNT(*) FROM catalog_fts JOIN catalog_services s ON s.id = catalog_fts.service_id WHERE catalog_fts MATCH ? AND ` + where
+			_, f := filters(q)
+			cargs = append([]any{expr}, f...)
+		}
+		if err := st.queryRow(ctx, cq, cargs...).Scan(&n); err != nil {
+			return catalog.Result{}, fmt.Errorf("store: catalog search: %w", err)
+		}
+		res.Total = n
+	}
+	return res, nil
+}

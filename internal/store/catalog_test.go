@@ -1,0 +1,147 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/catalog"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/store"
+)
+
+func hitIDs(hs []catalog.Summary) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.ID)
+	}
+	return out
+}
+
+// TestCatalog: the catalog's storage on both engines — categories,
+// agencies and synonyms saved and read back; published services found by
+// their terms (groups of alternatives, a prefix), filtered by region (a
+// federal service everywhere but where withdrawn, a regional one only
+// where available), category and level, ranked with the title first;
+// drafts kept apart from the published version; views and the
+// generation counted.
+func TestCatalog(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		x := s.Catalog()
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(x.SaveCategory(ctx, catalog.Category{ID: "docs", Icon: "docs", Order: 2, Title: catalog.Text{RU: "Документы", EN: "Documents"}}))
+		must(x.SaveCategory(ctx, catalog.Category{ID: "family", Icon: "family", Order: 1, Title: catalog.Text{RU: "Семья", EN: "Family"}}))
+		must(x.SaveCategory(ctx, catalog.Category{ID: "docs", Icon: "passport", Order: 2, Title: catalog.Text{RU: "Документы", EN: "Documents"}}))
+		if cats, err := x.Categories(ctx); err != nil || len(cats) != 2 || cats[0].ID != "family" || cats[1].Icon != "passport" {
+			t.Fatalf("categories %+v %v", cats, err)
+		}
+		must(x.SaveAgency(ctx, catalog.Agency{ID: "mvd", Level: catalog.Federal, Name: catalog.Text{RU: "МВД", EN: "MVD"}}))
+		must(x.SaveAgency(ctx, catalog.Agency{ID: "kaluga-edu", Level: catalog.Regional, Region: "40", Name: catalog.Text{RU: "Минобр", EN: "Education"}}))
+		if ags, err := x.Agencies(ctx); err != nil || len(ags) != 2 || ags[0].ID != "kaluga-edu" || ags[0].Region != "40" {
+			t.Fatalf("agencies %+v %v", ags, err)
+		}
+		must(x.ReplaceSynonyms(ctx, []catalog.Synonym{{Term: "загран", Expands: "заграничный паспорт"}}))
+		must(x.ReplaceSynonyms(ctx, []catalog.Synonym{{Term: "загран", Expands: "заграничный паспорт"}, {Term: "детсад", Expands: "детский сад"}}))
+		if syns, err := x.Synonyms(ctx); err != nil || len(syns) != 2 || syns[1].Term != "загран" {
+			t.Fatalf("synonyms %+v %v", syns, err)
+		}
+
+		svc := func(id, cat string, federal bool, level account.Level, title string, variants ...catalog.Variant) *catalog.Service {
+			return &catalog.Service{ID: id, Category: cat, Agency: "mvd", Title: catalog.Text{RU: title, EN: id}, Short: catalog.Text{RU: title, EN: id},
+				Level: level, Federal: federal, Variants: variants, Status: catalog.Published}
+		}
+		type pub struct {
+			s   *catalog.Service
+			idx catalog.Indexed
+		}
+		for _, p := range []pub{
+			{svc("foreign-passport", "docs", true, account.Confirmed, "Заграничный паспорт", catalog.Variant{Region: "99", Available: false}),
+				catalog.Indexed{Title: "заграничн паспорт", Body: "выезд границ", All: "заграничн паспорт выезд границ"}},
+			{svc("internal-passport", "docs", true, account.Standard, "Паспорт гражданина"),
+				catalog.Indexed{Title: "паспорт гражданин", Keywords: "удостоверен", Body: "замен", All: "паспорт гражданин удостоверен замен"}},
+			{svc("kindergarten", "family", false, account.Standard, "Запись в детский сад", catalog.Variant{Region: "40", Available: true}, catalog.Variant{Region: "77", Available: false}),
+				catalog.Indexed{Title: "запис детск сад", Body: "паспорт родител", All: "запис детск сад паспорт родител"}},
+		} {
+			must(x.PublishService(ctx, p.s, p.idx, "stf1", t0))
+		}
+		// Republished: the old terms go.
+		p := svc("internal-passport", "docs", true, account.Standard, "Паспорт гражданина РФ")
+		must(x.PublishService(ctx, p, catalog.Indexed{Title: "паспорт гражданин рф", Keywords: "удостоверен", All: "паспорт гражданин рф удостоверен"}, "stf1", t0))
+
+		for _, c := range []struct {
+			name string
+			q    catalog.Query
+			want []string
+			tot  int
+		}{
+			{"a term, the title first", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 10}, []string{"foreign-passport", "internal-passport", "kindergarten"}, 3},
+			{"two terms", catalog.Query{Groups: [][][]string{{{"паспорт"}}, {{"выезд"}}}, Limit: 10}, []string{"foreign-passport"}, 1},
+			{"an alternative of two terms", catalog.Query{Groups: [][][]string{{{"загран"}, {"заграничн", "паспорт"}}}, Limit: 10}, []string{"foreign-passport"}, 1},
+			{"a replaced term is gone", catalog.Query{Groups: [][][]string{{{"замен"}}}, Limit: 10}, nil, 0},
+			{"a prefix", catalog.Query{Prefix: "паспо", Limit: 10}, []string{"foreign-passport", "internal-passport", "kindergarten"}, 3},
+			{"region: a federal service withdrawn", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Region: "99", Limit: 10}, []string{"internal-passport"}, 1},
+			{"region: a regional service where available", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Region: "40", Limit: 10}, []string{"foreign-passport", "internal-passport", "kindergarten"}, 3},
+			{"region: not where unavailable", catalog.Query{Groups: [][][]string{{{"сад"}}}, Region: "77", Limit: 10}, nil, 0},
+			{"category", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Category: "family", Limit: 10}, []string{"kindergarten"}, 1},
+			{"level", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Level: account.Standard, Limit: 10}, []string{"internal-passport", "kindergarten"}, 2},
+			{"a page", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 1, Offset: 1}, []string{"internal-passport"}, 3},
+			{"past the last page", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 5, Offset: 10}, nil, 3},
+			{"injection is dropped", catalog.Query{Groups: [][][]string{{{`паспорт" OR "`}, {"паспорт"}}}, Limit: 10}, []string{"foreign-passport", "internal-passport", "kindergarten"}, 3},
+		} {
+			res, err := x.Search(ctx, c.q)
+			if err != nil || !slices.Equal(hitIDs(res.Hits), c.want) || res.Total != c.tot {
+				t.Errorf("%s: %v (%d) %v, want %v (%d)", c.name, hitIDs(res.Hits), res.Total, err, c.want, c.tot)
+			}
+		}
+
+		// Views order the popular services and an empty query.
+		must(x.CountView(ctx, "kindergarten"))
+		must(x.CountView(ctx, "kindergarten"))
+		must(x.CountView(ctx, "internal-passport"))
+		if pop, err := x.Popular(ctx, "", "", 5); err != nil || !slices.Equal(hitIDs(pop), []string{"kindergarten", "internal-passport", "foreign-passport"}) || pop[0].Views != 2 {
+			t.Fatalf("popular %v %v", hitIDs(pop), err)
+		}
+		if res, err := x.Search(ctx, catalog.Query{Region: "77", Limit: 5}); err != nil || !slices.Equal(hitIDs(res.Hits), []string{"internal-passport", "foreign-passport"}) {
+			t.Fatalf("an empty query in Moscow: %v %v", hitIDs(res.Hits), err)
+		}
+
+		// A draft is apart from the published version.
+		d := svc("internal-passport", "docs", true, account.Confirmed, "Паспорт (черновик)")
+		must(x.SaveDraft(ctx, d, "stf2", t0))
+		if got, err := x.Published(ctx, "internal-passport"); err != nil || got.Title.RU != "Паспорт гражданина РФ" {
+			t.Fatalf("published %+v %v", got, err)
+		}
+		if got, err := x.Draft(ctx, "internal-passport"); err != nil || got.Title.RU != "Паспорт (черновик)" {
+			t.Fatalf("draft %+v %v", got, err)
+		}
+		must(x.SaveDraft(ctx, svc("new-one", "docs", true, account.Simplified, "Новая"), "stf2", t0))
+		if _, err := x.Published(ctx, "new-one"); problem.KindOf(err) != problem.NotFound {
+			t.Fatalf("a draft-only service published: %v", err)
+		}
+		if res, _ := x.Search(ctx, catalog.Query{Limit: 10}); res.Total != 3 {
+			t.Fatalf("a draft-only service is listed: %v", hitIDs(res.Hits))
+		}
+		if all, err := x.AllServices(ctx); err != nil || len(all) != 4 || all[1].Title.RU != "Паспорт (черновик)" {
+			t.Fatalf("all services %d %v", len(all), err)
+		}
+		if _, err := x.Draft(ctx, "kindergarten"); problem.KindOf(err) != problem.NotFound {
+			t.Fatalf("no draft: %v", err)
+		}
+
+		g0, _ := x.Generation(ctx)
+		must(x.BumpGeneration(ctx))
+		if g1, err := x.Generation(ctx); err != nil || g1 != g0+1 {
+			t.Fatalf("generation %d → %d %v", g0, g1, err)
+		}
+		if v, err := x.Vocabulary(ctx); err != nil || len(v) != 3 || !slices.Contains(v, "паспорт гражданин рф удостоверен") {
+			t.Fatalf("vocabulary %q %v", v, err)
+		}
+	})
+}
