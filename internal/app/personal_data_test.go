@@ -317,9 +317,10 @@ func TestPersonalDataPage(t *testing.T) {
 			t.Errorf("account page lacks %q", want)
 		}
 	}
-	_, body = b.get("/services")
-	if !strings.Contains(body, `id="next-standard"`) || !strings.Contains(body, "Заполните личные данные") {
-		t.Error("services page lacks the next step to standard")
+	// A service that needs a standard account says what to do.
+	_, body = b.get("/services/pension-account-statement")
+	if !strings.Contains(body, `data-step="personal_data"`) || !strings.Contains(body, "Заполните личные данные") {
+		t.Error("the service page lacks the next step to standard")
 	}
 
 	res, body := b.get("/account/personal-data")
