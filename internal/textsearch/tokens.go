@@ -11,8 +11,9 @@ import "unicode"
 //   - A change between letters and digits separates («2НДФЛ», «2-НДФЛ» and
 //     «2 НДФЛ» give the same words).
 //   - Combining marks (stress marks «за́мок») and invisible format
-//     characters (soft hyphens, zero-width spaces) are dropped without
-//     splitting the word.
+//     characters (soft hyphens, zero-width joiners) are dropped without
+//     splitting the word; the zero-width space is a word break, so it
+//     separates.
 //   - An apostrophe between two letters is dropped and joins them
 //     («citizen's» → «citizens», «д’Артаньян» → «дартаньян»); elsewhere it
 //     separates.
@@ -77,7 +78,7 @@ func scan(f string, emit func(string)) (open bool) {
 			k = 'l'
 		case unicode.IsDigit(r):
 			k = 'd'
-		case kind != 0 && (unicode.Is(unicode.M, r) || unicode.Is(unicode.Cf, r)):
+		case kind != 0 && (unicode.Is(unicode.M, r) || unicode.Is(unicode.Cf, r) && r != '\u200B'):
 			dropped = true
 			continue
 		case kind == 'l' && !apos && isApostrophe(r):

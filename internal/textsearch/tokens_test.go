@@ -19,9 +19,10 @@ func TestTokens(t *testing.T) {
 		{"Справка 2-НДФЛ", []string{"справка", "2", "ндфл"}},
 		{"2НДФЛ", []string{"2", "ндфл"}},
 		{"ФЗ №152, ст. 5.1", []string{"фз", "152", "ст", "5", "1"}},
-		{"пас\u00adпорт", []string{"паспорт"}}, // soft hyphen
-		{"пас\u200bпорт", []string{"паспорт"}}, // zero-width space
-		{"за\u0301мок", []string{"замок"}},     // stress mark
+		{"пас\u00adпорт", []string{"паспорт"}},                         // soft hyphen
+		{"пас\u200dпорт", []string{"паспорт"}},                         // zero-width joiner
+		{"паспорт\u200bгражданина", []string{"паспорт", "гражданина"}}, // zero-width space
+		{"за\u0301мок", []string{"замок"}},                             // stress mark
 		{"citizen's rights", []string{"citizens", "rights"}},
 		{"д’Артаньян", []string{"дартаньян"}},
 		{"'quoted' word'", []string{"quoted", "word"}}, // apostrophes as quotes separate

@@ -122,7 +122,16 @@ func (v *Vocabulary) lookup(term string) (id uint32, ok bool) {
 //     «licenc»);
 //   - the folded word itself, for words the stemmer leaves whole or cuts
 //     differently once misspelt (the typo lands in what looks like an
-//     ending), where the stored stem is one edit from what was typed.
+//     ending), where the stored stem is one edit from what was typed
+//     («гражданиа» → «гражданин», its stem «граждан» is not; «foreing» →
+//     «foreign», its stem «fore» is not).
+//
+// On the tests' catalog every one-edit typo of every word of five runes or
+// more (TestCorrectEveryOneEditTypo: about 18 000) is corrected four times
+// in five and never to another word; the stem finds nearly all of those,
+// the word alone adds under one in a hundred at the cost of a few lookups.
+// The rest are typos that hide the ending from the stemmer («судимсоти»
+// stems to «судимсот», two edits from «судим»).
 //
 // There is no correction (nil) when the word or its stem is in the
 // vocabulary (it needs none), when it is a stop word, holds a digit (a
