@@ -1,11 +1,11 @@
 package e2e
 
 import (
-	"github.com/chromedp/chromedp"
-
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // mydataButton submits the «Мои данные» form.
