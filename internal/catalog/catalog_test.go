@@ -16,7 +16,7 @@ import (
 type regions []string
 
 func (r regions) HasRegion(code string) bool { return slices.Contains(r, code) }
-func (r regions) Codes() []string             { return r }
+func (r regions) Codes() []string            { return r }
 
 var three = regions{"40", "66", "77"}
 
