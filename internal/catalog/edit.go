@@ -104,10 +104,10 @@ func (c *Catalog) latest(ctx context.Context, id string) (*Service, State, error
 	return nil, "", err
 }
 
-// normalize gives the lists of a service made by hand (a form, an API
+// Normalize gives the lists of a service made by hand (a form, an API
 // client) the empty value a document has, so that it exports as [] and
 // not null.
-func (s *Service) normalize() {
+func (s *Service) Normalize() {
 	for _, p := range []*[]Text{&s.Documents, &s.LegalBasis} {
 		if *p == nil {
 			*p = []Text{}
@@ -174,7 +174,7 @@ func (c *Catalog) SaveDraft(ctx context.Context, a staff.Actor, s Service) (*Ser
 	if err != nil {
 		return nil, err
 	}
-	s.normalize()
+	s.Normalize()
 	now := c.d.Now()
 	s.Status, s.UpdatedAt = Draft, now
 	err = c.d.Store.Transact(ctx, func(ctx context.Context) error {
@@ -359,4 +359,15 @@ func (c *Catalog) audit(ctx context.Context, a staff.Actor, g staff.Grants, acti
 		e.Details[kv[i]] = kv[i+1]
 	}
 	return c.d.Store.AppendAudit(ctx, &e)
+}
+
+// Check checks a service as SaveDraft would, saving nothing: a form that
+// refuses some of its fields itself shows the catalog's messages on the
+// others at the same time.
+func (c *Catalog) Check(ctx context.Context, a staff.Actor, s Service) error {
+	if _, err := c.authorize(ctx, a); err != nil {
+		return err
+	}
+	s.Normalize()
+	return c.check(ctx, &s)
 }

@@ -326,7 +326,7 @@ func (c *Catalog) Export(ctx context.Context, a staff.Actor) ([]byte, error) {
 		doc.Synonyms = []Synonym{}
 	}
 	for i := range doc.Services {
-		doc.Services[i].normalize()
+		doc.Services[i].Normalize()
 	}
 	e := a.Event(g, staff.PermCatalogManage, "catalog.exported", "", c.d.Now())
 	e.Details = map[string]string{"services": strconv.Itoa(len(doc.Services))}
