@@ -48,7 +48,7 @@ type Entry struct {
 
 // Filter narrows the editors' list.
 type Filter struct {
-	Q        string // a part of the ID or of the title in either language; "" for any
+	Q        string // words each a part of the ID or of the title in either language; "" for any
 	State    State  // "" for any
 	Category string // "" for any
 }
@@ -66,15 +66,29 @@ func (c *Catalog) Services(ctx context.Context, a staff.Actor, f Filter) ([]Entr
 	if err != nil {
 		return nil, err
 	}
-	q := textsearch.Fold(strings.TrimSpace(f.Q))
+	words := strings.Fields(textsearch.Fold(f.Q))
 	out := all[:0]
 	for _, e := range all {
-		if (f.State == "" || e.State == f.State) && (f.Category == "" || e.Category == f.Category) &&
-			(q == "" || strings.Contains(e.ID, q) || strings.Contains(textsearch.Fold(e.Title.RU), q) || strings.Contains(textsearch.Fold(e.Title.EN), q)) {
+		if (f.State == "" || e.State == f.State) && (f.Category == "" || e.Category == f.Category) && e.has(words) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
+}
+
+// has reports whether each of the folded words is a part of the entry's
+// ID or of its title in either language.
+func (e *Entry) has(words []string) bool {
+	if len(words) == 0 {
+		return true
+	}
+	text := e.ID + " " + textsearch.Fold(e.Title.RU) + " " + textsearch.Fold(e.Title.EN)
+	for _, w := range words {
+		if !strings.Contains(text, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // Service returns a service as the editors work on it: its draft when it

@@ -45,7 +45,7 @@ type Invalid struct {
 // Unwrap gives the rejections as an Invalid problem, a field per path,
 // for the API to answer with.
 func (e *Invalid) Unwrap() error {
-	p := &problem.Error{Kind: problem.Invalid, Message: problem.M("catalog.document_invalid", "Count", len(e.Rejections))}
+	p := &problem.Error{Kind: problem.Invalid, Message: problem.M("catalog.document_invalid", "N", len(e.Rejections))}
 	for _, r := range e.Rejections {
 		if _, dup := p.Field(r.Path); !dup {
 			p.Fields = append(p.Fields, problem.FieldError{Field: r.Path, Message: r.Message})

@@ -156,7 +156,7 @@ func (s *Server) staffCatalogImport(w http.ResponseWriter, r *http.Request, a st
 			for _, x := range inv.Rejections {
 				p.Report.Lines = append(p.Report.Lines, t.T("console.catalog.rejected", "Path", x.Path, "Message", t.Msg(x.Message)))
 			}
-			err = problem.InvalidField("file", problem.M("catalog.document_invalid", "Count", len(inv.Rejections)))
+			err = problem.InvalidField("file", problem.M("catalog.document_invalid", "N", len(inv.Rejections)))
 		} else if pe, ok := problem.As(err); ok && len(pe.Fields) == 0 {
 			err = &problem.Error{Kind: pe.Kind, Message: problem.M("form.invalid"), Fields: []problem.FieldError{{Field: "file", Message: pe.Message}}}
 		}
