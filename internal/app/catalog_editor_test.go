@@ -141,6 +141,9 @@ func TestCatalogEditorPages(t *testing.T) {
 		attr(p.byID(strings.ReplaceAll("f-"+row+"cost", ".", "-")), "value") != "500" || !strings.Contains(text(p.byID("f-documents-error")), "Строка 5, по-английски") {
 		t.Fatalf("a draft without English: %d %s", res.StatusCode, body)
 	}
+	if sum := p.textOf("error-summary"); !strings.Contains(sum, "Название, по-английски: заполните текст") || !strings.Contains(sum, "Документы, строка 5, по-английски: заполните текст") {
+		t.Errorf("the summary does not name the fields: %s", sum)
+	}
 	form = formValues(p, "catalog-service-form")
 	form.Set("title.en", "Getting or replacing a Russian passport")
 	form.Set("documents", strings.Replace(form.Get("documents"), "Справка без перевода", "Справка | A certificate", 1))

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/catalog"
@@ -321,10 +323,13 @@ func (f *serviceForm) fail(t i18n.Localizer, form *FormView, errs ...error) {
 			if _, dup := form.Errors[name]; dup {
 				continue
 			}
-			form.Errors[name] = t.Msg(fe.Message)
+			msg, label := t.Msg(fe.Message), serviceLabel(t, name)
+			form.Errors[name] = msg
 			if part != "" {
-				form.Errors[name] = labelled(part, form.Errors[name])
+				form.Errors[name] = labelled(part, msg)
+				label += ", " + lowerFirst(part)
 			}
+			form.Summary[name] = labelled(label, msg)
 		}
 	}
 	form.Order = form.Order[:0]
@@ -338,4 +343,39 @@ func (f *serviceForm) fail(t i18n.Localizer, form *FormView, errs ...error) {
 			form.Order = append(form.Order, name)
 		}
 	}
+}
+
+// pairLabels are the labels of the texts in both languages.
+var pairLabels = map[string]string{"title": "console.catalog.service_title", "short": "console.catalog.short", "description": "console.catalog.description",
+	"cost.text": "console.catalog.cost_text", "payment": "console.catalog.payment", "term": "console.catalog.term", "result": "console.catalog.result"}
+
+// serviceLabels are the labels of the form's other fields.
+var serviceLabels = map[string]string{"id": "console.catalog.id", "category": "console.catalog.category", "agency": "console.catalog.agency",
+	"level": "console.catalog.level", "applicants": "console.catalog.applicants", "channels": "console.catalog.channels", "cost.rub": "console.catalog.cost_rub",
+	"documents": "console.catalog.documents", "legal_basis": "console.catalog.legal_basis", "keywords.ru": "console.catalog.keywords_ru",
+	"keywords.en": "console.catalog.keywords_en", "popularity": "console.catalog.popularity", svcVariants: "console.catalog.variants", "code": "console.reauth.code"}
+
+// serviceLabel names a field of the form for the error summary: «Название,
+// по-английски», «Регион, строка 2».
+func serviceLabel(t i18n.Localizer, name string) string {
+	if id, ok := serviceLabels[name]; ok {
+		return t.T(id)
+	}
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		if id, ok := pairLabels[name[:i]]; ok {
+			return t.T(id) + ", " + lowerFirst(t.T("console.catalog.part."+name[i+1:]))
+		}
+	}
+	var row int
+	var column string
+	if _, err := fmt.Sscanf(strings.ReplaceAll(name, ".", " "), "variants %d %s", &row, &column); err == nil {
+		return t.T("console.catalog.row_label", "Column", t.T("console.catalog.variant."+column), "Row", row+1)
+	}
+	return name
+}
+
+// lowerFirst puts a phrase inside a sentence: «По-английски» → «по-английски».
+func lowerFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[size:]
 }
