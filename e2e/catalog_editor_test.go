@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/kabinet/kabinet/internal/demo"
 )
 
 // publicCost reads a service's cost in a region from the public API, as
@@ -44,14 +42,7 @@ func TestCatalogEditor(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	b := e.browser("catalog-editor")
-	b.open("/staff")
-	b.fill("f-login", "editor")
-	b.fill("f-password", demo.Password)
-	b.submit(`#staff-signin-form button[type=submit]`)
-	b.waitURL(`^/staff/code`)
-	b.fill("f-code", e.staffCode(demoStaff("editor").Secret))
-	b.submit(`form[action^="/staff/code"] button[type=submit]`)
-	b.waitURL(`^/staff/console`)
+	e.staffSignIn(b, "editor")
 	b.follow(`a[href="/staff/catalog"]`)
 	b.expect("heading", b.heading(), "Каталог услуг")
 	b.scan("catalog editors: the services")

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -58,15 +57,7 @@ func TestCatalogJourney(t *testing.T) {
 
 	// Signed in as the standard demo citizen: the passport needs a
 	// confirmed account.
-	e.clock.Add(time.Minute)
-	b.open("/signin")
-	b.fill("f-login", "+7 900 000-00-02")
-	b.fill("f-password", demo.Password)
-	sent := time.Now()
-	b.submit(signinButton)
-	b.waitURL(`^/signin/[^/?]+$`)
-	b.fill("f-code", e.smsCode(demo.StandardPhone, sent))
-	b.submit(codeButton)
+	e.signIn(b, "+7 900 000-00-02", demo.StandardPhone)
 	b.open("/services/foreign-passport-10y")
 	b.expect("the step of a standard account", get(b, "step", chromedp.Evaluate[string](`document.getElementById('service-step').dataset.step`)), "confirm")
 	b.expectContains("the way on", b.text("#service-step"), "подтвердите личность")
