@@ -73,7 +73,9 @@ func TestServeAndShutdown(t *testing.T) {
 		// Flags without a command mean serve.
 		done <- run(ctx, []string{"-addr", addr, "-data", t.TempDir()}, env(map[string]string{"KABINET_ARGON2_MEMORY_KIB": "64"}), io.Discard, io.Discard)
 	}()
-	deadline := time.Now().Add(20 * time.Second)
+	// A safety net, not a measure: under -race on a busy machine the demo's
+	// seeding (the catalog's 177 services indexed) takes seconds.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		res, err := http.Get(fmt.Sprintf("http://%s/readyz", addr))
 		if err == nil {
