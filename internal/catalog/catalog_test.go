@@ -16,7 +16,7 @@ import (
 type regions []string
 
 func (r regions) HasRegion(code string) bool { return slices.Contains(r, code) }
-func (r regions) Codes() []string             { return r }
+func (r regions) Codes() []string            { return r }
 
 var three = regions{"40", "66", "77"}
 
@@ -151,6 +151,9 @@ func TestLexicon(t *testing.T) {
 	}
 	if groups, prefix := l.Parse("запись к ", true); len(groups) != 1 || prefix != "" {
 		t.Errorf("typing, the last word finished: %v %q", groups, prefix)
+	}
+	if groups, prefix := l.Parse("запись к в", true); len(groups) != 1 || prefix != "" {
+		t.Errorf("typing, one letter of the last word: %v %q", groups, prefix)
 	}
 }
 
