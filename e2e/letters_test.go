@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -51,15 +50,7 @@ func TestConfirmByLetter(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	b := e.browser("letter-citizen")
-	e.clock.Add(time.Minute)
-	b.open("/signin")
-	b.fill("f-login", "+7 900 000-00-02")
-	b.fill("f-password", demo.Password)
-	sent := time.Now()
-	b.submit(signinButton)
-	b.waitURL(`^/signin/[^/?]+$`)
-	b.fill("f-code", e.smsCode(demo.StandardPhone, sent))
-	b.submit(codeButton)
+	e.signIn(b, "+7 900 000-00-02", demo.StandardPhone)
 	b.expect("URL after signing in", b.url(), "/account")
 	b.follow("#confirm-ways")
 	b.expect("heading", b.heading(), "Подтверждение личности")
@@ -89,14 +80,7 @@ func TestConfirmByLetter(t *testing.T) {
 
 	// The post operator prints the batch and hands it to the post.
 	p := e.browser("letter-post")
-	p.open("/staff")
-	p.fill("f-login", "post")
-	p.fill("f-password", demo.Password)
-	p.submit(`#staff-signin-form button[type=submit]`)
-	p.waitURL(`^/staff/code`)
-	p.fill("f-code", e.staffCode(demoStaff("post").Secret))
-	p.submit(`form[action^="/staff/code"] button[type=submit]`)
-	p.waitURL(`^/staff/console`)
+	e.staffSignIn(p, "post")
 	p.follow(`a[href="/staff/letters"]`)
 	p.expect("heading", p.heading(), "Заказные письма с кодами")
 	p.expect("pending", p.text("#letters-pending"), "Ждут печати: 1")

@@ -2,9 +2,10 @@ package e2e
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // mydataButton submits the «Мои данные» form.
@@ -81,9 +82,10 @@ func TestPersonalDataToStandard(t *testing.T) {
 	b.expect("level", b.text(".badge"), "Стандартная учётная запись")
 	b.expectContains("next step", b.text("#next-step"), "Подтвердите личность")
 	b.scan("account page of a standard account")
-	b.open("/services")
-	b.expectContains("standard services open", strings.ToLower(b.text(".level-block:nth-of-type(2) h2")), "доступно вам")
-	b.scan("services page of a standard account")
+	// A service that needs a standard account is open now.
+	b.open("/services/pension-account-statement")
+	b.expect("a standard service open", get(b, "step", chromedp.Evaluate[string](`document.getElementById('service-step').dataset.step`)), "available")
+	b.scan("a service page of a standard account")
 
 	// A change is checked while the verified data stays in force.
 	b.open("/account/personal-data")

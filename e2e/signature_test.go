@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -41,15 +40,7 @@ func TestConfirmBySignature(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	b := e.browser("signature-citizen")
-	e.clock.Add(time.Minute)
-	b.open("/signin")
-	b.fill("f-login", "+7 900 000-00-02")
-	b.fill("f-password", demo.Password)
-	sent := time.Now()
-	b.submit(signinButton)
-	b.waitURL(`^/signin/[^/?]+$`)
-	b.fill("f-code", e.smsCode(demo.StandardPhone, sent))
-	b.submit(codeButton)
+	e.signIn(b, "+7 900 000-00-02", demo.StandardPhone)
 	b.open("/account/confirmation#signature")
 	b.expectContains("the demo's hint", b.text("#signature-demo"), "petrova-ecdsa.key")
 
@@ -78,14 +69,7 @@ func TestConfirmBySignature(t *testing.T) {
 	// The administrator's trust list: the demo CA trusted at start, a
 	// citizen's certificate refused as a CA on its field.
 	a := e.browser("signature-admin")
-	a.open("/staff")
-	a.fill("f-login", "admin")
-	a.fill("f-password", demo.Password)
-	a.submit(`#staff-signin-form button[type=submit]`)
-	a.waitURL(`^/staff/code`)
-	a.fill("f-code", e.staffCode(demoStaff("admin").Secret))
-	a.submit(`form[action^="/staff/code"] button[type=submit]`)
-	a.waitURL(`^/staff/console`)
+	e.staffSignIn(a, "admin")
 	a.follow(`a[href="/staff/trust"]`)
 	a.expectContains("the demo CA", a.text("tbody"), "Демонстрационный УЦ kabinet")
 	a.scan("console: trusted certification authorities")

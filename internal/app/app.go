@@ -424,7 +424,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			return nil, err
 		}
 		if created {
-			log.Info("demo staff created", "administrator", demo.Staff[0].Login, "operator", demo.Staff[1].Login, "post_operator", demo.Staff[2].Login, "password", demo.Password)
+			log.Info("demo staff created", "administrator", demo.Staff[0].Login, "operator", demo.Staff[1].Login, "post_operator", demo.Staff[2].Login,
+				"catalog_editor", demo.Staff[3].Login, "password", demo.Password)
 		}
 	}
 	srv, err := web.NewServer(web.Deps{

@@ -217,8 +217,8 @@ func TestStaffNewMember(t *testing.T) {
 	if res, _ := op.post("/staff", url.Values{"login": {"ivanova.op"}, "password": {own}}); res.StatusCode != 401 {
 		t.Fatalf("a disabled member signs in: %d", res.StatusCode)
 	}
-	// The three demo members and the new one.
-	for action, want := range map[string]int{"staff.created": 4, "staff.enrolled": 1, "staff.password_changed": 1, "staff.disabled": 1, "staff.reauthenticated": 1} {
+	// The four demo members and the new one.
+	for action, want := range map[string]int{"staff.created": 5, "staff.enrolled": 1, "staff.password_changed": 1, "staff.disabled": 1, "staff.reauthenticated": 1} {
 		if n := h.auditCount(action); n != want {
 			t.Errorf("audit %s: %d records, want %d", action, n, want)
 		}
@@ -229,8 +229,9 @@ func TestStaffNewMember(t *testing.T) {
 type staffRoute struct {
 	method, path string
 	body         any
-	// allowed for the demo administrator / operator / post operator
-	admin, op, post bool
+	// allowed for the demo administrator / operator / post operator /
+	// catalog editor
+	admin, op, post, editor bool
 }
 
 // TestStaffAccessMatrix: every staff API route, for each caller — the
@@ -240,39 +241,48 @@ type staffRoute struct {
 func TestStaffAccessMatrix(t *testing.T) {
 	h := newHarness(t, nil)
 	citizen := h.register("+7 916 555-44-33", "Correct-Horse-Battery-9")
-	admin, op, post := h.staffToken("admin"), h.staffToken("operator"), h.staffToken("post")
+	admin, op, post, editor := h.staffToken("admin"), h.staffToken("operator"), h.staffToken("post"), h.staffToken("editor")
 	routes := []staffRoute{
 		// The desk's routes first: the center route below leaves the
 		// operator acting for no center.
-		{"POST", "/api/v1/staff/citizens/search", map[string]string{"by": "snils", "value": "157-482-936 07", "reason": "identity_confirmation"}, false, true, false},
-		{"POST", "/api/v1/staff/citizens/acc_none/confirmation", map[string]string{"series": "2909", "number": "512874"}, false, true, false},
-		{"POST", "/api/v1/staff/citizens", map[string]string{"surname": "Иванова", "name": "Мария", "phone": "+7 916 111-22-33"}, false, true, false},
-		{"POST", "/api/v1/staff/citizens/acc_none/access", map[string]string{"series": "2909", "number": "512874", "phone": "+7 916 111-22-44"}, false, true, false},
-		{"GET", "/api/v1/staff/me", nil, true, true, true},
-		{"PUT", "/api/v1/staff/sessions/current/center", map[string]string{"center_id": ""}, true, true, true},
-		{"POST", "/api/v1/staff/sessions/current/reauth", map[string]string{"code": "000000"}, true, true, true},
-		{"GET", "/api/v1/staff/members", nil, true, false, false},
-		{"POST", "/api/v1/staff/members", map[string]any{"login": "x"}, true, false, false},
-		{"POST", "/api/v1/staff/members/stf_none/changes", map[string]string{"change": "disable"}, true, false, false},
-		{"POST", "/api/v1/staff/centers", map[string]any{"name": ""}, true, false, false},
-		{"PUT", "/api/v1/staff/centers/kaluga-mfc", map[string]any{"name": ""}, true, false, false},
-		{"POST", "/api/v1/staff/centers/import", nil, true, false, false},
-		{"GET", "/api/v1/staff/audit?action=staff.*", nil, true, false, false},
+		{"POST", "/api/v1/staff/citizens/search", map[string]string{"by": "snils", "value": "157-482-936 07", "reason": "identity_confirmation"}, false, true, false, false},
+		{"POST", "/api/v1/staff/citizens/acc_none/confirmation", map[string]string{"series": "2909", "number": "512874"}, false, true, false, false},
+		{"POST", "/api/v1/staff/citizens", map[string]string{"surname": "Иванова", "name": "Мария", "phone": "+7 916 111-22-33"}, false, true, false, false},
+		{"POST", "/api/v1/staff/citizens/acc_none/access", map[string]string{"series": "2909", "number": "512874", "phone": "+7 916 111-22-44"}, false, true, false, false},
+		{"GET", "/api/v1/staff/me", nil, true, true, true, true},
+		{"PUT", "/api/v1/staff/sessions/current/center", map[string]string{"center_id": ""}, true, true, true, true},
+		{"POST", "/api/v1/staff/sessions/current/reauth", map[string]string{"code": "000000"}, true, true, true, true},
+		{"GET", "/api/v1/staff/members", nil, true, false, false, false},
+		{"POST", "/api/v1/staff/members", map[string]any{"login": "x"}, true, false, false, false},
+		{"POST", "/api/v1/staff/members/stf_none/changes", map[string]string{"change": "disable"}, true, false, false, false},
+		{"POST", "/api/v1/staff/centers", map[string]any{"name": ""}, true, false, false, false},
+		{"PUT", "/api/v1/staff/centers/kaluga-mfc", map[string]any{"name": ""}, true, false, false, false},
+		{"POST", "/api/v1/staff/centers/import", nil, true, false, false, false},
+		{"GET", "/api/v1/staff/audit?action=staff.*", nil, true, false, false, false},
 		// The trusted CAs (issue 13 §2).
-		{"GET", "/api/v1/staff/trust/cas", nil, true, false, false},
-		{"POST", "/api/v1/staff/trust/cas", map[string]string{"certificate": ""}, true, false, false},
-		{"DELETE", "/api/v1/staff/trust/cas/ca_none", nil, true, false, false},
-		{"GET", "/api/v1/staff/trust/crls", nil, true, false, false},
-		{"POST", "/api/v1/staff/trust/crls", nil, true, false, false},
+		{"GET", "/api/v1/staff/trust/cas", nil, true, false, false, false},
+		{"POST", "/api/v1/staff/trust/cas", map[string]string{"certificate": ""}, true, false, false, false},
+		{"DELETE", "/api/v1/staff/trust/cas/ca_none", nil, true, false, false, false},
+		{"GET", "/api/v1/staff/trust/crls", nil, true, false, false, false},
+		{"POST", "/api/v1/staff/trust/crls", nil, true, false, false, false},
 		// The post operator's letters (issue 13 §1), before the sign-out.
-		{"GET", "/api/v1/staff/letters", nil, false, false, true},
-		{"POST", "/api/v1/staff/letters/batches", map[string]int{"max": 0}, false, false, true},
-		{"GET", "/api/v1/staff/letters/batches/b_none", nil, false, false, true},
-		{"POST", "/api/v1/staff/letters/batches/b_none/reprint", nil, false, false, true},
-		{"POST", "/api/v1/staff/letters/batches/b_none/sent", nil, false, false, true},
-		{"GET", "/api/v1/staff/letters/batches/b_none/register", nil, false, false, true},
-		{"POST", "/api/v1/staff/letters/l_none/returned", nil, false, false, true},
-		{"DELETE", "/api/v1/staff/sessions/current", nil, true, true, true},
+		{"GET", "/api/v1/staff/letters", nil, false, false, true, false},
+		{"POST", "/api/v1/staff/letters/batches", map[string]int{"max": 0}, false, false, true, false},
+		{"GET", "/api/v1/staff/letters/batches/b_none", nil, false, false, true, false},
+		{"POST", "/api/v1/staff/letters/batches/b_none/reprint", nil, false, false, true, false},
+		{"POST", "/api/v1/staff/letters/batches/b_none/sent", nil, false, false, true, false},
+		{"GET", "/api/v1/staff/letters/batches/b_none/register", nil, false, false, true, false},
+		{"POST", "/api/v1/staff/letters/l_none/returned", nil, false, false, true, false},
+		// The catalog editors (issue 14 §2): nothing here changes the
+		// catalog (a draft refused, a service that is not there).
+		{"GET", "/api/v1/staff/catalog/services", nil, true, false, false, true},
+		{"GET", "/api/v1/staff/catalog/services/s-none", nil, true, false, false, true},
+		{"PUT", "/api/v1/staff/catalog/services/s-none/draft", map[string]any{"title": map[string]string{"ru": ""}}, true, false, false, true},
+		{"DELETE", "/api/v1/staff/catalog/services/s-none/draft", nil, true, false, false, true},
+		{"POST", "/api/v1/staff/catalog/services/s-none/publish", nil, true, false, false, true},
+		{"POST", "/api/v1/staff/catalog/import", nil, true, false, false, true},
+		{"GET", "/api/v1/staff/catalog/export", nil, true, false, false, true},
+		{"DELETE", "/api/v1/staff/sessions/current", nil, true, true, true, true},
 	}
 	doc := h.api("GET", "/api/v1/openapi.json", "", nil)
 	paths, _ := doc.Body["paths"].(map[string]any)
@@ -293,7 +303,8 @@ func TestStaffAccessMatrix(t *testing.T) {
 		for _, c := range []struct {
 			who, token string
 			allowed    bool
-		}{{"administrator", admin, rt.admin}, {"operator", op, rt.op}, {"post operator", post, rt.post}, {"citizen", citizen, false}, {"nobody", "", false}} {
+		}{{"administrator", admin, rt.admin}, {"operator", op, rt.op}, {"post operator", post, rt.post}, {"catalog editor", editor, rt.editor},
+			{"citizen", citizen, false}, {"nobody", "", false}} {
 			r := h.api(rt.method, rt.path, c.token, rt.body)
 			switch {
 			case c.who == "citizen" || c.who == "nobody":
@@ -307,7 +318,7 @@ func TestStaffAccessMatrix(t *testing.T) {
 			}
 		}
 	}
-	// The last route signed both staff tokens out.
+	// The last route signed the staff tokens out.
 	if r := h.api("GET", "/api/v1/staff/me", admin, nil); r.Status != 401 {
 		t.Fatalf("after sign-out: %d", r.Status)
 	}
@@ -433,8 +444,8 @@ func (h *harness) importCSV(token, csv string) response {
 
 // staffPageRoute is one console route and who may use it.
 type staffPageRoute struct {
-	method, path    string
-	admin, op, post bool
+	method, path            string
+	admin, op, post, editor bool
 }
 
 // TestStaffPagesMatrix: every console route registered in web/routes.go
@@ -446,35 +457,51 @@ func TestStaffPagesMatrix(t *testing.T) {
 	routes := []staffPageRoute{
 		// The desk's pages first: the center route below, posted empty,
 		// leaves the operator acting for no center.
-		{"GET", "/staff/citizens", false, true, false},
-		{"POST", "/staff/citizens", false, true, false},
-		{"POST", "/staff/citizens/{id}/confirm", false, true, false},
-		{"GET", "/staff/citizens/new", false, true, false},
-		{"POST", "/staff/citizens/new", false, true, false},
-		{"GET", "/staff/citizens/{id}/access", false, true, false},
-		{"POST", "/staff/citizens/{id}/access", false, true, false},
-		{"GET", "/staff/console", true, true, true},
-		{"POST", "/staff/center", true, true, true},
-		{"GET", "/staff/members", true, false, false},
-		{"POST", "/staff/members", true, false, false},
-		{"POST", "/staff/members/{id}", true, false, false},
-		{"GET", "/staff/centers", true, false, false},
-		{"GET", "/staff/centers/new", true, false, false},
-		{"GET", "/staff/centers/{id}", true, false, false},
-		{"POST", "/staff/centers", true, false, false},
-		{"POST", "/staff/centers/import", true, false, false},
-		{"GET", "/staff/audit", true, false, false},
-		{"GET", "/staff/letters", false, false, true},
-		{"POST", "/staff/letters/print", false, false, true},
-		{"GET", "/staff/letters/batches/{id}", false, false, true},
-		{"POST", "/staff/letters/batches/{id}/reprint", false, false, true},
-		{"POST", "/staff/letters/batches/{id}/sent", false, false, true},
-		{"GET", "/staff/letters/batches/{id}/register", false, false, true},
-		{"POST", "/staff/letters/{id}/returned", false, false, true},
-		{"GET", "/staff/trust", true, false, false},
-		{"POST", "/staff/trust/cas", true, false, false},
-		{"POST", "/staff/trust/cas/{id}/remove", true, false, false},
-		{"POST", "/staff/trust/crls", true, false, false},
+		{"GET", "/staff/citizens", false, true, false, false},
+		{"POST", "/staff/citizens", false, true, false, false},
+		{"POST", "/staff/citizens/{id}/confirm", false, true, false, false},
+		{"GET", "/staff/citizens/new", false, true, false, false},
+		{"POST", "/staff/citizens/new", false, true, false, false},
+		{"GET", "/staff/citizens/{id}/access", false, true, false, false},
+		{"POST", "/staff/citizens/{id}/access", false, true, false, false},
+		{"GET", "/staff/console", true, true, true, true},
+		{"POST", "/staff/center", true, true, true, true},
+		{"GET", "/staff/members", true, false, false, false},
+		{"POST", "/staff/members", true, false, false, false},
+		{"POST", "/staff/members/{id}", true, false, false, false},
+		{"GET", "/staff/centers", true, false, false, false},
+		{"GET", "/staff/centers/new", true, false, false, false},
+		{"GET", "/staff/centers/{id}", true, false, false, false},
+		{"POST", "/staff/centers", true, false, false, false},
+		{"POST", "/staff/centers/import", true, false, false, false},
+		{"GET", "/staff/audit", true, false, false, false},
+		{"GET", "/staff/letters", false, false, true, false},
+		{"POST", "/staff/letters/print", false, false, true, false},
+		{"GET", "/staff/letters/batches/{id}", false, false, true, false},
+		{"POST", "/staff/letters/batches/{id}/reprint", false, false, true, false},
+		{"POST", "/staff/letters/batches/{id}/sent", false, false, true, false},
+		{"GET", "/staff/letters/batches/{id}/register", false, false, true, false},
+		{"POST", "/staff/letters/{id}/returned", false, false, true, false},
+		{"GET", "/staff/trust", true, false, false, false},
+		{"POST", "/staff/trust/cas", true, false, false, false},
+		{"POST", "/staff/trust/cas/{id}/remove", true, false, false, false},
+		{"POST", "/staff/trust/crls", true, false, false, false},
+		// The catalog editors (issue 14 §2); the posts refused (empty)
+		// or about a service that is not there.
+		{"GET", "/staff/catalog", true, false, false, true},
+		{"GET", "/staff/catalog/new", true, false, false, true},
+		{"POST", "/staff/catalog/services", true, false, false, true},
+		{"GET", "/staff/catalog/services/{id}", true, false, false, true},
+		{"POST", "/staff/catalog/services/{id}", true, false, false, true},
+		{"POST", "/staff/catalog/services/{id}/discard", true, false, false, true},
+		{"POST", "/staff/catalog/import", true, false, false, true},
+		{"GET", "/staff/catalog/export", true, false, false, true},
+		{"GET", "/staff/catalog/categories", true, false, false, true},
+		{"POST", "/staff/catalog/categories", true, false, false, true},
+		{"GET", "/staff/catalog/agencies", true, false, false, true},
+		{"POST", "/staff/catalog/agencies", true, false, false, true},
+		{"GET", "/staff/catalog/synonyms", true, false, false, true},
+		{"POST", "/staff/catalog/synonyms", true, false, false, true},
 	}
 	// The sign-in steps, open to anyone, are not in the matrix.
 	open := map[string]bool{"GET /staff": true, "POST /staff": true, "GET /staff/enroll": true, "POST /staff/enroll": true,
@@ -491,11 +518,11 @@ func TestStaffPagesMatrix(t *testing.T) {
 	}
 
 	h := newHarness(t, func(c *config.Config) { c.SignIn.SecondStep = false })
-	admin, op, post, citizen, stranger := h.browser(), h.browser(), h.browser(), h.browser(), h.browser()
+	admin, op, post, editor, citizen, stranger := h.browser(), h.browser(), h.browser(), h.browser(), h.browser(), h.browser()
 	for _, x := range []struct {
 		b     *browser
 		login string
-	}{{admin, "admin"}, {op, "operator"}, {post, "post"}} {
+	}{{admin, "admin"}, {op, "operator"}, {post, "post"}, {editor, "editor"}} {
 		x.b.post("/staff", url.Values{"login": {x.login}, "password": {demo.Password}})
 		if res, _ := x.b.post("/staff/code", url.Values{"code": {h.staffCode(demoMember(x.login).Secret)}}); res.StatusCode != 303 {
 			t.Fatalf("%s: %d", x.login, res.StatusCode)
@@ -508,7 +535,8 @@ func TestStaffPagesMatrix(t *testing.T) {
 			who     string
 			b       *browser
 			allowed bool
-		}{{"administrator", admin, rt.admin}, {"operator", op, rt.op}, {"post operator", post, rt.post}, {"citizen", citizen, false}, {"stranger", stranger, false}} {
+		}{{"administrator", admin, rt.admin}, {"operator", op, rt.op}, {"post operator", post, rt.post}, {"catalog editor", editor, rt.editor},
+			{"citizen", citizen, false}, {"stranger", stranger, false}} {
 			var res *http.Response
 			if rt.method == "GET" {
 				res, _ = c.b.get(path)

@@ -24,6 +24,7 @@ const (
 	MaxText       = 8000 // runes of any other text
 	MaxListItems  = 50   // documents, legal acts, keywords of one service
 	MaxSynonymLen = 100
+	maxRub        = 10_000_000 // the highest cost, in rubles
 )
 
 // idPattern is an ID: lower-case Latin letters, digits and inner dashes.
@@ -39,6 +40,18 @@ type Rejection struct {
 // Invalid is a document with rejections: an import is all or nothing.
 type Invalid struct {
 	Rejections []Rejection
+}
+
+// Unwrap gives the rejections as an Invalid problem, a field per path,
+// for the API to answer with.
+func (e *Invalid) Unwrap() error {
+	p := &problem.Error{Kind: problem.Invalid, Message: problem.M("catalog.document_invalid", "N", len(e.Rejections))}
+	for _, r := range e.Rejections {
+		if _, dup := p.Field(r.Path); !dup {
+			p.Fields = append(p.Fields, problem.FieldError{Field: r.Path, Message: r.Message})
+		}
+	}
+	return p
 }
 
 func (e *Invalid) Error() string {
@@ -146,134 +159,170 @@ func (v *validator) region(path, code string) {
 	}
 }
 
+// at joins a path and a member's name: "" and "title" make "title",
+// "services[3]" and "title" make "services[3].title".
+func at(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// refs are what a service may refer to: the categories, and the agencies
+// with their regions ("" for a federal one).
+type refs struct {
+	categories map[string]bool
+	agencies   map[string]string
+}
+
 func (v *validator) catalog(c *Document) {
 	if len(c.Services) > MaxServices {
 		v.fail("services", "catalog.list_long", "Max", MaxServices)
 		return
 	}
+	r := refs{categories: map[string]bool{}, agencies: map[string]string{}}
 	cats, ags, svcs := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	agencyRegion := map[string]string{}
 	for i, x := range c.Categories {
-		p := fmt.Sprintf("categories[%d]", i)
-		v.id(p+".id", x.ID, cats)
-		if !idPattern.MatchString(x.Icon) {
-			v.fail(p+".icon", "catalog.id_format")
-		}
-		v.text(p+".title", x.Title, MaxTitle, true)
+		v.category(fmt.Sprintf("categories[%d]", i), x, cats)
+		r.categories[x.ID] = true
 	}
 	for i, x := range c.Agencies {
-		p := fmt.Sprintf("agencies[%d]", i)
-		v.id(p+".id", x.ID, ags)
-		v.text(p+".name", x.Name, MaxTitle, true)
-		switch x.Level {
-		case Federal:
-			if x.Region != "" {
-				v.fail(p+".region", "catalog.agency_federal_region")
-			}
-		case Regional, Municipal:
-			v.region(p+".region", x.Region)
-		default:
-			v.fail(p+".level", "catalog.agency_level")
-		}
-		agencyRegion[x.ID] = x.Region
+		v.agency(fmt.Sprintf("agencies[%d]", i), x, ags)
+		r.agencies[x.ID] = x.Region
 	}
 	for i := range c.Services {
-		s := &c.Services[i]
-		p := fmt.Sprintf("services[%d]", i)
-		v.id(p+".id", s.ID, svcs)
-		if !cats[s.Category] {
-			v.fail(p+".category", "catalog.category_unknown", "ID", s.Category)
-		}
-		if !ags[s.Agency] {
-			v.fail(p+".agency", "catalog.agency_unknown", "ID", s.Agency)
-		}
-		v.text(p+".title", s.Title, MaxTitle, true)
-		v.text(p+".short", s.Short, MaxShort, true)
-		v.text(p+".description", s.Description, MaxText, true)
-		v.text(p+".term", s.Term, MaxText, true)
-		v.text(p+".result", s.Result, MaxText, true)
-		v.text(p+".payment", s.Payment, MaxText, false)
-		v.text(p+".cost.text", s.Cost.Text, MaxTitle, true)
-		if s.Popularity < 0 || s.Popularity > 100 {
-			v.fail(p+".popularity", "catalog.popularity_range")
-		}
-		if s.Cost.Rub < 0 || s.Cost.Rub > 10_000_000 {
-			v.fail(p+".cost.rub", "catalog.cost_range")
-		}
-		v.texts(p+".documents", s.Documents, true)
-		v.texts(p+".legal_basis", s.LegalBasis, true)
-		if len(s.Applicants) == 0 {
-			v.fail(p+".applicants", "catalog.applicants_required")
-		}
-		for j, a := range s.Applicants {
-			if !slices.Contains(Applicants, a) || slices.Index(s.Applicants, a) != j {
-				v.fail(fmt.Sprintf("%s.applicants[%d]", p, j), "catalog.applicant_unknown", "Value", string(a))
-			}
-		}
-		if len(s.Channels) == 0 {
-			v.fail(p+".channels", "catalog.channels_required")
-		}
-		for j, ch := range s.Channels {
-			if !slices.Contains(Channels, ch) || slices.Index(s.Channels, ch) != j {
-				v.fail(fmt.Sprintf("%s.channels[%d]", p, j), "catalog.channel_unknown", "Value", string(ch))
-			}
-		}
-		switch s.Level {
-		case account.Simplified, account.Standard, account.Confirmed:
-		default:
-			v.fail(p+".level", "catalog.level_unknown", "Value", string(s.Level))
-		}
-		switch s.Status {
-		case "", Draft, Published:
-		default:
-			v.fail(p+".status", "catalog.status_unknown", "Value", string(s.Status))
-		}
-		for lang, words := range map[string][]string{"ru": s.Keywords.RU, "en": s.Keywords.EN} {
-			if len(words) > MaxListItems {
-				v.fail(p+".keywords."+lang, "catalog.list_long", "Max", MaxListItems)
-			}
-			for j, w := range words {
-				if strings.TrimSpace(w) == "" || utf8.RuneCountInString(w) > MaxSynonymLen {
-					v.fail(fmt.Sprintf("%s.keywords.%s[%d]", p, lang, j), "catalog.keyword_format")
-				}
-			}
-		}
-		seen := map[string]bool{}
-		available := false
-		for j, x := range s.Variants {
-			vp := fmt.Sprintf("%s.variants[%d]", p, j)
-			v.region(vp+".region", x.Region)
-			if seen[x.Region] {
-				v.fail(vp+".region", "catalog.variant_duplicate", "Region", x.Region)
-			}
-			seen[x.Region] = true
-			available = available || x.Available
-			if x.Agency != "" {
-				if !ags[x.Agency] {
-					v.fail(vp+".agency", "catalog.agency_unknown", "ID", x.Agency)
-				} else if r := agencyRegion[x.Agency]; r != "" && r != x.Region {
-					v.fail(vp+".agency", "catalog.agency_other_region", "ID", x.Agency)
-				}
-			}
-			if x.Cost != nil {
-				v.text(vp+".cost.text", x.Cost.Text, MaxTitle, true)
-			}
-			if x.Term != nil {
-				v.text(vp+".term", *x.Term, MaxText, true)
-			}
-			v.texts(vp+".extra_documents", x.ExtraDocuments, true)
-		}
-		if !s.Federal && !available {
-			v.fail(p+".variants", "catalog.nowhere")
-		}
+		v.service(fmt.Sprintf("services[%d]", i), &c.Services[i], svcs, r)
 	}
 	for i, x := range c.Synonyms {
-		p := fmt.Sprintf("synonyms[%d]", i)
-		if strings.TrimSpace(x.Term) == "" || utf8.RuneCountInString(x.Term) > MaxSynonymLen {
-			v.fail(p+".term", "catalog.keyword_format")
+		v.synonym(fmt.Sprintf("synonyms[%d]", i), x)
+	}
+}
+
+func (v *validator) category(p string, x Category, seen map[string]bool) {
+	v.id(at(p, "id"), x.ID, seen)
+	if !idPattern.MatchString(x.Icon) {
+		v.fail(at(p, "icon"), "catalog.id_format")
+	}
+	v.text(at(p, "title"), x.Title, MaxTitle, true)
+}
+
+func (v *validator) agency(p string, x Agency, seen map[string]bool) {
+	v.id(at(p, "id"), x.ID, seen)
+	v.text(at(p, "name"), x.Name, MaxTitle, true)
+	switch x.Level {
+	case Federal:
+		if x.Region != "" {
+			v.fail(at(p, "region"), "catalog.agency_federal_region")
 		}
-		if strings.TrimSpace(x.Expands) == "" || utf8.RuneCountInString(x.Expands) > MaxSynonymLen {
-			v.fail(p+".expands", "catalog.keyword_format")
+	case Regional, Municipal:
+		v.region(at(p, "region"), x.Region)
+	default:
+		v.fail(at(p, "level"), "catalog.agency_level")
+	}
+}
+
+// service checks one service at path p ("" for a service on its own, as
+// an editor saves it) against what it may refer to.
+func (v *validator) service(p string, s *Service, seen map[string]bool, r refs) {
+	v.id(at(p, "id"), s.ID, seen)
+	if !r.categories[s.Category] {
+		v.fail(at(p, "category"), "catalog.category_unknown", "ID", s.Category)
+	}
+	if _, ok := r.agencies[s.Agency]; !ok {
+		v.fail(at(p, "agency"), "catalog.agency_unknown", "ID", s.Agency)
+	}
+	v.text(at(p, "title"), s.Title, MaxTitle, true)
+	v.text(at(p, "short"), s.Short, MaxShort, true)
+	v.text(at(p, "description"), s.Description, MaxText, true)
+	v.text(at(p, "term"), s.Term, MaxText, true)
+	v.text(at(p, "result"), s.Result, MaxText, true)
+	v.text(at(p, "payment"), s.Payment, MaxText, false)
+	v.text(at(p, "cost.text"), s.Cost.Text, MaxTitle, true)
+	if s.Popularity < 0 || s.Popularity > 100 {
+		v.fail(at(p, "popularity"), "catalog.popularity_range")
+	}
+	if s.Cost.Rub < 0 || s.Cost.Rub > maxRub {
+		v.fail(at(p, "cost.rub"), "catalog.cost_range")
+	}
+	v.texts(at(p, "documents"), s.Documents, true)
+	v.texts(at(p, "legal_basis"), s.LegalBasis, true)
+	if len(s.Applicants) == 0 {
+		v.fail(at(p, "applicants"), "catalog.applicants_required")
+	}
+	for j, a := range s.Applicants {
+		if !slices.Contains(Applicants, a) || slices.Index(s.Applicants, a) != j {
+			v.fail(at(p, fmt.Sprintf("applicants[%d]", j)), "catalog.applicant_unknown", "Value", string(a))
 		}
+	}
+	if len(s.Channels) == 0 {
+		v.fail(at(p, "channels"), "catalog.channels_required")
+	}
+	for j, ch := range s.Channels {
+		if !slices.Contains(Channels, ch) || slices.Index(s.Channels, ch) != j {
+			v.fail(at(p, fmt.Sprintf("channels[%d]", j)), "catalog.channel_unknown", "Value", string(ch))
+		}
+	}
+	switch s.Level {
+	case account.Simplified, account.Standard, account.Confirmed:
+	default:
+		v.fail(at(p, "level"), "catalog.level_unknown", "Value", string(s.Level))
+	}
+	switch s.Status {
+	case "", Draft, Published:
+	default:
+		v.fail(at(p, "status"), "catalog.status_unknown", "Value", string(s.Status))
+	}
+	for _, kw := range []struct {
+		lang  string
+		words []string
+	}{{"ru", s.Keywords.RU}, {"en", s.Keywords.EN}} {
+		if len(kw.words) > MaxListItems {
+			v.fail(at(p, "keywords."+kw.lang), "catalog.list_long", "Max", MaxListItems)
+		}
+		for j, w := range kw.words {
+			if strings.TrimSpace(w) == "" || utf8.RuneCountInString(w) > MaxSynonymLen {
+				v.fail(at(p, fmt.Sprintf("keywords.%s[%d]", kw.lang, j)), "catalog.keyword_format")
+			}
+		}
+	}
+	regions := map[string]bool{}
+	available := false
+	for j, x := range s.Variants {
+		vp := at(p, fmt.Sprintf("variants[%d]", j))
+		v.region(vp+".region", x.Region)
+		if regions[x.Region] {
+			v.fail(vp+".region", "catalog.variant_duplicate", "Region", x.Region)
+		}
+		regions[x.Region] = true
+		available = available || x.Available
+		if x.Agency != "" {
+			if region, ok := r.agencies[x.Agency]; !ok {
+				v.fail(vp+".agency", "catalog.agency_unknown", "ID", x.Agency)
+			} else if region != "" && region != x.Region {
+				v.fail(vp+".agency", "catalog.agency_other_region", "ID", x.Agency)
+			}
+		}
+		if x.Cost != nil {
+			v.text(vp+".cost.text", x.Cost.Text, MaxTitle, true)
+			if x.Cost.Rub < 0 || x.Cost.Rub > maxRub {
+				v.fail(vp+".cost.rub", "catalog.cost_range")
+			}
+		}
+		if x.Term != nil {
+			v.text(vp+".term", *x.Term, MaxText, true)
+		}
+		v.texts(vp+".extra_documents", x.ExtraDocuments, true)
+	}
+	if !s.Federal && !available {
+		v.fail(at(p, "variants"), "catalog.nowhere")
+	}
+}
+
+func (v *validator) synonym(p string, x Synonym) {
+	if strings.TrimSpace(x.Term) == "" || utf8.RuneCountInString(x.Term) > MaxSynonymLen {
+		v.fail(at(p, "term"), "catalog.keyword_format")
+	}
+	if strings.TrimSpace(x.Expands) == "" || utf8.RuneCountInString(x.Expands) > MaxSynonymLen {
+		v.fail(at(p, "expands"), "catalog.keyword_format")
 	}
 }

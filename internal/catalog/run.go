@@ -311,10 +311,22 @@ func (c *Catalog) Export(ctx context.Context, a staff.Actor) ([]byte, error) {
 	if doc.Synonyms, err = c.d.Store.Synonyms(ctx); err != nil {
 		return nil, err
 	}
-	for _, p := range []*[]Category{&doc.Categories} {
-		if *p == nil {
-			*p = []Category{}
-		}
+	// An empty list is [] in the file, never null, so that the file
+	// imports back.
+	if doc.Categories == nil {
+		doc.Categories = []Category{}
+	}
+	if doc.Agencies == nil {
+		doc.Agencies = []Agency{}
+	}
+	if doc.Services == nil {
+		doc.Services = []Service{}
+	}
+	if doc.Synonyms == nil {
+		doc.Synonyms = []Synonym{}
+	}
+	for i := range doc.Services {
+		doc.Services[i].Normalize()
 	}
 	e := a.Event(g, staff.PermCatalogManage, "catalog.exported", "", c.d.Now())
 	e.Details = map[string]string{"services": strconv.Itoa(len(doc.Services))}

@@ -73,6 +73,12 @@ type Store interface {
 	// AllServices returns every service's latest version (the draft when
 	// there is one) for the export, in ID order.
 	AllServices(ctx context.Context) ([]Service, error)
+	// Entries lists every service for the editors, in ID order.
+	Entries(ctx context.Context) ([]Entry, error)
+	// DiscardDraft drops a service's draft, and the service with it when
+	// it was never published; it reports whether a published version
+	// remains. NotFound "catalog.draft_not_found" when there is no draft.
+	DiscardDraft(ctx context.Context, id string) (published bool, err error)
 	Search(ctx context.Context, q Query) (Result, error)
 	// Popular returns the most viewed published services of a region
 	// ("" for any), with the category when set.

@@ -132,13 +132,15 @@ func Seed(ctx context.Context, st Store, h *password.Hasher, now time.Time, newI
 }
 
 // The demo staff: an administrator, an operator of the Kaluga region's
-// MFC and a post operator who prints the letters with codes, all with the citizens' password and an authenticator already
+// MFC, a post operator who prints the letters with codes and a catalog
+// editor, all with the citizens' password and an authenticator already
 // enrolled with a secret the demo banner shows (with its current code), so
 // a newcomer signs in to /staff without a phone.
 var Staff = []StaffMember{
 	{Login: "admin", Name: "Администратор Демонстрационный", Role: staff.RoleAdministrator, Secret: "DEMOADMINKABINETKALUGAMFCADMINAA"},
 	{Login: "operator", Name: "Оператор МФЦ Калуги", Role: staff.RoleOperator, Secret: "DEMOOPERATORKABINETKALUGAMFCOPER", Center: CenterKalugaMFC},
 	{Login: "post", Name: "Оператор печати писем", Role: staff.RolePostOperator, Secret: "DEMOPOSTKABINETLETTERSPRINTOPERA"},
+	{Login: "editor", Name: "Редактор каталога услуг", Role: staff.RoleCatalogEditor, Secret: "DEMOEDITORKABINETCATALOGSERVICES"},
 }
 
 // CenterKalugaMFC is the directory's ID of the Kaluga region MFC's main

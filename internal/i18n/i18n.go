@@ -207,6 +207,12 @@ func (c *Catalog) translate(loc *goi18n.Localizer, id string, args map[string]an
 		cfg.PluralCount = n
 	}
 	s, err := loc.Localize(cfg)
+	if err != nil && cfg.PluralCount != nil {
+		// A message without plural forms that is given a Count («Центров:
+		// {{.Count}}») is one text for every number.
+		cfg.PluralCount = nil
+		s, err = loc.Localize(cfg)
+	}
 	if err != nil || s == "" {
 		return id
 	}

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,12 @@ func TestDurationsAndFallbacks(t *testing.T) {
 	got = c.Msg(RU, problem.TooManyUntil("letter.order_rate_limited", next.Add(-time.Hour), next).Message)
 	if !strings.Contains(got, "3 декабря 2026, 14:41 МСК") {
 		t.Errorf("a moment not rendered: %q", got)
+	}
+	// A flat message given a Count is the same text for every number.
+	for _, n := range []int{1, 2, 5, 21} {
+		if got := c.T(RU, "console.centers.count", map[string]any{"Count": n}); got == "console.centers.count" || !strings.Contains(got, strconv.Itoa(n)) {
+			t.Errorf("a flat message with Count %d: %q", n, got)
+		}
 	}
 	if got := c.T(EN, "no.such.key", nil); got != "no.such.key" {
 		t.Errorf("missing key shows %q", got)

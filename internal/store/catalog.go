@@ -635,3 +635,69 @@ func (x *Catalog) searchPostgres(ctx context.Context, text, facets string, limit
 	}
 	return res, nil
 }
+
+// Entries lists every service for the editors, by ID. The row's category
+// and title are the published version's (the public lists read them), so
+// a draft's own are read from its record.
+func (x *Catalog) Entries(ctx context.Context) ([]catalog.Entry, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT id, category, title_ru, title_en, CASE WHEN doc IS NULL THEN 0 ELSE 1 END, draft, updated_at, updated_by
+		FROM catalog_services ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: catalog entries: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Entry
+	for rows.Next() {
+		var e catalog.Entry
+		var published int
+		var draft sql.NullString
+		var at sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.Category, &e.Title.RU, &e.Title.EN, &published, &draft, &at, &e.UpdatedBy); err != nil {
+			return nil, err
+		}
+		e.UpdatedAt = fromMS(at)
+		switch {
+		case draft.Valid:
+			var s catalog.Service
+			if err := json.Unmarshal([]byte(draft.String), &s); err != nil {
+				return nil, fmt.Errorf("store: catalog entries: %s: %w", e.ID, err)
+			}
+			e.Category, e.Title, e.State = s.Category, s.Title, catalog.StateDraft
+			if published == 1 {
+				e.State = catalog.StateChanged
+			}
+		default:
+			e.State = catalog.StatePublished
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// DiscardDraft drops a service's draft; a service never published goes
+// with it (it has no regions nor search terms yet).
+func (x *Catalog) DiscardDraft(ctx context.Context, id string) (bool, error) {
+	st := x.transactions.st
+	published := false
+	err := st.Transact(ctx, func(ctx context.Context) error {
+		var doc, draft int
+		err := st.queryRow(ctx, `SELECT CASE WHEN doc IS NULL THEN 0 ELSE 1 END, CASE WHEN draft IS NULL THEN 0 ELSE 1 END FROM catalog_services WHERE id = ?`, id).
+			Scan(&doc, &draft)
+		if err != nil {
+			return notFound(err, "catalog.draft_not_found")
+		}
+		if draft == 0 {
+			return problem.New(problem.NotFound, "catalog.draft_not_found")
+		}
+		published = doc == 1
+		q := `UPDATE catalog_services SET draft = NULL WHERE id = ?`
+		if !published {
+			q = `DELETE FROM catalog_services WHERE id = ?`
+		}
+		if _, err := st.exec(ctx, q, id); err != nil {
+			return fmt.Errorf("store: discard draft: %w", err)
+		}
+		return nil
+	})
+	return published, err
+}

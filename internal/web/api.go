@@ -23,7 +23,13 @@ import (
 // fields, trailing data and wrong types are 400s that say what is wrong; a
 // body over maxFormBytes is 413 request.too_large.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBytes))
+	return decodeMax(w, r, v, maxFormBytes)
+}
+
+// decodeMax is decode with a larger limit, for the few bodies that are
+// documents rather than forms (a catalog service's texts).
+func decodeMax(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var big *http.MaxBytesError
 	switch {
 	case errors.As(err, &big):

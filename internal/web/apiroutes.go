@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/kabinet/kabinet/internal/catalog"
 	"github.com/kabinet/kabinet/internal/staff"
 )
 
@@ -216,6 +217,21 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[letterRegisterJSON]()}, Staff: (*Server).apiStaffLettersRegister},
 		{Method: "POST", Path: "/api/v1/staff/letters/{id}/returned", Auth: authStaff, Perm: staff.PermLettersDispatch,
 			Responses: map[int]reflect.Type{200: typeOf[staffLetterJSON]()}, Staff: (*Server).apiStaffLetterReturned},
+		// The catalog editors (issue 14 §2).
+		{Method: "GET", Path: "/api/v1/staff/catalog/services", Auth: authStaff, Perm: staff.PermCatalogManage,
+			Responses: map[int]reflect.Type{200: typeOf[staffServiceListJSON]()}, Staff: (*Server).apiStaffCatalogServices},
+		{Method: "GET", Path: "/api/v1/staff/catalog/services/{id}", Auth: authStaff, Perm: staff.PermCatalogManage,
+			Responses: map[int]reflect.Type{200: typeOf[staffServiceJSON]()}, Staff: (*Server).apiStaffCatalogService},
+		{Method: "PUT", Path: "/api/v1/staff/catalog/services/{id}/draft", Auth: authStaff, Perm: staff.PermCatalogManage, Request: typeOf[catalog.Service](),
+			Responses: map[int]reflect.Type{200: typeOf[staffServiceJSON]()}, Staff: (*Server).apiStaffCatalogDraft},
+		{Method: "DELETE", Path: "/api/v1/staff/catalog/services/{id}/draft", Auth: authStaff, Perm: staff.PermCatalogManage,
+			Responses: map[int]reflect.Type{204: noBody}, Staff: (*Server).apiStaffCatalogDiscard},
+		{Method: "POST", Path: "/api/v1/staff/catalog/services/{id}/publish", Auth: authStaff, Perm: staff.PermCatalogManage,
+			Responses: map[int]reflect.Type{200: typeOf[staffServiceJSON]()}, Staff: (*Server).apiStaffCatalogPublish},
+		{Method: "POST", Path: "/api/v1/staff/catalog/import", Auth: authStaff, Perm: staff.PermCatalogManage,
+			Responses: map[int]reflect.Type{200: typeOf[catalogImportJSON]()}, Staff: (*Server).apiStaffCatalogImport},
+		{Method: "GET", Path: "/api/v1/staff/catalog/export", Auth: authStaff, Perm: staff.PermCatalogManage,
+			Responses: map[int]reflect.Type{200: typeOf[catalog.Document]()}, Staff: (*Server).apiStaffCatalogExport},
 		{Method: "GET", Path: "/api/v1/me/data-access", Auth: authSession,
 			Responses: map[int]reflect.Type{200: typeOf[accessListJSON]()}, Handler: method((*Server).apiDataAccess)},
 		{Method: "GET", Path: "/api/v1/centers", Responses: map[int]reflect.Type{200: typeOf[centerListJSON]()}, Handler: method((*Server).apiCenters)},

@@ -116,6 +116,9 @@ type ServicePage struct {
 	// Step is what the visitor's account must do to use it online:
 	// "available", "signin", "personal_data", "pending", "confirm".
 	Step string
+	// CentersURL is the center finder for confirming in person, in the
+	// citizen's region (the confirm step).
+	CentersURL string
 }
 
 // serviceStep says what an account must do to use a service needing
@@ -165,6 +168,9 @@ func (s *Server) servicePage(w http.ResponseWriter, r *http.Request) {
 		pending = next.Status == "pending"
 	}
 	p.Step = serviceStep(a, pg.Service.Level, pending)
+	if p.Step == "confirm" {
+		p.CentersURL = s.confirmCentersURL(r.Context(), a.ID)
+	}
 	s.render(w, r, http.StatusOK, "service", p)
 }
 

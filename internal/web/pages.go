@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/catalog"
 	"github.com/kabinet/kabinet/internal/desk"
 	"github.com/kabinet/kabinet/internal/notify"
 	"github.com/kabinet/kabinet/internal/problem"
@@ -13,12 +14,21 @@ import (
 )
 
 // HomePage is the start page.
-type HomePage struct{ BasePage }
+type HomePage struct {
+	BasePage
+	Popular []catalog.Summary // the popular services of the visitor's region
+}
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	p := &HomePage{BasePage{Title: "home.title"}}
+	p := &HomePage{BasePage: BasePage{Title: "home.title"}}
 	if r.URL.Query().Get("signed_out") != "" && accountOf(r) == nil {
 		p.Flash = s.t(r).T("signout.done")
+	}
+	choice, _ := s.chosenRegion(r)
+	var err error
+	if p.Popular, err = s.d.Services.Popular(r.Context(), choice.Region, 6); err != nil {
+		s.internalError(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "home", p)
 }
@@ -30,13 +40,6 @@ func (s *Server) staticPage(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, name, &TextPage{BasePage{Title: name + ".title"}})
 	}
-}
-
-// ServiceExample is one service named in the user's documents, with the
-// level it needs.
-type ServiceExample struct {
-	Name  string // message ID
-	Level account.Level
 }
 
 // WelcomePage is "Congratulations, you have just registered".

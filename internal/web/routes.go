@@ -134,6 +134,22 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /staff/trust/cas/{id}/remove", s.staffPage(staff.PermTrustManage, s.staffTrustRemoveCA))
 	mux.HandleFunc("POST /staff/trust/crls", s.staffPage(staff.PermTrustManage, s.staffTrustUploadCRL))
 
+	// The catalog editors (issue 14 §2).
+	mux.HandleFunc("GET /staff/catalog", s.staffPage(staff.PermCatalogManage, s.staffCatalog))
+	mux.HandleFunc("GET /staff/catalog/new", s.staffPage(staff.PermCatalogManage, s.staffServiceNew))
+	mux.HandleFunc("POST /staff/catalog/services", s.staffPage(staff.PermCatalogManage, s.staffServiceSave))
+	mux.HandleFunc("GET /staff/catalog/services/{id}", s.staffPage(staff.PermCatalogManage, s.staffServiceEdit))
+	mux.HandleFunc("POST /staff/catalog/services/{id}", s.staffPage(staff.PermCatalogManage, s.staffServiceSave))
+	mux.HandleFunc("POST /staff/catalog/services/{id}/discard", s.staffPage(staff.PermCatalogManage, s.staffServiceDiscard))
+	mux.HandleFunc("POST /staff/catalog/import", s.staffPage(staff.PermCatalogManage, s.staffCatalogImport))
+	mux.HandleFunc("GET /staff/catalog/export", s.staffPage(staff.PermCatalogManage, s.staffCatalogExport))
+	mux.HandleFunc("GET /staff/catalog/categories", s.staffPage(staff.PermCatalogManage, s.staffCatalogCategories))
+	mux.HandleFunc("POST /staff/catalog/categories", s.staffPage(staff.PermCatalogManage, s.staffCatalogCategorySave))
+	mux.HandleFunc("GET /staff/catalog/agencies", s.staffPage(staff.PermCatalogManage, s.staffCatalogAgencies))
+	mux.HandleFunc("POST /staff/catalog/agencies", s.staffPage(staff.PermCatalogManage, s.staffCatalogAgencySave))
+	mux.HandleFunc("GET /staff/catalog/synonyms", s.staffPage(staff.PermCatalogManage, s.staffCatalogSynonyms))
+	mux.HandleFunc("POST /staff/catalog/synonyms", s.staffPage(staff.PermCatalogManage, s.staffCatalogSynonymsSave))
+
 	// Development outbox: every SMS and e-mail, so a newcomer can register
 	// without a phone. Only in demo mode.
 	if s.d.Demo {

@@ -52,6 +52,7 @@ var staffMenu = []struct{ href, label, perm string }{
 	{"/staff/audit", "console.menu.audit", staff.PermAuditRead},
 	{"/staff/letters", "console.menu.letters", staff.PermLettersPrint},
 	{"/staff/trust", "console.menu.trust", staff.PermTrustManage},
+	{"/staff/catalog", "console.menu.catalog", staff.PermCatalogManage},
 }
 
 func (s *Server) staffCookie(w http.ResponseWriter, token string, maxAge time.Duration) {
