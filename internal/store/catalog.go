@@ -464,18 +464,25 @@ func searchFacets(s *catalog.Service) string {
 // facetMark begins every word of searchFacets.
 const facetMark = "_"
 
-// facetExpr writes q's filters as a query of the facets, in the engine's
-// language; "" when there is none. A federal service is in a region unless
-// withdrawn there, any other only where available:
-// `(("_federal" NOT "_out40") OR "_in40")`, `(('_federal' & !'_out40') | '_in40')`.
-func facetExpr(q catalog.Query, pg bool) string {
+// withFacets writes base (a query in the engine's language, "" for every
+// published service) narrowed by q's filters; "" when base is "" and there
+// is no filter. A federal service is in a region unless withdrawn there,
+// any other only where available: `(("_federal" NOT "_out40") OR "_in40")`,
+// `(('_federal' & !'_out40') | '_in40')`. A level is the levels it opens,
+// or the others excluded when they are fewer (bm25 reads every word's whole
+// list of services once a query, so the shorter lists are asked for), or
+// nothing when it opens every level.
+func withFacets(base string, q catalog.Query, pg bool) string {
 	and, or, not := " AND ", " OR ", " NOT "
 	quote := func(t string) string { return `"` + facetMark + t + `"` }
 	if pg {
 		and, or, not = " & ", " | ", " & !"
 		quote = func(t string) string { return "'" + facetMark + t + "'" }
 	}
-	var parts []string
+	var parts, excluded []string
+	if base != "" {
+		parts = append(parts, "("+base+")")
+	}
 	if q.Region != "" && termPattern.MatchString(q.Region) {
 		parts = append(parts, "(("+quote("federal")+not+quote("out"+q.Region)+")"+or+quote("in"+q.Region)+")")
 	}
@@ -483,15 +490,29 @@ func facetExpr(q catalog.Query, pg bool) string {
 		parts = append(parts, quote("cat"+hex.EncodeToString([]byte(q.Category))))
 	}
 	if q.Level != "" {
-		var levels []string
+		var opened []string
 		for _, l := range []account.Level{account.Simplified, account.Standard, account.Confirmed} {
 			if q.Level.Meets(l) {
-				levels = append(levels, quote("level"+string(l)))
+				opened = append(opened, quote("level"+string(l)))
+			} else {
+				excluded = append(excluded, quote("level"+string(l)))
 			}
 		}
-		parts = append(parts, "("+strings.Join(levels, or)+")")
+		if len(excluded) > 0 && len(opened) <= len(excluded) {
+			parts, excluded = append(parts, "("+strings.Join(opened, or)+")"), nil
+		}
 	}
-	return strings.Join(parts, and)
+	switch {
+	case base == "" && len(parts)+len(excluded) == 0:
+		return ""
+	case len(parts) == 0:
+		parts = append(parts, quote("published"))
+	}
+	expr := strings.Join(parts, and)
+	for _, x := range excluded {
+		expr += not + x
+	}
+	return expr
 }
 
 // Search runs a catalog search: the matches of q's terms among the
@@ -502,17 +523,17 @@ func facetExpr(q catalog.Query, pg bool) string {
 func (x *Catalog) Search(ctx context.Context, q catalog.Query) (catalog.Result, error) {
 	st := x.transactions.st
 	pg := st.dialect == Postgres
-	text, facets := matchExpr(q, pg), facetExpr(q, pg)
+	text := matchExpr(q, pg)
 	limit, offset := max(q.Limit, 1), max(q.Offset, 0)
 	var res catalog.Result
 	var err error
 	switch {
 	case text == "":
-		res, err = x.popularPage(ctx, q, facets, limit, offset)
+		res, err = x.popularPage(ctx, q, withFacets("", q, pg), limit, offset)
 	case pg:
-		res, err = x.searchPostgres(ctx, text, facets, limit, offset)
+		res, err = x.searchPostgres(ctx, text, withFacets("", q, true), limit, offset)
 	default:
-		res, err = x.searchSQLite(ctx, text, facets, limit, offset)
+		res, err = x.searchSQLite(ctx, withFacets(text, q, false), limit, offset)
 	}
 	if err != nil {
 		return catalog.Result{}, fmt.Errorf("store: catalog search: %w", err)
@@ -561,13 +582,9 @@ func (x *Catalog) popularPage(ctx context.Context, q catalog.Query, facets strin
 // the title (10), keywords (6) and short description (3) times the
 // popularity its rowid carries, then the rowid (popularity, then the
 // order of first publication) — and reads the page's rows; the count is
-// the index's too.
-func (x *Catalog) searchSQLite(ctx context.Context, text, facets string, limit, offset int) (catalog.Result, error) {
+// the index's too. match is the query with its filters (withFacets).
+func (x *Catalog) searchSQLite(ctx context.Context, match string, limit, offset int) (catalog.Result, error) {
 	st := x.transactions.st
-	match := text
-	if facets != "" {
-		match = "(" + text + ") AND " + facets
-	}
 	var res catalog.Result
 	if err := st.queryRow(ctx, `SELECT COUNT(*) FROM catalog_search WHERE catalog_search MATCH ?`, match).Scan(&res.Total); err != nil {
 		return res, err

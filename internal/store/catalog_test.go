@@ -196,9 +196,12 @@ func TestCatalogSearchMigration(t *testing.T) {
 				{"a regional service where available", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Region: "77", Limit: 10}, []string{"internal-passport", "foreign-passport"}},
 				{"category and level", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Category: "docs", Level: account.Standard, Limit: 10}, []string{"internal-passport"}},
 				{"the popular list of a region", catalog.Query{Region: "40", Limit: 10}, []string{"internal-passport", "foreign-passport", "kindergarten"}},
+				{"a level that opens every service", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Level: account.Confirmed, Limit: 10}, []string{"internal-passport", "foreign-passport", "kindergarten"}},
+				{"a level that opens none", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Level: account.Simplified, Limit: 10}, nil},
+				{"the popular list of a level, paged", catalog.Query{Level: account.Standard, Limit: 1, Offset: 1}, []string{"kindergarten"}},
 			} {
 				res, err := x.Search(ctx, c.q)
-				if err != nil || !slices.Equal(hitIDs(res.Hits), c.want) || res.Total != len(c.want) {
+				if err != nil || !slices.Equal(hitIDs(res.Hits), c.want) || res.Total != len(c.want)+c.q.Offset {
 					t.Errorf("%s: %v (%d) %v, want %v", c.name, hitIDs(res.Hits), res.Total, err, c.want)
 				}
 			}
