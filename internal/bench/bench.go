@@ -26,6 +26,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"github.com/kabinet/kabinet/internal/catalog"
 	"github.com/kabinet/kabinet/internal/loadgen"
 )
 
@@ -65,11 +66,20 @@ registers -accounts accounts through the API, then runs each phase for
                 two swapped, half filtered by service, some by region
   centers-bare  a bare net/http handler serving the bytes of one such
                 answer, with the same clients
+  services      GET /api/v1/services over the demo catalog and -services
+                generated services in the 86 regions of the reference data,
+                -services-workers clients: whole words, inflected forms,
+                typos, prefixes while typing, two words, synonyms, English,
+                empty queries (the popular list); a third by region, some
+                by category or account level
+  services-bare a bare net/http handler serving the bytes of one such
+                answer, with the same clients
 
 and prints ops/s, p50 and p99 per phase and the ratios sign-in/argon2
 (goal ≥ 0.9), sign-in by SNILS/argon2 (goal ≥ 0.9), me/bare (goal ≥ 0.5)
-verify/river-noop (goal ≥ 0.5) and centers/centers-bare (p99 goal
-under 20 ms at 16 clients; the ratio is reported). The phases take turns in -rounds
+verify/river-noop (goal ≥ 0.5), centers/centers-bare (p99 goal
+under 20 ms at 16 clients; the ratio is reported) and services/services-bare
+(p99 goal under 25 ms at 16 clients; the ratio is reported). The phases take turns in -rounds
 rounds (each measuring -duration/-rounds after its own warm-up), so that
 other load on a shared machine falls on all of them alike; the process's
 CPU time in each window is reported too (cores used, ops per CPU-second).
@@ -84,24 +94,26 @@ flags:
 
 // benchOptions are the command's flags.
 type benchOptions struct {
-	duration    time.Duration
-	warmup      time.Duration // before each round
-	rounds      int
-	concurrency int
-	accounts    int
-	db          string
-	json        bool
-	cpuprofile  string
-	phases      []string
-	flood       int // the flood phase's workers
-	queued      int // the verify and river-noop phases' workers
-	drain       int // verifications queued for the drain measurement (0: none)
-	centers     int // service centers generated for the centers phases
-	centerUsers int // the centers phases' workers
+	duration     time.Duration
+	warmup       time.Duration // before each round
+	rounds       int
+	concurrency  int
+	accounts     int
+	db           string
+	json         bool
+	cpuprofile   string
+	phases       []string
+	flood        int // the flood phase's workers
+	queued       int // the verify and river-noop phases' workers
+	drain        int // verifications queued for the drain measurement (0: none)
+	centers      int // service centers generated for the centers phases
+	centerUsers  int // the centers phases' workers
+	services     int // catalog services generated for the services phases
+	serviceUsers int // the services phases' workers
 }
 
 // benchPhases are the phases in the order they run.
-var benchPhases = []string{"argon2", "argon2-slots", "signin", "signin-snils", "bare", "me", "register", "flood", "river-noop", "verify", "centers-bare", "centers"}
+var benchPhases = []string{"argon2", "argon2-slots", "signin", "signin-snils", "bare", "me", "register", "flood", "river-noop", "verify", "centers-bare", "centers", "services-bare", "services"}
 
 // floodWorkers is the flood phase's default concurrency: the attack
 // review's 200 simultaneous sign-ins, which queued for seconds before the
@@ -141,6 +153,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	fs.IntVar(&o.drain, "drain", 0, "queue `n` verifications with the workers stopped, then time how long a node takes to work them off; alone unless -phases is given")
 	fs.IntVar(&o.centers, "centers", 20000, "service centers generated for the centers phases")
 	fs.IntVar(&o.centerUsers, "centers-workers", 16, "workers of the centers phases")
+	fs.IntVar(&o.services, "services", 20000, "catalog services generated for the services phases (beside the demo's)")
+	fs.IntVar(&o.serviceUsers, "services-workers", 16, "workers of the services phases")
 	phases := fs.String("phases", strings.Join(benchPhases, ","), "comma-separated phases to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -199,6 +213,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	if o.centers < 1 || o.centers > 1_000_000 || o.centerUsers < 1 || o.centerUsers > 1024 {
 		return o, errors.New("bench: -centers must be between 1 and 1000000, -centers-workers between 1 and 1024")
 	}
+	if o.services < 1 || o.services > catalog.MaxServices || o.serviceUsers < 1 || o.serviceUsers > 1024 {
+		return o, fmt.Errorf("bench: -services must be between 1 and %d, -services-workers between 1 and 1024", catalog.MaxServices)
+	}
 	slices.SortFunc(o.phases, func(a, b string) int { return slices.Index(benchPhases, a) - slices.Index(benchPhases, b) })
 	return o, nil
 }
@@ -213,6 +230,9 @@ func (o benchOptions) budget() time.Duration {
 	perRound := o.warmup + o.round() + benchRequestTimeout + 30*time.Second
 	// A drain queues and works off at 20 a second at the least.
 	drain := time.Duration(o.drain) * 100 * time.Millisecond
+	// Generated data: a few ms a record at the worst (PostgreSQL, a busy
+	// machine).
+	setup += time.Duration(o.centers+o.services) * 5 * time.Millisecond
 	return setup + time.Duration(o.rounds*len(o.phases))*perRound + time.Minute + drain
 }
 
@@ -343,6 +363,13 @@ type benchRun struct {
 	centersBody   []byte         // one search's answer, for centers-bare
 	centersType   string
 	centersClient *http.Client // with a connection per centers worker
+
+	serviceQueries *serviceQueries // the services phases' searches
+	servicesBody   []byte          // one search's answer, for services-bare
+	servicesType   string
+	servicesClient *http.Client // with a connection per services worker
+
+	loaded []loadReport // the generated data saved in setup, and how long it took
 }
 
 // Steps of a registration journey, as loadgen steps.
@@ -478,10 +505,23 @@ func (b *benchRun) setup(ctx context.Context) error {
 		if b.centerQueries, err = b.generateCenters(ctx, b.o.centers); err != nil {
 			return err
 		}
-		if b.centersBody, b.centersType, err = b.fetchCentersBody(ctx, b.centerQueries); err != nil {
+		if b.centersBody, b.centersType, err = b.fetchBody(ctx, b.centerQueries.paths[0], "/api/v1/centers"); err != nil {
 			return err
 		}
 		b.centersClient = newBenchClient(b.o.centerUsers)
+	}
+	if slices.Contains(b.o.phases, "services") || slices.Contains(b.o.phases, "services-bare") {
+		if b.serviceQueries, err = b.generateServices(ctx, b.o.services); err != nil {
+			return err
+		}
+		if err := b.surveyServices(ctx, b.serviceQueries); err != nil {
+			return err
+		}
+		fmt.Fprintf(b.stderr, "bench: the search mix: %s\n", b.serviceQueries.mix)
+		if b.servicesBody, b.servicesType, err = b.fetchBody(ctx, b.serviceQueries.paths[0], "/api/v1/services"); err != nil {
+			return err
+		}
+		b.servicesClient = newBenchClient(b.o.serviceUsers)
 	}
 	if slices.Contains(b.o.phases, "verify") || slices.Contains(b.o.phases, "river-noop") {
 		b.completions = newCompletions(b.env.app.Jobs())
@@ -501,18 +541,20 @@ type phaseInfo struct {
 }
 
 var phaseInfos = map[string]phaseInfo{
-	"argon2":       {"raw argon2id (IDKey)", "hashes"},
-	"argon2-slots": {"raw argon2id, GOMAXPROCS goroutines", "hashes"},
-	"signin":       {"sign-in POST /api/v1/sessions", "sign-ins"},
-	"bare":         {"bare net/http handler", "requests"},
-	"me":           {"GET /api/v1/me (bearer)", "requests"},
-	"register":     {"registration journey", "registrations"},
-	"flood":        {"sign-in flood, 200 at once (unknown logins)", "answers"},
-	"signin-snils": {"sign-in by SNILS POST /api/v1/sessions", "sign-ins"},
-	"verify":       {"verification end to end (2 registry checks)", "verifications"},
-	"river-noop":   {"River no-op job, the checks' queue", "jobs"},
-	"centers":      {"directory search GET /api/v1/centers", "searches"},
-	"centers-bare": {"bare net/http handler, a search's answer", "requests"},
+	"argon2":        {"raw argon2id (IDKey)", "hashes"},
+	"argon2-slots":  {"raw argon2id, GOMAXPROCS goroutines", "hashes"},
+	"signin":        {"sign-in POST /api/v1/sessions", "sign-ins"},
+	"bare":          {"bare net/http handler", "requests"},
+	"me":            {"GET /api/v1/me (bearer)", "requests"},
+	"register":      {"registration journey", "registrations"},
+	"flood":         {"sign-in flood, 200 at once (unknown logins)", "answers"},
+	"signin-snils":  {"sign-in by SNILS POST /api/v1/sessions", "sign-ins"},
+	"verify":        {"verification end to end (2 registry checks)", "verifications"},
+	"river-noop":    {"River no-op job, the checks' queue", "jobs"},
+	"centers":       {"directory search GET /api/v1/centers", "searches"},
+	"centers-bare":  {"bare net/http handler, a search's answer", "requests"},
+	"services":      {"catalog search GET /api/v1/services", "searches"},
+	"services-bare": {"bare net/http handler, a catalog answer", "requests"},
 }
 
 // benchPhase is a phase ready to run, with its results so far.
@@ -558,9 +600,17 @@ func (b *benchRun) preparePhase(name string) *benchPhase {
 		p.op = b.centersOp(b.env.baseURL, b.centerQueries, b.centersClient)
 	case "centers-bare":
 		p.cfg.Concurrency = b.o.centerUsers
-		srv := centersBare(b.centersBody, b.centersType)
+		srv := searchBare(b.centersBody, b.centersType)
 		p.cleanup = srv.Close
 		p.op = b.centersOp(srv.URL, b.centerQueries, b.centersClient)
+	case "services":
+		p.cfg.Concurrency = b.o.serviceUsers
+		p.op = b.servicesOp(b.env.baseURL, b.serviceQueries, b.servicesClient)
+	case "services-bare":
+		p.cfg.Concurrency = b.o.serviceUsers
+		srv := searchBare(b.servicesBody, b.servicesType)
+		p.cleanup = srv.Close
+		p.op = b.servicesOp(srv.URL, b.serviceQueries, b.servicesClient)
 	case "flood":
 		p.cfg.Concurrency = b.o.flood
 		p.cfg.Steps = floodSteps

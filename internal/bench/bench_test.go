@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -189,7 +190,8 @@ func TestBenchSmoke(t *testing.T) {
 	defer cancel()
 	// A flood of 200 under -race on a busy machine outlasts the client's
 	// timeout: the smoke test runs the phase with a few workers.
-	err := Run(ctx, []string{"-duration", "300ms", "-warmup", "50ms", "-concurrency", "2", "-flood-workers", "6", "-accounts", "3", "-json"}, &out, &progress)
+	err := Run(ctx, []string{"-duration", "300ms", "-warmup", "50ms", "-concurrency", "2", "-flood-workers", "6", "-accounts", "3",
+		"-services", "300", "-json"}, &out, &progress)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s\n%s", err, progress.String(), out.String())
 	}
@@ -205,6 +207,110 @@ func TestBenchSmoke(t *testing.T) {
 	for _, p := range rep.Phases {
 		if p.Ops == 0 && (p.Name == "bare" || p.Name == "me") {
 			t.Errorf("phase %s did nothing", p.Name)
+		}
+	}
+}
+
+// TestBenchServicesSmoke runs the catalog search phases briefly on SQLite
+// with a few hundred generated services and four clients: the data is
+// generated and saved, the mix searched with no error, the bare handler
+// given one answer, and the ratio and the p99 goal reported.
+func TestBenchServicesSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts kabinet")
+	}
+	var out, progress bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err := Run(ctx, []string{"-phases", "services-bare,services", "-services", "400", "-services-workers", "4", "-duration", "600ms",
+		"-rounds", "3", "-warmup", "50ms", "-accounts", "1", "-json"}, &out, &progress)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s\n%s", err, progress.String(), out.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("JSON summary: %v\n%s", err, out.String())
+	}
+	if !rep.OK || len(rep.Phases) != 2 || rep.Phases[0].Name != "services-bare" || rep.Phases[1].Name != "services" {
+		t.Fatalf("summary: %+v", rep)
+	}
+	for _, p := range rep.Phases {
+		if p.Ops == 0 || p.Workers != 4 {
+			t.Errorf("phase %s: %d ops, %d workers", p.Name, p.Ops, p.Workers)
+		}
+	}
+	if len(rep.Ratios) != 1 || rep.Ratios[0].Name != "catalog search / bare handler" || rep.Ratios[0].Value <= 0 {
+		t.Errorf("ratios: %+v", rep.Ratios)
+	}
+	if len(rep.Goals) != 1 || rep.Goals[0].Phase != "services" || rep.Goals[0].GoalMs != 25 {
+		t.Errorf("latency goals: %+v", rep.Goals)
+	}
+	if len(rep.Loaded) != 1 || rep.Loaded[0].Count != 400 {
+		t.Errorf("loaded: %+v", rep.Loaded)
+	}
+	for _, want := range []string{"400 generated services", "in one transaction", "the search mix: a whole word 15%", "find nothing"} {
+		if !strings.Contains(progress.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, progress.String())
+		}
+	}
+}
+
+// TestServiceQueries: the mix is what the report says, every search is
+// valid, and the filters fall on every kind of query.
+func TestServiceQueries(t *testing.T) {
+	codes := []string{"01", "40", "66", "77", "99"}
+	q := buildServiceQueries(codes)
+	if len(q.paths) != 20*serviceCycles {
+		t.Fatalf("%d paths", len(q.paths))
+	}
+	slots := 0
+	for _, k := range serviceKinds {
+		slots += k.slots
+	}
+	if slots != 20 {
+		t.Fatalf("%d slots", slots)
+	}
+	kinds := map[string]map[string]bool{} // kind → filters met
+	for i, p := range q.paths {
+		u, err := url.Parse(p)
+		if err != nil || u.Path != "/api/v1/services" {
+			t.Fatalf("%s: %v", p, err)
+		}
+		v := u.Query()
+		k := 0
+		for n := i % 20; n >= serviceKinds[k].slots; k++ {
+			n -= serviceKinds[k].slots
+		}
+		kind := serviceKinds[k]
+		if (v.Get("typing") == "true") != kind.typing || (v.Get("q") == "") != (kind.name == "empty (the popular list)") {
+			t.Errorf("%s is not %s", p, kind.name)
+		}
+		if kinds[kind.name] == nil {
+			kinds[kind.name] = map[string]bool{}
+		}
+		for _, f := range []string{"region", "category", "level"} {
+			if v.Get(f) != "" {
+				kinds[kind.name][f] = true
+			}
+		}
+	}
+	for _, k := range serviceKinds {
+		if len(kinds[k.name]) != 3 {
+			t.Errorf("%s narrowed only by %v", k.name, kinds[k.name])
+		}
+	}
+	for _, want := range []string{"a whole word 15%", "a typo 10%", "a prefix while typing 15%", "empty (the popular list) 10%", "33% with region"} {
+		if !strings.Contains(q.mix, want) {
+			t.Errorf("mix %q lacks %q", q.mix, want)
+		}
+	}
+}
+
+func TestLatin(t *testing.T) {
+	for in, want := range map[string]string{"Калужская обл": "Kaluzhskaya obl", "г. Москва": "g. Moskva", "Респ Саха /Якутия/": "Resp Sakha /Yakutiya/",
+		"Ханты-Мансийский Автономный округ - Югра": "Khanty-Mansiyskiy Avtonomnyy okrug - Yugra", "Чувашская Республика - Чувашия": "Chuvashskaya Respublika - Chuvashiya"} {
+		if got := latin(in); got != want {
+			t.Errorf("latin(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

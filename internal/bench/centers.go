@@ -71,7 +71,9 @@ func (b *benchRun) generateCenters(ctx context.Context, n int) (*centerQueries, 
 			return nil, fmt.Errorf("bench: generating centers: %w", err)
 		}
 	}
-	fmt.Fprintf(b.stderr, "bench: %d centers saved in %.1fs\n", n, time.Since(t).Seconds())
+	took := time.Since(t)
+	fmt.Fprintf(b.stderr, "bench: %d centers saved in %.1fs\n", n, took.Seconds())
+	b.loaded = append(b.loaded, loadReport{What: "generated service centers (transactions of 500)", Count: n, Seconds: took.Seconds()})
 
 	q := &centerQueries{}
 	for i, town := range towns {
@@ -121,9 +123,9 @@ func (b *benchRun) centersOp(base string, q *centerQueries, hc *http.Client) loa
 	}
 }
 
-// centersBody fetches one search's answer for the bare handler.
-func (b *benchRun) fetchCentersBody(ctx context.Context, q *centerQueries) ([]byte, string, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", b.env.baseURL+q.paths[0], nil)
+// fetchBody fetches the answer to a GET of path, for a bare handler.
+func (b *benchRun) fetchBody(ctx context.Context, path, route string) ([]byte, string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", b.env.baseURL+path, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -137,12 +139,12 @@ func (b *benchRun) fetchCentersBody(ctx context.Context, q *centerQueries) ([]by
 		return nil, "", err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("bench: setup GET /api/v1/centers: %s", resp.Status)
+		return nil, "", fmt.Errorf("bench: setup GET %s: %s", route, resp.Status)
 	}
 	return body, resp.Header.Get("Content-Type"), nil
 }
 
-// centersBare is the bare handler of the centers phases.
-func centersBare(body []byte, contentType string) *httptest.Server {
+// searchBare is the bare handler of the search phases.
+func searchBare(body []byte, contentType string) *httptest.Server {
 	return httptest.NewServer(bareHandler(body, contentType))
 }

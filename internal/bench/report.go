@@ -20,8 +20,13 @@ type benchReport struct {
 	Settings benchSettings `json:"settings"`
 	Phases   []phaseReport `json:"phases"`
 	Ratios   []ratioReport `json:"ratios"`
-	Errors   int64         `json:"errors"` // failed requests over all phases
-	OK       bool          `json:"ok"`     // no request failed
+	// Loaded is the data generated before the phases, with the time
+	// saving it took.
+	Loaded []loadReport `json:"loaded,omitempty"`
+	// Goals are the latency goals of the phases that ran.
+	Goals  []latencyGoal `json:"latency_goals,omitempty"`
+	Errors int64         `json:"errors"` // failed requests over all phases
+	OK     bool          `json:"ok"`     // no request failed
 }
 
 type benchMachine struct {
@@ -102,6 +107,33 @@ type ratioReport struct {
 	PerCPU      float64 `json:"value_per_cpu_second,omitempty"` // the same of ops per CPU-second, a cross-check
 }
 
+// loadReport is data saved before the phases.
+type loadReport struct {
+	What    string  `json:"what"`
+	Count   int     `json:"count"`
+	Seconds float64 `json:"seconds"`
+}
+
+// latencyGoal is a phase's p99 against its goal.
+type latencyGoal struct {
+	Phase   string  `json:"phase"`
+	Workers int     `json:"workers"`
+	P99Ms   float64 `json:"p99_ms"`
+	GoalMs  float64 `json:"goal_ms"` // p99 under it
+	Pass    bool    `json:"pass"`
+}
+
+// benchLatencyGoals are the p99 goals of the searches at their 16
+// clients: the directory's (issue 12 §5) and the catalog's (issue 14 §4),
+// on the 2-core machine.
+var benchLatencyGoals = []struct {
+	phase string
+	p99Ms float64
+}{
+	{"centers", 20},
+	{"services", 25},
+}
+
 // benchRatios are the goals: sign-in should cost little more than its
 // hash, and /me at least half of what net/http alone can serve.
 var benchRatios = []struct {
@@ -116,6 +148,7 @@ var benchRatios = []struct {
 	{"sign-in by SNILS / raw argon2id", "signin-snils", "argon2", 0.9, false},
 	{"verifications / River no-op jobs", "verify", "river-noop", 0.5, false},
 	{"directory search / bare handler", "centers", "centers-bare", 0.1, true},
+	{"catalog search / bare handler", "services", "services-bare", 0.1, true},
 }
 
 func (b *benchRun) newReport() *benchReport {
@@ -128,6 +161,7 @@ func (b *benchRun) newReport() *benchReport {
 			SecondStep: b.env.app.Config.SignIn.SecondStep},
 		Phases: []phaseReport{},
 		Ratios: []ratioReport{},
+		Loaded: b.loaded,
 	}
 }
 
@@ -182,6 +216,11 @@ func (r *benchReport) finish() {
 		}
 		r.Ratios = append(r.Ratios, rr)
 	}
+	for _, g := range benchLatencyGoals {
+		if p := r.phase(g.phase); p != nil && p.Ops > 0 {
+			r.Goals = append(r.Goals, latencyGoal{Phase: g.phase, Workers: p.Workers, P99Ms: p.P99Ms, GoalMs: g.p99Ms, Pass: p.P99Ms < g.p99Ms})
+		}
+	}
 	r.OK = r.Errors == 0
 }
 
@@ -223,6 +262,12 @@ func (r *benchReport) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "  argon2id  m=%d KiB, t=%d, p=%d (config defaults); sign-in second step %s\n", s.Argon2MemoryKiB, s.Argon2Time, s.Argon2Threads, onOff(s.SecondStep))
 	fmt.Fprintf(w, "  load      %d workers (wkr); per phase %s measured in %d round(s) taken in turns, %s warm-up before each; %d accounts; one keep-alive client, loopback only\n\n",
 		s.Concurrency, fmtSeconds(s.DurationSeconds), s.Rounds, fmtSeconds(s.WarmupSeconds), s.Accounts)
+	for _, l := range r.Loaded {
+		fmt.Fprintf(w, "  data      %d %s saved in %.1fs\n", l.Count, l.What, l.Seconds)
+	}
+	if len(r.Loaded) > 0 {
+		fmt.Fprintln(w)
+	}
 
 	const row = "  %-48s %3s %7s %9s %9s %9s %6s %10s %7s\n"
 	rule := "  " + strings.Repeat("─", 48+3+7+9+9+9+6+10+7+8) + "\n"
@@ -262,6 +307,16 @@ func (r *benchReport) writeTable(w io.Writer) {
 			}
 			fmt.Fprintf(w, rrow, x.Name, fmt.Sprintf("%.2f", x.Value), fmtOpt(x.RoundMedian, "%.2f"), fmt.Sprintf("≥ %.2f", x.Goal), fmtOpt(x.PerCPU, "%.2f"), verdict)
 		}
+	}
+	if len(r.Goals) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, g := range r.Goals {
+		verdict := "PASS"
+		if !g.Pass {
+			verdict = "ABOVE GOAL"
+		}
+		fmt.Fprintf(w, "  p99 goal  %-38s %s at %d clients, goal under %s: %s\n", phaseInfos[g.Phase].title, fmtMs(g.P99Ms), g.Workers, fmtMs(g.GoalMs), verdict)
 	}
 	for _, p := range r.Phases {
 		if p.Errors == 0 {

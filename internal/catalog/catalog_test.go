@@ -152,6 +152,9 @@ func TestLexicon(t *testing.T) {
 	if groups, prefix := l.Parse("запись к ", true); len(groups) != 1 || prefix != "" {
 		t.Errorf("typing, the last word finished: %v %q", groups, prefix)
 	}
+	if groups, prefix := l.Parse("запись к в", true); len(groups) != 1 || prefix != "" {
+		t.Errorf("typing, one letter of the last word: %v %q", groups, prefix)
+	}
 }
 
 func FuzzParse(f *testing.F) {

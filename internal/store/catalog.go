@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -19,6 +21,9 @@ import (
 // the search matches the Go-computed terms — FTS5 on SQLite, a weighted
 // tsvector of the 'simple' configuration under GIN on PostgreSQL — so the
 // two engines match alike and differ only in their ranking functions.
+// The filters are words of the same index (searchFacets), and the ranking
+// reads the title, keywords and short description (the full description
+// only matches): see migration 0020.
 type Catalog struct {
 	transactions
 	*AuditLog
@@ -134,15 +139,28 @@ func (x *Catalog) PublishService(ctx context.Context, s *catalog.Service, idx ca
 	}
 	st := x.transactions.st
 	return st.Transact(ctx, func(ctx context.Context) error {
-		// PostgreSQL keeps the weighted tsvector in the row; SQLite, its
-		// FTS5 table below.
+		// PostgreSQL keeps the weighted tsvectors and the filters' words
+		// in the row; SQLite, its FTS5 table below.
+		facets := searchFacets(s)
 		column, value, set := "", "", ""
 		args := []any{s.ID, s.Category, boolInt(s.Federal), string(s.Level), s.Title.RU, s.Title.EN, s.Short.RU, s.Short.EN, string(doc), ms(at), by, idx.All, s.Popularity}
 		if st.dialect == Postgres {
-			column, set = ", search", ", search = excluded.search"
+			column, set = ", search, rank_terms, facets", ", search = excluded.search, rank_terms = excluded.rank_terms, facets = excluded.facets"
 			value = `, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') ||
-				setweight(to_tsvector('simple', ?), 'C') || setweight(to_tsvector('simple', ?), 'D')`
-			args = append(args, idx.Title, idx.Keywords, idx.Short, idx.Body)
+				setweight(to_tsvector('simple', ?), 'C') || setweight(to_tsvector('simple', ?), 'D'),
+				setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') || setweight(to_tsvector('simple', ?), 'C'),
+				array_to_tsvector(string_to_array(?, ' '))`
+			args = append(args, idx.Title, idx.Keywords, idx.Short, idx.Body, idx.Title, idx.Keywords, idx.Short, facets)
+		}
+		// SQLite: the service's search_id and popularity as they were (the
+		// rowid of its FTS row), if it was published.
+		var oldID sql.NullInt64
+		var oldPopularity int
+		if st.dialect == SQLite {
+			err := st.queryRow(ctx, `SELECT search_id, popularity FROM catalog_services WHERE id = ?`, s.ID).Scan(&oldID, &oldPopularity)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("store: publish service: %w", err)
+			}
 		}
 		if _, err := st.exec(ctx, `INSERT INTO catalog_services (id, category, federal, level, title_ru, title_en, short_ru, short_en, doc, draft,
 			updated_at, updated_by, terms, popularity`+column+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?`+value+`)
@@ -163,11 +181,20 @@ func (x *Catalog) PublishService(ctx context.Context, s *catalog.Service, idx ca
 			}
 		}
 		if st.dialect == SQLite {
-			if _, err := st.exec(ctx, `DELETE FROM catalog_fts WHERE service_id = ?`, s.ID); err != nil {
-				return fmt.Errorf("store: publish service: %w", err)
+			id := oldID.Int64
+			if oldID.Valid {
+				if _, err := st.exec(ctx, `DELETE FROM catalog_search WHERE rowid = ?`, searchRowid(id, oldPopularity)); err != nil {
+					return fmt.Errorf("store: publish service: %w", err)
+				}
+			} else {
+				err := st.writeRow(ctx, `UPDATE catalog_services SET search_id = (SELECT COALESCE(MAX(search_id), 0) + 1 FROM catalog_services)
+					WHERE id = ? RETURNING search_id`, s.ID).Scan(&id)
+				if err != nil {
+					return fmt.Errorf("store: publish service: %w", err)
+				}
 			}
-			if _, err := st.exec(ctx, `INSERT INTO catalog_fts (service_id, title, keywords, short, body) VALUES (?, ?, ?, ?, ?)`,
-				s.ID, idx.Title, idx.Keywords, idx.Short, idx.Body); err != nil {
+			if _, err := st.exec(ctx, `INSERT INTO catalog_search (rowid, title, keywords, short, body, facets) VALUES (?, ?, ?, ?, ?, ?)`,
+				searchRowid(id, s.Popularity), idx.Title, idx.Keywords, idx.Short, idx.Body, facets); err != nil {
 				return fmt.Errorf("store: publish service: %w", err)
 			}
 		}
@@ -392,36 +419,215 @@ func matchExpr(q catalog.Query, pg bool) string {
 	return strings.Join(groups, and)
 }
 
+// searchRowid is a service's row in SQLite's catalog_search: its
+// search_id, with 100 − popularity above bit 32, so that the FTS index
+// alone yields the popularity a rank is weighed by (popularityFactor).
+func searchRowid(searchID int64, popularity int) int64 {
+	return int64(100-max(0, min(popularity, 100)))<<32 | searchID
+}
+
+// popularityFactor is 1 + popularity/100 of a catalog_search rowid, in SQL.
+const popularityFactor = `(2.0 - (rowid >> 32) / 100.0)`
+
+// searchFacets are the words of a published service's filters, indexed
+// beside its terms (SQLite: the FTS column facets; PostgreSQL: the
+// tsvector facets), each after facetMark: "published"; "level" and its
+// level; "cat" and the category's ID in hex; "federal" or "regional";
+// "in<region>" or "out<region>" for each variant, available or not. No
+// query syntax can hide in them, and a query's words, letters and digits
+// only, never meet them, not even as a prefix (SQLite's tokenizer keeps
+// the mark in the word; PostgreSQL's are another column). On SQLite they
+// count in the record's length, which bm25 normalizes by: four words in
+// every record, and one a variant — against the hundreds of a service's
+// terms.
+func searchFacets(s *catalog.Service) string {
+	w := []string{"published", "level" + string(s.Level), "cat" + hex.EncodeToString([]byte(s.Category)), "regional"}
+	if s.Federal {
+		w[3] = "federal"
+	}
+	for _, v := range s.Variants {
+		if v.Available {
+			w = append(w, "in"+v.Region)
+		} else {
+			w = append(w, "out"+v.Region)
+		}
+	}
+	for i, x := range w {
+		if !termPattern.MatchString(x) {
+			x = "published" // a level or region of other characters: never asked for
+		}
+		w[i] = facetMark + x
+	}
+	return strings.Join(w, " ")
+}
+
+// facetMark begins every word of searchFacets.
+const facetMark = "_"
+
+// withFacets writes base (a query in the engine's language, "" for every
+// published service) narrowed by q's filters; "" when base is "" and there
+// is no filter. A federal service is in a region unless withdrawn there,
+// any other only where available: `(("_federal" NOT "_out40") OR "_in40")`,
+// `(('_federal' & !'_out40') | '_in40')`. A level is the levels it opens,
+// or the others excluded when they are fewer (bm25 reads every word's whole
+// list of services once a query, so the shorter lists are asked for), or
+// nothing when it opens every level.
+func withFacets(base string, q catalog.Query, pg bool) string {
+	and, or, not := " AND ", " OR ", " NOT "
+	quote := func(t string) string { return `"` + facetMark + t + `"` }
+	if pg {
+		and, or, not = " & ", " | ", " & !"
+		quote = func(t string) string { return "'" + facetMark + t + "'" }
+	}
+	var parts, excluded []string
+	if base != "" {
+		parts = append(parts, "("+base+")")
+	}
+	if q.Region != "" && termPattern.MatchString(q.Region) {
+		parts = append(parts, "(("+quote("federal")+not+quote("out"+q.Region)+")"+or+quote("in"+q.Region)+")")
+	}
+	if q.Category != "" {
+		parts = append(parts, quote("cat"+hex.EncodeToString([]byte(q.Category))))
+	}
+	if q.Level != "" {
+		var opened []string
+		for _, l := range []account.Level{account.Simplified, account.Standard, account.Confirmed} {
+			if q.Level.Meets(l) {
+				opened = append(opened, quote("level"+string(l)))
+			} else {
+				excluded = append(excluded, quote("level"+string(l)))
+			}
+		}
+		if len(excluded) > 0 && len(opened) <= len(excluded) {
+			parts, excluded = append(parts, "("+strings.Join(opened, or)+")"), nil
+		}
+	}
+	switch {
+	case base == "" && len(parts)+len(excluded) == 0:
+		return ""
+	case len(parts) == 0:
+		parts = append(parts, quote("published"))
+	}
+	expr := strings.Join(parts, and)
+	for _, x := range excluded {
+		expr += not + x
+	}
+	return expr
+}
+
 // Search runs a catalog search: the matches of q's terms among the
 // published services that pass its filters, best first (the engine's
-// ranking with the title weighed most, then views), one page of them and
-// their count. With nothing to match, the popular services.
+// ranking of the title, keywords and short description, weighed by
+// popularity), one page of them and their count. With nothing to match,
+// the popular services.
 func (x *Catalog) Search(ctx context.Context, q catalog.Query) (catalog.Result, error) {
 	st := x.transactions.st
 	pg := st.dialect == Postgres
-	expr := matchExpr(q, pg)
-	where, args := filters(q)
-	var query string
+	text := matchExpr(q, pg)
+	limit, offset := max(q.Limit, 1), max(q.Offset, 0)
+	var res catalog.Result
+	var err error
 	switch {
-	case expr == "":
-		query = `SELECT ` + summaryColumns + `, COUNT(*) OVER () FROM catalog_services s WHERE ` + where + `
-			ORDER BY s.popularity + s.views DESC, s.title_ru, s.id LIMIT ? OFFSET ?`
+	case text == "":
+		res, err = x.popularPage(ctx, q, withFacets("", q, pg), limit, offset)
 	case pg:
-		query = `SELECT ` + summaryColumns + `, COUNT(*) OVER () FROM catalog_services s
-			WHERE s.search @@ to_tsquery('simple', ?) AND ` + where + `
-			ORDER BY ts_rank('{0.1, 0.3, 0.6, 1.0}', s.search, to_tsquery('simple', ?)) * (1 + s.popularity / 100.0) DESC, s.views DESC, s.id LIMIT ? OFFSET ?`
-		args = append([]any{expr}, append(args, expr)...)
+		res, err = x.searchPostgres(ctx, text, withFacets("", q, true), limit, offset)
 	default:
-		// bm25 must be computed in the FTS5 query itself, not beside a
-		// window function.
-		query = `WITH m AS (SELECT service_id, bm25(catalog_fts, 0.0, 10.0, 6.0, 3.0, 1.0) AS rank FROM catalog_fts WHERE catalog_fts MATCH ?)
-			SELECT ` + summaryColumns + `, COUNT(*) OVER () FROM m JOIN catalog_services s ON s.id = m.service_id
-			WHERE ` + where + ` ORDER BY m.rank * (1 + s.popularity / 100.0), s.views DESC, s.id LIMIT ? OFFSET ?`
-		args = append([]any{expr}, args...)
+		res, err = x.searchSQLite(ctx, withFacets(text, q, false), limit, offset)
 	}
-	rows, err := st.query(ctx, query, append(args, max(q.Limit, 1), max(q.Offset, 0))...)
 	if err != nil {
 		return catalog.Result{}, fmt.Errorf("store: catalog search: %w", err)
+	}
+	return res, nil
+}
+
+// popularPage is an empty query's page: the published services that pass
+// the filters, the most popular first (the editors' popularity plus
+// views), read in the order of catalog_services_popular; the count is the
+// facets' (SQLite: the FTS index's; PostgreSQL: the GIN index's).
+func (x *Catalog) popularPage(ctx context.Context, q catalog.Query, facets string, limit, offset int) (catalog.Result, error) {
+	st := x.transactions.st
+	where, args := filters(q)
+	rows, err := st.query(ctx, `SELECT `+summaryColumns+` FROM catalog_services s WHERE `+where+`
+		ORDER BY s.popularity + s.views DESC, s.title_ru, s.id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return catalog.Result{}, err
+	}
+	hits, err := scanSummaries(rows)
+	if err != nil {
+		return catalog.Result{}, err
+	}
+	res := catalog.Result{Hits: hits}
+	if offset == 0 && len(hits) < limit {
+		res.Total = len(hits)
+		return res, nil
+	}
+	var cq string
+	var cargs []any
+	switch {
+	case st.dialect == Postgres && facets == "":
+		cq = `SELECT COUNT(*) FROM catalog_services s WHERE s.doc IS NOT NULL`
+	case st.dialect == Postgres:
+		cq, cargs = `SELECT COUNT(*) FROM catalog_services s WHERE s.facets @@ ?::tsquery`, []any{facets}
+	case facets == "":
+		cq, cargs = `SELECT COUNT(*) FROM catalog_search WHERE catalog_search MATCH ?`, []any{`"` + facetMark + `published"`}
+	default:
+		cq, cargs = `SELECT COUNT(*) FROM catalog_search WHERE catalog_search MATCH ?`, []any{facets}
+	}
+	err = st.queryRow(ctx, cq, cargs...).Scan(&res.Total)
+	return res, err
+}
+
+// searchSQLite finds, ranks and pages in the FTS index alone — bm25 of
+// the title (10), keywords (6) and short description (3) times the
+// popularity its rowid carries, then the rowid (popularity, then the
+// order of first publication) — and reads the page's rows; the count is
+// the index's too. match is the query with its filters (withFacets).
+func (x *Catalog) searchSQLite(ctx context.Context, match string, limit, offset int) (catalog.Result, error) {
+	st := x.transactions.st
+	var res catalog.Result
+	if err := st.queryRow(ctx, `SELECT COUNT(*) FROM catalog_search WHERE catalog_search MATCH ?`, match).Scan(&res.Total); err != nil {
+		return res, err
+	}
+	if res.Total <= offset {
+		return res, nil
+	}
+	// bm25 must be computed in the FTS5 query itself.
+	rows, err := st.query(ctx, `WITH m AS (
+			SELECT rowid AS r, bm25(catalog_search, 10.0, 6.0, 3.0, 0.0, 0.0) * `+popularityFactor+` AS rank
+			FROM catalog_search WHERE catalog_search MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?)
+		SELECT `+summaryColumns+` FROM m JOIN catalog_services s ON s.search_id = (m.r & 4294967295) ORDER BY m.rank, m.r`,
+		match, limit, offset)
+	if err != nil {
+		return res, err
+	}
+	res.Hits, err = scanSummaries(rows)
+	return res, err
+}
+
+// searchPostgres finds the matches on the GIN index of search and facets
+// and ranks them by ts_rank of rank_terms (title A, keywords B, short C)
+// times popularity, then views, counting them in the same pass over
+// narrow tuples (id, rank, views); only the page's rows are read whole.
+// (A count over the whole rows, COUNT(*) OVER () beside the page's
+// columns, buffered every match's row and spilled to disk.)
+func (x *Catalog) searchPostgres(ctx context.Context, text, facets string, limit, offset int) (catalog.Result, error) {
+	st := x.transactions.st
+	where := `s.search @@ to_tsquery('simple', ?)`
+	args := []any{text}
+	if facets != "" {
+		where += ` AND s.facets @@ ?::tsquery`
+		args = append(args, facets)
+	}
+	rows, err := st.query(ctx, `WITH m AS (
+			SELECT s.id, ts_rank('{0.1, 0.3, 0.6, 1.0}', s.rank_terms, to_tsquery('simple', ?)) * (1 + s.popularity / 100.0) AS rank, s.views,
+				COUNT(*) OVER () AS total
+			FROM catalog_services s WHERE `+where+`
+			ORDER BY rank DESC, s.views DESC, s.id LIMIT ? OFFSET ?)
+		SELECT `+summaryColumns+`, m.total FROM m JOIN catalog_services s ON s.id = m.id ORDER BY m.rank DESC, m.views DESC, m.id`,
+		append(append([]any{text}, args...), limit, offset)...)
+	if err != nil {
+		return catalog.Result{}, err
 	}
 	defer rows.Close()
 	var res catalog.Result
@@ -438,27 +644,11 @@ func (x *Catalog) Search(ctx context.Context, q catalog.Query) (catalog.Result, 
 	if err := rows.Err(); err != nil {
 		return catalog.Result{}, err
 	}
-	if len(res.Hits) == 0 && q.Offset > 0 {
+	if len(res.Hits) == 0 && offset > 0 {
 		// Past the last page: the count is still wanted.
-		var n int
-		cq := `SELECT COUNT(*) FROM catalog_services s WHERE ` + where
-		var cargs []any
-		switch {
-		case expr == "":
-			_, cargs = filters(q)
-		case pg:
-			cq = `SELECT COUNT(*) FROM catalog_services s WHERE s.search @@ to_tsquery('simple', ?) AND ` + where
-			_, f := filters(q)
-			cargs = append([]any{expr}, f...)
-		default:
-			cq = `SELECT COUNT(*) FROM catalog_fts JOIN catalog_services s ON s.id = catalog_fts.service_id WHERE catalog_fts MATCH ? AND ` + where
-			_, f := filters(q)
-			cargs = append([]any{expr}, f...)
+		if err := st.queryRow(ctx, `SELECT COUNT(*) FROM catalog_services s WHERE `+where, args...).Scan(&res.Total); err != nil {
+			return catalog.Result{}, err
 		}
-		if err := st.queryRow(ctx, cq, cargs...).Scan(&n); err != nil {
-			return catalog.Result{}, fmt.Errorf("store: catalog search: %w", err)
-		}
-		res.Total = n
 	}
 	return res, nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kabinet/kabinet/internal/account"
@@ -63,7 +64,10 @@ func TestCatalog(t *testing.T) {
 		}
 		for _, p := range []pub{
 			{svc("foreign-passport", "docs", true, account.Confirmed, "Заграничный паспорт", catalog.Variant{Region: "99", Available: false}),
-				catalog.Indexed{Title: "заграничн паспорт", Body: "выезд границ", All: "заграничн паспорт выезд границ"}},
+				// Its keyword makes it the better of the two title matches
+				// on both engines (SQLite's bm25 weighs a record's length, the
+				// filters' words included; ts_rank does not).
+				catalog.Indexed{Title: "заграничн паспорт", Keywords: "загранпаспорт паспорт", Body: "выезд границ", All: "заграничн паспорт загранпаспорт паспорт выезд границ"}},
 			{svc("internal-passport", "docs", true, account.Standard, "Паспорт гражданина"),
 				catalog.Indexed{Title: "паспорт гражданин", Keywords: "удостоверен", Body: "замен", All: "паспорт гражданин удостоверен замен"}},
 			{svc("kindergarten", "family", false, account.Standard, "Запись в детский сад", catalog.Variant{Region: "40", Available: true}, catalog.Variant{Region: "77", Available: false}),
@@ -144,4 +148,74 @@ func TestCatalog(t *testing.T) {
 			t.Fatalf("vocabulary %q %v", v, err)
 		}
 	})
+}
+
+// TestCatalogSearchMigration: services published before migration 0020
+// (their terms in catalog_fts on SQLite, the tsvector alone on
+// PostgreSQL) are found, filtered and ranked after it, and publishing
+// one again replaces its indexed row.
+func TestCatalogSearchMigration(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := openAt(t, engine, 19)
+			// As version 19 published them.
+			for _, r := range []struct {
+				id, category, level, title string
+				federal, popularity        int
+				idx                        catalog.Indexed
+			}{
+				{"foreign-passport", "docs", "confirmed", "Заграничный паспорт", 1, 0, catalog.Indexed{Title: "заграничн паспорт", Keywords: "загранпаспорт", Body: "выезд"}},
+				{"internal-passport", "docs", "standard", "Паспорт гражданина", 1, 50, catalog.Indexed{Title: "паспорт гражданин", Body: "замен"}},
+				{"kindergarten", "family", "standard", "Запись в детский сад", 0, 0, catalog.Indexed{Title: "запис детск сад", Body: "паспорт родител"}},
+			} {
+				all := strings.Join([]string{r.idx.Title, r.idx.Keywords, r.idx.Short, r.idx.Body}, " ")
+				exec(t, s, `INSERT INTO catalog_services (id, category, federal, level, title_ru, title_en, short_ru, short_en, doc, updated_at, updated_by, terms, popularity)
+					VALUES (?, ?, ?, ?, ?, ?, '', '', '{}', 0, 'stf1', ?, ?)`, r.id, r.category, r.federal, r.level, r.title, r.id, all, r.popularity)
+				if engine == "sqlite" {
+					exec(t, s, `INSERT INTO catalog_fts (service_id, title, keywords, short, body) VALUES (?, ?, ?, ?, ?)`, r.id, r.idx.Title, r.idx.Keywords, r.idx.Short, r.idx.Body)
+				} else {
+					exec(t, s, `UPDATE catalog_services SET search = setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') ||
+						setweight(to_tsvector('simple', ?), 'C') || setweight(to_tsvector('simple', ?), 'D') WHERE id = ?`, r.idx.Title, r.idx.Keywords, r.idx.Short, r.idx.Body, r.id)
+				}
+			}
+			exec(t, s, `INSERT INTO catalog_service_regions (service_id, region, available) VALUES ('foreign-passport', '99', 0), ('kindergarten', '40', 1), ('kindergarten', '77', 0)`)
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			x := s.Catalog()
+			for _, c := range []struct {
+				name string
+				q    catalog.Query
+				want []string
+			}{
+				{"a term: the popular title match first, the description's last", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 10}, []string{"internal-passport", "foreign-passport", "kindergarten"}},
+				{"a prefix", catalog.Query{Prefix: "загр", Limit: 10}, []string{"foreign-passport"}},
+				{"withdrawn in a region", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Region: "99", Limit: 10}, []string{"internal-passport"}},
+				{"a regional service where available", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Region: "77", Limit: 10}, []string{"internal-passport", "foreign-passport"}},
+				{"category and level", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Category: "docs", Level: account.Standard, Limit: 10}, []string{"internal-passport"}},
+				{"the popular list of a region", catalog.Query{Region: "40", Limit: 10}, []string{"internal-passport", "foreign-passport", "kindergarten"}},
+				{"a level that opens every service", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Level: account.Confirmed, Limit: 10}, []string{"internal-passport", "foreign-passport", "kindergarten"}},
+				{"a level that opens none", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Level: account.Simplified, Limit: 10}, nil},
+				{"the popular list of a level, paged", catalog.Query{Level: account.Standard, Limit: 1, Offset: 1}, []string{"kindergarten"}},
+			} {
+				res, err := x.Search(ctx, c.q)
+				if err != nil || !slices.Equal(hitIDs(res.Hits), c.want) || res.Total != len(c.want)+c.q.Offset {
+					t.Errorf("%s: %v (%d) %v, want %v", c.name, hitIDs(res.Hits), res.Total, err, c.want)
+				}
+			}
+			// Published again, with other terms: the old ones go.
+			svc := &catalog.Service{ID: "internal-passport", Category: "docs", Agency: "mvd", Title: catalog.Text{RU: "Паспорт РФ", EN: "Passport"},
+				Level: account.Standard, Federal: true, Status: catalog.Published}
+			if err := x.PublishService(ctx, svc, catalog.Indexed{Title: "паспорт рф", All: "паспорт рф"}, "stf1", t0); err != nil {
+				t.Fatal(err)
+			}
+			for term, want := range map[string][]string{"гражданин": nil, "рф": {"internal-passport"}} {
+				if res, err := x.Search(ctx, catalog.Query{Groups: [][][]string{{{term}}}, Limit: 10}); err != nil || !slices.Equal(hitIDs(res.Hits), want) {
+					t.Errorf("%s after publishing again: %v %v, want %v", term, hitIDs(res.Hits), err, want)
+				}
+			}
+		})
+	}
 }
