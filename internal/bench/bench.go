@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -521,6 +522,8 @@ func (b *benchRun) setup(ctx context.Context) error {
 		if b.servicesBody, b.servicesType, err = b.fetchBody(ctx, b.serviceQueries.paths[0], "/api/v1/services"); err != nil {
 			return err
 		}
+		p, _ := url.QueryUnescape(b.serviceQueries.paths[0])
+		fmt.Fprintf(b.stderr, "bench: services-bare serves the answer to %s (%d bytes)\n", p, len(b.servicesBody))
 		b.servicesClient = newBenchClient(b.o.serviceUsers)
 	}
 	if slices.Contains(b.o.phases, "verify") || slices.Contains(b.o.phases, "river-noop") {
