@@ -557,7 +557,7 @@ var phaseInfos = map[string]phaseInfo{
 	"centers":       {"directory search GET /api/v1/centers", "searches"},
 	"centers-bare":  {"bare net/http handler, a search's answer", "requests"},
 	"services":      {"catalog search GET /api/v1/services", "searches"},
-	"services-bare": {"bare net/http handler, a catalog answer", "requests"},
+	"services-bare": {"bare handler, one catalog answer", "requests"},
 }
 
 // benchPhase is a phase ready to run, with its results so far.
