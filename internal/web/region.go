@@ -66,8 +66,12 @@ type RegionMatch struct {
 	RegionName string
 }
 
-// maxRegionMatches bounds the towns a search offers.
-const maxRegionMatches = 12
+// maxRegionMatches bounds the towns a search offers; maxRegionQuery the
+// runes of what is searched.
+const (
+	maxRegionMatches = 12
+	maxRegionQuery   = 100
+)
 
 // safeBack keeps a return path on this site: a path, never a URL.
 func safeBack(p string) string {
@@ -91,8 +95,14 @@ func (s *Server) regionMatches(ls []places.Locality) []RegionMatch {
 
 func (s *Server) regionGet(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := &RegionPage{BasePage: BasePage{Title: "choose_region.title", Form: newForm(map[string]string{"q": q.Get("q")})},
-		Q: strings.TrimSpace(q.Get("q")), Back: safeBack(q.Get("back")), Regions: s.d.Places.Regions()}
+	// A town's name is short: a longer query is cut (at a rune) before it
+	// is searched, not after.
+	text := []rune(strings.TrimSpace(q.Get("q")))
+	if len(text) > maxRegionQuery {
+		text = text[:maxRegionQuery]
+	}
+	p := &RegionPage{BasePage: BasePage{Title: "choose_region.title", Form: newForm(map[string]string{"q": string(text)})},
+		Q: string(text), Back: safeBack(q.Get("back")), Regions: s.d.Places.Regions()}
 	switch {
 	case q.Get("lat") != "" && q.Get("lon") != "":
 		// «Определить автоматически» without the script: the form's
@@ -107,9 +117,6 @@ func (s *Server) regionGet(w http.ResponseWriter, r *http.Request) {
 	case p.Q != "":
 		p.Searched = true
 		p.Matches = s.regionMatches(s.d.Places.Find(p.Q, maxRegionMatches))
-	}
-	if len(p.Q) > 200 {
-		p.Q = p.Q[:200]
 	}
 	s.render(w, r, http.StatusOK, "region", p)
 }
