@@ -114,24 +114,29 @@ func (v *Vocabulary) lookup(term string) (id uint32, ok bool) {
 // word is one word as the user typed it (one of the query's Tokens, not
 // its Terms): typos happen in the word, before stemming. Correct folds it
 // and looks for terms one edit from two strings:
-//   - the word's stem, because the vocabulary holds stems and an inflected
-//     word with a typo is usually far from every stem but its stem is not
-//     («вврачу» → stem «вврач» → «врач»; the folded word is two edits from
-//     «врач»), and because a look-alike letter from the other alphabet
-//     leaves the ending for the stemmer to strip («liсence» → «liсenc» →
-//     «licenc»);
 //   - the folded word itself, for words the stemmer leaves whole or cuts
 //     differently once misspelt (the typo lands in what looks like an
 //     ending), where the stored stem is one edit from what was typed
 //     («гражданиа» → «гражданин», its stem «граждан» is not; «foreing» →
-//     «foreign», its stem «fore» is not).
+//     «foreign», its stem «fore» is not; «вычит» → «вычет», its stem «выч»
+//     is one edit from «вы», «выз», «выш»);
+//   - when the word finds none, the word's stem, because the vocabulary holds stems and an inflected
+//     word with a typo is usually far from every stem but its stem is not
+//     («вврачу» → stem «вврач» → «врач»; the folded word is two edits from
+//     «врач»), and because a look-alike letter from the other alphabet
+//     leaves the ending for the stemmer to strip («liсence» → «liсenc» →
+//     «licenc»).
 //
 // On the tests' catalog every one-edit typo of every word of five runes or
 // more (TestCorrectEveryOneEditTypo: about 18 000) is corrected four times
 // in five and never to another word; the stem finds nearly all of those,
-// the word alone adds under one in a hundred at the cost of a few lookups.
+// the word alone under one in a hundred.
 // The rest are typos that hide the ending from the stemmer («судимсоти»
 // stems to «судимсот», two edits from «судим»).
+//
+// A correction is never shorter than three runes, and the stem is tried
+// only when the word itself has no correction, so that a correction is
+// never much shorter than what was typed.
 //
 // There is no correction (nil) when the word or its stem is in the
 // vocabulary (it needs none), when it is a stop word, holds a digit (a
@@ -159,9 +164,15 @@ func (v *Vocabulary) Correct(word string) []string {
 	if _, ok := v.lookup(s); ok {
 		return nil
 	}
+	// The word as typed first: a stored term one edit from it is one
+	// edit from what the person meant. Only when none is, the stem: it is
+	// the stemmer's guess at an ending, and a typo can make it guess wrong
+	// and cut letters of the word itself («вычит» reads as a verb, «выч» +
+	// «ит»), so that its neighbours are two or three edits from what was
+	// typed («вы», «выз», «выш» beside the «вычет» the word itself finds).
 	var found []uint32
 	v.near(w, &found)
-	if s != w && utf8.RuneCountInString(s) >= minStem {
+	if len(found) == 0 && s != w && utf8.RuneCountInString(s) >= minStem {
 		v.near(s, &found)
 	}
 	slices.SortFunc(found, func(a, b uint32) int {
@@ -183,10 +194,15 @@ func (v *Vocabulary) Correct(word string) []string {
 	return out
 }
 
-// near adds to found the ids of the terms one edit from q, once each.
+// near adds to found the ids of the terms one edit from q, once each,
+// but not the terms shorter than minStem runes: like a word shorter than
+// minCorrect, they are one edit from too much («вы», «мы», «ип»). (No
+// term is a stop word: Terms drops those before stemming; «при» is the
+// stem of «приём».)
 func (v *Vocabulary) near(q string, found *[]uint32) {
 	check := func(id uint32) {
-		if !slices.Contains(*found, id) && oneEdit(v.terms[id], q) {
+		t := v.terms[id]
+		if !slices.Contains(*found, id) && utf8.RuneCountInString(t) >= minStem && oneEdit(t, q) {
 			*found = append(*found, id)
 		}
 	}

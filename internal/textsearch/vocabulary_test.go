@@ -61,6 +61,35 @@ func TestCorrect(t *testing.T) {
 	}
 }
 
+// TestCorrectNotShorter: a correction is one edit from what was typed,
+// never a much shorter word the stem of a misspelt word happens to be near
+// (the stemmer reads «вычит» as a verb, «выч» + «ит», and «выч» is one
+// edit from the pronoun «вы» of every description).
+func TestCorrectNotShorter(t *testing.T) {
+	v := NewVocabulary(append(catalogTerms(), Terms(`Налоговый вычет. Вы можете вызвать врача на дом.
+		Выше обычного. Вышестоящий орган. ИП и самозанятые.`)...))
+	tests := []struct {
+		word string
+		want []string
+		why  string
+	}{
+		{"вычит", []string{"вычет"}, "the word is one edit from «вычет»; its stem «выч» is one from «вы», «выз», «выш»"},
+		{"вычета", nil, "its stem is stored"},
+		{"вичет", []string{"вычет"}, "a substitution"},
+		{"вврачу", []string{"врач"}, "no term is one edit from the word: its stem «вврач» is tried"},
+		{"ипп", nil, "three runes: too short to guess"},
+		{"ипов", nil, "its stem «ип» is stored"},
+		{"иппы", nil, "the stem «ипп» is one edit from «ип», two runes: too short to be a correction"},
+		{"прием", nil, "its stem «при» is stored: the stem of «приём», not the stop word"},
+		{"приме", []string{"при"}, "a transposition, through the stem «прим»"},
+	}
+	for _, tt := range tests {
+		if got := v.Correct(tt.word); !slices.Equal(got, tt.want) {
+			t.Errorf("Correct(%q) = %q, want %q (%s)", tt.word, got, tt.want, tt.why)
+		}
+	}
+}
+
 // TestCorrectCompound: a compound one edit from a stored compound is found
 // like any word; the catalog stores «загранпаспорт» only if a text (or an
 // editor's synonym) has it.
