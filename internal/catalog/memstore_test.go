@@ -34,7 +34,8 @@ type memState struct {
 
 type memRow struct {
 	doc, draft []byte // the JSON records, nil when absent
-	terms      string // the published version's Indexed.All
+	terms      string          // the published version's Indexed.All
+	idx        catalog.Indexed // and its fields
 	by         string
 	at         time.Time
 }
@@ -105,7 +106,7 @@ func (m *memStore) PublishService(_ context.Context, s *catalog.Service, idx cat
 	if err != nil {
 		return err
 	}
-	m.state.rows[s.ID] = memRow{doc: doc, terms: idx.All, by: by, at: at}
+	m.state.rows[s.ID] = memRow{doc: doc, terms: idx.All, idx: idx, by: by, at: at}
 	return nil
 }
 
@@ -200,10 +201,11 @@ func (m *memStore) DiscardDraft(_ context.Context, id string) (bool, error) {
 	return true, nil
 }
 
-// Search finds the published services every group of q matches, in ID
-// order: the rules of the SQL store's match, without its ranking.
-func (m *memStore) Search(ctx context.Context, q catalog.Query) (catalog.Result, error) {
-	var res catalog.Result
+// find returns the published services every group of q matches, in
+// popularity order, then ID: the rules of the SQL store's match, without
+// its title-and-keywords-first order.
+func (m *memStore) find(ctx context.Context, q catalog.Query) []*catalog.Service {
+	var out []*catalog.Service
 	for _, id := range m.ids() {
 		s, err := m.Published(ctx, id)
 		if err != nil {
@@ -225,18 +227,49 @@ func (m *memStore) Search(ctx context.Context, q catalog.Query) (catalog.Result,
 			match = match && slices.ContainsFunc(terms, func(t string) bool { return strings.HasPrefix(t, q.Prefix) })
 		}
 		if match {
-			res.Total++
-			res.Hits = append(res.Hits, catalog.Summary{ID: s.ID, Category: s.Category, Title: s.Title, Short: s.Short, Level: s.Level, Federal: s.Federal})
+			out = append(out, s)
 		}
+	}
+	slices.SortStableFunc(out, func(a, b *catalog.Service) int { return b.Popularity - a.Popularity })
+	return out
+}
+
+func (m *memStore) Match(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
+	found := m.find(ctx, q)
+	res := catalog.Matches{Total: min(len(found), catalog.CountCap), More: len(found) > catalog.CountCap}
+	for _, s := range found[min(from, len(found)):min(from+n, len(found))] {
+		res.Candidates = append(res.Candidates, catalog.Candidate{Key: s.ID, Popularity: s.Popularity})
+	}
+	return res, nil
+}
+
+func (m *memStore) Summaries(ctx context.Context, keys []string) ([]catalog.Summary, error) {
+	var out []catalog.Summary
+	for _, k := range keys {
+		s, err := m.Published(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, summary(s))
+	}
+	return out, nil
+}
+
+func summary(s *catalog.Service) catalog.Summary {
+	return catalog.Summary{ID: s.ID, Category: s.Category, Title: s.Title, Short: s.Short, Level: s.Level, Federal: s.Federal}
+}
+
+func (m *memStore) PopularPage(ctx context.Context, q catalog.Query) (catalog.Result, error) {
+	found := m.find(ctx, q)
+	res := catalog.Result{Total: min(len(found), catalog.CountCap), More: len(found) > catalog.CountCap}
+	for _, s := range found[min(q.Offset, len(found)):min(q.Offset+q.Limit, len(found))] {
+		res.Hits = append(res.Hits, summary(s))
 	}
 	return res, nil
 }
 
 func (m *memStore) Popular(ctx context.Context, region, category string, limit int) ([]catalog.Summary, error) {
-	res, err := m.Search(ctx, catalog.Query{Region: region, Category: category})
-	if len(res.Hits) > limit {
-		res.Hits = res.Hits[:limit]
-	}
+	res, err := m.PopularPage(ctx, catalog.Query{Region: region, Category: category, Limit: limit})
 	return res.Hits, err
 }
 
@@ -253,12 +286,12 @@ func (m *memStore) BumpGeneration(context.Context) error {
 	return nil
 }
 
-func (m *memStore) Vocabulary(context.Context) ([]string, error) {
+func (m *memStore) Vocabulary(context.Context) ([]catalog.ServiceTerms, error) {
 	defer m.lock()()
-	var out []string
-	for _, r := range m.state.rows {
+	var out []catalog.ServiceTerms
+	for id, r := range m.state.rows {
 		if r.doc != nil {
-			out = append(out, r.terms)
+			out = append(out, catalog.ServiceTerms{Key: id, All: r.terms, Fields: [3]string{r.idx.Title, r.idx.Keywords, r.idx.Short}})
 		}
 	}
 	return out, nil

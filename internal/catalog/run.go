@@ -116,20 +116,67 @@ func (c *Catalog) Find(ctx context.Context, s Search) (Result, error) {
 	}
 	q := Query{Region: s.Region, Category: s.Category, Level: s.Level, Limit: min(max(s.Limit, 1), MaxLimit), Offset: max(s.Offset, 0)}
 	q.Groups, q.Prefix = lex.Parse(s.Q, s.Typing)
-	res, err := c.d.Store.Search(ctx, q)
-	if err != nil || len(q.Groups) < 2 || res.Total >= q.Limit+q.Offset {
-		return res, err
+	if len(q.Groups) == 0 && q.Prefix == "" {
+		return c.d.Store.PopularPage(ctx, q)
 	}
-	// Fewer services have every word than fill the page: any of the
-	// words then, the engine's ranking putting those with more of them
-	// first («marriage registration» finds «Registering a marriage»).
-	relaxed := q
-	relaxed.Groups = [][][]string{slices.Concat(q.Groups...)}
-	more, err := c.d.Store.Search(ctx, relaxed)
-	if err != nil || more.Total <= res.Total {
-		return res, err
+	return c.search(ctx, lex, q)
+}
+
+// search runs a query of words: the first RankCandidates matches in the
+// store's cheap order ranked (Lexicon.Rank), then the rest in that order;
+// q's page of them.
+func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, error) {
+	m, err := c.d.Store.Match(ctx, q, 0, RankCandidates)
+	if err != nil {
+		return Result{}, err
 	}
-	return more, nil
+	lex.Rank(q, m.Candidates)
+	ranked, rest := m.Candidates, q
+	if len(q.Groups) > 1 && m.Total < q.Offset+q.Limit {
+		// Fewer services have every word than fill the page: those with
+		// any of the words follow, the ranking putting those with more
+		// of them first («marriage registration» finds «Registering a
+		// marriage»).
+		relaxed := q
+		relaxed.Groups = [][][]string{slices.Concat(q.Groups...)}
+		more, err := c.d.Store.Match(ctx, relaxed, 0, RankCandidates)
+		if err != nil {
+			return Result{}, err
+		}
+		if more.Total > m.Total {
+			lex.Rank(relaxed, more.Candidates)
+			ranked = slices.Clone(m.Candidates)
+			for _, x := range more.Candidates {
+				if !slices.ContainsFunc(m.Candidates, func(y Candidate) bool { return y.Key == x.Key }) {
+					ranked = append(ranked, x)
+				}
+			}
+			m, rest = more, relaxed
+		}
+	}
+	res := Result{Total: m.Total, More: m.More}
+	var keys []string
+	for i := q.Offset; i < min(q.Offset+q.Limit, len(ranked)); i++ {
+		keys = append(keys, ranked[i].Key)
+	}
+	if end := q.Offset + q.Limit; end > len(ranked) && len(m.Candidates) == RankCandidates {
+		// A page past the ranked matches: the cheap order goes on.
+		from := RankCandidates + max(q.Offset-len(ranked), 0)
+		more, err := c.d.Store.Match(ctx, rest, from, end-max(q.Offset, len(ranked)))
+		if err != nil {
+			return Result{}, err
+		}
+		for _, x := range more.Candidates {
+			if !slices.ContainsFunc(ranked, func(y Candidate) bool { return y.Key == x.Key }) {
+				keys = append(keys, x.Key)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return res, nil
+	}
+	res.Hits, err = c.d.Store.Summaries(ctx, keys)
+	return res, err
 }
 
 // Page is a service as its page shows it in a region.

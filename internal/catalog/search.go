@@ -24,16 +24,20 @@ func Index(s *Service, category Text) Indexed {
 
 // Lexicon is what a query is read against: the synonyms (a folded word
 // people type → the terms it stands for) and the vocabulary of the
-// published services' terms, for typos.
+// published services' terms, for typos; and what the ranking reads of
+// each service (Rank), kept in memory so that a search reads no service's
+// text: 20 000 services hold some 6 MB.
 type Lexicon struct {
 	Synonyms map[string][]string
 	Vocab    *textsearch.Vocabulary
+	services int                  // the published services (the ranking's idf)
+	fields   map[string][3]string // ServiceTerms.Fields by key
 }
 
-// NewLexicon builds a lexicon from the synonyms and the services' terms
-// (each a space-separated string, as Indexed.All).
-func NewLexicon(syns []Synonym, terms []string) *Lexicon {
-	l := &Lexicon{Synonyms: map[string][]string{}}
+// NewLexicon builds a lexicon from the synonyms and the published
+// services' terms.
+func NewLexicon(syns []Synonym, terms []ServiceTerms) *Lexicon {
+	l := &Lexicon{Synonyms: map[string][]string{}, services: len(terms), fields: make(map[string][3]string, len(terms))}
 	for _, s := range syns {
 		key := strings.Join(textsearch.Tokens(s.Term), " ")
 		if key != "" {
@@ -42,7 +46,8 @@ func NewLexicon(syns []Synonym, terms []string) *Lexicon {
 	}
 	var all []string
 	for _, t := range terms {
-		all = append(all, strings.Fields(t)...)
+		all = append(all, strings.Fields(t.All)...)
+		l.fields[t.Key] = t.Fields
 	}
 	l.Vocab = textsearch.NewVocabulary(all)
 	return l

@@ -44,8 +44,39 @@ type Query struct {
 
 // Result is a page of a search.
 type Result struct {
-	Hits  []Summary
+	Hits []Summary
+	// Total counts the matches up to CountCap; More says that more than
+	// CountCap match (Total is then CountCap: «more than 1 000»).
 	Total int
+	More  bool
+}
+
+// Candidate is a match as the store finds it, before the ranking.
+type Candidate struct {
+	Key        string // the store's handle on the service (ServiceTerms.Key, Summaries)
+	Popularity int
+}
+
+// ServiceTerms are what the lexicon keeps of a published service: every
+// term (Indexed.All, the typo correction's vocabulary) and, by the store's
+// key, the fields the ranking reads — the terms of the title, the
+// keywords and the short description (Indexed.Title, Keywords, Short),
+// each space-separated, in any order.
+type ServiceTerms struct {
+	Key    string
+	All    string
+	Fields [3]string
+}
+
+// Matches are what the store finds for a query, before the ranking.
+type Matches struct {
+	// Candidates are the matches asked for, in the store's cheap order:
+	// those with every group in the title or keywords first, each part by
+	// popularity and then an order of the store's that does not change.
+	Candidates []Candidate
+	// Total and More count the matches as Result does.
+	Total int
+	More  bool
 }
 
 // Store is what the catalog needs from storage. Calls made with the
@@ -79,7 +110,17 @@ type Store interface {
 	// it was never published; it reports whether a published version
 	// remains. NotFound "catalog.draft_not_found" when there is no draft.
 	DiscardDraft(ctx context.Context, id string) (published bool, err error)
-	Search(ctx context.Context, q Query) (Result, error)
+	// Match finds the published services that q matches (its groups,
+	// prefix and filters) and returns n of them, from the from-th in its
+	// cheap order (Matches); from 0, it counts them too, up to CountCap.
+	Match(ctx context.Context, q Query, from, n int) (Matches, error)
+	// Summaries returns the services of the candidates' keys, in keys'
+	// order.
+	Summaries(ctx context.Context, keys []string) ([]Summary, error)
+	// PopularPage is the search of no words: the published services that
+	// pass q's filters, the most popular (popularity plus views) first,
+	// q's page of them, counted up to CountCap.
+	PopularPage(ctx context.Context, q Query) (Result, error)
 	// Popular returns the most viewed published services of a region
 	// ("" for any), with the category when set.
 	Popular(ctx context.Context, region, category string, limit int) ([]Summary, error)
@@ -89,6 +130,6 @@ type Store interface {
 	// change; Vocabulary returns every published service's terms.
 	Generation(ctx context.Context) (int64, error)
 	BumpGeneration(ctx context.Context) error
-	Vocabulary(ctx context.Context) ([]string, error)
+	Vocabulary(ctx context.Context) ([]ServiceTerms, error)
 	AppendAudit(ctx context.Context, e *audit.Event) error
 }

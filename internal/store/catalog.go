@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -352,18 +353,29 @@ func (x *Catalog) BumpGeneration(ctx context.Context) error {
 	return nil
 }
 
-// Vocabulary returns every published service's terms, one string each.
-func (x *Catalog) Vocabulary(ctx context.Context) ([]string, error) {
-	rows, err := x.transactions.st.query(ctx, `SELECT terms FROM catalog_services WHERE doc IS NOT NULL`)
+// Vocabulary returns every published service's terms: all of them and,
+// by Match's key, those of the title, keywords and short description
+// (SQLite: the catalog_search row's; PostgreSQL: rank_terms').
+func (x *Catalog) Vocabulary(ctx context.Context) ([]catalog.ServiceTerms, error) {
+	st := x.transactions.st
+	q := `SELECT f.rowid, s.terms, f.title, f.keywords, f.short FROM catalog_search f
+		JOIN catalog_services s ON s.search_id = (f.rowid & 4294967295) WHERE s.doc IS NOT NULL`
+	if st.dialect == Postgres {
+		q = `SELECT id, terms, COALESCE(rank_terms::text, ''), '', '' FROM catalog_services WHERE doc IS NOT NULL`
+	}
+	rows, err := st.query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: vocabulary: %w", err)
 	}
 	defer rows.Close()
-	var out []string
+	var out []catalog.ServiceTerms
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var t catalog.ServiceTerms
+		if err := rows.Scan(&t.Key, &t.All, &t.Fields[0], &t.Fields[1], &t.Fields[2]); err != nil {
 			return nil, err
+		}
+		if st.dialect == Postgres {
+			t.Fields = rankFields(t.Fields[0])
 		}
 		out = append(out, t)
 	}
@@ -515,38 +527,32 @@ func withFacets(base string, q catalog.Query, pg bool) string {
 	return expr
 }
 
-// Search runs a catalog search: the matches of q's terms among the
-// published services that pass its filters, best first (the engine's
-// ranking of the title, keywords and short description, weighed by
-// popularity), one page of them and their count. With nothing to match,
-// the popular services.
-func (x *Catalog) Search(ctx context.Context, q catalog.Query) (catalog.Result, error) {
-	st := x.transactions.st
-	pg := st.dialect == Postgres
-	text := matchExpr(q, pg)
-	limit, offset := max(q.Limit, 1), max(q.Offset, 0)
-	var res catalog.Result
-	var err error
-	switch {
-	case text == "":
-		res, err = x.popularPage(ctx, q, withFacets("", q, pg), limit, offset)
-	case pg:
-		res, err = x.searchPostgres(ctx, text, withFacets("", q, true), limit, offset)
-	default:
-		res, err = x.searchSQLite(ctx, withFacets(text, q, false), limit, offset)
+// countCapped counts the rows of a query (a SELECT of any column), up to
+// catalog.CountCap; more says there are more.
+func (x *Catalog) countCapped(ctx context.Context, query string, args ...any) (total int, more bool, err error) {
+	err = x.transactions.st.queryRow(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT `+strconv.Itoa(catalog.CountCap+1)+`) c`, args...).Scan(&total)
+	if total > catalog.CountCap {
+		return catalog.CountCap, true, err
 	}
+	return total, false, err
+}
+
+// PopularPage is an empty query's page: the published services that pass
+// the filters, the most popular first (the editors' popularity plus
+// views), read in the order of catalog_services_popular; the count is the
+// facets' (SQLite: the FTS index's; PostgreSQL: the GIN index's), up to
+// catalog.CountCap.
+func (x *Catalog) PopularPage(ctx context.Context, q catalog.Query) (catalog.Result, error) {
+	res, err := x.popularPage(ctx, q)
 	if err != nil {
-		return catalog.Result{}, fmt.Errorf("store: catalog search: %w", err)
+		return catalog.Result{}, fmt.Errorf("store: popular services: %w", err)
 	}
 	return res, nil
 }
 
-// popularPage is an empty query's page: the published services that pass
-// the filters, the most popular first (the editors' popularity plus
-// views), read in the order of catalog_services_popular; the count is the
-// facets' (SQLite: the FTS index's; PostgreSQL: the GIN index's).
-func (x *Catalog) popularPage(ctx context.Context, q catalog.Query, facets string, limit, offset int) (catalog.Result, error) {
+func (x *Catalog) popularPage(ctx context.Context, q catalog.Query) (catalog.Result, error) {
 	st := x.transactions.st
+	limit, offset := max(q.Limit, 1), max(q.Offset, 0)
 	where, args := filters(q)
 	rows, err := st.query(ctx, `SELECT `+summaryColumns+` FROM catalog_services s WHERE `+where+`
 		ORDER BY s.popularity + s.views DESC, s.title_ru, s.id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
@@ -562,98 +568,246 @@ func (x *Catalog) popularPage(ctx context.Context, q catalog.Query, facets strin
 		res.Total = len(hits)
 		return res, nil
 	}
-	var cq string
-	var cargs []any
+	pg := st.dialect == Postgres
+	facets := withFacets("", q, pg)
 	switch {
-	case st.dialect == Postgres && facets == "":
-		cq = `SELECT COUNT(*) FROM catalog_services s WHERE s.doc IS NOT NULL`
-	case st.dialect == Postgres:
-		cq, cargs = `SELECT COUNT(*) FROM catalog_services s WHERE s.facets @@ ?::tsquery`, []any{facets}
+	case pg && facets == "":
+		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_services s WHERE s.doc IS NOT NULL`)
+	case pg:
+		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_services s WHERE s.facets @@ ?::tsquery`, facets)
 	case facets == "":
-		cq, cargs = `SELECT COUNT(*) FROM catalog_search WHERE catalog_search MATCH ?`, []any{`"` + facetMark + `published"`}
+		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search WHERE catalog_search MATCH ?`, `"`+facetMark+`published"`)
 	default:
-		cq, cargs = `SELECT COUNT(*) FROM catalog_search WHERE catalog_search MATCH ?`, []any{facets}
+		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search WHERE catalog_search MATCH ?`, facets)
 	}
-	err = st.queryRow(ctx, cq, cargs...).Scan(&res.Total)
 	return res, err
 }
 
-// searchSQLite finds, ranks and pages in the FTS index alone — bm25 of
-// the title (10), keywords (6) and short description (3) times the
-// popularity its rowid carries, then the rowid (popularity, then the
-// order of first publication) — and reads the page's rows; the count is
-// the index's too. match is the query with its filters (withFacets).
-func (x *Catalog) searchSQLite(ctx context.Context, match string, limit, offset int) (catalog.Result, error) {
-	st := x.transactions.st
-	var res catalog.Result
-	if err := st.queryRow(ctx, `SELECT COUNT(*) FROM catalog_search WHERE catalog_search MATCH ?`, match).Scan(&res.Total); err != nil {
-		return res, err
+// Match finds the published services q matches and returns n of them from
+// the from-th, in the cheap order: those with every group in the title
+// or keywords first, each part by popularity and then, on SQLite, the
+// order of first publication (the catalog_search rowid), on PostgreSQL
+// the ID. Neither engine ranks, nor reads a service's text: the catalog
+// ranks the candidates by the terms its lexicon holds (Vocabulary). From
+// 0 the matches are counted too, up to catalog.CountCap, so that no more
+// than that many entries of the index are read for a count.
+func (x *Catalog) Match(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
+	var m catalog.Matches
+	var err error
+	switch pg := x.transactions.st.dialect == Postgres; {
+	case matchExpr(q, pg) == "" || n < 1:
+	case pg:
+		m, err = x.matchPostgres(ctx, q, from, n)
+	default:
+		m, err = x.matchSQLite(ctx, q, from, n)
 	}
-	if res.Total <= offset {
-		return res, nil
-	}
-	// bm25 must be computed in the FTS5 query itself.
-	rows, err := st.query(ctx, `WITH m AS (
-			SELECT rowid AS r, bm25(catalog_search, 10.0, 6.0, 3.0, 0.0, 0.0) * `+popularityFactor+` AS rank
-			FROM catalog_search WHERE catalog_search MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?)
-		SELECT `+summaryColumns+` FROM m JOIN catalog_services s ON s.search_id = (m.r & 4294967295) ORDER BY m.rank, m.r`,
-		match, limit, offset)
 	if err != nil {
-		return res, err
+		return catalog.Matches{}, fmt.Errorf("store: catalog search: %w", err)
 	}
-	res.Hits, err = scanSummaries(rows)
-	return res, err
+	return m, nil
 }
 
-// searchPostgres finds the matches on the GIN index of search and facets
-// and ranks them by ts_rank of rank_terms (title A, keywords B, short C)
-// times popularity, then views, counting them in the same pass over
-// narrow tuples (id, rank, views); only the page's rows are read whole.
-// (A count over the whole rows, COUNT(*) OVER () beside the page's
-// columns, buffered every match's row and spilled to disk.)
-func (x *Catalog) searchPostgres(ctx context.Context, text, facets string, limit, offset int) (catalog.Result, error) {
+// matchSQLite reads rowids only, in the order FTS5 keeps them (so a LIMIT
+// stops the scan): those of the title and keywords' matches, then, when
+// they are too few, those of every match, skipping the first ones. The
+// rowid carries the popularity.
+func (x *Catalog) matchSQLite(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
+	var m catalog.Matches
+	text := matchExpr(q, false)
+	all := withFacets(text, q, false)
+	first, err := x.rowids(ctx, withFacets(`{title keywords} : (`+text+`)`, q, false), from+n)
+	if err != nil {
+		return m, err
+	}
+	ids := first
+	if len(first) < from+n {
+		every, err := x.rowids(ctx, all, from+n)
+		if err != nil {
+			return m, err
+		}
+		seen := make(map[int64]bool, len(first))
+		for _, r := range first {
+			seen[r] = true
+		}
+		for _, r := range every {
+			if !seen[r] && len(ids) < from+n {
+				ids = append(ids, r)
+			}
+		}
+		if from == 0 && len(every) < n {
+			m.Total = len(every) // every match: no count needed
+		}
+	}
+	for _, r := range ids[min(from, len(ids)):] {
+		m.Candidates = append(m.Candidates, catalog.Candidate{Key: strconv.FormatInt(r, 10), Popularity: 100 - int(r>>32)})
+	}
+	if from == 0 && m.Total == 0 && len(ids) > 0 {
+		m.Total, m.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search WHERE catalog_search MATCH ?`, all)
+	}
+	return m, err
+}
+
+// rowids returns the first limit catalog_search rowids of an FTS5 query.
+func (x *Catalog) rowids(ctx context.Context, match string, limit int) ([]int64, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT rowid FROM catalog_search WHERE catalog_search MATCH ? ORDER BY rowid LIMIT ?`, match, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// matchPostgres finds the matches on the GIN index of search and facets
+// and orders them by whether rank_terms (inline, a few hundred bytes) has
+// every group in the title or keywords (its weights A and B), then by
+// popularity and ID.
+func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
 	st := x.transactions.st
+	var m catalog.Matches
 	where := `s.search @@ to_tsquery('simple', ?)`
-	args := []any{text}
-	if facets != "" {
+	args := []any{matchExpr(q, true)}
+	if facets := withFacets("", q, true); facets != "" {
 		where += ` AND s.facets @@ ?::tsquery`
 		args = append(args, facets)
 	}
-	// OFFSET 0 keeps r a subquery of its own, so that the scan hands on
-	// its three columns, not rank_terms, to the count and the sort; the
-	// popularity is weighed in float8 (numeric arithmetic cost a
-	// microsecond a match).
-	rows, err := st.query(ctx, `WITH r AS (
-			SELECT s.id, ts_rank('{0.1, 0.3, 0.6, 1.0}', s.rank_terms, to_tsquery('simple', ?)) * (1 + s.popularity / 100.0::float8) AS rank, s.views
-			FROM catalog_services s WHERE `+where+` OFFSET 0),
-		m AS (SELECT id, rank, views, COUNT(*) OVER () AS total FROM r ORDER BY rank DESC, views DESC, id LIMIT ? OFFSET ?)
-		SELECT `+summaryColumns+`, m.total FROM m JOIN catalog_services s ON s.id = m.id ORDER BY m.rank DESC, m.views DESC, m.id`,
-		append(append([]any{text}, args...), limit, offset)...)
+	rows, err := st.query(ctx, `SELECT s.id, s.popularity FROM catalog_services s WHERE `+where+`
+		ORDER BY s.rank_terms @@ to_tsquery('simple', ?) DESC, s.popularity DESC, s.id LIMIT ? OFFSET ?`,
+		append(args, titleOrKeywords(q), n, from)...)
 	if err != nil {
-		return catalog.Result{}, err
+		return m, err
 	}
 	defer rows.Close()
-	var res catalog.Result
 	for rows.Next() {
-		var h catalog.Summary
-		var level string
-		var federal int
-		if err := rows.Scan(&h.ID, &h.Category, &h.Title.RU, &h.Title.EN, &h.Short.RU, &h.Short.EN, &level, &federal, &h.Views, &res.Total); err != nil {
-			return catalog.Result{}, err
+		var c catalog.Candidate
+		if err := rows.Scan(&c.Key, &c.Popularity); err != nil {
+			return m, err
 		}
-		h.Level, h.Federal = account.Level(level), federal == 1
-		res.Hits = append(res.Hits, h)
+		m.Candidates = append(m.Candidates, c)
 	}
 	if err := rows.Err(); err != nil {
-		return catalog.Result{}, err
+		return m, err
 	}
-	if len(res.Hits) == 0 && offset > 0 {
-		// Past the last page: the count is still wanted.
-		if err := st.queryRow(ctx, `SELECT COUNT(*) FROM catalog_services s WHERE `+where, args...).Scan(&res.Total); err != nil {
-			return catalog.Result{}, err
+	switch {
+	case from > 0:
+	case len(m.Candidates) < n:
+		m.Total = len(m.Candidates) // every match: no count needed
+	default:
+		m.Total, m.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_services s WHERE `+where, args...)
+	}
+	return m, err
+}
+
+// titleOrKeywords is q's groups and prefix as a tsquery of rank_terms'
+// weights A (the title) and B (the keywords): matchExpr's with each term
+// so labelled ('a':AB, 'b':*AB).
+func titleOrKeywords(q catalog.Query) string {
+	expr := matchExpr(q, true)
+	var b strings.Builder
+	open := false
+	for i := 0; i < len(expr); i++ {
+		b.WriteByte(expr[i])
+		if expr[i] != '\'' {
+			continue
+		}
+		open = !open
+		switch {
+		case open:
+		case strings.HasPrefix(expr[i+1:], ":*"):
+			b.WriteString(":*AB")
+			i += 2
+		default:
+			b.WriteString(":AB")
 		}
 	}
-	return res, nil
+	return b.String()
+}
+
+// rankFields reads rank_terms as PostgreSQL writes a tsvector ('term':1A,4B
+// 'other':2A) into the terms of its weights A, B and C — the title, the
+// keywords and the short description — each term as often as it occurs.
+func rankFields(v string) [3]string {
+	var f [3]strings.Builder
+	for {
+		start := strings.IndexByte(v, '\'')
+		if start < 0 {
+			break
+		}
+		end := strings.IndexByte(v[start+1:], '\'')
+		if end < 0 {
+			break
+		}
+		term := v[start+1 : start+1+end]
+		v = v[start+end+2:]
+		pos, _, _ := strings.Cut(v, " ")
+		pos, ok := strings.CutPrefix(pos, ":")
+		if !ok {
+			continue
+		}
+		v = v[len(pos)+1:]
+		for p := range strings.SplitSeq(pos, ",") {
+			if w := int(p[len(p)-1]) - 'A'; p != "" && w >= 0 && w < 3 {
+				if f[w].Len() > 0 {
+					f[w].WriteByte(' ')
+				}
+				f[w].WriteString(term)
+			}
+		}
+	}
+	return [3]string{f[0].String(), f[1].String(), f[2].String()}
+}
+
+// Summaries returns the services of Match's keys, in keys' order:
+// SQLite's keys are catalog_search rowids, PostgreSQL's the IDs.
+func (x *Catalog) Summaries(ctx context.Context, keys []string) ([]catalog.Summary, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	st := x.transactions.st
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	// The keys as one JSON array: one statement, prepared once, for
+	// pages of any length.
+	q := `SELECT ` + summaryColumns + `, s.id FROM catalog_services s WHERE s.id IN (SELECT jsonb_array_elements_text(?::jsonb))`
+	if st.dialect == SQLite {
+		q = `SELECT ` + summaryColumns + `, s.search_id | ((100 - max(0, min(100, s.popularity))) << 32) FROM catalog_services s
+			WHERE s.search_id IN (SELECT CAST(value AS INTEGER) & 4294967295 FROM json_each(?))`
+	}
+	rows, err := st.query(ctx, q, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("store: catalog search: %w", err)
+	}
+	defer rows.Close()
+	byKey := make(map[string]catalog.Summary, len(keys))
+	for rows.Next() {
+		var h catalog.Summary
+		var level, key string
+		var federal int
+		if err := rows.Scan(&h.ID, &h.Category, &h.Title.RU, &h.Title.EN, &h.Short.RU, &h.Short.EN, &level, &federal, &h.Views, &key); err != nil {
+			return nil, err
+		}
+		h.Level, h.Federal = account.Level(level), federal == 1
+		byKey[key] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]catalog.Summary, 0, len(keys))
+	for _, k := range keys {
+		if h, ok := byKey[k]; ok {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // Entries lists every service for the editors, by ID. The row's category
