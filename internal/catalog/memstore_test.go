@@ -243,6 +243,8 @@ func (m *memStore) Match(ctx context.Context, q catalog.Query, from, n int) (cat
 	return res, nil
 }
 
+func (m *memStore) CompactSearch(context.Context) error { return nil }
+
 func (m *memStore) Summaries(ctx context.Context, keys []string) ([]catalog.Summary, error) {
 	var out []catalog.Summary
 	for _, k := range keys {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"math"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -37,6 +38,76 @@ const (
 	rankB  = 0.5
 )
 
+// rankIndex is what the ranking reads of every published service: the
+// terms of its title, keywords and short description as numbers — the
+// term's place among all their distinct terms, sorted, so that the terms
+// beginning with a prefix are a range of numbers.
+type rankIndex struct {
+	terms []string          // distinct, sorted
+	doc   map[string]uint32 // a service's key → its first field's start in ids
+	ids   []uint32          // each service's three fields, each field's length first
+}
+
+func newRankIndex(services []ServiceTerms) rankIndex {
+	seen := map[string]bool{}
+	for _, s := range services {
+		for _, f := range s.Fields {
+			for t := range strings.FieldsSeq(f) {
+				seen[t] = true
+			}
+		}
+	}
+	x := rankIndex{doc: make(map[string]uint32, len(services))}
+	for t := range seen {
+		x.terms = append(x.terms, t)
+	}
+	slices.Sort(x.terms)
+	id := make(map[string]uint32, len(x.terms))
+	for i, t := range x.terms {
+		id[t] = uint32(i)
+	}
+	for _, s := range services {
+		x.doc[s.Key] = uint32(len(x.ids))
+		for _, f := range s.Fields {
+			at := len(x.ids)
+			x.ids = append(x.ids, 0)
+			for t := range strings.FieldsSeq(f) {
+				x.ids = append(x.ids, id[t])
+			}
+			x.ids[at] = uint32(len(x.ids) - at - 1)
+		}
+	}
+	return x
+}
+
+// fields returns a service's three fields' term numbers (none for a key
+// it does not know: a service published since the lexicon was built).
+func (x *rankIndex) fields(key string) (f [3][]uint32) {
+	at, ok := x.doc[key]
+	if !ok {
+		return f
+	}
+	for i := range f {
+		n := x.ids[at]
+		f[i] = x.ids[at+1 : at+1+n]
+		at += 1 + n
+	}
+	return f
+}
+
+// lookup is a term's number; false when no service's ranked fields hold it.
+func (x *rankIndex) lookup(t string) (uint32, bool) {
+	i, ok := slices.BinarySearch(x.terms, t)
+	return uint32(i), ok
+}
+
+// prefixed is the range of the numbers of the terms beginning with p.
+func (x *rankIndex) prefixed(p string) (lo, hi uint32) {
+	i, _ := slices.BinarySearch(x.terms, p)
+	j := i + sort.Search(len(x.terms)-i, func(k int) bool { return !strings.HasPrefix(x.terms[i+k], p) })
+	return uint32(i), uint32(j)
+}
+
 // rankScorer ranks candidates against one query: BM25F over the title,
 // keywords and short description (the terms of every group's alternatives
 // and the completions of the word being typed), each term weighed by its
@@ -44,30 +115,35 @@ const (
 // popularity/100). The same on every engine: the stores only find the
 // candidates.
 type rankScorer struct {
-	terms  []string  // the distinct terms of every group's alternatives
-	idf    []float64 // by terms
-	prefix string
-	avg    [3]float64 // the candidates' mean length of each field
-	fields [][3]string // by candidate
+	ids    []uint32  // the query's distinct terms that some service's ranked fields hold
+	idf    []float64 // by ids
+	lo, hi uint32    // the completions of the word being typed
+	avg    [3]float64
+	fields [][3][]uint32 // by candidate
+	tf     []float64     // per query term, scratch
 }
 
 func (l *Lexicon) scorer(q Query, cands []Candidate) *rankScorer {
-	r := &rankScorer{prefix: q.Prefix}
+	r := &rankScorer{}
 	for _, g := range q.Groups {
 		for _, alt := range g {
 			for _, t := range alt {
-				if !slices.Contains(r.terms, t) {
-					r.terms = append(r.terms, t)
+				if id, ok := l.ranked.lookup(t); ok && !slices.Contains(r.ids, id) {
+					r.ids = append(r.ids, id)
 					r.idf = append(r.idf, l.idf(t))
 				}
 			}
 		}
 	}
-	r.fields = make([][3]string, len(cands))
+	if q.Prefix != "" {
+		r.lo, r.hi = l.ranked.prefixed(q.Prefix)
+	}
+	r.tf = make([]float64, len(r.ids)+1)
+	r.fields = make([][3][]uint32, len(cands))
 	for i, c := range cands {
-		r.fields[i] = l.fields[c.Key]
-		for f, terms := range r.fields[i] {
-			r.avg[f] += float64(fieldLen(terms))
+		r.fields[i] = l.ranked.fields(c.Key)
+		for f, ids := range r.fields[i] {
+			r.avg[f] += float64(len(ids))
 		}
 	}
 	for f := range r.avg {
@@ -80,70 +156,44 @@ func (l *Lexicon) scorer(q Query, cands []Candidate) *rankScorer {
 // services; its count of occurrences stands for the services that hold it
 // (a close upper bound: a term is seldom repeated in a service).
 func (l *Lexicon) idf(t string) float64 {
-	n, docs := 0.0, 1.0
+	n := 0.0
 	if l.Vocab != nil {
 		n = float64(l.Vocab.Count(t))
 	}
-	docs = max(float64(l.services), n, 1)
+	docs := max(float64(l.services), n, 1)
 	return math.Log(1 + (docs-n+0.5)/(n+0.5))
 }
 
 // saturate is BM25's term frequency part for the weighed frequency x.
 func saturate(x float64) float64 { return x * (rankK1 + 1) / (x + rankK1) }
 
-func (r *rankScorer) norm(f int, terms string) float64 {
-	return 1 - rankB + rankB*float64(fieldLen(terms))/r.avg[f]
-}
-
-// score is the i-th candidate's.
+// score is the i-th candidate's. The word being typed counts as one term
+// of idf 1: its completions in each field.
 func (r *rankScorer) score(i int, popularity int) float64 {
-	var s float64
-	for k, t := range r.terms {
-		x := 0.0
-		for f, terms := range r.fields[i] {
-			if n := count(terms, t, false); n > 0 {
-				x += fieldWeights[f] * float64(n) / r.norm(f, terms)
+	clear(r.tf)
+	completions := len(r.ids)
+	for f, ids := range r.fields[i] {
+		w := fieldWeights[f] / (1 - rankB + rankB*float64(len(ids))/r.avg[f])
+		for _, id := range ids {
+			if k := slices.Index(r.ids, id); k >= 0 {
+				r.tf[k] += w
+			}
+			if r.lo <= id && id < r.hi {
+				r.tf[completions] += w
 			}
 		}
-		s += r.idf[k] * saturate(x)
 	}
-	if r.prefix != "" {
-		// The word being typed: its completions, as one term of idf 1.
-		x := 0.0
-		for f, terms := range r.fields[i] {
-			if n := count(terms, r.prefix, true); n > 0 {
-				x += fieldWeights[f] * float64(n) / r.norm(f, terms)
-			}
+	var s float64
+	for k, x := range r.tf {
+		idf := 1.0
+		if k < completions {
+			idf = r.idf[k]
 		}
-		s += saturate(x)
+		if x > 0 {
+			s += idf * saturate(x)
+		}
 	}
 	return s * (1 + float64(max(0, min(popularity, 100)))/100)
-}
-
-// fieldLen is the number of terms of a space-separated field.
-func fieldLen(field string) int {
-	if field == "" {
-		return 0
-	}
-	return strings.Count(field, " ") + 1
-}
-
-// count is how many of a space-separated field's terms are t, or begin
-// with it (prefix), without splitting the field.
-func count(field, t string, prefix bool) int {
-	n := 0
-	for i := 0; i < len(field); {
-		j := strings.Index(field[i:], t)
-		if j < 0 {
-			break
-		}
-		start, end := i+j, i+j+len(t)
-		if (start == 0 || field[start-1] == ' ') && (prefix || end == len(field) || field[end] == ' ') {
-			n++
-		}
-		i = end
-	}
-	return n
 }
 
 // Rank orders candidates best first, in place: by score, then popularity,

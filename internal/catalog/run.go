@@ -309,6 +309,11 @@ func (c *Catalog) save(ctx context.Context, doc *Document, publish bool, by stri
 			return err
 		}
 	}
+	if publish && len(doc.Services) > 0 {
+		if err := c.d.Store.CompactSearch(ctx); err != nil {
+			return err
+		}
+	}
 	return c.d.Store.BumpGeneration(ctx)
 }
 

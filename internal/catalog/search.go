@@ -30,14 +30,14 @@ func Index(s *Service, category Text) Indexed {
 type Lexicon struct {
 	Synonyms map[string][]string
 	Vocab    *textsearch.Vocabulary
-	services int                  // the published services (the ranking's idf)
-	fields   map[string][3]string // ServiceTerms.Fields by key
+	services int       // the published services (the ranking's idf)
+	ranked   rankIndex // their ranked fields, by key
 }
 
 // NewLexicon builds a lexicon from the synonyms and the published
 // services' terms.
 func NewLexicon(syns []Synonym, terms []ServiceTerms) *Lexicon {
-	l := &Lexicon{Synonyms: map[string][]string{}, services: len(terms), fields: make(map[string][3]string, len(terms))}
+	l := &Lexicon{Synonyms: map[string][]string{}, services: len(terms), ranked: newRankIndex(terms)}
 	for _, s := range syns {
 		key := strings.Join(textsearch.Tokens(s.Term), " ")
 		if key != "" {
@@ -47,7 +47,6 @@ func NewLexicon(syns []Synonym, terms []ServiceTerms) *Lexicon {
 	var all []string
 	for _, t := range terms {
 		all = append(all, strings.Fields(t.All)...)
-		l.fields[t.Key] = t.Fields
 	}
 	l.Vocab = textsearch.NewVocabulary(all)
 	return l

@@ -114,6 +114,10 @@ type Store interface {
 	// prefix and filters) and returns n of them, from the from-th in its
 	// cheap order (Matches); from 0, it counts them too, up to CountCap.
 	Match(ctx context.Context, q Query, from, n int) (Matches, error)
+	// CompactSearch tidies the search index after many services were
+	// published at once (an import), so that searches look each word up
+	// in one place.
+	CompactSearch(ctx context.Context) error
 	// Summaries returns the services of the candidates' keys, in keys'
 	// order.
 	Summaries(ctx context.Context, keys []string) ([]Summary, error)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,18 +141,16 @@ func (x *Catalog) PublishService(ctx context.Context, s *catalog.Service, idx ca
 	}
 	st := x.transactions.st
 	return st.Transact(ctx, func(ctx context.Context) error {
-		// PostgreSQL keeps the weighted tsvectors and the filters' words
-		// in the row; SQLite, its FTS5 table below.
+		// PostgreSQL keeps the ranked fields' weighted tsvector in the
+		// row (the lexicon reads it) and the index in catalog_search;
+		// SQLite, its FTS5 table below.
 		facets := searchFacets(s)
 		column, value, set := "", "", ""
 		args := []any{s.ID, s.Category, boolInt(s.Federal), string(s.Level), s.Title.RU, s.Title.EN, s.Short.RU, s.Short.EN, string(doc), ms(at), by, idx.All, s.Popularity}
 		if st.dialect == Postgres {
-			column, set = ", search, rank_terms, facets", ", search = excluded.search, rank_terms = excluded.rank_terms, facets = excluded.facets"
-			value = `, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') ||
-				setweight(to_tsvector('simple', ?), 'C') || setweight(to_tsvector('simple', ?), 'D'),
-				setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') || setweight(to_tsvector('simple', ?), 'C'),
-				array_to_tsvector(string_to_array(?, ' '))`
-			args = append(args, idx.Title, idx.Keywords, idx.Short, idx.Body, idx.Title, idx.Keywords, idx.Short, facets)
+			column, set = ", rank_terms", ", rank_terms = excluded.rank_terms"
+			value = `, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') || setweight(to_tsvector('simple', ?), 'C')`
+			args = append(args, idx.Title, idx.Keywords, idx.Short)
 		}
 		// SQLite: the service's search_id and popularity as they were (the
 		// rowid of its FTS row), if it was published.
@@ -178,6 +177,16 @@ func (x *Catalog) PublishService(ctx context.Context, s *catalog.Service, idx ca
 		for _, v := range s.Variants {
 			if _, err := st.exec(ctx, `INSERT INTO catalog_service_regions (service_id, region, available) VALUES (?, ?, ?)`,
 				s.ID, v.Region, boolInt(v.Available)); err != nil {
+				return fmt.Errorf("store: publish service: %w", err)
+			}
+		}
+		if st.dialect == Postgres {
+			_, err := st.exec(ctx, `INSERT INTO catalog_search (id, popularity, title_keywords, search, facets)
+				VALUES (?, ?, to_tsvector('simple', ?), to_tsvector('simple', ?), array_to_tsvector(string_to_array(?, ' ')))
+				ON CONFLICT (id) DO UPDATE SET popularity = excluded.popularity, title_keywords = excluded.title_keywords,
+				search = excluded.search, facets = excluded.facets`,
+				s.ID, s.Popularity, idx.Title+" "+idx.Keywords, idx.All, facets)
+			if err != nil {
 				return fmt.Errorf("store: publish service: %w", err)
 			}
 		}
@@ -574,7 +583,7 @@ func (x *Catalog) popularPage(ctx context.Context, q catalog.Query) (catalog.Res
 	case pg && facets == "":
 		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_services s WHERE s.doc IS NOT NULL`)
 	case pg:
-		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_services s WHERE s.facets @@ ?::tsquery`, facets)
+		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search c WHERE c.facets @@ ?::tsquery`, facets)
 	case facets == "":
 		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search WHERE catalog_search MATCH ?`, `"`+facetMark+`published"`)
 	default:
@@ -665,69 +674,74 @@ func (x *Catalog) rowids(ctx context.Context, match string, limit int) ([]int64,
 	return out, rows.Err()
 }
 
-// matchPostgres finds the matches on the GIN index of search and facets
-// and orders them by whether rank_terms (inline, a few hundred bytes) has
-// every group in the title or keywords (its weights A and B), then by
-// popularity and ID.
+// matchPostgres is matchSQLite on catalog_search's GIN index, in one
+// statement (a round trip to the server costs more than these scans of
+// narrow rows): the keys of the title and keywords' matches
+// (title_keywords); when they are too few, those of every match (search);
+// the count when neither list holds every match — each in the order of
+// popularity and ID. A step not needed is a one-time filter's: not run.
 func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
-	st := x.transactions.st
 	var m catalog.Matches
-	where := `s.search @@ to_tsquery('simple', ?)`
-	args := []any{matchExpr(q, true)}
+	text, lim := matchExpr(q, true), from+n
+	filter, fargs := "", []any{text}
 	if facets := withFacets("", q, true); facets != "" {
-		where += ` AND s.facets @@ ?::tsquery`
-		args = append(args, facets)
+		filter, fargs = ` AND c.facets @@ ?::tsquery`, append(fargs, facets)
 	}
-	rows, err := st.query(ctx, `SELECT s.id, s.popularity FROM catalog_services s WHERE `+where+`
-		ORDER BY s.rank_terms @@ to_tsquery('simple', ?) DESC, s.popularity DESC, s.id LIMIT ? OFFSET ?`,
-		append(args, titleOrKeywords(q), n, from)...)
+	count := 0
+	if from == 0 {
+		count = catalog.CountCap + 1
+	}
+	args := slices.Concat(fargs, []any{lim, lim}, fargs, []any{lim, count, lim, lim}, fargs, []any{count})
+	rows, err := x.transactions.st.query(ctx, `WITH first AS (
+			SELECT c.id, c.popularity FROM catalog_search c WHERE c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
+			ORDER BY c.popularity DESC, c.id LIMIT ?),
+		every AS (
+			SELECT c.id, c.popularity FROM catalog_search c WHERE (SELECT COUNT(*) FROM first) < ? AND c.search @@ to_tsquery('simple', ?)`+filter+`
+			ORDER BY c.popularity DESC, c.id LIMIT ?),
+		total AS (
+			SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_search c
+				WHERE ? > 0 AND ((SELECT COUNT(*) FROM first) >= ? OR (SELECT COUNT(*) FROM every) >= ?) AND c.search @@ to_tsquery('simple', ?)`+filter+`
+				LIMIT ?) t)
+		SELECT 0, id, popularity FROM first UNION ALL SELECT 1, id, popularity FROM every UNION ALL SELECT 2, '', n FROM total`, args...)
 	if err != nil {
 		return m, err
 	}
 	defer rows.Close()
+	var first, every []catalog.Candidate
+	total := 0
 	for rows.Next() {
+		var part int
 		var c catalog.Candidate
-		if err := rows.Scan(&c.Key, &c.Popularity); err != nil {
+		if err := rows.Scan(&part, &c.Key, &c.Popularity); err != nil {
 			return m, err
 		}
-		m.Candidates = append(m.Candidates, c)
+		switch part {
+		case 0:
+			first = append(first, c)
+		case 1:
+			every = append(every, c)
+		default:
+			total = c.Popularity
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return m, err
 	}
+	cands := first
+	for _, c := range every {
+		if len(cands) < lim && !slices.Contains(first, c) {
+			cands = append(cands, c)
+		}
+	}
+	m.Candidates = cands[min(from, len(cands)):]
 	switch {
 	case from > 0:
-	case len(m.Candidates) < n:
-		m.Total = len(m.Candidates) // every match: no count needed
+	case total > 0:
+		m.Total, m.More = min(total, catalog.CountCap), total > catalog.CountCap
 	default:
-		m.Total, m.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_services s WHERE `+where, args...)
+		m.Total = len(every) // every match: no count needed
 	}
-	return m, err
-}
-
-// titleOrKeywords is q's groups and prefix as a tsquery of rank_terms'
-// weights A (the title) and B (the keywords): matchExpr's with each term
-// so labelled ('a':AB, 'b':*AB).
-func titleOrKeywords(q catalog.Query) string {
-	expr := matchExpr(q, true)
-	var b strings.Builder
-	open := false
-	for i := 0; i < len(expr); i++ {
-		b.WriteByte(expr[i])
-		if expr[i] != '\'' {
-			continue
-		}
-		open = !open
-		switch {
-		case open:
-		case strings.HasPrefix(expr[i+1:], ":*"):
-			b.WriteString(":*AB")
-			i += 2
-		default:
-			b.WriteString(":AB")
-		}
-	}
-	return b.String()
+	return m, nil
 }
 
 // rankFields reads rank_terms as PostgreSQL writes a tsvector ('term':1A,4B
@@ -764,6 +778,22 @@ func rankFields(v string) [3]string {
 	return [3]string{f[0].String(), f[1].String(), f[2].String()}
 }
 
+// CompactSearch tidies the search index after an import: SQLite merges
+// the FTS5 index's segments into one (an import of 20 000 services leaves
+// dozens, each looked up for every word of a search); PostgreSQL moves
+// the GIN index's pending list into the index proper, which autovacuum
+// would do within a minute.
+func (x *Catalog) CompactSearch(ctx context.Context) error {
+	q := `INSERT INTO catalog_search (catalog_search) VALUES ('optimize')`
+	if x.transactions.st.dialect == Postgres {
+		q = `SELECT gin_clean_pending_list('catalog_search_match'::regclass)`
+	}
+	if _, err := x.transactions.st.exec(ctx, q); err != nil {
+		return fmt.Errorf("store: compact the search index: %w", err)
+	}
+	return nil
+}
+
 // Summaries returns the services of Match's keys, in keys' order:
 // SQLite's keys are catalog_search rowids, PostgreSQL's the IDs.
 func (x *Catalog) Summaries(ctx context.Context, keys []string) ([]catalog.Summary, error) {
@@ -779,8 +809,10 @@ func (x *Catalog) Summaries(ctx context.Context, keys []string) ([]catalog.Summa
 	// pages of any length.
 	q := `SELECT ` + summaryColumns + `, s.id FROM catalog_services s WHERE s.id IN (SELECT jsonb_array_elements_text(?::jsonb))`
 	if st.dialect == SQLite {
-		q = `SELECT ` + summaryColumns + `, s.search_id | ((100 - max(0, min(100, s.popularity))) << 32) FROM catalog_services s
-			WHERE s.search_id IN (SELECT CAST(value AS INTEGER) & 4294967295 FROM json_each(?))`
+		// By the index of search_id: the key is the rowid it was read
+		// from, not the row's search_id and popularity, which come after
+		// the record (doc) in its overflow pages.
+		q = `SELECT ` + summaryColumns + `, k.value FROM json_each(?) k CROSS JOIN catalog_services s ON s.search_id = (CAST(k.value AS INTEGER) & 4294967295)`
 	}
 	rows, err := st.query(ctx, q, string(list))
 	if err != nil {
