@@ -33,7 +33,7 @@ type memState struct {
 }
 
 type memRow struct {
-	doc, draft []byte // the JSON records, nil when absent
+	doc, draft []byte          // the JSON records, nil when absent
 	terms      string          // the published version's Indexed.All
 	idx        catalog.Indexed // and its fields
 	by         string

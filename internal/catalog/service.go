@@ -73,6 +73,8 @@ type Matches struct {
 	// Candidates are the matches asked for, in the store's cheap order:
 	// those with every group in the title or keywords first, each part by
 	// popularity and then an order of the store's that does not change.
+	// From 0, when fewer than asked for match, they are all the matches,
+	// by popularity alone (the ranking orders them all).
 	Candidates []Candidate
 	// Total and More count the matches as Result does.
 	Total int
@@ -113,6 +115,8 @@ type Store interface {
 	// Match finds the published services that q matches (its groups,
 	// prefix and filters) and returns n of them, from the from-th in its
 	// cheap order (Matches); from 0, it counts them too, up to CountCap.
+	// It reads no service's text: the lexicon holds what the ranking
+	// reads (Vocabulary).
 	Match(ctx context.Context, q Query, from, n int) (Matches, error)
 	// CompactSearch tidies the search index after many services were
 	// published at once (an import), so that searches look each word up

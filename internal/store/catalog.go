@@ -617,20 +617,21 @@ func (x *Catalog) Match(ctx context.Context, q catalog.Query, from, n int) (cata
 }
 
 // matchSQLite reads rowids only, in the order FTS5 keeps them (so a LIMIT
-// stops the scan): those of the title and keywords' matches, then, when
-// they are too few, those of every match, skipping the first ones. The
-// rowid carries the popularity.
+// stops the scan); the rowid carries the popularity. From 0, every match
+// first: when fewer than n, they are all the candidates and their count.
+// Otherwise, and for a later page, those of the title and keywords first,
+// then the others, and the count up to catalog.CountCap.
 func (x *Catalog) matchSQLite(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
 	var m catalog.Matches
 	text := matchExpr(q, false)
 	all := withFacets(text, q, false)
-	first, err := x.rowids(ctx, withFacets(`{title keywords} : (`+text+`)`, q, false), from+n)
-	if err != nil {
+	every, err := x.rowids(ctx, all, from+n)
+	if err != nil || len(every) == 0 {
 		return m, err
 	}
-	ids := first
-	if len(first) < from+n {
-		every, err := x.rowids(ctx, all, from+n)
+	ids := every
+	if from > 0 || len(every) == n {
+		first, err := x.rowids(ctx, withFacets(`{title keywords} : (`+text+`)`, q, false), from+n)
 		if err != nil {
 			return m, err
 		}
@@ -638,19 +639,21 @@ func (x *Catalog) matchSQLite(ctx context.Context, q catalog.Query, from, n int)
 		for _, r := range first {
 			seen[r] = true
 		}
+		ids = first
 		for _, r := range every {
 			if !seen[r] && len(ids) < from+n {
 				ids = append(ids, r)
 			}
 		}
-		if from == 0 && len(every) < n {
-			m.Total = len(every) // every match: no count needed
-		}
 	}
 	for _, r := range ids[min(from, len(ids)):] {
 		m.Candidates = append(m.Candidates, catalog.Candidate{Key: strconv.FormatInt(r, 10), Popularity: 100 - int(r>>32)})
 	}
-	if from == 0 && m.Total == 0 && len(ids) > 0 {
+	switch {
+	case from > 0:
+	case len(every) < n:
+		m.Total = len(every)
+	default:
 		m.Total, m.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search WHERE catalog_search MATCH ?`, all)
 	}
 	return m, err
@@ -676,10 +679,10 @@ func (x *Catalog) rowids(ctx context.Context, match string, limit int) ([]int64,
 
 // matchPostgres is matchSQLite on catalog_search's GIN index, in one
 // statement (a round trip to the server costs more than these scans of
-// narrow rows): the keys of the title and keywords' matches
-// (title_keywords); when they are too few, those of every match (search);
-// the count when neither list holds every match — each in the order of
-// popularity and ID. A step not needed is a one-time filter's: not run.
+// narrow rows), each list in the order of popularity and ID: the keys of
+// every match (search); when they fill the page, or for a later page,
+// those of the title and keywords' matches (title_keywords) and, from 0,
+// the count. A step not needed is a one-time filter's: never run.
 func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
 	var m catalog.Matches
 	text, lim := matchExpr(q, true), from+n
@@ -687,27 +690,24 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 	if facets := withFacets("", q, true); facets != "" {
 		filter, fargs = ` AND c.facets @@ ?::tsquery`, append(fargs, facets)
 	}
-	count := 0
-	if from == 0 {
-		count = catalog.CountCap + 1
-	}
-	args := slices.Concat(fargs, []any{lim, lim}, fargs, []any{lim, count, lim, lim}, fargs, []any{count})
-	rows, err := x.transactions.st.query(ctx, `WITH first AS (
-			SELECT c.id, c.popularity FROM catalog_search c WHERE c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
+	args := slices.Concat(fargs, []any{lim, from, lim}, fargs, []any{lim, from, lim}, fargs, []any{catalog.CountCap + 1})
+	rows, err := x.transactions.st.query(ctx, `WITH every AS (
+			SELECT c.id, c.popularity FROM catalog_search c WHERE c.search @@ to_tsquery('simple', ?)`+filter+`
 			ORDER BY c.popularity DESC, c.id LIMIT ?),
-		every AS (
-			SELECT c.id, c.popularity FROM catalog_search c WHERE (SELECT COUNT(*) FROM first) < ? AND c.search @@ to_tsquery('simple', ?)`+filter+`
+		first AS (
+			SELECT c.id, c.popularity FROM catalog_search c
+			WHERE (? > 0 OR (SELECT COUNT(*) FROM every) >= ?) AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
 			ORDER BY c.popularity DESC, c.id LIMIT ?),
 		total AS (
 			SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_search c
-				WHERE ? > 0 AND ((SELECT COUNT(*) FROM first) >= ? OR (SELECT COUNT(*) FROM every) >= ?) AND c.search @@ to_tsquery('simple', ?)`+filter+`
+				WHERE ? = 0 AND (SELECT COUNT(*) FROM every) >= ? AND c.search @@ to_tsquery('simple', ?)`+filter+`
 				LIMIT ?) t)
-		SELECT 0, id, popularity FROM first UNION ALL SELECT 1, id, popularity FROM every UNION ALL SELECT 2, '', n FROM total`, args...)
+		SELECT 0, id, popularity FROM every UNION ALL SELECT 1, id, popularity FROM first UNION ALL SELECT 2, '', n FROM total`, args...)
 	if err != nil {
 		return m, err
 	}
 	defer rows.Close()
-	var first, every []catalog.Candidate
+	var every, first []catalog.Candidate
 	total := 0
 	for rows.Next() {
 		var part int
@@ -717,29 +717,32 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 		}
 		switch part {
 		case 0:
-			first = append(first, c)
-		case 1:
 			every = append(every, c)
+		case 1:
+			first = append(first, c)
 		default:
 			total = c.Popularity
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); err != nil || len(every) == 0 {
 		return m, err
 	}
-	cands := first
-	for _, c := range every {
-		if len(cands) < lim && !slices.Contains(first, c) {
-			cands = append(cands, c)
+	cands := every
+	if from > 0 || len(every) == n {
+		cands = first
+		for _, c := range every {
+			if len(cands) < lim && !slices.Contains(first, c) {
+				cands = append(cands, c)
+			}
 		}
 	}
 	m.Candidates = cands[min(from, len(cands)):]
 	switch {
 	case from > 0:
-	case total > 0:
-		m.Total, m.More = min(total, catalog.CountCap), total > catalog.CountCap
+	case len(every) < n:
+		m.Total = len(every)
 	default:
-		m.Total = len(every) // every match: no count needed
+		m.Total, m.More = min(total, catalog.CountCap), total > catalog.CountCap
 	}
 	return m, nil
 }

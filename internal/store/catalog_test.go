@@ -81,6 +81,7 @@ func TestCatalog(t *testing.T) {
 			return &catalog.Service{ID: id, Category: cat, Agency: "mvd", Title: catalog.Text{RU: title, EN: id}, Short: catalog.Text{RU: title, EN: id},
 				Level: level, Federal: federal, Variants: variants, Status: catalog.Published}
 		}
+		popular := func(s *catalog.Service) *catalog.Service { s.Popularity = 90; return s }
 		type pub struct {
 			s   *catalog.Service
 			idx catalog.Indexed
@@ -91,7 +92,7 @@ func TestCatalog(t *testing.T) {
 					All: "заграничн паспорт загранпаспорт паспорт выезд паспорт выезд границ"}},
 			{svc("internal-passport", "docs", true, account.Standard, "Паспорт гражданина"),
 				catalog.Indexed{Title: "паспорт гражданин", Keywords: "удостоверен", Body: "замен", All: "паспорт гражданин удостоверен замен"}},
-			{svc("kindergarten", "family", false, account.Standard, "Запись в детский сад", catalog.Variant{Region: "40", Available: true}, catalog.Variant{Region: "77", Available: false}),
+			{popular(svc("kindergarten", "family", false, account.Standard, "Запись в детский сад", catalog.Variant{Region: "40", Available: true}, catalog.Variant{Region: "77", Available: false})),
 				catalog.Indexed{Title: "запис детск сад", Body: "паспорт родител", All: "запис детск сад паспорт родител"}},
 		} {
 			must(x.PublishService(ctx, p.s, p.idx, "stf1", t0))
@@ -106,21 +107,22 @@ func TestCatalog(t *testing.T) {
 			want []string
 			tot  int
 		}{
-			{"a term, the title and keywords' first", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 10}, []string{"foreign-passport", "internal-passport", "kindergarten"}, 3},
+			{"every match, by popularity", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 10}, []string{"kindergarten", "foreign-passport", "internal-passport"}, 3},
+			{"a full page: the title and keywords' matches first", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 2}, []string{"foreign-passport", "internal-passport"}, 3},
 			{"two terms", catalog.Query{Groups: [][][]string{{{"паспорт"}}, {{"выезд"}}}, Limit: 10}, []string{"foreign-passport"}, 1},
 			{"an alternative of two terms", catalog.Query{Groups: [][][]string{{{"загран"}, {"заграничн", "паспорт"}}}, Limit: 10}, []string{"foreign-passport"}, 1},
 			{"a replaced term is gone", catalog.Query{Groups: [][][]string{{{"замен"}}}, Limit: 10}, nil, 0},
-			{"a prefix", catalog.Query{Prefix: "паспо", Limit: 10}, []string{"foreign-passport", "internal-passport", "kindergarten"}, 3},
+			{"a prefix", catalog.Query{Prefix: "паспо", Limit: 10}, []string{"kindergarten", "foreign-passport", "internal-passport"}, 3},
 			{"region: a federal service withdrawn", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Region: "99", Limit: 10}, []string{"internal-passport"}, 1},
-			{"region: a regional service where available", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Region: "40", Limit: 10}, []string{"foreign-passport", "internal-passport", "kindergarten"}, 3},
+			{"region: a regional service where available", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Region: "40", Limit: 10}, []string{"kindergarten", "foreign-passport", "internal-passport"}, 3},
 			{"region: not where unavailable", catalog.Query{Groups: [][][]string{{{"сад"}}}, Region: "77", Limit: 10}, nil, 0},
 			{"category", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Category: "family", Limit: 10}, []string{"kindergarten"}, 1},
-			{"level", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Level: account.Standard, Limit: 10}, []string{"internal-passport", "kindergarten"}, 2},
+			{"level", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Level: account.Standard, Limit: 10}, []string{"kindergarten", "internal-passport"}, 2},
 			{"a page", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 1, Offset: 1}, []string{"internal-passport"}, 3},
 			{"a page past the title and keywords' matches", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 5, Offset: 2}, []string{"kindergarten"}, 3},
 			{"a page across them", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 2, Offset: 1}, []string{"internal-passport", "kindergarten"}, 3},
 			{"past the last page", catalog.Query{Groups: [][][]string{{{"паспорт"}}}, Limit: 5, Offset: 10}, nil, 3},
-			{"injection is dropped", catalog.Query{Groups: [][][]string{{{`паспорт" OR "`}, {"паспорт"}}}, Limit: 10}, []string{"foreign-passport", "internal-passport", "kindergarten"}, 3},
+			{"injection is dropped", catalog.Query{Groups: [][][]string{{{`паспорт" OR "`}, {"паспорт"}}}, Limit: 10}, []string{"kindergarten", "foreign-passport", "internal-passport"}, 3},
 		} {
 			res, err := search(ctx, x, c.q)
 			if err != nil || !slices.Equal(hitIDs(res.Hits), c.want) || res.Total != c.tot || res.More {
