@@ -236,7 +236,8 @@ func (m *memStore) find(ctx context.Context, q catalog.Query) []*catalog.Service
 
 func (m *memStore) Match(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
 	found := m.find(ctx, q)
-	res := catalog.Matches{Total: min(len(found), catalog.CountCap), More: len(found) > catalog.CountCap}
+	gen, _ := m.Generation(ctx)
+	res := catalog.Matches{Total: min(len(found), catalog.CountCap), More: len(found) > catalog.CountCap, Generation: gen}
 	for _, s := range found[min(from, len(found)):min(from+n, len(found))] {
 		res.Candidates = append(res.Candidates, catalog.Candidate{Key: s.ID, Popularity: s.Popularity})
 	}

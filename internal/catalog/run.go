@@ -49,31 +49,34 @@ type Catalog struct {
 func New(d Deps) *Catalog { return &Catalog{d: d} }
 
 // lexicon returns the synonyms and vocabulary of the catalog as published
-// now, rebuilt only when its generation has moved (on any node).
-func (c *Catalog) lexicon(ctx context.Context) (*Lexicon, error) {
-	gen, err := c.d.Store.Generation(ctx)
-	if err != nil {
-		return nil, err
+// at generation gen, rebuilt only when the generation has moved (on any
+// node); gen < 0 asks the store for the generation now.
+func (c *Catalog) lexicon(ctx context.Context, gen int64) (*Lexicon, int64, error) {
+	if gen < 0 {
+		var err error
+		if gen, err = c.d.Store.Generation(ctx); err != nil {
+			return nil, 0, err
+		}
 	}
 	c.mu.Lock()
 	lex, at := c.lex, c.gen
 	c.mu.Unlock()
 	if lex != nil && at == gen {
-		return lex, nil
+		return lex, gen, nil
 	}
 	syns, err := c.d.Store.Synonyms(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	terms, err := c.d.Store.Vocabulary(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	lex = NewLexicon(syns, terms)
 	c.mu.Lock()
 	c.lex, c.gen = lex, gen
 	c.mu.Unlock()
-	return lex, nil
+	return lex, gen, nil
 }
 
 // Categories returns the categories in their order.
@@ -110,26 +113,45 @@ func (c *Catalog) Find(ctx context.Context, s Search) (Result, error) {
 	if err := f.Err(); err != nil {
 		return Result{}, err
 	}
-	lex, err := c.lexicon(ctx)
-	if err != nil {
-		return Result{}, err
+	// The lexicon last built, without asking for the generation: the
+	// search's own statement tells it (Matches.Generation), and the
+	// search is read again with the new lexicon when it moved — so that
+	// a search costs no round trip for it.
+	c.mu.Lock()
+	lex, gen := c.lex, c.gen
+	c.mu.Unlock()
+	if lex == nil {
+		var err error
+		if lex, gen, err = c.lexicon(ctx, -1); err != nil {
+			return Result{}, err
+		}
 	}
 	q := Query{Region: s.Region, Category: s.Category, Level: s.Level, Limit: min(max(s.Limit, 1), MaxLimit), Offset: max(s.Offset, 0)}
-	q.Groups, q.Prefix = lex.Parse(s.Q, s.Typing)
-	if len(q.Groups) == 0 && q.Prefix == "" {
-		return c.d.Store.PopularPage(ctx, q)
+	for again := false; ; again = true {
+		q.Groups, q.Prefix = lex.Parse(s.Q, s.Typing)
+		if len(q.Groups) == 0 && q.Prefix == "" {
+			return c.d.Store.PopularPage(ctx, q)
+		}
+		res, seen, err := c.search(ctx, lex, q)
+		if err != nil || seen == gen || again {
+			return res, err
+		}
+		if lex, gen, err = c.lexicon(ctx, seen); err != nil {
+			return Result{}, err
+		}
 	}
-	return c.search(ctx, lex, q)
 }
 
 // search runs a query of words: the first RankCandidates matches in the
 // store's cheap order ranked (Lexicon.Rank), then the rest in that order;
-// q's page of them.
-func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, error) {
+// q's page of them, and the catalog's generation the store saw (when it
+// is not lex's, Find reads the query again with the new lexicon).
+func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, int64, error) {
 	m, err := c.d.Store.Match(ctx, q, 0, RankCandidates)
 	if err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
+	gen := m.Generation
 	lex.Rank(q, m.Candidates)
 	ranked, rest := m.Candidates, q
 	if len(q.Groups) > 1 && m.Total < q.Offset+q.Limit {
@@ -141,7 +163,7 @@ func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, er
 		relaxed.Groups = [][][]string{slices.Concat(q.Groups...)}
 		more, err := c.d.Store.Match(ctx, relaxed, 0, RankCandidates)
 		if err != nil {
-			return Result{}, err
+			return Result{}, 0, err
 		}
 		if more.Total > m.Total {
 			lex.Rank(relaxed, more.Candidates)
@@ -164,7 +186,7 @@ func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, er
 		from := RankCandidates + max(q.Offset-len(ranked), 0)
 		more, err := c.d.Store.Match(ctx, rest, from, end-max(q.Offset, len(ranked)))
 		if err != nil {
-			return Result{}, err
+			return Result{}, 0, err
 		}
 		for _, x := range more.Candidates {
 			if !slices.ContainsFunc(ranked, func(y Candidate) bool { return y.Key == x.Key }) {
@@ -172,11 +194,10 @@ func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, er
 			}
 		}
 	}
-	if len(keys) == 0 {
-		return res, nil
+	if len(keys) > 0 {
+		res.Hits, err = c.d.Store.Summaries(ctx, keys)
 	}
-	res.Hits, err = c.d.Store.Summaries(ctx, keys)
-	return res, err
+	return res, gen, err
 }
 
 // Page is a service as its page shows it in a region.

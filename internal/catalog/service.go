@@ -79,6 +79,10 @@ type Matches struct {
 	// Total and More count the matches as Result does.
 	Total int
 	More  bool
+	// Generation is the catalog's (Store.Generation) as the store found
+	// the matches: a search whose lexicon is of another one reads the
+	// query again with the lexicon of this one.
+	Generation int64
 }
 
 // Store is what the catalog needs from storage. Calls made with the

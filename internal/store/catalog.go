@@ -599,16 +599,19 @@ func (x *Catalog) popularPage(ctx context.Context, q catalog.Query) (catalog.Res
 // the ID. Neither engine ranks, nor reads a service's text: the catalog
 // ranks the candidates by the terms its lexicon holds (Vocabulary). From
 // 0 the matches are counted too, up to catalog.CountCap, so that no more
-// than that many entries of the index are read for a count.
+// than that many entries of the index are read for a count. The catalog's
+// generation comes with them.
 func (x *Catalog) Match(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
+	pg := x.transactions.st.dialect == Postgres
 	var m catalog.Matches
 	var err error
-	switch pg := x.transactions.st.dialect == Postgres; {
-	case matchExpr(q, pg) == "" || n < 1:
-	case pg:
-		m, err = x.matchPostgres(ctx, q, from, n)
+	switch {
+	case pg && matchExpr(q, true) != "" && n > 0:
+		m, err = x.matchPostgres(ctx, q, from, n) // the generation in the same statement
 	default:
-		m, err = x.matchSQLite(ctx, q, from, n)
+		if m.Generation, err = x.Generation(ctx); err == nil && matchExpr(q, pg) != "" && n > 0 {
+			m, err = x.matchSQLite(ctx, q, from, n, m.Generation)
+		}
 	}
 	if err != nil {
 		return catalog.Matches{}, fmt.Errorf("store: catalog search: %w", err)
@@ -621,8 +624,8 @@ func (x *Catalog) Match(ctx context.Context, q catalog.Query, from, n int) (cata
 // first: when fewer than n, they are all the candidates and their count.
 // Otherwise, and for a later page, those of the title and keywords first,
 // then the others, and the count up to catalog.CountCap.
-func (x *Catalog) matchSQLite(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
-	var m catalog.Matches
+func (x *Catalog) matchSQLite(ctx context.Context, q catalog.Query, from, n int, gen int64) (catalog.Matches, error) {
+	m := catalog.Matches{Generation: gen}
 	text := matchExpr(q, false)
 	all := withFacets(text, q, false)
 	every, err := x.rowids(ctx, all, from+n)
@@ -702,7 +705,8 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 			SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_search c
 				WHERE ? = 0 AND (SELECT COUNT(*) FROM every) >= ? AND c.search @@ to_tsquery('simple', ?)`+filter+`
 				LIMIT ?) t)
-		SELECT 0, id, popularity FROM every UNION ALL SELECT 1, id, popularity FROM first UNION ALL SELECT 2, '', n FROM total`, args...)
+		SELECT 0, id, popularity FROM every UNION ALL SELECT 1, id, popularity FROM first UNION ALL SELECT 2, '', n FROM total
+		UNION ALL SELECT 3, '', generation FROM catalog_generation WHERE id = 1`, args...)
 	if err != nil {
 		return m, err
 	}
@@ -712,16 +716,20 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 	for rows.Next() {
 		var part int
 		var c catalog.Candidate
-		if err := rows.Scan(&part, &c.Key, &c.Popularity); err != nil {
+		var number int64
+		if err := rows.Scan(&part, &c.Key, &number); err != nil {
 			return m, err
 		}
+		c.Popularity = int(number)
 		switch part {
 		case 0:
 			every = append(every, c)
 		case 1:
 			first = append(first, c)
+		case 2:
+			total = int(number)
 		default:
-			total = c.Popularity
+			m.Generation = number
 		}
 	}
 	if err := rows.Err(); err != nil || len(every) == 0 {
