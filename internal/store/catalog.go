@@ -682,10 +682,11 @@ func (x *Catalog) rowids(ctx context.Context, match string, limit int) ([]int64,
 
 // matchPostgres is matchSQLite on catalog_search's GIN index, in one
 // statement (a round trip to the server costs more than these scans of
-// narrow rows), each list in the order of popularity and ID: the keys of
-// every match (search); when they fill the page, or for a later page,
-// those of the title and keywords' matches (title_keywords) and, from 0,
-// the count. A step not needed is a one-time filter's: never run.
+// narrow rows). Ordering by popularity visits every match's row, so the
+// count (which stops at catalog.CountCap) comes first and decides: fewer
+// matches than n, and they are the candidates (every); more, and those of
+// the title and keywords (title_keywords) are, filled up from every match
+// when too few. A step not needed is a one-time filter's: never run.
 func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
 	var m catalog.Matches
 	text, lim := matchExpr(q, true), from+n
@@ -693,18 +694,17 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 	if facets := withFacets("", q, true); facets != "" {
 		filter, fargs = ` AND c.facets @@ ?::tsquery`, append(fargs, facets)
 	}
-	args := slices.Concat(fargs, []any{lim, from, lim}, fargs, []any{lim, from, lim}, fargs, []any{catalog.CountCap + 1})
-	rows, err := x.transactions.st.query(ctx, `WITH every AS (
-			SELECT c.id, c.popularity FROM catalog_search c WHERE c.search @@ to_tsquery('simple', ?)`+filter+`
-			ORDER BY c.popularity DESC, c.id LIMIT ?),
+	args := slices.Concat([]any{from}, fargs, []any{catalog.CountCap + 1, from, n}, fargs, []any{lim, from, n, lim}, fargs, []any{lim})
+	rows, err := x.transactions.st.query(ctx, `WITH total AS (
+			SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_search c WHERE ? = 0 AND c.search @@ to_tsquery('simple', ?)`+filter+` LIMIT ?) t),
 		first AS (
 			SELECT c.id, c.popularity FROM catalog_search c
-			WHERE (? > 0 OR (SELECT COUNT(*) FROM every) >= ?) AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
+			WHERE (? > 0 OR (SELECT n FROM total) >= ?) AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
 			ORDER BY c.popularity DESC, c.id LIMIT ?),
-		total AS (
-			SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_search c
-				WHERE ? = 0 AND (SELECT COUNT(*) FROM every) >= ? AND c.search @@ to_tsquery('simple', ?)`+filter+`
-				LIMIT ?) t)
+		every AS (
+			SELECT c.id, c.popularity FROM catalog_search c
+			WHERE (? > 0 OR (SELECT n FROM total) < ? OR (SELECT COUNT(*) FROM first) < ?) AND c.search @@ to_tsquery('simple', ?)`+filter+`
+			ORDER BY c.popularity DESC, c.id LIMIT ?)
 		SELECT 0, id, popularity FROM every UNION ALL SELECT 1, id, popularity FROM first UNION ALL SELECT 2, '', n FROM total
 		UNION ALL SELECT 3, '', generation FROM catalog_generation WHERE id = 1`, args...)
 	if err != nil {
@@ -732,11 +732,11 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 			m.Generation = number
 		}
 	}
-	if err := rows.Err(); err != nil || len(every) == 0 {
+	if err := rows.Err(); err != nil {
 		return m, err
 	}
 	cands := every
-	if from > 0 || len(every) == n {
+	if from > 0 || total >= n {
 		cands = first
 		for _, c := range every {
 			if len(cands) < lim && !slices.Contains(first, c) {
@@ -745,11 +745,7 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 		}
 	}
 	m.Candidates = cands[min(from, len(cands)):]
-	switch {
-	case from > 0:
-	case len(every) < n:
-		m.Total = len(every)
-	default:
+	if from == 0 {
 		m.Total, m.More = min(total, catalog.CountCap), total > catalog.CountCap
 	}
 	return m, nil
