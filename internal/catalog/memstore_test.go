@@ -246,18 +246,6 @@ func (m *memStore) Match(ctx context.Context, q catalog.Query, from, n int) (cat
 
 func (m *memStore) CompactSearch(context.Context) error { return nil }
 
-func (m *memStore) Summaries(ctx context.Context, keys []string) ([]catalog.Summary, error) {
-	var out []catalog.Summary
-	for _, k := range keys {
-		s, err := m.Published(ctx, k)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, summary(s))
-	}
-	return out, nil
-}
-
 func summary(s *catalog.Service) catalog.Summary {
 	return catalog.Summary{ID: s.ID, Category: s.Category, Title: s.Title, Short: s.Short, Level: s.Level, Federal: s.Federal}
 }
@@ -294,7 +282,11 @@ func (m *memStore) Vocabulary(context.Context) ([]catalog.ServiceTerms, error) {
 	var out []catalog.ServiceTerms
 	for id, r := range m.state.rows {
 		if r.doc != nil {
-			out = append(out, catalog.ServiceTerms{Key: id, All: r.terms, Fields: [3]string{r.idx.Title, r.idx.Keywords, r.idx.Short}})
+			var s catalog.Service
+			if err := json.Unmarshal(r.doc, &s); err != nil {
+				return nil, err
+			}
+			out = append(out, catalog.ServiceTerms{Key: id, All: r.terms, Fields: [3]string{r.idx.Title, r.idx.Keywords, r.idx.Short}, Summary: summary(&s)})
 		}
 	}
 	return out, nil

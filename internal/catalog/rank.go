@@ -44,8 +44,12 @@ const (
 // beginning with a prefix are a range of numbers.
 type rankIndex struct {
 	terms []string          // distinct, sorted
-	doc   map[string]uint32 // a service's key → its first field's start in ids
+	doc   map[string]uint32 // a service's key → its place in at and summaries
+	at    []uint32          // where each service's fields begin in ids
 	ids   []uint32          // each service's three fields, each field's length first
+	// summaries are the services as results show them, so that a search
+	// reads no service's row either.
+	summaries []Summary
 }
 
 func newRankIndex(services []ServiceTerms) rankIndex {
@@ -57,7 +61,7 @@ func newRankIndex(services []ServiceTerms) rankIndex {
 			}
 		}
 	}
-	x := rankIndex{doc: make(map[string]uint32, len(services))}
+	x := rankIndex{doc: make(map[string]uint32, len(services)), at: make([]uint32, 0, len(services)), summaries: make([]Summary, 0, len(services))}
 	for t := range seen {
 		x.terms = append(x.terms, t)
 	}
@@ -67,7 +71,9 @@ func newRankIndex(services []ServiceTerms) rankIndex {
 		id[t] = uint32(i)
 	}
 	for _, s := range services {
-		x.doc[s.Key] = uint32(len(x.ids))
+		x.doc[s.Key] = uint32(len(x.at))
+		x.at = append(x.at, uint32(len(x.ids)))
+		x.summaries = append(x.summaries, s.Summary)
 		for _, f := range s.Fields {
 			at := len(x.ids)
 			x.ids = append(x.ids, 0)
@@ -83,16 +89,26 @@ func newRankIndex(services []ServiceTerms) rankIndex {
 // fields returns a service's three fields' term numbers (none for a key
 // it does not know: a service published since the lexicon was built).
 func (x *rankIndex) fields(key string) (f [3][]uint32) {
-	at, ok := x.doc[key]
+	d, ok := x.doc[key]
 	if !ok {
 		return f
 	}
+	at := x.at[d]
 	for i := range f {
 		n := x.ids[at]
 		f[i] = x.ids[at+1 : at+1+n]
 		at += 1 + n
 	}
 	return f
+}
+
+// summary returns a service's summary; false for a key it does not know.
+func (x *rankIndex) summary(key string) (Summary, bool) {
+	d, ok := x.doc[key]
+	if !ok {
+		return Summary{}, false
+	}
+	return x.summaries[d], true
 }
 
 // lookup is a term's number; false when no service's ranked fields hold it.

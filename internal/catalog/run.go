@@ -194,10 +194,14 @@ func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, in
 			}
 		}
 	}
-	if len(keys) > 0 {
-		res.Hits, err = c.d.Store.Summaries(ctx, keys)
+	for _, k := range keys {
+		// A service published between the search's reading of the
+		// generation and of the matches is left out, this once.
+		if h, ok := lex.ranked.summary(k); ok {
+			res.Hits = append(res.Hits, h)
+		}
 	}
-	return res, gen, err
+	return res, gen, nil
 }
 
 // Page is a service as its page shows it in a region.

@@ -53,7 +53,7 @@ type Result struct {
 
 // Candidate is a match as the store finds it, before the ranking.
 type Candidate struct {
-	Key        string // the store's handle on the service (ServiceTerms.Key, Summaries)
+	Key        string // the store's handle on the service (ServiceTerms.Key)
 	Popularity int
 }
 
@@ -61,11 +61,13 @@ type Candidate struct {
 // term (Indexed.All, the typo correction's vocabulary) and, by the store's
 // key, the fields the ranking reads — the terms of the title, the
 // keywords and the short description (Indexed.Title, Keywords, Short),
-// each space-separated, in any order.
+// each space-separated, in any order — and the service as a result shows
+// it (its Views left out: they change with every page view).
 type ServiceTerms struct {
-	Key    string
-	All    string
-	Fields [3]string
+	Key     string
+	All     string
+	Fields  [3]string
+	Summary Summary
 }
 
 // Matches are what the store finds for a query, before the ranking.
@@ -126,9 +128,6 @@ type Store interface {
 	// published at once (an import), so that searches look each word up
 	// in one place.
 	CompactSearch(ctx context.Context) error
-	// Summaries returns the services of the candidates' keys, in keys'
-	// order.
-	Summaries(ctx context.Context, keys []string) ([]Summary, error)
 	// PopularPage is the search of no words: the published services that
 	// pass q's filters, the most popular (popularity plus views) first,
 	// q's page of them, counted up to CountCap.
@@ -139,7 +138,8 @@ type Store interface {
 	// CountView adds a view to a published service.
 	CountView(ctx context.Context, id string) error
 	// Generation changes whenever a service is published or the synonyms
-	// change; Vocabulary returns every published service's terms.
+	// change; Vocabulary returns every published service's terms and
+	// summary.
 	Generation(ctx context.Context) (int64, error)
 	BumpGeneration(ctx context.Context) error
 	Vocabulary(ctx context.Context) ([]ServiceTerms, error)

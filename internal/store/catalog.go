@@ -362,15 +362,17 @@ func (x *Catalog) BumpGeneration(ctx context.Context) error {
 	return nil
 }
 
-// Vocabulary returns every published service's terms: all of them and,
+// Vocabulary returns every published service's terms — all of them and,
 // by Match's key, those of the title, keywords and short description
-// (SQLite: the catalog_search row's; PostgreSQL: rank_terms').
+// (SQLite: the catalog_search row's; PostgreSQL: rank_terms) — and its
+// summary, without its views.
 func (x *Catalog) Vocabulary(ctx context.Context) ([]catalog.ServiceTerms, error) {
 	st := x.transactions.st
-	q := `SELECT f.rowid, s.terms, f.title, f.keywords, f.short FROM catalog_search f
+	const summary = `s.id, s.category, s.title_ru, s.title_en, s.short_ru, s.short_en, s.level, s.federal`
+	q := `SELECT f.rowid, s.terms, f.title, f.keywords, f.short, ` + summary + ` FROM catalog_search f
 		JOIN catalog_services s ON s.search_id = (f.rowid & 4294967295) WHERE s.doc IS NOT NULL`
 	if st.dialect == Postgres {
-		q = `SELECT id, terms, COALESCE(rank_terms::text, ''), '', '' FROM catalog_services WHERE doc IS NOT NULL`
+		q = `SELECT s.id, s.terms, COALESCE(s.rank_terms::text, ''), '', '', ` + summary + ` FROM catalog_services s WHERE s.doc IS NOT NULL`
 	}
 	rows, err := st.query(ctx, q)
 	if err != nil {
@@ -380,9 +382,14 @@ func (x *Catalog) Vocabulary(ctx context.Context) ([]catalog.ServiceTerms, error
 	var out []catalog.ServiceTerms
 	for rows.Next() {
 		var t catalog.ServiceTerms
-		if err := rows.Scan(&t.Key, &t.All, &t.Fields[0], &t.Fields[1], &t.Fields[2]); err != nil {
+		h := &t.Summary
+		var level string
+		var federal int
+		if err := rows.Scan(&t.Key, &t.All, &t.Fields[0], &t.Fields[1], &t.Fields[2],
+			&h.ID, &h.Category, &h.Title.RU, &h.Title.EN, &h.Short.RU, &h.Short.EN, &level, &federal); err != nil {
 			return nil, err
 		}
+		h.Level, h.Federal = account.Level(level), federal == 1
 		if st.dialect == Postgres {
 			t.Fields = rankFields(t.Fields[0])
 		}
@@ -683,10 +690,13 @@ func (x *Catalog) rowids(ctx context.Context, match string, limit int) ([]int64,
 // matchPostgres is matchSQLite on catalog_search's GIN index, in one
 // statement (a round trip to the server costs more than these scans of
 // narrow rows). Ordering by popularity visits every match's row, so the
-// count (which stops at catalog.CountCap) comes first and decides: fewer
-// matches than n, and they are the candidates (every); more, and those of
-// the title and keywords (title_keywords) are, filled up from every match
-// when too few. A step not needed is a one-time filter's: never run.
+// first catalog.CountCap + 1 matches in the heap's order (sample) come
+// first: their number is the count, and when it is under the cap they are
+// every match, ordered without another visit. More than n, and the
+// candidates are those of the title and keywords (title_keywords), filled
+// up from every match when too few — a scan of them all only when there
+// are more than the cap. A step not needed is a one-time filter's: never
+// run.
 func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
 	var m catalog.Matches
 	text, lim := matchExpr(q, true), from+n
@@ -694,17 +704,20 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 	if facets := withFacets("", q, true); facets != "" {
 		filter, fargs = ` AND c.facets @@ ?::tsquery`, append(fargs, facets)
 	}
-	args := slices.Concat([]any{from}, fargs, []any{catalog.CountCap + 1, from, n}, fargs, []any{lim, from, n, lim}, fargs, []any{lim})
-	rows, err := x.transactions.st.query(ctx, `WITH total AS (
-			SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_search c WHERE ? = 0 AND c.search @@ to_tsquery('simple', ?)`+filter+` LIMIT ?) t),
+	args := slices.Concat(fargs, []any{catalog.CountCap + 1, from, n}, fargs, []any{lim, catalog.CountCap, lim, catalog.CountCap, from, lim}, fargs, []any{lim})
+	rows, err := x.transactions.st.query(ctx, `WITH sample AS (
+			SELECT c.id, c.popularity FROM catalog_search c WHERE c.search @@ to_tsquery('simple', ?)`+filter+` LIMIT ?),
+		total AS (SELECT COUNT(*) AS n FROM sample),
 		first AS (
 			SELECT c.id, c.popularity FROM catalog_search c
 			WHERE (? > 0 OR (SELECT n FROM total) >= ?) AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
 			ORDER BY c.popularity DESC, c.id LIMIT ?),
 		every AS (
-			SELECT c.id, c.popularity FROM catalog_search c
-			WHERE (? > 0 OR (SELECT n FROM total) < ? OR (SELECT COUNT(*) FROM first) < ?) AND c.search @@ to_tsquery('simple', ?)`+filter+`
-			ORDER BY c.popularity DESC, c.id LIMIT ?)
+			(SELECT id, popularity FROM sample WHERE (SELECT n FROM total) <= ? ORDER BY popularity DESC, id LIMIT ?)
+			UNION ALL
+			(SELECT c.id, c.popularity FROM catalog_search c
+			WHERE (SELECT n FROM total) > ? AND (? > 0 OR (SELECT COUNT(*) FROM first) < ?) AND c.search @@ to_tsquery('simple', ?)`+filter+`
+			ORDER BY c.popularity DESC, c.id LIMIT ?))
 		SELECT 0, id, popularity FROM every UNION ALL SELECT 1, id, popularity FROM first UNION ALL SELECT 2, '', n FROM total
 		UNION ALL SELECT 3, '', generation FROM catalog_generation WHERE id = 1`, args...)
 	if err != nil {
@@ -799,54 +812,6 @@ func (x *Catalog) CompactSearch(ctx context.Context) error {
 		return fmt.Errorf("store: compact the search index: %w", err)
 	}
 	return nil
-}
-
-// Summaries returns the services of Match's keys, in keys' order:
-// SQLite's keys are catalog_search rowids, PostgreSQL's the IDs.
-func (x *Catalog) Summaries(ctx context.Context, keys []string) ([]catalog.Summary, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	st := x.transactions.st
-	list, err := json.Marshal(keys)
-	if err != nil {
-		return nil, err
-	}
-	// The keys as one JSON array: one statement, prepared once, for
-	// pages of any length.
-	q := `SELECT ` + summaryColumns + `, s.id FROM catalog_services s WHERE s.id IN (SELECT jsonb_array_elements_text(?::jsonb))`
-	if st.dialect == SQLite {
-		// By the index of search_id: the key is the rowid it was read
-		// from, not the row's search_id and popularity, which come after
-		// the record (doc) in its overflow pages.
-		q = `SELECT ` + summaryColumns + `, k.value FROM json_each(?) k CROSS JOIN catalog_services s ON s.search_id = (CAST(k.value AS INTEGER) & 4294967295)`
-	}
-	rows, err := st.query(ctx, q, string(list))
-	if err != nil {
-		return nil, fmt.Errorf("store: catalog search: %w", err)
-	}
-	defer rows.Close()
-	byKey := make(map[string]catalog.Summary, len(keys))
-	for rows.Next() {
-		var h catalog.Summary
-		var level, key string
-		var federal int
-		if err := rows.Scan(&h.ID, &h.Category, &h.Title.RU, &h.Title.EN, &h.Short.RU, &h.Short.EN, &level, &federal, &h.Views, &key); err != nil {
-			return nil, err
-		}
-		h.Level, h.Federal = account.Level(level), federal == 1
-		byKey[key] = h
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]catalog.Summary, 0, len(keys))
-	for _, k := range keys {
-		if h, ok := byKey[k]; ok {
-			out = append(out, h)
-		}
-	}
-	return out, nil
 }
 
 // Entries lists every service for the editors, by ID. The row's category

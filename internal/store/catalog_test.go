@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +14,9 @@ import (
 )
 
 // search is the store's part of a catalog search: a page of the matches
-// in the store's cheap order (the catalog ranks the first of them) and
-// their count, or the popular list for no words.
+// in the store's cheap order (the catalog ranks the first of them), as
+// the vocabulary summarizes them, and their count; or the popular list
+// for no words.
 func search(ctx context.Context, x *store.Catalog, q catalog.Query) (catalog.Result, error) {
 	if len(q.Groups) == 0 && q.Prefix == "" {
 		return x.PopularPage(ctx, q)
@@ -27,12 +29,19 @@ func search(ctx context.Context, x *store.Catalog, q catalog.Query) (catalog.Res
 	if err != nil {
 		return catalog.Result{}, err
 	}
-	var keys []string
-	for _, c := range m.Candidates {
-		keys = append(keys, c.Key)
+	v, err := x.Vocabulary(ctx)
+	if err != nil {
+		return catalog.Result{}, err
 	}
-	hits, err := x.Summaries(ctx, keys)
-	return catalog.Result{Hits: hits, Total: all.Total, More: all.More}, err
+	var hits []catalog.Summary
+	for _, c := range m.Candidates {
+		i := slices.IndexFunc(v, func(t catalog.ServiceTerms) bool { return t.Key == c.Key })
+		if i < 0 {
+			return catalog.Result{}, fmt.Errorf("candidate %s is not in the vocabulary", c.Key)
+		}
+		hits = append(hits, v[i].Summary)
+	}
+	return catalog.Result{Hits: hits, Total: all.Total, More: all.More}, nil
 }
 
 func hitIDs(hs []catalog.Summary) []string {
@@ -261,4 +270,66 @@ func TestCatalogSearchMigration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCatalogManyMatches: a word of more services than are counted — the
+// count stops at catalog.CountCap and says there are more; the candidates
+// are those with the word in the title or keywords first, however
+// unpopular, then the rest by popularity, and a later page goes on in
+// that order; compacted after the import, the index finds the same.
+func TestCatalogManyMatches(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		x := s.Catalog()
+		const titled = 30
+		n := catalog.CountCap + 20
+		err := s.Transact(ctx, func(ctx context.Context) error {
+			for i := range n {
+				svc := &catalog.Service{ID: fmt.Sprintf("s%04d", i), Category: "docs", Agency: "mvd", Title: catalog.Text{RU: "Услуга", EN: "Service"},
+					Level: account.Simplified, Federal: true, Status: catalog.Published, Popularity: 1 + i%90}
+				idx := catalog.Indexed{Title: "услуг", Body: "справк", All: "услуг справк"}
+				if i < titled {
+					svc.Popularity = 0
+					idx = catalog.Indexed{Title: "справк", All: "справк"}
+				}
+				if err := x.PublishService(ctx, svc, idx, "stf1", t0); err != nil {
+					return err
+				}
+			}
+			return x.CompactSearch(ctx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := catalog.Query{Groups: [][][]string{{{"справк"}}}}
+		m, err := x.Match(ctx, q, 0, catalog.RankCandidates)
+		if err != nil || m.Total != catalog.CountCap || !m.More || len(m.Candidates) != catalog.RankCandidates {
+			t.Fatalf("%d candidates, total %d, more %v, %v", len(m.Candidates), m.Total, m.More, err)
+		}
+		var order []catalog.Candidate
+		order = append(order, m.Candidates...)
+		later, err := x.Match(ctx, q, catalog.RankCandidates, 10)
+		if err != nil || len(later.Candidates) != 10 {
+			t.Fatalf("a later page: %d, %v", len(later.Candidates), err)
+		}
+		order = append(order, later.Candidates...)
+		seen := map[string]bool{}
+		for i, c := range order {
+			if seen[c.Key] {
+				t.Fatalf("%s twice", c.Key)
+			}
+			seen[c.Key] = true
+			switch {
+			case i < titled && c.Popularity != 0:
+				t.Errorf("position %d: popularity %d, want a title's match first", i, c.Popularity)
+			case i > titled && c.Popularity > order[i-1].Popularity:
+				t.Errorf("position %d: popularity %d after %d", i, c.Popularity, order[i-1].Popularity)
+			}
+		}
+		// Under the cap, the count is exact.
+		if m, err := x.Match(ctx, catalog.Query{Groups: [][][]string{{{"услуг"}}}}, 0, 5); err != nil || m.Total != n-titled || m.More ||
+			len(m.Candidates) != 5 || m.Candidates[0].Popularity != 90 {
+			t.Errorf("the other word: %+v %v", m, err)
+		}
+	})
 }
