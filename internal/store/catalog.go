@@ -693,10 +693,12 @@ func (x *Catalog) rowids(ctx context.Context, match string, limit int) ([]int64,
 // first catalog.CountCap + 1 matches in the heap's order (sample) come
 // first: their number is the count, and when it is under the cap they are
 // every match, ordered without another visit. More than n, and the
-// candidates are those of the title and keywords (title_keywords), filled
-// up from every match when too few — a scan of them all only when there
-// are more than the cap. A step not needed is a one-time filter's: never
-// run.
+// candidates are those of the title and keywords (title_keywords) — the
+// popular ones first, from the index of the popular services alone (most
+// services have none: a common word's popular matches fill the
+// candidates, its thousands of others are not visited) — filled up from
+// every match when too few, a scan of them all only when there are more
+// than the cap. A step not needed is a one-time filter's: never run.
 func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
 	var m catalog.Matches
 	text, lim := matchExpr(q, true), from+n
@@ -704,14 +706,22 @@ func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n in
 	if facets := withFacets("", q, true); facets != "" {
 		filter, fargs = ` AND c.facets @@ ?::tsquery`, append(fargs, facets)
 	}
-	args := slices.Concat(fargs, []any{catalog.CountCap + 1, from, n}, fargs, []any{lim, catalog.CountCap, lim, catalog.CountCap, from, lim}, fargs, []any{lim})
+	args := slices.Concat(fargs, []any{catalog.CountCap + 1, from, n}, fargs, []any{lim, from, n, lim}, fargs, []any{lim},
+		[]any{catalog.CountCap, lim, catalog.CountCap, from, lim}, fargs, []any{lim})
 	rows, err := x.transactions.st.query(ctx, `WITH sample AS (
 			SELECT c.id, c.popularity FROM catalog_search c WHERE c.search @@ to_tsquery('simple', ?)`+filter+` LIMIT ?),
 		total AS (SELECT COUNT(*) AS n FROM sample),
-		first AS (
+		popular AS (
 			SELECT c.id, c.popularity FROM catalog_search c
-			WHERE (? > 0 OR (SELECT n FROM total) >= ?) AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
+			WHERE (? > 0 OR (SELECT n FROM total) >= ?) AND c.popularity > 0 AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
 			ORDER BY c.popularity DESC, c.id LIMIT ?),
+		first AS (
+			SELECT * FROM popular
+			UNION ALL
+			(SELECT c.id, c.popularity FROM catalog_search c
+			WHERE (? > 0 OR (SELECT n FROM total) >= ?) AND (SELECT COUNT(*) FROM popular) < ?
+				AND c.popularity <= 0 AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
+			ORDER BY c.popularity DESC, c.id LIMIT ?)),
 		every AS (
 			(SELECT id, popularity FROM sample WHERE (SELECT n FROM total) <= ? ORDER BY popularity DESC, id LIMIT ?)
 			UNION ALL
@@ -806,7 +816,7 @@ func rankFields(v string) [3]string {
 func (x *Catalog) CompactSearch(ctx context.Context) error {
 	q := `INSERT INTO catalog_search (catalog_search) VALUES ('optimize')`
 	if x.transactions.st.dialect == Postgres {
-		q = `SELECT gin_clean_pending_list('catalog_search_match'::regclass)`
+		q = `SELECT gin_clean_pending_list('catalog_search_match'::regclass), gin_clean_pending_list('catalog_search_popular'::regclass)`
 	}
 	if _, err := x.transactions.st.exec(ctx, q); err != nil {
 		return fmt.Errorf("store: compact the search index: %w", err)

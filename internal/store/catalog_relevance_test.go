@@ -21,8 +21,9 @@ type noGrants struct{}
 
 func (noGrants) Grants(context.Context) (staff.Grants, error) { return nil, nil }
 
-// maxMisses is how many judged queries may miss today (see the log).
-const maxMisses = 1
+// maxMisses is how many judged queries may miss: none, on either engine
+// (one ranking, the catalog's, over the same matches).
+const maxMisses = 0
 
 // judged is one query of the judged search set (internal/catalog/testdata).
 type judged struct {
@@ -36,8 +37,9 @@ type judged struct {
 // catalog on each engine, the judged queries (Russian and English,
 // inflected, with typos, synonyms and colloquial words), each expecting
 // its services in the top 3. The same Go-computed terms match alike on
-// both engines; their ranking functions (bm25, ts_rank) may order the
-// matches differently.
+// both engines, and the catalog ranks them (catalog.Lexicon.Rank), so the
+// order differs only between equally ranked services of equal
+// popularity.
 func TestCatalogRelevance(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "catalog", "testdata", "relevance.json"))
 	if err != nil {
@@ -87,8 +89,7 @@ func TestCatalogRelevance(t *testing.T) {
 		for _, m := range misses {
 			t.Log(m)
 		}
-		// The goal is every query; the bar is where the search stands, so
-		// that a change that loses a query fails here.
+		// Every query: a change that loses one fails here.
 		if failed > maxMisses {
 			t.Errorf("%d judged queries miss their top 3 (at most %d may): %v", failed, maxMisses, misses)
 		}
