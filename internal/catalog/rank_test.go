@@ -26,7 +26,6 @@ func TestRank(t *testing.T) {
 		s.All = s.Fields[0] + " " + s.Fields[1] + " " + s.Fields[2]
 		all = append(all, s)
 	}
-	lex := catalog.NewLexicon(nil, all)
 	word := func(ts ...string) [][][]string {
 		var g [][][]string
 		for _, t := range ts {
@@ -54,7 +53,7 @@ func TestRank(t *testing.T) {
 			[]catalog.Candidate{{Key: "new", Popularity: 90}, {Key: "short"}, {Key: "newer"}}, []string{"short", "new", "newer"}},
 	}
 	// The lexicon knows «one-word-popular» as «one-word».
-	lex = catalog.NewLexicon(nil, append(all, catalog.ServiceTerms{Key: "one-word-popular", All: all[4].All, Fields: all[4].Fields}))
+	lex := catalog.NewLexicon(nil, append(all, catalog.ServiceTerms{Key: "one-word-popular", All: all[4].All, Fields: all[4].Fields}))
 	for _, tt := range tests {
 		cands := slices.Clone(tt.cands)
 		lex.Rank(tt.q, cands)

@@ -20,12 +20,12 @@ import (
 
 // Catalog is the storage of the service catalog (internal/catalog), with
 // the audit log. A service is its JSON record (doc published, draft not);
-// the search matches the Go-computed terms — FTS5 on SQLite, a weighted
-// tsvector of the 'simple' configuration under GIN on PostgreSQL — so the
-// two engines match alike and differ only in their ranking functions.
-// The filters are words of the same index (searchFacets), and the ranking
-// reads the title, keywords and short description (the full description
-// only matches): see migration 0020.
+// the search matches the Go-computed terms — FTS5 on SQLite, tsvectors
+// of the 'simple' configuration under GIN on PostgreSQL (catalog_search,
+// migration 0022) — so the two engines match alike. The filters are words
+// of the same index (searchFacets). Neither engine ranks: Match hands the
+// first matches in a cheap order to the catalog, which ranks them by the
+// title, keywords and short description its lexicon holds (Vocabulary).
 type Catalog struct {
 	transactions
 	*AuditLog
@@ -448,14 +448,12 @@ func matchExpr(q catalog.Query, pg bool) string {
 }
 
 // searchRowid is a service's row in SQLite's catalog_search: its
-// search_id, with 100 − popularity above bit 32, so that the FTS index
-// alone yields the popularity a rank is weighed by (popularityFactor).
+// search_id, with 100 − popularity above bit 32, so that the FTS index,
+// read in rowid order, yields the matches by popularity (then first
+// publication) and their popularity with them.
 func searchRowid(searchID int64, popularity int) int64 {
 	return int64(100-max(0, min(popularity, 100)))<<32 | searchID
 }
-
-// popularityFactor is 1 + popularity/100 of a catalog_search rowid, in SQL.
-const popularityFactor = `(2.0 - (rowid >> 32) / 100.0)`
 
 // searchFacets are the words of a published service's filters, indexed
 // beside its terms (SQLite: the FTS column facets; PostgreSQL: the
@@ -464,10 +462,7 @@ const popularityFactor = `(2.0 - (rowid >> 32) / 100.0)`
 // "in<region>" or "out<region>" for each variant, available or not. No
 // query syntax can hide in them, and a query's words, letters and digits
 // only, never meet them, not even as a prefix (SQLite's tokenizer keeps
-// the mark in the word; PostgreSQL's are another column). On SQLite they
-// count in the record's length, which bm25 normalizes by: four words in
-// every record, and one a variant — against the hundreds of a service's
-// terms.
+// the mark in the word; PostgreSQL's are another column).
 func searchFacets(s *catalog.Service) string {
 	w := []string{"published", "level" + string(s.Level), "cat" + hex.EncodeToString([]byte(s.Category)), "regional"}
 	if s.Federal {
@@ -497,9 +492,8 @@ const facetMark = "_"
 // is no filter. A federal service is in a region unless withdrawn there,
 // any other only where available: `(("_federal" NOT "_out40") OR "_in40")`,
 // `(('_federal' & !'_out40') | '_in40')`. A level is the levels it opens,
-// or the others excluded when they are fewer (bm25 reads every word's whole
-// list of services once a query, so the shorter lists are asked for), or
-// nothing when it opens every level.
+// or the others excluded when they are fewer (the shorter lists are read),
+// or nothing when it opens every level.
 func withFacets(base string, q catalog.Query, pg bool) string {
 	and, or, not := " AND ", " OR ", " NOT "
 	quote := func(t string) string { return `"` + facetMark + t + `"` }
