@@ -13,7 +13,7 @@ import (
 func (d *Directory) Search(region, q string, limit int) []Locality {
 	q = fold(strings.TrimSpace(q))
 	var starts, contains []Locality
-	for _, l := range d.localities[region] {
+	for _, l := range d.cur.Load().localities[region] {
 		name := fold(l.Name)
 		switch {
 		case strings.HasPrefix(name, q):
@@ -37,56 +37,36 @@ func fold(s string) string {
 	return strings.ReplaceAll(strings.ToLower(s), "ё", "е")
 }
 
-// Find returns up to limit towns of any region for what a person types to
-// choose their region: the name's start, ignoring case and ё/е, or, when
-// nothing starts so, the names one typo away (a letter wrong, missing,
-// extra or two swapped) from what was typed or from its start of the same
-// length. Larger towns first within each group, then by name.
+// Find returns up to limit localities of any region for what a person
+// types to choose their region: the name's start, ignoring case and ё/е,
+// or, when nothing starts so, the names one typo away (a letter wrong,
+// missing, extra or two swapped) from what was typed or from its start of
+// the same length. Larger towns first within each group, then by name.
 func (d *Directory) Find(q string, limit int) []Locality {
 	q = fold(strings.Join(strings.Fields(q), " "))
 	q = strings.TrimPrefix(strings.TrimPrefix(q, "г. "), "г ")
 	if q == "" || limit < 1 {
 		return nil
 	}
+	// One pass in rank order: the prefix matches come out ordered, and the
+	// pass stops once it has enough; the typos count only without them.
 	var starts, near []Locality
 	qr := []rune(q)
-	for _, code := range d.Codes() {
-		for _, l := range d.localities[code] {
-			name := fold(l.Name)
-			switch {
-			case strings.HasPrefix(name, q):
-				starts = append(starts, l)
-			case len(qr) >= 4 && (oneEdit(qr, []rune(name)) || oneEdit(qr, prefixRunes(name, len(qr)))):
-				near = append(near, l)
+	for _, x := range d.cur.Load().byRank {
+		switch {
+		case strings.HasPrefix(x.key, q):
+			if starts = append(starts, *x.l); len(starts) == limit {
+				return starts
 			}
+		case len(starts) == 0 && len(near) < limit && len(qr) >= 4 &&
+			(oneEdit(qr, x.r) || (len(x.r) > len(qr) && oneEdit(qr, x.r[:len(qr)]))):
+			near = append(near, *x.l)
 		}
 	}
-	order := func(ls []Locality) {
-		slices.SortStableFunc(ls, func(a, b Locality) int {
-			if a.Population != b.Population {
-				return b.Population - a.Population
-			}
-			return strings.Compare(a.Name, b.Name)
-		})
+	if len(starts) > 0 {
+		return starts
 	}
-	order(starts)
-	order(near)
-	out := starts
-	if len(out) == 0 {
-		out = near
-	}
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out
-}
-
-func prefixRunes(s string, n int) []rune {
-	r := []rune(s)
-	if len(r) > n {
-		r = r[:n]
-	}
-	return r
+	return near
 }
 
 // oneEdit reports whether a and b differ by exactly one edit: a rune
@@ -125,23 +105,25 @@ func deletes(long, short []rune) bool {
 
 func equalFrom(a, b []rune, i int) bool { return slices.Equal(a[i:], b[i:]) }
 
-// Nearest returns the town nearest to a point (the browser's location),
-// and false when the directory has none with coordinates.
+// Nearest returns the locality nearest to a point (the browser's
+// location), and false when the directory has none with coordinates.
 func (d *Directory) Nearest(lat, lon float64) (Locality, bool) {
-	best, found := Locality{}, false
+	var best *Locality
 	bestD := math.Inf(1)
-	for _, code := range d.Codes() {
-		for _, l := range d.localities[code] {
-			if l.Lat == 0 && l.Lon == 0 {
-				continue
-			}
-			// An equirectangular distance: exact enough to tell towns apart.
-			x := (l.Lon - lon) * math.Cos((l.Lat+lat)/2*math.Pi/180)
-			y := l.Lat - lat
-			if dist := x*x + y*y; dist < bestD {
-				best, bestD, found = l, dist, true
-			}
+	for _, x := range d.cur.Load().byRank {
+		l := x.l
+		if l.Lat == 0 && l.Lon == 0 {
+			continue
+		}
+		// An equirectangular distance: exact enough to tell towns apart.
+		x := (l.Lon - lon) * math.Cos((l.Lat+lat)/2*math.Pi/180)
+		y := l.Lat - lat
+		if dist := x*x + y*y; dist < bestD {
+			best, bestD = l, dist
 		}
 	}
-	return best, found
+	if best == nil {
+		return Locality{}, false
+	}
+	return *best, true
 }
