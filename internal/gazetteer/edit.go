@@ -180,3 +180,16 @@ func (g *Gazetteer) record(ctx context.Context, actor audit.Event, action string
 	}
 	return g.d.Store.AppendAudit(ctx, &e)
 }
+
+// Locality returns an added locality by ID, for its form. Errors:
+// problem.NotFound "gazetteer.locality_not_found".
+func (g *Gazetteer) Locality(ctx context.Context, id string) (places.Locality, error) {
+	l, found, err := g.d.Store.AddedLocality(ctx, id)
+	if err != nil {
+		return places.Locality{}, err
+	}
+	if !found {
+		return places.Locality{}, problem.New(problem.NotFound, "gazetteer.locality_not_found")
+	}
+	return l, nil
+}

@@ -289,9 +289,20 @@ func (g *Gazetteer) Import(ctx context.Context, file []byte, actor audit.Event) 
 }
 
 // Export writes every added locality as an import file (CSV, "," between
-// columns), by region and name: importing it again changes nothing.
-func (g *Gazetteer) Export(ctx context.Context, w io.Writer) error {
-	ls, err := g.d.Store.AddedLocalities(ctx)
+// columns), by region and name: importing it again changes nothing. It is
+// recorded as places.exported (details: localities) from actor.
+func (g *Gazetteer) Export(ctx context.Context, w io.Writer, actor audit.Event) error {
+	var ls []places.Locality
+	err := g.d.Store.Transact(ctx, func(ctx context.Context) error {
+		var err error
+		if ls, err = g.d.Store.AddedLocalities(ctx); err != nil {
+			return err
+		}
+		e := actor
+		e.ID, e.At, e.Action, e.SubjectAccountID = 0, g.d.Now(), "places.exported", ""
+		e.Details = map[string]string{"localities": strconv.Itoa(len(ls))}
+		return g.d.Store.AppendAudit(ctx, &e)
+	})
 	if err != nil {
 		return err
 	}

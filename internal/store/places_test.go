@@ -104,7 +104,7 @@ func TestGazetteer(t *testing.T) {
 		}
 
 		var out bytes.Buffer
-		if err := g.Export(ctx, &out); err != nil {
+		if err := g.Export(ctx, &out, admin); err != nil {
 			t.Fatal(err)
 		}
 		want := "region,type,name,area,postcode,lat,lon,population,fias_id\n" +
@@ -139,7 +139,7 @@ func TestGazetteer(t *testing.T) {
 			}
 			actions = append(actions, e.Action)
 		}
-		if got := strings.Join(actions, " "); got != "places.locality_removed places.imported places.imported places.imported "+
+		if got := strings.Join(actions, " "); got != "places.locality_removed places.imported places.exported places.imported places.imported "+
 			"places.locality_changed places.locality_added places.region_added" {
 			t.Errorf("audited: %s", got)
 		}
