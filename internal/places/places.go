@@ -2,10 +2,12 @@ package places
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,14 +64,19 @@ type snapshot struct {
 	added      map[string]bool // the codes of the regions an administrator added
 	localities map[string][]Locality
 	// byRank is every locality, larger first and then by name, with its
-	// folded name: what Find and Nearest scan.
-	byRank []ranked
+	// folded name; byKey their positions in byRank in the order of the
+	// folded names, for Find's prefix ranges; byLat those with a point in
+	// the order of latitude, for Nearest; alphabet every rune of the
+	// folded names, for the typos Find tries.
+	byRank   []ranked
+	byKey    []int32
+	byLat    []*Locality
+	alphabet []rune
 }
 
 type ranked struct {
 	l   *Locality
 	key string
-	r   []rune
 }
 
 // Load parses the embedded data.
@@ -144,8 +151,7 @@ func (s *snapshot) index() {
 			return strings.Compare(a.Area, b.Area)
 		})
 		for i := range ls {
-			key := fold(ls[i].Name)
-			s.byRank = append(s.byRank, ranked{l: &ls[i], key: key, r: []rune(key)})
+			s.byRank = append(s.byRank, ranked{l: &ls[i], key: fold(ls[i].Name)})
 		}
 	}
 	slices.SortFunc(s.byRank, func(a, b ranked) int {
@@ -157,6 +163,20 @@ func (s *snapshot) index() {
 		}
 		return strings.Compare(a.l.Region, b.l.Region)
 	})
+	s.byKey, s.byLat = make([]int32, len(s.byRank)), s.byLat[:0]
+	runes := map[rune]bool{}
+	for i, x := range s.byRank {
+		s.byKey[i] = int32(i)
+		for _, r := range x.key {
+			runes[r] = true
+		}
+		if x.l.Lat != 0 || x.l.Lon != 0 {
+			s.byLat = append(s.byLat, x.l)
+		}
+	}
+	slices.SortStableFunc(s.byKey, func(a, b int32) int { return strings.Compare(s.byRank[a].key, s.byRank[b].key) })
+	slices.SortStableFunc(s.byLat, func(a, b *Locality) int { return cmp.Compare(a.Lat, b.Lat) })
+	s.alphabet = slices.Sorted(maps.Keys(runes))
 }
 
 // Extend replaces what administrators added to the reference data:
