@@ -3,8 +3,8 @@ package places
 import (
 	"cmp"
 	"math"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 )
 
