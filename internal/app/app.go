@@ -44,6 +44,7 @@ import (
 	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/extras"
 	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/gazetteer"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/jobs"
 	"github.com/kabinet/kabinet/internal/letter"
@@ -324,6 +325,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What administrators added to the reference data (issue 14 §1).
+	gaz := gazetteer.New(gazetteer.Deps{Store: st.Places(), Directory: dir, Now: o.Now})
+	if err := gaz.Load(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Demo() {
+		n, err := demo.SeedVillages(ctx, gaz, dir)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			log.Info("demo villages added", "count", n)
+		}
+	}
 	more := extras.New(extras.Deps{Store: st.Extras(), Personal: profiles, Tax: registries, Limiter: limiter, Regions: dir, Now: o.Now})
 	// The service-center directory (issue 12 §2); the demo's centers from
 	// the seeds, placed at their towns' points in the reference data.
@@ -429,7 +444,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 	}
 	srv, err := web.NewServer(web.Deps{
-		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), Signatures: signatures, Region: region.New(st.Accounts(), sessions, dir, o.Now), Services: services, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
+		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), Signatures: signatures, Region: region.New(st.Accounts(), sessions, dir, o.Now), Gazetteer: gaz, Services: services, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
 		BaseURL: cfg.Server.BaseURL, Demo: cfg.Demo(), SecondStep: cfg.SignIn.SecondStep, TrustedProxies: cfg.Server.TrustedProxies,

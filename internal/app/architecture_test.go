@@ -69,8 +69,9 @@ var packageClass = map[string]string{
 	// Issue 12: staff, roles and the console.
 	"internal/staff": classDomain,
 	// Issue 14: regions and the service catalog.
-	"internal/region":  classDomain,
-	"internal/catalog": classDomain,
+	"internal/region":    classDomain,
+	"internal/gazetteer": classDomain,
+	"internal/catalog":   classDomain,
 	// Issue 12 §3: the operator's desk.
 	"internal/desk": classDomain,
 	// Issue 12: the service-center directory.

@@ -282,6 +282,16 @@ func TestStaffAccessMatrix(t *testing.T) {
 		{"POST", "/api/v1/staff/catalog/services/s-none/publish", nil, true, false, false, true},
 		{"POST", "/api/v1/staff/catalog/import", nil, true, false, false, true},
 		{"GET", "/api/v1/staff/catalog/export", nil, true, false, false, true},
+		// The regions and localities administrators add (issue 14 §1):
+		// refused or about a locality that is not there; the export
+		// changes nothing.
+		{"POST", "/api/v1/staff/places/regions", map[string]string{"code": ""}, true, false, false, false},
+		{"GET", "/api/v1/staff/places/localities?region=40", nil, true, false, false, false},
+		{"POST", "/api/v1/staff/places/localities", map[string]string{"name": ""}, true, false, false, false},
+		{"PUT", "/api/v1/staff/places/localities/l-none", map[string]string{"name": ""}, true, false, false, false},
+		{"DELETE", "/api/v1/staff/places/localities/l-none", nil, true, false, false, false},
+		{"POST", "/api/v1/staff/places/import", nil, true, false, false, false},
+		{"GET", "/api/v1/staff/places/export", nil, true, false, false, false},
 		{"DELETE", "/api/v1/staff/sessions/current", nil, true, true, true, true},
 	}
 	doc := h.api("GET", "/api/v1/openapi.json", "", nil)
@@ -502,6 +512,19 @@ func TestStaffPagesMatrix(t *testing.T) {
 		{"POST", "/staff/catalog/agencies", true, false, false, true},
 		{"GET", "/staff/catalog/synonyms", true, false, false, true},
 		{"POST", "/staff/catalog/synonyms", true, false, false, true},
+		// The regions and localities (issue 14 §1): the posts refused
+		// (empty) or about a locality that is not there.
+		{"GET", "/staff/places", true, false, false, false},
+		{"GET", "/staff/places/regions/new", true, false, false, false},
+		{"POST", "/staff/places/regions", true, false, false, false},
+		{"GET", "/staff/places/regions/{code}", true, false, false, false},
+		{"GET", "/staff/places/regions/{code}/edit", true, false, false, false},
+		{"POST", "/staff/places/localities", true, false, false, false},
+		{"GET", "/staff/places/localities/{id}", true, false, false, false},
+		{"POST", "/staff/places/localities/{id}", true, false, false, false},
+		{"POST", "/staff/places/localities/{id}/remove", true, false, false, false},
+		{"POST", "/staff/places/import", true, false, false, false},
+		{"GET", "/staff/places/export", true, false, false, false},
 	}
 	// The sign-in steps, open to anyone, are not in the matrix.
 	open := map[string]bool{"GET /staff": true, "POST /staff": true, "GET /staff/enroll": true, "POST /staff/enroll": true,
@@ -530,7 +553,7 @@ func TestStaffPagesMatrix(t *testing.T) {
 	}
 	citizen.post("/signin", url.Values{"login": {"+7 900 000-00-02"}, "password": {demo.Password}})
 	for _, rt := range routes {
-		path := strings.ReplaceAll(rt.path, "{id}", "kaluga-mfc")
+		path := strings.NewReplacer("{id}", "kaluga-mfc", "{code}", "40").Replace(rt.path)
 		for _, c := range []struct {
 			who     string
 			b       *browser

@@ -48,6 +48,7 @@ var owners = map[string]string{
 	"trust":           "signature",
 	"audit":           "audit",
 	"center":          "centers",
+	"gazetteer":       "gazetteer",
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.

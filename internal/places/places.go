@@ -2,13 +2,16 @@ package places
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 //go:embed data/region.csv data/city.csv
@@ -27,7 +30,7 @@ type Region struct {
 	Timezone     string // "UTC+3"
 }
 
-// Locality is a town of a region.
+// Locality is a town of a region, or a village an administrator added.
 type Locality struct {
 	Region     string // the region's code
 	Type       string // "г"
@@ -37,25 +40,54 @@ type Locality struct {
 	FIAS       string
 	Lat, Lon   float64
 	Population int
+	// ID is an added locality's ID in the store; "" for the reference
+	// data's.
+	ID string
 }
 
-// Directory is the reference data: regions in code order, towns per
-// region in name order.
+// Added reports whether an administrator added the locality.
+func (l Locality) Added() bool { return l.ID != "" }
+
+// Directory is the reference data — regions in code order, towns per
+// region in name order — with what administrators added to it (Extend).
+// Its methods are safe for concurrent use; an Extend is seen at once by
+// every holder of the directory.
 type Directory struct {
+	base *snapshot // the embedded data alone
+	cur  atomic.Pointer[snapshot]
+}
+
+// snapshot is the directory at one moment: never changed once built.
+type snapshot struct {
 	regions    []Region
 	byCode     map[string]int
+	added      map[string]bool // the codes of the regions an administrator added
 	localities map[string][]Locality
+	// byRank is every locality, larger first and then by name, with its
+	// folded name; byKey their positions in byRank in the order of the
+	// folded names, for Find's prefix ranges; byLat those with a point in
+	// the order of latitude, for Nearest; alphabet every rune of the
+	// folded names, for the typos Find tries.
+	byRank   []ranked
+	byKey    []int32
+	byLat    []*Locality
+	alphabet []rune
+}
+
+type ranked struct {
+	l   *Locality
+	key string
 }
 
 // Load parses the embedded data.
 func Load() (*Directory, error) {
-	d := &Directory{byCode: map[string]int{}, localities: map[string][]Locality{}}
+	base := &snapshot{byCode: map[string]int{}, localities: map[string][]Locality{}}
 	if err := readCSV("data/region.csv", func(r record) error {
 		kladr := r.get("kladr_id")
 		if len(kladr) < 2 {
 			return fmt.Errorf("kladr_id %q", kladr)
 		}
-		return d.add(Region{Code: kladr[:2], Name: r.get("name"), Type: r.get("type"), NameWithType: r.get("name_with_type"),
+		return base.add(Region{Code: kladr[:2], Name: r.get("name"), Type: r.get("type"), NameWithType: r.get("name_with_type"),
 			ISO: r.get("iso_code"), OKATO: r.get("okato"), OKTMO: r.get("oktmo"), FIAS: r.get("fias_id"),
 			Postcode: r.get("postal_code"), Timezone: r.get("timezone")})
 	}); err != nil {
@@ -79,58 +111,114 @@ func Load() (*Directory, error) {
 			return err
 		}
 		l.Population, _ = strconv.Atoi(r.get("population")) // unknown for a few towns
-		if _, ok := d.byCode[l.Region]; !ok {
+		if _, ok := base.byCode[l.Region]; !ok {
 			return fmt.Errorf("%s: no region %s", l.Name, l.Region)
 		}
-		d.localities[l.Region] = append(d.localities[l.Region], l)
+		base.localities[l.Region] = append(base.localities[l.Region], l)
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	for _, ls := range d.localities {
-		slices.SortStableFunc(ls, func(a, b Locality) int { return strings.Compare(a.Name, b.Name) })
-	}
+	base.index()
+	d := &Directory{base: base}
+	d.cur.Store(base)
 	return d, nil
 }
 
-func (d *Directory) add(r Region) error {
+func (s *snapshot) add(r Region) error {
 	if len(r.Code) != 2 || strings.Trim(r.Code, "0123456789") != "" || r.Name == "" {
 		return fmt.Errorf("places: region %q %q: the code must be 2 digits and the name given", r.Code, r.Name)
 	}
-	if _, dup := d.byCode[r.Code]; dup {
+	if _, dup := s.byCode[r.Code]; dup {
 		return fmt.Errorf("places: two regions with code %s", r.Code)
 	}
-	i, _ := slices.BinarySearchFunc(d.regions, r.Code, func(a Region, code string) int { return strings.Compare(a.Code, code) })
-	d.regions = slices.Insert(d.regions, i, r)
-	for j := range d.regions {
-		d.byCode[d.regions[j].Code] = j
+	i, _ := slices.BinarySearchFunc(s.regions, r.Code, func(a Region, code string) int { return strings.Compare(a.Code, code) })
+	s.regions = slices.Insert(s.regions, i, r)
+	for j := range s.regions {
+		s.byCode[s.regions[j].Code] = j
 	}
 	return nil
 }
 
-// With returns a copy of the directory with more regions, such as the
-// subjects added after the data was published, whose codes an administrator
-// decides. A code already present, or not of 2 digits, is an error.
-func (d *Directory) With(extra ...Region) (*Directory, error) {
-	c := &Directory{regions: slices.Clone(d.regions), byCode: map[string]int{}, localities: d.localities}
-	for i, r := range c.regions {
-		c.byCode[r.Code] = i
-	}
-	for _, r := range extra {
-		if err := c.add(r); err != nil {
-			return nil, err
+// index sorts each region's localities by name and builds byRank.
+func (s *snapshot) index() {
+	s.byRank = s.byRank[:0]
+	for _, ls := range s.localities {
+		slices.SortStableFunc(ls, func(a, b Locality) int {
+			if c := strings.Compare(a.Name, b.Name); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Area, b.Area)
+		})
+		for i := range ls {
+			s.byRank = append(s.byRank, ranked{l: &ls[i], key: fold(ls[i].Name)})
 		}
 	}
-	return c, nil
+	slices.SortFunc(s.byRank, func(a, b ranked) int {
+		if a.l.Population != b.l.Population {
+			return b.l.Population - a.l.Population
+		}
+		if c := strings.Compare(a.l.Name, b.l.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.l.Region, b.l.Region)
+	})
+	s.byKey, s.byLat = make([]int32, len(s.byRank)), s.byLat[:0]
+	runes := map[rune]bool{}
+	for i, x := range s.byRank {
+		s.byKey[i] = int32(i)
+		for _, r := range x.key {
+			runes[r] = true
+		}
+		if x.l.Lat != 0 || x.l.Lon != 0 {
+			s.byLat = append(s.byLat, x.l)
+		}
+	}
+	slices.SortStableFunc(s.byKey, func(a, b int32) int { return strings.Compare(s.byRank[a].key, s.byRank[b].key) })
+	slices.SortStableFunc(s.byLat, func(a, b *Locality) int { return cmp.Compare(a.Lat, b.Lat) })
+	s.alphabet = slices.Sorted(maps.Keys(runes))
+}
+
+// Extend replaces what administrators added to the reference data:
+// regions (the subjects formed after the data was published, under codes
+// an administrator decides) and localities (villages, imported or typed),
+// each in a region of the reference data or of extra. A region code
+// already in the reference data, one not of 2 digits, or a locality of an
+// unknown region is an error, and the directory is left as it was.
+func (d *Directory) Extend(extra []Region, localities []Locality) error {
+	s := &snapshot{regions: slices.Clone(d.base.regions), byCode: map[string]int{}, added: map[string]bool{},
+		localities: make(map[string][]Locality, len(d.base.localities))}
+	for i, r := range s.regions {
+		s.byCode[r.Code] = i
+	}
+	for _, r := range extra {
+		if err := s.add(r); err != nil {
+			return err
+		}
+		s.added[r.Code] = true
+	}
+	for code, ls := range d.base.localities {
+		s.localities[code] = slices.Clone(ls)
+	}
+	for _, l := range localities {
+		if _, ok := s.byCode[l.Region]; !ok {
+			return fmt.Errorf("places: %s: no region %s", l.Name, l.Region)
+		}
+		s.localities[l.Region] = append(s.localities[l.Region], l)
+	}
+	s.index()
+	d.cur.Store(s)
+	return nil
 }
 
 // Regions returns every region in code order.
-func (d *Directory) Regions() []Region { return slices.Clone(d.regions) }
+func (d *Directory) Regions() []Region { return slices.Clone(d.cur.Load().regions) }
 
 // Codes returns every region's code, in code order.
 func (d *Directory) Codes() []string {
-	out := make([]string, len(d.regions))
-	for i, r := range d.regions {
+	s := d.cur.Load()
+	out := make([]string, len(s.regions))
+	for i, r := range s.regions {
 		out[i] = r.Code
 	}
 	return out
@@ -138,20 +226,32 @@ func (d *Directory) Codes() []string {
 
 // Region returns the region with a 2-digit code.
 func (d *Directory) Region(code string) (Region, bool) {
-	i, ok := d.byCode[code]
+	s := d.cur.Load()
+	i, ok := s.byCode[code]
 	if !ok {
 		return Region{}, false
 	}
-	return d.regions[i], true
+	return s.regions[i], true
 }
 
 // HasRegion reports whether a region has the code (address.Regions).
-func (d *Directory) HasRegion(code string) bool { _, ok := d.byCode[code]; return ok }
+func (d *Directory) HasRegion(code string) bool { _, ok := d.cur.Load().byCode[code]; return ok }
 
-// Localities returns the towns of a region in name order; none for an
-// unknown code. Villages are not in the data, so a form offers these as
-// suggestions and accepts any locality typed.
-func (d *Directory) Localities(region string) []Locality { return slices.Clone(d.localities[region]) }
+// RegionAdded reports whether an administrator added the region (it is
+// not in the reference data).
+func (d *Directory) RegionAdded(code string) bool { return d.cur.Load().added[code] }
+
+// Reference reports whether the embedded reference data has a region
+// with the code.
+func (d *Directory) Reference(code string) bool { _, ok := d.base.byCode[code]; return ok }
+
+// Localities returns the localities of a region in name order; none for
+// an unknown code. The data has towns and whatever villages
+// administrators added, so a form offers these as suggestions and accepts
+// any locality typed.
+func (d *Directory) Localities(region string) []Locality {
+	return slices.Clone(d.cur.Load().localities[region])
+}
 
 // record is one CSV row read by column name.
 type record struct {

@@ -46,24 +46,48 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func TestWith(t *testing.T) {
+func TestExtend(t *testing.T) {
 	d, err := Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := d.With(Region{Code: "93", Name: "Донецкая Народная", Type: "Респ"})
-	if err != nil {
+	village := Locality{Region: "93", Type: "с", Name: "Ёлкино", Lat: 47.9, Lon: 37.8, ID: "l-1"}
+	if err := d.Extend([]Region{{Code: "93", Name: "Донецкая Народная", Type: "Респ"}}, []Locality{village}); err != nil {
 		t.Fatal(err)
 	}
-	if !e.HasRegion("93") || d.HasRegion("93") {
-		t.Error("With must add to the copy only")
+	if !d.HasRegion("93") || !d.RegionAdded("93") || d.RegionAdded("77") || d.Reference("93") || !d.Reference("77") {
+		t.Error("the added region is not told from the reference data's")
 	}
-	if r := e.Regions(); r[len(r)-2].Code != "93" || r[len(r)-1].Code != "99" {
+	if r := d.Regions(); r[len(r)-2].Code != "93" || r[len(r)-1].Code != "99" {
 		t.Errorf("regions not in code order: %v, %v", r[len(r)-2].Code, r[len(r)-1].Code)
 	}
-	for _, bad := range []Region{{Code: "77", Name: "Москва"}, {Code: "9", Name: "x"}, {Code: "94"}} {
-		if _, err := d.With(bad); err == nil {
-			t.Errorf("With(%+v) accepted", bad)
+	if got := d.Find("елкин", 5); len(got) != 1 || got[0] != village || !got[0].Added() {
+		t.Errorf("Find(елкин) = %v, want the added village", got)
+	}
+	if got, ok := d.Nearest(47.91, 37.81); !ok || got.Name != "Ёлкино" {
+		t.Errorf("Nearest = %v, want the added village", got)
+	}
+	// A second Extend replaces the first: what an administrator removed is gone.
+	if err := d.Extend(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if d.HasRegion("93") || len(d.Find("елкин", 5)) != 0 {
+		t.Error("Extend(nil, nil) kept the earlier extension")
+	}
+	for _, bad := range []struct {
+		regions    []Region
+		localities []Locality
+	}{
+		{regions: []Region{{Code: "77", Name: "Москва"}}},
+		{regions: []Region{{Code: "9", Name: "x"}}},
+		{regions: []Region{{Code: "94"}}},
+		{localities: []Locality{{Region: "00", Name: "Нигде"}}},
+	} {
+		if err := d.Extend(bad.regions, bad.localities); err == nil {
+			t.Errorf("Extend(%+v) accepted", bad)
+		}
+		if n := len(d.Regions()); n != 86 {
+			t.Errorf("a refused Extend changed the directory: %d regions", n)
 		}
 	}
 }

@@ -43,6 +43,7 @@ const (
 	PermLettersDispatch  = "letters.dispatch"  // hand batches to the post, record returned letters, export a batch
 	PermTrustManage      = "trust.manage"      // the trusted CAs and uploaded CRLs of signature checks
 	PermCatalogManage    = "catalog.manage"    // drafts, publication, import and export of the service catalog
+	PermPlacesManage     = "places.manage"     // regions and localities added to the reference data
 )
 
 // Grant is one permission of one role. Scoped permissions are used for a

@@ -101,6 +101,11 @@ func (s *Server) base(next http.Handler) http.Handler {
 		st := &requestState{requestID: id, lang: s.language(r)}
 		st.client = session.Client{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: id}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		// Another node may have added regions or localities: a check at
+		// most every few seconds, a reload only when they changed.
+		if err := s.d.Gazetteer.Fresh(r.Context()); err != nil {
+			s.log.Warn("places: reload", "request_id", id, "error", err)
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		h := sw.Header()
 		h.Set("X-Request-Id", id)

@@ -37,6 +37,7 @@ var (
 	timeType = reflect.TypeFor[time.Time]()
 	rawType  = reflect.TypeFor[json.RawMessage]()
 	pdfType  = reflect.TypeFor[pdfFile]()
+	csvType  = reflect.TypeFor[csvFile]()
 )
 
 // schemaOf derives the JSON schema of a Go type.
@@ -259,22 +260,25 @@ func (d *oaDoc) jsonContent(t *testing.T, node any) (schema any, hasContent bool
 	return media["schema"], true, ""
 }
 
-// pdfContent is the only content a response whose Go type is pdfFile may
-// document: the PDF's bytes, nothing else.
-var pdfContent = map[string]any{"application/pdf": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+// fileContent is the only content a response whose Go type is pdfFile or
+// csvFile may document: the file's bytes, nothing else.
+var fileContent = map[reflect.Type]map[string]any{
+	pdfType: {"application/pdf": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}},
+	csvType: {"text/csv": map[string]any{"schema": map[string]any{"type": "string"}}},
+}
 
-// checkPDFContent reports how a PDF response's content differs from
-// pdfContent, or "".
-func (d *oaDoc) checkPDFContent(t *testing.T, node any) string {
+// checkFileContent reports how a file response's content differs from
+// fileContent, or "".
+func (d *oaDoc) checkFileContent(t *testing.T, node any, typ reflect.Type) string {
 	t.Helper()
 	content, ok := d.deref(t, node)["content"].(map[string]any)
 	if !ok {
-		return "the handler sends a PDF, but the document has no content"
+		return "the handler sends a file, but the document has no content"
 	}
-	if !reflect.DeepEqual(content, pdfContent) {
+	if !reflect.DeepEqual(content, fileContent[typ]) {
 		got, _ := json.Marshal(content)
-		want, _ := json.Marshal(pdfContent)
-		return fmt.Sprintf("the handler sends a PDF: content %s, want exactly %s", got, want)
+		want, _ := json.Marshal(fileContent[typ])
+		return fmt.Sprintf("the handler sends a file: content %s, want exactly %s", got, want)
 	}
 	return ""
 }
@@ -351,8 +355,8 @@ func TestOpenAPISchemas(t *testing.T) {
 					continue
 				}
 				typ := r.Responses[status]
-				if typ == pdfType {
-					if e := doc.checkPDFContent(t, raw); e != "" {
+				if fileContent[typ] != nil {
+					if e := doc.checkFileContent(t, raw, typ); e != "" {
 						t.Errorf("%s response %d: %s", r.key(), status, e)
 					}
 					continue

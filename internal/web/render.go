@@ -241,6 +241,7 @@ func funcs() template.FuncMap {
 		"fieldID":   fieldID,
 		"errorID":   func(name string) string { return fieldID(name) + "-error" },
 		"trimSpace": strings.TrimSpace,
+		"join":      strings.Join,
 		"levelKey":  func(l account.Level) string { return "level." + string(l) },
 		"device":    session.Device,
 		"dict": func(kv ...any) (map[string]any, error) {

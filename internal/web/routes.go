@@ -135,6 +135,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /staff/trust/crls", s.staffPage(staff.PermTrustManage, s.staffTrustUploadCRL))
 
 	// The catalog editors (issue 14 §2).
+	mux.HandleFunc("GET /staff/places", s.staffPage(staff.PermPlacesManage, s.staffPlaces))
+	mux.HandleFunc("GET /staff/places/regions/new", s.staffPage(staff.PermPlacesManage, s.staffPlaceRegionForm))
+	mux.HandleFunc("POST /staff/places/regions", s.staffPage(staff.PermPlacesManage, s.staffPlaceRegionSave))
+	mux.HandleFunc("GET /staff/places/regions/{code}", s.staffPage(staff.PermPlacesManage, s.staffPlacesRegion))
+	mux.HandleFunc("GET /staff/places/regions/{code}/edit", s.staffPage(staff.PermPlacesManage, s.staffPlaceRegionForm))
+	mux.HandleFunc("POST /staff/places/localities", s.staffPage(staff.PermPlacesManage, s.staffPlaceLocalitySave))
+	mux.HandleFunc("GET /staff/places/localities/{id}", s.staffPage(staff.PermPlacesManage, s.staffPlaceLocalityForm))
+	mux.HandleFunc("POST /staff/places/localities/{id}", s.staffPage(staff.PermPlacesManage, s.staffPlaceLocalitySave))
+	mux.HandleFunc("POST /staff/places/localities/{id}/remove", s.staffPage(staff.PermPlacesManage, s.staffPlaceLocalityRemove))
+	mux.HandleFunc("POST /staff/places/import", s.staffPage(staff.PermPlacesManage, s.staffPlacesImport))
+	mux.HandleFunc("GET /staff/places/export", s.staffPage(staff.PermPlacesManage, s.staffPlacesExport))
 	mux.HandleFunc("GET /staff/catalog", s.staffPage(staff.PermCatalogManage, s.staffCatalog))
 	mux.HandleFunc("GET /staff/catalog/new", s.staffPage(staff.PermCatalogManage, s.staffServiceNew))
 	mux.HandleFunc("POST /staff/catalog/services", s.staffPage(staff.PermCatalogManage, s.staffServiceSave))

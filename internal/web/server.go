@@ -32,6 +32,7 @@ import (
 	"github.com/kabinet/kabinet/internal/export"
 	"github.com/kabinet/kabinet/internal/extras"
 	"github.com/kabinet/kabinet/internal/flow"
+	"github.com/kabinet/kabinet/internal/gazetteer"
 	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/letter"
 	"github.com/kabinet/kabinet/internal/notify"
@@ -104,6 +105,9 @@ type Deps struct {
 	Services *catalog.Catalog
 	// Region checks and records the visitor's region (issue 14 §1).
 	Region *region.Service
+	// Gazetteer keeps the regions and localities administrators add to
+	// Places, and Places in step with them on every node.
+	Gazetteer *gazetteer.Gazetteer
 	// Signatures confirms identity by a qualified electronic signature
 	// and keeps the trusted CAs (issue 13 §2).
 	Signatures *signature.Service
@@ -172,6 +176,7 @@ func NewServer(d Deps) (*Server, error) {
 		"DataAccess": d.DataAccess == nil,
 		"Centers":    d.Centers == nil,
 		"Letters":    d.Letters == nil, "LetterPrinter": d.LetterPrinter == nil, "Signatures": d.Signatures == nil, "Region": d.Region == nil, "Services": d.Services == nil,
+		"Gazetteer": d.Gazetteer == nil,
 	} {
 		if nilness {
 			missing = append(missing, errors.New("web: Deps."+name+" is nil"))

@@ -53,6 +53,7 @@ var staffMenu = []struct{ href, label, perm string }{
 	{"/staff/letters", "console.menu.letters", staff.PermLettersPrint},
 	{"/staff/trust", "console.menu.trust", staff.PermTrustManage},
 	{"/staff/catalog", "console.menu.catalog", staff.PermCatalogManage},
+	{"/staff/places", "console.menu.places", staff.PermPlacesManage},
 }
 
 func (s *Server) staffCookie(w http.ResponseWriter, token string, maxAge time.Duration) {
