@@ -194,7 +194,10 @@ type serviceSummaryJSON struct {
 // serviceListJSON is a page of a catalog search.
 type serviceListJSON struct {
 	Services []serviceSummaryJSON `json:"services"`
-	Total    int                  `json:"total"`
+	// Total is how many services match, counted up to 1 000; More says
+	// that more match than that.
+	Total int  `json:"total"`
+	More  bool `json:"more"`
 }
 
 type categoryJSON struct {
@@ -284,7 +287,7 @@ func (s *Server) apiServices(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	out := serviceListJSON{Services: make([]serviceSummaryJSON, 0, len(res.Hits)), Total: res.Total}
+	out := serviceListJSON{Services: make([]serviceSummaryJSON, 0, len(res.Hits)), Total: res.Total, More: res.More}
 	for _, h := range res.Hits {
 		out.Services = append(out.Services, serviceSummaryJSON{ID: h.ID, Category: h.Category, Title: tj(h.Title), Short: tj(h.Short),
 			Level: string(h.Level), Federal: h.Federal})
