@@ -77,6 +77,18 @@ func (m *memStore) Agencies(context.Context) ([]catalog.Agency, error) {
 	return out, nil
 }
 
+func (m *memStore) Category(_ context.Context, id string) (catalog.Category, bool, error) {
+	defer m.lock()()
+	c, ok := m.state.cats[id]
+	return c, ok, nil
+}
+
+func (m *memStore) Agency(_ context.Context, id string) (catalog.Agency, bool, error) {
+	defer m.lock()()
+	a, ok := m.state.ags[id]
+	return a, ok, nil
+}
+
 func (m *memStore) SaveCategory(_ context.Context, c catalog.Category) error {
 	defer m.lock()()
 	m.state.cats[c.ID] = c

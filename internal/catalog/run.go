@@ -226,12 +226,8 @@ func (c *Catalog) Page(ctx context.Context, id, region string) (*Page, error) {
 		return nil, err
 	}
 	p := &Page{Service: s}
-	cats, err := c.d.Store.Categories(ctx)
-	if err != nil {
+	if p.Category, _, err = c.d.Store.Category(ctx, s.Category); err != nil {
 		return nil, err
-	}
-	if i := slices.IndexFunc(cats, func(x Category) bool { return x.ID == s.Category }); i >= 0 {
-		p.Category = cats[i]
 	}
 	if region == "" {
 		p.Exists = s.Federal
@@ -242,16 +238,12 @@ func (c *Catalog) Page(ctx context.Context, id, region string) (*Page, error) {
 	if !p.Exists {
 		p.Elsewhere = s.Regions(c.d.Regions.Codes())
 	}
-	ags, err := c.d.Store.Agencies(ctx)
-	if err != nil {
-		return nil, err
-	}
 	agency := p.Offer.Agency
 	if agency == "" {
 		agency = s.Agency
 	}
-	if i := slices.IndexFunc(ags, func(a Agency) bool { return a.ID == agency }); i >= 0 {
-		p.Agency = ags[i]
+	if p.Agency, _, err = c.d.Store.Agency(ctx, agency); err != nil {
+		return nil, err
 	}
 	if err := c.d.Store.CountView(ctx, id); err != nil {
 		return nil, err

@@ -93,6 +93,10 @@ type Store interface {
 	Transact(ctx context.Context, fn func(ctx context.Context) error) error
 	Categories(ctx context.Context) ([]Category, error)
 	Agencies(ctx context.Context) ([]Agency, error)
+	// Category and Agency return one by its ID; found is false when there
+	// is none.
+	Category(ctx context.Context, id string) (c Category, found bool, err error)
+	Agency(ctx context.Context, id string) (a Agency, found bool, err error)
 	// SaveCategory and SaveAgency insert or replace one by its ID.
 	SaveCategory(ctx context.Context, c Category) error
 	SaveAgency(ctx context.Context, a Agency) error

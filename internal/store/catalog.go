@@ -40,7 +40,20 @@ var _ catalog.Store = (*Catalog)(nil)
 
 // Categories returns the categories in their order.
 func (x *Catalog) Categories(ctx context.Context) ([]catalog.Category, error) {
-	rows, err := x.transactions.st.query(ctx, `SELECT id, icon, ord, title_ru, title_en FROM catalog_categories ORDER BY ord, id`)
+	return x.categories(ctx, ``)
+}
+
+// Category returns the category with the ID.
+func (x *Catalog) Category(ctx context.Context, id string) (catalog.Category, bool, error) {
+	cs, err := x.categories(ctx, ` WHERE id = ?`, id)
+	if err != nil || len(cs) == 0 {
+		return catalog.Category{}, false, err
+	}
+	return cs[0], true, nil
+}
+
+func (x *Catalog) categories(ctx context.Context, where string, args ...any) ([]catalog.Category, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT id, icon, ord, title_ru, title_en FROM catalog_categories`+where+` ORDER BY ord, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: categories: %w", err)
 	}
@@ -69,7 +82,20 @@ func (x *Catalog) SaveCategory(ctx context.Context, c catalog.Category) error {
 
 // Agencies returns the agencies by ID.
 func (x *Catalog) Agencies(ctx context.Context) ([]catalog.Agency, error) {
-	rows, err := x.transactions.st.query(ctx, `SELECT id, level, region, name_ru, name_en FROM catalog_agencies ORDER BY id`)
+	return x.agencies(ctx, ``)
+}
+
+// Agency returns the agency with the ID.
+func (x *Catalog) Agency(ctx context.Context, id string) (catalog.Agency, bool, error) {
+	as, err := x.agencies(ctx, ` WHERE id = ?`, id)
+	if err != nil || len(as) == 0 {
+		return catalog.Agency{}, false, err
+	}
+	return as[0], true, nil
+}
+
+func (x *Catalog) agencies(ctx context.Context, where string, args ...any) ([]catalog.Agency, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT id, level, region, name_ru, name_en FROM catalog_agencies`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: agencies: %w", err)
 	}

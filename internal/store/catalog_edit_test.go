@@ -70,3 +70,32 @@ func TestCatalogEntries(t *testing.T) {
 		}
 	})
 }
+
+// TestCatalogLookups: a service's page names its category and agency by
+// ID, on both engines; an ID not there is not found, not an error.
+func TestCatalogLookups(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		x := s.Catalog()
+		cat := catalog.Category{ID: "docs", Icon: "passport", Order: 3, Title: catalog.Text{RU: "Документы", EN: "Documents"}}
+		ag := catalog.Agency{ID: "mvd-40", Level: catalog.Regional, Region: "40", Name: catalog.Text{RU: "УМВД по Калужской области", EN: "Kaluga police"}}
+		if err := x.SaveCategory(ctx, cat); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.SaveAgency(ctx, ag); err != nil {
+			t.Fatal(err)
+		}
+		if got, found, err := x.Category(ctx, "docs"); err != nil || !found || got != cat {
+			t.Errorf("Category(docs) = %+v, %v, %v", got, found, err)
+		}
+		if got, found, err := x.Agency(ctx, "mvd-40"); err != nil || !found || got != ag {
+			t.Errorf("Agency(mvd-40) = %+v, %v, %v", got, found, err)
+		}
+		if _, found, err := x.Category(ctx, "none"); err != nil || found {
+			t.Errorf("Category(none): found %v, %v", found, err)
+		}
+		if _, found, err := x.Agency(ctx, "none"); err != nil || found {
+			t.Errorf("Agency(none): found %v, %v", found, err)
+		}
+	})
+}
