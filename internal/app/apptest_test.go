@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -59,13 +60,78 @@ func newHarness(t *testing.T, mutate func(*config.Config)) *harness {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	a, err := app.New(context.Background(), cfg, app.Options{Now: clk.Now, HashParams: &password.TestParams, NoJobs: true,
-		Logger: app.NewLogger(cfg, io.Discard), InstantRegistries: true})
+	if cfg.Storage.DatabaseURL == "" {
+		cfg.Storage.DataDir = seeded(t, cfg)
+	}
+	clk := &clock{t: harnessStart}
+	a, err := app.New(context.Background(), cfg, harnessOptions(cfg, clk))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return serve(t, a, clk)
+}
+
+// harnessStart is the harness clock's first reading.
+var harnessStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func harnessOptions(cfg config.Config, clk *clock) app.Options {
+	return app.Options{Now: clk.Now, HashParams: &password.TestParams, NoJobs: true, Logger: app.NewLogger(cfg, io.Discard), InstantRegistries: true}
+}
+
+// seedDirs holds, per configuration, a data directory kabinet started on
+// once — migrated and seeded with the demo — and closed. A harness on
+// SQLite starts on a copy of it, as a restarted node would (the seeds find
+// themselves there), instead of migrating and seeding again: that was
+// nearly half of this package's CPU. The copy holds the master secret
+// the data was sealed with.
+var seedDirs sync.Map // the configuration as %#v, its data directory aside → *seedDir
+
+type seedDir struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// seeded returns a new data directory holding a copy of the seeded one for
+// cfg (its DataDir aside), made on first use.
+func seeded(t *testing.T, cfg config.Config) string {
+	t.Helper()
+	cfg.Storage.DataDir = ""
+	v, _ := seedDirs.LoadOrStore(fmt.Sprintf("%#v", cfg), &seedDir{})
+	sd := v.(*seedDir)
+	sd.once.Do(func() {
+		if sd.dir, sd.err = os.MkdirTemp("", "kabinet-seeded-"); sd.err != nil {
+			return
+		}
+		c := cfg
+		c.Storage.DataDir = sd.dir
+		a, err := app.New(context.Background(), c, harnessOptions(c, &clock{t: harnessStart}))
+		if err != nil {
+			sd.err = err
+			return
+		}
+		sd.err = a.Close(context.Background())
+	})
+	if sd.err != nil {
+		t.Fatal(sd.err)
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(sd.dir)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestMain removes the seeded data directories once the tests are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	seedDirs.Range(func(_, v any) bool {
+		if sd := v.(*seedDir); sd.dir != "" {
+			_ = os.RemoveAll(sd.dir)
+		}
+		return true
+	})
+	os.Exit(code)
 }
 
 // serve puts an app behind an httptest server, closed with the test. Every
