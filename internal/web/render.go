@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -267,6 +268,12 @@ func funcs() template.FuncMap {
 func fieldID(name string) string {
 	return "f-" + strings.NewReplacer("_", "-", ".", "-").Replace(name)
 }
+
+// rendered is the renderer every server of the process shares: the pages
+// and static files are embedded, and parsed templates may be executed
+// concurrently, so they are parsed once (the tests start hundreds of
+// servers).
+var rendered = sync.OnceValues(newRenderer)
 
 func newRenderer() (*renderer, error) {
 	r := &renderer{pages: map[string]*template.Template{}, hashed: map[string]string{}, files: map[string]string{}}

@@ -185,7 +185,7 @@ func NewServer(d Deps) (*Server, error) {
 	if err := errors.Join(missing...); err != nil {
 		return nil, err
 	}
-	r, err := newRenderer()
+	r, err := rendered()
 	if err != nil {
 		return nil, err
 	}
