@@ -52,17 +52,11 @@ type harness struct {
 func newHarness(t *testing.T, mutate func(*config.Config)) *harness {
 	t.Helper()
 	cfg := config.Defaults()
-	cfg.Storage.DataDir = t.TempDir()
 	cfg.Log.Level = "error"
-	if os.Getenv("KABINET_TEST_ENGINE") == "postgres" {
-		cfg.Storage.DatabaseURL = testenv.NewPostgresDatabase(t)
-	}
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	if cfg.Storage.DatabaseURL == "" {
-		cfg.Storage.DataDir = seeded(t, cfg)
-	}
+	cfg.Storage.DataDir, cfg.Storage.DatabaseURL = seeded(t, cfg, os.Getenv("KABINET_TEST_ENGINE") == "postgres")
 	clk := &clock{t: harnessStart}
 	a, err := app.New(context.Background(), cfg, harnessOptions(cfg, clk))
 	if err != nil {
@@ -78,26 +72,29 @@ func harnessOptions(cfg config.Config, clk *clock) app.Options {
 	return app.Options{Now: clk.Now, HashParams: &password.TestParams, NoJobs: true, Logger: app.NewLogger(cfg, io.Discard), InstantRegistries: true}
 }
 
-// seedDirs holds, per configuration, a data directory kabinet started on
-// once — migrated and seeded with the demo — and closed. A harness on
-// SQLite starts on a copy of it, as a restarted node would (the seeds find
-// themselves there), instead of migrating and seeding again: that was
-// nearly half of this package's CPU. The copy holds the master secret
+// seedDirs holds, per configuration and engine, a data directory (and on
+// PostgreSQL a template database) kabinet started on once — migrated and
+// seeded with the demo — and closed. A harness starts on a copy of it, as
+// a restarted node would (the seeds find themselves there), instead of
+// migrating and seeding again: that was nearly half of this package's CPU,
+// and most of it under the race detector. The copy holds the master secret
 // the data was sealed with.
-var seedDirs sync.Map // the configuration as %#v, its data directory aside → *seedDir
+var seedDirs sync.Map // the configuration as %#v and the engine → *seedDir
 
 type seedDir struct {
-	once sync.Once
-	dir  string
-	err  error
+	once     sync.Once
+	dir      string
+	template string // the PostgreSQL template database's name
+	err      error
 }
 
 // seeded returns a new data directory holding a copy of the seeded one for
-// cfg (its DataDir aside), made on first use.
-func seeded(t *testing.T, cfg config.Config) string {
+// cfg (its storage aside), made on first use, and on PostgreSQL the URL of
+// a new database copied from the seeded template ("" on SQLite).
+func seeded(t *testing.T, cfg config.Config, pg bool) (dir, dbURL string) {
 	t.Helper()
-	cfg.Storage.DataDir = ""
-	v, _ := seedDirs.LoadOrStore(fmt.Sprintf("%#v", cfg), &seedDir{})
+	cfg.Storage.DataDir, cfg.Storage.DatabaseURL = "", ""
+	v, _ := seedDirs.LoadOrStore(fmt.Sprintf("%t %#v", pg, cfg), &seedDir{})
 	sd := v.(*seedDir)
 	sd.once.Do(func() {
 		if sd.dir, sd.err = os.MkdirTemp("", "kabinet-seeded-"); sd.err != nil {
@@ -105,6 +102,9 @@ func seeded(t *testing.T, cfg config.Config) string {
 		}
 		c := cfg
 		c.Storage.DataDir = sd.dir
+		if pg {
+			sd.template, c.Storage.DatabaseURL = testenv.PostgresTemplate(t)
+		}
 		a, err := app.New(context.Background(), c, harnessOptions(c, &clock{t: harnessStart}))
 		if err != nil {
 			sd.err = err
@@ -115,19 +115,26 @@ func seeded(t *testing.T, cfg config.Config) string {
 	if sd.err != nil {
 		t.Fatal(sd.err)
 	}
-	dir := t.TempDir()
+	dir = t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(sd.dir)); err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	if pg {
+		dbURL = testenv.NewPostgresDatabaseFrom(t, sd.template)
+	}
+	return dir, dbURL
 }
 
 // TestMain removes the seeded data directories once the tests are done.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	seedDirs.Range(func(_, v any) bool {
-		if sd := v.(*seedDir); sd.dir != "" {
+		sd := v.(*seedDir)
+		if sd.dir != "" {
 			_ = os.RemoveAll(sd.dir)
+		}
+		if sd.template != "" {
+			_ = testenv.DropPostgresDatabase(sd.template)
 		}
 		return true
 	})

@@ -55,22 +55,33 @@ func PostgresURL(t testing.TB) string {
 // and test packages running in parallel therefore never share a database.
 func NewPostgresDatabase(t testing.TB) string {
 	t.Helper()
+	return newDatabase(t, "")
+}
+
+// NewPostgresDatabaseFrom is NewPostgresDatabase with the new database a
+// copy of template (made with PostgresTemplate), which the server copies
+// file by file: a test starts on a migrated and seeded database without
+// migrating and seeding it again.
+func NewPostgresDatabaseFrom(t testing.TB, template string) string {
+	t.Helper()
+	return newDatabase(t, template)
+}
+
+func newDatabase(t testing.TB, template string) string {
 	server := PostgresURL(t)
 	name := databaseName(t.Name())
-
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := adminExec(ctx, server, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if err := adminExec(ctx, server, create); err != nil {
 		t.Fatalf("testenv: create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		drop := "DROP DATABASE IF EXISTS " + pgx.Identifier{name}.Sanitize()
-		if err := adminExec(ctx, server, drop+" WITH (FORCE)"); err != nil {
-			if err := adminExec(ctx, server, drop); err != nil { // before PostgreSQL 13
-				t.Errorf("testenv: drop database %s: %v", name, err)
-			}
+		if err := DropPostgresDatabase(name); err != nil {
+			t.Errorf("testenv: %v", err)
 		}
 	})
 	u, err := withDatabase(server, name)
@@ -78,6 +89,45 @@ func NewPostgresDatabase(t testing.TB) string {
 		t.Fatalf("testenv: %v", err)
 	}
 	return u
+}
+
+// PostgresTemplate creates a database to be made into a template for
+// NewPostgresDatabaseFrom: its name and URL. It outlives the test that
+// asked for it; the caller drops it with DropPostgresDatabase once the
+// tests are done (a TestMain), and must close its connections to it
+// before copies are made.
+func PostgresTemplate(t testing.TB) (name, u string) {
+	t.Helper()
+	server := PostgresURL(t)
+	name = databaseName("template " + t.Name())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := adminExec(ctx, server, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatalf("testenv: create database %s: %v", name, err)
+	}
+	u, err := withDatabase(server, name)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return name, u
+}
+
+// DropPostgresDatabase drops a database NewPostgresDatabase or
+// PostgresTemplate made, closing whatever connections it still has.
+func DropPostgresDatabase(name string) error {
+	server, err := postgresServer()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	drop := "DROP DATABASE IF EXISTS " + pgx.Identifier{name}.Sanitize()
+	if err := adminExec(ctx, server, drop+" WITH (FORCE)"); err != nil {
+		if err := adminExec(ctx, server, drop); err != nil { // before PostgreSQL 13
+			return fmt.Errorf("drop database %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // postgresServer finds the server once per process.
