@@ -289,7 +289,9 @@ say "go test on PostgreSQL: ok ($(since "$t"))"
 
 # 6. Fuzz smoke runs: every fuzz target for a few seconds -----------------------
 t=$(now_ms)
-fuzztime=${KABINET_FUZZTIME:-3s}
+# A smoke run: shallow findings in every target on each change; long runs
+# are for the target being worked on (go test -fuzz … -fuzztime 1m).
+fuzztime=${KABINET_FUZZTIME:-2s}
 targets=$(grep -rl --include='*_test.go' '^func Fuzz' internal | sort)
 for file in $targets; do
 	pkg="./$(dirname "$file")"
