@@ -145,11 +145,12 @@ func localityChanges(a, b places.Locality) []string {
 	return out
 }
 
-// RemoveLocality removes an added locality, with its audit record
-// places.locality_removed (details: locality_id, region, name). Addresses
-// and choices already made with it keep its name: a locality is text in
-// them. Errors: problem.NotFound "gazetteer.locality_not_found".
-func (g *Gazetteer) RemoveLocality(ctx context.Context, id string, actor audit.Event) error {
+// RemoveLocality removes an added locality and returns it, with its audit
+// record places.locality_removed (details: locality_id, region, name).
+// Addresses and choices already made with it keep its name: a locality is
+// text in them. Errors: problem.NotFound "gazetteer.locality_not_found".
+func (g *Gazetteer) RemoveLocality(ctx context.Context, id string, actor audit.Event) (places.Locality, error) {
+	var removed places.Locality
 	err := g.d.Store.Transact(ctx, func(ctx context.Context) error {
 		l, found, err := g.d.Store.RemoveLocality(ctx, id)
 		if err != nil {
@@ -158,13 +159,14 @@ func (g *Gazetteer) RemoveLocality(ctx context.Context, id string, actor audit.E
 		if !found {
 			return problem.New(problem.NotFound, "gazetteer.locality_not_found")
 		}
+		removed = l
 		return g.record(ctx, actor, "places.locality_removed",
 			map[string]string{"locality_id": id, "region": l.Region, "name": l.Name}, func(audit.Event) error { return nil })
 	})
 	if err != nil {
-		return err
+		return places.Locality{}, err
 	}
-	return g.Load(ctx)
+	return removed, g.Load(ctx)
 }
 
 // record runs save and appends the audit record of the change, and moves

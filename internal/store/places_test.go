@@ -118,13 +118,13 @@ func TestGazetteer(t *testing.T) {
 			t.Errorf("the export imported back: %+v, %v", rep, err)
 		}
 
-		if err := g.RemoveLocality(ctx, l.ID, admin); err != nil {
-			t.Fatal(err)
+		if removed, err := g.RemoveLocality(ctx, l.ID, admin); err != nil || removed.ID != l.ID || removed.Name != "Детчино" {
+			t.Fatalf("RemoveLocality = %+v, %v", removed, err)
 		}
 		if len(dir.Find("детчино", 1)) != 0 {
 			t.Error("the removed village is still found")
 		}
-		if err := g.RemoveLocality(ctx, l.ID, admin); problem.KindOf(err) != problem.NotFound {
+		if _, err := g.RemoveLocality(ctx, l.ID, admin); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("removed twice: %v", err)
 		}
 

@@ -80,10 +80,17 @@ type StaffPlaceFormPage struct {
 // abbreviation and the message that spells it out.
 type RegionTypeOption struct{ Value, Label string }
 
-var regionTypes = []RegionTypeOption{
-	{"Респ", "console.places.region_type.republic"}, {"край", "console.places.region_type.krai"},
-	{"обл", "console.places.region_type.oblast"}, {"г", "console.places.region_type.city"},
-	{"Аобл", "console.places.region_type.autonomous_oblast"}, {"АО", "console.places.region_type.autonomous_okrug"},
+// regionTypeWords spell out gazetteer.RegionTypes.
+var regionTypeWords = map[string]string{
+	"Респ": "republic", "край": "krai", "обл": "oblast", "г": "city", "Аобл": "autonomous_oblast", "АО": "autonomous_okrug",
+}
+
+func regionTypeOptions() []RegionTypeOption {
+	out := make([]RegionTypeOption, 0, len(gazetteer.RegionTypes))
+	for _, v := range gazetteer.RegionTypes {
+		out = append(out, RegionTypeOption{Value: v, Label: "console.places.region_type." + regionTypeWords[v]})
+	}
+	return out
 }
 
 func (s *Server) placesEvent(a staff.Actor, g staff.Grants) audit.Event {
@@ -179,7 +186,7 @@ func (s *Server) renderPlaceForm(w http.ResponseWriter, r *http.Request, a staff
 	case editing:
 		title = "console.places.region_edit"
 	}
-	p := &StaffPlaceFormPage{StaffBase: s.staffBase(r, a, g, title, values), Editing: editing, RegionTypes: regionTypes,
+	p := &StaffPlaceFormPage{StaffBase: s.staffBase(r, a, g, title, values), Editing: editing, RegionTypes: regionTypeOptions(),
 		LocalityID: values["id"]}
 	p.Region, _ = s.d.Places.Region(values[gazetteer.FieldRegion])
 	if fail != nil {
@@ -271,11 +278,7 @@ func (s *Server) staffPlaceLocalitySave(w http.ResponseWriter, r *http.Request, 
 }
 
 func (s *Server) staffPlaceLocalityRemove(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
-	id := r.PathValue("id")
-	l, err := s.d.Gazetteer.Locality(r.Context(), id)
-	if err == nil {
-		err = s.d.Gazetteer.RemoveLocality(r.Context(), id, s.placesEvent(a, g))
-	}
+	l, err := s.d.Gazetteer.RemoveLocality(r.Context(), r.PathValue("id"), s.placesEvent(a, g))
 	if err != nil {
 		s.staffError(w, r, a, g, err)
 		return
@@ -490,7 +493,7 @@ func (s *Server) apiStaffPlaceLocalitySave(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) apiStaffPlaceLocalityRemove(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
-	if err := s.d.Gazetteer.RemoveLocality(r.Context(), r.PathValue("id"), s.placesEvent(a, g)); err != nil {
+	if _, err := s.d.Gazetteer.RemoveLocality(r.Context(), r.PathValue("id"), s.placesEvent(a, g)); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
