@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -116,5 +117,71 @@ func benchmarkServiceSearch(b *testing.B, db string, n int) {
 	for _, c := range costs[max(0, len(costs)-10):] {
 		p, _ := url.QueryUnescape(c.path)
 		b.Logf("%8.2fms %s", float64(c.mean)/1e6, p)
+	}
+}
+
+// BenchmarkCatalogRebuild is what a node does when the catalog's
+// generation moves (a publication on any node): read every published
+// service's terms from the store (vocabulary) and build the lexicon the
+// search matches and ranks by (lexicon), over the demo catalog and
+// $KABINET_BENCH_SERVICES generated services (20 000 by default):
+//
+//	go test ./internal/bench -run '^$' -bench CatalogRebuild -benchtime 10x
+func BenchmarkCatalogRebuild(b *testing.B) {
+	n := 20000
+	if v := os.Getenv("KABINET_BENCH_SERVICES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("KABINET_BENCH_SERVICES=%q", v)
+		}
+	}
+	for _, engine := range []struct{ name, db string }{{"sqlite", ""}, {"postgres", "postgres"}} {
+		b.Run(engine.name, func(b *testing.B) {
+			db := engine.db
+			if db != "" {
+				db = testenv.PostgresURL(b)
+			}
+			ctx := context.Background()
+			env, err := startBenchEnv(ctx, db, io.Discard)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer env.close()
+			run := &benchRun{env: env, stderr: io.Discard, hc: newBenchClient(1)}
+			if _, err := run.generateServices(ctx, n); err != nil {
+				b.Fatal(err)
+			}
+			repo := env.app.Store.Catalog()
+			terms, err := repo.Vocabulary(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			syns, err := repo.Synonyms(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run("vocabulary", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := repo.Vocabulary(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("lexicon", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					catalog.NewLexicon(syns, terms)
+				}
+				// What a node keeps: the heap the lexicon holds once built.
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				lex := catalog.NewLexicon(syns, terms)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				runtime.KeepAlive(lex)
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "held-MB")
+			})
+		})
 	}
 }

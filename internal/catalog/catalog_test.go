@@ -132,7 +132,7 @@ func TestParseRejects(t *testing.T) {
 // terms, the terms one typo away — and the word being typed a prefix.
 func TestLexicon(t *testing.T) {
 	l := catalog.NewLexicon([]catalog.Synonym{{Term: "загран", Expands: "заграничный паспорт"}, {Term: "гос пошлина", Expands: "государственная пошлина"}},
-		[]catalog.ServiceTerms{{Key: "a", All: "заграничн паспорт выезд"}, {Key: "b", All: "паспорт гражданин"}, {Key: "c", All: "врач запис"}})
+		[]catalog.ServiceTerms{{Summary: catalog.Summary{ID: "a"}, All: "заграничн паспорт выезд"}, {Summary: catalog.Summary{ID: "b"}, All: "паспорт гражданин"}, {Summary: catalog.Summary{ID: "c"}, All: "врач запис"}})
 	groups, prefix := l.Parse("паспрот для загран", false)
 	if prefix != "" || len(groups) != 2 {
 		t.Fatalf("groups %v prefix %q", groups, prefix)
@@ -174,7 +174,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func FuzzLexiconParse(f *testing.F) {
-	l := catalog.NewLexicon([]catalog.Synonym{{Term: "загран", Expands: "заграничный паспорт"}}, []catalog.ServiceTerms{{Key: "a", All: "паспорт врач"}})
+	l := catalog.NewLexicon([]catalog.Synonym{{Term: "загран", Expands: "заграничный паспорт"}}, []catalog.ServiceTerms{{Summary: catalog.Summary{ID: "a"}, All: "паспорт врач"}})
 	for _, s := range []string{"паспорта", "паспрот загран", "", "   ", "ё-моё 123", "\x00\xff"} {
 		f.Add(s, false)
 		f.Add(s, true)

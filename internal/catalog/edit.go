@@ -191,7 +191,7 @@ func (c *Catalog) SaveDraft(ctx context.Context, a staff.Actor, s Service) (*Ser
 	s.Normalize()
 	now := c.d.Now()
 	s.Status, s.UpdatedAt = Draft, now
-	err = c.d.Store.Transact(ctx, func(ctx context.Context) error {
+	err = c.transact(ctx, func(ctx context.Context) error {
 		if err := c.check(ctx, &s); err != nil {
 			return err
 		}
@@ -219,7 +219,7 @@ func (c *Catalog) Publish(ctx context.Context, a staff.Actor, id string) (*Servi
 	}
 	now := c.d.Now()
 	var s *Service
-	err = c.d.Store.Transact(ctx, func(ctx context.Context) error {
+	err = c.transact(ctx, func(ctx context.Context) error {
 		var state State
 		var err error
 		if s, state, err = c.latest(ctx, id); err != nil {
@@ -264,7 +264,7 @@ func (c *Catalog) Discard(ctx context.Context, a staff.Actor, id string) error {
 		return err
 	}
 	now := c.d.Now()
-	return c.d.Store.Transact(ctx, func(ctx context.Context) error {
+	return c.transact(ctx, func(ctx context.Context) error {
 		published, err := c.d.Store.DiscardDraft(ctx, id)
 		if err != nil {
 			return err
@@ -292,7 +292,7 @@ func (c *Catalog) SaveCategory(ctx context.Context, a staff.Actor, x Category) e
 		return err
 	}
 	now := c.d.Now()
-	return c.d.Store.Transact(ctx, func(ctx context.Context) error {
+	return c.transact(ctx, func(ctx context.Context) error {
 		if err := c.d.Store.SaveCategory(ctx, x); err != nil {
 			return err
 		}
@@ -313,7 +313,7 @@ func (c *Catalog) SaveAgency(ctx context.Context, a staff.Actor, x Agency) error
 		return err
 	}
 	now := c.d.Now()
-	return c.d.Store.Transact(ctx, func(ctx context.Context) error {
+	return c.transact(ctx, func(ctx context.Context) error {
 		if err := c.d.Store.SaveAgency(ctx, x); err != nil {
 			return err
 		}
@@ -353,7 +353,7 @@ func (c *Catalog) SaveSynonyms(ctx context.Context, a staff.Actor, syns []Synony
 		return err
 	}
 	now := c.d.Now()
-	return c.d.Store.Transact(ctx, func(ctx context.Context) error {
+	return c.transact(ctx, func(ctx context.Context) error {
 		if err := c.d.Store.ReplaceSynonyms(ctx, syns); err != nil {
 			return err
 		}

@@ -15,9 +15,8 @@ import (
 )
 
 // memStore is catalog.Store in memory, for the domain's tests: enough of
-// the SQL store's behaviour (drafts apart from the published version, a
-// search over the published services' terms, a transaction that rolls
-// back on error) to test the editors' rules without a database.
+// the SQL store's behaviour (drafts apart from the published version, the
+// published services' terms, a transaction that rolls back on error) to test the editors' rules without a database.
 type memStore struct {
 	mu    sync.Mutex
 	state memState
@@ -213,9 +212,8 @@ func (m *memStore) DiscardDraft(_ context.Context, id string) (bool, error) {
 	return true, nil
 }
 
-// find returns the published services every group of q matches, in
-// popularity order, then ID: the rules of the SQL store's match, without
-// its title-and-keywords-first order.
+// find returns the published services that pass q's filters, in
+// popularity order, then ID (views are not counted here).
 func (m *memStore) find(ctx context.Context, q catalog.Query) []*catalog.Service {
 	var out []*catalog.Service
 	for _, id := range m.ids() {
@@ -223,57 +221,30 @@ func (m *memStore) find(ctx context.Context, q catalog.Query) []*catalog.Service
 		if err != nil {
 			continue
 		}
-		m.mu.Lock()
-		terms := strings.Fields(m.state.rows[id].terms)
-		m.mu.Unlock()
 		if q.Region != "" && !s.Exists(q.Region) || q.Category != "" && s.Category != q.Category || q.Level != "" && !s.Opens(q.Level) {
 			continue
 		}
-		match := true
-		for _, g := range q.Groups {
-			match = match && slices.ContainsFunc(g, func(alt []string) bool {
-				return !slices.ContainsFunc(alt, func(t string) bool { return !slices.Contains(terms, t) })
-			})
-		}
-		if q.Prefix != "" {
-			match = match && slices.ContainsFunc(terms, func(t string) bool { return strings.HasPrefix(t, q.Prefix) })
-		}
-		if match {
-			out = append(out, s)
-		}
+		out = append(out, s)
 	}
 	slices.SortStableFunc(out, func(a, b *catalog.Service) int { return b.Popularity - a.Popularity })
 	return out
 }
 
-func (m *memStore) Match(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
-	found := m.find(ctx, q)
-	gen, _ := m.Generation(ctx)
-	res := catalog.Matches{Total: min(len(found), catalog.CountCap), More: len(found) > catalog.CountCap, Generation: gen}
-	for _, s := range found[min(from, len(found)):min(from+n, len(found))] {
-		res.Candidates = append(res.Candidates, catalog.Candidate{Key: s.ID, Popularity: s.Popularity})
-	}
-	return res, nil
-}
-
-func (m *memStore) CompactSearch(context.Context) error { return nil }
-
 func summary(s *catalog.Service) catalog.Summary {
 	return catalog.Summary{ID: s.ID, Category: s.Category, Title: s.Title, Short: s.Short, Level: s.Level, Federal: s.Federal}
 }
 
-func (m *memStore) PopularPage(ctx context.Context, q catalog.Query) (catalog.Result, error) {
+func (m *memStore) PopularPage(ctx context.Context, q catalog.Query) ([]catalog.Summary, error) {
 	found := m.find(ctx, q)
-	res := catalog.Result{Total: min(len(found), catalog.CountCap), More: len(found) > catalog.CountCap}
+	var hits []catalog.Summary
 	for _, s := range found[min(q.Offset, len(found)):min(q.Offset+q.Limit, len(found))] {
-		res.Hits = append(res.Hits, summary(s))
+		hits = append(hits, summary(s))
 	}
-	return res, nil
+	return hits, nil
 }
 
 func (m *memStore) Popular(ctx context.Context, region, category string, limit int) ([]catalog.Summary, error) {
-	res, err := m.PopularPage(ctx, catalog.Query{Region: region, Category: category, Limit: limit})
-	return res.Hits, err
+	return m.PopularPage(ctx, catalog.Query{Region: region, Category: category, Limit: limit})
 }
 
 func (m *memStore) CountView(context.Context, string) error { return nil }
@@ -292,13 +263,17 @@ func (m *memStore) BumpGeneration(context.Context) error {
 func (m *memStore) Vocabulary(context.Context) ([]catalog.ServiceTerms, error) {
 	defer m.lock()()
 	var out []catalog.ServiceTerms
-	for id, r := range m.state.rows {
+	for _, r := range m.state.rows {
 		if r.doc != nil {
 			var s catalog.Service
 			if err := json.Unmarshal(r.doc, &s); err != nil {
 				return nil, err
 			}
-			out = append(out, catalog.ServiceTerms{Key: id, All: r.terms, Fields: [3]string{r.idx.Title, r.idx.Keywords, r.idx.Short}, Summary: summary(&s)})
+			t := catalog.ServiceTerms{All: r.terms, Fields: [3]string{r.idx.Title, r.idx.Keywords, r.idx.Short}, Popularity: s.Popularity, Summary: summary(&s)}
+			for _, v := range s.Variants {
+				t.Regions = append(t.Regions, catalog.Availability{Region: v.Region, Available: v.Available})
+			}
+			out = append(out, t)
 		}
 	}
 	return out, nil

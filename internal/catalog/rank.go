@@ -7,13 +7,13 @@ import (
 	"strings"
 )
 
-// Limits of a search's work (issue 14 §4: 20 000 services, p99 under 25
-// ms). A common word matches thousands of services: ranking every match
-// (what the engines' bm25 and ts_rank did, reading each one's terms) cost
-// 5–16 ms, and counting them all a few more.
+// Limits of a search's work and answer (issue 14 §4: 20 000 services, p99
+// under 25 ms). A common word matches thousands of services: ranking every
+// match costs in proportion, and a count past a thousand tells a person
+// nothing more than «more than 1 000».
 const (
 	// RankCandidates is how many matches are ranked: the first in the
-	// store's cheap order (every word in the title or keywords first, then
+	// cheap order (every word in the title or keywords first, then
 	// by popularity). The rest follow the ranked ones in that order.
 	RankCandidates = 200
 	// CountCap is the most matches counted: more, and the result says
@@ -39,60 +39,26 @@ const (
 )
 
 // rankIndex is what the ranking reads of every published service: the
-// terms of its title, keywords and short description as numbers — the
-// term's place among all their distinct terms, sorted, so that the terms
-// beginning with a prefix are a range of numbers.
+// terms of its title, keywords and short description as their numbers in
+// the lexicon's dictionary.
 type rankIndex struct {
-	terms []string          // distinct, sorted
-	doc   map[string]uint32 // a service's key → its place in at and summaries
-	at    []uint32          // where each service's fields begin in ids
-	ids   []uint32          // each service's three fields, each field's length first
-	// summaries are the services as results show them, so that a search
-	// reads no service's row either.
-	summaries []Summary
+	doc map[string]uint32 // a service's ID → its number
+	at  []uint32          // by number: where its fields begin in ids
+	ids []uint32          // each service's three fields, each field's length first
 }
 
-func newRankIndex(services []ServiceTerms) rankIndex {
-	seen := map[string]bool{}
-	for _, s := range services {
-		for _, f := range s.Fields {
-			for t := range strings.FieldsSeq(f) {
-				seen[t] = true
-			}
-		}
-	}
-	x := rankIndex{doc: make(map[string]uint32, len(services)), at: make([]uint32, 0, len(services)), summaries: make([]Summary, 0, len(services))}
-	for t := range seen {
-		x.terms = append(x.terms, t)
-	}
-	slices.Sort(x.terms)
-	id := make(map[string]uint32, len(x.terms))
-	for i, t := range x.terms {
-		id[t] = uint32(i)
-	}
-	for _, s := range services {
-		x.doc[s.Key] = uint32(len(x.at))
-		x.at = append(x.at, uint32(len(x.ids)))
-		x.summaries = append(x.summaries, s.Summary)
-		for _, f := range s.Fields {
-			at := len(x.ids)
-			x.ids = append(x.ids, 0)
-			for t := range strings.FieldsSeq(f) {
-				x.ids = append(x.ids, id[t])
-			}
-			x.ids[at] = uint32(len(x.ids) - at - 1)
-		}
-	}
-	return x
-}
-
-// fields returns a service's three fields' term numbers (none for a key
-// it does not know: a service published since the lexicon was built).
+// fields returns a service's three fields' term numbers (none for an ID
+// it does not know).
 func (x *rankIndex) fields(key string) (f [3][]uint32) {
 	d, ok := x.doc[key]
 	if !ok {
 		return f
 	}
+	return x.fieldsOf(d)
+}
+
+// fieldsOf returns the three fields' term numbers of service d.
+func (x *rankIndex) fieldsOf(d uint32) (f [3][]uint32) {
 	at := x.at[d]
 	for i := range f {
 		n := x.ids[at]
@@ -102,25 +68,17 @@ func (x *rankIndex) fields(key string) (f [3][]uint32) {
 	return f
 }
 
-// summary returns a service's summary; false for a key it does not know.
-func (x *rankIndex) summary(key string) (Summary, bool) {
-	d, ok := x.doc[key]
-	if !ok {
-		return Summary{}, false
-	}
-	return x.summaries[d], true
-}
-
-// lookup is a term's number; false when no service's ranked fields hold it.
-func (x *rankIndex) lookup(t string) (uint32, bool) {
-	i, ok := slices.BinarySearch(x.terms, t)
+// lookup is a term's number in the dictionary; false when no service
+// holds it.
+func (l *Lexicon) lookup(t string) (uint32, bool) {
+	i, ok := slices.BinarySearch(l.dict, t)
 	return uint32(i), ok
 }
 
 // prefixed is the range of the numbers of the terms beginning with p.
-func (x *rankIndex) prefixed(p string) (lo, hi uint32) {
-	i, _ := slices.BinarySearch(x.terms, p)
-	j := i + sort.Search(len(x.terms)-i, func(k int) bool { return !strings.HasPrefix(x.terms[i+k], p) })
+func (l *Lexicon) prefixed(p string) (lo, hi uint32) {
+	i, _ := slices.BinarySearch(l.dict, p)
+	j := i + sort.Search(len(l.dict)-i, func(k int) bool { return !strings.HasPrefix(l.dict[i+k], p) })
 	return uint32(i), uint32(j)
 }
 
@@ -128,10 +86,9 @@ func (x *rankIndex) prefixed(p string) (lo, hi uint32) {
 // keywords and short description (the terms of every group's alternatives
 // and the completions of the word being typed), each term weighed by its
 // rarity in the catalog (idf), times the service's popularity (1 +
-// popularity/100). The same on every engine: the stores only find the
-// candidates.
+// popularity/100). The same on every engine: it reads the lexicon alone.
 type rankScorer struct {
-	ids    []uint32  // the query's distinct terms that some service's ranked fields hold
+	ids    []uint32  // the query's distinct terms that some service holds
 	idf    []float64 // by ids
 	lo, hi uint32    // the completions of the word being typed
 	avg    [3]float64
@@ -144,7 +101,7 @@ func (l *Lexicon) scorer(q Query, cands []Candidate) *rankScorer {
 	for _, g := range q.Groups {
 		for _, alt := range g {
 			for _, t := range alt {
-				if id, ok := l.ranked.lookup(t); ok && !slices.Contains(r.ids, id) {
+				if id, ok := l.lookup(t); ok && !slices.Contains(r.ids, id) {
 					r.ids = append(r.ids, id)
 					r.idf = append(r.idf, l.idf(t))
 				}
@@ -152,7 +109,7 @@ func (l *Lexicon) scorer(q Query, cands []Candidate) *rankScorer {
 		}
 	}
 	if q.Prefix != "" {
-		r.lo, r.hi = l.ranked.prefixed(q.Prefix)
+		r.lo, r.hi = l.prefixed(q.Prefix)
 	}
 	r.tf = make([]float64, len(r.ids)+1)
 	r.fields = make([][3][]uint32, len(cands))
@@ -213,8 +170,8 @@ func (r *rankScorer) score(i int, popularity int) float64 {
 }
 
 // Rank orders candidates best first, in place: by score, then popularity,
-// then as the store gave them. A candidate the lexicon does not know
-// (published since it was built) has no score but its popularity.
+// then as they were given. A candidate the lexicon does not know has no
+// score but its popularity.
 func (l *Lexicon) Rank(q Query, cands []Candidate) {
 	r := l.scorer(q, cands)
 	type scored struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kabinet/kabinet/internal/catalog"
 )
@@ -13,13 +14,13 @@ import (
 // engine (the ranking reads the lexicon, not the store).
 func TestRank(t *testing.T) {
 	services := []catalog.ServiceTerms{
-		{Key: "title", Fields: [3]string{"паспорт гражданин", "удостоверен", "замен паспорт"}},
-		{Key: "keywords", Fields: [3]string{"выезд границ", "паспорт загранпаспорт", "поездк"}},
-		{Key: "short", Fields: [3]string{"фотограф", "фот", "фот паспорт"}},
-		{Key: "two-words", Fields: [3]string{"свидетельств рожден", "рожден ребенок", "свидетельств"}},
-		{Key: "one-word", Fields: [3]string{"рожден", "ребенок", "семь"}},
-		{Key: "short-title", Fields: [3]string{"паспорт гражданин", "", ""}},
-		{Key: "long-title", Fields: [3]string{"паспорт гражданин нов образц взамен утрачен испорчен документ", "", ""}},
+		{Summary: catalog.Summary{ID: "title"}, Fields: [3]string{"паспорт гражданин", "удостоверен", "замен паспорт"}},
+		{Summary: catalog.Summary{ID: "keywords"}, Fields: [3]string{"выезд границ", "паспорт загранпаспорт", "поездк"}},
+		{Summary: catalog.Summary{ID: "short"}, Fields: [3]string{"фотограф", "фот", "фот паспорт"}},
+		{Summary: catalog.Summary{ID: "two-words"}, Fields: [3]string{"свидетельств рожден", "рожден ребенок", "свидетельств"}},
+		{Summary: catalog.Summary{ID: "one-word"}, Fields: [3]string{"рожден", "ребенок", "семь"}},
+		{Summary: catalog.Summary{ID: "short-title"}, Fields: [3]string{"паспорт гражданин", "", ""}},
+		{Summary: catalog.Summary{ID: "long-title"}, Fields: [3]string{"паспорт гражданин нов образц взамен утрачен испорчен документ", "", ""}},
 	}
 	var all []catalog.ServiceTerms
 	for _, s := range services {
@@ -53,7 +54,7 @@ func TestRank(t *testing.T) {
 			[]catalog.Candidate{{Key: "new", Popularity: 90}, {Key: "short"}, {Key: "newer"}}, []string{"short", "new", "newer"}},
 	}
 	// The lexicon knows «one-word-popular» as «one-word».
-	lex := catalog.NewLexicon(nil, append(all, catalog.ServiceTerms{Key: "one-word-popular", All: all[4].All, Fields: all[4].Fields}))
+	lex := catalog.NewLexicon(nil, append(all, catalog.ServiceTerms{Summary: catalog.Summary{ID: "one-word-popular"}, All: all[4].All, Fields: all[4].Fields}))
 	for _, tt := range tests {
 		cands := slices.Clone(tt.cands)
 		lex.Rank(tt.q, cands)
@@ -111,18 +112,21 @@ func TestFindBeyondTheRanked(t *testing.T) {
 			titled = append(titled, h.Title.RU != "Услуга")
 		}
 	}
-	// The memory store's cheap order is popularity alone; the ranked 200
-	// put the title's matches before the short description's.
+	// The ranked 200 put the title's matches before the short
+	// description's.
 	if i := slices.Index(titled[:catalog.RankCandidates], false); i >= 0 && slices.Contains(titled[i:catalog.RankCandidates], true) {
 		t.Errorf("a short description's match ranked before a title's: %v", titled[:catalog.RankCandidates])
 	}
 }
 
-// TestFindSeesAnotherNode: a service another node published is found at
-// once, its words corrected too — the search's statement tells the
-// catalog's generation, and the lexicon is rebuilt when it moved.
+// TestFindSeesAnotherNode: a service another node published is found,
+// its words corrected too, once this node asks for the catalog's
+// generation again (Deps.Every after it last did); until then a search
+// uses the lexicon it has, asking the store nothing.
 func TestFindSeesAnotherNode(t *testing.T) {
-	c, st := editing(t)
+	_, st := editing(t)
+	now := t0
+	c := catalog.New(catalog.Deps{Store: st, Regions: three, Now: func() time.Time { return now }, Every: time.Second})
 	ctx := context.Background()
 	if _, err := c.Find(ctx, catalog.Search{Q: "паспорт", Limit: 5}); err != nil {
 		t.Fatal(err)
@@ -135,6 +139,11 @@ func TestFindSeesAnotherNode(t *testing.T) {
 	if err := st.BumpGeneration(ctx); err != nil {
 		t.Fatal(err)
 	}
+	now = now.Add(time.Second - time.Nanosecond)
+	if res, err := c.Find(ctx, catalog.Search{Q: "охотничий", Limit: 5}); err != nil || len(res.Hits) != 0 {
+		t.Fatalf("found before the check was due: %+v %v", res, err)
+	}
+	now = now.Add(time.Nanosecond)
 	res, err := c.Find(ctx, catalog.Search{Q: "охотнчий", Limit: 5})
 	if err != nil || len(res.Hits) != 1 || res.Hits[0].ID != "hunting" {
 		t.Fatalf("a typo of the new service's word: %+v %v", res, err)

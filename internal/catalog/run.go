@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
@@ -33,6 +34,10 @@ type Deps struct {
 	Grants  Grants
 	Regions Regions
 	Now     func() time.Time
+	// Every is how often a search asks the store whether another node
+	// changed the published catalog (0: every second); this node's own
+	// changes are searched at once.
+	Every time.Duration
 }
 
 // Catalog runs the service catalog: the public reads and search, and the
@@ -40,43 +45,76 @@ type Deps struct {
 type Catalog struct {
 	d Deps
 
-	mu  sync.Mutex
-	lex *Lexicon // for generation gen
+	mu      sync.Mutex // one build of the lexicon at a time
+	lex     atomic.Pointer[built]
+	checked atomic.Int64 // when a search last asked for the generation, in Unix nanoseconds
+}
+
+// built is a lexicon and the generation it was built at (or after).
+type built struct {
+	lex *Lexicon
 	gen int64
 }
 
 // New returns the catalog.
-func New(d Deps) *Catalog { return &Catalog{d: d} }
+func New(d Deps) *Catalog {
+	if d.Every <= 0 {
+		d.Every = time.Second
+	}
+	return &Catalog{d: d}
+}
 
-// lexicon returns the synonyms and vocabulary of the catalog as published
-// at generation gen, rebuilt only when the generation has moved (on any
-// node); gen < 0 asks the store for the generation now.
-func (c *Catalog) lexicon(ctx context.Context, gen int64) (*Lexicon, int64, error) {
-	if gen < 0 {
-		var err error
-		if gen, err = c.d.Store.Generation(ctx); err != nil {
-			return nil, 0, err
-		}
+// lexicon returns the lexicon of the published catalog. It asks the store
+// for the catalog's generation at most once every Deps.Every (one search
+// asks; the others meanwhile use the lexicon they have) and rebuilds the
+// lexicon when the generation moved.
+func (c *Catalog) lexicon(ctx context.Context) (*Lexicon, error) {
+	cur := c.lex.Load()
+	now := c.d.Now().UnixNano()
+	last := c.checked.Load()
+	if cur != nil && (now-last < int64(c.d.Every) || !c.checked.CompareAndSwap(last, now)) {
+		return cur.lex, nil
+	}
+	gen, err := c.d.Store.Generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil && cur.gen >= gen {
+		return cur.lex, nil
 	}
 	c.mu.Lock()
-	lex, at := c.lex, c.gen
-	c.mu.Unlock()
-	if lex != nil && at == gen {
-		return lex, gen, nil
+	defer c.mu.Unlock()
+	if cur := c.lex.Load(); cur != nil && cur.gen >= gen {
+		return cur.lex, nil
 	}
+	// Read after the generation: the lexicon holds at least what it
+	// says, and a publication in between is read again at the next
+	// check.
 	syns, err := c.d.Store.Synonyms(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	terms, err := c.d.Store.Vocabulary(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	lex = NewLexicon(syns, terms)
-	c.mu.Lock()
-	c.lex, c.gen = lex, gen
-	c.mu.Unlock()
-	return lex, gen, nil
+	lex := NewLexicon(syns, terms)
+	c.lex.Store(&built{lex: lex, gen: gen})
+	if cur == nil {
+		c.checked.Store(now)
+	}
+	return lex, nil
+}
+
+// transact runs fn in one transaction; once it has committed, the next
+// search asks for the generation, so that this node searches its own
+// change of the published catalog at once.
+func (c *Catalog) transact(ctx context.Context, fn func(ctx context.Context) error) error {
+	err := c.d.Store.Transact(ctx, fn)
+	if err == nil {
+		c.checked.Store(0)
+	}
+	return err
 }
 
 // Categories returns the categories in their order.
@@ -113,45 +151,39 @@ func (c *Catalog) Find(ctx context.Context, s Search) (Result, error) {
 	if err := f.Err(); err != nil {
 		return Result{}, err
 	}
-	// The lexicon last built, without asking for the generation: the
-	// search's own statement tells it (Matches.Generation), and the
-	// search is read again with the new lexicon when it moved — so that
-	// a search costs no round trip for it.
-	c.mu.Lock()
-	lex, gen := c.lex, c.gen
-	c.mu.Unlock()
-	if lex == nil {
-		var err error
-		if lex, gen, err = c.lexicon(ctx, -1); err != nil {
-			return Result{}, err
-		}
+	lex, err := c.lexicon(ctx)
+	if err != nil {
+		return Result{}, err
 	}
 	q := Query{Region: s.Region, Category: s.Category, Level: s.Level, Limit: min(max(s.Limit, 1), MaxLimit), Offset: max(s.Offset, 0)}
-	for again := false; ; again = true {
-		q.Groups, q.Prefix = lex.Parse(s.Q, s.Typing)
-		if len(q.Groups) == 0 && q.Prefix == "" {
-			return c.d.Store.PopularPage(ctx, q)
-		}
-		res, seen, err := c.search(ctx, lex, q)
-		if err != nil || seen == gen || again {
-			return res, err
-		}
-		if lex, gen, err = c.lexicon(ctx, seen); err != nil {
-			return Result{}, err
-		}
+	q.Groups, q.Prefix = lex.Parse(s.Q, s.Typing)
+	if len(q.Groups) == 0 && q.Prefix == "" {
+		return c.popular(ctx, lex, q)
 	}
+	return search(lex, q), nil
+}
+
+// popular is the page of a query of no words: the popular services that
+// pass its filters, from the store (views change with every page view),
+// counted by the lexicon.
+func (c *Catalog) popular(ctx context.Context, lex *Lexicon, q Query) (Result, error) {
+	hits, err := c.d.Store.PopularPage(ctx, q)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Hits: hits, Total: len(hits)}
+	if q.Offset > 0 || len(hits) == q.Limit {
+		m := lex.Match(Query{Region: q.Region, Category: q.Category, Level: q.Level}, 0, 0)
+		res.Total, res.More = max(m.Total, q.Offset+len(hits)), m.More
+	}
+	return res, nil
 }
 
 // search runs a query of words: the first RankCandidates matches in the
-// store's cheap order ranked (Lexicon.Rank), then the rest in that order;
-// q's page of them, and the catalog's generation the store saw (when it
-// is not lex's, Find reads the query again with the new lexicon).
-func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, int64, error) {
-	m, err := c.d.Store.Match(ctx, q, 0, RankCandidates)
-	if err != nil {
-		return Result{}, 0, err
-	}
-	gen := m.Generation
+// cheap order ranked (Lexicon.Rank), then the rest in that order; q's
+// page of them.
+func search(lex *Lexicon, q Query) Result {
+	m := lex.Match(q, 0, RankCandidates)
 	lex.Rank(q, m.Candidates)
 	ranked, rest := m.Candidates, q
 	if len(q.Groups) > 1 && m.Total < q.Offset+q.Limit {
@@ -161,10 +193,7 @@ func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, in
 		// marriage»).
 		relaxed := q
 		relaxed.Groups = [][][]string{slices.Concat(q.Groups...)}
-		more, err := c.d.Store.Match(ctx, relaxed, 0, RankCandidates)
-		if err != nil {
-			return Result{}, 0, err
-		}
+		more := lex.Match(relaxed, 0, RankCandidates)
 		if more.Total > m.Total {
 			lex.Rank(relaxed, more.Candidates)
 			ranked = slices.Clone(m.Candidates)
@@ -184,10 +213,7 @@ func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, in
 	if end := q.Offset + q.Limit; end > len(ranked) && len(m.Candidates) == RankCandidates {
 		// A page past the ranked matches: the cheap order goes on.
 		from := RankCandidates + max(q.Offset-len(ranked), 0)
-		more, err := c.d.Store.Match(ctx, rest, from, end-max(q.Offset, len(ranked)))
-		if err != nil {
-			return Result{}, 0, err
-		}
+		more := lex.Match(rest, from, end-max(q.Offset, len(ranked)))
 		for _, x := range more.Candidates {
 			if !slices.ContainsFunc(ranked, func(y Candidate) bool { return y.Key == x.Key }) {
 				keys = append(keys, x.Key)
@@ -195,13 +221,11 @@ func (c *Catalog) search(ctx context.Context, lex *Lexicon, q Query) (Result, in
 		}
 	}
 	for _, k := range keys {
-		// A service published between the search's reading of the
-		// generation and of the matches is left out, this once.
-		if h, ok := lex.ranked.summary(k); ok {
+		if h, ok := lex.summary(k); ok {
 			res.Hits = append(res.Hits, h)
 		}
 	}
-	return res, gen, nil
+	return res
 }
 
 // Page is a service as its page shows it in a region.
@@ -279,7 +303,7 @@ func (c *Catalog) Import(ctx context.Context, a staff.Actor, data []byte, publis
 	}
 	rep := &ImportReport{Categories: len(doc.Categories), Agencies: len(doc.Agencies), Services: len(doc.Services), Synonyms: len(doc.Synonyms), Published: publish}
 	now := c.d.Now()
-	err = c.d.Store.Transact(ctx, func(ctx context.Context) error {
+	err = c.transact(ctx, func(ctx context.Context) error {
 		if err := c.save(ctx, doc, publish, a.Member.ID, now); err != nil {
 			return err
 		}
@@ -326,11 +350,6 @@ func (c *Catalog) save(ctx context.Context, doc *Document, publish bool, by stri
 			return err
 		}
 	}
-	if publish && len(doc.Services) > 0 {
-		if err := c.d.Store.CompactSearch(ctx); err != nil {
-			return err
-		}
-	}
 	return c.d.Store.BumpGeneration(ctx)
 }
 
@@ -344,7 +363,7 @@ func (c *Catalog) Bootstrap(ctx context.Context, data []byte) (bool, error) {
 	}
 	done := false
 	now := c.d.Now()
-	err = c.d.Store.Transact(ctx, func(ctx context.Context) error {
+	err = c.transact(ctx, func(ctx context.Context) error {
 		done = false
 		if cats, err := c.d.Store.Categories(ctx); err != nil || len(cats) > 0 {
 			return err

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -22,34 +24,134 @@ func Index(s *Service, category Text) Indexed {
 	return idx
 }
 
-// Lexicon is what a query is read against: the synonyms (a folded word
-// people type → the terms it stands for) and the vocabulary of the
-// published services' terms, for typos; and what the ranking reads of
-// each service (Rank), kept in memory so that a search reads no service's
-// text: 20 000 services hold some 6 MB.
+// Lexicon is what a query is read against and matched and ranked by, in
+// memory (decision 19): the synonyms (a folded word people type → the
+// terms it stands for); the vocabulary of the published services' terms,
+// for typos; which services hold each term and pass each filter (Match);
+// and what the ranking reads of each service (Rank) and a result shows of
+// it — so that a search reads no row. 20 000 services hold some 20 MB.
 type Lexicon struct {
 	Synonyms map[string][]string
 	Vocab    *textsearch.Vocabulary
-	services int       // the published services (the ranking's idf)
-	ranked   rankIndex // their ranked fields, by key
+	services int        // the published services (the ranking's idf)
+	dict     []string   // every distinct term, sorted: the terms beginning with a prefix are a range of numbers
+	ids      []string   // the services' IDs, by number
+	match    matchIndex // by number, in the cheap order
+	ranked   rankIndex
+	// summaries are the services as results show them, by number.
+	summaries []Summary
 }
 
 // NewLexicon builds a lexicon from the synonyms and the published
-// services' terms.
+// services' terms. Each service's terms are read once, into numbers.
 func NewLexicon(syns []Synonym, terms []ServiceTerms) *Lexicon {
-	l := &Lexicon{Synonyms: map[string][]string{}, services: len(terms), ranked: newRankIndex(terms)}
+	services := slices.Clone(terms)
+	// The cheap order: the most popular first, then by ID, so that the
+	// numbers are the same on every node.
+	slices.SortFunc(services, func(a, b ServiceTerms) int {
+		if a.Popularity != b.Popularity {
+			return cmp.Compare(b.Popularity, a.Popularity)
+		}
+		return strings.Compare(a.Summary.ID, b.Summary.ID)
+	})
+	n := len(services)
+	l := &Lexicon{Synonyms: map[string][]string{}, services: n, ids: make([]string, n), summaries: make([]Summary, n)}
 	for _, s := range syns {
 		key := strings.Join(textsearch.Tokens(s.Term), " ")
 		if key != "" {
 			l.Synonyms[key] = textsearch.Terms(s.Expands)
 		}
 	}
-	var all []string
-	for _, t := range terms {
-		all = append(all, strings.Fields(t.All)...)
+	// Every term gets a number as first seen, counted in All (the typo
+	// correction prefers the common ones); the numbers become the sorted
+	// dictionary's below.
+	id := make(map[string]uint32, 1<<14)
+	var counts []uint32
+	number := func(t string) uint32 {
+		i, ok := id[t]
+		if !ok {
+			i = uint32(len(l.dict))
+			id[t] = i
+			l.dict = append(l.dict, strings.Clone(t)) // not pinning the service's text
+			counts = append(counts, 0)
+		}
+		return i
 	}
-	l.Vocab = textsearch.NewVocabulary(all)
+	var all docTerms
+	var ranked rankIndex
+	ranked.doc = make(map[string]uint32, n)
+	all.at = make([]uint32, 1, n+1)
+	for d, s := range services {
+		l.ids[d], l.summaries[d] = s.Summary.ID, s.Summary
+		eachTerm(s.All, func(t string) {
+			i := number(t)
+			counts[i]++
+			all.ids = append(all.ids, i)
+		})
+		ranked.doc[s.Summary.ID] = uint32(d)
+		ranked.at = append(ranked.at, uint32(len(ranked.ids)))
+		for _, f := range s.Fields {
+			at := len(ranked.ids)
+			ranked.ids = append(ranked.ids, 0)
+			eachTerm(f, func(t string) { ranked.ids = append(ranked.ids, number(t)) })
+			ranked.ids[at] = uint32(len(ranked.ids) - at - 1)
+		}
+		all.at = append(all.at, uint32(len(all.ids)))
+	}
+	// Sorted, the terms beginning with a prefix are a range of numbers.
+	order := make([]uint32, len(l.dict))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(a, b uint32) int { return strings.Compare(l.dict[a], l.dict[b]) })
+	renumber := make([]uint32, len(order))
+	dict, sortedCounts := make([]string, len(order)), make([]uint32, len(order))
+	for to, from := range order {
+		renumber[from] = uint32(to)
+		dict[to], sortedCounts[to] = l.dict[from], counts[from]
+	}
+	l.dict = dict
+	for i, t := range all.ids {
+		all.ids[i] = renumber[t]
+	}
+	for d := range n {
+		at := ranked.at[d]
+		for range 3 {
+			k := ranked.ids[at]
+			for i := at + 1; i <= at+k; i++ {
+				ranked.ids[i] = renumber[ranked.ids[i]]
+			}
+			at += k + 1
+		}
+	}
+	l.ranked = ranked
+	l.match = newMatchIndex(services, &all, &ranked, len(dict))
+	l.Vocab = textsearch.NewCountedVocabulary(dict, sortedCounts)
 	return l
+}
+
+// eachTerm calls fn with each of the space-separated terms of s.
+func eachTerm(s string, fn func(string)) {
+	for s != "" {
+		i := strings.IndexByte(s, ' ')
+		if i < 0 {
+			fn(s)
+			return
+		}
+		if i > 0 {
+			fn(s[:i])
+		}
+		s = s[i+1:]
+	}
+}
+
+// summary returns a service's summary; false for an ID it does not know.
+func (l *Lexicon) summary(key string) (Summary, bool) {
+	d, ok := l.ranked.doc[key]
+	if !ok {
+		return Summary{}, false
+	}
+	return l.summaries[d], true
 }
 
 // maxQueryWords bounds the words of a query that are searched for.

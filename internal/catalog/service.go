@@ -51,40 +51,46 @@ type Result struct {
 	More  bool
 }
 
-// Candidate is a match as the store finds it, before the ranking.
+// Candidate is a match as the lexicon finds it, before the ranking.
 type Candidate struct {
-	Key        string // the store's handle on the service (ServiceTerms.Key)
+	Key        string // the service's ID
 	Popularity int
 }
 
-// ServiceTerms are what the lexicon keeps of a published service: every
-// term (Indexed.All, the typo correction's vocabulary) and, by the store's
-// key, the fields the ranking reads — the terms of the title, the
-// keywords and the short description (Indexed.Title, Keywords, Short),
-// each space-separated, in any order — and the service as a result shows
-// it (its Views left out: they change with every page view).
-type ServiceTerms struct {
-	Key     string
-	All     string
-	Fields  [3]string
-	Summary Summary
+// Availability is a service's variant for a region as the search's region
+// filter reads it: there, or withdrawn there (Variant.Available).
+type Availability struct {
+	Region    string
+	Available bool
 }
 
-// Matches are what the store finds for a query, before the ranking.
+// ServiceTerms are what the lexicon keeps of a published service: every
+// term (Indexed.All: what a query matches, and the typo correction's
+// vocabulary); the fields the ranking reads — the terms of the title, the
+// keywords and the short description (Indexed.Title, Keywords, Short),
+// each space-separated, in any order; what the filters read — its
+// popularity, its variants' availability and, in the summary, its
+// category, level and whether it is federal; and the service as a result
+// shows it (its Views left out: they change with every page view).
+type ServiceTerms struct {
+	All        string
+	Fields     [3]string
+	Popularity int
+	Regions    []Availability
+	Summary    Summary
+}
+
+// Matches are what the lexicon finds for a query, before the ranking.
 type Matches struct {
-	// Candidates are the matches asked for, in the store's cheap order:
-	// those with every group in the title or keywords first, each part by
-	// popularity and then an order of the store's that does not change.
-	// From 0, when fewer than asked for match, they are all the matches,
-	// by popularity alone (the ranking orders them all).
+	// Candidates are the matches asked for, in the cheap order: those
+	// with every group in the title or keywords first, each part by
+	// popularity and then by ID. From 0, when no more match than were
+	// asked for, they are all the matches, by popularity alone (the
+	// ranking orders them all).
 	Candidates []Candidate
 	// Total and More count the matches as Result does.
 	Total int
 	More  bool
-	// Generation is the catalog's (Store.Generation) as the store found
-	// the matches: a search whose lexicon is of another one reads the
-	// query again with the lexicon of this one.
-	Generation int64
 }
 
 // Store is what the catalog needs from storage. Calls made with the
@@ -104,7 +110,7 @@ type Store interface {
 	// ReplaceSynonyms makes syns the only synonyms.
 	ReplaceSynonyms(ctx context.Context, syns []Synonym) error
 	// PublishService makes s the published version (doc), drops its
-	// draft, and indexes it for the region filter and the search.
+	// draft, and keeps its variants' regions and its terms (Vocabulary).
 	PublishService(ctx context.Context, s *Service, idx Indexed, by string, at time.Time) error
 	// SaveDraft keeps s as the service's unpublished version.
 	SaveDraft(ctx context.Context, s *Service, by string, at time.Time) error
@@ -122,28 +128,18 @@ type Store interface {
 	// it was never published; it reports whether a published version
 	// remains. NotFound "catalog.draft_not_found" when there is no draft.
 	DiscardDraft(ctx context.Context, id string) (published bool, err error)
-	// Match finds the published services that q matches (its groups,
-	// prefix and filters) and returns n of them, from the from-th in its
-	// cheap order (Matches); from 0, it counts them too, up to CountCap.
-	// It reads no service's text: the lexicon holds what the ranking
-	// reads (Vocabulary).
-	Match(ctx context.Context, q Query, from, n int) (Matches, error)
-	// CompactSearch tidies the search index after many services were
-	// published at once (an import), so that searches look each word up
-	// in one place.
-	CompactSearch(ctx context.Context) error
 	// PopularPage is the search of no words: the published services that
 	// pass q's filters, the most popular (popularity plus views) first,
-	// q's page of them, counted up to CountCap.
-	PopularPage(ctx context.Context, q Query) (Result, error)
+	// q's page of them (the lexicon counts them).
+	PopularPage(ctx context.Context, q Query) ([]Summary, error)
 	// Popular returns the most viewed published services of a region
 	// ("" for any), with the category when set.
 	Popular(ctx context.Context, region, category string, limit int) ([]Summary, error)
 	// CountView adds a view to a published service.
 	CountView(ctx context.Context, id string) error
 	// Generation changes whenever a service is published or the synonyms
-	// change; Vocabulary returns every published service's terms and
-	// summary.
+	// change; Vocabulary returns what the lexicon keeps of every published
+	// service (ServiceTerms), in any order.
 	Generation(ctx context.Context) (int64, error)
 	BumpGeneration(ctx context.Context) error
 	Vocabulary(ctx context.Context) ([]ServiceTerms, error)

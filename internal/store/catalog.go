@@ -3,13 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,13 +14,11 @@ import (
 )
 
 // Catalog is the storage of the service catalog (internal/catalog), with
-// the audit log. A service is its JSON record (doc published, draft not);
-// the search matches the Go-computed terms — FTS5 on SQLite, tsvectors
-// of the 'simple' configuration under GIN on PostgreSQL (catalog_search,
-// migration 0022) — so the two engines match alike. The filters are words
-// of the same index (searchFacets). Neither engine ranks: Match hands the
-// first matches in a cheap order to the catalog, which ranks them by the
-// title, keywords and short description its lexicon holds (Vocabulary).
+// the audit log. A service is its JSON record (doc published, draft not)
+// and, once published, its Go-computed search terms and its variants'
+// regions, which each node's lexicon reads when the catalog's generation
+// moves (Vocabulary): the search matches and ranks in memory, alike on
+// both engines (decision 19, migration 0023).
 type Catalog struct {
 	transactions
 	*AuditLog
@@ -159,7 +152,7 @@ func (x *Catalog) ReplaceSynonyms(ctx context.Context, syns []catalog.Synonym) e
 }
 
 // PublishService makes s the published version, drops its draft and
-// indexes it: its regions and its search terms.
+// keeps its search terms and its variants' regions.
 func (x *Catalog) PublishService(ctx context.Context, s *catalog.Service, idx catalog.Indexed, by string, at time.Time) error {
 	doc, err := json.Marshal(s)
 	if err != nil {
@@ -167,34 +160,15 @@ func (x *Catalog) PublishService(ctx context.Context, s *catalog.Service, idx ca
 	}
 	st := x.transactions.st
 	return st.Transact(ctx, func(ctx context.Context) error {
-		// PostgreSQL keeps the ranked fields' weighted tsvector in the
-		// row (the lexicon reads it) and the index in catalog_search;
-		// SQLite, its FTS5 table below.
-		facets := searchFacets(s)
-		column, value, set := "", "", ""
-		args := []any{s.ID, s.Category, boolInt(s.Federal), string(s.Level), s.Title.RU, s.Title.EN, s.Short.RU, s.Short.EN, string(doc), ms(at), by, idx.All, s.Popularity}
-		if st.dialect == Postgres {
-			column, set = ", rank_terms", ", rank_terms = excluded.rank_terms"
-			value = `, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') || setweight(to_tsvector('simple', ?), 'C')`
-			args = append(args, idx.Title, idx.Keywords, idx.Short)
-		}
-		// SQLite: the service's search_id and popularity as they were (the
-		// rowid of its FTS row), if it was published.
-		var oldID sql.NullInt64
-		var oldPopularity int
-		if st.dialect == SQLite {
-			err := st.queryRow(ctx, `SELECT search_id, popularity FROM catalog_services WHERE id = ?`, s.ID).Scan(&oldID, &oldPopularity)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("store: publish service: %w", err)
-			}
-		}
 		if _, err := st.exec(ctx, `INSERT INTO catalog_services (id, category, federal, level, title_ru, title_en, short_ru, short_en, doc, draft,
-			updated_at, updated_by, terms, popularity`+column+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?`+value+`)
+			updated_at, updated_by, terms, title_terms, keyword_terms, short_terms, popularity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET category = excluded.category, federal = excluded.federal, level = excluded.level,
 			title_ru = excluded.title_ru, title_en = excluded.title_en, short_ru = excluded.short_ru, short_en = excluded.short_en,
 			doc = excluded.doc, draft = NULL, updated_at = excluded.updated_at, updated_by = excluded.updated_by, terms = excluded.terms,
-			popularity = excluded.popularity`+set,
-			args...); err != nil {
+			title_terms = excluded.title_terms, keyword_terms = excluded.keyword_terms, short_terms = excluded.short_terms,
+			popularity = excluded.popularity`,
+			s.ID, s.Category, boolInt(s.Federal), string(s.Level), s.Title.RU, s.Title.EN, s.Short.RU, s.Short.EN, string(doc), ms(at), by,
+			idx.All, idx.Title, idx.Keywords, idx.Short, s.Popularity); err != nil {
 			return fmt.Errorf("store: publish service: %w", err)
 		}
 		if _, err := st.exec(ctx, `DELETE FROM catalog_service_regions WHERE service_id = ?`, s.ID); err != nil {
@@ -203,34 +177,6 @@ func (x *Catalog) PublishService(ctx context.Context, s *catalog.Service, idx ca
 		for _, v := range s.Variants {
 			if _, err := st.exec(ctx, `INSERT INTO catalog_service_regions (service_id, region, available) VALUES (?, ?, ?)`,
 				s.ID, v.Region, boolInt(v.Available)); err != nil {
-				return fmt.Errorf("store: publish service: %w", err)
-			}
-		}
-		if st.dialect == Postgres {
-			_, err := st.exec(ctx, `INSERT INTO catalog_search (id, popularity, title_keywords, search, facets)
-				VALUES (?, ?, to_tsvector('simple', ?), to_tsvector('simple', ?), array_to_tsvector(string_to_array(?, ' ')))
-				ON CONFLICT (id) DO UPDATE SET popularity = excluded.popularity, title_keywords = excluded.title_keywords,
-				search = excluded.search, facets = excluded.facets`,
-				s.ID, s.Popularity, idx.Title+" "+idx.Keywords, idx.All, facets)
-			if err != nil {
-				return fmt.Errorf("store: publish service: %w", err)
-			}
-		}
-		if st.dialect == SQLite {
-			id := oldID.Int64
-			if oldID.Valid {
-				if _, err := st.exec(ctx, `DELETE FROM catalog_search WHERE rowid = ?`, searchRowid(id, oldPopularity)); err != nil {
-					return fmt.Errorf("store: publish service: %w", err)
-				}
-			} else {
-				err := st.writeRow(ctx, `UPDATE catalog_services SET search_id = (SELECT COALESCE(MAX(search_id), 0) + 1 FROM catalog_services)
-					WHERE id = ? RETURNING search_id`, s.ID).Scan(&id)
-				if err != nil {
-					return fmt.Errorf("store: publish service: %w", err)
-				}
-			}
-			if _, err := st.exec(ctx, `INSERT INTO catalog_search (rowid, title, keywords, short, body, facets) VALUES (?, ?, ?, ?, ?, ?)`,
-				searchRowid(id, s.Popularity), idx.Title, idx.Keywords, idx.Short, idx.Body, facets); err != nil {
 				return fmt.Errorf("store: publish service: %w", err)
 			}
 		}
@@ -388,19 +334,13 @@ func (x *Catalog) BumpGeneration(ctx context.Context) error {
 	return nil
 }
 
-// Vocabulary returns every published service's terms — all of them and,
-// by Match's key, those of the title, keywords and short description
-// (SQLite: the catalog_search row's; PostgreSQL: rank_terms) — and its
-// summary, without its views.
+// Vocabulary returns what the lexicon keeps of every published service:
+// its terms, its ranked fields' terms, its popularity, its variants'
+// availability and its summary, without its views.
 func (x *Catalog) Vocabulary(ctx context.Context) ([]catalog.ServiceTerms, error) {
 	st := x.transactions.st
-	const summary = `s.id, s.category, s.title_ru, s.title_en, s.short_ru, s.short_en, s.level, s.federal`
-	q := `SELECT f.rowid, s.terms, f.title, f.keywords, f.short, ` + summary + ` FROM catalog_search f
-		JOIN catalog_services s ON s.search_id = (f.rowid & 4294967295) WHERE s.doc IS NOT NULL`
-	if st.dialect == Postgres {
-		q = `SELECT s.id, s.terms, COALESCE(s.rank_terms::text, ''), '', '', ` + summary + ` FROM catalog_services s WHERE s.doc IS NOT NULL`
-	}
-	rows, err := st.query(ctx, q)
+	rows, err := st.query(ctx, `SELECT s.terms, s.title_terms, s.keyword_terms, s.short_terms, s.popularity,
+		s.id, s.category, s.title_ru, s.title_en, s.short_ru, s.short_en, s.level, s.federal FROM catalog_services s WHERE s.doc IS NOT NULL ORDER BY s.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: vocabulary: %w", err)
 	}
@@ -411,437 +351,60 @@ func (x *Catalog) Vocabulary(ctx context.Context) ([]catalog.ServiceTerms, error
 		h := &t.Summary
 		var level string
 		var federal int
-		if err := rows.Scan(&t.Key, &t.All, &t.Fields[0], &t.Fields[1], &t.Fields[2],
+		if err := rows.Scan(&t.All, &t.Fields[0], &t.Fields[1], &t.Fields[2], &t.Popularity,
 			&h.ID, &h.Category, &h.Title.RU, &h.Title.EN, &h.Short.RU, &h.Short.EN, &level, &federal); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: vocabulary: %w", err)
 		}
 		h.Level, h.Federal = account.Level(level), federal == 1
-		if st.dialect == Postgres {
-			t.Fields = rankFields(t.Fields[0])
-		}
 		out = append(out, t)
 	}
-	return out, rows.Err()
-}
-
-// termPattern is a term the search accepts: letters and digits only, as
-// textsearch makes them, so that neither FTS5 nor tsquery syntax can be
-// injected; anything else is dropped.
-var termPattern = regexp.MustCompile(`^[\p{L}\p{N}]+$`)
-
-// matchExpr writes q's groups in the engine's query language: FTS5's
-// `"a" AND ("b" OR ("c" AND "d")) AND "e" *`, or tsquery's
-// `'a' & ('b' | ('c' & 'd')) & 'e':*`. Empty when nothing is left to match.
-func matchExpr(q catalog.Query, pg bool) string {
-	and, or := " AND ", " OR "
-	quote := func(t string) string { return `"` + t + `"` }
-	prefix := func(t string) string { return `"` + t + `" *` }
-	if pg {
-		and, or = " & ", " | "
-		quote = func(t string) string { return "'" + t + "'" }
-		prefix = func(t string) string { return "'" + t + "':*" }
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: vocabulary: %w", err)
 	}
-	var groups []string
-	for _, g := range q.Groups {
-		var alts []string
-		for _, alt := range g {
-			var terms []string
-			for _, t := range alt {
-				if termPattern.MatchString(t) {
-					terms = append(terms, quote(t))
-				}
-			}
-			switch len(terms) {
-			case 0:
-			case 1:
-				alts = append(alts, terms[0])
-			default:
-				alts = append(alts, "("+strings.Join(terms, and)+")")
-			}
+	// The variants, in the same order: each joins its service by a merge.
+	regions, err := st.query(ctx, `SELECT r.service_id, r.region, r.available FROM catalog_service_regions r
+		JOIN catalog_services s ON s.id = r.service_id WHERE s.doc IS NOT NULL ORDER BY r.service_id, r.region`)
+	if err != nil {
+		return nil, fmt.Errorf("store: vocabulary: %w", err)
+	}
+	defer regions.Close()
+	i := 0
+	for regions.Next() {
+		var id string
+		var a catalog.Availability
+		var available int
+		if err := regions.Scan(&id, &a.Region, &available); err != nil {
+			return nil, fmt.Errorf("store: vocabulary: %w", err)
 		}
-		switch len(alts) {
-		case 0:
-		case 1:
-			groups = append(groups, alts[0])
-		default:
-			groups = append(groups, "("+strings.Join(alts, or)+")")
+		a.Available = available == 1
+		for i < len(out) && out[i].Summary.ID < id {
+			i++
+		}
+		if i < len(out) && out[i].Summary.ID == id {
+			out[i].Regions = append(out[i].Regions, a)
 		}
 	}
-	if q.Prefix != "" && termPattern.MatchString(q.Prefix) {
-		groups = append(groups, prefix(q.Prefix))
+	if err := regions.Err(); err != nil {
+		return nil, fmt.Errorf("store: vocabulary: %w", err)
 	}
-	return strings.Join(groups, and)
-}
-
-// searchRowid is a service's row in SQLite's catalog_search: its
-// search_id, with 100 − popularity above bit 32, so that the FTS index,
-// read in rowid order, yields the matches by popularity (then first
-// publication) and their popularity with them.
-func searchRowid(searchID int64, popularity int) int64 {
-	return int64(100-max(0, min(popularity, 100)))<<32 | searchID
-}
-
-// searchFacets are the words of a published service's filters, indexed
-// beside its terms (SQLite: the FTS column facets; PostgreSQL: the
-// tsvector facets), each after facetMark: "published"; "level" and its
-// level; "cat" and the category's ID in hex; "federal" or "regional";
-// "in<region>" or "out<region>" for each variant, available or not. No
-// query syntax can hide in them, and a query's words, letters and digits
-// only, never meet them, not even as a prefix (SQLite's tokenizer keeps
-// the mark in the word; PostgreSQL's are another column).
-func searchFacets(s *catalog.Service) string {
-	w := []string{"published", "level" + string(s.Level), "cat" + hex.EncodeToString([]byte(s.Category)), "regional"}
-	if s.Federal {
-		w[3] = "federal"
-	}
-	for _, v := range s.Variants {
-		if v.Available {
-			w = append(w, "in"+v.Region)
-		} else {
-			w = append(w, "out"+v.Region)
-		}
-	}
-	for i, x := range w {
-		if !termPattern.MatchString(x) {
-			x = "published" // a level or region of other characters: never asked for
-		}
-		w[i] = facetMark + x
-	}
-	return strings.Join(w, " ")
-}
-
-// facetMark begins every word of searchFacets.
-const facetMark = "_"
-
-// withFacets writes base (a query in the engine's language, "" for every
-// published service) narrowed by q's filters; "" when base is "" and there
-// is no filter. A federal service is in a region unless withdrawn there,
-// any other only where available: `(("_federal" NOT "_out40") OR "_in40")`,
-// `(('_federal' & !'_out40') | '_in40')`. A level is the levels it opens,
-// or the others excluded when they are fewer (the shorter lists are read),
-// or nothing when it opens every level.
-func withFacets(base string, q catalog.Query, pg bool) string {
-	and, or, not := " AND ", " OR ", " NOT "
-	quote := func(t string) string { return `"` + facetMark + t + `"` }
-	if pg {
-		and, or, not = " & ", " | ", " & !"
-		quote = func(t string) string { return "'" + facetMark + t + "'" }
-	}
-	var parts, excluded []string
-	if base != "" {
-		parts = append(parts, "("+base+")")
-	}
-	if q.Region != "" && termPattern.MatchString(q.Region) {
-		parts = append(parts, "(("+quote("federal")+not+quote("out"+q.Region)+")"+or+quote("in"+q.Region)+")")
-	}
-	if q.Category != "" {
-		parts = append(parts, quote("cat"+hex.EncodeToString([]byte(q.Category))))
-	}
-	if q.Level != "" {
-		var opened []string
-		for _, l := range []account.Level{account.Simplified, account.Standard, account.Confirmed} {
-			if q.Level.Meets(l) {
-				opened = append(opened, quote("level"+string(l)))
-			} else {
-				excluded = append(excluded, quote("level"+string(l)))
-			}
-		}
-		if len(excluded) > 0 && len(opened) <= len(excluded) {
-			parts, excluded = append(parts, "("+strings.Join(opened, or)+")"), nil
-		}
-	}
-	switch {
-	case base == "" && len(parts)+len(excluded) == 0:
-		return ""
-	case len(parts) == 0:
-		parts = append(parts, quote("published"))
-	}
-	expr := strings.Join(parts, and)
-	for _, x := range excluded {
-		expr += not + x
-	}
-	return expr
-}
-
-// countCapped counts the rows of a query (a SELECT of any column), up to
-// catalog.CountCap; more says there are more.
-func (x *Catalog) countCapped(ctx context.Context, query string, args ...any) (total int, more bool, err error) {
-	err = x.transactions.st.queryRow(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT `+strconv.Itoa(catalog.CountCap+1)+`) c`, args...).Scan(&total)
-	if total > catalog.CountCap {
-		return catalog.CountCap, true, err
-	}
-	return total, false, err
+	return out, nil
 }
 
 // PopularPage is an empty query's page: the published services that pass
-// the filters, the most popular first (the editors' popularity plus
-// views), read in the order of catalog_services_popular; the count is the
-// facets' (SQLite: the FTS index's; PostgreSQL: the GIN index's), up to
-// catalog.CountCap.
-func (x *Catalog) PopularPage(ctx context.Context, q catalog.Query) (catalog.Result, error) {
-	res, err := x.popularPage(ctx, q)
-	if err != nil {
-		return catalog.Result{}, fmt.Errorf("store: popular services: %w", err)
-	}
-	return res, nil
-}
-
-func (x *Catalog) popularPage(ctx context.Context, q catalog.Query) (catalog.Result, error) {
-	st := x.transactions.st
-	limit, offset := max(q.Limit, 1), max(q.Offset, 0)
+// the filters, the most popular (the editors' popularity plus views)
+// first, read in the order of catalog_services_popular.
+func (x *Catalog) PopularPage(ctx context.Context, q catalog.Query) ([]catalog.Summary, error) {
 	where, args := filters(q)
-	rows, err := st.query(ctx, `SELECT `+summaryColumns+` FROM catalog_services s WHERE `+where+`
-		ORDER BY s.popularity + s.views DESC, s.title_ru, s.id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	rows, err := x.transactions.st.query(ctx, `SELECT `+summaryColumns+` FROM catalog_services s WHERE `+where+`
+		ORDER BY s.popularity + s.views DESC, s.title_ru, s.id LIMIT ? OFFSET ?`, append(args, max(q.Limit, 1), max(q.Offset, 0))...)
 	if err != nil {
-		return catalog.Result{}, err
+		return nil, fmt.Errorf("store: popular services: %w", err)
 	}
 	hits, err := scanSummaries(rows)
 	if err != nil {
-		return catalog.Result{}, err
+		return nil, fmt.Errorf("store: popular services: %w", err)
 	}
-	res := catalog.Result{Hits: hits}
-	if offset == 0 && len(hits) < limit {
-		res.Total = len(hits)
-		return res, nil
-	}
-	pg := st.dialect == Postgres
-	facets := withFacets("", q, pg)
-	switch {
-	case pg && facets == "":
-		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_services s WHERE s.doc IS NOT NULL`)
-	case pg:
-		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search c WHERE c.facets @@ ?::tsquery`, facets)
-	case facets == "":
-		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search WHERE catalog_search MATCH ?`, `"`+facetMark+`published"`)
-	default:
-		res.Total, res.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search WHERE catalog_search MATCH ?`, facets)
-	}
-	return res, err
-}
-
-// Match finds the published services q matches and returns n of them from
-// the from-th, in the cheap order: those with every group in the title
-// or keywords first, each part by popularity and then, on SQLite, the
-// order of first publication (the catalog_search rowid), on PostgreSQL
-// the ID. Neither engine ranks, nor reads a service's text: the catalog
-// ranks the candidates by the terms its lexicon holds (Vocabulary). From
-// 0 the matches are counted too, up to catalog.CountCap, so that no more
-// than that many entries of the index are read for a count. The catalog's
-// generation comes with them.
-func (x *Catalog) Match(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
-	pg := x.transactions.st.dialect == Postgres
-	var m catalog.Matches
-	var err error
-	switch {
-	case pg && matchExpr(q, true) != "" && n > 0:
-		m, err = x.matchPostgres(ctx, q, from, n) // the generation in the same statement
-	default:
-		if m.Generation, err = x.Generation(ctx); err == nil && matchExpr(q, pg) != "" && n > 0 {
-			m, err = x.matchSQLite(ctx, q, from, n, m.Generation)
-		}
-	}
-	if err != nil {
-		return catalog.Matches{}, fmt.Errorf("store: catalog search: %w", err)
-	}
-	return m, nil
-}
-
-// matchSQLite reads rowids only, in the order FTS5 keeps them (so a LIMIT
-// stops the scan); the rowid carries the popularity. From 0, every match
-// first: when fewer than n, they are all the candidates and their count.
-// Otherwise, and for a later page, those of the title and keywords first,
-// then the others, and the count up to catalog.CountCap.
-func (x *Catalog) matchSQLite(ctx context.Context, q catalog.Query, from, n int, gen int64) (catalog.Matches, error) {
-	m := catalog.Matches{Generation: gen}
-	text := matchExpr(q, false)
-	all := withFacets(text, q, false)
-	every, err := x.rowids(ctx, all, from+n)
-	if err != nil || len(every) == 0 {
-		return m, err
-	}
-	ids := every
-	if from > 0 || len(every) == n {
-		first, err := x.rowids(ctx, withFacets(`{title keywords} : (`+text+`)`, q, false), from+n)
-		if err != nil {
-			return m, err
-		}
-		seen := make(map[int64]bool, len(first))
-		for _, r := range first {
-			seen[r] = true
-		}
-		ids = first
-		for _, r := range every {
-			if !seen[r] && len(ids) < from+n {
-				ids = append(ids, r)
-			}
-		}
-	}
-	for _, r := range ids[min(from, len(ids)):] {
-		m.Candidates = append(m.Candidates, catalog.Candidate{Key: strconv.FormatInt(r, 10), Popularity: 100 - int(r>>32)})
-	}
-	switch {
-	case from > 0:
-	case len(every) < n:
-		m.Total = len(every)
-	default:
-		m.Total, m.More, err = x.countCapped(ctx, `SELECT 1 FROM catalog_search WHERE catalog_search MATCH ?`, all)
-	}
-	return m, err
-}
-
-// rowids returns the first limit catalog_search rowids of an FTS5 query.
-func (x *Catalog) rowids(ctx context.Context, match string, limit int) ([]int64, error) {
-	rows, err := x.transactions.st.query(ctx, `SELECT rowid FROM catalog_search WHERE catalog_search MATCH ? ORDER BY rowid LIMIT ?`, match, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var r int64
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// matchPostgres is matchSQLite on catalog_search's GIN index, in one
-// statement (a round trip to the server costs more than these scans of
-// narrow rows). Ordering by popularity visits every match's row, so the
-// first catalog.CountCap + 1 matches in the heap's order (sample) come
-// first: their number is the count, and when it is under the cap they are
-// every match, ordered without another visit. More than n, and the
-// candidates are those of the title and keywords (title_keywords) — the
-// popular ones first, from the index of the popular services alone (most
-// services have none: a common word's popular matches fill the
-// candidates, its thousands of others are not visited) — filled up from
-// every match when too few, a scan of them all only when there are more
-// than the cap. A step not needed is a one-time filter's: never run.
-func (x *Catalog) matchPostgres(ctx context.Context, q catalog.Query, from, n int) (catalog.Matches, error) {
-	var m catalog.Matches
-	text, lim := matchExpr(q, true), from+n
-	filter, fargs := "", []any{text}
-	if facets := withFacets("", q, true); facets != "" {
-		filter, fargs = ` AND c.facets @@ ?::tsquery`, append(fargs, facets)
-	}
-	args := slices.Concat(fargs, []any{catalog.CountCap + 1, from, n}, fargs, []any{lim, from, n, lim}, fargs, []any{lim},
-		[]any{catalog.CountCap, lim, catalog.CountCap, from, lim}, fargs, []any{lim})
-	rows, err := x.transactions.st.query(ctx, `WITH sample AS (
-			SELECT c.id, c.popularity FROM catalog_search c WHERE c.search @@ to_tsquery('simple', ?)`+filter+` LIMIT ?),
-		total AS (SELECT COUNT(*) AS n FROM sample),
-		popular AS (
-			SELECT c.id, c.popularity FROM catalog_search c
-			WHERE (? > 0 OR (SELECT n FROM total) >= ?) AND c.popularity > 0 AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
-			ORDER BY c.popularity DESC, c.id LIMIT ?),
-		first AS (
-			SELECT * FROM popular
-			UNION ALL
-			(SELECT c.id, c.popularity FROM catalog_search c
-			WHERE (? > 0 OR (SELECT n FROM total) >= ?) AND (SELECT COUNT(*) FROM popular) < ?
-				AND c.popularity <= 0 AND c.title_keywords @@ to_tsquery('simple', ?)`+filter+`
-			ORDER BY c.popularity DESC, c.id LIMIT ?)),
-		every AS (
-			(SELECT id, popularity FROM sample WHERE (SELECT n FROM total) <= ? ORDER BY popularity DESC, id LIMIT ?)
-			UNION ALL
-			(SELECT c.id, c.popularity FROM catalog_search c
-			WHERE (SELECT n FROM total) > ? AND (? > 0 OR (SELECT COUNT(*) FROM first) < ?) AND c.search @@ to_tsquery('simple', ?)`+filter+`
-			ORDER BY c.popularity DESC, c.id LIMIT ?))
-		SELECT 0, id, popularity FROM every UNION ALL SELECT 1, id, popularity FROM first UNION ALL SELECT 2, '', n FROM total
-		UNION ALL SELECT 3, '', generation FROM catalog_generation WHERE id = 1`, args...)
-	if err != nil {
-		return m, err
-	}
-	defer rows.Close()
-	var every, first []catalog.Candidate
-	total := 0
-	for rows.Next() {
-		var part int
-		var c catalog.Candidate
-		var number int64
-		if err := rows.Scan(&part, &c.Key, &number); err != nil {
-			return m, err
-		}
-		c.Popularity = int(number)
-		switch part {
-		case 0:
-			every = append(every, c)
-		case 1:
-			first = append(first, c)
-		case 2:
-			total = int(number)
-		default:
-			m.Generation = number
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return m, err
-	}
-	cands := every
-	if from > 0 || total >= n {
-		cands = first
-		for _, c := range every {
-			if len(cands) < lim && !slices.Contains(first, c) {
-				cands = append(cands, c)
-			}
-		}
-	}
-	m.Candidates = cands[min(from, len(cands)):]
-	if from == 0 {
-		m.Total, m.More = min(total, catalog.CountCap), total > catalog.CountCap
-	}
-	return m, nil
-}
-
-// rankFields reads rank_terms as PostgreSQL writes a tsvector ('term':1A,4B
-// 'other':2A) into the terms of its weights A, B and C — the title, the
-// keywords and the short description — each term as often as it occurs.
-func rankFields(v string) [3]string {
-	var f [3]strings.Builder
-	for {
-		start := strings.IndexByte(v, '\'')
-		if start < 0 {
-			break
-		}
-		end := strings.IndexByte(v[start+1:], '\'')
-		if end < 0 {
-			break
-		}
-		term := v[start+1 : start+1+end]
-		v = v[start+end+2:]
-		pos, _, _ := strings.Cut(v, " ")
-		pos, ok := strings.CutPrefix(pos, ":")
-		if !ok {
-			continue
-		}
-		v = v[len(pos)+1:]
-		for p := range strings.SplitSeq(pos, ",") {
-			if w := int(p[len(p)-1]) - 'A'; p != "" && w >= 0 && w < 3 {
-				if f[w].Len() > 0 {
-					f[w].WriteByte(' ')
-				}
-				f[w].WriteString(term)
-			}
-		}
-	}
-	return [3]string{f[0].String(), f[1].String(), f[2].String()}
-}
-
-// CompactSearch tidies the search index after an import: SQLite merges
-// the FTS5 index's segments into one (an import of 20 000 services leaves
-// dozens, each looked up for every word of a search); PostgreSQL moves
-// the GIN index's pending list into the index proper, which autovacuum
-// would do within a minute.
-func (x *Catalog) CompactSearch(ctx context.Context) error {
-	q := `INSERT INTO catalog_search (catalog_search) VALUES ('optimize')`
-	if x.transactions.st.dialect == Postgres {
-		q = `SELECT gin_clean_pending_list('catalog_search_match'::regclass), gin_clean_pending_list('catalog_search_popular'::regclass)`
-	}
-	if _, err := x.transactions.st.exec(ctx, q); err != nil {
-		return fmt.Errorf("store: compact the search index: %w", err)
-	}
-	return nil
+	return hits, nil
 }
 
 // Entries lists every service for the editors, by ID. The row's category

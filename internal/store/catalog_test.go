@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,29 +14,26 @@ import (
 	"github.com/kabinet/kabinet/internal/store"
 )
 
-// search is the store's part of a catalog search: a page of the matches
-// in the store's cheap order (the catalog ranks the first of them), as
-// the vocabulary summarizes them, and their count; or the popular list
-// for no words.
+// search is a catalog search over what the store keeps: the lexicon of
+// its vocabulary matches q (the catalog ranks the first matches; here
+// they stay in the cheap order), or the store's popular list for no
+// words, counted by the lexicon.
 func search(ctx context.Context, x *store.Catalog, q catalog.Query) (catalog.Result, error) {
-	if len(q.Groups) == 0 && q.Prefix == "" {
-		return x.PopularPage(ctx, q)
-	}
-	all, err := x.Match(ctx, q, 0, 1)
-	if err != nil {
-		return catalog.Result{}, err
-	}
-	m, err := x.Match(ctx, q, q.Offset, q.Limit)
-	if err != nil {
-		return catalog.Result{}, err
-	}
 	v, err := x.Vocabulary(ctx)
 	if err != nil {
 		return catalog.Result{}, err
 	}
+	lex := catalog.NewLexicon(nil, v)
+	if len(q.Groups) == 0 && q.Prefix == "" {
+		hits, err := x.PopularPage(ctx, q)
+		m := lex.Match(catalog.Query{Region: q.Region, Category: q.Category, Level: q.Level}, 0, 0)
+		return catalog.Result{Hits: hits, Total: m.Total, More: m.More}, err
+	}
+	all := lex.Match(q, 0, 0)
+	m := lex.Match(q, q.Offset, q.Limit)
 	var hits []catalog.Summary
 	for _, c := range m.Candidates {
-		i := slices.IndexFunc(v, func(t catalog.ServiceTerms) bool { return t.Key == c.Key })
+		i := slices.IndexFunc(v, func(t catalog.ServiceTerms) bool { return t.Summary.ID == c.Key })
 		if i < 0 {
 			return catalog.Result{}, fmt.Errorf("candidate %s is not in the vocabulary", c.Key)
 		}
@@ -53,12 +51,13 @@ func hitIDs(hs []catalog.Summary) []string {
 }
 
 // TestCatalog: the catalog's storage on both engines — categories,
-// agencies and synonyms saved and read back; published services found by
-// their terms (groups of alternatives, a prefix), filtered by region (a
-// federal service everywhere but where withdrawn, a regional one only
-// where available), category and level, the title and keywords' matches
-// first, each candidate with the terms the ranking reads; drafts kept apart from the published version; views and the
-// generation counted.
+// agencies and synonyms saved and read back; published services, as the
+// lexicon reads them from the store, found by their terms (groups of
+// alternatives, a prefix), filtered by region (a federal service
+// everywhere but where withdrawn, a regional one only where available),
+// category and level, the title and keywords' matches first, each with
+// the terms the ranking reads; drafts kept apart from the published
+// version; views and the generation counted.
 func TestCatalog(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -138,20 +137,27 @@ func TestCatalog(t *testing.T) {
 				t.Errorf("%s: %v (%d) %v, want %v (%d)", c.name, hitIDs(res.Hits), res.Total, err, c.want, c.tot)
 			}
 		}
-		// The ranking reads a candidate's title, keywords and short
-		// description from the vocabulary, by its key, alike on both
-		// engines.
-		m, err := x.Match(ctx, catalog.Query{Groups: [][][]string{{{"выезд"}}}}, 0, 10)
-		if err != nil || len(m.Candidates) != 1 || m.Candidates[0].Popularity != 0 || m.Total != 1 {
-			t.Fatalf("candidates %+v %v", m, err)
-		}
+		// The lexicon reads a service's ranked fields, popularity, filters
+		// and summary from the vocabulary, alike on both engines.
 		v, err := x.Vocabulary(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		i := slices.IndexFunc(v, func(st catalog.ServiceTerms) bool { return st.Key == m.Candidates[0].Key })
-		if i < 0 || v[i].Fields != [3]string{"заграничн паспорт", "загранпаспорт паспорт", "выезд паспорт"} {
-			t.Errorf("the candidate's terms: %d %+v", i, v)
+		want := []catalog.ServiceTerms{
+			{All: "заграничн паспорт загранпаспорт паспорт выезд паспорт выезд границ", Fields: [3]string{"заграничн паспорт", "загранпаспорт паспорт", "выезд паспорт"},
+				Regions: []catalog.Availability{{Region: "99"}}, Summary: catalog.Summary{ID: "foreign-passport", Category: "docs",
+					Title: catalog.Text{RU: "Заграничный паспорт", EN: "foreign-passport"}, Short: catalog.Text{RU: "Заграничный паспорт", EN: "foreign-passport"},
+					Level: account.Confirmed, Federal: true}},
+			{All: "паспорт гражданин рф удостоверен", Fields: [3]string{"паспорт гражданин рф", "удостоверен", ""},
+				Summary: catalog.Summary{ID: "internal-passport", Category: "docs", Title: catalog.Text{RU: "Паспорт гражданина РФ", EN: "internal-passport"},
+					Short: catalog.Text{RU: "Паспорт гражданина РФ", EN: "internal-passport"}, Level: account.Standard, Federal: true}},
+			{All: "запис детск сад паспорт родител", Fields: [3]string{"запис детск сад", "", ""}, Popularity: 90,
+				Regions: []catalog.Availability{{Region: "40", Available: true}, {Region: "77"}}, Summary: catalog.Summary{ID: "kindergarten", Category: "family",
+					Title: catalog.Text{RU: "Запись в детский сад", EN: "kindergarten"}, Short: catalog.Text{RU: "Запись в детский сад", EN: "kindergarten"},
+					Level: account.Standard}},
+		}
+		if !reflect.DeepEqual(v, want) {
+			t.Errorf("vocabulary:\n%+v\nwant\n%+v", v, want)
 		}
 
 		// Views order the popular services and an empty query.
@@ -161,8 +167,8 @@ func TestCatalog(t *testing.T) {
 		if pop, err := x.Popular(ctx, "", "", 5); err != nil || !slices.Equal(hitIDs(pop), []string{"kindergarten", "internal-passport", "foreign-passport"}) || pop[0].Views != 2 {
 			t.Fatalf("popular %v %v", hitIDs(pop), err)
 		}
-		if res, err := x.PopularPage(ctx, catalog.Query{Region: "77", Limit: 5}); err != nil || !slices.Equal(hitIDs(res.Hits), []string{"internal-passport", "foreign-passport"}) {
-			t.Fatalf("an empty query in Moscow: %v %v", hitIDs(res.Hits), err)
+		if hits, err := x.PopularPage(ctx, catalog.Query{Region: "77", Limit: 5}); err != nil || !slices.Equal(hitIDs(hits), []string{"internal-passport", "foreign-passport"}) {
+			t.Fatalf("an empty query in Moscow: %v %v", hitIDs(hits), err)
 		}
 
 		// A draft is apart from the published version.
@@ -178,8 +184,8 @@ func TestCatalog(t *testing.T) {
 		if _, err := x.Published(ctx, "new-one"); problem.KindOf(err) != problem.NotFound {
 			t.Fatalf("a draft-only service published: %v", err)
 		}
-		if res, _ := x.PopularPage(ctx, catalog.Query{Limit: 10}); res.Total != 3 {
-			t.Fatalf("a draft-only service is listed: %v", hitIDs(res.Hits))
+		if hits, _ := x.PopularPage(ctx, catalog.Query{Limit: 10}); len(hits) != 3 {
+			t.Fatalf("a draft-only service is listed: %v", hitIDs(hits))
 		}
 		if all, err := x.AllServices(ctx); err != nil || len(all) != 4 || all[1].Title.RU != "Паспорт (черновик)" {
 			t.Fatalf("all services %d %v", len(all), err)
@@ -193,19 +199,18 @@ func TestCatalog(t *testing.T) {
 		if g1, err := x.Generation(ctx); err != nil || g1 != g0+1 {
 			t.Fatalf("generation %d → %d %v", g0, g1, err)
 		}
-		if v, err := x.Vocabulary(ctx); err != nil || len(v) != 3 || !slices.ContainsFunc(v, func(st catalog.ServiceTerms) bool {
-			// PostgreSQL's tsvector lists the terms in its own order.
-			return st.All == "паспорт гражданин рф удостоверен" && (st.Fields[0] == "паспорт гражданин рф" || st.Fields[0] == "гражданин паспорт рф")
-		}) {
-			t.Fatalf("vocabulary %+v %v", v, err)
+		if v, err := x.Vocabulary(ctx); err != nil || len(v) != 3 {
+			t.Fatalf("a draft in the vocabulary: %+v %v", v, err)
 		}
 	})
 }
 
 // TestCatalogSearchMigration: services published before migration 0020
 // (their terms in catalog_fts on SQLite, the tsvector alone on
-// PostgreSQL) are found, filtered and ordered after it, and publishing
-// one again replaces its indexed row.
+// PostgreSQL) keep their ranked fields' terms through the search's
+// tables of 0020 and 0022 to the columns of 0023, and are found,
+// filtered and ordered after them; publishing one again replaces its
+// terms.
 func TestCatalogSearchMigration(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
@@ -237,6 +242,12 @@ func TestCatalogSearchMigration(t *testing.T) {
 				t.Fatal(err)
 			}
 			x := s.Catalog()
+			v, err := x.Vocabulary(ctx)
+			if err != nil || len(v) != 3 || v[0].Summary.ID != "foreign-passport" || v[0].Fields != [3]string{"заграничн паспорт", "загранпаспорт", ""} ||
+				v[0].All != "заграничн паспорт загранпаспорт  выезд" || !slices.Equal(v[0].Regions, []catalog.Availability{{Region: "99"}}) ||
+				v[1].Popularity != 50 || v[2].Fields != [3]string{"детск запис сад", "", ""} && v[2].Fields != [3]string{"запис детск сад", "", ""} {
+				t.Fatalf("the vocabulary after the migrations: %+v %v", v, err)
+			}
 			for _, c := range []struct {
 				name string
 				q    catalog.Query
@@ -276,7 +287,7 @@ func TestCatalogSearchMigration(t *testing.T) {
 // count stops at catalog.CountCap and says there are more; the candidates
 // are those with the word in the title or keywords first, however
 // unpopular, then the rest by popularity, and a later page goes on in
-// that order; compacted after the import, the index finds the same.
+// that order.
 func TestCatalogManyMatches(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -296,21 +307,26 @@ func TestCatalogManyMatches(t *testing.T) {
 					return err
 				}
 			}
-			return x.CompactSearch(ctx)
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		v, err := x.Vocabulary(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lex := catalog.NewLexicon(nil, v)
 		q := catalog.Query{Groups: [][][]string{{{"справк"}}}}
-		m, err := x.Match(ctx, q, 0, catalog.RankCandidates)
-		if err != nil || m.Total != catalog.CountCap || !m.More || len(m.Candidates) != catalog.RankCandidates {
-			t.Fatalf("%d candidates, total %d, more %v, %v", len(m.Candidates), m.Total, m.More, err)
+		m := lex.Match(q, 0, catalog.RankCandidates)
+		if m.Total != catalog.CountCap || !m.More || len(m.Candidates) != catalog.RankCandidates {
+			t.Fatalf("%d candidates, total %d, more %v", len(m.Candidates), m.Total, m.More)
 		}
 		var order []catalog.Candidate
 		order = append(order, m.Candidates...)
-		later, err := x.Match(ctx, q, catalog.RankCandidates, 10)
-		if err != nil || len(later.Candidates) != 10 {
-			t.Fatalf("a later page: %d, %v", len(later.Candidates), err)
+		later := lex.Match(q, catalog.RankCandidates, 10)
+		if len(later.Candidates) != 10 {
+			t.Fatalf("a later page: %d", len(later.Candidates))
 		}
 		order = append(order, later.Candidates...)
 		seen := map[string]bool{}
@@ -327,9 +343,9 @@ func TestCatalogManyMatches(t *testing.T) {
 			}
 		}
 		// Under the cap, the count is exact.
-		if m, err := x.Match(ctx, catalog.Query{Groups: [][][]string{{{"услуг"}}}}, 0, 5); err != nil || m.Total != n-titled || m.More ||
+		if m := lex.Match(catalog.Query{Groups: [][][]string{{{"услуг"}}}}, 0, 5); m.Total != n-titled || m.More ||
 			len(m.Candidates) != 5 || m.Candidates[0].Popularity != 90 {
-			t.Errorf("the other word: %+v %v", m, err)
+			t.Errorf("the other word: %+v", m)
 		}
 	})
 }

@@ -3,10 +3,9 @@
 //
 // Go computes every term, so search behaves the same on SQLite and
 // PostgreSQL: the catalog stores, per service, the Terms of its fields
-// (SQLite indexes them with FTS5, PostgreSQL with a tsvector built by the
-// `simple` configuration over the same strings), and a query goes through
-// the same Terms. What matches is decided here, not by either engine's
-// dictionaries.
+// (each node matches them in memory, decision 19), and a query goes
+// through the same Terms. What matches is decided here, not by either
+// engine's dictionaries.
 //
 // The pipeline:
 //

@@ -38,6 +38,7 @@ const (
 type Vocabulary struct {
 	terms  []string // by id
 	counts []uint32 // by id
+	n      int      // the terms that occur
 	// exact files each term under its hash.
 	exact hashIndex
 	// deletes files each correctable term of at least minStem runes under
@@ -51,7 +52,8 @@ type Vocabulary struct {
 // ones. Terms are taken as they are (already folded and stemmed); empty
 // ones are skipped.
 func NewVocabulary(terms []string) *Vocabulary {
-	v := &Vocabulary{}
+	var distinct []string
+	var counts []uint32
 	ids := make(map[string]uint32)
 	for _, t := range terms {
 		if t == "" {
@@ -59,34 +61,46 @@ func NewVocabulary(terms []string) *Vocabulary {
 		}
 		id, ok := ids[t]
 		if !ok {
-			id = uint32(len(v.terms))
+			id = uint32(len(distinct))
 			ids[t] = id
-			v.terms = append(v.terms, strings.Clone(t)) // not pinning a caller's larger string
-			v.counts = append(v.counts, 0)
+			distinct = append(distinct, strings.Clone(t)) // not pinning a caller's larger string
+			counts = append(counts, 0)
 		}
-		v.counts[id]++
+		counts[id]++
 	}
-	exact := make([]hashEntry, len(v.terms))
+	return NewCountedVocabulary(distinct, counts)
+}
+
+// NewCountedVocabulary indexes distinct terms, each occurring as often as
+// counts says (by index): NewVocabulary for a caller that counted them.
+// It keeps both slices; a term with no occurrences is left out.
+func NewCountedVocabulary(terms []string, counts []uint32) *Vocabulary {
+	v := &Vocabulary{terms: terms, counts: counts}
+	exact := make([]hashEntry, 0, len(v.terms))
 	size := 0 // one deletion per rune: sized once, the largest allocation is not grown by doubling
 	for id, t := range v.terms {
-		exact[id] = hashEntry{hashString(t), uint32(id)}
+		if t == "" || counts[id] == 0 {
+			continue
+		}
+		exact = append(exact, hashEntry{hashString(t), uint32(id)})
 		if indexed(t) {
 			size += utf8.RuneCountInString(t)
 		}
 	}
 	deletes := make([]hashEntry, 0, size)
 	for id, t := range v.terms {
-		if indexed(t) {
+		if t != "" && counts[id] > 0 && indexed(t) {
 			eachDeletion(t, func(h uint64) { deletes = append(deletes, hashEntry{h, uint32(id)}) })
 		}
 	}
+	v.n = len(exact)
 	v.exact = newHashIndex(exact)
 	v.deletes = newHashIndex(deletes)
 	return v
 }
 
 // Len is the number of distinct terms.
-func (v *Vocabulary) Len() int { return len(v.terms) }
+func (v *Vocabulary) Len() int { return v.n }
 
 // Count is how many times term was given to NewVocabulary.
 func (v *Vocabulary) Count(term string) int {
