@@ -96,6 +96,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		sf, getenv = f, overlay(getenv, map[string]string{"KABINET_DATA_DIR": data})
 	}
+	var rf rpFlags
+	if cmd == "rp" {
+		f, data, err := parseRP(args, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rf, getenv = f, overlay(getenv, map[string]string{"KABINET_DATA_DIR": data})
+	}
 	var af auditFlags
 	if cmd == "audit" {
 		f, data, err := parseAudit(args, stderr)
@@ -122,6 +133,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return verifications(ctx, cfg, vf, stdout)
 	case "staff":
 		return staffCommand(ctx, cfg, sf, os.Stdin, stdout, stderr)
+	case "rp":
+		return rpCommand(ctx, cfg, rf, stdout, stderr)
 	case "audit":
 		return auditCommand(ctx, cfg, af, stdout)
 	case "config":
@@ -137,6 +150,7 @@ const usage = `usage: kabinet [serve | migrate | config] [-addr host:port] [-dat
        kabinet rekey [-dry-run | -verify] [-batch 500] [-data dir]   (new secret in KABINET_SECRET_KEY, old in KABINET_OLD_SECRET_KEYS)
        kabinet verifications --stuck [--older-than 30m] [--json] | --requeue CHECK_ID… | --requeue-stuck
        kabinet staff add -login LOGIN -name "NAME" [-role administrator] [-center ID]… [-password-stdin] | staff list
+       kabinet rp add -id ID -name "NAME" -purpose "WHY" -privacy URL -redirect URI… [-scope S]… (-h for all) | rp list
        kabinet audit verify [-anchor SEQ:HASH]… | search [-actor ID] [-subject ACCOUNT] [-action A | P.*] [-center ID] [-from T] [-to T] [-json]
        kabinet bench [-duration 10s] [-concurrency N] [-db postgres://…]
        kabinet registry-sim [-addr 127.0.0.1:9091] [-data file.json] [-demo] [-delay 2s] [-fail-rate 0.1] … (-h for all)

@@ -113,6 +113,13 @@ func staffCommand(ctx context.Context, cfg config.Config, f staffFlags, stdin io
 
 // explain writes a refusal's field messages in English for the terminal.
 func explain(err error) error {
+	return explainFor("staff add", err, map[string]string{"roles": "role", "centers": "center"})
+}
+
+// explainFor writes a refusal's field messages in English for the
+// terminal, each after its flag (flags names the flags of fields named
+// otherwise; a list's item, "field[2]", is its field's).
+func explainFor(cmd string, err error, flags map[string]string) error {
 	pe, ok := problem.As(err)
 	if !ok {
 		return err
@@ -124,14 +131,18 @@ func explain(err error) error {
 	t := cat.For(i18n.EN)
 	var lines []string
 	for _, f := range pe.Fields {
-		flagName := f.Field
-		if n, ok := map[string]string{"roles": "role", "centers": "center"}[f.Field]; ok {
+		field, item, _ := strings.Cut(f.Field, "[")
+		flagName := field
+		if n, ok := flags[field]; ok {
 			flagName = n
+		}
+		if item != "" {
+			flagName += " #" + strings.TrimSuffix(item, "]")
 		}
 		lines = append(lines, "-"+flagName+": "+t.Msg(f.Message))
 	}
 	if len(lines) == 0 {
 		lines = append(lines, t.Msg(pe.Message))
 	}
-	return errors.New("staff add: " + strings.Join(lines, "; "))
+	return errors.New(cmd + ": " + strings.Join(lines, "; "))
 }

@@ -72,6 +72,8 @@ var packageClass = map[string]string{
 	"internal/region":    classDomain,
 	"internal/gazetteer": classDomain,
 	"internal/catalog":   classDomain,
+	// Issue 15: single sign-on for e-government sites.
+	"internal/relyingparty": classDomain,
 	// Issue 12 §3: the operator's desk.
 	"internal/desk": classDomain,
 	// Issue 12: the service-center directory.

@@ -10,6 +10,7 @@ import (
 	"github.com/kabinet/kabinet/internal/config"
 	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/password"
+	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/staff"
 	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/throttle"
@@ -26,11 +27,7 @@ type StaffAdmin struct {
 // OpenStaff opens the deployment's database with its key ring (staff
 // names and secrets are sealed).
 func OpenStaff(ctx context.Context, cfg config.Config, log io.Writer) (*StaffAdmin, error) {
-	keys, err := LoadKeys(cfg, rand.Reader, NewLogger(cfg, log))
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.Open(ctx, store.Options{URL: cfg.Storage.DatabaseURL, SQLitePath: cfg.Storage.SQLitePath()}, keys)
+	st, keys, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -40,17 +37,6 @@ func OpenStaff(ctx context.Context, cfg config.Config, log io.Writer) (*StaffAdm
 			_ = st.Close()
 		}
 	}()
-	jobsDB, err := st.JobsDB(cfg.Storage.SQLitePath())
-	if err != nil {
-		return nil, err
-	}
-	err = Migrate(ctx, st, jobsDB)
-	if jobsDB != st.DB() {
-		err = errors.Join(err, jobsDB.Close())
-	}
-	if err != nil {
-		return nil, err
-	}
 	hasher, err := password.NewHasher(password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads, SaltLen: 16, KeyLen: 32}, 0, rand.Reader)
 	if err != nil {
 		return nil, err
@@ -61,6 +47,30 @@ func OpenStaff(ctx context.Context, cfg config.Config, log io.Writer) (*StaffAdm
 	svc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter, Policy: staffPolicy(cfg), Now: now, Rand: rand.Reader})
 	ok = true
 	return &StaffAdmin{Service: svc, Exists: CenterExists(st), st: st}, nil
+}
+
+// openMigrated opens the deployment's database with its key ring and
+// migrates it, for a command that works on it without serving.
+func openMigrated(ctx context.Context, cfg config.Config, log io.Writer) (*store.Store, *pii.Keyring, error) {
+	keys, err := LoadKeys(cfg, rand.Reader, NewLogger(cfg, log))
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, store.Options{URL: cfg.Storage.DatabaseURL, SQLitePath: cfg.Storage.SQLitePath()}, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	jobsDB, err := st.JobsDB(cfg.Storage.SQLitePath())
+	if err == nil {
+		err = Migrate(ctx, st, jobsDB)
+		if jobsDB != st.DB() {
+			err = errors.Join(err, jobsDB.Close())
+		}
+	}
+	if err != nil {
+		return nil, nil, errors.Join(err, st.Close())
+	}
+	return st, keys, nil
 }
 
 // List returns every member (the command line is trusted as an

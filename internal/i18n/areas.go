@@ -49,6 +49,7 @@ var owners = map[string]string{
 	"audit":           "audit",
 	"center":          "centers",
 	"gazetteer":       "gazetteer",
+	"relyingparty":    "relyingparty",
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.

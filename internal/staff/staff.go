@@ -44,6 +44,7 @@ const (
 	PermTrustManage      = "trust.manage"      // the trusted CAs and uploaded CRLs of signature checks
 	PermCatalogManage    = "catalog.manage"    // drafts, publication, import and export of the service catalog
 	PermPlacesManage     = "places.manage"     // regions and localities added to the reference data
+	PermRPManage         = "rp.manage"         // the sites that sign citizens in through kabinet (relying parties)
 )
 
 // Grant is one permission of one role. Scoped permissions are used for a
