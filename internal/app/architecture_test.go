@@ -74,6 +74,7 @@ var packageClass = map[string]string{
 	"internal/catalog":   classDomain,
 	// Issue 15: single sign-on for e-government sites.
 	"internal/relyingparty": classDomain,
+	"internal/sso":          classDomain,
 	// Issue 12 §3: the operator's desk.
 	"internal/desk": classDomain,
 	// Issue 12: the service-center directory.

@@ -50,6 +50,7 @@ var owners = map[string]string{
 	"center":          "centers",
 	"gazetteer":       "gazetteer",
 	"relyingparty":    "relyingparty",
+	"sso":             "sso",
 
 	// Page wording under a package's prefix: the code, password, link,
 	// account and sign-in pages are named after what they show.

@@ -1,0 +1,482 @@
+package sso
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/relyingparty"
+)
+
+// Store is what single sign-on needs from storage. Calls made with the
+// context Transact passes commit together.
+type Store interface {
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
+	// Subject returns the account's subject in the sector, keeping fresh
+	// as it when it has none (unique in the sector).
+	Subject(ctx context.Context, sector, accountID, fresh string, at time.Time) (string, error)
+	CreateRequest(ctx context.Context, r *Request) error
+	// Request returns the request with the ID; found is false when there
+	// is none.
+	Request(ctx context.Context, id string) (r *Request, found bool, err error)
+	SaveRequest(ctx context.Context, r *Request) error
+	// SaveCode keeps a code's hash for a request; false when the request
+	// has a code already.
+	SaveCode(ctx context.Context, hash []byte, requestID string, expires time.Time) (bool, error)
+	// ConsumeCode marks the code used and returns its request; used says
+	// it had been used before, found false that there is no such code.
+	ConsumeCode(ctx context.Context, hash []byte, at time.Time) (requestID string, expires time.Time, used, found bool, err error)
+	CreateGrant(ctx context.Context, g *Grant) error
+	Grant(ctx context.Context, id string) (g *Grant, found bool, err error)
+	// RevokeGrant revokes a grant that stands; false when it did not.
+	RevokeGrant(ctx context.Context, id, reason string, at time.Time) (bool, error)
+	CreateAccessToken(ctx context.Context, t *AccessToken) error
+	AccessToken(ctx context.Context, id string) (t *AccessToken, found bool, err error)
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	RefreshToken(ctx context.Context, hash []byte) (t *RefreshToken, found bool, err error)
+	// RotateRefreshToken marks a refresh token used; false when it was
+	// already (another use got there first).
+	RotateRefreshToken(ctx context.Context, id string, at time.Time) (bool, error)
+	// Consent returns the scopes the account consented to give the site.
+	Consent(ctx context.Context, accountID, clientID string) ([]string, error)
+	SaveConsent(ctx context.Context, accountID, clientID string, scopes []string, at time.Time) error
+	AppendAudit(ctx context.Context, e *audit.Event) error
+}
+
+// Clients finds a registered site (relyingparty's store).
+type Clients interface {
+	Client(ctx context.Context, id string) (c relyingparty.Client, found bool, err error)
+}
+
+// Deps are single sign-on's collaborators.
+type Deps struct {
+	Store   Store
+	Clients Clients
+	Now     func() time.Time
+	Rand    io.Reader // nil: crypto/rand
+}
+
+// Service runs single sign-on's rules.
+type Service struct{ d Deps }
+
+// New returns the service.
+func New(d Deps) *Service {
+	if d.Rand == nil {
+		d.Rand = rand.Reader
+	}
+	return &Service{d: d}
+}
+
+// random is n random bytes in lower-case base32: IDs and tokens.
+func (s *Service) random(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.d.Rand, b); err != nil {
+		return "", err
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
+}
+
+// Hash is what is kept of a code or a refresh token.
+func Hash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// Client returns a site that may sign citizens in: Refusal
+// unauthorized_client for one unknown or disabled.
+func (s *Service) Client(ctx context.Context, id string) (relyingparty.Client, error) {
+	c, found, err := s.d.Clients.Client(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if !found || c.Disabled {
+		return c, refuse("unauthorized_client", "the site is not registered or is disabled")
+	}
+	return c, nil
+}
+
+// Begin keeps a site's request once it passes kabinet's rules: PKCE with
+// S256 (method is the request's code_challenge_method), the openid
+// scope, no level above the site's highest. Scopes beyond the site's
+// allowance are dropped. Refusals are *Refusal.
+func (s *Service) Begin(ctx context.Context, r Request, method string) (*Request, error) {
+	c, err := s.Client(ctx, r.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if r.CodeChallenge == "" || method != "S256" {
+		return nil, refuse("invalid_request", "PKCE with code_challenge_method=S256 is required")
+	}
+	if !slices.Contains(r.Scopes, relyingparty.ScopeOpenID) {
+		return nil, refuse("invalid_scope", "the openid scope is required")
+	}
+	if need := Required(r.ACRValues); need != "" && need.Rank() > c.MaxLevel.Rank() {
+		return nil, refuse("invalid_request", "acr_values ask for a level above the site's highest, "+ACR(c.MaxLevel))
+	}
+	r.Scopes = c.Allowed(r.Scopes)
+	if r.ID, err = s.random(20); err != nil {
+		return nil, err
+	}
+	r.CreatedAt = s.d.Now()
+	r.ExpiresAt = r.CreatedAt.Add(RequestLifetime)
+	r.Done, r.AccountID, r.Subject, r.GrantID, r.Granted = false, "", "", "", nil
+	if err := s.d.Store.CreateRequest(ctx, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Request returns a request still in time. NotFound
+// "sso.request_expired" otherwise: the citizen starts again at the site.
+func (s *Service) Request(ctx context.Context, id string) (*Request, error) {
+	r, found, err := s.d.Store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !found || !s.d.Now().Before(r.ExpiresAt) {
+		return nil, problem.New(problem.NotFound, "sso.request_expired")
+	}
+	return r, nil
+}
+
+// Citizen is who completes a request: their account, their session, when
+// and how they signed in, and the level the account has.
+type Citizen struct {
+	AccountID string
+	SessionID string
+	AuthTime  time.Time
+	AMR       []string
+	Level     account.Level
+}
+
+// DataScopes are the scopes of a request that release personal data: what
+// the consent screen lists.
+func DataScopes(scopes []string) []string {
+	var out []string
+	for _, s := range scopes {
+		if slices.Contains(relyingparty.DataScopes, s) || s == relyingparty.ScopeOfflineAccess {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// NeedsConsent reports whether the citizen must be asked: the request
+// asks data (or to stay signed in) they have not agreed to give the site,
+// or the site asked (prompt=consent).
+func (s *Service) NeedsConsent(ctx context.Context, accountID string, r *Request) (bool, error) {
+	if r.Prompts("consent") {
+		return true, nil
+	}
+	asked := DataScopes(r.Scopes)
+	given, err := s.d.Store.Consent(ctx, accountID, r.ClientID)
+	if err != nil {
+		return false, err
+	}
+	for _, sc := range asked {
+		if !slices.Contains(given, sc) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Complete finishes a request for the citizen who consented to it: the
+// site's subject for them, a grant of the request's scopes at their
+// level, the consent kept. Conflict "sso.level_low" when their level is
+// below what the site demands (they must raise it first). Audited
+// sso.granted.
+func (s *Service) Complete(ctx context.Context, id string, who Citizen) (*Request, error) {
+	r, err := s.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Done {
+		return r, nil
+	}
+	if need := Required(r.ACRValues); need != "" && !who.Level.Meets(need) {
+		return nil, problem.New(problem.Conflict, "sso.level_low")
+	}
+	c, err := s.Client(ctx, r.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.d.Now()
+	grantID, err := s.random(20)
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := s.random(20)
+	if err != nil {
+		return nil, err
+	}
+	err = s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		sub := who.AccountID
+		if c.SubjectType != relyingparty.Public {
+			if sub, err = s.d.Store.Subject(ctx, c.Sector, who.AccountID, fresh, now); err != nil {
+				return err
+			}
+		}
+		r.Done, r.AccountID, r.Subject, r.SessionID, r.AuthTime = true, who.AccountID, sub, who.SessionID, who.AuthTime
+		r.AMR, r.Level, r.Granted, r.GrantID = who.AMR, who.Level, slices.Clone(r.Scopes), grantID
+		g := &Grant{ID: grantID, ClientID: c.ID, AccountID: who.AccountID, Subject: sub, SessionID: who.SessionID, Scopes: r.Granted,
+			Level: who.Level, AMR: who.AMR, AuthTime: who.AuthTime, CreatedAt: now}
+		if err := s.d.Store.CreateGrant(ctx, g); err != nil {
+			return err
+		}
+		if err := s.d.Store.SaveRequest(ctx, r); err != nil {
+			return err
+		}
+		if data := DataScopes(r.Scopes); len(data) > 0 {
+			given, err := s.d.Store.Consent(ctx, who.AccountID, c.ID)
+			if err != nil {
+				return err
+			}
+			for _, sc := range data {
+				if !slices.Contains(given, sc) {
+					given = append(given, sc)
+				}
+			}
+			if err := s.d.Store.SaveConsent(ctx, who.AccountID, c.ID, given, now); err != nil {
+				return err
+			}
+		}
+		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "sso.granted", ActorKind: audit.ActorCitizen, ActorID: who.AccountID,
+			SubjectAccountID: who.AccountID, Details: map[string]string{"client_id": c.ID, "scopes": strings.Join(r.Granted, " "), "level": string(who.Level)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// SaveCode keeps the code the protocol library made for a completed
+// request, for CodeLifetime; a request gets one code (Refusal
+// invalid_request for a second).
+func (s *Service) SaveCode(ctx context.Context, requestID, code string) error {
+	r, err := s.Request(ctx, requestID)
+	if err != nil {
+		return err
+	}
+	if !r.Done {
+		return refuse("invalid_request", "the request is not complete")
+	}
+	ok, err := s.d.Store.SaveCode(ctx, Hash(code), requestID, s.d.Now().Add(CodeLifetime))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return refuse("invalid_request", "a code was issued for this request already")
+	}
+	return nil
+}
+
+// ByCode exchanges a code for its request: once, within CodeLifetime. A
+// code used a second time revokes its grant — every token the first use
+// issued (RFC 6749 §4.1.2). Refusal invalid_grant.
+func (s *Service) ByCode(ctx context.Context, code string) (*Request, error) {
+	now := s.d.Now()
+	invalid := refuse("invalid_grant", "the code is unknown, used or expired")
+	var r *Request
+	err := s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		id, expires, used, found, err := s.d.Store.ConsumeCode(ctx, Hash(code), now)
+		if err != nil || !found {
+			return err
+		}
+		rq, ok, err := s.d.Store.Request(ctx, id)
+		if err != nil || !ok {
+			return err
+		}
+		if used {
+			return s.revoke(ctx, rq.GrantID, RevokedCodeReused, now)
+		}
+		if now.Before(expires) {
+			r = rq
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, invalid
+	}
+	if g, err := s.grant(ctx, r.GrantID); err != nil || !g.Live() {
+		return nil, invalid
+	}
+	return r, nil
+}
+
+func (s *Service) grant(ctx context.Context, id string) (*Grant, error) {
+	g, found, err := s.d.Store.Grant(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, refuse("invalid_grant", "no such grant")
+	}
+	return g, nil
+}
+
+// revoke revokes a grant and audits it, in the caller's transaction.
+func (s *Service) revoke(ctx context.Context, grantID, reason string, now time.Time) error {
+	g, found, err := s.d.Store.Grant(ctx, grantID)
+	if err != nil || !found {
+		return err
+	}
+	revoked, err := s.d.Store.RevokeGrant(ctx, grantID, reason, now)
+	if err != nil || !revoked {
+		return err
+	}
+	return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "sso.revoked", ActorKind: audit.ActorSystem, SubjectAccountID: g.AccountID,
+		Details: map[string]string{"client_id": g.ClientID, "reason": reason}})
+}
+
+// Revoke revokes a grant: every token issued from it stops working.
+// Audited sso.revoked with the reason.
+func (s *Service) Revoke(ctx context.Context, grantID, reason string) error {
+	return s.d.Store.Transact(ctx, func(ctx context.Context) error { return s.revoke(ctx, grantID, reason, s.d.Now()) })
+}
+
+// Tokens issues an access token for a grant that stands and, when it
+// grants offline_access, a refresh token (returned as its value: only its
+// hash is kept).
+func (s *Service) Tokens(ctx context.Context, grantID string, scopes []string) (*AccessToken, string, error) {
+	var at *AccessToken
+	var refresh string
+	err := s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		g, err := s.grant(ctx, grantID)
+		if err != nil {
+			return err
+		}
+		if !g.Live() {
+			return refuse("invalid_grant", "the grant was revoked")
+		}
+		at, refresh, err = s.tokens(ctx, g, scopes, "")
+		return err
+	})
+	return at, refresh, err
+}
+
+// tokens issues them in the caller's transaction; parent is the refresh
+// token replaced, "" for the code exchange.
+func (s *Service) tokens(ctx context.Context, g *Grant, scopes []string, parent string) (*AccessToken, string, error) {
+	now := s.d.Now()
+	scopes = slices.DeleteFunc(slices.Clone(scopes), func(sc string) bool { return !slices.Contains(g.Scopes, sc) })
+	id, err := s.random(20)
+	if err != nil {
+		return nil, "", err
+	}
+	at := &AccessToken{ID: id, GrantID: g.ID, Scopes: scopes, CreatedAt: now, ExpiresAt: now.Add(AccessLifetime)}
+	if err := s.d.Store.CreateAccessToken(ctx, at); err != nil {
+		return nil, "", err
+	}
+	if !slices.Contains(g.Scopes, relyingparty.ScopeOfflineAccess) {
+		return at, "", nil
+	}
+	value, err := s.random(32)
+	if err != nil {
+		return nil, "", err
+	}
+	rid, err := s.random(20)
+	if err != nil {
+		return nil, "", err
+	}
+	rt := &RefreshToken{ID: rid, Hash: Hash(value), GrantID: g.ID, Parent: parent, Scopes: g.Scopes, CreatedAt: now, ExpiresAt: now.Add(RefreshLifetime)}
+	if err := s.d.Store.CreateRefreshToken(ctx, rt); err != nil {
+		return nil, "", err
+	}
+	return at, value, nil
+}
+
+// Refreshing returns the refresh token and its grant, to be rotated
+// (Rotate). A token used before is a stolen copy or a replay: the grant
+// is revoked. Refusal invalid_grant.
+func (s *Service) Refreshing(ctx context.Context, token string) (*RefreshToken, *Grant, error) {
+	invalid := refuse("invalid_grant", "the refresh token is unknown, used, expired or revoked")
+	rt, found, err := s.d.Store.RefreshToken(ctx, Hash(token))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, invalid
+	}
+	if !rt.RotatedAt.IsZero() {
+		if err := s.Revoke(ctx, rt.GrantID, RevokedRefreshReused); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, invalid
+	}
+	g, err := s.grant(ctx, rt.GrantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !g.Live() || !s.d.Now().Before(rt.ExpiresAt) {
+		return nil, nil, invalid
+	}
+	return rt, g, nil
+}
+
+// Rotate uses a refresh token (Refreshing) once: a new access token and
+// a new refresh token. When another use got there first, the grant is
+// revoked. Refusal invalid_grant.
+func (s *Service) Rotate(ctx context.Context, rt *RefreshToken, scopes []string) (*AccessToken, string, error) {
+	var at *AccessToken
+	var next string
+	reused := false
+	err := s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		ok, err := s.d.Store.RotateRefreshToken(ctx, rt.ID, s.d.Now())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			reused = true
+			return s.revoke(ctx, rt.GrantID, RevokedRefreshReused, s.d.Now())
+		}
+		g, err := s.grant(ctx, rt.GrantID)
+		if err != nil {
+			return err
+		}
+		if !g.Live() {
+			return refuse("invalid_grant", "the grant was revoked")
+		}
+		at, next, err = s.tokens(ctx, g, scopes, rt.ID)
+		return err
+	})
+	if err == nil && reused {
+		err = refuse("invalid_grant", "the refresh token was used already")
+	}
+	return at, next, err
+}
+
+// Access returns a live access token and its grant: Refusal
+// invalid_token for one unknown, expired or revoked.
+func (s *Service) Access(ctx context.Context, id string) (*AccessToken, *Grant, error) {
+	invalid := refuse("invalid_token", "the access token is unknown, expired or revoked")
+	if id == "" {
+		return nil, nil, invalid
+	}
+	at, found, err := s.d.Store.AccessToken(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found || !s.d.Now().Before(at.ExpiresAt) {
+		return nil, nil, invalid
+	}
+	g, err := s.grant(ctx, at.GrantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !g.Live() {
+		return nil, nil, invalid
+	}
+	return at, g, nil
+}

@@ -1,0 +1,405 @@
+package sso_test
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/i18n/i18ntest"
+	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/relyingparty"
+	"github.com/kabinet/kabinet/internal/sso"
+)
+
+var t0 = time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+
+// memStore keeps single sign-on in memory.
+type memStore struct {
+	mu       sync.Mutex
+	subjects map[[2]string]string
+	requests map[string]sso.Request
+	codes    map[string]*code
+	grants   map[string]sso.Grant
+	access   map[string]sso.AccessToken
+	refresh  map[string]sso.RefreshToken // by hash
+	consents map[[2]string][]string
+	audit    []audit.Event
+}
+
+type code struct {
+	request string
+	expires time.Time
+	used    bool
+}
+
+func newMemStore() *memStore {
+	return &memStore{subjects: map[[2]string]string{}, requests: map[string]sso.Request{}, codes: map[string]*code{}, grants: map[string]sso.Grant{},
+		access: map[string]sso.AccessToken{}, refresh: map[string]sso.RefreshToken{}, consents: map[[2]string][]string{}}
+}
+
+func (m *memStore) lock() func() { m.mu.Lock(); return m.mu.Unlock }
+
+func (m *memStore) Transact(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+func (m *memStore) Subject(_ context.Context, sector, accountID, fresh string, _ time.Time) (string, error) {
+	defer m.lock()()
+	if s, ok := m.subjects[[2]string{sector, accountID}]; ok {
+		return s, nil
+	}
+	m.subjects[[2]string{sector, accountID}] = fresh
+	return fresh, nil
+}
+func (m *memStore) CreateRequest(_ context.Context, r *sso.Request) error {
+	defer m.lock()()
+	m.requests[r.ID] = *r
+	return nil
+}
+func (m *memStore) Request(_ context.Context, id string) (*sso.Request, bool, error) {
+	defer m.lock()()
+	r, ok := m.requests[id]
+	return &r, ok, nil
+}
+func (m *memStore) SaveRequest(ctx context.Context, r *sso.Request) error { return m.CreateRequest(ctx, r) }
+func (m *memStore) SaveCode(_ context.Context, hash []byte, requestID string, expires time.Time) (bool, error) {
+	defer m.lock()()
+	for _, c := range m.codes {
+		if c.request == requestID {
+			return false, nil
+		}
+	}
+	m.codes[string(hash)] = &code{request: requestID, expires: expires}
+	return true, nil
+}
+func (m *memStore) ConsumeCode(_ context.Context, hash []byte, _ time.Time) (string, time.Time, bool, bool, error) {
+	defer m.lock()()
+	c, ok := m.codes[string(hash)]
+	if !ok {
+		return "", time.Time{}, false, false, nil
+	}
+	used := c.used
+	c.used = true
+	return c.request, c.expires, used, true, nil
+}
+func (m *memStore) CreateGrant(_ context.Context, g *sso.Grant) error {
+	defer m.lock()()
+	m.grants[g.ID] = *g
+	return nil
+}
+func (m *memStore) Grant(_ context.Context, id string) (*sso.Grant, bool, error) {
+	defer m.lock()()
+	g, ok := m.grants[id]
+	return &g, ok, nil
+}
+func (m *memStore) RevokeGrant(_ context.Context, id, reason string, at time.Time) (bool, error) {
+	defer m.lock()()
+	g, ok := m.grants[id]
+	if !ok || !g.RevokedAt.IsZero() {
+		return false, nil
+	}
+	g.RevokedAt, g.Reason = at, reason
+	m.grants[id] = g
+	return true, nil
+}
+func (m *memStore) CreateAccessToken(_ context.Context, t *sso.AccessToken) error {
+	defer m.lock()()
+	m.access[t.ID] = *t
+	return nil
+}
+func (m *memStore) AccessToken(_ context.Context, id string) (*sso.AccessToken, bool, error) {
+	defer m.lock()()
+	t, ok := m.access[id]
+	return &t, ok, nil
+}
+func (m *memStore) CreateRefreshToken(_ context.Context, t *sso.RefreshToken) error {
+	defer m.lock()()
+	m.refresh[string(t.Hash)] = *t
+	return nil
+}
+func (m *memStore) RefreshToken(_ context.Context, hash []byte) (*sso.RefreshToken, bool, error) {
+	defer m.lock()()
+	t, ok := m.refresh[string(hash)]
+	return &t, ok, nil
+}
+func (m *memStore) RotateRefreshToken(_ context.Context, id string, at time.Time) (bool, error) {
+	defer m.lock()()
+	for h, t := range m.refresh {
+		if t.ID == id {
+			if !t.RotatedAt.IsZero() {
+				return false, nil
+			}
+			t.RotatedAt = at
+			m.refresh[h] = t
+			return true, nil
+		}
+	}
+	return false, nil
+}
+func (m *memStore) Consent(_ context.Context, accountID, clientID string) ([]string, error) {
+	defer m.lock()()
+	return slices.Clone(m.consents[[2]string{accountID, clientID}]), nil
+}
+func (m *memStore) SaveConsent(_ context.Context, accountID, clientID string, scopes []string, _ time.Time) error {
+	defer m.lock()()
+	m.consents[[2]string{accountID, clientID}] = slices.Clone(scopes)
+	return nil
+}
+func (m *memStore) AppendAudit(_ context.Context, e *audit.Event) error {
+	defer m.lock()()
+	m.audit = append(m.audit, *e)
+	return nil
+}
+
+type clients map[string]relyingparty.Client
+
+func (c clients) Client(_ context.Context, id string) (relyingparty.Client, bool, error) {
+	x, ok := c[id]
+	return x, ok, nil
+}
+
+func site(id, sector string, subject relyingparty.SubjectType, scopes ...string) relyingparty.Client {
+	return relyingparty.Client{ID: id, Sector: sector, SubjectType: subject, MaxLevel: account.Standard,
+		Scopes: append([]string{"openid"}, scopes...), RedirectURIs: []string{"https://" + sector + "/cb"}}
+}
+
+// fixture is a service over a memory store, a clock the test moves, and
+// four sites: two of one sector, one of another, one public; one disabled.
+func fixture() (*sso.Service, *memStore, *time.Time) {
+	st := newMemStore()
+	now := t0
+	disabled := site("off", "off.ru", relyingparty.Pairwise)
+	disabled.Disabled = true
+	s := sso.New(sso.Deps{Store: st, Now: func() time.Time { return now }, Rand: rand.NewChaCha8([32]byte{15}),
+		Clients: clients{
+			"school": site("school", "edu.kaluga.ru", relyingparty.Pairwise, "fullname", "birthdate", "offline_access"),
+			"kinder": site("kinder", "edu.kaluga.ru", relyingparty.Pairwise, "fullname"),
+			"tax":    site("tax", "tax.gov.ru", relyingparty.Pairwise, "fullname", "inn"),
+			"public": site("public", "open.gov.ru", relyingparty.Public),
+			"off":    disabled,
+		}})
+	return s, st, &now
+}
+
+func request(client string, scopes ...string) sso.Request {
+	return sso.Request{ClientID: client, RedirectURI: "https://x/cb", Scopes: append([]string{"openid"}, scopes...), State: "st", Nonce: "n",
+		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}
+}
+
+var citizen = sso.Citizen{AccountID: "acc1", SessionID: "ses1", AuthTime: t0, AMR: []string{"pwd"}, Level: account.Standard}
+
+func refusal(err error) string {
+	if r, ok := err.(*sso.Refusal); ok {
+		return r.Code
+	}
+	return ""
+}
+
+// TestBegin: kabinet's rules for a request — PKCE with S256, the openid
+// scope, a registered site in service, no level above its highest — and
+// scopes beyond the site's allowance dropped.
+func TestBegin(t *testing.T) {
+	s, _, _ := fixture()
+	ctx := context.Background()
+	noPKCE := request("school")
+	noPKCE.CodeChallenge = ""
+	acrHigh := request("school")
+	acrHigh.ACRValues = []string{sso.ACR(account.Confirmed)}
+	for _, tt := range []struct {
+		name   string
+		r      sso.Request
+		method string
+		want   string
+	}{
+		{"no PKCE", noPKCE, "", "invalid_request"},
+		{"PKCE plain", request("school"), "plain", "invalid_request"},
+		{"no openid", sso.Request{ClientID: "school", Scopes: []string{"fullname"}, CodeChallenge: "x"}, "S256", "invalid_scope"},
+		{"a disabled site", request("off"), "S256", "unauthorized_client"},
+		{"an unknown site", request("nobody"), "S256", "unauthorized_client"},
+		{"a level above the site's", acrHigh, "S256", "invalid_request"},
+	} {
+		if _, err := s.Begin(ctx, tt.r, tt.method); refusal(err) != tt.want {
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.want)
+		}
+	}
+	r, err := s.Begin(ctx, request("school", "fullname", "snils", "birthdate"), "S256")
+	if err != nil || !slices.Equal(r.Scopes, []string{"openid", "fullname", "birthdate"}) || r.ID == "" || !r.ExpiresAt.Equal(t0.Add(sso.RequestLifetime)) {
+		t.Fatalf("begun: %+v %v", r, err)
+	}
+	if sso.Required([]string{"urn:other", sso.ACR(account.Confirmed), sso.ACR(account.Standard)}) != account.Standard || sso.Required([]string{"x"}) != "" {
+		t.Error("Required: the lowest of kabinet's levels named")
+	}
+}
+
+// TestSignIn: a completed request gives each sector its own subject (the
+// same for two sites of a sector, another for another sector, the
+// account's ID for a public site); its code works once within 60
+// seconds, a second use revokes what the first issued; a level below the
+// site's demand is refused until raised.
+func TestSignIn(t *testing.T) {
+	s, st, now := fixture()
+	ctx := context.Background()
+	complete := func(client string, scopes ...string) *sso.Request {
+		t.Helper()
+		r, err := s.Begin(ctx, request(client, scopes...), "S256")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = s.Complete(ctx, r.ID, citizen); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	school, kinder, tax, public := complete("school", "fullname"), complete("kinder"), complete("tax"), complete("public")
+	if school.Subject != kinder.Subject || school.Subject == tax.Subject || public.Subject != "acc1" || len(school.Subject) != 32 {
+		t.Errorf("subjects: school %s, kinder %s, tax %s, public %s", school.Subject, kinder.Subject, tax.Subject, public.Subject)
+	}
+
+	if err := s.SaveCode(ctx, school.ID, "code-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveCode(ctx, school.ID, "code-2"); refusal(err) != "invalid_request" {
+		t.Errorf("a second code for a request: %v", err)
+	}
+	r, err := s.ByCode(ctx, "code-1")
+	if err != nil || r.ID != school.ID || r.Subject != school.Subject {
+		t.Fatalf("exchanged: %+v %v", r, err)
+	}
+	at, _, err := s.Tokens(ctx, r.GrantID, r.Granted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Access(ctx, at.ID); err != nil {
+		t.Fatalf("the access token: %v", err)
+	}
+	if _, err := s.ByCode(ctx, "code-1"); refusal(err) != "invalid_grant" {
+		t.Errorf("the code again: %v", err)
+	}
+	if _, _, err := s.Access(ctx, at.ID); refusal(err) != "invalid_token" {
+		t.Errorf("the first exchange's token after the code's reuse: %v", err)
+	}
+	if g := st.grants[r.GrantID]; g.Reason != sso.RevokedCodeReused {
+		t.Errorf("the grant: %+v", g)
+	}
+
+	if err := s.SaveCode(ctx, kinder.ID, "code-3"); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(sso.CodeLifetime)
+	if _, err := s.ByCode(ctx, "code-3"); refusal(err) != "invalid_grant" {
+		t.Errorf("a code of 60 seconds ago: %v", err)
+	}
+	if _, err := s.ByCode(ctx, "never-issued"); refusal(err) != "invalid_grant" {
+		t.Errorf("an unknown code: %v", err)
+	}
+
+	high := request("tax")
+	high.ACRValues = []string{sso.ACR(account.Standard)}
+	hr, err := s.Begin(ctx, high, "S256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	low := citizen
+	low.Level = account.Simplified
+	if _, err := s.Complete(ctx, hr.ID, low); problem.KindOf(err) != problem.Conflict {
+		t.Errorf("a simplified account for a standard demand: %v", err)
+	}
+	if r, err := s.Complete(ctx, hr.ID, citizen); err != nil || r.Level != account.Standard {
+		t.Errorf("once raised: %+v %v", r, err)
+	}
+	*now = now.Add(sso.RequestLifetime)
+	if _, err := s.Request(ctx, hr.ID); problem.KindOf(err) != problem.NotFound {
+		t.Errorf("an expired request: %v", err)
+	}
+}
+
+// TestRefresh: a refresh token is used once, each use giving a new one; a
+// used one presented again revokes the grant, so the new one stops too.
+func TestRefresh(t *testing.T) {
+	s, _, _ := fixture()
+	ctx := context.Background()
+	r, err := s.Begin(ctx, request("school", "fullname", "offline_access"), "S256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = s.Complete(ctx, r.ID, citizen); err != nil {
+		t.Fatal(err)
+	}
+	_, first, err := s.Tokens(ctx, r.GrantID, r.Granted)
+	if err != nil || first == "" {
+		t.Fatalf("no refresh token: %v", err)
+	}
+	rt, _, err := s.Refreshing(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, second, err := s.Rotate(ctx, rt, []string{"openid", "fullname", "snils"})
+	if err != nil || second == "" || second == first || !slices.Equal(at.Scopes, []string{"openid", "fullname"}) {
+		t.Fatalf("rotated: %+v %q %v", at, second, err)
+	}
+	if _, _, err := s.Rotate(ctx, rt, nil); refusal(err) != "invalid_grant" {
+		t.Errorf("the same token rotated twice: %v", err)
+	}
+	if _, _, err := s.Refreshing(ctx, second); refusal(err) != "invalid_grant" {
+		t.Errorf("the new token after the old one's reuse: %v", err)
+	}
+	if _, _, err := s.Access(ctx, at.ID); refusal(err) != "invalid_token" {
+		t.Errorf("the access token after the reuse: %v", err)
+	}
+	// Without offline_access, no refresh token.
+	r2, _ := s.Begin(ctx, request("kinder", "fullname"), "S256")
+	r2, _ = s.Complete(ctx, r2.ID, citizen)
+	if _, refresh, err := s.Tokens(ctx, r2.GrantID, r2.Granted); err != nil || refresh != "" {
+		t.Errorf("a refresh token without offline_access: %q %v", refresh, err)
+	}
+}
+
+// TestConsent: the citizen is asked for data they have not agreed to give
+// the site, not again for the same, again for more or when the site asks.
+func TestConsent(t *testing.T) {
+	s, st, _ := fixture()
+	ctx := context.Background()
+	ask := func(r sso.Request) (*sso.Request, bool) {
+		t.Helper()
+		got, err := s.Begin(ctx, r, "S256")
+		if err != nil {
+			t.Fatal(err)
+		}
+		need, err := s.NeedsConsent(ctx, "acc1", got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, need
+	}
+	r, need := ask(request("school", "fullname"))
+	if !need {
+		t.Error("no consent asked the first time")
+	}
+	if _, err := s.Complete(ctx, r.ID, citizen); err != nil {
+		t.Fatal(err)
+	}
+	if _, need := ask(request("school", "fullname")); need {
+		t.Error("asked again for the same")
+	}
+	if _, need := ask(request("school", "fullname", "birthdate")); !need {
+		t.Error("not asked for more")
+	}
+	again := request("school", "fullname")
+	again.Prompt = []string{"consent"}
+	if _, need := ask(again); !need {
+		t.Error("not asked with prompt=consent")
+	}
+	if _, need := ask(request("kinder")); need {
+		t.Error("asked for no data")
+	}
+	if !bytes.Equal([]byte(st.audit[0].Action), []byte("sso.granted")) || st.audit[0].SubjectAccountID != "acc1" || st.audit[0].Details["client_id"] != "school" {
+		t.Errorf("audit: %+v", st.audit)
+	}
+}
+
+func TestMessages(t *testing.T) {
+	i18ntest.CheckArea(t, "sso", map[string]map[string]any{"sso.request_expired": nil, "sso.level_low": nil})
+}
