@@ -45,7 +45,9 @@ func newMemStore() *memStore {
 
 func (m *memStore) lock() func() { m.mu.Lock(); return m.mu.Unlock }
 
-func (m *memStore) Transact(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+func (m *memStore) Transact(ctx context.Context, fn func(ctx context.Context) error) error {
+	return fn(ctx)
+}
 func (m *memStore) Subject(_ context.Context, sector, accountID, fresh string, _ time.Time) (string, error) {
 	defer m.lock()()
 	if s, ok := m.subjects[[2]string{sector, accountID}]; ok {
@@ -64,7 +66,9 @@ func (m *memStore) Request(_ context.Context, id string) (*sso.Request, bool, er
 	r, ok := m.requests[id]
 	return &r, ok, nil
 }
-func (m *memStore) SaveRequest(ctx context.Context, r *sso.Request) error { return m.CreateRequest(ctx, r) }
+func (m *memStore) SaveRequest(ctx context.Context, r *sso.Request) error {
+	return m.CreateRequest(ctx, r)
+}
 func (m *memStore) SaveCode(_ context.Context, hash []byte, requestID string, expires time.Time) (bool, error) {
 	defer m.lock()()
 	for _, c := range m.codes {
