@@ -52,7 +52,8 @@ func (ac *Accounts) AccountsDueForErasure(ctx context.Context, now time.Time, li
 // their blind indexes, the password hash), marks it deleted, and deletes
 // its flows, sign-in history, notifications, the undo links of its contact
 // changes, its personal data, verifications, additional data, signature
-// statements and letters, and its sessions (which the session service has ended first,
+// statements and letters, its single sign-on grants, consents and
+// subjects, and its sessions (which the session service has ended first,
 // in the same transaction, so that every node forgets them). NotFound when
 // the account has no deletion due (cancelled meanwhile, or erased already).
 func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) error {
@@ -77,6 +78,9 @@ func (ac *Accounts) EraseAccount(ctx context.Context, id string, now time.Time) 
 		`DELETE FROM additional_data WHERE account_id = ?`,
 		`DELETE FROM signature_statements WHERE account_id = ?`, // the name and SNILS signed
 		`DELETE FROM letters WHERE account_id = ?`,              // the addressee and the address
+		`DELETE FROM sso_consents WHERE account_id = ?`,         // what the sites were agreed to receive
+		`DELETE FROM sso_grants WHERE account_id = ?`,           // the sites' sign-ins, their tokens with them
+		`DELETE FROM sso_subjects WHERE account_id = ?`,         // the subjects the sites knew the account by
 	} {
 		if _, err := ac.st.exec(ctx, q, id); err != nil {
 			return fmt.Errorf("store: erase account: %w", err)

@@ -65,18 +65,21 @@ var sealedColumns = []SealedColumn{
 // notSealed are the binary columns that hold no personal data in clear and
 // are not sealed, with the reason; a rotation leaves them as they are.
 var notSealed = map[string]string{
-	"flows.binding":             "SHA-256 of the browser's binding cookie",
-	"flows.code_hash":           "keyed hash of a code (otp): checked under the old keys too until it expires",
-	"flows.link_hash":           "keyed hash of a link token (otp), likewise",
-	"contact_undos.token_hash":  "keyed hash of an undo link's token (otp), likewise",
-	"sessions.token_hash":       "SHA-256 of the session token (no key)",
-	"staff_sessions.token_hash": "SHA-256 of the staff session token (no key)",
-	"rate_counts.key":           "keyed hash of a throttle subject: old keys' counts still count until their window ends",
-	"rate_logs.key":             "keyed hash of a throttle subject, likewise",
-	"login_guards.key":          "keyed hash of a login: a guard under an old key moves to the current one when the login is next tried",
-	"letters.code_hash":         "keyed hash of a letter's code (otp): checked under the old keys too until it expires",
-	"trusted_cas.der":           "a CA's certificate: public",
-	"crls.der":                  "a CA's certificate revocation list: public",
+	"flows.binding":                 "SHA-256 of the browser's binding cookie",
+	"flows.code_hash":               "keyed hash of a code (otp): checked under the old keys too until it expires",
+	"flows.link_hash":               "keyed hash of a link token (otp), likewise",
+	"contact_undos.token_hash":      "keyed hash of an undo link's token (otp), likewise",
+	"sessions.token_hash":           "SHA-256 of the session token (no key)",
+	"staff_sessions.token_hash":     "SHA-256 of the staff session token (no key)",
+	"rate_counts.key":               "keyed hash of a throttle subject: old keys' counts still count until their window ends",
+	"rate_logs.key":                 "keyed hash of a throttle subject, likewise",
+	"login_guards.key":              "keyed hash of a login: a guard under an old key moves to the current one when the login is next tried",
+	"letters.code_hash":             "keyed hash of a letter's code (otp): checked under the old keys too until it expires",
+	"trusted_cas.der":               "a CA's certificate: public",
+	"crls.der":                      "a CA's certificate revocation list: public",
+	"relying_parties.secret_hash":   "SHA-256 of a site's 256-bit secret (no key)",
+	"sso_codes.code_hash":           "SHA-256 of an authorization code (no key)",
+	"sso_refresh_tokens.token_hash": "SHA-256 of a refresh token (no key)",
 }
 
 // SealedColumns returns the list of sealed columns, in the order rekey
