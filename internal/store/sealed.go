@@ -60,6 +60,7 @@ var sealedColumns = []SealedColumn{
 	{Table: "letters", Key: "id", Column: "recipient"},
 	{Table: "letters", Key: "id", Column: "address"},
 	{Table: "signature_statements", Key: "id", Column: "person"},
+	{Table: "sso_keys", Key: "id", Column: "private_key"},
 }
 
 // notSealed are the binary columns that hold no personal data in clear and

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -26,7 +28,10 @@ func (s *Store) SSO() *SSO {
 	return &SSO{transactions: transactions{st: s}, AuditLog: s.AuditLog()}
 }
 
-var _ sso.Store = (*SSO)(nil)
+var (
+	_ sso.Store    = (*SSO)(nil)
+	_ sso.KeyStore = (*SSO)(nil)
+)
 
 // Subject returns the account's subject in the sector, keeping fresh as it
 // when it has none.
@@ -239,6 +244,55 @@ func (x *SSO) SaveConsent(ctx context.Context, accountID, clientID string, scope
 		ON CONFLICT (account_id, client_id) DO UPDATE SET scopes = excluded.scopes, given_at = excluded.given_at`,
 		accountID, clientID, strings.Join(scopes, " "), ms(at)); err != nil {
 		return fmt.Errorf("store: sso consent: %w", err)
+	}
+	return nil
+}
+
+// SigningKeys returns the provider's keys published at or after now.
+func (x *SSO) SigningKeys(ctx context.Context, now time.Time) ([]sso.Key, error) {
+	st := x.transactions.st
+	rows, err := st.query(ctx, `SELECT id, private_key, created_at, active_from, retire_at, publish_until FROM sso_keys
+		WHERE publish_until > ? ORDER BY active_from`, ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: sso keys: %w", err)
+	}
+	defer rows.Close()
+	var out []sso.Key
+	for rows.Next() {
+		var k sso.Key
+		var sealed []byte
+		var created, from, retire, until sql.NullInt64
+		if err := rows.Scan(&k.ID, &sealed, &created, &from, &retire, &until); err != nil {
+			return nil, fmt.Errorf("store: sso keys: %w", err)
+		}
+		der, err := st.unseal("sso_keys", "private_key", k.ID, sealed)
+		if err != nil {
+			return nil, fmt.Errorf("store: sso key %s: %w", k.ID, err)
+		}
+		priv, err := x509.ParsePKCS8PrivateKey([]byte(der))
+		if err != nil {
+			return nil, fmt.Errorf("store: sso key %s: %w", k.ID, err)
+		}
+		var ok bool
+		if k.Private, ok = priv.(*rsa.PrivateKey); !ok {
+			return nil, fmt.Errorf("store: sso key %s is not RSA", k.ID)
+		}
+		k.CreatedAt, k.ActiveFrom, k.RetireAt, k.PublishUntil = fromMS(created), fromMS(from), fromMS(retire), fromMS(until)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// CreateSigningKey keeps a new key, its private part sealed.
+func (x *SSO) CreateSigningKey(ctx context.Context, k sso.Key) error {
+	der, err := x509.MarshalPKCS8PrivateKey(k.Private)
+	if err != nil {
+		return err
+	}
+	st := x.transactions.st
+	if _, err := st.exec(ctx, `INSERT INTO sso_keys (id, private_key, created_at, active_from, retire_at, publish_until) VALUES (?, ?, ?, ?, ?, ?)`,
+		k.ID, st.seal("sso_keys", "private_key", k.ID, string(der)), ms(k.CreatedAt), ms(k.ActiveFrom), ms(k.RetireAt), ms(k.PublishUntil)); err != nil {
+		return fmt.Errorf("store: sso key: %w", err)
 	}
 	return nil
 }

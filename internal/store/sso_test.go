@@ -1,7 +1,11 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"slices"
 	"sync"
 	"testing"
@@ -119,6 +123,29 @@ func TestSSO(t *testing.T) {
 		}
 		if g, _, _ := s.SSO().Grant(ctx, b.GrantID); g.Live() || g.Reason != sso.RevokedCodeReused {
 			t.Errorf("the grant after the second exchange: %+v", g)
+		}
+
+		// The signing key: made once, sealed, the same on another node.
+		priv, err := rsa.GenerateKey(rand.Reader, 1024)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newKeys := func() *sso.Keys {
+			return sso.NewKeys(s.SSO(), func() time.Time { return now }, func() (*rsa.PrivateKey, error) { return priv, nil },
+				func() (string, error) { return "key-1", nil })
+		}
+		key, err := newKeys().Signing(ctx)
+		if err != nil || key.ID != "key-1" || !key.ActiveFrom.Equal(now) {
+			t.Fatalf("the first key: %+v %v", key, err)
+		}
+		other, err := newKeys().Published(ctx)
+		if err != nil || len(other) != 1 || !other[0].Private.Equal(priv) || !other[0].PublishUntil.Equal(now.Add(sso.KeyPeriod+sso.KeyOverlap)) {
+			t.Fatalf("another node's keys: %+v %v", other, err)
+		}
+		var sealed []byte
+		der, _ := x509.MarshalPKCS8PrivateKey(priv)
+		if err := s.DB().QueryRowContext(ctx, `SELECT private_key FROM sso_keys`).Scan(&sealed); err != nil || bytes.Contains(sealed, der[len(der)-64:]) {
+			t.Errorf("the private key is not sealed: %v", err)
 		}
 	})
 }

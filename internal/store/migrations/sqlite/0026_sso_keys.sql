@@ -1,0 +1,19 @@
+-- The provider's signing keys (issue 15 §1, sso.Keys): RSA keys for
+-- RS256, each published from its creation until PublishUntil (an ID
+-- token's life after it retires), signing from ActiveFrom to RetireAt.
+-- The private key (PKCS #8) is sealed like personal data: kabinet rekey
+-- re-seals it.
+
+-- +goose Up
+CREATE TABLE sso_keys (
+    id            TEXT PRIMARY KEY,
+    private_key   BLOB NOT NULL,
+    created_at    INTEGER NOT NULL,
+    active_from   INTEGER NOT NULL,
+    retire_at     INTEGER NOT NULL,
+    publish_until INTEGER NOT NULL
+);
+CREATE INDEX sso_keys_by_publication ON sso_keys (publish_until);
+
+-- +goose Down
+DROP TABLE sso_keys;
