@@ -106,6 +106,8 @@ var packageClass = map[string]string{
 	// merge package reaches net/http through pdfcpu).
 	"internal/esign/crlhttp": classAdapter,
 	"internal/letterpdf":     classAdapter,
+	// Issue 15: the OpenID Connect provider (zitadel/oidc's op).
+	"internal/oidcop": classAdapter,
 
 	"internal/web": classWeb,
 

@@ -480,3 +480,23 @@ func (s *Service) Access(ctx context.Context, id string) (*AccessToken, *Grant, 
 	}
 	return at, g, nil
 }
+
+// RefreshInfo returns a refresh token's record and grant without using it
+// (revocation asks whose it is); found is false for a token kabinet did
+// not issue.
+func (s *Service) RefreshInfo(ctx context.Context, token string) (*RefreshToken, *Grant, bool, error) {
+	rt, found, err := s.d.Store.RefreshToken(ctx, Hash(token))
+	if err != nil || !found {
+		return nil, nil, false, err
+	}
+	g, err := s.grant(ctx, rt.GrantID)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return rt, g, true, nil
+}
+
+// GrantOf returns a grant, revoked or not.
+func (s *Service) GrantOf(ctx context.Context, grantID string) (*Grant, error) {
+	return s.grant(ctx, grantID)
+}

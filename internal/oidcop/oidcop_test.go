@@ -1,0 +1,259 @@
+package oidcop_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/oidcop"
+	"github.com/kabinet/kabinet/internal/pii"
+	"github.com/kabinet/kabinet/internal/relyingparty"
+	"github.com/kabinet/kabinet/internal/sso"
+	"github.com/kabinet/kabinet/internal/store"
+)
+
+// rig is a provider on 127.0.0.1 over a fresh SQLite store, one
+// registered site, and a login page that completes every request for one
+// citizen at the standard level.
+type rig struct {
+	issuer string
+	svc    *sso.Service
+	conf   oauth2.Config
+	rp     *gooidc.Provider
+}
+
+const callback = "http://127.0.0.1:9/cb"
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := pii.NewKeyring(bytes.Repeat([]byte{7}, 32), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, store.Options{SQLitePath: filepath.Join(t.TempDir(), "k.db")}, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reg := relyingparty.New(relyingparty.Deps{Store: st.RelyingParties(), Now: time.Now})
+	c, secret, err := reg.Bootstrap(ctx, relyingparty.Client{ID: "school", Name: relyingparty.Text{RU: "Школа"}, Purpose: relyingparty.Text{RU: "Запись"},
+		PrivacyURL: "https://school.example/privacy", RedirectURIs: []string{callback}, Scopes: []string{"fullname", "offline_access"},
+		MaxLevel: account.Standard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: time.Now})
+	n := 0
+	signing := sso.NewKeys(st.SSO(), time.Now, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) },
+		func() (string, error) { n++; return "key" + string(rune('0'+n)), nil })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := "http://" + ln.Addr().String() + "/oidc"
+	p, err := oidcop.New(oidcop.Deps{SSO: svc, Keys: signing, Issuer: issuer, TokenKey: bytes.Repeat([]byte{9}, 32),
+		LoginURL: func(id string) string { return "/login?id=" + url.QueryEscape(id) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/oidc/", http.StripPrefix("/oidc", p.Handler()))
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		id := r.FormValue("id")
+		if r.FormValue("refuse") != "" {
+			req, err := svc.Request(r.Context(), id)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			p.Refuse(w, r, req, "access_denied", "the citizen refused")
+			return
+		}
+		req, err := svc.Complete(r.Context(), id, sso.Citizen{AccountID: "acc1", SessionID: "ses1", AuthTime: time.Now(), AMR: []string{"pwd"}, Level: account.Standard})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		p.Respond(w, r, req)
+	})
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	rp, err := gooidc.NewProvider(ctx, issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{issuer: issuer, svc: svc, rp: rp, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
+		RedirectURL: callback, Scopes: []string{gooidc.ScopeOpenID, "fullname", gooidc.ScopeOfflineAccess}}}
+}
+
+// authorize follows the provider's redirects from an authorization URL to
+// the site's callback and returns its query.
+func authorize(t *testing.T, u string) url.Values {
+	t.Helper()
+	hc := &http.Client{CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), callback) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	resp, err := hc.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil || !strings.HasPrefix(loc.String(), callback) {
+		t.Fatalf("not redirected to the site: %d %v", resp.StatusCode, err)
+	}
+	return loc.Query()
+}
+
+// TestCodeFlow: go-oidc and x/oauth2, as a site uses them, sign in
+// through the provider — discovery, authorization with PKCE S256, the code
+// exchanged with the site's secret, the ID token verified (signature,
+// issuer, audience, nonce) with kabinet's acr and pairwise subject,
+// userinfo, a refresh rotated — and the code cannot be used twice.
+func TestCodeFlow(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	verifier := oauth2.GenerateVerifier()
+	q := authorize(t, r.conf.AuthCodeURL("state-1", oauth2.S256ChallengeOption(verifier), gooidc.Nonce("nonce-1"),
+		oauth2.SetAuthURLParam("acr_values", sso.ACR(account.Standard))))
+	if q.Get("state") != "state-1" || q.Get("code") == "" {
+		t.Fatalf("the callback: %v", q)
+	}
+	tok, err := r.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	id, err := r.rp.Verifier(&gooidc.Config{ClientID: "school"}).Verify(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		ACR   string   `json:"acr"`
+		AMR   []string `json:"amr"`
+		SID   string   `json:"sid"`
+		Nonce string   `json:"nonce"`
+		Name  string   `json:"name"`
+	}
+	if err := id.Claims(&claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims.Nonce != "nonce-1" || claims.ACR != sso.ACR(account.Standard) || claims.SID == "" || id.Subject == "" || id.Subject == "acc1" || claims.Name != "" {
+		t.Errorf("the ID token: sub %q %+v", id.Subject, claims)
+	}
+	info, err := r.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil || info.Subject != id.Subject {
+		t.Fatalf("userinfo: %+v %v", info, err)
+	}
+	if _, err := r.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier)); err == nil {
+		t.Fatal("the code exchanged twice")
+	}
+	if _, err := r.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		t.Fatal("the first exchange's token works after the code's reuse")
+	}
+
+	// A fresh sign-in, then a refresh: a new refresh token; the old one
+	// replayed revokes.
+	verifier = oauth2.GenerateVerifier()
+	q = authorize(t, r.conf.AuthCodeURL("state-2", oauth2.S256ChallengeOption(verifier)))
+	tok, err = r.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("no refresh token: %v", err)
+	}
+	old := tok.RefreshToken
+	tok.Expiry = time.Now().Add(-time.Minute)
+	fresh, err := r.conf.TokenSource(ctx, tok).Token()
+	if err != nil || fresh.RefreshToken == "" || fresh.RefreshToken == old {
+		t.Fatalf("refreshed: %v", err)
+	}
+	replay := &oauth2.Token{RefreshToken: old, Expiry: time.Now().Add(-time.Minute)}
+	if _, err := r.conf.TokenSource(ctx, replay).Token(); err == nil {
+		t.Fatal("a used refresh token accepted")
+	}
+	if _, err := r.rp.UserInfo(ctx, oauth2.StaticTokenSource(fresh)); err == nil {
+		t.Fatal("the refreshed token works after the replay")
+	}
+}
+
+// TestRefusals: what the site receives when a request breaks kabinet's
+// rules or the citizen refuses — at its redirect URI, with its state.
+func TestRefusals(t *testing.T) {
+	r := newRig(t)
+	for _, tt := range []struct {
+		name string
+		opts []oauth2.AuthCodeOption
+		want string
+	}{
+		{"no PKCE", nil, "invalid_request"},
+		{"PKCE plain", []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("code_challenge", "abc"), oauth2.SetAuthURLParam("code_challenge_method", "plain")}, "invalid_request"},
+		{"a level above the site's", []oauth2.AuthCodeOption{oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("acr_values", sso.ACR(account.Confirmed))}, "invalid_request"},
+		{"refused by the citizen", []oauth2.AuthCodeOption{oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("refuse", "1")}, "access_denied"},
+	} {
+		u := r.conf.AuthCodeURL("st", tt.opts...)
+		if strings.Contains(u, "refuse=1") {
+			// The refusal is the login page's: carry it there.
+			u = strings.Replace(u, "&refuse=1", "", 1)
+			hc := &http.Client{CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+				if req.URL.Path == "/login" {
+					req.URL.RawQuery += "&refuse=1"
+				}
+				if strings.HasPrefix(req.URL.String(), callback) {
+					return http.ErrUseLastResponse
+				}
+				return nil
+			}}
+			resp, err := hc.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			loc, _ := resp.Location()
+			if loc == nil || loc.Query().Get("error") != tt.want || loc.Query().Get("state") != "st" {
+				t.Errorf("%s: %v", tt.name, loc)
+			}
+			continue
+		}
+		q := authorize(t, u)
+		if q.Get("error") != tt.want || q.Get("state") != "st" || q.Get("code") != "" {
+			t.Errorf("%s: %v, want %s", tt.name, q, tt.want)
+		}
+	}
+	// A redirect URI not registered, and the implicit flow (tokens in
+	// the redirect, to an http address): no redirect at all.
+	for name, u := range map[string]string{
+		"an unregistered redirect URI": strings.Replace(r.conf.AuthCodeURL("st", oauth2.S256ChallengeOption("v")), url.QueryEscape(callback), url.QueryEscape("http://127.0.0.1:9/cb/"), 1),
+		"implicit":                     r.conf.AuthCodeURL("st", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("response_type", "token")),
+	} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+			t.Errorf("%s: %d %q", name, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
