@@ -10,6 +10,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -52,6 +53,7 @@ import (
 	"github.com/kabinet/kabinet/internal/lockout"
 	"github.com/kabinet/kabinet/internal/notify"
 	"github.com/kabinet/kabinet/internal/notify/transport"
+	"github.com/kabinet/kabinet/internal/oidcop"
 	"github.com/kabinet/kabinet/internal/otp"
 	"github.com/kabinet/kabinet/internal/password"
 	"github.com/kabinet/kabinet/internal/pii"
@@ -68,6 +70,7 @@ import (
 	"github.com/kabinet/kabinet/internal/signature"
 	"github.com/kabinet/kabinet/internal/signin"
 	"github.com/kabinet/kabinet/internal/smssim"
+	"github.com/kabinet/kabinet/internal/sso"
 	"github.com/kabinet/kabinet/internal/staff"
 	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/throttle"
@@ -443,7 +446,18 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 				"catalog_editor", demo.Staff[3].Login, "password", demo.Password)
 		}
 	}
+	// Single sign-on for other e-government sites (issue 15): the
+	// registered sites, the rules, the signing keys (made on first use),
+	// and the provider at <base URL>/oidc.
+	signOn := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: o.Now, Rand: o.Rand})
+	signingKeys := sso.NewKeys(st.SSO(), o.Now, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(o.Rand, sso.KeyBits) }, newID)
+	provider, err := oidcop.New(oidcop.Deps{SSO: signOn, Keys: signingKeys, Issuer: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/oidc",
+		TokenKey: keys.Subkey("oidc/token/v1"), LoginURL: func(id string) string { return "/oidc/login?id=" + url.QueryEscape(id) }})
+	if err != nil {
+		return nil, err
+	}
 	srv, err := web.NewServer(web.Deps{
+		SSO: signOn, OIDC: provider,
 		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), Signatures: signatures, Region: region.New(st.Accounts(), sessions, dir, o.Now), Gazetteer: gaz, Services: services, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,

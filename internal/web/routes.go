@@ -30,6 +30,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /region", s.regionGet)    // «Выбрать регион»
 	mux.HandleFunc("POST /region", s.regionSubmit)
 
+	// Single sign-on for other e-government sites (issue 15): the
+	// provider's endpoints, and the pages a site's request continues at.
+	mux.Handle("/oidc/", http.StripPrefix("/oidc", s.d.OIDC.Handler()))
+	mux.HandleFunc("GET /oidc/login", s.oidcLogin)
+	mux.HandleFunc("POST /oidc/login", s.requirePage(s.oidcDecide))
+
 	// Registration (SPEC §3).
 	mux.HandleFunc("GET /register", s.registerForm)
 	mux.HandleFunc("POST /register", s.registerSubmit)

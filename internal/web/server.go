@@ -44,6 +44,7 @@ import (
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signature"
 	"github.com/kabinet/kabinet/internal/signin"
+	"github.com/kabinet/kabinet/internal/sso"
 	"github.com/kabinet/kabinet/internal/staff"
 )
 
@@ -116,6 +117,10 @@ type Deps struct {
 	CenterNames CenterNamer
 	// AuditSearch is the administrators' search of the audit log.
 	AuditSearch audit.Search
+	// SSO and OIDC sign citizens in to other e-government sites (issue
+	// 15): single sign-on's rules and the OpenID Connect provider.
+	SSO  *sso.Service
+	OIDC OIDCProvider
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
@@ -176,6 +181,7 @@ func NewServer(d Deps) (*Server, error) {
 		"DataAccess": d.DataAccess == nil,
 		"Centers":    d.Centers == nil,
 		"Letters":    d.Letters == nil, "LetterPrinter": d.LetterPrinter == nil, "Signatures": d.Signatures == nil, "Region": d.Region == nil, "Services": d.Services == nil,
+		"SSO": d.SSO == nil, "OIDC": d.OIDC == nil,
 		"Gazetteer": d.Gazetteer == nil,
 	} {
 		if nilness {

@@ -1,0 +1,219 @@
+package app_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/app"
+	"github.com/kabinet/kabinet/internal/config"
+	"github.com/kabinet/kabinet/internal/demo"
+	"github.com/kabinet/kabinet/internal/relyingparty"
+	"github.com/kabinet/kabinet/internal/sso"
+)
+
+const ssoCallback = "http://127.0.0.1:9/cb"
+
+// ssoHarness is kabinet served at the base URL it knows (the issuer must
+// be where the site finds it), on the real clock (the site checks the ID
+// token's expiry against it), with two registered sites: "school" (up
+// to the standard level, with data and offline access) and "court" (up to
+// confirmed).
+func ssoHarness(t *testing.T) (*harness, map[string]oauth2.Config, *gooidc.Provider) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.Log.Level = "error"
+	cfg.Storage.DataDir, cfg.Storage.DatabaseURL = seeded(t, cfg, os.Getenv("KABINET_TEST_ENGINE") == "postgres")
+	cfg.Server.BaseURL = "http://" + ln.Addr().String()
+	clk := &clock{t: time.Now()}
+	a, err := app.New(context.Background(), cfg, harnessOptions(cfg, clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(checkAPI(t, a.Handler))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		_ = a.Close(context.Background())
+	})
+	h := &harness{t: t, app: a, srv: srv, clock: clk}
+	reg := relyingparty.New(relyingparty.Deps{Store: a.Store.RelyingParties(), Now: time.Now})
+	rp, err := gooidc.NewProvider(context.Background(), cfg.Server.BaseURL+"/oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	confs := map[string]oauth2.Config{}
+	for _, c := range []relyingparty.Client{
+		{ID: "school", Name: relyingparty.Text{RU: "Электронная школа", EN: "E-school"}, Purpose: relyingparty.Text{RU: "Запись в школу"},
+			PrivacyURL: "https://school.example/privacy", RedirectURIs: []string{ssoCallback}, Scopes: []string{"fullname", "birthdate", "offline_access"},
+			MaxLevel: account.Standard},
+		{ID: "court", Name: relyingparty.Text{RU: "Суд онлайн"}, Purpose: relyingparty.Text{RU: "Подача исков"},
+			PrivacyURL: "https://court.example/privacy", RedirectURIs: []string{ssoCallback}, Sector: "court.example"},
+	} {
+		c, secret, err := reg.Bootstrap(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confs[c.ID] = oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(), RedirectURL: ssoCallback,
+			Scopes: append([]string{gooidc.ScopeOpenID}, c.Scopes[1:]...)}
+	}
+	return h, confs, rp
+}
+
+// follow goes from an authorization URL through kabinet's redirects, in
+// the browser, until an answer that is not a redirect within kabinet: a
+// page (its body) or the site's callback (its query).
+func follow(t *testing.T, b *browser, u string) (page string, callback url.Values) {
+	t.Helper()
+	for range 10 {
+		req, _ := http.NewRequest("GET", u, nil)
+		res, body := b.do(req)
+		if res.StatusCode != http.StatusFound && res.StatusCode != http.StatusSeeOther {
+			return body, nil
+		}
+		loc, err := res.Location()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(loc.String(), ssoCallback) {
+			return "", loc.Query()
+		}
+		u = loc.String()
+	}
+	t.Fatal("too many redirects")
+	return "", nil
+}
+
+// decide posts the consent or level page's form and returns the site's
+// callback query.
+func decide(t *testing.T, b *browser, page, decision string) url.Values {
+	t.Helper()
+	id := between(page, `name="id" value="`, `"`)
+	res, _ := b.post("/oidc/login", url.Values{"id": {id}, "decision": {decision}})
+	loc, err := res.Location()
+	if err != nil || !strings.HasPrefix(loc.String(), ssoCallback) {
+		t.Fatalf("%s: not sent to the site: %d %v", decision, res.StatusCode, loc)
+	}
+	return loc.Query()
+}
+
+func between(s, from, to string) string {
+	_, s, _ = strings.Cut(s, from)
+	s, _, _ = strings.Cut(s, to)
+	return s
+}
+
+// TestSingleSignOn: a citizen signs in to a registered site through
+// kabinet, as the site's go-oidc and x/oauth2 see it — sent to sign in
+// first, then asked to consent to exactly the data the site asks, then
+// back at the site with a code; the ID token carries the level as acr and
+// a pairwise subject. The consent is not asked twice; refused, the site
+// hears access_denied; a site demanding a level above the account's
+// shows the step that raises it, and giving up tells the site
+// unmet_authentication_requirements; prompt=none without a session is
+// login_required.
+func TestSingleSignOn(t *testing.T) {
+	h, confs, rp := ssoHarness(t)
+	ctx := context.Background()
+	school := confs["school"]
+	b := h.browser()
+
+	verifier := oauth2.GenerateVerifier()
+	authURL := school.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), gooidc.Nonce("n-1"))
+	page, q := follow(t, b, authURL)
+	if q != nil || !strings.Contains(page, `name="login"`) {
+		t.Fatalf("not sent to sign in first: %v %.300s", q, page)
+	}
+	next := between(page, `name="next" value="`, `"`)
+	res, _ := b.post("/signin", url.Values{"login": {demo.StandardPhone}, "password": {demo.Password}, "next": {next}})
+	if step := res.Header.Get("Location"); strings.HasPrefix(step, "/signin/") {
+		// A new device: the code by SMS.
+		b.get(step)
+		res, _ = b.post(step+"/code", url.Values{"code": {h.lastCode(demo.StandardPhone)}})
+	}
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(next, "/oidc/login?id=") || loc != next {
+		t.Fatalf("after signing in, sent to %q, not back to the request %q", loc, next)
+	}
+	page, q = follow(t, b, h.srv.URL+next)
+	data := between(page, `id="consent-data">`, "</ul>")
+	if q != nil || !strings.Contains(page, "Электронная школа") || data != "\n  <li>Фамилия, имя и отчество</li><li>Дата рождения</li>\n" ||
+		!strings.Contains(page, `id="consent-offline"`) {
+		t.Fatalf("the consent page: %v %s", q, between(page, "<main", "</main>"))
+	}
+	q = decide(t, b, page, "allow")
+	if q.Get("state") != "st-1" || q.Get("code") == "" {
+		t.Fatalf("the callback: %v", q)
+	}
+	tok, err := school.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := rp.Verifier(&gooidc.Config{ClientID: "school"}).Verify(ctx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		ACR   string `json:"acr"`
+		Nonce string `json:"nonce"`
+	}
+	if err := id.Claims(&claims); err != nil || claims.ACR != sso.ACR(account.Standard) || claims.Nonce != "n-1" || len(id.Subject) != 32 {
+		t.Fatalf("the ID token: %q %+v %v", id.Subject, claims, err)
+	}
+	if info, err := rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err != nil || info.Subject != id.Subject {
+		t.Fatalf("userinfo: %+v %v", info, err)
+	}
+
+	// Again: no consent screen, the same subject.
+	verifier = oauth2.GenerateVerifier()
+	if page, q = follow(t, b, school.AuthCodeURL("st-2", oauth2.S256ChallengeOption(verifier))); q.Get("code") == "" {
+		t.Fatalf("asked again: %.500s", page)
+	}
+	tok2, err := school.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id2, err := rp.Verifier(&gooidc.Config{ClientID: "school"}).Verify(ctx, tok2.Extra("id_token").(string)); err != nil || id2.Subject != id.Subject {
+		t.Fatalf("another subject the second time: %v", err)
+	}
+
+	// The site asks again (prompt=consent); refused.
+	page, _ = follow(t, b, school.AuthCodeURL("st-3", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("prompt", "consent")))
+	if q = decide(t, b, page, "refuse"); q.Get("error") != "access_denied" || q.Get("state") != "st-3" {
+		t.Errorf("refused: %v", q)
+	}
+
+	// A site demanding the confirmed level of a standard account.
+	court := confs["court"]
+	page, q = follow(t, b, court.AuthCodeURL("st-4", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("acr_values", sso.ACR(account.Confirmed))))
+	if q != nil || !strings.Contains(page, `id="level-need"`) || !strings.Contains(page, `href="/account/confirmation"`) {
+		t.Fatalf("the level page: %v %.1000s", q, page)
+	}
+	if q = decide(t, b, page, "give_up"); q.Get("error") != "unmet_authentication_requirements" || q.Get("state") != "st-4" {
+		t.Errorf("given up: %v", q)
+	}
+	// Asked of the school, which may demand at most standard: refused.
+	if _, q = follow(t, b, school.AuthCodeURL("st-5", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("acr_values", sso.ACR(account.Confirmed)))); q.Get("error") != "invalid_request" {
+		t.Errorf("a level above the site's highest: %v", q)
+	}
+
+	// prompt=none in a browser without a session.
+	if _, q = follow(t, h.browser(), school.AuthCodeURL("st-6", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("prompt", "none"))); q.Get("error") != "login_required" {
+		t.Errorf("prompt=none signed out: %v", q)
+	}
+}
