@@ -11,6 +11,8 @@
 //	kabinet bench      measure sign-in, /api/v1/me and registration throughput
 //	kabinet config     print the effective settings, secrets hidden
 //	kabinet registry-sim  run the simulated state registries (docs/registry-sim.md)
+//	kabinet rp add     register a site that signs citizens in through kabinet; rp list
+//	kabinet demo-rp    run the demo's relying party alone (demo mode starts it itself)
 package main
 
 import (
@@ -57,6 +59,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "registry-sim":
 		// A program of its own: it reads none of kabinet's settings.
 		return registrySim(ctx, args, getenv, stderr, nil)
+	case "demo-rp":
+		// Likewise: a site of its own that signs in through a kabinet.
+		return demoRP(ctx, args, os.Stdin, stderr, nil)
 	}
 	var rk rekeyFlags
 	if cmd == "serve" || cmd == "migrate" || cmd == "config" || cmd == "rekey" {
@@ -154,6 +159,7 @@ const usage = `usage: kabinet [serve | migrate | config] [-addr host:port] [-dat
        kabinet audit verify [-anchor SEQ:HASH]… | search [-actor ID] [-subject ACCOUNT] [-action A | P.*] [-center ID] [-from T] [-to T] [-json]
        kabinet bench [-duration 10s] [-concurrency N] [-db postgres://…]
        kabinet registry-sim [-addr 127.0.0.1:9091] [-data file.json] [-demo] [-delay 2s] [-fail-rate 0.1] … (-h for all)
+       kabinet demo-rp -issuer URL [-addr 127.0.0.1:8090] < secret   (the demo's site that signs in through kabinet)
        kabinet version
 Settings come from KABINET_* environment variables; see docs/configuration.md.
 `

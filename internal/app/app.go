@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ import (
 	"github.com/kabinet/kabinet/internal/credential"
 	"github.com/kabinet/kabinet/internal/deletion"
 	"github.com/kabinet/kabinet/internal/demo"
+	"github.com/kabinet/kabinet/internal/demorp"
 	"github.com/kabinet/kabinet/internal/desk"
 	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/esign/crlhttp"
@@ -66,6 +68,7 @@ import (
 	"github.com/kabinet/kabinet/internal/registry/breaker"
 	"github.com/kabinet/kabinet/internal/registry/httpclient"
 	"github.com/kabinet/kabinet/internal/registrysim"
+	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signature"
 	"github.com/kabinet/kabinet/internal/signin"
@@ -126,6 +129,7 @@ type App struct {
 	// Staff signs staff in and manages them (`kabinet staff add`).
 	Staff       *staff.Service
 	registrySim *http.Server // demo mode: the in-process registry simulator
+	demoRP      *http.Server // demo mode: the demo's relying party (issue 15 §4)
 	// releaseNode frees the node's job lock (jobs.Node); nil without one.
 	releaseNode func()
 	sessions    *session.Service
@@ -394,7 +398,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return extras.Line(a, name)
 	}), signature.ExportPart(st.Signatures().AccountStatements))
 	// «Кто смотрел мои данные», the centers named from the directory.
-	dataAccess := &audit.DataAccess{Store: st.AuditLog(), Centers: centerNames{centerStore}}
+	dataAccess := &audit.DataAccess{Store: st.AuditLog(), Centers: centerNames{centerStore}, Sites: siteNames{st}}
 	parts.Add(export.StaffAccesses(dataAccess.List))
 	exports := export.NewService(parts, limiter, st.AuditLog(), o.Now)
 	staffSvc := staff.New(staff.Deps{Store: st.Staff(), Hasher: hasher, Lockout: locks, Limiter: limiter, Policy: staffPolicy(cfg), Now: o.Now, Rand: o.Rand})
@@ -452,9 +456,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	signOn := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: o.Now, Rand: o.Rand})
 	signingKeys := sso.NewKeys(st.SSO(), o.Now, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(o.Rand, sso.KeyBits) }, newID)
 	provider, err := oidcop.New(oidcop.Deps{SSO: signOn, Keys: signingKeys, Issuer: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/oidc",
-		TokenKey: keys.Subkey("oidc/token/v1"), LoginURL: func(id string) string { return "/oidc/login?id=" + url.QueryEscape(id) }})
+		TokenKey: keys.Subkey("oidc/token/v1"), LoginURL: func(id string) string { return "/oidc/login?id=" + url.QueryEscape(id) },
+		Claims: ssoClaims{st: st, prof: prof, more: more, rules: signOn}})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Demo() && cfg.SSO.DemoRPAddr != "" {
+		rps := relyingparty.New(relyingparty.Deps{Store: st.RelyingParties(), Grants: staffSvc, Now: o.Now, Rand: o.Rand})
+		if err := a.startDemoRP(ctx, cfg, rps, keys); err != nil {
+			return nil, err
+		}
 	}
 	srv, err := web.NewServer(web.Deps{
 		SSO: signOn, OIDC: provider,
@@ -627,6 +638,9 @@ func (a *App) closeStorage() error {
 	if a.registrySim != nil {
 		errs = append(errs, a.registrySim.Close())
 	}
+	if a.demoRP != nil {
+		errs = append(errs, a.demoRP.Close())
+	}
 	if a.jobsDB != nil {
 		errs = append(errs, a.jobsDB.Close())
 	}
@@ -787,6 +801,34 @@ func (a *App) startSMSSim(cfg *config.Config) error {
 	go func() { _ = a.smsSim.Serve(l) }()
 	cfg.SMS.GatewayURL, cfg.SMS.GatewayToken = "http://"+l.Addr().String()+"/send", token
 	a.log.Info("demo SMS gateway simulator", "url", "http://"+l.Addr().String()+"/")
+	return nil
+}
+
+// startDemoRP runs the demo's relying party on its address (a free port
+// when that one is taken) and keeps it registered, with a secret derived
+// from the master secret and its redirect URI on that port.
+func (a *App) startDemoRP(ctx context.Context, cfg config.Config, rps *relyingparty.Registry, keys *pii.Keyring) error {
+	l, err := net.Listen("tcp", cfg.SSO.DemoRPAddr)
+	if err != nil {
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return fmt.Errorf("app: demo relying party: %w", err)
+		}
+	}
+	base := "http://" + l.Addr().String()
+	secret := base64.RawURLEncoding.EncodeToString(keys.Subkey("demo-rp/secret/v1"))
+	err = rps.Seed(ctx, relyingparty.Client{ID: demorp.ClientID,
+		Name:       relyingparty.Text{RU: "Демонстрационный сайт", EN: "Demo site"},
+		Purpose:    relyingparty.Text{RU: "Показать, что сайт электронного правительства получает при входе через kabinet", EN: "To show what an e-government site receives when a citizen signs in through kabinet"},
+		PrivacyURL: base + "/", RedirectURIs: []string{base + "/callback"}, PostLogoutURIs: []string{base + "/"},
+		Scopes: []string{"fullname", "birthdate", "gender", "snils", "email", "mobile"}, MaxLevel: account.Confirmed}, secret)
+	if err != nil {
+		_ = l.Close()
+		return fmt.Errorf("app: demo relying party: %w", err)
+	}
+	site := demorp.New(demorp.Config{Issuer: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/oidc", ClientID: demorp.ClientID, Secret: secret, URL: base, Logger: a.log})
+	a.demoRP = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = a.demoRP.Serve(l) }()
+	a.log.Info("demo relying party (a site that signs in through kabinet)", "url", base+"/")
 	return nil
 }
 

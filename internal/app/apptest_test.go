@@ -53,6 +53,7 @@ func newHarness(t *testing.T, mutate func(*config.Config)) *harness {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Log.Level = "error"
+	cfg.SSO.DemoRPAddr = "" // the demo's site is TestDemoRelyingParty's
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -108,6 +108,7 @@ var packageClass = map[string]string{
 	"internal/letterpdf":     classAdapter,
 	// Issue 15: the OpenID Connect provider (zitadel/oidc's op).
 	"internal/oidcop": classAdapter,
+	"internal/demorp": classAdapter,
 
 	"internal/web": classWeb,
 

@@ -29,7 +29,7 @@ const ssoCallback = "http://127.0.0.1:9/cb"
 // token's expiry against it), with two registered sites: "school" (up
 // to the standard level, with data and offline access) and "court" (up to
 // confirmed).
-func ssoHarness(t *testing.T) (*harness, map[string]oauth2.Config, *gooidc.Provider) {
+func ssoHarness(t *testing.T, demoSite bool) (*harness, map[string]oauth2.Config, *gooidc.Provider) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -37,8 +37,12 @@ func ssoHarness(t *testing.T) (*harness, map[string]oauth2.Config, *gooidc.Provi
 	}
 	cfg := config.Defaults()
 	cfg.Log.Level = "error"
+	cfg.SSO.DemoRPAddr = ""
 	cfg.Storage.DataDir, cfg.Storage.DatabaseURL = seeded(t, cfg, os.Getenv("KABINET_TEST_ENGINE") == "postgres")
 	cfg.Server.BaseURL = "http://" + ln.Addr().String()
+	if demoSite {
+		cfg.SSO.DemoRPAddr = "127.0.0.1:0"
+	}
 	clk := &clock{t: time.Now()}
 	a, err := app.New(context.Background(), cfg, harnessOptions(cfg, clk))
 	if err != nil {
@@ -129,7 +133,7 @@ func between(s, from, to string) string {
 // unmet_authentication_requirements; prompt=none without a session is
 // login_required.
 func TestSingleSignOn(t *testing.T) {
-	h, confs, rp := ssoHarness(t)
+	h, confs, rp := ssoHarness(t, false)
 	ctx := context.Background()
 	school := confs["school"]
 	b := h.browser()
@@ -175,8 +179,32 @@ func TestSingleSignOn(t *testing.T) {
 	if err := id.Claims(&claims); err != nil || claims.ACR != sso.ACR(account.Standard) || claims.Nonce != "n-1" || len(id.Subject) != 32 {
 		t.Fatalf("the ID token: %q %+v %v", id.Subject, claims, err)
 	}
-	if info, err := rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err != nil || info.Subject != id.Subject {
+	info, err := rp.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil || info.Subject != id.Subject {
 		t.Fatalf("userinfo: %+v %v", info, err)
+	}
+	// The data the registries verified, with what verified it and when;
+	// nothing the school was not granted.
+	var released struct {
+		Verified []struct {
+			Verification struct {
+				TrustFramework string `json:"trust_framework"`
+				Time           string `json:"time"`
+			} `json:"verification"`
+			Claims map[string]any `json:"claims"`
+		} `json:"verified_claims"`
+		Phone string `json:"phone_number"`
+	}
+	want := demo.Standard().Identity
+	if err := info.Claims(&released); err != nil || len(released.Verified) != 1 || released.Verified[0].Verification.TrustFramework != sso.TrustRegistries ||
+		released.Verified[0].Verification.Time == "" || released.Verified[0].Claims["family_name"] != want.Surname ||
+		released.Verified[0].Claims["given_name"] != want.Name || released.Verified[0].Claims["birthdate"] != want.BirthDate.Format(time.DateOnly) ||
+		released.Verified[0].Claims["snils"] != nil || released.Phone != "" {
+		t.Fatalf("the released data: %+v %v", released, err)
+	}
+	// «Кто смотрел мои данные» says the school received them.
+	if _, body := b.get("/account/data-access"); !strings.Contains(body, "Сайт «Электронная школа» получил: Фамилия, имя и отчество, Дата рождения") {
+		t.Errorf("the ledger: %s", between(body, "<main", "</main>"))
 	}
 
 	// Again: no consent screen, the same subject.
@@ -216,4 +244,42 @@ func TestSingleSignOn(t *testing.T) {
 	if _, q = follow(t, h.browser(), school.AuthCodeURL("st-6", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("prompt", "none"))); q.Get("error") != "login_required" {
 		t.Errorf("prompt=none signed out: %v", q)
 	}
+}
+
+// TestDemoRelyingParty: the demo's own site, started with kabinet, signs
+// the confirmed demo citizen in through kabinet when it asks the
+// confirmed level, and shows the subject, the acr and the data received.
+func TestDemoRelyingParty(t *testing.T) {
+	h, _, _ := ssoHarness(t, true)
+	c, found, err := h.app.Store.RelyingParties().Client(context.Background(), "demo-rp")
+	if err != nil || !found {
+		t.Fatalf("the demo site is not registered: %v", err)
+	}
+	site := strings.TrimSuffix(c.RedirectURIs[0], "/callback")
+	b := h.browser()
+	res, _ := b.post("/signin", url.Values{"login": {demo.ConfirmedPhone}, "password": {demo.Password}})
+	if step := res.Header.Get("Location"); strings.HasPrefix(step, "/signin/") {
+		b.get(step)
+		b.post(step+"/code", url.Values{"code": {h.lastCode(demo.ConfirmedPhone)}})
+	}
+	u := site + "/login?level=confirmed"
+	for range 12 {
+		req, _ := http.NewRequest("GET", u, nil)
+		res, body := b.do(req)
+		if strings.Contains(body, `id="consent-allow"`) {
+			res, _ = b.post("/oidc/login", url.Values{"id": {between(body, `name="id" value="`, `"`)}, "decision": {"allow"}})
+		}
+		loc, err := res.Location()
+		if err != nil {
+			if !strings.Contains(body, `id="rp-sub"`) {
+				t.Fatalf("stopped at %s: %d %.3000s", u, res.StatusCode, body)
+			}
+			if !strings.Contains(body, sso.ACR(account.Confirmed)) || !strings.Contains(body, "family_name") || !strings.Contains(body, demo.Confirmed().Identity.Surname) {
+				t.Fatalf("the demo site shows: %s", between(body, "<main>", "</main>"))
+			}
+			return
+		}
+		u = req.URL.ResolveReference(loc).String()
+	}
+	t.Fatal("too many steps")
 }

@@ -25,6 +25,9 @@ const (
 	ActorAnonymous = "anonymous"
 	ActorStaff     = "staff"
 	ActorSystem    = "system"
+	// ActorSite is a registered site (a relying party of single sign-on),
+	// by its client ID: it received a citizen's data.
+	ActorSite = "site"
 )
 
 // Event is one line of the audit log.

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,12 @@ type Access struct {
 	// directory does not know it (never its ID).
 	Center string
 	Reason string // "identity_confirmation"; empty when not given
+	// Site is the name of the site that received the data, for a release
+	// of single sign-on (Role and Center empty), and SiteEN its English
+	// name ("" when it has none); Fields are the scopes of the data it
+	// received ("fullname", "snils").
+	Site, SiteEN string
+	Fields       []string
 }
 
 // AccessPage is one page of a citizen's accesses, newest first.
@@ -34,12 +41,21 @@ type AccessPage struct {
 	Next     Cursor // 0: no older ones
 }
 
-// DataAccess lists the staff's accesses to a citizen's data: every record
-// of the log with ActorKind staff about the citizen.
+// SiteNames names the sites of single sign-on by their client ID, in
+// Russian and English ("" when it has no English name).
+type SiteNames interface {
+	SiteName(ctx context.Context, clientID string) (ru, en string, found bool)
+}
+
+// DataAccess lists the accesses to a citizen's data: every record of the
+// log about the citizen whose actor is staff (who looked) or a site (which
+// received data through single sign-on).
 type DataAccess struct {
 	Store Finder
 	// Centers names the centers; nil shows no center names.
 	Centers CenterNames
+	// Sites names the sites; nil shows their client IDs.
+	Sites SiteNames
 }
 
 // List returns one page of the account's accesses, newest first. limit 0
@@ -49,17 +65,25 @@ func (d DataAccess) List(ctx context.Context, accountID string, cursor Cursor, l
 	if err != nil {
 		return AccessPage{}, err
 	}
-	q.StaffOnly = true
+	q.Accessors = true
 	p, err := page(ctx, d.Store, q)
 	if err != nil {
 		return AccessPage{}, err
 	}
 	out := AccessPage{Next: p.Next, Accesses: make([]Access, 0, len(p.Events))}
 	for _, e := range p.Events {
-		if e.ActorKind != ActorStaff || e.SubjectAccountID != accountID {
+		if e.ActorKind != ActorStaff && e.ActorKind != ActorSite || e.SubjectAccountID != accountID {
 			continue // the store's query says so already; a filter bug must not show another's record
 		}
 		a := Access{Reference: strconv.FormatInt(e.ID, 10), At: e.At, Action: e.Action, Role: e.ActorRole, Reason: e.Reason}
+		if e.ActorKind == ActorSite {
+			a.Role, a.Site, a.Fields = "", e.ActorID, strings.Fields(e.Details["fields"])
+			if d.Sites != nil {
+				if ru, en, ok := d.Sites.SiteName(ctx, e.ActorID); ok {
+					a.Site, a.SiteEN = ru, en
+				}
+			}
+		}
 		if e.CenterID != "" && d.Centers != nil {
 			if name, ok := d.Centers.CenterName(ctx, e.CenterID); ok {
 				a.Center = name

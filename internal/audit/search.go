@@ -39,8 +39,9 @@ type Query struct {
 	Action                              string // exact; empty when none
 	ActionPrefix                        string // "staff."; empty when none
 	From, To                            time.Time
-	// StaffOnly keeps the records whose actor is staff.
-	StaffOnly bool
+	// Accessors keeps the records whose actor is staff or a site: those
+	// who saw or received a citizen's data.
+	Accessors bool
 	// BeforeID continues keyset paging: only records with a smaller ID
 	// (0: from the newest).
 	BeforeID int64

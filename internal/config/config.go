@@ -45,6 +45,7 @@ type Config struct {
 	Log       Log
 	Map       Map
 	Letters   Letters
+	SSO       SSO
 }
 
 // sections lists the sections in the order of the dump and the docs.
@@ -66,6 +67,7 @@ func (c *Config) sections() []part {
 		{"Log", "What the log says and how.", &c.Log},
 		{"Map", "The map of the service-center finder (`/centers`).", &c.Map},
 		{"Letters", "The registered letters with a confirmation code (issue 13 §1): how long a code works and what the letter says about its sender.", &c.Letters},
+		{"Single sign-on", "kabinet as an OpenID Connect provider for other e-government sites (issue 15), at `<base URL>/oidc`; the sites are registered with `kabinet rp add` or in the staff console.", &c.SSO},
 	}
 }
 
@@ -474,6 +476,18 @@ func (m *Map) settings() []setting {
 			doc: "A tile server for the base layer of the service centers' map (`/centers`), as a URL template with `{z}`, `{x}` and `{y}` (and optionally `{s}`), e.g. `https://tiles.example.org/{z}/{x}/{y}.png`; its host is added to the pages' Content-Security-Policy (`img-src`). Empty: the map draws the outlines of Russia's regions embedded in kabinet, and needs no internet."},
 		{env: "KABINET_MAP_TILES_ATTRIBUTION", field: text(&m.TilesAttribution),
 			doc: "The attribution the tile server's terms ask every map to show (e.g. `© OpenStreetMap contributors`), as plain text."},
+	}
+}
+
+// SSO is single sign-on for other e-government sites.
+type SSO struct {
+	DemoRPAddr string // demo mode: where the demo's relying party listens
+}
+
+func (o *SSO) settings() []setting {
+	return []setting{
+		{env: "KABINET_DEMO_RP_ADDR", def: "127.0.0.1:8090", field: text(&o.DemoRPAddr, orEmpty(hostPort)),
+			doc: "Demo mode: the address (host:port) of the demo's relying party, a small site that signs in through kabinet and shows what it received (`kabinet demo-rp` runs it alone); `:0` or a taken port picks a free one, which the log names. Empty: no demo site. Production never starts it."},
 	}
 }
 

@@ -309,6 +309,7 @@ func TestEverySettingRoundTrips(t *testing.T) {
 		"KABINET_LETTER_VALIDITY":           {"720h", 720 * time.Hour},
 		"KABINET_LETTER_SENDER_NAME":        {"ГБУ «МФЦ»", "ГБУ «МФЦ»"},
 		"KABINET_LETTER_SENDER_ADDRESS":     {"ул. Кирова, 1; Калуга; 248000", "ул. Кирова, 1; Калуга; 248000"},
+		"KABINET_DEMO_RP_ADDR":              {"127.0.0.1:9190", "127.0.0.1:9190"},
 	}
 	in := map[string]string{}
 	for name, tc := range cases {
@@ -484,6 +485,7 @@ func TestRules(t *testing.T) {
 		{env: with(nil, "KABINET_RETENTION_FLOWS", "0s"), want: `KABINET_RETENTION_FLOWS: want more than 0s, got "0s"`},
 		{env: with(nil, "KABINET_DELETION_GRACE", "30s"), want: `KABINET_DELETION_GRACE: want at least 1m, got "30s"`},
 		{env: with(nil, "KABINET_METRICS_ADDR", "9100"), want: `KABINET_METRICS_ADDR: want empty or host:port, got "9100"`},
+		{env: with(nil, "KABINET_DEMO_RP_ADDR", "8090"), want: `KABINET_DEMO_RP_ADDR: want empty or host:port, got "8090"`},
 		{env: with(nil, "KABINET_MAP_TILES_URL", "https://tiles.example.org/{z}/{x}.png"), want: `KABINET_MAP_TILES_URL: want empty or an http(s) URL template with {z}, {x} and {y}, got "https://tiles.example.org/{z}/{x}.png"`},
 		{env: with(nil, "KABINET_MAP_TILES_URL", "ftp://tiles.example.org/{z}/{x}/{y}.png"), want: `KABINET_MAP_TILES_URL: want empty or an http(s) URL template with {z}, {x} and {y}, got "ftp://tiles.example.org/{z}/{x}/{y}.png"`},
 		{env: with(nil, "KABINET_METRICS_ADDR", "127.0.0.1:8080"), want: `KABINET_METRICS_ADDR: must differ from KABINET_ADDR`},

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -265,4 +266,41 @@ func (r *Registry) authorize(ctx context.Context, a staff.Actor) (staff.Grants, 
 		return nil, err
 	}
 	return g, nil
+}
+
+// Seed keeps the demo's own site registered as c with the secret given
+// (derived from the deployment's master secret, so that the site, started
+// with kabinet, knows it): registered when absent, its addresses and
+// secret brought up to date when they differ (its port may change from
+// one start to the next). Audited rp.registered or rp.changed by the
+// system.
+func (r *Registry) Seed(ctx context.Context, c Client, secret string) error {
+	c, err := Normalize(c)
+	if err != nil {
+		return err
+	}
+	c.SecretHash = HashSecret(secret)
+	now := r.d.Now()
+	return r.d.Store.Transact(ctx, func(ctx context.Context) error {
+		old, found, err := r.d.Store.Client(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		action := "rp.registered"
+		switch {
+		case !found:
+			c.CreatedAt, c.UpdatedAt, c.UpdatedBy = now, now, "bootstrap"
+			err = r.d.Store.CreateClient(ctx, c)
+		case slices.Equal(old.RedirectURIs, c.RedirectURIs) && old.CheckSecret(secret):
+			return nil
+		default:
+			action = "rp.changed"
+			old.RedirectURIs, old.PostLogoutURIs, old.SecretHash, old.UpdatedAt, old.UpdatedBy = c.RedirectURIs, c.PostLogoutURIs, c.SecretHash, now, "bootstrap"
+			err = r.d.Store.SaveClient(ctx, old)
+		}
+		if err != nil {
+			return err
+		}
+		return r.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: action, ActorKind: audit.ActorSystem, Details: details(c)})
+	})
 }

@@ -500,3 +500,14 @@ func (s *Service) RefreshInfo(ctx context.Context, token string) (*RefreshToken,
 func (s *Service) GrantOf(ctx context.Context, grantID string) (*Grant, error) {
 	return s.grant(ctx, grantID)
 }
+
+// Released records, in «Кто смотрел мои данные», that a site received
+// the citizen's data of the scopes fields (audit sso.data_released, by the
+// site).
+func (s *Service) Released(ctx context.Context, accountID, clientID string, fields []string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	return s.d.Store.AppendAudit(ctx, &audit.Event{At: s.d.Now(), Action: "sso.data_released", ActorKind: audit.ActorSite, ActorID: clientID,
+		SubjectAccountID: accountID, Details: map[string]string{"client_id": clientID, "fields": strings.Join(fields, " ")}})
+}

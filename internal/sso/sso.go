@@ -17,7 +17,8 @@
 //   - each site sees a subject of its own sector (pairwise) unless an
 //     administrator made it public (Subject).
 //
-// sso imports account, audit, problem and relyingparty.
+// sso imports account, audit, contact, document, problem, profile and
+// relyingparty.
 package sso
 
 import (

@@ -11,8 +11,11 @@ import (
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/audit"
+	"github.com/kabinet/kabinet/internal/document"
 	"github.com/kabinet/kabinet/internal/i18n/i18ntest"
+	"github.com/kabinet/kabinet/internal/person"
 	"github.com/kabinet/kabinet/internal/problem"
+	"github.com/kabinet/kabinet/internal/profile"
 	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/sso"
 )
@@ -406,4 +409,41 @@ func TestConsent(t *testing.T) {
 
 func TestMessages(t *testing.T) {
 	i18ntest.CheckArea(t, "sso", map[string]map[string]any{"sso.request_expired": nil, "sso.level_low": nil})
+}
+
+// TestRelease: a site receives only what was verified, and only of the
+// scopes it was granted: the registries' data with when they checked it,
+// the INN the Tax Service found (not one typed), the contacts confirmed
+// by a code.
+func TestRelease(t *testing.T) {
+	at := t0.Add(-48 * time.Hour)
+	data := &profile.Data{Identity: person.Identity{Surname: "Петрова", Name: "Светлана", Patronymic: "Игоревна", Gender: person.Female,
+		BirthDate: time.Date(1990, 5, 17, 0, 0, 0, 0, time.UTC), BirthPlace: "г. Калуга"},
+		Passport: document.Passport{Series: "2910", Number: "123456", IssueDate: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), IssuedBy: "УМВД", DivisionCode: "400-001"},
+		SNILS:    "15748293607"}
+	full := sso.Person{Level: account.Standard, Data: data, DataVerifiedAt: at, Phone: "+79000000002", Email: "s@example.org", INN: "402700000000", INNVerifiedAt: at}
+	for _, tt := range []struct {
+		name     string
+		scopes   []string
+		p        sso.Person
+		released []string
+	}{
+		{"a name only", []string{"openid", "fullname"}, full, []string{"fullname"}},
+		{"everything asked", []string{"openid", "fullname", "birthdate", "gender", "birthplace", "snils", "id_doc", "inn", "email", "mobile", "addresses", "medical_doc"}, full,
+			[]string{"fullname", "birthdate", "gender", "birthplace", "snils", "id_doc", "inn", "email", "mobile"}},
+		{"nothing verified yet", []string{"openid", "fullname", "snils", "mobile"}, sso.Person{Level: account.Simplified, Phone: "+79000000001"}, []string{"mobile"}},
+		{"no data scope", []string{"openid"}, full, nil},
+	} {
+		claims, released := sso.Release(tt.scopes, tt.p)
+		if !slices.Equal(released, tt.released) {
+			t.Errorf("%s: released %v, want %v (%v)", tt.name, released, tt.released, claims)
+		}
+	}
+	claims, _ := sso.Release([]string{"fullname", "snils", "inn", "email"}, full)
+	v := claims["verified_claims"].([]map[string]any)
+	if len(v) != 2 || v[0]["verification"].(map[string]any)["time"] != at.Format(time.RFC3339) ||
+		v[0]["claims"].(map[string]any)["snils"] != "157-482-936 07" || v[1]["claims"].(map[string]any)["inn"] != "402700000000" ||
+		claims["email_verified"] != true || claims["family_name"] != nil {
+		t.Errorf("claims: %+v", claims)
+	}
 }

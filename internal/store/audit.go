@@ -223,8 +223,9 @@ func (al *AuditLog) FindAudit(ctx context.Context, q audit.Query) ([]audit.Event
 	if q.SubjectAccountID != "" {
 		add("subject_account_id = ?", q.SubjectAccountID)
 	}
-	if q.StaffOnly {
-		add("actor_kind = ?", audit.ActorStaff)
+	if q.Accessors {
+		// As the partial index audit_events_accessors says it (0027).
+		where = append(where, "actor_kind IN ('staff', 'site')")
 	}
 	if q.CenterID != "" {
 		add("center_id = ?", q.CenterID)

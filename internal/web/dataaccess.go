@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/audit"
@@ -30,6 +31,12 @@ type AccessView struct {
 	Center     string // the center's name; "" when unknown
 	Reason     string
 	ReasonText string // "" when no reason was recorded
+	// Site is the site that received data through single sign-on, in the
+	// reader's language ("" for a staff access); FieldsText what it
+	// received.
+	Site       string
+	Fields     []string
+	FieldsText string
 }
 
 // accessView words an access: an action or role the catalog does not know
@@ -48,6 +55,18 @@ func (s *Server) accessView(t i18n.Localizer, a audit.Access) AccessView {
 	v.ActionText = word("audit.action.", a.Action, "audit.action.other")
 	v.RoleText = word("audit.role.", a.Role, "audit.role.other")
 	v.ReasonText = word("audit.reason.", a.Reason, "")
+	if a.Site != "" {
+		v.Site, v.Fields, v.RoleText = a.Site, a.Fields, t.T("data_access.site")
+		if t.Lang == "en" && a.SiteEN != "" {
+			v.Site = a.SiteEN
+		}
+		var words []string
+		for _, f := range a.Fields {
+			words = append(words, word("oidc.scope.", f, ""))
+		}
+		v.FieldsText = strings.Join(words, ", ")
+		v.ActionText = t.T("data_access.site_received", "Site", v.Site, "Fields", v.FieldsText)
+	}
 	return v
 }
 
@@ -84,7 +103,7 @@ func (s *Server) dataAccessPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "data_access", page)
 }
 
-// accessJSON is one staff access to the citizen's data.
+// accessJSON is one access to the citizen's data: staff's or a site's.
 type accessJSON struct {
 	Reference  string    `json:"reference"`
 	At         time.Time `json:"at"`
@@ -95,6 +114,8 @@ type accessJSON struct {
 	Center     *string   `json:"center"`
 	Reason     *string   `json:"reason"`
 	ReasonText *string   `json:"reason_text"`
+	Site       *string   `json:"site"`
+	Fields     []string  `json:"fields"`
 }
 
 // accessListJSON is a page of accesses, newest first.
@@ -126,7 +147,8 @@ func (s *Server) apiDataAccess(w http.ResponseWriter, r *http.Request) {
 	for _, a := range p.Accesses {
 		v := s.accessView(t, a)
 		out.Accesses = append(out.Accesses, accessJSON{Reference: v.Reference, At: v.At.UTC(), Action: v.Action, ActionText: v.ActionText,
-			Role: v.Role, RoleText: v.RoleText, Center: optional(v.Center), Reason: optional(v.Reason), ReasonText: optional(v.ReasonText)})
+			Role: v.Role, RoleText: v.RoleText, Center: optional(v.Center), Reason: optional(v.Reason), ReasonText: optional(v.ReasonText),
+			Site: optional(v.Site), Fields: append([]string{}, v.Fields...)})
 	}
 	if p.Next != 0 {
 		out.NextCursor = optional(p.Next.String())
