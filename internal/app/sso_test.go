@@ -240,6 +240,25 @@ func TestSingleSignOn(t *testing.T) {
 		t.Errorf("a level above the site's highest: %v", q)
 	}
 
+	// «Мои разрешения»: the school, what it may receive; withdrawn, its
+	// tokens stop and the next sign-in asks again.
+	_, body := b.get("/account/permissions")
+	if !strings.Contains(body, `data-site="school"`) || !strings.Contains(between(body, `data-site="school"`, "</section>"), "Фамилия, имя и отчество") {
+		t.Fatalf("my permissions: %s", between(body, "<main", "</main>"))
+	}
+	if _, body = b.get("/api/v1/me/permissions"); !strings.Contains(body, `"client_id":"school"`) || !strings.Contains(body, `"signed_in":true`) {
+		t.Errorf("the API's permissions: %s", body)
+	}
+	if res, _ := b.post("/account/permissions/school/withdraw", nil); res.Header.Get("Location") != "/account/permissions?done=withdrawn" {
+		t.Fatalf("withdrawn: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, err := rp.UserInfo(ctx, oauth2.StaticTokenSource(tok2)); err == nil {
+		t.Error("the school's token works after the withdrawal")
+	}
+	if page, _ = follow(t, b, school.AuthCodeURL("st-7", oauth2.S256ChallengeOption("v"))); !strings.Contains(page, `id="consent-allow"`) {
+		t.Error("not asked again after the withdrawal")
+	}
+
 	// prompt=none in a browser without a session.
 	if _, q = follow(t, h.browser(), school.AuthCodeURL("st-6", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("prompt", "none"))); q.Get("error") != "login_required" {
 		t.Errorf("prompt=none signed out: %v", q)

@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,12 @@ type Store interface {
 	// Consent returns the scopes the account consented to give the site.
 	Consent(ctx context.Context, accountID, clientID string) ([]string, error)
 	SaveConsent(ctx context.Context, accountID, clientID string, scopes []string, at time.Time) error
+	// Consents returns every site's consent of the account;
+	// DeleteConsent removes one, false when there was none.
+	Consents(ctx context.Context, accountID string) ([]Consent, error)
+	DeleteConsent(ctx context.Context, accountID, clientID string) (bool, error)
+	// Grants returns the account's grants, newest first.
+	Grants(ctx context.Context, accountID string) ([]Grant, error)
 	AppendAudit(ctx context.Context, e *audit.Event) error
 }
 
@@ -510,4 +517,115 @@ func (s *Service) Released(ctx context.Context, accountID, clientID string, fiel
 	}
 	return s.d.Store.AppendAudit(ctx, &audit.Event{At: s.d.Now(), Action: "sso.data_released", ActorKind: audit.ActorSite, ActorID: clientID,
 		SubjectAccountID: accountID, Details: map[string]string{"client_id": clientID, "fields": strings.Join(fields, " ")}})
+}
+
+// Consent is what a citizen agreed a site may receive.
+type Consent struct {
+	ClientID string
+	Scopes   []string
+	GivenAt  time.Time
+}
+
+// Permission is a site a citizen let in («Мои разрешения»): the data it
+// may receive, since when, its last sign-in, and whether a sign-in there
+// still stands (the site may still use its tokens).
+type Permission struct {
+	Site       relyingparty.Client
+	Scopes     []string
+	GivenAt    time.Time
+	LastSignIn time.Time
+	Live       bool
+}
+
+// Permissions returns the sites the citizen let in — those they consented
+// to give data and those they signed in to — newest first.
+func (s *Service) Permissions(ctx context.Context, accountID string) ([]Permission, error) {
+	ps := s.d.Store
+	consents, err := ps.Consents(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	grants, err := ps.Grants(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	byClient := map[string]*Permission{}
+	var order []string
+	get := func(id string) *Permission {
+		if p, ok := byClient[id]; ok {
+			return p
+		}
+		p := &Permission{}
+		byClient[id] = p
+		order = append(order, id)
+		return p
+	}
+	for _, g := range grants {
+		p := get(g.ClientID)
+		if g.CreatedAt.After(p.LastSignIn) {
+			p.LastSignIn = g.CreatedAt
+		}
+		p.Live = p.Live || g.Live()
+	}
+	for _, c := range consents {
+		p := get(c.ClientID)
+		p.Scopes, p.GivenAt = c.Scopes, c.GivenAt
+	}
+	var out []Permission
+	for _, id := range order {
+		c, found, err := s.d.Clients.Client(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			c = relyingparty.Client{ID: id, Name: relyingparty.Text{RU: id}}
+		}
+		p := byClient[id]
+		p.Site = c
+		out = append(out, *p)
+	}
+	latest := func(p Permission) time.Time {
+		if p.LastSignIn.After(p.GivenAt) {
+			return p.LastSignIn
+		}
+		return p.GivenAt
+	}
+	slices.SortStableFunc(out, func(a, b Permission) int { return latest(b).Compare(latest(a)) })
+	return out, nil
+}
+
+// Withdraw ends what the citizen gave a site: the consent goes, and every
+// sign-in there that stands is revoked, so that its tokens stop. NotFound
+// "sso.permission_not_found" when there was nothing to withdraw. Audited
+// sso.withdrawn by the citizen.
+func (s *Service) Withdraw(ctx context.Context, accountID, clientID string) error {
+	ps, now := s.d.Store, s.d.Now()
+	return s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		had, err := ps.DeleteConsent(ctx, accountID, clientID)
+		if err != nil {
+			return err
+		}
+		grants, err := ps.Grants(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		revoked := 0
+		for _, g := range grants {
+			if g.ClientID != clientID || !g.Live() {
+				continue
+			}
+			ok, err := s.d.Store.RevokeGrant(ctx, g.ID, RevokedByCitizen, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				revoked++
+			}
+		}
+		if !had && revoked == 0 {
+			return problem.New(problem.NotFound, "sso.permission_not_found")
+		}
+		return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "sso.withdrawn", ActorKind: audit.ActorCitizen, ActorID: accountID,
+			SubjectAccountID: accountID, Details: map[string]string{"client_id": clientID, "sign_ins_ended": strconv.Itoa(revoked)}})
+	})
 }

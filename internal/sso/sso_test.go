@@ -155,6 +155,33 @@ func (m *memStore) SaveConsent(_ context.Context, accountID, clientID string, sc
 	m.consents[[2]string{accountID, clientID}] = slices.Clone(scopes)
 	return nil
 }
+func (m *memStore) Consents(_ context.Context, accountID string) ([]sso.Consent, error) {
+	defer m.lock()()
+	var out []sso.Consent
+	for k, v := range m.consents {
+		if k[0] == accountID {
+			out = append(out, sso.Consent{ClientID: k[1], Scopes: slices.Clone(v), GivenAt: t0})
+		}
+	}
+	return out, nil
+}
+func (m *memStore) DeleteConsent(_ context.Context, accountID, clientID string) (bool, error) {
+	defer m.lock()()
+	_, ok := m.consents[[2]string{accountID, clientID}]
+	delete(m.consents, [2]string{accountID, clientID})
+	return ok, nil
+}
+func (m *memStore) Grants(_ context.Context, accountID string) ([]sso.Grant, error) {
+	defer m.lock()()
+	var out []sso.Grant
+	for _, g := range m.grants {
+		if g.AccountID == accountID {
+			out = append(out, g)
+		}
+	}
+	slices.SortFunc(out, func(a, b sso.Grant) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out, nil
+}
 func (m *memStore) AppendAudit(_ context.Context, e *audit.Event) error {
 	defer m.lock()()
 	m.audit = append(m.audit, *e)
@@ -408,7 +435,7 @@ func TestConsent(t *testing.T) {
 }
 
 func TestMessages(t *testing.T) {
-	i18ntest.CheckArea(t, "sso", map[string]map[string]any{"sso.request_expired": nil, "sso.level_low": nil})
+	i18ntest.CheckArea(t, "sso", map[string]map[string]any{"sso.request_expired": nil, "sso.level_low": nil, "sso.permission_not_found": nil})
 }
 
 // TestRelease: a site receives only what was verified, and only of the
@@ -445,5 +472,53 @@ func TestRelease(t *testing.T) {
 		v[0]["claims"].(map[string]any)["snils"] != "157-482-936 07" || v[1]["claims"].(map[string]any)["inn"] != "402700000000" ||
 		claims["email_verified"] != true || claims["family_name"] != nil {
 		t.Errorf("claims: %+v", claims)
+	}
+}
+
+// TestWithdraw: «Мои разрешения» lists the sites the citizen let in; a
+// withdrawal drops the consent and ends the sign-ins there, so that the
+// site's tokens stop and the next sign-in asks again.
+func TestWithdraw(t *testing.T) {
+	s, _, _ := fixture()
+	ctx := context.Background()
+	r, _ := s.Begin(ctx, request("school", "fullname", "offline_access"), "S256")
+	r, err := s.Complete(ctx, r.ID, citizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, refresh, err := s.Tokens(ctx, r.GrantID, r.Granted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _ := s.Begin(ctx, request("tax"), "S256")
+	if _, err := s.Complete(ctx, r2.ID, citizen); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.Permissions(ctx, "acc1")
+	if err != nil || len(ps) != 2 {
+		t.Fatalf("permissions: %+v %v", ps, err)
+	}
+	school := ps[slices.IndexFunc(ps, func(p sso.Permission) bool { return p.Site.ID == "school" })]
+	if !slices.Equal(school.Scopes, []string{"fullname", "offline_access"}) || !school.Live || school.LastSignIn.IsZero() {
+		t.Errorf("the school's permission: %+v", school)
+	}
+	if err := s.Withdraw(ctx, "acc1", "school"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Access(ctx, at.ID); refusal(err) != "invalid_token" {
+		t.Errorf("the school's access token after the withdrawal: %v", err)
+	}
+	if _, _, err := s.Refreshing(ctx, refresh); refusal(err) != "invalid_grant" {
+		t.Errorf("the school's refresh token after the withdrawal: %v", err)
+	}
+	again, _ := s.Begin(ctx, request("school", "fullname"), "S256")
+	if need, _ := s.NeedsConsent(ctx, "acc1", again); !need {
+		t.Error("not asked again after the withdrawal")
+	}
+	if err := s.Withdraw(ctx, "acc1", "school"); problem.KindOf(err) != problem.NotFound {
+		t.Errorf("withdrawn twice: %v", err)
+	}
+	if err := s.Withdraw(ctx, "acc1", "nobody"); problem.KindOf(err) != problem.NotFound {
+		t.Errorf("a site never let in: %v", err)
 	}
 }

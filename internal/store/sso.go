@@ -296,3 +296,66 @@ func (x *SSO) CreateSigningKey(ctx context.Context, k sso.Key) error {
 	}
 	return nil
 }
+
+// Consents returns every site's consent of the account.
+func (x *SSO) Consents(ctx context.Context, accountID string) ([]sso.Consent, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT client_id, scopes, given_at FROM sso_consents WHERE account_id = ? ORDER BY given_at DESC`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("store: sso consents: %w", err)
+	}
+	defer rows.Close()
+	var out []sso.Consent
+	for rows.Next() {
+		var c sso.Consent
+		var scopes string
+		var at sql.NullInt64
+		if err := rows.Scan(&c.ClientID, &scopes, &at); err != nil {
+			return nil, fmt.Errorf("store: sso consents: %w", err)
+		}
+		c.Scopes, c.GivenAt = strings.Fields(scopes), fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteConsent removes the account's consent to a site.
+func (x *SSO) DeleteConsent(ctx context.Context, accountID, clientID string) (bool, error) {
+	res, err := x.transactions.st.exec(ctx, `DELETE FROM sso_consents WHERE account_id = ? AND client_id = ?`, accountID, clientID)
+	if err != nil {
+		return false, fmt.Errorf("store: sso consent: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// Grants returns the account's grants, newest first.
+func (x *SSO) Grants(ctx context.Context, accountID string) ([]sso.Grant, error) {
+	rows, err := x.transactions.st.query(ctx, `SELECT id FROM sso_grants WHERE account_id = ? ORDER BY created_at DESC, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("store: sso grants: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: sso grants: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]sso.Grant, 0, len(ids))
+	for _, id := range ids {
+		g, found, err := x.Grant(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out = append(out, *g)
+		}
+	}
+	return out, nil
+}

@@ -125,6 +125,18 @@ func TestSSO(t *testing.T) {
 			t.Errorf("the grant after the second exchange: %+v", g)
 		}
 
+		// «Мои разрешения»: the school and the kindergarten; withdrawing
+		// the school's ends its sign-ins.
+		if ps, err := svc.Permissions(ctx, "acc1"); err != nil || len(ps) != 2 {
+			t.Fatalf("permissions: %+v %v", ps, err)
+		}
+		if err := svc.Withdraw(ctx, "acc1", "school"); err != nil {
+			t.Fatal(err)
+		}
+		if ps, err := svc.Permissions(ctx, "acc1"); err != nil || len(ps) != 2 || slices.ContainsFunc(ps, func(p sso.Permission) bool { return p.Site.ID == "school" && (p.Live || len(p.Scopes) > 0) }) {
+			t.Fatalf("after the withdrawal: %+v %v", ps, err)
+		}
+
 		// The signing key: made once, sealed, the same on another node.
 		priv, err := rsa.GenerateKey(rand.Reader, 1024)
 		if err != nil {

@@ -249,6 +249,10 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[catalog.Document]()}, Staff: (*Server).apiStaffCatalogExport},
 		{Method: "GET", Path: "/api/v1/me/data-access", Auth: authSession,
 			Responses: map[int]reflect.Type{200: typeOf[accessListJSON]()}, Handler: method((*Server).apiDataAccess)},
+		{Method: "GET", Path: "/api/v1/me/permissions", Auth: authSession,
+			Responses: map[int]reflect.Type{200: typeOf[permissionListJSON]()}, Handler: method((*Server).apiPermissions)},
+		{Method: "DELETE", Path: "/api/v1/me/permissions/{client_id}", Auth: authSession,
+			Responses: map[int]reflect.Type{204: noBody}, Handler: method((*Server).apiPermissionWithdraw)},
 		{Method: "GET", Path: "/api/v1/centers", Responses: map[int]reflect.Type{200: typeOf[centerListJSON]()}, Handler: method((*Server).apiCenters)},
 		{Method: "GET", Path: "/api/v1/centers/{id}", Responses: map[int]reflect.Type{200: typeOf[centerJSON]()}, Handler: method((*Server).apiCenter)},
 	}

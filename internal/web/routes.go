@@ -59,6 +59,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /account/sessions/{id}/end", s.requirePage(s.sessionEnd))
 	mux.HandleFunc("POST /account/sessions/end-others", s.requirePage(s.sessionsEndOthers))
 	mux.HandleFunc("GET /account/history", s.requirePage(s.historyPage))
+	mux.HandleFunc("GET /account/permissions", s.requirePage(s.permissionsPage)) // «Мои разрешения» (issue 15 §3)
+	mux.HandleFunc("POST /account/permissions/{client}/withdraw", s.requirePage(s.permissionWithdraw))
 	mux.HandleFunc("POST /account/stay-signed-in", s.requirePage(s.staySignedIn))
 	mux.HandleFunc("GET /account/export", s.requirePage(s.exportPage))
 	mux.HandleFunc("GET /account/personal-data", s.requirePage(s.personalDataPage))
