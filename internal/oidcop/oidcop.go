@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -86,8 +87,62 @@ func New(d Deps) (*Provider, error) {
 func (p *Provider) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
-	mux.Handle("/", p.op)
+	mux.Handle("/", p.guard(p.op))
 	return mux
+}
+
+// guard adds what the library leaves out: no caching of any answer that
+// carries a token or a citizen's data (RFC 6749 §5.1), and, at the token
+// endpoint, a site authenticating only the way it registered — a site of
+// client_secret_basic may not send its secret in the form, nor one of
+// keys a secret at all.
+func (p *Provider) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/oauth/token", "/userinfo", "/oauth/introspect", "/revoke":
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Pragma", "no-cache")
+		}
+		if r.URL.Path == "/oauth/token" && r.Method == http.MethodPost {
+			if err := r.ParseForm(); err == nil {
+				if msg := p.methodMismatch(r); msg != "" {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusUnauthorized)
+					_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": msg})
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// methodMismatch says how a token request's client authentication differs
+// from the site's registered method; "" when it does not (or the site is
+// unknown: the library refuses that).
+func (p *Provider) methodMismatch(r *http.Request) string {
+	id, _, basic := r.BasicAuth()
+	used := relyingparty.SecretBasic
+	switch {
+	case basic:
+		if u, err := url.QueryUnescape(id); err == nil {
+			id = u
+		}
+	case r.PostForm.Get("client_assertion") != "":
+		used, id = relyingparty.PrivateKeyJWT, r.PostForm.Get("client_id")
+	case r.PostForm.Get("client_secret") != "":
+		used, id = relyingparty.SecretPost, r.PostForm.Get("client_id")
+	default:
+		return ""
+	}
+	c, err := p.st.d.SSO.Client(r.Context(), id)
+	if err != nil || id == "" {
+		return ""
+	}
+	if c.AuthMethod != used {
+		return "the site is registered to authenticate with " + string(c.AuthMethod) + ", not " + string(used)
+	}
+	return ""
 }
 
 // ACRValues are the acr values the provider issues, lowest first.

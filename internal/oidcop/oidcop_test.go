@@ -168,6 +168,13 @@ func TestCodeFlow(t *testing.T) {
 	if err != nil || info.Subject != id.Subject {
 		t.Fatalf("userinfo: %+v %v", info, err)
 	}
+	req, _ := http.NewRequest("GET", r.issuer+"/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("userinfo may be cached: %v", err)
+	} else {
+		res.Body.Close()
+	}
 	if _, err := r.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier)); err == nil {
 		t.Fatal("the code exchanged twice")
 	}
@@ -188,6 +195,14 @@ func TestCodeFlow(t *testing.T) {
 	fresh, err := r.conf.TokenSource(ctx, tok).Token()
 	if err != nil || fresh.RefreshToken == "" || fresh.RefreshToken == old {
 		t.Fatalf("refreshed: %v", err)
+	}
+	// The school registered client_secret_basic: the secret in the form
+	// is refused, whatever else is right.
+	post := r.conf
+	post.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	if _, err := post.TokenSource(ctx, &oauth2.Token{RefreshToken: fresh.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token(); err == nil ||
+		!strings.Contains(err.Error(), "invalid_client") {
+		t.Errorf("client_secret_post for a client_secret_basic site: %v", err)
 	}
 	replay := &oauth2.Token{RefreshToken: old, Expiry: time.Now().Add(-time.Minute)}
 	if _, err := r.conf.TokenSource(ctx, replay).Token(); err == nil {
