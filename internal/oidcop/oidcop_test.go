@@ -33,6 +33,9 @@ type rig struct {
 	svc    *sso.Service
 	conf   oauth2.Config
 	rp     *gooidc.Provider
+	// keyShift moves the signing keys' clock ahead of the real one, so
+	// that a test sees them rotate.
+	keyShift *time.Duration
 }
 
 const callback = "http://127.0.0.1:9/cb"
@@ -61,7 +64,8 @@ func newRig(t *testing.T) *rig {
 	}
 	svc := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: time.Now})
 	n := 0
-	signing := sso.NewKeys(st.SSO(), time.Now, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) },
+	var shift time.Duration
+	signing := sso.NewKeys(st.SSO(), func() time.Time { return time.Now().Add(shift) }, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) },
 		func() (string, error) { n++; return "key" + string(rune('0'+n)), nil })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -102,7 +106,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{issuer: issuer, svc: svc, rp: rp, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
+	return &rig{issuer: issuer, svc: svc, rp: rp, keyShift: &shift, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
 		RedirectURL: callback, Scopes: []string{gooidc.ScopeOpenID, "fullname", gooidc.ScopeOfflineAccess}}}
 }
 
@@ -270,5 +274,39 @@ func TestRefusals(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
 			t.Errorf("%s: %d %q", name, resp.StatusCode, resp.Header.Get("Location"))
 		}
+	}
+}
+
+// TestRetiredKey: an ID token signed by a key that has since retired
+// still verifies while the key is published (an ID token's life after its
+// retirement), and no longer once that window has passed: the key is
+// gone from the JWKS a site fetches.
+func TestRetiredKey(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	verifier := oauth2.GenerateVerifier()
+	q := authorize(t, r.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+	tok, err := r.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := tok.Extra("id_token").(string)
+	verify := func() error {
+		p, err := gooidc.NewProvider(ctx, r.issuer) // a site's fresh look at the keys
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = p.Verifier(&gooidc.Config{ClientID: "school"}).Verify(ctx, raw)
+		return err
+	}
+	// The key retires and its successor signs; the old key stays
+	// published for the overlap.
+	*r.keyShift = sso.KeyPeriod + 2*time.Minute
+	if err := verify(); err != nil {
+		t.Fatalf("within the overlap: %v", err)
+	}
+	*r.keyShift = sso.KeyPeriod + sso.KeyOverlap + 2*time.Minute
+	if err := verify(); err == nil || !strings.Contains(err.Error(), "signature") {
+		t.Fatalf("an ID token of a retired key after its window: %v", err)
 	}
 }
