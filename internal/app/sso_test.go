@@ -220,6 +220,22 @@ func TestSingleSignOn(t *testing.T) {
 		t.Fatalf("another subject the second time: %v", err)
 	}
 
+	// The site asks for a fresh sign-in (prompt=login): the password
+	// again, a wrong one refused on the page.
+	page, q = follow(t, b, school.AuthCodeURL("st-login", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("prompt", "login")))
+	if q != nil || !strings.Contains(page, `value="reauth"`) {
+		t.Fatalf("no password asked for prompt=login: %v %s", q, between(page, "<main", "</main>"))
+	}
+	reqID := between(page, `name="id" value="`, `"`)
+	if res, body := b.post("/oidc/login", url.Values{"id": {reqID}, "decision": {"reauth"}, "password": {"wrong-password-1"}}); res.StatusCode == http.StatusFound ||
+		!strings.Contains(body, `value="reauth"`) || !strings.Contains(body, "error-message") {
+		t.Fatalf("a wrong password: %d %s", res.StatusCode, between(body, "<main", "</main>"))
+	}
+	res, _ = b.post("/oidc/login", url.Values{"id": {reqID}, "decision": {"reauth"}, "password": {demo.Password}})
+	if loc, err := res.Location(); err != nil || !strings.HasPrefix(loc.String(), ssoCallback) || loc.Query().Get("code") == "" {
+		t.Fatalf("after the password again: %d %v", res.StatusCode, loc)
+	}
+
 	// The site asks again (prompt=consent); refused.
 	page, _ = follow(t, b, school.AuthCodeURL("st-3", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("prompt", "consent")))
 	if q = decide(t, b, page, "refuse"); q.Get("error") != "access_denied" || q.Get("state") != "st-3" {

@@ -629,3 +629,14 @@ func (s *Service) Withdraw(ctx context.Context, accountID, clientID string) erro
 			SubjectAccountID: accountID, Details: map[string]string{"client_id": clientID, "sign_ins_ended": strconv.Itoa(revoked)}})
 	})
 }
+
+// Reauthenticated records that the citizen proved their password again
+// for the request (the caller checked it).
+func (s *Service) Reauthenticated(ctx context.Context, id string) error {
+	r, err := s.Request(ctx, id)
+	if err != nil {
+		return err
+	}
+	r.ReauthAt = s.d.Now()
+	return s.d.Store.SaveRequest(ctx, r)
+}

@@ -91,6 +91,9 @@ type Request struct {
 	ACRValues     []string  `json:"acr_values,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
 	ExpiresAt     time.Time `json:"expires_at"`
+	// ReauthAt is when the citizen proved their password again for this
+	// request (prompt=login, max_age); zero until then.
+	ReauthAt time.Time `json:"reauth_at,omitzero"`
 
 	// Done: the citizen signed in (at AuthTime, by AMR), reached ACR and
 	// consented to Granted; the grant is GrantID.
@@ -103,6 +106,29 @@ type Request struct {
 	Level     account.Level `json:"level,omitempty"`
 	Granted   []string      `json:"granted,omitempty"`
 	GrantID   string        `json:"grant_id,omitempty"`
+}
+
+// ProvedAt is when the citizen last proved their password for the
+// request: at the session's last sign-in (passwordAt) or again for it.
+func (r *Request) ProvedAt(passwordAt time.Time) time.Time {
+	if r.ReauthAt.After(passwordAt) {
+		return r.ReauthAt
+	}
+	return passwordAt
+}
+
+// NeedsReauth reports whether the site wants a fresher sign-in than the
+// session's: max_age seconds since the password was proved (prompt=login
+// is max_age 0), unless it was proved again during this very request.
+func (r *Request) NeedsReauth(passwordAt, now time.Time) bool {
+	if r.MaxAge == nil {
+		return false
+	}
+	at := r.ProvedAt(passwordAt)
+	if !at.Before(r.CreatedAt) {
+		return false
+	}
+	return now.Sub(at) > time.Duration(*r.MaxAge)*time.Second
 }
 
 // Prompts reports whether the request asked prompt p.

@@ -522,3 +522,27 @@ func TestWithdraw(t *testing.T) {
 		t.Errorf("a site never let in: %v", err)
 	}
 }
+
+// TestNeedsReauth: max_age asks a sign-in no older than it; prompt=login
+// (max_age 0) asks the password again, once, during the request.
+func TestNeedsReauth(t *testing.T) {
+	age := func(n int) *int { return &n }
+	now := t0.Add(time.Hour)
+	for _, tt := range []struct {
+		name       string
+		r          sso.Request
+		passwordAt time.Time
+		want       bool
+	}{
+		{"no max_age", sso.Request{CreatedAt: now}, t0.Add(-24 * time.Hour), false},
+		{"within max_age", sso.Request{CreatedAt: now, MaxAge: age(3600)}, t0.Add(time.Minute), false},
+		{"older than max_age", sso.Request{CreatedAt: now, MaxAge: age(600)}, t0, true},
+		{"prompt=login", sso.Request{CreatedAt: now, MaxAge: age(0)}, now.Add(-time.Second), true},
+		{"prompt=login, proved again", sso.Request{CreatedAt: now, MaxAge: age(0), ReauthAt: now.Add(time.Second)}, t0, false},
+		{"signed in during the request", sso.Request{CreatedAt: now, MaxAge: age(0)}, now.Add(time.Second), false},
+	} {
+		if got := tt.r.NeedsReauth(tt.passwordAt, now.Add(2*time.Second)); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

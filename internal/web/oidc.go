@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/sso"
 )
@@ -90,6 +91,14 @@ func (s *Server) oidcContinue(w http.ResponseWriter, r *http.Request, id string)
 		seeOther(w, r, signInURL("/oidc/login?id="+url.QueryEscape(req.ID), ""))
 		return
 	}
+	if req.NeedsReauth(sess.PasswordAt, s.d.Now()) {
+		if req.Prompts("none") {
+			s.d.OIDC.Refuse(w, r, req, "login_required", "the site asks a fresher sign-in")
+			return
+		}
+		s.reauthPage(w, r, req, c, http.StatusOK, nil)
+		return
+	}
 	if need := sso.Required(req.ACRValues); need != "" && !a.Level.Meets(need) {
 		if req.Prompts("none") {
 			s.d.OIDC.Refuse(w, r, req, "interaction_required", "the account's level is below the one asked")
@@ -118,6 +127,22 @@ func (s *Server) oidcContinue(w http.ResponseWriter, r *http.Request, id string)
 		return
 	}
 	s.oidcComplete(w, r, req.ID)
+}
+
+// OIDCReauthPage asks the password again for a site that wants a fresh
+// sign-in (prompt=login, max_age).
+type OIDCReauthPage struct {
+	BasePage
+	ID string
+	RP SiteView // the site asking
+}
+
+func (s *Server) reauthPage(w http.ResponseWriter, r *http.Request, req *sso.Request, c relyingparty.Client, status int, fail error) {
+	p := &OIDCReauthPage{BasePage: BasePage{Title: "oidc.reauth.title", Form: newForm(nil)}, ID: req.ID, RP: siteView(c, string(reqCtx(r).lang))}
+	if fail != nil {
+		p.Form.fail(s.t(r), fail, "password")
+	}
+	s.render(w, r, status, "oidc_reauth", p)
 }
 
 // consentPage lists exactly what the site asks. The page lets its form
@@ -155,7 +180,7 @@ func origin(raw string) string {
 
 // oidcDecide is the consent form's answer, or the level page's giving up.
 func (s *Server) oidcDecide(w http.ResponseWriter, r *http.Request) {
-	v, err := form(w, r, "id", "decision")
+	v, err := form(w, r, "id", "decision", "password")
 	if err != nil {
 		s.errorPage(w, r, err, "/")
 		return
@@ -171,6 +196,22 @@ func (s *Server) oidcDecide(w http.ResponseWriter, r *http.Request) {
 		s.oidcComplete(w, r, req.ID)
 	case "refuse":
 		s.d.OIDC.Refuse(w, r, req, "access_denied", "the citizen refused to share the data")
+	case "reauth":
+		a := accountOf(r)
+		if err := s.d.Credential.Reauthenticate(r.Context(), a.ID, v["password"], s.deviceToken(r), s.holder(r)); err != nil {
+			c, cerr := s.d.SSO.Client(r.Context(), req.ClientID)
+			if cerr != nil || problem.KindOf(err) == problem.Internal {
+				s.errorPage(w, r, err, "/account")
+				return
+			}
+			s.reauthPage(w, r, req, c, statusOf(problem.KindOf(err)), err)
+			return
+		}
+		if err := s.d.SSO.Reauthenticated(r.Context(), req.ID); err != nil {
+			s.errorPage(w, r, err, "/account")
+			return
+		}
+		s.oidcContinue(w, r, req.ID)
 	case "give_up":
 		s.d.OIDC.Refuse(w, r, req, "unmet_authentication_requirements", "the citizen did not raise the account's level")
 	default:
@@ -182,8 +223,13 @@ func (s *Server) oidcDecide(w http.ResponseWriter, r *http.Request) {
 // the site.
 func (s *Server) oidcComplete(w http.ResponseWriter, r *http.Request, id string) {
 	a, sess := accountOf(r), reqCtx(r).session
-	req, err := s.d.SSO.Complete(r.Context(), id, sso.Citizen{AccountID: a.ID, SessionID: sess.ID, AuthTime: authTime(sess.PasswordAt, sess.CreatedAt),
-		AMR: amr(sess.Method), Level: a.Level})
+	rq, err := s.d.SSO.Request(r.Context(), id)
+	if err != nil {
+		s.errorPage(w, r, err, "/")
+		return
+	}
+	req, err := s.d.SSO.Complete(r.Context(), id, sso.Citizen{AccountID: a.ID, SessionID: sess.ID,
+		AuthTime: rq.ProvedAt(authTime(sess.PasswordAt, sess.CreatedAt)), AMR: amr(sess.Method), Level: a.Level})
 	if err != nil {
 		var ref *sso.Refusal
 		if errors.As(err, &ref) {
