@@ -139,9 +139,9 @@ func TestSingleSignOn(t *testing.T) {
 	b := h.browser()
 
 	verifier := oauth2.GenerateVerifier()
-	authURL := school.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), gooidc.Nonce("n-1"))
+	authURL := school.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), gooidc.Nonce("n-1"), oauth2.SetAuthURLParam("login_hint", demo.StandardPhone))
 	page, q := follow(t, b, authURL)
-	if q != nil || !strings.Contains(page, `name="login"`) {
+	if q != nil || !strings.Contains(page, `name="login"`) || !strings.Contains(page, `value="&#43;79000000002"`) {
 		t.Fatalf("not sent to sign in first: %v %.300s", q, page)
 	}
 	next := between(page, `name="next" value="`, `"`)
@@ -234,6 +234,12 @@ func TestSingleSignOn(t *testing.T) {
 	res, _ = b.post("/oidc/login", url.Values{"id": {reqID}, "decision": {"reauth"}, "password": {demo.Password}})
 	if loc, err := res.Location(); err != nil || !strings.HasPrefix(loc.String(), ssoCallback) || loc.Query().Get("code") == "" {
 		t.Fatalf("after the password again: %d %v", res.StatusCode, loc)
+	}
+
+	// The site asks in English (ui_locales): kabinet's page is in English.
+	if page, _ = follow(t, b, school.AuthCodeURL("st-en", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("prompt", "consent"),
+		oauth2.SetAuthURLParam("ui_locales", "en-GB ru"))); !strings.Contains(page, "“E-school” asks for your data") {
+		t.Errorf("ui_locales=en: %s", between(page, "<main", "</main>"))
 	}
 
 	// The site asks again (prompt=consent); refused.

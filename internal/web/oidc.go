@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
+	"github.com/kabinet/kabinet/internal/i18n"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/sso"
@@ -76,6 +77,7 @@ func (s *Server) oidcContinue(w http.ResponseWriter, r *http.Request, id string)
 		s.errorPage(w, r, err, "/")
 		return
 	}
+	s.siteLanguage(r, req)
 	c, err := s.d.SSO.Client(ctx, req.ClientID)
 	if err != nil {
 		// Disabled since the request began: the site is told.
@@ -88,7 +90,11 @@ func (s *Server) oidcContinue(w http.ResponseWriter, r *http.Request, id string)
 			s.d.OIDC.Refuse(w, r, req, "login_required", "the citizen is not signed in")
 			return
 		}
-		seeOther(w, r, signInURL("/oidc/login?id="+url.QueryEscape(req.ID), ""))
+		u := signInURL("/oidc/login?id="+url.QueryEscape(req.ID), "")
+		if req.LoginHint != "" {
+			u += "&login=" + url.QueryEscape(req.LoginHint)
+		}
+		seeOther(w, r, u)
 		return
 	}
 	if req.NeedsReauth(sess.PasswordAt, s.d.Now()) {
@@ -143,6 +149,25 @@ func (s *Server) reauthPage(w http.ResponseWriter, r *http.Request, req *sso.Req
 		p.Form.fail(s.t(r), fail, "password")
 	}
 	s.render(w, r, status, "oidc_reauth", p)
+}
+
+// siteLanguage renders the request's pages in the first of the site's
+// ui_locales kabinet speaks, unless the visitor chose a language (?lang=,
+// or the cookie it leaves).
+func (s *Server) siteLanguage(r *http.Request, req *sso.Request) {
+	if r.URL.Query().Get("lang") != "" {
+		return
+	}
+	if _, err := r.Cookie(s.cookieName(cookieLang)); err == nil {
+		return
+	}
+	for _, tag := range req.UILocales {
+		base, _, _ := strings.Cut(tag, "-")
+		if l, ok := i18n.ParseLang(strings.ToLower(base)); ok {
+			reqCtx(r).lang = l
+			return
+		}
+	}
 }
 
 // consentPage lists exactly what the site asks. The page lets its form

@@ -25,7 +25,13 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, r, "/account?already=1")
 		return
 	}
-	p := signinPage(nil, localPath(r.URL.Query().Get("next"), ""))
+	// A site's login_hint comes as login: prefilled, nothing more (the
+	// page says nothing of whether such an account exists).
+	var values map[string]string
+	if l := r.URL.Query().Get("login"); l != "" && len(l) <= 254 {
+		values = map[string]string{"login": l}
+	}
+	p := signinPage(values, localPath(r.URL.Query().Get("next"), ""))
 	switch reason := r.URL.Query().Get("reason"); reason {
 	case "step_expired":
 		p.Form.Message = s.t(r).T("signin.step_expired")
