@@ -160,6 +160,9 @@ func TestSingleSignOn(t *testing.T) {
 		!strings.Contains(page, `id="consent-offline"`) {
 		t.Fatalf("the consent page: %v %s", q, between(page, "<main", "</main>"))
 	}
+	if res, _ := b.get(next); !strings.Contains(res.Header.Get("Content-Security-Policy"), "form-action 'self' http://127.0.0.1:9;") {
+		t.Errorf("the consent page's form may not lead to the site: %s", res.Header.Get("Content-Security-Policy"))
+	}
 	q = decide(t, b, page, "allow")
 	if q.Get("state") != "st-1" || q.Get("code") == "" {
 		t.Fatalf("the callback: %v", q)

@@ -71,6 +71,11 @@ func (d DataAccess) List(ctx context.Context, accountID string, cursor Cursor, l
 		return AccessPage{}, err
 	}
 	out := AccessPage{Next: p.Next, Accesses: make([]Access, 0, len(p.Events))}
+	type siteName struct {
+		ru, en string
+		ok     bool
+	}
+	names := map[string]siteName{}
 	for _, e := range p.Events {
 		if e.ActorKind != ActorStaff && e.ActorKind != ActorSite || e.SubjectAccountID != accountID {
 			continue // the store's query says so already; a filter bug must not show another's record
@@ -79,8 +84,14 @@ func (d DataAccess) List(ctx context.Context, accountID string, cursor Cursor, l
 		if e.ActorKind == ActorSite {
 			a.Role, a.Site, a.Fields = "", e.ActorID, strings.Fields(e.Details["fields"])
 			if d.Sites != nil {
-				if ru, en, ok := d.Sites.SiteName(ctx, e.ActorID); ok {
-					a.Site, a.SiteEN = ru, en
+				// A site receives at every sign-in: one look-up per site a page.
+				n, seen := names[e.ActorID]
+				if !seen {
+					n.ru, n.en, n.ok = d.Sites.SiteName(ctx, e.ActorID)
+					names[e.ActorID] = n
+				}
+				if n.ok {
+					a.Site, a.SiteEN = n.ru, n.en
 				}
 			}
 		}

@@ -155,7 +155,8 @@ func (s *Service) Request(ctx context.Context, id string) (*Request, error) {
 }
 
 // Citizen is who completes a request: their account, their session, when
-// and how they signed in, and the level the account has.
+// and how they signed in (the request's own password proof, when later,
+// wins: Request.ProvedAt), and the level the account has.
 type Citizen struct {
 	AccountID string
 	SessionID string
@@ -232,10 +233,10 @@ func (s *Service) Complete(ctx context.Context, id string, who Citizen) (*Reques
 				return err
 			}
 		}
-		r.Done, r.AccountID, r.Subject, r.SessionID, r.AuthTime = true, who.AccountID, sub, who.SessionID, who.AuthTime
+		r.Done, r.AccountID, r.Subject, r.SessionID, r.AuthTime = true, who.AccountID, sub, who.SessionID, r.ProvedAt(who.AuthTime)
 		r.AMR, r.Level, r.Granted, r.GrantID = who.AMR, who.Level, slices.Clone(r.Scopes), grantID
 		g := &Grant{ID: grantID, ClientID: c.ID, AccountID: who.AccountID, Subject: sub, SessionID: who.SessionID, Scopes: r.Granted,
-			Level: who.Level, AMR: who.AMR, AuthTime: who.AuthTime, CreatedAt: now}
+			Level: who.Level, AMR: who.AMR, AuthTime: r.AuthTime, CreatedAt: now}
 		if err := s.d.Store.CreateGrant(ctx, g); err != nil {
 			return err
 		}

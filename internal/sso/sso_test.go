@@ -1,7 +1,6 @@
 package sso_test
 
 import (
-	"bytes"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -429,7 +428,7 @@ func TestConsent(t *testing.T) {
 	if _, need := ask(request("kinder")); need {
 		t.Error("asked for no data")
 	}
-	if !bytes.Equal([]byte(st.audit[0].Action), []byte("sso.granted")) || st.audit[0].SubjectAccountID != "acc1" || st.audit[0].Details["client_id"] != "school" {
+	if st.audit[0].Action != "sso.granted" || st.audit[0].SubjectAccountID != "acc1" || st.audit[0].Details["client_id"] != "school" {
 		t.Errorf("audit: %+v", st.audit)
 	}
 }

@@ -135,22 +135,30 @@ func (x *SSO) CreateGrant(ctx context.Context, g *sso.Grant) error {
 	return nil
 }
 
-// Grant returns the grant with the ID.
-func (x *SSO) Grant(ctx context.Context, id string) (*sso.Grant, bool, error) {
+const grantColumns = `id, client_id, account_id, subject, session_id, scopes, level, amr, auth_time, created_at, revoked_at, reason`
+
+func scanGrant(scan func(...any) error) (*sso.Grant, error) {
 	var g sso.Grant
 	var scopes, level, amr string
 	var authTime, created, revoked sql.NullInt64
-	err := x.transactions.st.queryRow(ctx, `SELECT id, client_id, account_id, subject, session_id, scopes, level, amr, auth_time, created_at, revoked_at, reason
-		FROM sso_grants WHERE id = ?`, id).Scan(&g.ID, &g.ClientID, &g.AccountID, &g.Subject, &g.SessionID, &scopes, &level, &amr, &authTime, &created, &revoked, &g.Reason)
+	if err := scan(&g.ID, &g.ClientID, &g.AccountID, &g.Subject, &g.SessionID, &scopes, &level, &amr, &authTime, &created, &revoked, &g.Reason); err != nil {
+		return nil, err
+	}
+	g.Scopes, g.Level, g.AMR = strings.Fields(scopes), account.Level(level), strings.Fields(amr)
+	g.AuthTime, g.CreatedAt, g.RevokedAt = fromMS(authTime), fromMS(created), fromMS(revoked)
+	return &g, nil
+}
+
+// Grant returns the grant with the ID.
+func (x *SSO) Grant(ctx context.Context, id string) (*sso.Grant, bool, error) {
+	g, err := scanGrant(x.transactions.st.queryRow(ctx, `SELECT `+grantColumns+` FROM sso_grants WHERE id = ?`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("store: sso grant: %w", err)
 	}
-	g.Scopes, g.Level, g.AMR = strings.Fields(scopes), account.Level(level), strings.Fields(amr)
-	g.AuthTime, g.CreatedAt, g.RevokedAt = fromMS(authTime), fromMS(created), fromMS(revoked)
-	return &g, true, nil
+	return g, true, nil
 }
 
 // RevokeGrant revokes a grant that stands.
@@ -330,32 +338,18 @@ func (x *SSO) DeleteConsent(ctx context.Context, accountID, clientID string) (bo
 
 // Grants returns the account's grants, newest first.
 func (x *SSO) Grants(ctx context.Context, accountID string) ([]sso.Grant, error) {
-	rows, err := x.transactions.st.query(ctx, `SELECT id FROM sso_grants WHERE account_id = ? ORDER BY created_at DESC, id`, accountID)
+	rows, err := x.transactions.st.query(ctx, `SELECT `+grantColumns+` FROM sso_grants WHERE account_id = ? ORDER BY created_at DESC, id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store: sso grants: %w", err)
 	}
-	var ids []string
+	defer rows.Close()
+	var out []sso.Grant
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+		g, err := scanGrant(rows.Scan)
+		if err != nil {
 			return nil, fmt.Errorf("store: sso grants: %w", err)
 		}
-		ids = append(ids, id)
+		out = append(out, *g)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]sso.Grant, 0, len(ids))
-	for _, id := range ids {
-		g, found, err := x.Grant(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			out = append(out, *g)
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }

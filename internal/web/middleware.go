@@ -114,8 +114,7 @@ func (s *Server) base(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"+s.tileSource+"; "+
-			"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("Content-Security-Policy", s.csp("", ""))
 		if s.secure {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
@@ -172,6 +171,20 @@ func (s *Server) language(r *http.Request) i18n.Lang {
 		}
 	}
 	return i18n.MatchAcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// csp is every page's Content-Security-Policy; a page may let its forms
+// lead to one more origin (formTo: a redirect that follows the form is
+// checked against form-action) and show images from one more (imgFrom).
+func (s *Server) csp(formTo, imgFrom string) string {
+	extra := func(src string) string {
+		if src == "" {
+			return ""
+		}
+		return " " + src
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:" + s.tileSource + extra(imgFrom) + "; " +
+		"font-src 'self'; connect-src 'self'; form-action 'self'" + extra(formTo) + "; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 }
 
 // rememberLang stores an explicit ?lang= choice.

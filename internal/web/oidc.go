@@ -47,7 +47,6 @@ type OIDCLevelPage struct {
 	ID   string
 	RP   SiteView // the site asking
 	Need account.Level
-	Next NextStep
 }
 
 // SiteView is a registered site as the pages show it.
@@ -110,13 +109,8 @@ func (s *Server) oidcContinue(w http.ResponseWriter, r *http.Request, id string)
 			s.d.OIDC.Refuse(w, r, req, "interaction_required", "the account's level is below the one asked")
 			return
 		}
-		next, err := s.nextStep(ctx, a)
-		if err != nil {
-			s.errorPage(w, r, err, "/account")
-			return
-		}
 		s.render(w, r, http.StatusOK, "oidc_level", &OIDCLevelPage{BasePage: BasePage{Title: "oidc.level.title"}, ID: req.ID,
-			RP: siteView(c, string(reqCtx(r).lang)), Need: need, Next: next})
+			RP: siteView(c, string(reqCtx(r).lang)), Need: need})
 		return
 	}
 	need, err := s.d.SSO.NeedsConsent(ctx, a.ID, req)
@@ -182,15 +176,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, req *sso.Re
 		}
 		p.Data = append(p.Data, "oidc.scope."+sc)
 	}
-	h := w.Header()
-	csp := h.Get("Content-Security-Policy")
-	if o := origin(req.RedirectURI); o != "" {
-		csp = strings.Replace(csp, "form-action 'self'", "form-action 'self' "+o, 1)
-	}
-	if o := origin(c.LogoURL); o != "" {
-		csp = strings.Replace(csp, "img-src 'self'", "img-src 'self' "+o, 1)
-	}
-	h.Set("Content-Security-Policy", csp)
+	w.Header().Set("Content-Security-Policy", s.csp(origin(req.RedirectURI), origin(c.LogoURL)))
 	s.render(w, r, http.StatusOK, "oidc_consent", p)
 }
 
@@ -248,13 +234,8 @@ func (s *Server) oidcDecide(w http.ResponseWriter, r *http.Request) {
 // the site.
 func (s *Server) oidcComplete(w http.ResponseWriter, r *http.Request, id string) {
 	a, sess := accountOf(r), reqCtx(r).session
-	rq, err := s.d.SSO.Request(r.Context(), id)
-	if err != nil {
-		s.errorPage(w, r, err, "/")
-		return
-	}
 	req, err := s.d.SSO.Complete(r.Context(), id, sso.Citizen{AccountID: a.ID, SessionID: sess.ID,
-		AuthTime: rq.ProvedAt(authTime(sess.PasswordAt, sess.CreatedAt)), AMR: amr(sess.Method), Level: a.Level})
+		AuthTime: authTime(sess.PasswordAt, sess.CreatedAt), AMR: amr(sess.Method), Level: a.Level})
 	if err != nil {
 		var ref *sso.Refusal
 		if errors.As(err, &ref) {
