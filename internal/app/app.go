@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -251,6 +252,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	var del *deletion.Service
 	var prof *profile.Service
+	var provider atomic.Pointer[oidcop.Provider]
 	retention := jobs.RetentionPolicy{Flows: cfg.Retention.Flows, Sessions: cfg.Retention.Sessions, SignIns: cfg.Retention.SignIns, Notifications: cfg.Retention.Notifications}
 	regs := append([]jobs.Registration{
 		notify.Jobs(deliverer),
@@ -260,6 +262,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		jobs.Erasure(eraseFunc(func(ctx context.Context) (int, error) { return del.EraseDue(ctx) }), 0, log.With("component", "deletion")),
 		jobs.Verification(checkFunc(func(ctx context.Context, id string) (time.Duration, error) { return prof.RunVerification(ctx, id) }),
 			cfg.Registry.Workers, log.With("component", "verification")),
+		// Back-channel logouts sign with the provider's keys: it is built below.
+		oidcop.Jobs(&oidcop.LogoutWorker{Provider: provider.Load}),
 	}, o.Jobs...)
 	runner, err := jobs.New(jobs.Config{Engine: jobsEngine(st.Dialect()), DB: jobsDB, Listener: listener, Logger: quieter(log, slog.LevelWarn).With("component", "jobs"), Tx: store.Tx, Poll: o.JobPoll, NodeID: nodeID},
 		regs...)
@@ -453,14 +457,22 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	// Single sign-on for other e-government sites (issue 15): the
 	// registered sites, the rules, the signing keys (made on first use),
 	// and the provider at <base URL>/oidc.
-	signOn := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: o.Now, Rand: o.Rand})
+	signOn := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: o.Now, Rand: o.Rand, Logouts: oidcop.JobQueue{Runner: runner}})
+	// The end of a kabinet session ends the sign-ins at sites it made; a
+	// plain sign-out (or a new sign-in in the same browser) leaves the
+	// offline access a citizen gave.
+	sessions.OnEnd(func(ctx context.Context, accountID string, ids []string, reason string) error {
+		return signOn.SessionsEnded(ctx, accountID, ids, reason == session.EndedSignOut || reason == session.EndedReplaced)
+	})
 	signingKeys := sso.NewKeys(st.SSO(), o.Now, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(o.Rand, sso.KeyBits) }, newID)
-	provider, err := oidcop.New(oidcop.Deps{SSO: signOn, Keys: signingKeys, Issuer: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/oidc",
+	idp, err := oidcop.New(oidcop.Deps{SSO: signOn, Keys: signingKeys, Issuer: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/oidc",
 		TokenKey: keys.Subkey("oidc/token/v1"), LoginURL: func(id string) string { return "/oidc/login?id=" + url.QueryEscape(id) },
+		LogoutURL: func(sealed string) string { return "/oidc/logout?l=" + url.QueryEscape(sealed) }, Home: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/",
 		Claims: ssoClaims{st: st, prof: prof, more: more, rules: signOn}})
 	if err != nil {
 		return nil, err
 	}
+	provider.Store(idp)
 	if cfg.Demo() && cfg.SSO.DemoRPAddr != "" {
 		rps := relyingparty.New(relyingparty.Deps{Store: st.RelyingParties(), Grants: staffSvc, Now: o.Now, Rand: o.Rand})
 		if err := a.startDemoRP(ctx, cfg, rps, keys); err != nil {
@@ -468,7 +480,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 	}
 	srv, err := web.NewServer(web.Deps{
-		SSO: signOn, OIDC: provider,
+		SSO: signOn, OIDC: idp,
 		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), Signatures: signatures, Region: region.New(st.Accounts(), sessions, dir, o.Now), Gazetteer: gaz, Services: services, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,
@@ -819,7 +831,7 @@ func (a *App) startDemoRP(ctx context.Context, cfg config.Config, rps *relyingpa
 	err = rps.Seed(ctx, relyingparty.Client{ID: demorp.ClientID,
 		Name:       relyingparty.Text{RU: "Демонстрационный сайт", EN: "Demo site"},
 		Purpose:    relyingparty.Text{RU: "Показать, что сайт электронного правительства получает при входе через kabinet", EN: "To show what an e-government site receives when a citizen signs in through kabinet"},
-		PrivacyURL: base + "/", RedirectURIs: []string{base + "/callback"}, PostLogoutURIs: []string{base + "/"},
+		PrivacyURL: base + "/", RedirectURIs: []string{base + "/callback"}, PostLogoutURIs: []string{base + "/"}, BackchannelLogoutURI: base + demorp.BackchannelPath,
 		Scopes: []string{"fullname", "birthdate", "gender", "snils", "email", "mobile"}, MaxLevel: account.Confirmed}, secret)
 	if err != nil {
 		_ = l.Close()

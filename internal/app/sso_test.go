@@ -290,40 +290,118 @@ func TestSingleSignOn(t *testing.T) {
 	}
 }
 
-// TestDemoRelyingParty: the demo's own site, started with kabinet, signs
-// the confirmed demo citizen in through kabinet when it asks the
-// confirmed level, and shows the subject, the acr and the data received.
-func TestDemoRelyingParty(t *testing.T) {
-	h, _, _ := ssoHarness(t, true)
-	c, found, err := h.app.Store.RelyingParties().Client(context.Background(), "demo-rp")
-	if err != nil || !found {
-		t.Fatalf("the demo site is not registered: %v", err)
-	}
-	site := strings.TrimSuffix(c.RedirectURIs[0], "/callback")
-	b := h.browser()
-	res, _ := b.post("/signin", url.Values{"login": {demo.ConfirmedPhone}, "password": {demo.Password}})
-	if step := res.Header.Get("Location"); strings.HasPrefix(step, "/signin/") {
-		b.get(step)
-		b.post(step+"/code", url.Values{"code": {h.lastCode(demo.ConfirmedPhone)}})
-	}
-	u := site + "/login?level=confirmed"
+// siteWalk goes from u through every redirect, across kabinet and the
+// demo site, allowing the consent on the way; it returns the last page
+// and its URL.
+func siteWalk(t *testing.T, b *browser, method, u string) (body, at string) {
+	t.Helper()
 	for range 12 {
-		req, _ := http.NewRequest("GET", u, nil)
+		req, _ := http.NewRequest(method, u, nil)
+		if method == "POST" {
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+		}
 		res, body := b.do(req)
+		method = "GET"
 		if strings.Contains(body, `id="consent-allow"`) {
 			res, _ = b.post("/oidc/login", url.Values{"id": {between(body, `name="id" value="`, `"`)}, "decision": {"allow"}})
 		}
 		loc, err := res.Location()
 		if err != nil {
-			if !strings.Contains(body, `id="rp-sub"`) {
-				t.Fatalf("stopped at %s: %d %.3000s", u, res.StatusCode, body)
-			}
-			if !strings.Contains(body, sso.ACR(account.Confirmed)) || !strings.Contains(body, "family_name") || !strings.Contains(body, demo.Confirmed().Identity.Surname) {
-				t.Fatalf("the demo site shows: %s", between(body, "<main>", "</main>"))
-			}
-			return
+			return body, u
 		}
 		u = req.URL.ResolveReference(loc).String()
 	}
 	t.Fatal("too many steps")
+	return "", ""
+}
+
+// eventually waits (a generous bound: River polls) until the demo site's
+// page satisfies ok.
+func eventually(t *testing.T, b *browser, page string, ok func(body string) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", page, nil)
+		if _, body := b.do(req); ok(body) {
+			return
+		}
+	}
+	t.Fatal("the demo site's page never changed")
+}
+
+// TestDemoRelyingParty: the demo's own site, started with kabinet, signs
+// the confirmed demo citizen in through kabinet when it asks the
+// confirmed level, and shows the subject, the acr and the data received.
+// Then each way a sign-in ends reaches it: signing out of kabinet (a
+// back-channel logout, by a River job), signing out at the site (the site
+// sends the browser to end_session with its ID token: kabinet's session
+// ends too, without a question, and the browser returns to the site), and
+// withdrawing the site's permission in the profile.
+func TestDemoRelyingParty(t *testing.T) {
+	h, _, _ := ssoHarness(t, true)
+	ctx := context.Background()
+	c, found, err := h.app.Store.RelyingParties().Client(ctx, "demo-rp")
+	if err != nil || !found {
+		t.Fatalf("the demo site is not registered: %v", err)
+	}
+	if c.BackchannelLogoutURI == "" || len(c.PostLogoutURIs) == 0 {
+		t.Fatalf("the demo site has no logout URIs: %+v", c)
+	}
+	if err := h.app.StartJobs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.app.Jobs().Stop(ctx) })
+	site := strings.TrimSuffix(c.RedirectURIs[0], "/callback")
+	b := h.browser()
+	signIn := func() {
+		t.Helper()
+		res, _ := b.post("/signin", url.Values{"login": {demo.ConfirmedPhone}, "password": {demo.Password}})
+		if step := res.Header.Get("Location"); strings.HasPrefix(step, "/signin/") {
+			b.get(step)
+			b.post(step+"/code", url.Values{"code": {h.lastCode(demo.ConfirmedPhone)}})
+		}
+		h.clock.Add(time.Minute) // the next code is the newest message
+	}
+	signedInAtSite := func() {
+		t.Helper()
+		body, at := siteWalk(t, b, "GET", site+"/login?level=confirmed")
+		if !strings.Contains(body, `id="rp-sub"`) {
+			t.Fatalf("stopped at %s: %.3000s", at, body)
+		}
+		if !strings.Contains(body, sso.ACR(account.Confirmed)) || !strings.Contains(body, "family_name") || !strings.Contains(body, demo.Confirmed().Identity.Surname) {
+			t.Fatalf("the demo site shows: %s", between(body, "<main>", "</main>"))
+		}
+	}
+	signedOut := func(body string) bool { return !strings.Contains(body, `id="rp-sub"`) }
+	kabinetSignedIn := func() bool {
+		res, _ := b.get("/account")
+		return res.StatusCode == http.StatusOK
+	}
+
+	signIn()
+	signedInAtSite()
+	// 1. Signing out of kabinet ends the site's session: back-channel.
+	b.post("/signout", nil)
+	eventually(t, b, site+"/", signedOut)
+
+	// 2. Signing out at the site ends kabinet's session too, and returns.
+	signIn()
+	signedInAtSite()
+	body, at := siteWalk(t, b, "POST", site+"/logout")
+	if !strings.HasPrefix(at, site+"/") || !signedOut(body) {
+		t.Fatalf("after signing out at the site: at %s %.2000s", at, body)
+	}
+	if kabinetSignedIn() {
+		t.Error("kabinet's session outlived the site's logout with its own ID token")
+	}
+
+	// 3. Withdrawing the permission in the profile ends the site's session.
+	signIn()
+	signedInAtSite()
+	if res, _ := b.post("/account/permissions/demo-rp/withdraw", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", res.StatusCode)
+	}
+	eventually(t, b, site+"/", signedOut)
+	if !kabinetSignedIn() {
+		t.Error("withdrawing a site's permission signed the citizen out of kabinet")
+	}
 }

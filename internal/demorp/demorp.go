@@ -3,7 +3,10 @@
 // with the real relying-party libraries (coreos/go-oidc, x/oauth2) —
 // authorization code with PKCE S256, the ID token verified, userinfo —
 // and shows what it received, with a button for each level it can ask
-// (acr_values). kabinet starts it on its own port in demo mode; `kabinet
+// (acr_values). Signing out here signs out at kabinet too (RP-initiated
+// logout with the ID token as the hint), and kabinet's back-channel
+// logout ends the session here when the citizen signs out of kabinet or
+// withdraws the site's permission. kabinet starts it on its own port in demo mode; `kabinet
 // demo-rp` runs it alone against any kabinet.
 package demorp
 
@@ -16,6 +19,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -61,6 +65,8 @@ type pending struct {
 
 // signedIn is what the site received for a visitor.
 type signedIn struct {
+	SID      string // kabinet's sign-in, which a back-channel logout names
+	RawID    string // the ID token itself: the hint of a logout
 	Subject  string
 	ACR      string
 	IDToken  string // the ID token's claims, indented JSON
@@ -81,15 +87,20 @@ var files embed.FS
 
 var page = template.Must(template.ParseFS(files, "page.html"))
 
-// Handler serves the site: its page, /login?level=…, /callback, /logout.
+// Handler serves the site: its page, /login?level=…, /callback, /logout
+// and /backchannel-logout.
 func (s *Site) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /login", s.login)
 	mux.HandleFunc("GET /callback", s.callback)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /backchannel-logout", s.backchannel)
 	return mux
 }
+
+// BackchannelPath is where kabinet posts logout tokens.
+const BackchannelPath = "/backchannel-logout"
 
 func (s *Site) oauth(ctx context.Context) (*gooidc.Provider, oauth2.Config, error) {
 	s.mu.Lock()
@@ -118,7 +129,12 @@ type view struct {
 func (s *Site) render(w http.ResponseWriter, v view) {
 	v.Levels, v.Issuer = levels, s.cfg.Issuer
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	// The sign-out form leads on to kabinet's end_session.
+	kabinet := ""
+	if u, err := url.Parse(s.cfg.Issuer); err == nil {
+		kabinet = " " + u.Scheme + "://" + u.Host
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"+kabinet+"; frame-ancestors 'none'")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := page.Execute(w, v); err != nil {
 		s.cfg.Logger.Error("demo-rp: render", "error", err)
@@ -202,10 +218,11 @@ func (s *Site) callback(w http.ResponseWriter, r *http.Request) {
 		s.render(w, view{Error: "the ID token did not verify"})
 		return
 	}
-	u := &signedIn{Subject: id.Subject, At: time.Now()}
+	u := &signedIn{Subject: id.Subject, RawID: raw, At: time.Now()}
 	var claims map[string]any
 	if err := id.Claims(&claims); err == nil {
 		u.ACR, _ = claims["acr"].(string)
+		u.SID, _ = claims["sid"].(string)
 		b, _ := json.MarshalIndent(claims, "", "  ")
 		u.IDToken = string(b)
 	}
@@ -224,12 +241,62 @@ func (s *Site) callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// logout ends the session here and sends the browser to kabinet's
+// end_session with the ID token as the hint, to come back here.
 func (s *Site) logout(w http.ResponseWriter, r *http.Request) {
+	var u *signedIn
 	if c, err := r.Cookie(cookie); err == nil {
 		s.mu.Lock()
+		u = s.sessions[c.Value]
 		delete(s.sessions, c.Value)
 		s.mu.Unlock()
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookie, Value: "", Path: "/", MaxAge: -1})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	p, _, err := s.oauth(r.Context())
+	var meta struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if u == nil || err != nil || p.Claims(&meta) != nil || meta.EndSession == "" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	q := url.Values{"id_token_hint": {u.RawID}, "post_logout_redirect_uri": {s.cfg.URL + "/"}, "state": {random()}}
+	http.Redirect(w, r, meta.EndSession+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+// backchannel is kabinet's back-channel logout: a logout token, verified
+// like an ID token (signature, issuer, audience, expiry) and checked for
+// the logout event and no nonce, ends every session here of its sid.
+func (s *Site) backchannel(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, _, err := s.oauth(ctx)
+	if err != nil {
+		http.Error(w, "kabinet is not reachable", http.StatusServiceUnavailable)
+		return
+	}
+	tok, err := p.Verifier(&gooidc.Config{ClientID: s.cfg.ClientID}).Verify(ctx, r.PostFormValue("logout_token"))
+	var claims struct {
+		SID    string         `json:"sid"`
+		Nonce  *string        `json:"nonce"`
+		Events map[string]any `json:"events"`
+	}
+	if err != nil || tok.Claims(&claims) != nil || claims.Nonce != nil || claims.SID == "" ||
+		claims.Events["http://schemas.openid.net/event/backchannel-logout"] == nil {
+		http.Error(w, "invalid logout token", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	var ended []string
+	for k, u := range s.sessions {
+		if u.SID == claims.SID && u.Subject == tok.Subject {
+			ended = append(ended, k)
+		}
+	}
+	for _, k := range ended {
+		delete(s.sessions, k)
+	}
+	s.mu.Unlock()
+	s.cfg.Logger.Info("demo-rp: back-channel logout", "sid", claims.SID, "sessions_ended", len(ended))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
 }

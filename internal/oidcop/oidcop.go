@@ -44,7 +44,12 @@ type Deps struct {
 	TokenKey []byte
 	// LoginURL is kabinet's page a request continues at.
 	LoginURL func(requestID string) string
-	Claims   Claims // nil: userinfo releases the subject alone
+	// LogoutURL is kabinet's page a site's logout continues at, with the
+	// request sealed (OpenLogout reads it); Home is where a logout returns
+	// when the site named no post-logout URI.
+	LogoutURL func(sealed string) string
+	Home      string
+	Claims    Claims // nil: userinfo releases the subject alone
 }
 
 // Provider is the OpenID Connect provider.
@@ -62,12 +67,13 @@ func New(d Deps) (*Provider, error) {
 	}
 	st := &storage{d: d}
 	conf := &op.Config{
-		CodeMethodS256:          true,
-		AuthMethodPost:          true,
-		AuthMethodPrivateKeyJWT: true,
-		GrantTypeRefreshToken:   true,
-		SupportedUILocales:      []language.Tag{language.Russian, language.English},
-		SupportedScopes:         relyingparty.Scopes,
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		AuthMethodPrivateKeyJWT:  true,
+		GrantTypeRefreshToken:    true,
+		SupportedUILocales:       []language.Tag{language.Russian, language.English},
+		SupportedScopes:          relyingparty.Scopes,
+		DefaultLogoutRedirectURI: d.Home,
 	}
 	copy(conf.CryptoKey[:], d.TokenKey)
 	opts := []op.Option{}
@@ -83,7 +89,7 @@ func New(d Deps) (*Provider, error) {
 
 // Handler serves the protocol's endpoints under the issuer's path (mount
 // it with that prefix stripped): discovery (with kabinet's additions),
-// JWKS, authorize, token, userinfo, introspection, revocation.
+// JWKS, authorize, token, userinfo, introspection, revocation, end_session.
 func (p *Provider) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
@@ -162,6 +168,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	c.ResponseModesSupported = []string{string(oidc.ResponseModeQuery)}
 	c.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
 	c.RequestURIParameterSupported = false
+	c.BackChannelLogoutSupported, c.BackChannelLogoutSessionSupported = true, true
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_ = json.NewEncoder(w).Encode(c)

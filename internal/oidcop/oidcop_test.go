@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,9 +37,28 @@ type rig struct {
 	// keyShift moves the signing keys' clock ahead of the real one, so
 	// that a test sees them rotate.
 	keyShift *time.Duration
+	p        *oidcop.Provider
+	told     *told // the back-channel logouts queued
 }
 
-const callback = "http://127.0.0.1:9/cb"
+// told records the back-channel logouts sso queues.
+type told struct {
+	mu   sync.Mutex
+	list []sso.Logout
+}
+
+func (q *told) EnqueueLogout(_ context.Context, l sso.Logout) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.list = append(q.list, l)
+	return nil
+}
+
+const (
+	callback   = "http://127.0.0.1:9/cb"
+	afterLeave = "http://127.0.0.1:9/bye" // the site's post-logout URI
+	backURI    = "http://127.0.0.1:9/bcl" // its back-channel logout URI
+)
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
@@ -58,11 +78,12 @@ func newRig(t *testing.T) *rig {
 	reg := relyingparty.New(relyingparty.Deps{Store: st.RelyingParties(), Now: time.Now})
 	c, secret, err := reg.Bootstrap(ctx, relyingparty.Client{ID: "school", Name: relyingparty.Text{RU: "Школа"}, Purpose: relyingparty.Text{RU: "Запись"},
 		PrivacyURL: "https://school.example/privacy", RedirectURIs: []string{callback}, Scopes: []string{"fullname", "offline_access"},
-		MaxLevel: account.Standard})
+		PostLogoutURIs: []string{afterLeave}, BackchannelLogoutURI: backURI, MaxLevel: account.Standard})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: time.Now})
+	queue := &told{}
+	svc := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: time.Now, Logouts: queue})
 	n := 0
 	var shift time.Duration
 	signing := sso.NewKeys(st.SSO(), func() time.Time { return time.Now().Add(shift) }, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) },
@@ -73,7 +94,8 @@ func newRig(t *testing.T) *rig {
 	}
 	issuer := "http://" + ln.Addr().String() + "/oidc"
 	p, err := oidcop.New(oidcop.Deps{SSO: svc, Keys: signing, Issuer: issuer, TokenKey: bytes.Repeat([]byte{9}, 32),
-		LoginURL: func(id string) string { return "/login?id=" + url.QueryEscape(id) }})
+		LoginURL: func(id string) string { return "/login?id=" + url.QueryEscape(id) }, Home: "http://" + ln.Addr().String() + "/",
+		LogoutURL: func(sealed string) string { return "/logout?l=" + url.QueryEscape(sealed) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +128,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{issuer: issuer, svc: svc, rp: rp, keyShift: &shift, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
+	return &rig{issuer: issuer, svc: svc, rp: rp, keyShift: &shift, p: p, told: queue, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
 		RedirectURL: callback, Scopes: []string{gooidc.ScopeOpenID, "fullname", gooidc.ScopeOfflineAccess}}}
 }
 

@@ -114,10 +114,6 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	return &refreshRequest{rt: rt, g: g, scopes: rt.Scopes}, nil
 }
 
-// TerminateSession is RP-initiated logout's; it ends nothing yet but the
-// library's redirect.
-func (s *storage) TerminateSession(context.Context, string, string) error { return nil }
-
 // RevokeToken revokes the grant of an access or refresh token of the
 // calling site: every token issued from the sign-in stops (RFC 7009
 // allows this for an access token). Tokens unknown, or another site's,

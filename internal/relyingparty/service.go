@@ -291,11 +291,13 @@ func (r *Registry) Seed(ctx context.Context, c Client, secret string) error {
 		case !found:
 			c.CreatedAt, c.UpdatedAt, c.UpdatedBy = now, now, "bootstrap"
 			err = r.d.Store.CreateClient(ctx, c)
-		case slices.Equal(old.RedirectURIs, c.RedirectURIs) && old.CheckSecret(secret):
+		case slices.Equal(old.RedirectURIs, c.RedirectURIs) && slices.Equal(old.PostLogoutURIs, c.PostLogoutURIs) &&
+			old.BackchannelLogoutURI == c.BackchannelLogoutURI && old.CheckSecret(secret):
 			return nil
 		default:
 			action = "rp.changed"
-			old.RedirectURIs, old.PostLogoutURIs, old.SecretHash, old.UpdatedAt, old.UpdatedBy = c.RedirectURIs, c.PostLogoutURIs, c.SecretHash, now, "bootstrap"
+			old.RedirectURIs, old.PostLogoutURIs, old.BackchannelLogoutURI = c.RedirectURIs, c.PostLogoutURIs, c.BackchannelLogoutURI
+			old.SecretHash, old.UpdatedAt, old.UpdatedBy = c.SecretHash, now, "bootstrap"
 			err = r.d.Store.SaveClient(ctx, old)
 		}
 		if err != nil {

@@ -107,8 +107,9 @@ type Store interface {
 	ListSessions(ctx context.Context, accountID string, now time.Time) ([]Session, error)
 	// EndSession ends one active session of the account; false when there is none.
 	EndSession(ctx context.Context, accountID, id, reason string, at time.Time) (bool, error)
-	// EndSessions ends every active session of the account except one (may be "").
-	EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) (int, error)
+	// EndSessions ends every active session of the account except one
+	// (may be ""), returning the IDs of those it ended.
+	EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) ([]string, error)
 	RecordSignIn(ctx context.Context, s *SignIn) error
 	ListSignIns(ctx context.Context, accountID string, limit int) ([]SignIn, error)
 	// AnnounceSessionsChanged tells other nodes that an account's sessions
@@ -131,6 +132,23 @@ type Service struct {
 	idle       time.Duration
 	touchEvery time.Duration
 	cache      *cache
+	onEnd      Ended
+}
+
+// Ended is told, in the transaction that ends them, which sessions of an
+// account ended and why: single sign-on ends the sign-ins at other sites
+// they made.
+type Ended func(ctx context.Context, accountID string, ids []string, reason string) error
+
+// OnEnd sets what is told when sessions end (one listener; set before
+// serving).
+func (s *Service) OnEnd(f Ended) { s.onEnd = f }
+
+func (s *Service) ended(ctx context.Context, accountID string, ids []string, reason string) error {
+	if s.onEnd == nil || len(ids) == 0 {
+		return nil
+	}
+	return s.onEnd(ctx, accountID, ids, reason)
 }
 
 // TouchEvery returns how often last-seen is written for an idle timeout:
@@ -390,6 +408,9 @@ func (s *Service) end(ctx context.Context, accountID, id, reason string) error {
 	if !ok {
 		return problem.New(problem.NotFound, "session.not_found")
 	}
+	if err := s.ended(ctx, accountID, []string{id}, reason); err != nil {
+		return err
+	}
 	return s.changed(ctx, accountID)
 }
 
@@ -433,11 +454,14 @@ func (s *Service) EndOthersByUser(ctx context.Context, c Client) (int, error) {
 // EndOthers ends every session of the account except the one given, for a
 // feature that audits why in its own transaction (password recovery).
 func (s *Service) EndOthers(ctx context.Context, accountID, keepID, reason string) (int, error) {
-	n, err := s.store.EndSessions(ctx, accountID, keepID, reason, s.now())
+	ids, err := s.store.EndSessions(ctx, accountID, keepID, reason, s.now())
 	if err != nil {
 		return 0, err
 	}
-	return n, s.changed(ctx, accountID)
+	if err := s.ended(ctx, accountID, ids, reason); err != nil {
+		return 0, err
+	}
+	return len(ids), s.changed(ctx, accountID)
 }
 
 func (s *Service) audit(ctx context.Context, action, accountID, sessionID string, c Client) error {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,17 +115,17 @@ func (m *memStore) EndSession(_ context.Context, accountID, id, reason string, a
 	return false, nil
 }
 
-func (m *memStore) EndSessions(_ context.Context, accountID, exceptID, reason string, at time.Time) (int, error) {
+func (m *memStore) EndSessions(_ context.Context, accountID, exceptID, reason string, at time.Time) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n := 0
+	var ids []string
 	for _, x := range m.sessions {
-		if x.ID != exceptID && x.EndedAt.IsZero() {
+		if x.AccountID == accountID && x.ID != exceptID && x.EndedAt.IsZero() {
 			x.EndedAt, x.EndReason = at, reason
-			n++
+			ids = append(ids, x.ID)
 		}
 	}
-	return n, nil
+	return ids, nil
 }
 
 func (m *memStore) RecordSignIn(context.Context, *session.SignIn) error { return nil }
@@ -299,6 +301,12 @@ func TestEndReasons(t *testing.T) {
 	s := node(st, clk, 2*time.Second)
 	ctx := context.Background()
 	client := session.Client{IP: "203.0.113.5", RequestID: "r1"}
+	// What single sign-on is told: each end, with its reason.
+	var told []string
+	s.OnEnd(func(_ context.Context, accountID string, ids []string, reason string) error {
+		told = append(told, accountID+" "+strings.Join(ids, ",")+" "+reason)
+		return nil
+	})
 	for _, c := range []struct {
 		reason, want, audited string
 		end                   func(x *session.Session) error
@@ -320,7 +328,7 @@ func TestEndReasons(t *testing.T) {
 			return err
 		}},
 	} {
-		st.audit = nil
+		st.audit, told = nil, nil
 		token := issue(t, s)
 		x, _, err := s.Authenticate(ctx, token)
 		if err != nil {
@@ -336,6 +344,9 @@ func TestEndReasons(t *testing.T) {
 			t.Errorf("%s: audited %+v", c.reason, st.audit)
 		case c.audited != "" && (len(st.audit) != 1 || st.audit[0].Action != c.audited || st.audit[0].IP != client.IP || st.audit[0].SubjectAccountID != "acc"):
 			t.Errorf("%s: audit %+v, want one %s", c.reason, st.audit, c.audited)
+		}
+		if want := []string{"acc " + x.ID + " " + c.reason}; !slices.Equal(told, want) {
+			t.Errorf("%s: told %q, want %q", c.reason, told, want)
 		}
 	}
 	if err := s.EndByUser(ctx, "acc", "no-such-session", client); problem.KindOf(err) != problem.NotFound {

@@ -69,6 +69,9 @@ type Deps struct {
 	Clients Clients
 	Now     func() time.Time
 	Rand    io.Reader // nil: crypto/rand
+	// Logouts tells sites that registered a back-channel logout URI
+	// when a citizen's sign-in there ends; nil tells none.
+	Logouts LogoutQueue
 }
 
 // Service runs single sign-on's rules.
@@ -81,6 +84,9 @@ func New(d Deps) *Service {
 	}
 	return &Service{d: d}
 }
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.d.Now() }
 
 // random is n random bytes in lower-case base32: IDs and tokens.
 func (s *Service) random(n int) (string, error) {
@@ -334,18 +340,94 @@ func (s *Service) grant(ctx context.Context, id string) (*Grant, error) {
 	return g, nil
 }
 
-// revoke revokes a grant and audits it, in the caller's transaction.
+// revoke revokes a grant and audits it, in the caller's transaction,
+// and tells the site when it registered a back-channel logout URI —
+// unless the site itself asked (tell false).
 func (s *Service) revoke(ctx context.Context, grantID, reason string, now time.Time) error {
 	g, found, err := s.d.Store.Grant(ctx, grantID)
 	if err != nil || !found {
 		return err
 	}
-	revoked, err := s.d.Store.RevokeGrant(ctx, grantID, reason, now)
+	return s.end(ctx, g, reason, now, reason != RevokedBySite && reason != RevokedSiteLogout)
+}
+
+// end revokes a grant that stands, audits it and, when tell, queues the
+// site's back-channel logout.
+func (s *Service) end(ctx context.Context, g *Grant, reason string, now time.Time, tell bool) error {
+	revoked, err := s.d.Store.RevokeGrant(ctx, g.ID, reason, now)
 	if err != nil || !revoked {
 		return err
 	}
+	if tell {
+		if err := s.tell(ctx, g); err != nil {
+			return err
+		}
+	}
 	return s.d.Store.AppendAudit(ctx, &audit.Event{At: now, Action: "sso.revoked", ActorKind: audit.ActorSystem, SubjectAccountID: g.AccountID,
 		Details: map[string]string{"client_id": g.ClientID, "reason": reason}})
+}
+
+// tell queues a back-channel logout of the grant's sign-in, when its
+// site registered a URI for it.
+func (s *Service) tell(ctx context.Context, g *Grant) error {
+	if s.d.Logouts == nil {
+		return nil
+	}
+	c, found, err := s.d.Clients.Client(ctx, g.ClientID)
+	if err != nil || !found || c.BackchannelLogoutURI == "" {
+		return err
+	}
+	return s.d.Logouts.EnqueueLogout(ctx, Logout{ClientID: c.ID, URI: c.BackchannelLogoutURI, Subject: g.Subject, SID: g.ID})
+}
+
+// SessionsEnded ends the sign-ins at sites made with kabinet sessions that
+// ended, in the caller's transaction: each site with a back-channel
+// logout URI is told to end its own session. A grant with offline_access
+// outlives a plain sign-out (keepOffline) — the citizen let the site act
+// while they are away — but not a session ended for security (a password
+// change, another device, a deleted account). Audited sso.revoked
+// session_ended per grant.
+func (s *Service) SessionsEnded(ctx context.Context, accountID string, sessionIDs []string, keepOffline bool) error {
+	if len(sessionIDs) == 0 {
+		return nil
+	}
+	grants, err := s.d.Store.Grants(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	now := s.d.Now()
+	for i := range grants {
+		g := &grants[i]
+		if !g.Live() || !slices.Contains(sessionIDs, g.SessionID) {
+			continue
+		}
+		if keepOffline && slices.Contains(g.Scopes, relyingparty.ScopeOfflineAccess) {
+			// The site's session ends; its offline access stands.
+			if err := s.tell(ctx, g); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.end(ctx, g, RevokedSessionEnded, now, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SiteLogout ends a sign-in at the site's own request (RP-initiated
+// logout with the ID token's sid): the grant is revoked unless it holds
+// offline_access. Nothing happens for a grant of another site or
+// account, or one already ended. The site is not told: it asked.
+func (s *Service) SiteLogout(ctx context.Context, clientID, subject, sid string) error {
+	return s.d.Store.Transact(ctx, func(ctx context.Context) error {
+		g, found, err := s.d.Store.Grant(ctx, sid)
+		if err != nil || !found || g.ClientID != clientID || g.Subject != subject || !g.Live() ||
+			slices.Contains(g.Scopes, relyingparty.ScopeOfflineAccess) {
+			return err
+		}
+		return s.end(ctx, g, RevokedSiteLogout, s.d.Now(), false)
+	})
 }
 
 // Revoke revokes a grant: every token issued from it stops working.
@@ -615,13 +697,10 @@ func (s *Service) Withdraw(ctx context.Context, accountID, clientID string) erro
 			if g.ClientID != clientID || !g.Live() {
 				continue
 			}
-			ok, err := s.d.Store.RevokeGrant(ctx, g.ID, RevokedByCitizen, now)
-			if err != nil {
+			if err := s.end(ctx, &g, RevokedByCitizen, now, true); err != nil {
 				return err
 			}
-			if ok {
-				revoked++
-			}
+			revoked++
 		}
 		if !had && revoked == 0 {
 			return problem.New(problem.NotFound, "sso.permission_not_found")

@@ -22,6 +22,7 @@
 package sso
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -184,7 +185,45 @@ const (
 	RevokedByCitizen     = "citizen"
 	RevokedBySite        = "site"
 	RevokedSignedOut     = "signed_out"
+	// RevokedSessionEnded: the kabinet session the citizen signed in
+	// with ended (signed out, ended from another device, a password
+	// change); RevokedSiteLogout: the site itself signed the citizen out
+	// (RP-initiated logout).
+	RevokedSessionEnded = "session_ended"
+	RevokedSiteLogout   = "site_logout"
 )
+
+// Logout is a back-channel logout owed to a site (OpenID Connect
+// Back-Channel Logout 1.0): the citizen's sign-in there, SID, ended, and
+// the site should end its own session of Subject.
+type Logout struct {
+	ClientID string `json:"client_id"`
+	URI      string `json:"uri"` // the site's backchannel_logout_uri
+	Subject  string `json:"sub"`
+	SID      string `json:"sid"` // the grant's ID: the ID token's sid
+}
+
+// EndSession is a site's request to sign the citizen out (RP-initiated
+// logout), as kabinet's logout page reads it.
+type EndSession struct {
+	ClientID string `json:"c,omitempty"`
+	// Subject and SID are the ID token hint's: the citizen as the site
+	// knows them and the sign-in (the grant) the site ends. Empty without
+	// a hint.
+	Subject string `json:"u,omitempty"`
+	SID     string `json:"s,omitempty"`
+	// Redirect is where to return: the registered post-logout URI the site
+	// named (with its state), or kabinet's home page.
+	Redirect  string    `json:"r"`
+	ExpiresAt time.Time `json:"e"`
+}
+
+// LogoutQueue sends back-channel logouts: EnqueueLogout joins the
+// caller's transaction, so that a site is told exactly when the end of
+// its sign-in commits.
+type LogoutQueue interface {
+	EnqueueLogout(ctx context.Context, l Logout) error
+}
 
 // Refusal is a request refused in OAuth's terms: Code is the error code a
 // site receives (invalid_request, invalid_scope, login_required,

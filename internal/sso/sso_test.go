@@ -32,6 +32,13 @@ type memStore struct {
 	refresh  map[string]sso.RefreshToken // by hash
 	consents map[[2]string][]string
 	audit    []audit.Event
+	told     []sso.Logout // the back-channel logouts queued
+}
+
+func (m *memStore) EnqueueLogout(_ context.Context, l sso.Logout) error {
+	defer m.lock()()
+	m.told = append(m.told, l)
+	return nil
 }
 
 type code struct {
@@ -206,11 +213,15 @@ func fixture() (*sso.Service, *memStore, *time.Time) {
 	now := t0
 	disabled := site("off", "off.ru", relyingparty.Pairwise)
 	disabled.Disabled = true
-	s := sso.New(sso.Deps{Store: st, Now: func() time.Time { return now }, Rand: rand.NewChaCha8([32]byte{15}),
+	school := site("school", "edu.kaluga.ru", relyingparty.Pairwise, "fullname", "birthdate", "offline_access")
+	school.BackchannelLogoutURI = "https://edu.kaluga.ru/logout"
+	tax := site("tax", "tax.gov.ru", relyingparty.Pairwise, "fullname", "inn")
+	tax.BackchannelLogoutURI = "https://tax.gov.ru/bcl"
+	s := sso.New(sso.Deps{Store: st, Now: func() time.Time { return now }, Rand: rand.NewChaCha8([32]byte{15}), Logouts: st,
 		Clients: clients{
-			"school": site("school", "edu.kaluga.ru", relyingparty.Pairwise, "fullname", "birthdate", "offline_access"),
+			"school": school,
 			"kinder": site("kinder", "edu.kaluga.ru", relyingparty.Pairwise, "fullname"),
-			"tax":    site("tax", "tax.gov.ru", relyingparty.Pairwise, "fullname", "inn"),
+			"tax":    tax,
 			"public": site("public", "open.gov.ru", relyingparty.Public),
 			"off":    disabled,
 		}})
@@ -520,6 +531,105 @@ func TestWithdraw(t *testing.T) {
 	if err := s.Withdraw(ctx, "acc1", "nobody"); problem.KindOf(err) != problem.NotFound {
 		t.Errorf("a site never let in: %v", err)
 	}
+}
+
+// TestLogouts: the end of a kabinet session ends the sign-ins it made at
+// sites, and each site that registered a back-channel logout URI is told
+// (with the subject it knows and the sid of its ID token); offline access
+// outlives a plain sign-out only. A site that signs the citizen out itself
+// is not told; a withdrawal and a stolen code's replay tell.
+func TestLogouts(t *testing.T) {
+	s, st, _ := fixture()
+	ctx := context.Background()
+	signIn := func(client, session string, scopes ...string) *sso.Grant {
+		t.Helper()
+		r, err := s.Begin(ctx, request(client, scopes...), "S256")
+		if err != nil {
+			t.Fatal(err)
+		}
+		who := citizen
+		who.SessionID = session
+		if r, err = s.Complete(ctx, r.ID, who); err != nil {
+			t.Fatal(err)
+		}
+		g, err := s.GrantOf(ctx, r.GrantID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	live := func(g *sso.Grant) bool {
+		t.Helper()
+		x, err := s.GrantOf(ctx, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x.Live()
+	}
+	told := func(want ...*sso.Grant) {
+		t.Helper()
+		var got, exp []string
+		for _, l := range st.told {
+			got = append(got, l.ClientID+" "+l.URI+" "+l.Subject+" "+l.SID)
+		}
+		for _, g := range want {
+			uri := map[string]string{"school": "https://edu.kaluga.ru/logout", "tax": "https://tax.gov.ru/bcl"}[g.ClientID]
+			exp = append(exp, g.ClientID+" "+uri+" "+g.Subject+" "+g.ID)
+		}
+		slices.Sort(got)
+		slices.Sort(exp)
+		if !slices.Equal(got, exp) {
+			t.Errorf("told %q, want %q", got, exp)
+		}
+		st.told = nil
+	}
+
+	school := signIn("school", "ses1", "fullname", "offline_access")
+	tax := signIn("tax", "ses1", "fullname")
+	kinder := signIn("kinder", "ses1", "fullname") // no back-channel URI
+	elsewhere := signIn("tax", "ses2", "fullname")
+	told()
+
+	// A sign-out: the sites of that session are told; offline access stands.
+	if err := s.SessionsEnded(ctx, "acc1", []string{"ses1"}, true); err != nil {
+		t.Fatal(err)
+	}
+	told(school, tax)
+	if !live(school) || live(tax) || live(kinder) || !live(elsewhere) {
+		t.Errorf("after the sign-out: school %v tax %v kinder %v elsewhere %v, want true false false true", live(school), live(tax), live(kinder), live(elsewhere))
+	}
+	// A session ended for security: offline access goes too.
+	if err := s.SessionsEnded(ctx, "acc1", []string{"ses1", "ses2"}, false); err != nil {
+		t.Fatal(err)
+	}
+	told(school, elsewhere)
+	if live(school) || live(elsewhere) {
+		t.Error("a grant stands after its session ended for security")
+	}
+	if err := s.SessionsEnded(ctx, "other", []string{"ses3"}, false); err != nil {
+		t.Fatal(err)
+	}
+	told()
+
+	// The site signs the citizen out itself: the grant ends, untold; a
+	// sid of another site, or another subject, ends nothing.
+	again := signIn("tax", "ses3", "fullname")
+	for _, x := range [][3]string{{"school", again.Subject, again.ID}, {"tax", "someone-else", again.ID}} {
+		if err := s.SiteLogout(ctx, x[0], x[1], x[2]); err != nil || !live(again) {
+			t.Errorf("SiteLogout%q: %v, live %v", x, err, live(again))
+		}
+	}
+	if err := s.SiteLogout(ctx, "tax", again.Subject, again.ID); err != nil || live(again) {
+		t.Errorf("SiteLogout by the site: %v, live %v", err, live(again))
+	}
+	told()
+
+	// A withdrawal tells.
+	last := signIn("school", "ses4", "fullname")
+	if err := s.Withdraw(ctx, "acc1", "school"); err != nil {
+		t.Fatal(err)
+	}
+	told(last)
 }
 
 // TestNeedsReauth: max_age asks a sign-in no older than it; prompt=login

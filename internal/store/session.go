@@ -117,14 +117,31 @@ func (ss *Sessions) EndSession(ctx context.Context, accountID, id, reason string
 	return n > 0, err
 }
 
-// EndSessions ends every active session of an account but one.
-func (ss *Sessions) EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) (int, error) {
-	res, err := ss.st.exec(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE account_id = ? AND id <> ? AND ended_at IS NULL`, ms(at), reason, accountID, exceptID)
+// EndSessions ends every active session of an account but one, returning
+// the IDs it ended (in a transaction, so that RETURNING's rows come from
+// the writer).
+func (ss *Sessions) EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) ([]string, error) {
+	var ids []string
+	err := ss.st.Transact(ctx, func(ctx context.Context) error {
+		rows, err := ss.st.query(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE account_id = ? AND id <> ? AND ended_at IS NULL RETURNING id`,
+			ms(at), reason, accountID, exceptID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
 	if err != nil {
-		return 0, fmt.Errorf("store: end sessions: %w", err)
+		return nil, fmt.Errorf("store: end sessions: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return ids, nil
 }
 
 // RecordSignIn appends to the sign-in history.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -306,8 +307,8 @@ func TestSessions(t *testing.T) {
 		if ok, _ := s.Sessions().EndSession(ctx, "acc", "s1", session.EndedByUser, t0); ok {
 			t.Error("ended twice")
 		}
-		if n, _ := s.Sessions().EndSessions(ctx, "acc", "s3", session.EndedByUser, t0); n != 1 {
-			t.Errorf("EndSessions = %d", n)
+		if ids, _ := s.Sessions().EndSessions(ctx, "acc", "s3", session.EndedByUser, t0); !slices.Equal(ids, []string{"s2"}) {
+			t.Errorf("EndSessions = %v, want [s2]", ids)
 		}
 		list, _ = s.Sessions().ListSessions(ctx, "acc", t0)
 		if ids := sessionIDs(list); ids != "s3" {

@@ -30,6 +30,8 @@ type OIDCProvider interface {
 	Respond(w http.ResponseWriter, r *http.Request, req *sso.Request)
 	// Refuse sends the site an OAuth error for the request.
 	Refuse(w http.ResponseWriter, r *http.Request, req *sso.Request, code, description string)
+	// OpenLogout reads a site's logout request sealed for /oidc/logout.
+	OpenLogout(sealed string) (*sso.EndSession, error)
 }
 
 // OIDCConsentPage asks the citizen to let a site receive their data.

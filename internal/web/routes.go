@@ -35,6 +35,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/oidc/", http.StripPrefix("/oidc", s.d.OIDC.Handler()))
 	mux.HandleFunc("GET /oidc/login", s.oidcLogin)
 	mux.HandleFunc("POST /oidc/login", s.requirePage(s.oidcDecide))
+	mux.HandleFunc("GET /oidc/logout", s.oidcLogout)
+	mux.HandleFunc("POST /oidc/logout", s.oidcLogoutDecide)
 
 	// Registration (SPEC §3).
 	mux.HandleFunc("GET /register", s.registerForm)

@@ -1,0 +1,200 @@
+package oidcop_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"golang.org/x/oauth2"
+
+	"github.com/kabinet/kabinet/internal/oidcop"
+	"github.com/kabinet/kabinet/internal/sso"
+)
+
+// signIn completes a sign-in asking scopes and returns the tokens, the
+// raw ID token, and its sid and subject.
+func (r *rig) signIn(t *testing.T, scopes ...string) (tok *oauth2.Token, raw, sid, sub string) {
+	t.Helper()
+	ctx := context.Background()
+	conf := r.conf
+	conf.Scopes = append([]string{gooidc.ScopeOpenID}, scopes...)
+	verifier := oauth2.GenerateVerifier()
+	q := authorize(t, conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+	tok, err := conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = tok.Extra("id_token").(string)
+	id, err := r.rp.Verifier(&gooidc.Config{ClientID: "school"}).Verify(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		SID string `json:"sid"`
+	}
+	if err := id.Claims(&claims); err != nil || claims.SID == "" {
+		t.Fatalf("no sid: %v", err)
+	}
+	return tok, raw, claims.SID, id.Subject
+}
+
+// endSession calls end_session with the query, not following redirects,
+// and returns the answer's status and Location.
+func (r *rig) endSession(t *testing.T, q url.Values) (int, string) {
+	t.Helper()
+	var meta struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if err := r.rp.Claims(&meta); err != nil || meta.EndSession == "" {
+		t.Fatalf("no end_session_endpoint in discovery: %v", err)
+	}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := hc.Get(meta.EndSession + "?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode, res.Header.Get("Location")
+}
+
+// TestRPInitiatedLogout: a site sends the citizen to end_session with its
+// ID token as the hint: its sign-in ends there (its tokens stop, unless
+// it holds offline access), it is not told back-channel (it asked), and
+// kabinet's page receives a sealed request naming the sign-in and the
+// registered post-logout URI with the site's state. An unregistered
+// post-logout URI is refused without a redirect; a request without a hint
+// returns to kabinet's home; a sealed request altered is refused.
+func TestRPInitiatedLogout(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	tok, raw, sid, sub := r.signIn(t, "fullname")
+	r.told.list = nil
+
+	status, loc := r.endSession(t, url.Values{"id_token_hint": {raw}, "post_logout_redirect_uri": {afterLeave + "x"}, "state": {"s1"}})
+	if status < 400 || loc != "" {
+		t.Errorf("an unregistered post-logout URI: %d %q", status, loc)
+	}
+	if _, err := r.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err != nil {
+		t.Fatalf("a refused logout ended the sign-in: %v", err)
+	}
+
+	status, loc = r.endSession(t, url.Values{"id_token_hint": {raw}, "post_logout_redirect_uri": {afterLeave}, "state": {"s1"}})
+	sealed, ok := strings.CutPrefix(loc, "/logout?l=")
+	if status != http.StatusFound || !ok {
+		t.Fatalf("end_session: %d %q, want a redirect to kabinet's page", status, loc)
+	}
+	sealed, _ = url.QueryUnescape(sealed)
+	end, err := r.p.OpenLogout(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.ClientID != "school" || end.SID != sid || end.Subject != sub || end.Redirect != afterLeave+"?state=s1" {
+		t.Errorf("the sealed request: %+v", end)
+	}
+	if _, err := r.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		t.Error("the site's token works after it signed the citizen out")
+	}
+	if len(r.told.list) != 0 {
+		t.Errorf("the site that asked was told back-channel: %+v", r.told.list)
+	}
+	for _, bad := range []string{"", sealed[:len(sealed)-2], sealed[2:], strings.ToUpper(sealed)} {
+		if _, err := r.p.OpenLogout(bad); !errors.Is(err, oidcop.ErrLogoutExpired) {
+			t.Errorf("OpenLogout(%.12q…) = %v", bad, err)
+		}
+	}
+
+	// Offline access outlives the site's own logout.
+	tok, raw, _, _ = r.signIn(t, "fullname", gooidc.ScopeOfflineAccess)
+	if status, _ := r.endSession(t, url.Values{"id_token_hint": {raw}}); status != http.StatusFound {
+		t.Fatalf("end_session: %d", status)
+	}
+	tok.Expiry = time.Now().Add(-time.Minute)
+	if _, err := r.conf.TokenSource(ctx, tok).Token(); err != nil {
+		t.Errorf("offline access ended by the site's logout: %v", err)
+	}
+
+	// No hint: back to kabinet's home.
+	_, loc = r.endSession(t, url.Values{})
+	sealed, _ = url.QueryUnescape(strings.TrimPrefix(loc, "/logout?l="))
+	if end, err := r.p.OpenLogout(sealed); err != nil || end.SID != "" || !strings.HasSuffix(end.Redirect, "/") || strings.Contains(end.Redirect, "9/bye") {
+		t.Errorf("without a hint: %+v %v", end, err)
+	}
+}
+
+// TestBackchannelLogout: the logout token verifies as the provider's
+// (go-oidc, the site's audience) and carries sid, sub, the event and no
+// nonce, typed logout+jwt; the worker posts it, is done on 2xx, gives up
+// on 400 (the site refused it) and retries anything else.
+func TestBackchannelLogout(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	_, _, sid, sub := r.signIn(t, "fullname")
+
+	var mu sync.Mutex
+	status, got := http.StatusOK, ""
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = req.PostFormValue("logout_token")
+		w.WriteHeader(status)
+	}))
+	defer site.Close()
+	worker := &oidcop.LogoutWorker{Provider: func() *oidcop.Provider { return r.p }}
+	job := &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: "school", URI: site.URL + "/bcl", Subject: sub, SID: sid}}}
+
+	if err := worker.Work(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	token := got
+	mu.Unlock()
+	id, err := r.rp.Verifier(&gooidc.Config{ClientID: "school"}).Verify(ctx, token)
+	if err != nil {
+		t.Fatalf("the logout token does not verify: %v", err)
+	}
+	var claims struct {
+		SID    string         `json:"sid"`
+		Nonce  *string        `json:"nonce"`
+		JTI    string         `json:"jti"`
+		Events map[string]any `json:"events"`
+	}
+	if err := id.Claims(&claims); err != nil {
+		t.Fatal(err)
+	}
+	if id.Subject != sub || claims.SID != sid || claims.Nonce != nil || claims.JTI == "" || claims.Events[oidcop.BackchannelEvent] == nil {
+		t.Errorf("the logout token: sub %q %+v", id.Subject, claims)
+	}
+	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil || jws.Signatures[0].Header.ExtraHeaders["typ"] != "logout+jwt" {
+		t.Errorf("the logout token's type: %v %v", jws.Signatures[0].Header.ExtraHeaders, err)
+	}
+
+	for _, c := range []struct {
+		status int
+		cancel bool
+	}{{http.StatusNoContent, false}, {http.StatusBadRequest, true}, {http.StatusServiceUnavailable, false}, {http.StatusFound, false}} {
+		mu.Lock()
+		status = c.status
+		mu.Unlock()
+		err := worker.Work(ctx, job)
+		var cancel *rivertype.JobCancelError
+		switch {
+		case c.status < 300 && err != nil:
+			t.Errorf("%d: %v, want done", c.status, err)
+		case c.status >= 300 && err == nil:
+			t.Errorf("%d: done, want an error", c.status)
+		case errors.As(err, &cancel) != c.cancel:
+			t.Errorf("%d: %v, cancelled %v, want %v", c.status, err, !c.cancel, c.cancel)
+		}
+	}
+}
