@@ -405,3 +405,48 @@ func TestDemoRelyingParty(t *testing.T) {
 		t.Error("withdrawing a site's permission signed the citizen out of kabinet")
 	}
 }
+
+// TestReturnAfterRaisingLevel: a simplified citizen signs in to a site
+// that demands the standard level: the level page sends them to «Мои
+// данные», every page shows the site waiting, and once the registries
+// verify the data the personal data page itself returns them to the site,
+// which gets its code with acr standard.
+func TestReturnAfterRaisingLevel(t *testing.T) {
+	h, confs, _ := ssoHarness(t, false)
+	token := h.register("+7 916 555-12-34", "Correct-Horse-Battery-9")
+	b := h.signedIn(token)
+	school := confs["school"]
+	page, q := follow(t, b, school.AuthCodeURL("st-r", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("acr_values", sso.ACR(account.Standard))))
+	if q != nil || !strings.Contains(page, `href="/account/personal-data"`) {
+		t.Fatalf("the level page: %v %.1000s", q, between(page, "<main", "</main>"))
+	}
+	_, body := b.get("/account")
+	banner := between(body, `id="sso-return"`, "</div>")
+	if !strings.Contains(banner, "Электронная школа") || !strings.Contains(banner, "button--secondary") {
+		t.Errorf("the waiting site's banner: %q", banner)
+	}
+	// Not raised yet: the personal data page stays.
+	if res, _ := b.get("/account/personal-data"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the personal data page before the checks: %d", res.StatusCode)
+	}
+	h.submitPersonal(h.meID(token), smirnovaInput)
+	if h.runChecks() == 0 {
+		t.Fatal("no checks ran")
+	}
+	res, _ := b.get("/account/personal-data")
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/oidc/login?id=") {
+		t.Fatalf("the personal data page after the checks: %d %q, want back to the site", res.StatusCode, loc)
+	}
+	page, q = follow(t, b, h.srv.URL+loc)
+	if q == nil && strings.Contains(page, `id="consent-allow"`) {
+		q = decide(t, b, page, "allow")
+	}
+	if q.Get("code") == "" || q.Get("state") != "st-r" {
+		t.Fatalf("back at the site: %v %.1000s", q, between(page, "<main", "</main>"))
+	}
+	// Answered: no banner any more.
+	if _, body = b.get("/account"); strings.Contains(body, `id="sso-return"`) {
+		t.Error("the banner outlived the answered request")
+	}
+}

@@ -115,6 +115,9 @@ func (s *Server) confirmationPage(w http.ResponseWriter, r *http.Request, f *For
 }
 
 func (s *Server) confirmationGet(w http.ResponseWriter, r *http.Request) {
+	if s.returnIfReady(w, r) {
+		return
+	}
 	p, ok := s.confirmationPage(w, r, nil)
 	if !ok {
 		return

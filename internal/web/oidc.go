@@ -111,6 +111,7 @@ func (s *Server) oidcContinue(w http.ResponseWriter, r *http.Request, id string)
 			s.d.OIDC.Refuse(w, r, req, "interaction_required", "the account's level is below the one asked")
 			return
 		}
+		s.rememberReturn(w, req)
 		s.render(w, r, http.StatusOK, "oidc_level", &OIDCLevelPage{BasePage: BasePage{Title: "oidc.level.title"}, ID: req.ID,
 			RP: siteView(c, string(reqCtx(r).lang)), Need: need})
 		return
@@ -226,6 +227,7 @@ func (s *Server) oidcDecide(w http.ResponseWriter, r *http.Request) {
 		}
 		s.oidcContinue(w, r, req.ID)
 	case "give_up":
+		s.forgetReturn(w, r)
 		s.d.OIDC.Refuse(w, r, req, "unmet_authentication_requirements", "the citizen did not raise the account's level")
 	default:
 		s.oidcContinue(w, r, req.ID)
@@ -249,6 +251,7 @@ func (s *Server) oidcComplete(w http.ResponseWriter, r *http.Request, id string)
 		s.errorPage(w, r, err, "/account")
 		return
 	}
+	s.forgetReturn(w, r)
 	s.d.OIDC.Respond(w, r, req)
 }
 

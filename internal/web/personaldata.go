@@ -299,6 +299,9 @@ func formValues(d profile.Data) map[string]string {
 }
 
 func (s *Server) personalDataPage(w http.ResponseWriter, r *http.Request) {
+	if s.returnIfReady(w, r) {
+		return
+	}
 	a := accountOf(r)
 	rec, err := s.d.Profile.Get(r.Context(), a.ID)
 	if err != nil {

@@ -56,6 +56,9 @@ type BasePage struct {
 	// Region is the visitor's chosen region, shown in the header; nil
 	// until chosen (and on the console).
 	Region *RegionView
+	// Return is a site's sign-in waiting while the citizen raises their
+	// level: a banner leads back to it. nil without one.
+	Return *ReturnView
 	asset  func(string) string
 }
 
@@ -369,6 +372,9 @@ func (s *Server) fillBase(r *http.Request, b *BasePage) {
 		if b.Flash == "" && b.Region != nil && r.URL.Query().Get("region_chosen") != "" {
 			b.Flash = b.T.T("choose_region.chosen", "Name", b.Region.Name)
 		}
+	}
+	if !b.StaffArea && b.Return == nil && !strings.HasPrefix(r.URL.Path, "/oidc/") {
+		b.Return = s.returnView(r)
 	}
 	if b.Flash == "" && rc.endedErr != nil {
 		b.Flash = s.endedMessage(r, endedReason(rc.endedErr)) // the next page says why
