@@ -11,7 +11,9 @@
 #               cluster); as root it installs postgresql when neither is there
 #   3b. GOST, PDF  as root installs Debian's openssl, libengine-gost-openssl
 #               and poppler-utils when the GOST engine or pdftotext is missing
-#   4. axe-core from npm for the accessibility scans
+#   4. npm packages in e2e/ (npm ci --prefix e2e): axe-core for the
+#               accessibility scans, openid-client for internal/app's
+#               TestOpenIDClient (a relying party on a certified library)
 #   5. go mod tidy -diff (main and tools modules), gofmt -l, staticcheck,
 #      deadcode -test, go vet, then go test -race -count=1 ./... (flags: $GOTESTFLAGS, default -race),
 #      the HTTP-level suite again on PostgreSQL, and a short run of every fuzz target
@@ -193,19 +195,22 @@ else
 	missing "OpenSSL GOST engine or poppler" "install them with: sudo apt-get install -y openssl libengine-gost-openssl poppler-utils"
 fi
 
-# 4. axe-core for the accessibility scans in e2e/ -----------------------------
+# 4. npm packages in e2e/: axe-core (accessibility scans), openid-client ------
+# (TestOpenIDClient). axe.min.js, touched after each npm ci, marks the install;
+# a lock file newer than it, or a package missing, installs again.
 t=$(now_ms)
 if [[ -f e2e/package-lock.json ]]; then
-	if [[ -f e2e/node_modules/axe-core/axe.min.js && e2e/node_modules/axe-core/axe.min.js -nt e2e/package-lock.json ]]; then
-		say "axe-core: up to date ($(since "$t"))"
-	elif ! command -v npm >/dev/null && ! { is_root && say "axe-core: installing Debian's npm (apt-get)" && apt_install npm; }; then
-		missing npm "install Node.js and npm (Debian: apt-get install -y npm) for the accessibility scans"
+	if [[ -f e2e/node_modules/axe-core/axe.min.js && e2e/node_modules/axe-core/axe.min.js -nt e2e/package-lock.json &&
+		-f e2e/node_modules/openid-client/package.json ]]; then
+		say "axe-core, openid-client: up to date ($(since "$t"))"
+	elif ! command -v npm >/dev/null && ! { is_root && say "e2e npm packages: installing Debian's npm (apt-get)" && apt_install npm; }; then
+		missing npm "install Node.js and npm (Debian: apt-get install -y npm) for the accessibility scans and TestOpenIDClient"
 	elif npm ci --prefix e2e --no-audit --no-fund --loglevel=error </dev/null >"$logs/npm.log" 2>&1; then
 		touch e2e/node_modules/axe-core/axe.min.js
-		say "axe-core: installed ($(since "$t"))"
+		say "axe-core, openid-client: installed ($(since "$t"))"
 	else
 		show_log "$logs/npm.log"
-		missing axe-core "npm ci --prefix e2e failed"
+		missing "axe-core and openid-client" "npm ci --prefix e2e failed"
 	fi
 fi
 

@@ -473,14 +473,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	provider.Store(idp)
+	rps := relyingparty.New(relyingparty.Deps{Store: st.RelyingParties(), Grants: staffSvc, Now: o.Now, Rand: o.Rand})
 	if cfg.Demo() && cfg.SSO.DemoRPAddr != "" {
-		rps := relyingparty.New(relyingparty.Deps{Store: st.RelyingParties(), Grants: staffSvc, Now: o.Now, Rand: o.Rand})
 		if err := a.startDemoRP(ctx, cfg, rps, keys); err != nil {
 			return nil, err
 		}
 	}
 	srv, err := web.NewServer(web.Deps{
-		SSO: signOn, OIDC: idp,
+		SSO: signOn, OIDC: idp, RelyingParties: rps,
 		Profile: prof, Extras: more, Places: dir, Centers: finder, MapTilesURL: cfg.Map.TilesURL, MapTilesAttribution: cfg.Map.TilesAttribution, Registration: reg, SignIn: sig, Recovery: rec, Credential: cred, Deletion: del, ContactChange: contacts, Staff: staffSvc, Desk: counter, Letters: letters, LetterPrinter: letterPrinter(cfg, dir), Signatures: signatures, Region: region.New(st.Accounts(), sessions, dir, o.Now), Gazetteer: gaz, Services: services, CenterNames: centerNames{centerStore}, CenterExists: centerExists, AuditSearch: audit.Search{Store: st.AuditLog()}, Sessions: sessions, Export: exports, DataAccess: dataAccess, Codes: codes, Devices: locks, Outbox: st.Notifications(),
 		Catalog: cat, Logger: log, Metrics: metrics, Ready: st.Ping,
 		MetricsRoute: cfg.MetricsOnMain(), MetricsToken: cfg.Metrics.Token,

@@ -265,6 +265,14 @@ func TestStaffAccessMatrix(t *testing.T) {
 		{"DELETE", "/api/v1/staff/trust/cas/ca_none", nil, true, false, false, false},
 		{"GET", "/api/v1/staff/trust/crls", nil, true, false, false, false},
 		{"POST", "/api/v1/staff/trust/crls", nil, true, false, false, false},
+		// The sites that sign citizens in through kabinet (issue 15 §4):
+		// refused (empty) or about a site that is not there.
+		{"GET", "/api/v1/staff/relying-parties", nil, true, false, false, false},
+		{"POST", "/api/v1/staff/relying-parties", map[string]string{"id": ""}, true, false, false, false},
+		{"GET", "/api/v1/staff/relying-parties/rp-none", nil, true, false, false, false},
+		{"PUT", "/api/v1/staff/relying-parties/rp-none", map[string]string{"id": ""}, true, false, false, false},
+		{"POST", "/api/v1/staff/relying-parties/rp-none/secret", nil, true, false, false, false},
+		{"PUT", "/api/v1/staff/relying-parties/rp-none/status", map[string]bool{"disabled": true}, true, false, false, false},
 		// The post operator's letters (issue 13 §1), before the sign-out.
 		{"GET", "/api/v1/staff/letters", nil, false, false, true, false},
 		{"POST", "/api/v1/staff/letters/batches", map[string]int{"max": 0}, false, false, true, false},
@@ -496,6 +504,15 @@ func TestStaffPagesMatrix(t *testing.T) {
 		{"POST", "/staff/trust/cas", true, false, false, false},
 		{"POST", "/staff/trust/cas/{id}/remove", true, false, false, false},
 		{"POST", "/staff/trust/crls", true, false, false, false},
+		// The sites that sign citizens in (issue 15 §4): the posts refused
+		// (empty) or about a site that is not there.
+		{"GET", "/staff/sites", true, false, false, false},
+		{"GET", "/staff/sites/new", true, false, false, false},
+		{"GET", "/staff/sites/{id}", true, false, false, false},
+		{"POST", "/staff/sites", true, false, false, false},
+		{"POST", "/staff/sites/{id}/secret", true, false, false, false},
+		{"POST", "/staff/sites/{id}/disable", true, false, false, false},
+		{"POST", "/staff/sites/{id}/enable", true, false, false, false},
 		// The catalog editors (issue 14 §2); the posts refused (empty)
 		// or about a service that is not there.
 		{"GET", "/staff/catalog", true, false, false, true},

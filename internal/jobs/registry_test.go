@@ -121,6 +121,14 @@ func (f *fakeSweeper) DeleteContactUndosEndedBefore(_ context.Context, before ti
 	return f.call("contact_undos", before, batch)
 }
 
+func (f *fakeSweeper) DeleteSSORequestsEndedBefore(_ context.Context, before time.Time, batch int) (int64, error) {
+	return f.call("sso_requests", before, batch)
+}
+
+func (f *fakeSweeper) DeleteSSOTokensExpiredBefore(_ context.Context, before time.Time, batch int) (int64, error) {
+	return f.call("sso_tokens", before, batch)
+}
+
 func (f *fakeSweeper) DeleteRateLimitsPastHorizon(_ context.Context, now time.Time, batch int) (int64, error) {
 	return f.call("throttles", now, batch)
 }
@@ -142,19 +150,19 @@ func TestRetentionWorkerUsesTheInjectedClock(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]sweepCall{"flows": {now.Add(-day), 500}, "sign_ins": {now.Add(-180 * day), 500},
-			"notifications": {now.Add(-30 * day), 500}, "contact_undos": {now.Add(-day), 500}, "throttles": {now, 500}}
+			"notifications": {now.Add(-30 * day), 500}, "contact_undos": {now.Add(-day), 500}, "sso_requests": {now.Add(-day), 500}, "throttles": {now, 500}}
 		if fmt.Sprint(f.calls) != fmt.Sprint(want) {
 			t.Errorf("at %v the sweep made %v, want %v (no sessions: their period is 0)", now, f.calls, want)
 		}
 		now = now.Add(36 * time.Hour) // the next run sees the clock moved
 	}
 	line := strings.SplitN(logged.String(), "\n", 2)[0]
-	for _, kv := range []string{"flows=4", "sign_ins=4", "notifications=4", "throttles=4"} {
+	for _, kv := range []string{"flows=4", "sign_ins=4", "notifications=4", "sso_requests=4", "throttles=4"} {
 		if !strings.Contains(line, kv) {
 			t.Errorf("log line %q lacks %s", line, kv)
 		}
 	}
-	if strings.Contains(line, "sessions=") {
+	if strings.Contains(line, "sessions=") || strings.Contains(line, "sso_tokens=") {
 		t.Errorf("log line %q reports the sweep that is off", line)
 	}
 }

@@ -17,6 +17,8 @@ type Sweeper interface {
 	DeleteNotificationsCreatedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
 	DeleteContactUndosEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
 	DeleteRateLimitsPastHorizon(ctx context.Context, now time.Time, batch int) (int64, error)
+	DeleteSSORequestsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteSSOTokensExpiredBefore(ctx context.Context, before time.Time, batch int) (int64, error)
 }
 
 // defaultBatch is how many rows one statement of a sweep deletes when the
@@ -92,7 +94,8 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs])
 		name   string
 		period time.Duration
 		n      int64
-	}{{"flows", w.p.Flows, n.Flows}, {"sessions", w.p.Sessions, n.Sessions}, {"sign_ins", w.p.SignIns, n.SignIns}, {"notifications", w.p.Notifications, n.Notifications}, {"contact_undos", w.p.Flows, n.ContactUndos}} {
+	}{{"flows", w.p.Flows, n.Flows}, {"sessions", w.p.Sessions, n.Sessions}, {"sign_ins", w.p.SignIns, n.SignIns}, {"notifications", w.p.Notifications, n.Notifications}, {"contact_undos", w.p.Flows, n.ContactUndos},
+		{"sso_requests", w.p.Flows, n.SSORequests}, {"sso_tokens", w.p.Sessions, n.SSOTokens}} {
 		if k.period > 0 {
 			args = append(args, k.name, k.n)
 		}
@@ -106,6 +109,9 @@ type Swept struct {
 	Flows, Sessions, SignIns, Notifications int64
 	ContactUndos                            int64 // undo links of contact changes, kept as long as flows
 	RateLimits                              int64 // throttle buckets and event logs
+	// Single sign-on's requests and codes (kept as long as flows) and its
+	// expired tokens and client assertions (as long as sessions).
+	SSORequests, SSOTokens int64
 }
 
 // Sweep deletes, as of now, what has outlived p: the flows, sessions,
@@ -130,6 +136,8 @@ func (p RetentionPolicy) Sweep(ctx context.Context, s Sweeper, now time.Time) (S
 		// An undo link is a flow's last step kept for a week: it goes
 		// when flows go, counted from its expiry or its use.
 		{p.Flows, s.DeleteContactUndosEndedBefore, &n.ContactUndos},
+		{p.Flows, s.DeleteSSORequestsEndedBefore, &n.SSORequests},
+		{p.Sessions, s.DeleteSSOTokensExpiredBefore, &n.SSOTokens},
 	} {
 		if sw.period <= 0 {
 			continue

@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/internal/jobs"
 	"github.com/kabinet/kabinet/internal/notify"
 	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/sso"
 	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/testenv"
 )
@@ -97,6 +98,22 @@ func testSweep(t *testing.T, st *store.Store) {
 			}
 		}
 	}
+	// Single sign-on's requests and codes: kept 2 days (the flows' period)
+	// after they expire; its tokens as long as sessions (kept here).
+	for id, expires := range map[string]time.Time{"gone": ago(2*day + time.Minute), "kept": ago(2*day - time.Minute)} {
+		if err := st.SSO().CreateRequest(ctx, &sso.Request{ID: id, ClientID: "site", ExpiresAt: expires}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SSO().SaveCode(ctx, []byte("code-"+id), id, expires); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fresh, err := st.SSO().UseAssertion(ctx, "site", "jti-1", ago(3650*day)); err != nil || !fresh {
+		t.Fatalf("UseAssertion: %v %v", fresh, err)
+	}
+	if fresh, err := st.SSO().UseAssertion(ctx, "site", "jti-1", ago(3650*day)); err != nil || fresh {
+		t.Fatalf("an assertion used twice: %v %v", fresh, err)
+	}
 	// Throttle buckets: one past the horizon, one within it.
 	for _, at := range []time.Time{ago(store.ThrottleHorizon + time.Minute), ago(store.ThrottleHorizon - time.Minute)} {
 		if _, _, err := st.RateLimits().AddHits(ctx, []byte("key"), at, 1, at); err != nil {
@@ -109,7 +126,7 @@ func testSweep(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (jobs.Swept{Flows: 2, SignIns: 1, Notifications: 1, ContactUndos: 2, RateLimits: 1}); n != want {
+	if want := (jobs.Swept{Flows: 2, SignIns: 1, Notifications: 1, ContactUndos: 2, SSORequests: 2, RateLimits: 1}); n != want {
 		t.Errorf("swept %+v, want %+v", n, want)
 	}
 	for table, want := range map[string][]string{
@@ -118,6 +135,7 @@ func testSweep(t *testing.T, st *store.Store) {
 		"sign_ins":      {"kept"},
 		"notifications": {"kept"},
 		"contact_undos": {"kept-expired", "kept-used", "kept-valid"},
+		"sso_requests":  {"kept"},
 	} {
 		if got := ids(t, st, table); !slices.Equal(got, want) {
 			t.Errorf("%s left: %v, want %v", table, got, want)
@@ -126,6 +144,28 @@ func testSweep(t *testing.T, st *store.Store) {
 	// Run again half a minute later: nothing more has come of age.
 	if n, err := p.Sweep(ctx, st.Retention(), now.Add(30*time.Second)); err != nil || n != (jobs.Swept{}) {
 		t.Errorf("second sweep: %+v %v, want nothing", n, err)
+	}
+
+	// With a period for sessions, single sign-on's tokens expired before it
+	// go, and the remembered client assertion; the grant stays.
+	if err := st.SSO().CreateGrant(ctx, &sso.Grant{ID: "g", ClientID: "site", AccountID: "acc", Subject: "s", SessionID: "kept-ancient",
+		Scopes: []string{"openid"}, Level: "standard", AuthTime: ago(9 * day), CreatedAt: ago(9 * day)}); err != nil {
+		t.Fatal(err)
+	}
+	for id, expires := range map[string]time.Time{"gone": ago(day + time.Minute), "kept": ago(day - time.Minute)} {
+		if err := st.SSO().CreateAccessToken(ctx, &sso.AccessToken{ID: id, GrantID: "g", Scopes: []string{"openid"}, CreatedAt: ago(9 * day), ExpiresAt: expires}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = jobs.RetentionPolicy{Sessions: day, Batch: 1}
+	if n, err := p.Sweep(ctx, st.Retention(), now); err != nil || n != (jobs.Swept{Sessions: 1, SSOTokens: 2}) {
+		t.Errorf("the sessions' sweep: %+v %v, want one session, one access token and one assertion", n, err)
+	}
+	if got := ids(t, st, "sso_access_tokens"); !slices.Equal(got, []string{"kept"}) {
+		t.Errorf("sso_access_tokens left: %v", got)
+	}
+	if got := ids(t, st, "sso_grants"); !slices.Equal(got, []string{"g"}) {
+		t.Errorf("sso_grants left: %v", got)
 	}
 }
 

@@ -174,7 +174,7 @@ func TestBackchannelLogout(t *testing.T) {
 	if id.Subject != sub || claims.SID != sid || claims.Nonce != nil || claims.JTI == "" || claims.Events[oidcop.BackchannelEvent] == nil {
 		t.Errorf("the logout token: sub %q %+v", id.Subject, claims)
 	}
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || jws.Signatures[0].Header.ExtraHeaders["typ"] != "logout+jwt" {
 		t.Errorf("the logout token's type: %v %v", jws.Signatures[0].Header.ExtraHeaders, err)
 	}

@@ -65,7 +65,7 @@ func New(d Deps) (*Provider, error) {
 	if len(d.TokenKey) < 32 {
 		return nil, errors.New("oidcop: the token key needs 32 bytes")
 	}
-	st := &storage{d: d}
+	st := &storage{d: d, keys: newSiteKeys(d.SSO.Now)}
 	conf := &op.Config{
 		CodeMethodS256:           true,
 		AuthMethodPost:           true,
@@ -101,7 +101,7 @@ func (p *Provider) Handler() http.Handler {
 // carries a token or a citizen's data (RFC 6749 §5.1), and, at the token
 // endpoint, a site authenticating only the way it registered — a site of
 // client_secret_basic may not send its secret in the form, nor one of
-// keys a secret at all.
+// keys a secret at all — and a client assertion used once only.
 func (p *Provider) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -109,9 +109,16 @@ func (p *Provider) guard(next http.Handler) http.Handler {
 			w.Header().Set("Cache-Control", "no-store")
 			w.Header().Set("Pragma", "no-cache")
 		}
+		if r.URL.Path == "/userinfo" {
+			w = &bearerChallenge{ResponseWriter: w}
+		}
 		if r.URL.Path == "/oauth/token" && r.Method == http.MethodPost {
 			if err := r.ParseForm(); err == nil {
-				if msg := p.methodMismatch(r); msg != "" {
+				msg := p.methodMismatch(r)
+				if a := r.PostForm.Get("client_assertion"); msg == "" && a != "" {
+					msg = p.checkAssertion(r.Context(), assertionClient(r), a)
+				}
+				if msg != "" {
 					w.Header().Set("Content-Type", "application/json")
 					w.WriteHeader(http.StatusUnauthorized)
 					_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": msg})
@@ -121,6 +128,20 @@ func (p *Provider) guard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bearerChallenge answers userinfo's refusals as RFC 6750 §3 wants (and
+// OpenID Connect Core §5.3.3 points to): 401 with a WWW-Authenticate
+// challenge. The library answers a token it cannot use with 403 and no
+// challenge, which relying-party libraries take for a broken server.
+type bearerChallenge struct{ http.ResponseWriter }
+
+func (b *bearerChallenge) WriteHeader(code int) {
+	if code == http.StatusForbidden || code == http.StatusUnauthorized {
+		b.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="the access token is unknown, expired or revoked"`)
+		code = http.StatusUnauthorized
+	}
+	b.ResponseWriter.WriteHeader(code)
 }
 
 // methodMismatch says how a token request's client authentication differs

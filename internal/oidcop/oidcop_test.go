@@ -38,7 +38,11 @@ type rig struct {
 	// that a test sees them rotate.
 	keyShift *time.Duration
 	p        *oidcop.Provider
-	told     *told // the back-channel logouts queued
+	told     *told                  // the back-channel logouts queued
+	reg      *relyingparty.Registry // registers more sites
+	// ssoShift moves single sign-on's clock (and so the provider's
+	// caches') ahead of the real one.
+	ssoShift *time.Duration
 }
 
 // told records the back-channel logouts sso queues.
@@ -60,7 +64,7 @@ const (
 	backURI    = "http://127.0.0.1:9/bcl" // its back-channel logout URI
 )
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	ctx := context.Background()
 	keys, err := pii.NewKeyring(bytes.Repeat([]byte{7}, 32), nil, nil)
@@ -83,7 +87,8 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	queue := &told{}
-	svc := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: time.Now, Logouts: queue})
+	var ssoShift time.Duration
+	svc := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: func() time.Time { return time.Now().Add(ssoShift) }, Logouts: queue})
 	n := 0
 	var shift time.Duration
 	signing := sso.NewKeys(st.SSO(), func() time.Time { return time.Now().Add(shift) }, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) },
@@ -128,7 +133,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{issuer: issuer, svc: svc, rp: rp, keyShift: &shift, p: p, told: queue, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
+	return &rig{issuer: issuer, svc: svc, rp: rp, keyShift: &shift, p: p, told: queue, reg: reg, ssoShift: &ssoShift, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
 		RedirectURL: callback, Scopes: []string{gooidc.ScopeOpenID, "fullname", gooidc.ScopeOfflineAccess}}}
 }
 

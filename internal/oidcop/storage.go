@@ -2,9 +2,7 @@ package oidcop
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -12,14 +10,16 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/sso"
 )
 
 // storage is the library's op.Storage over sso. Its errors are the
 // library's *oidc.Error where the library passes them to the site (a
 // plain error would answer 500).
-type storage struct{ d Deps }
+type storage struct {
+	d    Deps
+	keys *siteKeys // the sites' published keys
+}
 
 var (
 	_ op.Storage                   = (*storage)(nil)
@@ -260,28 +260,18 @@ func (s *storage) GetPrivateClaimsFromScopes(context.Context, string, string, []
 }
 
 // GetKeyByIDAndClientID returns a site's public key for its
-// private_key_jwt assertions, from the keys registered inline.
+// private_key_jwt assertions: from the keys registered inline, or
+// published at its jwks_uri (fetched and cached).
 func (s *storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
 	c, err := s.d.SSO.Client(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
-	if c.AuthMethod != relyingparty.PrivateKeyJWT || c.JWKS == "" {
-		return nil, errors.New("the site has no registered keys")
-	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal([]byte(c.JWKS), &set); err != nil {
+	keys, err := s.keys.keys(ctx, c, keyID)
+	if err != nil {
 		return nil, err
 	}
-	keys := set.Keys
-	if keyID != "" {
-		keys = set.Key(keyID)
-	}
-	keys = slices.DeleteFunc(keys, func(k jose.JSONWebKey) bool { return !k.IsPublic() })
-	if len(keys) != 1 {
-		return nil, errors.New("no single key of the site matches")
-	}
-	return &keys[0], nil
+	return oneKey(keys, keyID)
 }
 
 // ValidateJWTProfileScopes refuses the JWT bearer grant, which the

@@ -55,6 +55,9 @@ type Store interface {
 	DeleteConsent(ctx context.Context, accountID, clientID string) (bool, error)
 	// Grants returns the account's grants, newest first.
 	Grants(ctx context.Context, accountID string) ([]Grant, error)
+	// UseAssertion remembers a site's client assertion until it expires;
+	// false when the site used it before.
+	UseAssertion(ctx context.Context, clientID, jti string, expires time.Time) (bool, error)
 	AppendAudit(ctx context.Context, e *audit.Event) error
 }
 
@@ -83,6 +86,34 @@ func New(d Deps) *Service {
 		d.Rand = rand.Reader
 	}
 	return &Service{d: d}
+}
+
+// MaxAssertionLife bounds how far ahead a site's client assertion may
+// expire: the replay guard remembers each until then.
+const MaxAssertionLife = time.Hour
+
+// Assertion admits a site's client assertion (private_key_jwt, its
+// signature checked by the caller) once: OpenID Connect Core §9 wants its
+// jti used only once. Refusal invalid_client for a replay, a missing jti,
+// or an expiry past, or more than MaxAssertionLife ahead.
+func (s *Service) Assertion(ctx context.Context, clientID, jti string, expires time.Time) error {
+	now := s.d.Now()
+	switch {
+	case jti == "" || len(jti) > 256:
+		return refuse("invalid_client", "the client assertion needs a jti (at most 256 characters)")
+	case !expires.After(now):
+		return refuse("invalid_client", "the client assertion has expired")
+	case expires.After(now.Add(MaxAssertionLife)):
+		return refuse("invalid_client", "the client assertion expires more than an hour ahead")
+	}
+	fresh, err := s.d.Store.UseAssertion(ctx, clientID, jti, expires)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		return refuse("invalid_client", "the client assertion was used before")
+	}
+	return nil
 }
 
 // Now is the service's clock.

@@ -33,6 +33,19 @@ type memStore struct {
 	consents map[[2]string][]string
 	audit    []audit.Event
 	told     []sso.Logout // the back-channel logouts queued
+	// assertions are the client assertions used, by site and jti.
+	assertions map[string]bool
+}
+
+func (m *memStore) UseAssertion(_ context.Context, clientID, jti string, _ time.Time) (bool, error) {
+	defer m.lock()()
+	if m.assertions == nil {
+		m.assertions = map[string]bool{}
+	}
+	k := clientID + " " + jti
+	fresh := !m.assertions[k]
+	m.assertions[k] = true
+	return fresh, nil
 }
 
 func (m *memStore) EnqueueLogout(_ context.Context, l sso.Logout) error {
@@ -652,6 +665,32 @@ func TestNeedsReauth(t *testing.T) {
 	} {
 		if got := tt.r.NeedsReauth(tt.passwordAt, now.Add(2*time.Second)); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestAssertion: a site's client assertion is admitted once; a replay, a
+// missing jti and an expiry past or too far ahead are invalid_client; the
+// same jti from another site is its own.
+func TestAssertion(t *testing.T) {
+	s, _, now := fixture()
+	ctx := context.Background()
+	for _, c := range []struct {
+		name, client, jti string
+		expires           time.Duration
+		want              string
+	}{
+		{"fresh", "school", "j1", time.Minute, ""},
+		{"replayed", "school", "j1", time.Minute, "invalid_client"},
+		{"another site's jti", "tax", "j1", time.Minute, ""},
+		{"no jti", "school", "", time.Minute, "invalid_client"},
+		{"expired", "school", "j2", -time.Second, "invalid_client"},
+		{"too far ahead", "school", "j3", sso.MaxAssertionLife + time.Minute, "invalid_client"},
+		{"an hour ahead", "school", "j4", sso.MaxAssertionLife, ""},
+	} {
+		err := s.Assertion(ctx, c.client, c.jti, now.Add(c.expires))
+		if refusal(err) != c.want || c.want == "" && err != nil {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
 }

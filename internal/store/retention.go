@@ -87,6 +87,33 @@ func (rt *Retention) DeleteContactUndosEndedBefore(ctx context.Context, before t
 	return rt.deleteBatched(ctx, "contact_undos", `expires_at < ? OR (used_at IS NOT NULL AND used_at < ?)`, batch, ms(before), ms(before))
 }
 
+// DeleteSSORequestsEndedBefore removes single sign-on's requests and
+// codes that expired before a time (a request lives 30 minutes, a code
+// 60 seconds).
+func (rt *Retention) DeleteSSORequestsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
+	n, err := rt.deleteBatched(ctx, "sso_codes", `expires_at < ?`, batch, ms(before))
+	if err != nil {
+		return n, err
+	}
+	m, err := rt.deleteBatched(ctx, "sso_requests", `expires_at < ?`, batch, ms(before))
+	return n + m, err
+}
+
+// DeleteSSOTokensExpiredBefore removes the access and refresh tokens that
+// expired before a time, and the client assertions remembered until then.
+// The grants stay: «Мои разрешения» shows a site's last sign-in.
+func (rt *Retention) DeleteSSOTokensExpiredBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
+	var total int64
+	for _, table := range []string{"sso_access_tokens", "sso_refresh_tokens", "sso_assertions"} {
+		n, err := rt.deleteBatched(ctx, table, `expires_at < ?`, batch, ms(before))
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
 // ThrottleHorizon is how long throttle rows are kept: longer than the
 // longest window of any rule (a day).
 const ThrottleHorizon = 48 * time.Hour

@@ -233,6 +233,18 @@ func (x *SSO) RotateRefreshToken(ctx context.Context, id string, at time.Time) (
 	return n == 1, err
 }
 
+// UseAssertion remembers a site's client assertion (its jti) until it
+// expires; false when the site used it before.
+func (x *SSO) UseAssertion(ctx context.Context, clientID, jti string, expires time.Time) (bool, error) {
+	res, err := x.transactions.st.exec(ctx, `INSERT INTO sso_assertions (client_id, jti, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (client_id, jti) DO NOTHING`, clientID, jti, ms(expires))
+	if err != nil {
+		return false, fmt.Errorf("store: sso assertion: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // Consent returns the scopes the account agreed to give the site.
 func (x *SSO) Consent(ctx context.Context, accountID, clientID string) ([]string, error) {
 	var scopes string

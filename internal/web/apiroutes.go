@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/internal/catalog"
+	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/staff"
 )
 
@@ -217,6 +218,19 @@ func apiRouteTable() []apiRoute {
 			Responses: map[int]reflect.Type{200: typeOf[crlListJSON]()}, Staff: (*Server).apiTrustCRLs},
 		{Method: "POST", Path: "/api/v1/staff/trust/crls", Auth: authStaff, Perm: staff.PermTrustManage,
 			Responses: map[int]reflect.Type{201: typeOf[crlJSON]()}, Staff: (*Server).apiTrustUploadCRL},
+		// The sites that sign citizens in through kabinet (issue 15 §4).
+		{Method: "GET", Path: "/api/v1/staff/relying-parties", Auth: authStaff, Perm: staff.PermRPManage,
+			Responses: map[int]reflect.Type{200: typeOf[relyingPartyListJSON]()}, Staff: (*Server).apiRelyingParties},
+		{Method: "POST", Path: "/api/v1/staff/relying-parties", Auth: authStaff, Perm: staff.PermRPManage, Request: typeOf[relyingPartyRequest](),
+			Responses: map[int]reflect.Type{201: typeOf[relyingPartyIssuedJSON]()}, Staff: (*Server).apiRelyingPartyRegister},
+		{Method: "GET", Path: "/api/v1/staff/relying-parties/{id}", Auth: authStaff, Perm: staff.PermRPManage,
+			Responses: map[int]reflect.Type{200: typeOf[relyingparty.Client]()}, Staff: (*Server).apiRelyingParty},
+		{Method: "PUT", Path: "/api/v1/staff/relying-parties/{id}", Auth: authStaff, Perm: staff.PermRPManage, Request: typeOf[relyingPartyRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[relyingPartyIssuedJSON]()}, Staff: (*Server).apiRelyingPartyChange},
+		{Method: "POST", Path: "/api/v1/staff/relying-parties/{id}/secret", Auth: authStaff, Perm: staff.PermRPManage,
+			Responses: map[int]reflect.Type{200: typeOf[relyingPartySecretJSON]()}, Staff: (*Server).apiRelyingPartyRotate},
+		{Method: "PUT", Path: "/api/v1/staff/relying-parties/{id}/status", Auth: authStaff, Perm: staff.PermRPManage, Request: typeOf[relyingPartyStatusRequest](),
+			Responses: map[int]reflect.Type{200: typeOf[relyingparty.Client]()}, Staff: (*Server).apiRelyingPartyStatus},
 		// The post operator's letters (issue 13 §1).
 		{Method: "GET", Path: "/api/v1/staff/letters", Auth: authStaff, Perm: staff.PermLettersPrint,
 			Responses: map[int]reflect.Type{200: typeOf[lettersJSON]()}, Staff: (*Server).apiStaffLetters},

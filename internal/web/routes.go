@@ -143,6 +143,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /staff/trust/cas", s.staffPage(staff.PermTrustManage, s.staffTrustAddCA))
 	mux.HandleFunc("POST /staff/trust/cas/{id}/remove", s.staffPage(staff.PermTrustManage, s.staffTrustRemoveCA))
 	mux.HandleFunc("POST /staff/trust/crls", s.staffPage(staff.PermTrustManage, s.staffTrustUploadCRL))
+	// The sites that sign citizens in through kabinet (issue 15 §4).
+	mux.HandleFunc("GET /staff/sites", s.staffPage(staff.PermRPManage, s.staffSites))
+	mux.HandleFunc("GET /staff/sites/new", s.staffPage(staff.PermRPManage, s.staffSiteNew))
+	mux.HandleFunc("GET /staff/sites/{id}", s.staffPage(staff.PermRPManage, s.staffSiteEdit))
+	mux.HandleFunc("POST /staff/sites", s.staffPage(staff.PermRPManage, s.staffSiteSave))
+	mux.HandleFunc("POST /staff/sites/{id}/secret", s.staffPage(staff.PermRPManage, s.staffSiteRotate))
+	mux.HandleFunc("POST /staff/sites/{id}/disable", s.staffPage(staff.PermRPManage, s.staffSiteStatus(true)))
+	mux.HandleFunc("POST /staff/sites/{id}/enable", s.staffPage(staff.PermRPManage, s.staffSiteStatus(false)))
 
 	// The catalog editors (issue 14 §2).
 	mux.HandleFunc("GET /staff/places", s.staffPage(staff.PermPlacesManage, s.staffPlaces))

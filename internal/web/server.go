@@ -41,6 +41,7 @@ import (
 	"github.com/kabinet/kabinet/internal/recovery"
 	"github.com/kabinet/kabinet/internal/region"
 	"github.com/kabinet/kabinet/internal/registration"
+	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/session"
 	"github.com/kabinet/kabinet/internal/signature"
 	"github.com/kabinet/kabinet/internal/signin"
@@ -121,6 +122,9 @@ type Deps struct {
 	// 15): single sign-on's rules and the OpenID Connect provider.
 	SSO  *sso.Service
 	OIDC OIDCProvider
+	// RelyingParties are the registered sites, which administrators
+	// keep in the console (/staff/sites) and the staff API.
+	RelyingParties *relyingparty.Registry
 
 	// MetricsRoute serves GET /metrics on this handler; otherwise only
 	// MetricsHandler serves the metrics (on a listener of their own), or
@@ -181,7 +185,7 @@ func NewServer(d Deps) (*Server, error) {
 		"DataAccess": d.DataAccess == nil,
 		"Centers":    d.Centers == nil,
 		"Letters":    d.Letters == nil, "LetterPrinter": d.LetterPrinter == nil, "Signatures": d.Signatures == nil, "Region": d.Region == nil, "Services": d.Services == nil,
-		"SSO": d.SSO == nil, "OIDC": d.OIDC == nil,
+		"SSO": d.SSO == nil, "OIDC": d.OIDC == nil, "RelyingParties": d.RelyingParties == nil,
 		"Gazetteer": d.Gazetteer == nil,
 	} {
 		if nilness {

@@ -52,6 +52,7 @@ var staffMenu = []struct{ href, label, perm string }{
 	{"/staff/audit", "console.menu.audit", staff.PermAuditRead},
 	{"/staff/letters", "console.menu.letters", staff.PermLettersPrint},
 	{"/staff/trust", "console.menu.trust", staff.PermTrustManage},
+	{"/staff/sites", "console.menu.sites", staff.PermRPManage},
 	{"/staff/catalog", "console.menu.catalog", staff.PermCatalogManage},
 	{"/staff/places", "console.menu.places", staff.PermPlacesManage},
 }

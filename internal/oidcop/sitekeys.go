@@ -1,0 +1,191 @@
+package oidcop
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/kabinet/kabinet/internal/relyingparty"
+	"github.com/kabinet/kabinet/internal/sso"
+)
+
+// A site of private_key_jwt signs its client assertions with keys it
+// registered inline (JWKS) or publishes (jwks_uri). Published keys are
+// fetched and kept for KeysFresh; an assertion naming a key not among them
+// fetches again, at most once per KeysRefetch, so that a site's key
+// rotation works at once and a flood of unknown key IDs cannot make
+// kabinet hammer the site.
+
+// Site keys' caching.
+const (
+	KeysFresh   = 5 * time.Minute
+	KeysRefetch = 30 * time.Second
+	keysTimeout = 5 * time.Second
+)
+
+// AssertionAlgorithms are the signatures a client assertion may carry.
+var AssertionAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
+	jose.ES256, jose.ES384, jose.ES512, jose.EdDSA}
+
+type fetchedKeys struct {
+	set     []jose.JSONWebKey
+	fetched time.Time
+	uri     string
+}
+
+// siteKeys fetches and caches the sites' published keys.
+type siteKeys struct {
+	mu     sync.Mutex
+	byID   map[string]*fetchedKeys
+	client *http.Client
+	now    func() time.Time
+}
+
+func newSiteKeys(now func() time.Time) *siteKeys {
+	return &siteKeys{byID: map[string]*fetchedKeys{}, now: now,
+		client: &http.Client{Timeout: keysTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// keys returns a site's public keys; want is the key ID an assertion
+// names ("" for any), which refetches published keys that lack it.
+func (k *siteKeys) keys(ctx context.Context, c relyingparty.Client, want string) ([]jose.JSONWebKey, error) {
+	if c.AuthMethod != relyingparty.PrivateKeyJWT {
+		return nil, errors.New("the site does not authenticate with keys")
+	}
+	if c.JWKS != "" {
+		return parseKeys([]byte(c.JWKS))
+	}
+	if c.JWKSURI == "" {
+		return nil, errors.New("the site has no registered keys")
+	}
+	now := k.now()
+	k.mu.Lock()
+	f := k.byID[c.ID]
+	k.mu.Unlock()
+	if f != nil && f.uri == c.JWKSURI {
+		stale := now.Sub(f.fetched) >= KeysFresh
+		missing := want != "" && !slices.ContainsFunc(f.set, func(x jose.JSONWebKey) bool { return x.KeyID == want })
+		if !stale && (!missing || now.Sub(f.fetched) < KeysRefetch) {
+			return f.set, nil
+		}
+	}
+	set, err := k.fetch(ctx, c.JWKSURI)
+	if err != nil {
+		if f != nil && f.uri == c.JWKSURI {
+			return f.set, nil // the site is down: its last keys serve
+		}
+		return nil, err
+	}
+	k.mu.Lock()
+	k.byID[c.ID] = &fetchedKeys{set: set, fetched: now, uri: c.JWKSURI}
+	k.mu.Unlock()
+	return set, nil
+}
+
+func (k *siteKeys) fetch(ctx context.Context, uri string) ([]jose.JSONWebKey, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json, application/jwk-set+json")
+	res, err := k.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("oidcop: the site's keys: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("oidcop: the site's keys: %s answered %d", uri, res.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, relyingparty.MaxJWKS+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > relyingparty.MaxJWKS {
+		return nil, errors.New("oidcop: the site's key set is too large")
+	}
+	return parseKeys(body)
+}
+
+// parseKeys reads a JWK Set's public signing keys.
+func parseKeys(b []byte) ([]jose.JSONWebKey, error) {
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(b, &set); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(set.Keys, func(k jose.JSONWebKey) bool { return !k.IsPublic() || k.Use != "" && k.Use != "sig" }), nil
+}
+
+// oneKey picks the key an assertion names, or the only one.
+func oneKey(keys []jose.JSONWebKey, keyID string) (*jose.JSONWebKey, error) {
+	if keyID != "" {
+		keys = slices.DeleteFunc(slices.Clone(keys), func(k jose.JSONWebKey) bool { return k.KeyID != keyID })
+	}
+	if len(keys) != 1 {
+		return nil, errors.New("no single key of the site matches")
+	}
+	return &keys[0], nil
+}
+
+// checkAssertion verifies a client assertion's signature with the site's
+// keys and admits its jti once (sso.Assertion): the library checks the
+// rest (issuer, subject, audience, times) but would take a replay.
+func (p *Provider) checkAssertion(ctx context.Context, clientID, assertion string) string {
+	jws, err := jose.ParseSignedCompact(assertion, AssertionAlgorithms)
+	if err != nil || len(jws.Signatures) != 1 {
+		return "the client assertion is not a signed JWT"
+	}
+	var claims struct {
+		Issuer  string `json:"iss"`
+		Subject string `json:"sub"`
+		JTI     string `json:"jti"`
+		Expiry  *int64 `json:"exp"`
+	}
+	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &claims); err != nil {
+		return "the client assertion's claims are unreadable"
+	}
+	if clientID == "" {
+		clientID = claims.Issuer
+	}
+	if claims.Issuer != clientID || claims.Subject != clientID {
+		return "the client assertion's iss and sub must be the client_id"
+	}
+	c, err := p.st.d.SSO.Client(ctx, clientID)
+	if err != nil {
+		return "unknown or disabled client"
+	}
+	keys, err := p.st.keys.keys(ctx, c, jws.Signatures[0].Header.KeyID)
+	if err != nil {
+		return "the site's keys are unavailable: " + err.Error()
+	}
+	key, err := oneKey(keys, jws.Signatures[0].Header.KeyID)
+	if err != nil {
+		return err.Error()
+	}
+	if _, err := jws.Verify(key); err != nil {
+		return "the client assertion's signature does not verify"
+	}
+	if claims.Expiry == nil {
+		return "the client assertion needs exp"
+	}
+	if err := p.st.d.SSO.Assertion(ctx, clientID, claims.JTI, time.Unix(*claims.Expiry, 0)); err != nil {
+		var ref *sso.Refusal
+		if errors.As(err, &ref) {
+			return ref.Description
+		}
+		return "the client assertion could not be checked"
+	}
+	return ""
+}
+
+// assertionClient is a token request's client_id, or "" when it names
+// none (the assertion's iss then).
+func assertionClient(r *http.Request) string { return strings.TrimSpace(r.PostForm.Get("client_id")) }
