@@ -245,4 +245,3 @@ func TestCodeFlow(t *testing.T) {
 		t.Fatal("the refreshed token works after the replay")
 	}
 }
-
