@@ -426,9 +426,9 @@ func (r *Retention) settings() []setting {
 		{env: "KABINET_RETENTION_SIGNINS", def: "4320h", field: duration(&r.SignIns, positive),
 			doc: "Sign-in history (time, address, browser, outcome) is kept this long (default 180 days)."},
 		{env: "KABINET_RETENTION_SESSIONS", def: "2160h", field: duration(&r.Sessions, positive),
-			doc: "Ended and expired sessions are kept this long for the list of sessions (default 90 days)."},
+			doc: "Ended and expired sessions are kept this long for the list of sessions (default 90 days); so are single sign-on's expired tokens."},
 		{env: "KABINET_RETENTION_FLOWS", def: "24h", field: duration(&r.Flows, positive),
-			doc: "Flows (sign-up, sign-in, recovery, contact changes) and the undo links of contact changes are deleted this long after they expired, finished or were used."},
+			doc: "Flows (sign-up, sign-in, recovery, contact changes), the undo links of contact changes and single sign-on's requests are deleted this long after they expired, finished or were used."},
 		{env: "KABINET_DELETION_GRACE", def: "168h", field: duration(&r.DeletionGrace, atLeast(time.Minute)),
 			doc: "An account whose owner asked to delete it is erased this long after the request (default 7 days); until then signing in or the «cancel» button keeps it. A job checks every 15 minutes for accounts due."},
 	}
