@@ -18,9 +18,12 @@ import (
 // OIDCLogoutPage asks whether to sign out of kabinet too.
 type OIDCLogoutPage struct {
 	BasePage
-	Sealed  string
-	Site    string // the site's name, or its host
-	Expired bool   // the request is unknown or too old: nothing to return to
+	Sealed   string
+	SiteName string // the site's name, or its host
+	// SignedOut says the site ended its sign-in here (its ID token named
+	// it); without a hint it only asks.
+	SignedOut bool
+	Expired   bool // the request is unknown or too old: nothing to return to
 }
 
 func (s *Server) oidcLogout(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +45,7 @@ func (s *Server) oidcLogout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := &OIDCLogoutPage{BasePage: BasePage{Title: "oidc.logout.title"}, Sealed: sealed, Site: s.logoutSite(r, end)}
+	p := &OIDCLogoutPage{BasePage: BasePage{Title: "oidc.logout.title"}, Sealed: sealed, SiteName: s.logoutSite(r, end), SignedOut: end.SID != ""}
 	// The form's answer leads to the site: form-action must admit it.
 	w.Header().Set("Content-Security-Policy", s.csp(origin(end.Redirect), ""))
 	s.render(w, r, http.StatusOK, "oidc_logout", p)

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -41,6 +42,7 @@ type BasePage struct {
 	Demo      bool
 	Site      SiteInfo
 	Path      string // the current path, for the language switch
+	RawQuery  string // and its query, kept by the switch (a site's request ID, a link's code)
 	RequestID string
 	Flash     string    // a translated one-line notice shown above the content
 	Form      *FormView // nil on pages without a form
@@ -60,6 +62,14 @@ type BasePage struct {
 	// level: a banner leads back to it. nil without one.
 	Return *ReturnView
 	asset  func(string) string
+}
+
+// LangURL is this page's address in the language l: its query kept, but
+// for lang.
+func (b *BasePage) LangURL(l string) string {
+	q, _ := url.ParseQuery(b.RawQuery)
+	q.Set("lang", l)
+	return b.Path + "?" + q.Encode()
 }
 
 // SiteInfo is the deployment's identity shown on every page.
@@ -363,7 +373,7 @@ func (s *Server) fillBase(r *http.Request, b *BasePage) {
 	}
 	b.Demo = s.d.Demo
 	b.Site = s.site
-	b.Path = r.URL.Path
+	b.Path, b.RawQuery = r.URL.Path, r.URL.RawQuery
 	b.RequestID = rc.requestID
 	b.asset = s.r.asset
 	b.Session = s.sessionView(r)

@@ -32,3 +32,18 @@ func TestTimeFuncs(t *testing.T) {
 		}
 	}
 }
+
+// TestLangURL: the language switch keeps the page's query — a site's
+// request on /oidc/login, a link's code — and replaces only lang.
+func TestLangURL(t *testing.T) {
+	for _, c := range []struct{ path, query, lang, want string }{
+		{"/oidc/login", "id=abc", "en", "/oidc/login?id=abc&lang=en"},
+		{"/oidc/logout", "l=x%2By&lang=ru", "en", "/oidc/logout?l=x%2By&lang=en"},
+		{"/", "", "ru", "/?lang=ru"},
+	} {
+		b := &BasePage{Path: c.path, RawQuery: c.query}
+		if got := b.LangURL(c.lang); got != c.want {
+			t.Errorf("LangURL(%s?%s, %s) = %q, want %q", c.path, c.query, c.lang, got, c.want)
+		}
+	}
+}
