@@ -133,11 +133,12 @@ type App struct {
 	demoRP      *http.Server // demo mode: the demo's relying party (issue 15 §4)
 	// releaseNode frees the node's job lock (jobs.Node); nil without one.
 	releaseNode func()
-	sessions    *session.Service
-	faults      *prometheus.CounterVec // kabinet_faults_total
-	stop        context.CancelFunc     // ends the background goroutines Start began
-	listening   func()                 // Options.SessionsListening
-	bg          sync.WaitGroup
+	// Sessions issues and ends the citizens' sessions.
+	Sessions  *session.Service
+	faults    *prometheus.CounterVec // kabinet_faults_total
+	stop      context.CancelFunc     // ends the background goroutines Start began
+	listening func()                 // Options.SessionsListening
+	bg        sync.WaitGroup
 }
 
 // New builds kabinet: it prepares the data directory and keys, opens and
@@ -260,6 +261,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		// The deletion and profile services need the outbox, which needs
 		// the runner: the jobs reach them once they are built below.
 		jobs.Erasure(eraseFunc(func(ctx context.Context) (int, error) { return del.EraseDue(ctx) }), 0, log.With("component", "deletion")),
+		// A lapsed session's end reaches single sign-on (back-channel logout).
+		jobs.Lapse(lapseFunc(func(ctx context.Context) (int, error) { return a.Sessions.EndLapsed(ctx) }), 0, log.With("component", "sessions")),
 		jobs.Verification(checkFunc(func(ctx context.Context, id string) (time.Duration, error) { return prof.RunVerification(ctx, id) }),
 			cfg.Registry.Workers, log.With("component", "verification")),
 		// Back-channel logouts sign with the provider's keys: it is built below.
@@ -292,7 +295,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	hasher.LimitQueue(cfg.SignIn.HashQueue)
 	sessions := session.NewService(st.Sessions(), o.Now, o.Rand, cfg.Sessions.Lifetime, cfg.Sessions.Idle)
 	sessions.CacheFor(cfg.Sessions.CacheTTL, 100_000)
-	a.sessions = sessions
+	a.Sessions = sessions
 	links := links{base: cfg.Server.BaseURL}
 	siteName := "kabinet"
 	if u, err := url.Parse(cfg.Server.BaseURL); err == nil && u.Host != "" {
@@ -459,10 +462,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	// and the provider at <base URL>/oidc.
 	signOn := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: o.Now, Rand: o.Rand, Logouts: oidcop.JobQueue{Runner: runner}})
 	// The end of a kabinet session ends the sign-ins at sites it made; a
-	// plain sign-out (or a new sign-in in the same browser) leaves the
-	// offline access a citizen gave.
+	// plain sign-out (a new sign-in in the same browser, a session that
+	// lapsed) leaves the offline access a citizen gave.
 	sessions.OnEnd(func(ctx context.Context, accountID string, ids []string, reason string) error {
-		return signOn.SessionsEnded(ctx, accountID, ids, reason == session.EndedSignOut || reason == session.EndedReplaced)
+		plain := reason == session.EndedSignOut || reason == session.EndedReplaced || reason == session.EndedLapsed
+		return signOn.SessionsEnded(ctx, accountID, ids, plain)
 	})
 	signingKeys := sso.NewKeys(st.SSO(), o.Now, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(o.Rand, sso.KeyBits) }, newID)
 	idp, err := oidcop.New(oidcop.Deps{SSO: signOn, Keys: signingKeys, Issuer: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/oidc",
@@ -537,11 +541,11 @@ func (a *App) Start(ctx context.Context, l net.Listener) error {
 	go func() {
 		defer a.bg.Done()
 		// Other nodes' session changes (PostgreSQL only; returns at once on SQLite).
-		gap := a.sessions.ForgetAll
+		gap := a.Sessions.ForgetAll
 		if a.listening != nil {
-			gap = func() { a.sessions.ForgetAll(); a.listening() }
+			gap = func() { a.Sessions.ForgetAll(); a.listening() }
 		}
-		a.Store.Sessions().ListenSessionsChanged(bg, a.sessions.Forget, gap, func(err error) {
+		a.Store.Sessions().ListenSessionsChanged(bg, a.Sessions.Forget, gap, func(err error) {
 			a.fault("sessions: LISTEN connection lost; the session cache is dropped at reconnection", err)
 		})
 	}()
@@ -754,6 +758,11 @@ type checkFunc func(ctx context.Context, id string) (time.Duration, error)
 func (f checkFunc) RunVerification(ctx context.Context, id string) (time.Duration, error) {
 	return f(ctx, id)
 }
+
+// lapseFunc is a function as a jobs.Lapser.
+type lapseFunc func(ctx context.Context) (int, error)
+
+func (f lapseFunc) EndLapsed(ctx context.Context) (int, error) { return f(ctx) }
 
 // eraseFunc is a function as a jobs.Eraser.
 type eraseFunc func(ctx context.Context) (int, error)

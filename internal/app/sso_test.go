@@ -335,7 +335,8 @@ func eventually(t *testing.T, b *browser, page string, ok func(body string) bool
 // back-channel logout, by a River job), signing out at the site (the site
 // sends the browser to end_session with its ID token: kabinet's session
 // ends too, without a question, and the browser returns to the site), and
-// withdrawing the site's permission in the profile.
+// withdrawing the site's permission in the profile, and the kabinet
+// session idling out.
 func TestDemoRelyingParty(t *testing.T) {
 	h, _, _ := ssoHarness(t, true)
 	ctx := context.Background()
@@ -404,6 +405,16 @@ func TestDemoRelyingParty(t *testing.T) {
 	if !kabinetSignedIn() {
 		t.Error("withdrawing a site's permission signed the citizen out of kabinet")
 	}
+
+	// 4. A kabinet session that idles out ends the site's session too,
+	// once the periodic job records the end (run here at once).
+	signIn()
+	signedInAtSite()
+	h.clock.Add(h.app.Config.Sessions.Idle + time.Minute)
+	if n, err := h.app.Sessions.EndLapsed(ctx); err != nil || n == 0 {
+		t.Fatalf("EndLapsed = %d %v", n, err)
+	}
+	eventually(t, b, site+"/", signedOut)
 }
 
 // TestReturnAfterRaisingLevel: a simplified citizen signs in to a site

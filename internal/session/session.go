@@ -91,6 +91,9 @@ const (
 	// EndedContactUndo: the owner of a replaced phone or e-mail undid the
 	// change (a takeover, perhaps): every session ends.
 	EndedContactUndo = "contact_undo"
+	// EndedLapsed: its lifetime or idle time passed; the end is recorded
+	// afterwards (EndLapsed), for single sign-on.
+	EndedLapsed = "lapsed"
 )
 
 // Store is what sessions need from storage.
@@ -107,6 +110,10 @@ type Store interface {
 	ListSessions(ctx context.Context, accountID string, now time.Time) ([]Session, error)
 	// EndSession ends one active session of the account; false when there is none.
 	EndSession(ctx context.Context, accountID, id, reason string, at time.Time) (bool, error)
+	// EndLapsedSessions records the end (EndedLapsed) of at most limit
+	// open sessions that expired at or before now or were last used
+	// before idleBefore, and returns them.
+	EndLapsedSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]Ref, error)
 	// EndSessions ends every active session of the account except one
 	// (may be ""), returning the IDs of those it ended.
 	EndSessions(ctx context.Context, accountID, exceptID, reason string, at time.Time) ([]string, error)
@@ -325,7 +332,7 @@ func (s *Service) authenticate(ctx context.Context, token string, peek bool) (*S
 // check says whether a session may be used at now, and if not, why.
 func (s *Service) check(x *Session, acc *account.Account, now time.Time) error {
 	switch {
-	case !x.EndedAt.IsZero():
+	case !x.EndedAt.IsZero() && x.EndReason != EndedLapsed:
 		switch x.EndReason {
 		case EndedByUser:
 			return problem.New(problem.Unauthorized, MsgEndedElsewhere)
@@ -337,10 +344,51 @@ func (s *Service) check(x *Session, acc *account.Account, now time.Time) error {
 		return problem.New(problem.Unauthorized, MsgEndedLifetime, "Lifetime", s.lifetime)
 	case now.Sub(x.LastSeenAt) > s.idle:
 		return problem.New(problem.Unauthorized, MsgEndedIdle, "Count", IdleMinutes(s.idle))
-	case acc.Status != account.Active:
+	case acc.Status != account.Active || !x.EndedAt.IsZero():
 		return unauthorized()
 	}
 	return nil
+}
+
+// lapseBatch is how many lapsed sessions one transaction of EndLapsed
+// ends.
+const lapseBatch = 200
+
+// EndLapsed records the end of the sessions that lapsed — their lifetime
+// or idle time passed — without a sign-out, in batches, each in one
+// transaction with what OnEnd does (single sign-on ends the sign-ins they
+// made at other sites and tells those sites). A lapsed session is refused
+// anyway, with the message of why. Returns how many it ended.
+func (s *Service) EndLapsed(ctx context.Context) (int, error) {
+	now, total := s.now(), 0
+	for {
+		var n int
+		err := s.store.Transact(ctx, func(ctx context.Context) error {
+			refs, err := s.store.EndLapsedSessions(ctx, now, now.Add(-s.idle), lapseBatch)
+			if err != nil {
+				return err
+			}
+			n = len(refs)
+			byAccount := map[string][]string{}
+			var order []string
+			for _, r := range refs {
+				if _, seen := byAccount[r.AccountID]; !seen {
+					order = append(order, r.AccountID)
+				}
+				byAccount[r.AccountID] = append(byAccount[r.AccountID], r.ID)
+			}
+			for _, acc := range order {
+				if err := s.ended(ctx, acc, byAccount[acc], EndedLapsed); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		total += n
+		if err != nil || n < lapseBatch {
+			return total, err
+		}
+	}
 }
 
 // IdleMinutes is the inactivity limit in whole minutes (rounded up), as

@@ -128,6 +128,19 @@ func (m *memStore) EndSessions(_ context.Context, accountID, exceptID, reason st
 	return ids, nil
 }
 
+func (m *memStore) EndLapsedSessions(_ context.Context, now, idleBefore time.Time, limit int) ([]session.Ref, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []session.Ref
+	for _, x := range m.sessions {
+		if len(out) < limit && x.EndedAt.IsZero() && (!now.Before(x.ExpiresAt) || x.LastSeenAt.Before(idleBefore)) {
+			x.EndedAt, x.EndReason = now, session.EndedLapsed
+			out = append(out, session.Ref{AccountID: x.AccountID, ID: x.ID})
+		}
+	}
+	return out, nil
+}
+
 func (m *memStore) RecordSignIn(context.Context, *session.SignIn) error { return nil }
 func (m *memStore) ListSignIns(context.Context, string, int) ([]session.SignIn, error) {
 	return nil, nil
@@ -361,4 +374,36 @@ func TestEndReasons(t *testing.T) {
 	}
 	_, _, err := s.Authenticate(ctx, token)
 	refusedWith(t, "after 12 hours", err, session.MsgEndedLifetime)
+}
+
+// TestEndLapsed: sessions whose idle time or lifetime passed get their end
+// recorded, and OnEnd is told (single sign-on ends their sites'
+// sign-ins); the citizen still hears why the session ended; a live
+// session is left alone, and a second run finds nothing.
+func TestEndLapsed(t *testing.T) {
+	st, clk := newMemStore(), &clock{t: t0}
+	s := node(st, clk, 0)
+	ctx := context.Background()
+	var told []string
+	s.OnEnd(func(_ context.Context, accountID string, ids []string, reason string) error {
+		told = append(told, reason+" "+strings.Join(ids, ","))
+		return nil
+	})
+	idle := issue(t, s)
+	idleSess, _, _ := s.Authenticate(ctx, idle)
+	clk.Add(25 * time.Minute)
+	live := issue(t, s)
+	clk.Add(6 * time.Minute) // the first one has idled out (30 minutes)
+	n, err := s.EndLapsed(ctx)
+	if err != nil || n != 1 || !slices.Equal(told, []string{session.EndedLapsed + " " + idleSess.ID}) {
+		t.Fatalf("EndLapsed = %d %v, told %q", n, err, told)
+	}
+	_, _, err = s.Authenticate(ctx, idle)
+	refusedWith(t, "a lapsed session", err, session.MsgEndedIdle)
+	if _, _, err := s.Authenticate(ctx, live); err != nil {
+		t.Errorf("the live session: %v", err)
+	}
+	if n, err := s.EndLapsed(ctx); n != 0 || err != nil {
+		t.Errorf("a second run: %d %v", n, err)
+	}
 }

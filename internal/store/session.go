@@ -144,6 +144,35 @@ func (ss *Sessions) EndSessions(ctx context.Context, accountID, exceptID, reason
 	return ids, nil
 }
 
+// EndLapsedSessions records the end (reason lapsed) of at most limit open
+// sessions that expired at or before now or were last used before
+// idleBefore, and returns them.
+func (ss *Sessions) EndLapsedSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]session.Ref, error) {
+	var out []session.Ref
+	err := ss.st.Transact(ctx, func(ctx context.Context) error {
+		rows, err := ss.st.query(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id IN (
+			SELECT id FROM sessions WHERE ended_at IS NULL AND expires_at <= ?
+			UNION SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < ? LIMIT ?) RETURNING account_id, id`,
+			ms(now), session.EndedLapsed, ms(now), ms(idleBefore), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r session.Ref
+			if err := rows.Scan(&r.AccountID, &r.ID); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: end lapsed sessions: %w", err)
+	}
+	return out, nil
+}
+
 // RecordSignIn appends to the sign-in history.
 func (ss *Sessions) RecordSignIn(ctx context.Context, x *session.SignIn) error {
 	_, err := ss.st.exec(ctx, `INSERT INTO sign_ins (id, account_id, at, ip, user_agent, method, outcome) VALUES (?,?,?,?,?,?,?)`,

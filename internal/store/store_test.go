@@ -318,6 +318,37 @@ func TestSessions(t *testing.T) {
 		if x.EndedAt.IsZero() || x.EndReason != session.EndedByUser {
 			t.Errorf("ended session: %+v", x)
 		}
+		// Lapsed: s3 idle since t0; s4 past its lifetime; s5 in use.
+		for id, at := range map[string][2]time.Time{"s4": {t0.Add(time.Hour), t0.Add(2 * time.Hour)}, "s5": {t0.Add(100 * time.Minute), t0.Add(12 * time.Hour)}} {
+			if err := s.Sessions().CreateSession(ctx, &session.Session{ID: id, TokenHash: session.HashToken("tok-" + id), AccountID: "acc", Method: "password",
+				IP: "127.0.0.1", UserAgent: "Firefox", CreatedAt: t0, LastSeenAt: at[0], ExpiresAt: at[1]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now, idleBefore := t0.Add(2*time.Hour), t0.Add(90*time.Minute)
+		first, err := s.Sessions().EndLapsedSessions(ctx, now, idleBefore, 1)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("EndLapsedSessions(limit 1) = %v %v", first, err)
+		}
+		rest, err := s.Sessions().EndLapsedSessions(ctx, now, idleBefore, 10)
+		var lapsed []string
+		for _, r := range append(first, rest...) {
+			if r.AccountID != "acc" {
+				t.Errorf("lapsed %+v", r)
+			}
+			lapsed = append(lapsed, r.ID)
+		}
+		slices.Sort(lapsed)
+		if err != nil || !slices.Equal(lapsed, []string{"s3", "s4"}) {
+			t.Errorf("lapsed %v %v, want s3 s4", lapsed, err)
+		}
+		x, _, _ = s.Sessions().SessionByToken(ctx, session.HashToken("tok-s4"))
+		if x.EndReason != session.EndedLapsed || !x.EndedAt.Equal(now) {
+			t.Errorf("a lapsed session: %+v", x)
+		}
+		if again, err := s.Sessions().EndLapsedSessions(ctx, now, idleBefore, 10); err != nil || len(again) != 0 {
+			t.Errorf("lapsed twice: %v %v", again, err)
+		}
 		for i, o := range []string{session.OutcomeWrongPassword, session.OutcomeSuccess} {
 			if err := s.Sessions().RecordSignIn(ctx, &session.SignIn{ID: o, AccountID: "acc", At: t0.Add(time.Duration(i) * time.Second), IP: "10.0.0.1", UserAgent: "Chrome", Method: "password", Outcome: o}); err != nil {
 				t.Fatal(err)
