@@ -472,7 +472,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	idp, err := oidcop.New(oidcop.Deps{SSO: signOn, Keys: signingKeys, Issuer: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/oidc",
 		TokenKey: keys.Subkey("oidc/token/v1"), LoginURL: func(id string) string { return "/oidc/login?id=" + url.QueryEscape(id) },
 		LogoutURL: func(sealed string) string { return "/oidc/logout?l=" + url.QueryEscape(sealed) }, Home: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/",
-		Claims: ssoClaims{st: st, prof: prof, more: more, rules: signOn}})
+		Claims: ssoClaims{st: st, prof: prof, more: more, rules: signOn, ledger: newReleaseLedger(st, signOn)}, CacheTTL: cfg.Sessions.CacheTTL})
 	if err != nil {
 		return nil, err
 	}

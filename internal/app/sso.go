@@ -12,12 +12,14 @@ import (
 // ssoClaims releases a citizen's verified data to a site at userinfo
 // (oidcop.Claims): what the registries confirmed, the contacts confirmed
 // by a code, the INN the Tax Service found — sso.Release decides — and
-// records each release in «Кто смотрел мои данные».
+// records each release in «Кто смотрел мои данные» before answering,
+// through ledger (group commit) when there is one.
 type ssoClaims struct {
-	st    *store.Store
-	prof  *profile.Service
-	more  *extras.Service
-	rules *sso.Service
+	st     *store.Store
+	prof   *profile.Service
+	more   *extras.Service
+	rules  *sso.Service
+	ledger *releaseLedger
 }
 
 func (c ssoClaims) Claims(ctx context.Context, accountID, clientID string, scopes []string) (map[string]any, []string, error) {
@@ -41,7 +43,11 @@ func (c ssoClaims) Claims(ctx context.Context, accountID, clientID string, scope
 		p.INN, p.INNVerifiedAt = x.INN, x.UpdatedAt
 	}
 	claims, released := sso.Release(scopes, p)
-	if err := c.rules.Released(ctx, accountID, clientID, released); err != nil {
+	record := c.rules.Released
+	if c.ledger != nil {
+		record = c.ledger.record
+	}
+	if err := record(ctx, accountID, clientID, released); err != nil {
 		return nil, nil, err
 	}
 	return claims, released, nil

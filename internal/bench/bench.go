@@ -1,7 +1,8 @@
 // Package bench is the benchmark harness behind `kabinet bench` (and
 // `go run ./cmd/kabinet-bench`): it starts kabinet in-process, registers
 // accounts through the JSON API and measures sign-in, /api/v1/me,
-// registration and a flood of sign-ins against argon2id and a bare handler.
+// registration, a flood of sign-ins, the OpenID provider's token endpoint
+// and userinfo, … against argon2id and a bare handler.
 package bench
 
 import (
@@ -50,6 +51,19 @@ registers -accounts accounts through the API, then runs each phase for
                 verified personal data first)
   bare          a bare net/http handler serving the bytes of GET /api/v1/me
   me            GET /api/v1/me with a bearer token
+  oidc-token    the OpenID provider's token endpoint: POST /oidc/oauth/token
+                exchanging one fresh authorization code (PKCE S256,
+                client_secret_basic) for an access token and an RS256 ID
+                token. The bench registers a site of its own
+                ("kabinet-bench"); each round's codes are minted before it,
+                outside the measured window, through the real flow (the
+                authorization endpoint and /oidc/login with the account's
+                session cookie), as many as the rate so far needs; a code
+                lives 60 s, so a round is cut to 25 s with its warm-up
+  oidc-userinfo GET /oidc/userinfo with an access token per account (openid
+                fullname email mobile; the accounts are given verified
+                personal data first): the verified data released, and each
+                release recorded in «Кто смотрел мои данные»
   register      a whole registration: POST /registrations, the SMS code
                 from the simulator, POST …/confirm, POST …/password
   flood         200 simultaneous sign-ins with ever new unknown logins:
@@ -77,7 +91,8 @@ registers -accounts accounts through the API, then runs each phase for
                 answer, with the same clients
 
 and prints ops/s, p50 and p99 per phase and the ratios sign-in/argon2
-(goal ≥ 0.9), sign-in by SNILS/argon2 (goal ≥ 0.9), me/bare (goal ≥ 0.5)
+(goal ≥ 0.9), sign-in by SNILS/argon2 (goal ≥ 0.9), me/bare (goal ≥ 0.5),
+oidc-userinfo/bare (goal ≥ 0.5), oidc-token/bare (reported, no goal),
 verify/river-noop (goal ≥ 0.5), centers/centers-bare (p99 goal
 under 20 ms at 16 clients; the ratio is reported) and services/services-bare
 (p99 goal under 25 ms at 16 clients; the ratio is reported). The phases take turns in -rounds
@@ -114,7 +129,7 @@ type benchOptions struct {
 }
 
 // benchPhases are the phases in the order they run.
-var benchPhases = []string{"argon2", "argon2-slots", "signin", "signin-snils", "bare", "me", "register", "flood", "river-noop", "verify", "centers-bare", "centers", "services-bare", "services"}
+var benchPhases = []string{"argon2", "argon2-slots", "signin", "signin-snils", "bare", "me", "oidc-token", "oidc-userinfo", "register", "flood", "river-noop", "verify", "centers-bare", "centers", "services-bare", "services"}
 
 // floodWorkers is the flood phase's default concurrency: the attack
 // review's 200 simultaneous sign-ins, which queued for seconds before the
@@ -234,6 +249,14 @@ func (o benchOptions) budget() time.Duration {
 	// Generated data: a few ms a record at the worst (PostgreSQL, a busy
 	// machine).
 	setup += time.Duration(o.centers+o.services) * 5 * time.Millisecond
+	if slices.Contains(o.phases, "oidc-token") || slices.Contains(o.phases, "oidc-userinfo") {
+		// The consents, the calibration and the userinfo phase's tokens
+		// (minted again every 5 minutes): seconds for the default
+		// accounts; and the token phase's codes before each round, at
+		// most oidcMintBudget.
+		setup += 4*oidcMintBudget + time.Duration(o.accounts)*100*time.Millisecond
+		setup += time.Duration(o.rounds) * (oidcMintBudget + time.Minute)
+	}
 	return setup + time.Duration(o.rounds*len(o.phases))*perRound + time.Minute + drain
 }
 
@@ -370,6 +393,8 @@ type benchRun struct {
 	servicesType   string
 	servicesClient *http.Client // with a connection per services worker
 
+	oidc *oidcBench // the OpenID provider's phases: the bench's site, codes, tokens
+
 	loaded []loadReport // the generated data saved in setup, and how long it took
 }
 
@@ -445,7 +470,8 @@ func (b *benchRun) register(ctx context.Context, w *loadgen.Worker) (benchAccoun
 
 // setup registers the accounts (their registrations open the sessions the
 // /me phase uses), checks that sign-in takes one request, and keeps the
-// /me answer for the bare handler.
+// /me answer for the bare handler; then what the phases asked need (the
+// OpenID provider's: setupOIDC).
 func (b *benchRun) setup(ctx context.Context) error {
 	fmt.Fprintf(b.stderr, "bench: kabinet at %s on %s; registering %d accounts…\n", b.env.baseURL, b.env.engine, b.o.accounts)
 	var mu sync.Mutex
@@ -497,8 +523,16 @@ func (b *benchRun) setup(ctx context.Context) error {
 		return fmt.Errorf("bench: setup GET /api/v1/me: %s", resp.Status)
 	}
 	b.meType = resp.Header.Get("Content-Type")
-	if slices.Contains(b.o.phases, "signin-snils") {
+	oidc := slices.Contains(b.o.phases, "oidc-token") || slices.Contains(b.o.phases, "oidc-userinfo")
+	if slices.Contains(b.o.phases, "signin-snils") || oidc {
+		// Verified data: the SNILS to sign in with, and what userinfo
+		// releases.
 		if err := b.prepareSNILSLogins(ctx); err != nil {
+			return err
+		}
+	}
+	if oidc {
+		if err := b.setupOIDC(ctx); err != nil {
 			return err
 		}
 	}
@@ -558,6 +592,8 @@ var phaseInfos = map[string]phaseInfo{
 	"centers-bare":  {"bare net/http handler, a search's answer", "requests"},
 	"services":      {"catalog search GET /api/v1/services", "searches"},
 	"services-bare": {"bare handler, one catalog answer", "requests"},
+	"oidc-token":    {"OIDC token endpoint, code exchange", "exchanges"},
+	"oidc-userinfo": {"OIDC GET /oidc/userinfo (bearer)", "requests"},
 }
 
 // benchPhase is a phase ready to run, with its results so far.
@@ -566,8 +602,12 @@ type benchPhase struct {
 	cfg     loadgen.Config
 	op      loadgen.Op
 	cleanup func()
-	total   *loadgen.Result
-	rounds  []float64 // ops/s of each round, in order
+	// before runs ahead of each round, outside its window and profile
+	// (the codes the token phase exchanges); after sees the round's result.
+	before func(ctx context.Context) error
+	after  func(res *loadgen.Result)
+	total  *loadgen.Result
+	rounds []float64 // ops/s of each round, in order
 }
 
 func (b *benchRun) preparePhase(name string) *benchPhase {
@@ -598,6 +638,15 @@ func (b *benchRun) preparePhase(name string) *benchPhase {
 		p.op = b.getOp(srv.URL+"/api/v1/me", "/api/v1/me (bare)")
 	case "me":
 		p.op = b.getOp(b.env.baseURL+"/api/v1/me", "/api/v1/me")
+	case "oidc-token":
+		// A round's codes must be exchanged within their 60 s.
+		p.cfg.Warmup = min(p.cfg.Warmup, oidcUseBudget/5)
+		p.cfg.Duration = min(p.cfg.Duration, oidcUseBudget-p.cfg.Warmup)
+		p.before = func(ctx context.Context) error { return b.oidc.beforeTokenRound(ctx, b, p) }
+		p.after = func(res *loadgen.Result) { b.oidc.afterTokenRound(b, res) }
+	case "oidc-userinfo":
+		p.op = b.oidc.userinfoOp()
+		p.before = func(ctx context.Context) error { return b.oidc.beforeUserinfoRound(ctx, b) }
 	case "centers":
 		p.cfg.Concurrency = b.o.centerUsers
 		p.op = b.centersOp(b.env.baseURL, b.centerQueries, b.centersClient)
@@ -635,6 +684,11 @@ func (b *benchRun) preparePhase(name string) *benchPhase {
 // runRound runs one round of a phase, under a CPU profile when asked.
 func (b *benchRun) runRound(ctx context.Context, p *benchPhase, round int) (*loadgen.Result, error) {
 	fmt.Fprintf(b.stderr, "bench: round %d/%d  %s\n", round, b.o.rounds, p.name)
+	if p.before != nil {
+		if err := p.before(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if b.o.cpuprofile != "" {
 		path := profilePath(b.o.cpuprofile, p.name, round, b.o.rounds)
 		f, err := os.Create(path)
@@ -648,7 +702,11 @@ func (b *benchRun) runRound(ctx context.Context, p *benchPhase, round int) (*loa
 		defer pprof.StopCPUProfile()
 	}
 	runtime.GC() // start each round from a clean heap
-	return loadgen.Run(ctx, p.cfg, p.op)
+	res, err := loadgen.Run(ctx, p.cfg, p.op)
+	if err == nil && p.after != nil {
+		p.after(res)
+	}
+	return res, err
 }
 
 // argon2Op hashes with exactly the parameters kabinet's hasher uses, a

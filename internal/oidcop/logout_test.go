@@ -3,6 +3,7 @@ package oidcop_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -197,4 +198,57 @@ func TestBackchannelLogout(t *testing.T) {
 			t.Errorf("%d: %v, cancelled %v, want %v", c.status, err, !c.cancel, c.cancel)
 		}
 	}
+}
+
+// TestUserinfoCache: a site asking userinfo again with the same token
+// within the cache's time gets the answer already released (one release,
+// one record in the citizen's ledger); after the time, a fresh release;
+// a revocation on this node stops the token at once, cache or not.
+func TestUserinfoCache(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	tok, _, _, _ := r.signIn(t, "fullname")
+	before := r.claims.count()
+	for range 3 {
+		info, err := r.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+		var claims struct {
+			FamilyName string `json:"family_name"`
+		}
+		if err != nil || info.Claims(&claims) != nil || claims.FamilyName != "Иванова" {
+			t.Fatalf("userinfo: %+v %v", claims, err)
+		}
+	}
+	if n := r.claims.count() - before; n != 1 {
+		t.Errorf("%d releases for three asks within the cache's time, want 1", n)
+	}
+	*r.ssoShift = 3 * time.Second
+	if _, err := r.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.claims.count() - before; n != 2 {
+		t.Errorf("%d releases after the cache's time, want 2", n)
+	}
+	// Revoked by the site (the revocation endpoint): refused at once.
+	if err := revoke(r, tok.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		t.Error("a revoked token answered from the cache")
+	}
+}
+
+// revoke revokes a token at the revocation endpoint as the school.
+func revoke(r *rig, token string) error {
+	req, _ := http.NewRequest("POST", strings.TrimSuffix(r.issuer, "/")+"/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("school", r.conf.ClientSecret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("revoke: %d", res.StatusCode)
+	}
+	return nil
 }

@@ -50,13 +50,17 @@ type Deps struct {
 	LogoutURL func(sealed string) string
 	Home      string
 	Claims    Claims // nil: userinfo releases the subject alone
+	// CacheTTL is how long a node keeps a token's userinfo answer (0:
+	// none); see userinfo.go.
+	CacheTTL time.Duration
 }
 
 // Provider is the OpenID Connect provider.
 type Provider struct {
-	op     *op.Provider
-	st     *storage
-	issuer string
+	op      *op.Provider
+	st      *storage
+	issuer  string
+	answers answerCache // userinfo's (userinfo.go)
 }
 
 // New builds the provider. An http issuer is allowed for a loopback or
@@ -110,7 +114,8 @@ func (p *Provider) guard(next http.Handler) http.Handler {
 			w.Header().Set("Pragma", "no-cache")
 		}
 		if r.URL.Path == "/userinfo" {
-			w = &bearerChallenge{ResponseWriter: w}
+			p.userinfo(&bearerChallenge{ResponseWriter: w}, r, next)
+			return
 		}
 		if r.URL.Path == "/oauth/token" && r.Method == http.MethodPost {
 			if err := r.ParseForm(); err == nil {

@@ -43,6 +43,27 @@ type rig struct {
 	// ssoShift moves single sign-on's clock (and so the provider's
 	// caches') ahead of the real one.
 	ssoShift *time.Duration
+	claims   *countingClaims // userinfo's data, counted
+}
+
+// countingClaims releases a fixed claim and counts the releases (each
+// one a record in the citizen's ledger).
+type countingClaims struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingClaims) Claims(context.Context, string, string, []string) (map[string]any, []string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return map[string]any{"family_name": "Иванова"}, []string{"fullname"}, nil
+}
+
+func (c *countingClaims) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }
 
 // told records the back-channel logouts sso queues.
@@ -86,7 +107,7 @@ func newRig(t testing.TB) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	queue := &told{}
+	queue, claims := &told{}, &countingClaims{}
 	var ssoShift time.Duration
 	svc := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: func() time.Time { return time.Now().Add(ssoShift) }, Logouts: queue})
 	n := 0
@@ -100,7 +121,7 @@ func newRig(t testing.TB) *rig {
 	issuer := "http://" + ln.Addr().String() + "/oidc"
 	p, err := oidcop.New(oidcop.Deps{SSO: svc, Keys: signing, Issuer: issuer, TokenKey: bytes.Repeat([]byte{9}, 32),
 		LoginURL: func(id string) string { return "/login?id=" + url.QueryEscape(id) }, Home: "http://" + ln.Addr().String() + "/",
-		LogoutURL: func(sealed string) string { return "/logout?l=" + url.QueryEscape(sealed) }})
+		LogoutURL: func(sealed string) string { return "/logout?l=" + url.QueryEscape(sealed) }, Claims: claims, CacheTTL: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +156,7 @@ func newRig(t testing.TB) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{issuer: issuer, svc: svc, rp: rp, keyShift: &shift, p: p, told: queue, reg: reg, ssoShift: &ssoShift, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
+	return &rig{issuer: issuer, svc: svc, rp: rp, keyShift: &shift, p: p, told: queue, reg: reg, ssoShift: &ssoShift, claims: claims, conf: oauth2.Config{ClientID: c.ID, ClientSecret: secret, Endpoint: rp.Endpoint(),
 		RedirectURL: callback, Scopes: []string{gooidc.ScopeOpenID, "fullname", gooidc.ScopeOfflineAccess}}}
 }
 

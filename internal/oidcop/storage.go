@@ -216,27 +216,6 @@ func (s *storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo,
 	return nil
 }
 
-// SetUserinfoFromToken answers userinfo: the subject and the citizen's
-// verified data for the token's scopes (Deps.Claims), for a live token.
-func (s *storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, tokenID, _, _ string) error {
-	at, g, err := s.d.SSO.Access(ctx, tokenID)
-	if err != nil {
-		return oauthError(err)
-	}
-	ui.Subject = g.Subject
-	if s.d.Claims == nil {
-		return nil
-	}
-	claims, _, err := s.d.Claims.Claims(ctx, g.AccountID, g.ClientID, at.Scopes)
-	if err != nil {
-		return err
-	}
-	for k, v := range claims {
-		ui.AppendClaims(k, v)
-	}
-	return nil
-}
-
 // SetIntrospectionFromToken answers the token's own site only: metadata,
 // no personal data.
 func (s *storage) SetIntrospectionFromToken(ctx context.Context, ir *oidc.IntrospectionResponse, tokenID, _, clientID string) error {

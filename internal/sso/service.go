@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
@@ -55,6 +56,9 @@ type Store interface {
 	DeleteConsent(ctx context.Context, accountID, clientID string) (bool, error)
 	// Grants returns the account's grants, newest first.
 	Grants(ctx context.Context, accountID string) ([]Grant, error)
+	// AfterCommit runs fn once the transaction in ctx commits (at once
+	// without one; never after a rollback).
+	AfterCommit(ctx context.Context, fn func())
 	// UseAssertion remembers a site's client assertion until it expires;
 	// false when the site used it before.
 	UseAssertion(ctx context.Context, clientID, jti string, expires time.Time) (bool, error)
@@ -78,7 +82,13 @@ type Deps struct {
 }
 
 // Service runs single sign-on's rules.
-type Service struct{ d Deps }
+type Service struct {
+	d Deps
+	// revoked counts the grants this node revoked, once each commits: a
+	// cache of what a token may see (userinfo's) is good only while it
+	// has not moved since the cache read the token.
+	revoked atomic.Uint64
+}
 
 // New returns the service.
 func New(d Deps) *Service {
@@ -87,6 +97,11 @@ func New(d Deps) *Service {
 	}
 	return &Service{d: d}
 }
+
+// Revocations is the count of grants this node revoked so far (see
+// Service.revoked); another node's revocation is not counted, so a cache
+// keyed on it must also expire.
+func (s *Service) Revocations() uint64 { return s.revoked.Load() }
 
 // MaxAssertionLife bounds how far ahead a site's client assertion may
 // expire: the replay guard remembers each until then.
@@ -389,6 +404,7 @@ func (s *Service) end(ctx context.Context, g *Grant, reason string, now time.Tim
 	if err != nil || !revoked {
 		return err
 	}
+	s.d.Store.AfterCommit(ctx, func() { s.revoked.Add(1) })
 	if tell {
 		if err := s.tell(ctx, g); err != nil {
 			return err

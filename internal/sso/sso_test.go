@@ -48,6 +48,8 @@ func (m *memStore) UseAssertion(_ context.Context, clientID, jti string, _ time.
 	return fresh, nil
 }
 
+func (m *memStore) AfterCommit(_ context.Context, fn func()) { fn() }
+
 func (m *memStore) EnqueueLogout(_ context.Context, l sso.Logout) error {
 	defer m.lock()()
 	m.told = append(m.told, l)

@@ -23,6 +23,9 @@ type SSO struct {
 	*AuditLog
 }
 
+// AfterCommit runs fn once the transaction in ctx commits.
+func (x *SSO) AfterCommit(ctx context.Context, fn func()) { x.transactions.st.AfterCommit(ctx, fn) }
+
 // SSO returns single sign-on's repository.
 func (s *Store) SSO() *SSO {
 	return &SSO{transactions: transactions{st: s}, AuditLog: s.AuditLog()}
