@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -101,11 +102,15 @@ func TestPrivateKeyJWT(t *testing.T) {
 	inline, stranger := newSiteKey(t, "k1"), newSiteKey(t, "k1")
 	published := newSiteKey(t, "p1")
 	var mu sync.Mutex
-	served, fetches := jwks(published), 0
+	served, fetches, down := jwks(published), 0, false
 	keysSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
 		fetches++
+		if down {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(served))
 	}))
@@ -145,6 +150,33 @@ func TestPrivateKeyJWT(t *testing.T) {
 			t.Errorf("%s: %d %s", c.name, status, msg)
 		}
 	}
+	// The used assertion, where the library would also read it: the
+	// query, a GET, introspection.
+	post := func(path, query string, form url.Values) int {
+		res, err := http.Post(r.issuer+path+query, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	creds := url.Values{"client_id": {"keys-inline"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+		"client_assertion": {first}}
+	if st := post("/oauth/token", "?"+creds.Encode(), url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}); st != http.StatusBadRequest {
+		t.Errorf("the assertion in the token endpoint's query: %d", st)
+	}
+	if res, err := http.Get(r.issuer + "/oauth/token?" + creds.Encode()); err != nil || res.StatusCode != http.StatusBadRequest {
+		t.Errorf("the token endpoint by GET: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	intro := url.Values{"token": {"x"}}
+	for k, v := range creds {
+		intro[k] = v
+	}
+	if st := post("/oauth/introspect", "", intro); st != http.StatusUnauthorized {
+		t.Errorf("the used assertion at introspection: %d", st)
+	}
 	mu.Lock()
 	if fetches != 1 {
 		t.Errorf("the published keys were fetched %d times for two assertions, want once (cached)", fetches)
@@ -167,5 +199,32 @@ func TestPrivateKeyJWT(t *testing.T) {
 	if fetches != 2 {
 		t.Errorf("the published keys were fetched %d times, want twice", fetches)
 	}
+	// The site's key endpoint goes down: its last keys serve, an unknown
+	// key ID fetches at most once per KeysRefetch however often it is
+	// named, and after KeysStale the last keys serve no more.
+	down = true
 	mu.Unlock()
+	*r.ssoShift = 2 * oidcop.KeysRefetch
+	exp := time.Now().Add(*r.ssoShift + time.Minute)
+	stranger2 := newSiteKey(t, "p3")
+	for i := range 3 {
+		if status, msg := r.exchange(t, "keys-published", stranger2.assertion(t, "keys-published", aud, fmt.Sprint("jti-x", i), exp)); status == http.StatusOK ||
+			!strings.Contains(msg, "no single key") {
+			t.Errorf("an unknown key while the site is down: %d %s", status, msg)
+		}
+	}
+	if status, msg := r.exchange(t, "keys-published", rotated.assertion(t, "keys-published", aud, "jti-10", exp)); status != http.StatusOK {
+		t.Errorf("the last keys while the site is down: %d %s", status, msg)
+	}
+	mu.Lock()
+	if fetches != 3 {
+		t.Errorf("%d fetches, want one more while the site is down", fetches)
+	}
+	mu.Unlock()
+	*r.ssoShift = oidcop.KeysStale + time.Minute
+	exp = time.Now().Add(*r.ssoShift + time.Minute)
+	if status, msg := r.exchange(t, "keys-published", rotated.assertion(t, "keys-published", aud, "jti-11", exp)); status == http.StatusOK ||
+		!strings.Contains(msg, "keys are unavailable") {
+		t.Errorf("a day after the site went down: %d %s, want its keys unavailable", status, msg)
+	}
 }

@@ -105,7 +105,9 @@ func (p *Provider) Handler() http.Handler {
 // carries a token or a citizen's data (RFC 6749 §5.1), and, at the token
 // endpoint, a site authenticating only the way it registered — a site of
 // client_secret_basic may not send its secret in the form, nor one of
-// keys a secret at all — and a client assertion used once only.
+// keys a secret at all — and a client assertion used once only; the same
+// at introspection and revocation, whose credentials come only in a POST's
+// body or header.
 func (p *Provider) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -117,22 +119,44 @@ func (p *Provider) guard(next http.Handler) http.Handler {
 			p.userinfo(&bearerChallenge{ResponseWriter: w}, r, next)
 			return
 		}
-		if r.URL.Path == "/oauth/token" && r.Method == http.MethodPost {
-			if err := r.ParseForm(); err == nil {
-				msg := p.methodMismatch(r)
-				if a := r.PostForm.Get("client_assertion"); msg == "" && a != "" {
-					msg = p.checkAssertion(r.Context(), assertionClient(r), a)
-				}
-				if msg != "" {
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(http.StatusUnauthorized)
-					_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": msg})
+		switch r.URL.Path {
+		case "/oauth/token", "/oauth/introspect", "/revoke":
+			// The library reads credentials from the query too and takes
+			// any method: a site's secret or assertion belongs in a POST's
+			// body (RFC 6749 §2.3.1, §3.2), where the checks below see it.
+			if r.Method == http.MethodOptions { // a browser's CORS preflight: the library's
+				break
+			}
+			if r.Method != http.MethodPost || r.URL.RawQuery != "" {
+				refuseClient(w, http.StatusBadRequest, "invalid_request", "POST the request, with nothing in the query")
+				return
+			}
+			if err := r.ParseForm(); err != nil {
+				refuseClient(w, http.StatusBadRequest, "invalid_request", "the form is unreadable")
+				return
+			}
+			msg := p.methodMismatch(r)
+			if a := r.PostForm.Get("client_assertion"); msg == "" && a != "" {
+				var err error
+				if msg, err = p.checkAssertion(r.Context(), assertionClient(r), a); err != nil {
+					refuseClient(w, http.StatusInternalServerError, "server_error", "the client assertion could not be checked")
 					return
 				}
+			}
+			if msg != "" {
+				refuseClient(w, http.StatusUnauthorized, "invalid_client", msg)
+				return
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refuseClient answers a request the guard refuses, as an OAuth error.
+func refuseClient(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
 }
 
 // bearerChallenge answers userinfo's refusals as RFC 6750 §3 wants (and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/sso"
@@ -29,6 +31,10 @@ import (
 const (
 	KeysFresh   = 5 * time.Minute
 	KeysRefetch = 30 * time.Second
+	// KeysStale is how long a site's last keys serve while its jwks_uri
+	// fails: long enough to ride out an outage, short enough that a key
+	// it withdrew stops working.
+	KeysStale   = 24 * time.Hour
 	keysTimeout = 5 * time.Second
 )
 
@@ -38,7 +44,8 @@ var AssertionAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose
 
 type fetchedKeys struct {
 	set     []jose.JSONWebKey
-	fetched time.Time
+	fetched time.Time // the last fetch that succeeded (zero: none)
+	tried   time.Time // the last fetch begun, failed or not
 	uri     string
 }
 
@@ -56,7 +63,9 @@ func newSiteKeys(now func() time.Time) *siteKeys {
 }
 
 // keys returns a site's public keys; want is the key ID an assertion
-// names ("" for any), which refetches published keys that lack it.
+// names ("" for any), which refetches published keys that lack it. One
+// fetch per site at a time, and at most one per KeysRefetch, whatever the
+// callers ask and whether the site answers.
 func (k *siteKeys) keys(ctx context.Context, c relyingparty.Client, want string) ([]jose.JSONWebKey, error) {
 	if c.AuthMethod != relyingparty.PrivateKeyJWT {
 		return nil, errors.New("the site does not authenticate with keys")
@@ -70,24 +79,30 @@ func (k *siteKeys) keys(ctx context.Context, c relyingparty.Client, want string)
 	now := k.now()
 	k.mu.Lock()
 	f := k.byID[c.ID]
-	k.mu.Unlock()
-	if f != nil && f.uri == c.JWKSURI {
-		stale := now.Sub(f.fetched) >= KeysFresh
-		missing := want != "" && !slices.ContainsFunc(f.set, func(x jose.JSONWebKey) bool { return x.KeyID == want })
-		if !stale && (!missing || now.Sub(f.fetched) < KeysRefetch) {
-			return f.set, nil
+	if f == nil || f.uri != c.JWKSURI {
+		f = &fetchedKeys{uri: c.JWKSURI}
+		k.byID[c.ID] = f
+	}
+	set, fetched, tried := f.set, f.fetched, f.tried
+	missing := want != "" && !slices.ContainsFunc(set, func(x jose.JSONWebKey) bool { return x.KeyID == want })
+	due := fetched.IsZero() || now.Sub(fetched) >= KeysFresh || missing
+	if due && now.Sub(tried) >= KeysRefetch {
+		f.tried = now // others wait for this fetch's result, not fetch too
+		k.mu.Unlock()
+		fresh, err := k.fetch(ctx, c.JWKSURI)
+		k.mu.Lock()
+		if err == nil {
+			f.set, f.fetched = fresh, now
+			set, fetched = fresh, now
+		} else if fetched.IsZero() || now.Sub(fetched) >= KeysStale {
+			k.mu.Unlock()
+			return nil, err
 		}
 	}
-	set, err := k.fetch(ctx, c.JWKSURI)
-	if err != nil {
-		if f != nil && f.uri == c.JWKSURI {
-			return f.set, nil // the site is down: its last keys serve
-		}
-		return nil, err
-	}
-	k.mu.Lock()
-	k.byID[c.ID] = &fetchedKeys{set: set, fetched: now, uri: c.JWKSURI}
 	k.mu.Unlock()
+	if fetched.IsZero() || now.Sub(fetched) >= KeysStale {
+		return nil, errors.New("oidcop: the site's keys could not be fetched lately")
+	}
 	return set, nil
 }
 
@@ -137,53 +152,61 @@ func oneKey(keys []jose.JSONWebKey, keyID string) (*jose.JSONWebKey, error) {
 
 // checkAssertion verifies a client assertion's signature with the site's
 // keys and admits its jti once (sso.Assertion): the library checks the
-// rest (issuer, subject, audience, times) but would take a replay.
-func (p *Provider) checkAssertion(ctx context.Context, clientID, assertion string) string {
+// rest (times) but would take a replay. It returns why the assertion is
+// refused ("" when it is not), or an error when it could not be checked.
+func (p *Provider) checkAssertion(ctx context.Context, clientID, assertion string) (string, error) {
 	jws, err := jose.ParseSignedCompact(assertion, AssertionAlgorithms)
 	if err != nil || len(jws.Signatures) != 1 {
-		return "the client assertion is not a signed JWT"
+		return "the client assertion is not a signed JWT", nil
 	}
 	var claims struct {
-		Issuer  string `json:"iss"`
-		Subject string `json:"sub"`
-		JTI     string `json:"jti"`
-		Expiry  *int64 `json:"exp"`
+		Issuer   string        `json:"iss"`
+		Subject  string        `json:"sub"`
+		Audience oidc.Audience `json:"aud"`
+		JTI      string        `json:"jti"`
+		Expiry   *int64        `json:"exp"`
 	}
 	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &claims); err != nil {
-		return "the client assertion's claims are unreadable"
+		return "the client assertion's claims are unreadable", nil
 	}
 	if clientID == "" {
 		clientID = claims.Issuer
 	}
 	if claims.Issuer != clientID || claims.Subject != clientID {
-		return "the client assertion's iss and sub must be the client_id"
+		return "the client assertion's iss and sub must be the client_id", nil
+	}
+	// The library wants the issuer among the audiences (OpenID Connect
+	// Core §9 prefers the token endpoint; kabinet takes the issuer only).
+	if !slices.Contains(claims.Audience, p.issuer) {
+		return "the client assertion's aud must be the issuer, " + p.issuer, nil
 	}
 	c, err := p.st.d.SSO.Client(ctx, clientID)
 	if err != nil {
-		return "unknown or disabled client"
+		return "unknown or disabled client", nil
 	}
 	keys, err := p.st.keys.keys(ctx, c, jws.Signatures[0].Header.KeyID)
 	if err != nil {
-		return "the site's keys are unavailable: " + err.Error()
+		slog.WarnContext(ctx, "oidcop: a site's keys are unavailable", "client_id", clientID, "error", err)
+		return "the site's keys are unavailable", nil
 	}
 	key, err := oneKey(keys, jws.Signatures[0].Header.KeyID)
 	if err != nil {
-		return err.Error()
+		return err.Error(), nil
 	}
 	if _, err := jws.Verify(key); err != nil {
-		return "the client assertion's signature does not verify"
+		return "the client assertion's signature does not verify", nil
 	}
 	if claims.Expiry == nil {
-		return "the client assertion needs exp"
+		return "the client assertion needs exp", nil
 	}
 	if err := p.st.d.SSO.Assertion(ctx, clientID, claims.JTI, time.Unix(*claims.Expiry, 0)); err != nil {
 		var ref *sso.Refusal
 		if errors.As(err, &ref) {
-			return ref.Description
+			return ref.Description, nil
 		}
-		return "the client assertion could not be checked"
+		return "", err
 	}
-	return ""
+	return "", nil
 }
 
 // assertionClient is a token request's client_id, or "" when it names
