@@ -463,10 +463,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	signOn := sso.New(sso.Deps{Store: st.SSO(), Clients: st.RelyingParties(), Now: o.Now, Rand: o.Rand, Logouts: oidcop.JobQueue{Runner: runner}})
 	// The end of a kabinet session ends the sign-ins at sites it made; a
 	// plain sign-out (a new sign-in in the same browser, a session that
-	// lapsed) leaves the offline access a citizen gave.
-	sessions.OnEnd(func(ctx context.Context, accountID string, ids []string, reason string) error {
-		plain := reason == session.EndedSignOut || reason == session.EndedReplaced || reason == session.EndedLapsed
-		return signOn.SessionsEnded(ctx, accountID, ids, plain)
+	// lapsed) leaves the offline access a citizen gave; the end of every
+	// other session, a security action, ends every other sign-in.
+	sessions.OnEnd(func(ctx context.Context, e session.End) error {
+		if e.Others {
+			return signOn.AllSessionsEnded(ctx, e.AccountID, e.Kept)
+		}
+		plain := e.Reason == session.EndedSignOut || e.Reason == session.EndedReplaced || e.Reason == session.EndedLapsed
+		return signOn.SessionsEnded(ctx, e.AccountID, e.IDs, plain)
 	})
 	signingKeys := sso.NewKeys(st.SSO(), o.Now, func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(o.Rand, sso.KeyBits) }, newID)
 	idp, err := oidcop.New(oidcop.Deps{SSO: signOn, Keys: signingKeys, Issuer: strings.TrimSuffix(cfg.Server.BaseURL, "/") + "/oidc",

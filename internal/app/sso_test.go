@@ -461,3 +461,46 @@ func TestReturnAfterRaisingLevel(t *testing.T) {
 		t.Error("the banner outlived the answered request")
 	}
 }
+
+// TestSecurityEndsOfflineAccess: a site's offline access outlives the
+// citizen's plain sign-out (its refresh token still works), but a password
+// change that ends the other sessions revokes it, though the session that
+// gave it had ended before — a takeover must not leave a site acting.
+func TestSecurityEndsOfflineAccess(t *testing.T) {
+	h, confs, _ := ssoHarness(t, false)
+	ctx := context.Background()
+	first := h.register("+79165551235", goodPassword)
+	b := h.signedIn(first)
+	school := confs["school"]
+	school.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	verifier := oauth2.GenerateVerifier()
+	page, q := follow(t, b, school.AuthCodeURL("st-o", oauth2.S256ChallengeOption(verifier)))
+	if q == nil {
+		q = decide(t, b, page, "allow")
+	}
+	tok, err := school.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("no refresh token: %v", err)
+	}
+	refresh := func() error {
+		t.Helper()
+		next, err := school.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
+		if err == nil {
+			tok = next
+		}
+		return err
+	}
+	if res, _ := b.post("/signout", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", res.StatusCode)
+	}
+	if err := refresh(); err != nil {
+		t.Fatalf("offline access ended by a plain sign-out: %v", err)
+	}
+	second := h.signInToken("+79165551235")
+	if r := h.changePw(second, goodPassword, newPassword, true); r.Status != 200 {
+		t.Fatalf("password change: %d %s", r.Status, r.Raw)
+	}
+	if err := refresh(); err == nil {
+		t.Error("offline access outlived a password change that ended the other sessions")
+	}
+}

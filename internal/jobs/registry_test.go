@@ -129,6 +129,10 @@ func (f *fakeSweeper) DeleteSSOTokensExpiredBefore(_ context.Context, before tim
 	return f.call("sso_tokens", before, batch)
 }
 
+func (f *fakeSweeper) DeleteSSOAssertionsExpired(_ context.Context, now time.Time, batch int) (int64, error) {
+	return f.call("sso_assertions", now, batch)
+}
+
 func (f *fakeSweeper) DeleteRateLimitsPastHorizon(_ context.Context, now time.Time, batch int) (int64, error) {
 	return f.call("throttles", now, batch)
 }
@@ -150,7 +154,7 @@ func TestRetentionWorkerUsesTheInjectedClock(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]sweepCall{"flows": {now.Add(-day), 500}, "sign_ins": {now.Add(-180 * day), 500},
-			"notifications": {now.Add(-30 * day), 500}, "contact_undos": {now.Add(-day), 500}, "sso_requests": {now.Add(-day), 500}, "throttles": {now, 500}}
+			"notifications": {now.Add(-30 * day), 500}, "contact_undos": {now.Add(-day), 500}, "sso_requests": {now.Add(-day), 500}, "sso_assertions": {now, 500}, "throttles": {now, 500}}
 		if fmt.Sprint(f.calls) != fmt.Sprint(want) {
 			t.Errorf("at %v the sweep made %v, want %v (no sessions: their period is 0)", now, f.calls, want)
 		}

@@ -19,6 +19,7 @@ type Sweeper interface {
 	DeleteRateLimitsPastHorizon(ctx context.Context, now time.Time, batch int) (int64, error)
 	DeleteSSORequestsEndedBefore(ctx context.Context, before time.Time, batch int) (int64, error)
 	DeleteSSOTokensExpiredBefore(ctx context.Context, before time.Time, batch int) (int64, error)
+	DeleteSSOAssertionsExpired(ctx context.Context, now time.Time, batch int) (int64, error)
 }
 
 // defaultBatch is how many rows one statement of a sweep deletes when the
@@ -100,7 +101,7 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs])
 			args = append(args, k.name, k.n)
 		}
 	}
-	w.log.Info("jobs: retention sweep", append(args, "throttles", n.RateLimits)...)
+	w.log.Info("jobs: retention sweep", append(args, "sso_assertions", n.SSOAssertions, "throttles", n.RateLimits)...)
 	return nil
 }
 
@@ -109,9 +110,10 @@ type Swept struct {
 	Flows, Sessions, SignIns, Notifications int64
 	ContactUndos                            int64 // undo links of contact changes, kept as long as flows
 	RateLimits                              int64 // throttle buckets and event logs
-	// Single sign-on's requests and codes (kept as long as flows) and its
-	// expired tokens and client assertions (as long as sessions).
-	SSORequests, SSOTokens int64
+	// Single sign-on's requests and codes (kept as long as flows), its
+	// expired tokens (as long as sessions) and its client assertions
+	// (until they expire).
+	SSORequests, SSOTokens, SSOAssertions int64
 }
 
 // Sweep deletes, as of now, what has outlived p: the flows, sessions,
@@ -148,6 +150,9 @@ func (p RetentionPolicy) Sweep(ctx context.Context, s Sweeper, now time.Time) (S
 		}
 	}
 	var err error
+	if n.SSOAssertions, err = s.DeleteSSOAssertionsExpired(ctx, now, batch); err != nil {
+		return n, err
+	}
 	n.RateLimits, err = s.DeleteRateLimitsPastHorizon(ctx, now, batch)
 	return n, err
 }

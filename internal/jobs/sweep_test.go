@@ -126,7 +126,7 @@ func testSweep(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (jobs.Swept{Flows: 2, SignIns: 1, Notifications: 1, ContactUndos: 2, SSORequests: 2, RateLimits: 1}); n != want {
+	if want := (jobs.Swept{Flows: 2, SignIns: 1, Notifications: 1, ContactUndos: 2, SSORequests: 2, SSOAssertions: 1, RateLimits: 1}); n != want {
 		t.Errorf("swept %+v, want %+v", n, want)
 	}
 	for table, want := range map[string][]string{
@@ -147,7 +147,7 @@ func testSweep(t *testing.T, st *store.Store) {
 	}
 
 	// With a period for sessions, single sign-on's tokens expired before it
-	// go, and the remembered client assertion; the grant stays.
+	// go; the grant stays.
 	if err := st.SSO().CreateGrant(ctx, &sso.Grant{ID: "g", ClientID: "site", AccountID: "acc", Subject: "s", SessionID: "kept-ancient",
 		Scopes: []string{"openid"}, Level: "standard", AuthTime: ago(9 * day), CreatedAt: ago(9 * day)}); err != nil {
 		t.Fatal(err)
@@ -158,8 +158,8 @@ func testSweep(t *testing.T, st *store.Store) {
 		}
 	}
 	p = jobs.RetentionPolicy{Sessions: day, Batch: 1}
-	if n, err := p.Sweep(ctx, st.Retention(), now); err != nil || n != (jobs.Swept{Sessions: 1, SSOTokens: 2}) {
-		t.Errorf("the sessions' sweep: %+v %v, want one session, one access token and one assertion", n, err)
+	if n, err := p.Sweep(ctx, st.Retention(), now); err != nil || n != (jobs.Swept{Sessions: 1, SSOTokens: 1}) {
+		t.Errorf("the sessions' sweep: %+v %v, want one session and one access token", n, err)
 	}
 	if got := ids(t, st, "sso_access_tokens"); !slices.Equal(got, []string{"kept"}) {
 		t.Errorf("sso_access_tokens left: %v", got)

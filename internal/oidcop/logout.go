@@ -80,12 +80,21 @@ func (s *storage) logoutAEAD() (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
+// sealedEnd is an sso.EndSession as sealed: short names, for a short URL.
+type sealedEnd struct {
+	ClientID  string    `json:"c,omitempty"`
+	Subject   string    `json:"u,omitempty"`
+	SID       string    `json:"s,omitempty"`
+	Redirect  string    `json:"r"`
+	ExpiresAt time.Time `json:"e"`
+}
+
 func (s *storage) seal(l sso.EndSession) (string, error) {
 	aead, err := s.logoutAEAD()
 	if err != nil {
 		return "", err
 	}
-	plain, err := json.Marshal(l)
+	plain, err := json.Marshal(sealedEnd(l))
 	if err != nil {
 		return "", err
 	}
@@ -114,11 +123,12 @@ func (p *Provider) OpenLogout(sealed string) (*sso.EndSession, error) {
 	if err != nil {
 		return nil, ErrLogoutExpired
 	}
-	var l sso.EndSession
+	var l sealedEnd
 	if err := json.Unmarshal(plain, &l); err != nil || !p.st.d.SSO.Now().Before(l.ExpiresAt) {
 		return nil, ErrLogoutExpired
 	}
-	return &l, nil
+	end := sso.EndSession(l)
+	return &end, nil
 }
 
 // BackchannelEvent is the logout token's event (Back-Channel Logout §2.4).
@@ -172,9 +182,9 @@ func (LogoutArgs) Kind() string { return "sso_backchannel_logout" }
 const LogoutQueueName = "sso_logout"
 
 // InsertOpts sends back-channel logouts to their queue and gives up on a
-// site after a day of retries (River's backoff).
+// site after about a day of retries (River's backoff: attempt⁴ seconds).
 func (LogoutArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: LogoutQueueName, MaxAttempts: 12}
+	return river.InsertOpts{Queue: LogoutQueueName, MaxAttempts: 14}
 }
 
 // LogoutTimeout bounds one delivery of a logout token.
@@ -201,6 +211,19 @@ func (w *LogoutWorker) Work(ctx context.Context, job *river.Job[LogoutArgs]) err
 	if p == nil {
 		return errors.New("oidcop: the provider is not built yet")
 	}
+	// The site as it is registered now: one disabled since, or without a
+	// back-channel URI any more, is not told; a changed URI is used.
+	c, err := p.st.d.SSO.Client(ctx, job.Args.ClientID)
+	var ref *sso.Refusal
+	switch {
+	case errors.As(err, &ref):
+		return river.JobCancel(fmt.Errorf("oidcop: %s is no longer a site in service", job.Args.ClientID))
+	case err != nil:
+		return err
+	case c.BackchannelLogoutURI == "":
+		return river.JobCancel(fmt.Errorf("oidcop: %s no longer takes back-channel logouts", job.Args.ClientID))
+	}
+	uri := c.BackchannelLogoutURI
 	token, err := p.LogoutToken(ctx, job.Args.Logout)
 	if err != nil {
 		return err
@@ -209,7 +232,7 @@ func (w *LogoutWorker) Work(ctx context.Context, job *river.Job[LogoutArgs]) err
 	if client == nil {
 		client = &http.Client{Timeout: LogoutTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.Args.URI, strings.NewReader(url.Values{"logout_token": {token}}.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, strings.NewReader(url.Values{"logout_token": {token}}.Encode()))
 	if err != nil {
 		return river.JobCancel(err)
 	}

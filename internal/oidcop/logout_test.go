@@ -18,7 +18,9 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"golang.org/x/oauth2"
 
+	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/oidcop"
+	"github.com/kabinet/kabinet/internal/relyingparty"
 	"github.com/kabinet/kabinet/internal/sso"
 )
 
@@ -150,8 +152,25 @@ func TestBackchannelLogout(t *testing.T) {
 		w.WriteHeader(status)
 	}))
 	defer site.Close()
+	// The worker posts to the URI registered when it works, not the one
+	// queued: a site registered with this server's.
+	for _, c := range []relyingparty.Client{
+		{ID: "school-bcl", BackchannelLogoutURI: site.URL + "/bcl"},
+		{ID: "no-bcl"},
+	} {
+		c.Name, c.Purpose, c.PrivacyURL = relyingparty.Text{RU: c.ID}, relyingparty.Text{RU: "тест"}, "https://site.example/privacy"
+		c.RedirectURIs, c.MaxLevel = []string{callback}, account.Standard
+		if _, _, err := r.reg.Bootstrap(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
 	worker := &oidcop.LogoutWorker{Provider: func() *oidcop.Provider { return r.p }}
-	job := &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: "school", URI: site.URL + "/bcl", Subject: sub, SID: sid}}}
+	job := &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: "school-bcl", URI: "http://127.0.0.1:9/old", Subject: sub, SID: sid}}}
+	var cancel *rivertype.JobCancelError
+	gone := &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: "no-bcl", URI: site.URL + "/bcl", Subject: sub, SID: sid}}}
+	if err := worker.Work(ctx, gone); !errors.As(err, &cancel) {
+		t.Errorf("a site without a back-channel URI now: %v, want the job cancelled", err)
+	}
 
 	if err := worker.Work(ctx, job); err != nil {
 		t.Fatal(err)
@@ -159,7 +178,7 @@ func TestBackchannelLogout(t *testing.T) {
 	mu.Lock()
 	token := got
 	mu.Unlock()
-	id, err := r.rp.Verifier(&gooidc.Config{ClientID: "school"}).Verify(ctx, token)
+	id, err := r.rp.Verifier(&gooidc.Config{ClientID: "school-bcl"}).Verify(ctx, token)
 	if err != nil {
 		t.Fatalf("the logout token does not verify: %v", err)
 	}
@@ -188,7 +207,6 @@ func TestBackchannelLogout(t *testing.T) {
 		status = c.status
 		mu.Unlock()
 		err := worker.Work(ctx, job)
-		var cancel *rivertype.JobCancelError
 		switch {
 		case c.status < 300 && err != nil:
 			t.Errorf("%d: %v, want done", c.status, err)

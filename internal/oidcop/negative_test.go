@@ -104,6 +104,22 @@ func TestNegativeSuite(t *testing.T) {
 				}
 			}
 		}},
+		{"userinfo without a token or with a bad one: 401 and its challenge (RFC 6750 §3)", func(t *testing.T) {
+			for token, want := range map[string]string{"": `Bearer realm="kabinet"`, "not-a-token": `Bearer error="invalid_token"`} {
+				req, _ := http.NewRequest("GET", r.issuer+"/userinfo", nil)
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), want) {
+					t.Errorf("token %q: %d %q, want 401 %s…", token, res.StatusCode, res.Header.Get("WWW-Authenticate"), want)
+				}
+			}
+		}},
 		{"PKCE missing", func(t *testing.T) { authErr(t, "invalid_request") }},
 		{"PKCE plain", func(t *testing.T) {
 			authErr(t, "invalid_request", oauth2.SetAuthURLParam("code_challenge", strings.Repeat("a", 43)), oauth2.SetAuthURLParam("code_challenge_method", "plain"))

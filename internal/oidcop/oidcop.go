@@ -116,7 +116,9 @@ func (p *Provider) guard(next http.Handler) http.Handler {
 			w.Header().Set("Pragma", "no-cache")
 		}
 		if r.URL.Path == "/userinfo" {
-			p.userinfo(&bearerChallenge{ResponseWriter: w}, r, next)
+			// A token may come in the header or a POST's form (RFC 6750 §2).
+			sent := r.Header.Get("Authorization") != "" || r.Method == http.MethodPost
+			p.userinfo(&bearerChallenge{ResponseWriter: w, sent: sent}, r, next)
 			return
 		}
 		switch r.URL.Path {
@@ -163,11 +165,20 @@ func refuseClient(w http.ResponseWriter, status int, code, description string) {
 // OpenID Connect Core §5.3.3 points to): 401 with a WWW-Authenticate
 // challenge. The library answers a token it cannot use with 403 and no
 // challenge, which relying-party libraries take for a broken server.
-type bearerChallenge struct{ http.ResponseWriter }
+// A request that sent no token gets the bare challenge (§3.1: no error
+// code).
+type bearerChallenge struct {
+	http.ResponseWriter
+	sent bool // the request carried a token
+}
 
 func (b *bearerChallenge) WriteHeader(code int) {
 	if code == http.StatusForbidden || code == http.StatusUnauthorized {
-		b.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="the access token is unknown, expired or revoked"`)
+		challenge := `Bearer error="invalid_token", error_description="the access token is unknown, expired or revoked"`
+		if !b.sent {
+			challenge = `Bearer realm="kabinet"`
+		}
+		b.Header().Set("WWW-Authenticate", challenge)
 		code = http.StatusUnauthorized
 	}
 	b.ResponseWriter.WriteHeader(code)

@@ -190,7 +190,9 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 	if err != nil {
 		return err
 	}
-	if !c.CheckSecret(secret) {
+	// A site moved to keys keeps no secret that works (its old one may
+	// be why it moved).
+	if !c.AuthMethod.UsesSecret() || !c.CheckSecret(secret) {
 		return errors.New("wrong client secret")
 	}
 	return nil

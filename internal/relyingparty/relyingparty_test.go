@@ -261,7 +261,7 @@ func TestRegistry(t *testing.T) {
 	if err != nil || again != "" || !got.CheckSecret(secret) || !slices.Equal(got.Scopes, []string{"openid", "snils"}) || !got.CreatedAt.Equal(t0) {
 		t.Fatalf("changed: %+v %q %v", got, again, err)
 	}
-	newSecret, err := r.RotateSecret(ctx, admin, c.ID)
+	_, newSecret, err := r.RotateSecret(ctx, admin, c.ID)
 	if err != nil || newSecret == "" {
 		t.Fatalf("rotated: %v", err)
 	}
@@ -273,7 +273,10 @@ func TestRegistry(t *testing.T) {
 	if got, s, err := r.Change(ctx, admin, keys); err != nil || s != "" || got.CheckSecret(newSecret) {
 		t.Errorf("changed to keys: %q %v", s, err)
 	}
-	if _, err := r.RotateSecret(ctx, admin, c.ID); problem.KindOf(err) != problem.Conflict {
+	if stored, _ := r.Get(ctx, admin, c.ID); len(stored.SecretHash) != 0 {
+		t.Error("a site moved to keys keeps its old secret's hash")
+	}
+	if _, _, err := r.RotateSecret(ctx, admin, c.ID); problem.KindOf(err) != problem.Conflict {
 		t.Errorf("a secret for a site of keys: %v", err)
 	}
 	if got, s, err := r.Change(ctx, admin, site()); err != nil || s == "" || !got.CheckSecret(s) {

@@ -2,14 +2,18 @@ package relyingparty
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/kabinet/kabinet/internal/audit"
 	"github.com/kabinet/kabinet/internal/problem"
@@ -173,6 +177,9 @@ func (r *Registry) Change(ctx context.Context, a staff.Actor, c Client) (Client,
 			return err
 		}
 		c.CreatedAt, c.Disabled, c.SecretHash = old.CreatedAt, old.Disabled, old.SecretHash
+		if !c.AuthMethod.UsesSecret() {
+			c.SecretHash = nil // moved to keys: the old secret goes
+		}
 		if c.AuthMethod.UsesSecret() && !old.AuthMethod.UsesSecret() {
 			if secret, err = NewSecret(r.d.Rand); err != nil {
 				return err
@@ -193,17 +200,19 @@ func (r *Registry) Change(ctx context.Context, a staff.Actor, c Client) (Client,
 	return c, secret, nil
 }
 
-// RotateSecret gives a site a new secret, returned this once; the old one
-// stops working. Conflict "relyingparty.no_secret" for a site that signs
+// RotateSecret gives a site a new secret, returned this once with the
+// site; the old one stops working. Conflict "relyingparty.no_secret" for a site that signs
 // with its keys. Audited rp.secret_rotated.
-func (r *Registry) RotateSecret(ctx context.Context, a staff.Actor, id string) (string, error) {
+func (r *Registry) RotateSecret(ctx context.Context, a staff.Actor, id string) (Client, string, error) {
 	g, err := r.authorize(ctx, a)
 	if err != nil {
-		return "", err
+		return Client{}, "", err
 	}
 	secret := ""
+	var c Client
 	err = r.d.Store.Transact(ctx, func(ctx context.Context) error {
-		c, err := r.get(ctx, id)
+		var err error
+		c, err = r.get(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -221,7 +230,10 @@ func (r *Registry) RotateSecret(ctx context.Context, a staff.Actor, id string) (
 		e.Details = map[string]string{"client_id": c.ID}
 		return r.d.Store.AppendAudit(ctx, &e)
 	})
-	return secret, err
+	if err != nil {
+		return Client{}, "", err
+	}
+	return c, secret, nil
 }
 
 // SetDisabled stops (or lets again) a site signing citizens in. Audited
@@ -251,10 +263,29 @@ func (r *Registry) SetDisabled(ctx context.Context, a staff.Actor, id string, di
 }
 
 // details are what the audit log keeps of a registration: what decides
-// what a site receives and where codes go.
+// what a site receives, where codes and logouts go, and which keys it
+// signs with (their thumbprints).
 func details(c Client) map[string]string {
 	return map[string]string{"client_id": c.ID, "redirect_uris": strings.Join(c.RedirectURIs, " "), "scopes": strings.Join(c.Scopes, " "),
-		"max_level": string(c.MaxLevel), "sector": c.Sector, "subject_type": string(c.SubjectType), "auth_method": string(c.AuthMethod)}
+		"max_level": string(c.MaxLevel), "sector": c.Sector, "subject_type": string(c.SubjectType), "auth_method": string(c.AuthMethod),
+		"post_logout_redirect_uris": strings.Join(c.PostLogoutURIs, " "), "backchannel_logout_uri": c.BackchannelLogoutURI,
+		"jwks_uri": c.JWKSURI, "jwks_thumbprints": thumbprints(c.JWKS)}
+}
+
+// thumbprints are a JWK Set's keys' RFC 7638 thumbprints (SHA-256,
+// base64url), space-separated; "" for none.
+func thumbprints(jwks string) string {
+	var set jose.JSONWebKeySet
+	if jwks == "" || json.Unmarshal([]byte(jwks), &set) != nil {
+		return ""
+	}
+	var out []string
+	for _, k := range set.Keys {
+		if t, err := k.Thumbprint(crypto.SHA256); err == nil {
+			out = append(out, base64.RawURLEncoding.EncodeToString(t))
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func (r *Registry) authorize(ctx context.Context, a staff.Actor) (staff.Grants, error) {

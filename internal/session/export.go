@@ -36,10 +36,10 @@ func ExportParts(st ExportStore, now func() time.Time) []export.Part {
 				for _, x := range list {
 					status := "active"
 					switch {
+					case x.EndReason == EndedLapsed, x.EndedAt.IsZero() && !x.ExpiresAt.After(t):
+						status = "expired" // idle or past its lifetime, whether or not recorded yet
 					case !x.EndedAt.IsZero():
 						status = "ended"
-					case !x.ExpiresAt.After(t):
-						status = "expired"
 					}
 					out = append(out, export.Record{export.Term("export.session_status", status), export.Text(Device(x.UserAgent)), export.Text(x.IP),
 						export.Term("export.method", x.Method), export.Time(x.CreatedAt), export.Time(x.LastSeenAt), export.Time(x.ExpiresAt),

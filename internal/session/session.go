@@ -142,20 +142,32 @@ type Service struct {
 	onEnd      Ended
 }
 
+// End is an end of sessions, as OnEnd hears of it.
+type End struct {
+	AccountID string
+	IDs       []string // the sessions that ended now
+	Reason    string
+	// Others: every session of the account but Kept ("" for none) has
+	// ended (EndOthers) — a security action, whatever sessions had ended
+	// before.
+	Others bool
+	Kept   string
+}
+
 // Ended is told, in the transaction that ends them, which sessions of an
 // account ended and why: single sign-on ends the sign-ins at other sites
 // they made.
-type Ended func(ctx context.Context, accountID string, ids []string, reason string) error
+type Ended func(ctx context.Context, e End) error
 
 // OnEnd sets what is told when sessions end (one listener; set before
 // serving).
 func (s *Service) OnEnd(f Ended) { s.onEnd = f }
 
-func (s *Service) ended(ctx context.Context, accountID string, ids []string, reason string) error {
-	if s.onEnd == nil || len(ids) == 0 {
+func (s *Service) ended(ctx context.Context, e End) error {
+	if s.onEnd == nil || len(e.IDs) == 0 && !e.Others {
 		return nil
 	}
-	return s.onEnd(ctx, accountID, ids, reason)
+	return s.onEnd(ctx, e)
 }
 
 // TouchEvery returns how often last-seen is written for an idle timeout:
@@ -378,7 +390,7 @@ func (s *Service) EndLapsed(ctx context.Context) (int, error) {
 				byAccount[r.AccountID] = append(byAccount[r.AccountID], r.ID)
 			}
 			for _, acc := range order {
-				if err := s.ended(ctx, acc, byAccount[acc], EndedLapsed); err != nil {
+				if err := s.ended(ctx, End{AccountID: acc, IDs: byAccount[acc], Reason: EndedLapsed}); err != nil {
 					return err
 				}
 			}
@@ -456,7 +468,7 @@ func (s *Service) end(ctx context.Context, accountID, id, reason string) error {
 	if !ok {
 		return problem.New(problem.NotFound, "session.not_found")
 	}
-	if err := s.ended(ctx, accountID, []string{id}, reason); err != nil {
+	if err := s.ended(ctx, End{AccountID: accountID, IDs: []string{id}, Reason: reason}); err != nil {
 		return err
 	}
 	return s.changed(ctx, accountID)
@@ -506,7 +518,7 @@ func (s *Service) EndOthers(ctx context.Context, accountID, keepID, reason strin
 	if err != nil {
 		return 0, err
 	}
-	if err := s.ended(ctx, accountID, ids, reason); err != nil {
+	if err := s.ended(ctx, End{AccountID: accountID, IDs: ids, Reason: reason, Others: true, Kept: keepID}); err != nil {
 		return 0, err
 	}
 	return len(ids), s.changed(ctx, accountID)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -316,8 +317,8 @@ func TestEndReasons(t *testing.T) {
 	client := session.Client{IP: "203.0.113.5", RequestID: "r1"}
 	// What single sign-on is told: each end, with its reason.
 	var told []string
-	s.OnEnd(func(_ context.Context, accountID string, ids []string, reason string) error {
-		told = append(told, accountID+" "+strings.Join(ids, ",")+" "+reason)
+	s.OnEnd(func(_ context.Context, e session.End) error {
+		told = append(told, e.AccountID+" "+strings.Join(e.IDs, ",")+" "+e.Reason+fmt.Sprintf(" others=%v", e.Others))
 		return nil
 	})
 	for _, c := range []struct {
@@ -358,7 +359,7 @@ func TestEndReasons(t *testing.T) {
 		case c.audited != "" && (len(st.audit) != 1 || st.audit[0].Action != c.audited || st.audit[0].IP != client.IP || st.audit[0].SubjectAccountID != "acc"):
 			t.Errorf("%s: audit %+v, want one %s", c.reason, st.audit, c.audited)
 		}
-		if want := []string{"acc " + x.ID + " " + c.reason}; !slices.Equal(told, want) {
+		if want := []string{"acc " + x.ID + " " + c.reason + fmt.Sprintf(" others=%v", c.reason == session.EndedRecovery)}; !slices.Equal(told, want) {
 			t.Errorf("%s: told %q, want %q", c.reason, told, want)
 		}
 	}
@@ -385,8 +386,8 @@ func TestEndLapsed(t *testing.T) {
 	s := node(st, clk, 0)
 	ctx := context.Background()
 	var told []string
-	s.OnEnd(func(_ context.Context, accountID string, ids []string, reason string) error {
-		told = append(told, reason+" "+strings.Join(ids, ","))
+	s.OnEnd(func(_ context.Context, e session.End) error {
+		told = append(told, e.Reason+" "+strings.Join(e.IDs, ","))
 		return nil
 	})
 	idle := issue(t, s)

@@ -56,6 +56,9 @@ type Store interface {
 	DeleteConsent(ctx context.Context, accountID, clientID string) (bool, error)
 	// Grants returns the account's grants, newest first.
 	Grants(ctx context.Context, accountID string) ([]Grant, error)
+	// LiveGrantsOfSession returns the grants a kabinet session made that
+	// stand.
+	LiveGrantsOfSession(ctx context.Context, sessionID string) ([]Grant, error)
 	// AfterCommit runs fn once the transaction in ctx commits (at once
 	// without one; never after a rollback).
 	AfterCommit(ctx context.Context, fn func())
@@ -430,36 +433,69 @@ func (s *Service) tell(ctx context.Context, g *Grant) error {
 // SessionsEnded ends the sign-ins at sites made with kabinet sessions that
 // ended, in the caller's transaction: each site with a back-channel
 // logout URI is told to end its own session. A grant with offline_access
-// outlives a plain sign-out (keepOffline) — the citizen let the site act
-// while they are away — but not a session ended for security (a password
-// change, another device, a deleted account). Audited sso.revoked
+// outlives a plain end (keepOffline: a sign-out, a lapse) — the citizen
+// let the site act while they are away — but not one the citizen chose
+// for that device (ended from another). Audited sso.revoked
 // session_ended per grant.
 func (s *Service) SessionsEnded(ctx context.Context, accountID string, sessionIDs []string, keepOffline bool) error {
-	if len(sessionIDs) == 0 {
-		return nil
+	now := s.d.Now()
+	for _, id := range sessionIDs {
+		grants, err := s.d.Store.LiveGrantsOfSession(ctx, id)
+		if err != nil {
+			return err
+		}
+		for i := range grants {
+			g := &grants[i]
+			if g.AccountID != accountID {
+				continue
+			}
+			if keepOffline && slices.Contains(g.Scopes, relyingparty.ScopeOfflineAccess) {
+				// The site's session ends; its offline access stands.
+				if err := s.tell(ctx, g); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := s.end(ctx, g, RevokedSessionEnded, now, true); err != nil {
+				return err
+			}
+		}
 	}
+	return nil
+}
+
+// AllSessionsEnded ends every sign-in at sites the account made but those
+// of the kabinet session kept ("" for none), offline access included and
+// however long ago its session ended: every other session ended for the
+// account's security (a password changed or recovered, a contact change
+// undone, access restored at a desk, the account erased, or the citizen
+// ending all others). Each site is told; audited sso.revoked
+// session_ended per grant.
+func (s *Service) AllSessionsEnded(ctx context.Context, accountID, kept string) error {
 	grants, err := s.d.Store.Grants(ctx, accountID)
 	if err != nil {
 		return err
 	}
 	now := s.d.Now()
 	for i := range grants {
-		g := &grants[i]
-		if !g.Live() || !slices.Contains(sessionIDs, g.SessionID) {
-			continue
-		}
-		if keepOffline && slices.Contains(g.Scopes, relyingparty.ScopeOfflineAccess) {
-			// The site's session ends; its offline access stands.
-			if err := s.tell(ctx, g); err != nil {
+		if g := &grants[i]; g.Live() && (kept == "" || g.SessionID != kept) {
+			if err := s.end(ctx, g, RevokedSessionEnded, now, true); err != nil {
 				return err
 			}
-			continue
-		}
-		if err := s.end(ctx, g, RevokedSessionEnded, now, true); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// MadeBy reports whether the sign-in a site's logout names (its hint's
+// sid and subject) was made by this kabinet session of the account: then
+// the logout may end that session without asking.
+func (s *Service) MadeBy(ctx context.Context, end *EndSession, accountID, sessionID string) bool {
+	if end.SID == "" {
+		return false
+	}
+	g, found, err := s.d.Store.Grant(ctx, end.SID)
+	return err == nil && found && g.AccountID == accountID && g.SessionID == sessionID && g.ClientID == end.ClientID && g.Subject == end.Subject
 }
 
 // SiteLogout ends a sign-in at the site's own request (RP-initiated

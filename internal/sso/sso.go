@@ -206,16 +206,15 @@ type Logout struct {
 // EndSession is a site's request to sign the citizen out (RP-initiated
 // logout), as kabinet's logout page reads it.
 type EndSession struct {
-	ClientID string `json:"c,omitempty"`
+	ClientID string
 	// Subject and SID are the ID token hint's: the citizen as the site
 	// knows them and the sign-in (the grant) the site ends. Empty without
 	// a hint.
-	Subject string `json:"u,omitempty"`
-	SID     string `json:"s,omitempty"`
+	Subject, SID string
 	// Redirect is where to return: the registered post-logout URI the site
 	// named (with its state), or kabinet's home page.
-	Redirect  string    `json:"r"`
-	ExpiresAt time.Time `json:"e"`
+	Redirect  string
+	ExpiresAt time.Time
 }
 
 // LogoutQueue sends back-channel logouts: EnqueueLogout joins the

@@ -48,6 +48,17 @@ func (m *memStore) UseAssertion(_ context.Context, clientID, jti string, _ time.
 	return fresh, nil
 }
 
+func (m *memStore) LiveGrantsOfSession(_ context.Context, sessionID string) ([]sso.Grant, error) {
+	defer m.lock()()
+	var out []sso.Grant
+	for _, g := range m.grants {
+		if g.SessionID == sessionID && g.Live() {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
 func (m *memStore) AfterCommit(_ context.Context, fn func()) { fn() }
 
 func (m *memStore) EnqueueLogout(_ context.Context, l sso.Logout) error {
@@ -613,18 +624,34 @@ func TestLogouts(t *testing.T) {
 	if !live(school) || live(tax) || live(kinder) || !live(elsewhere) {
 		t.Errorf("after the sign-out: school %v tax %v kinder %v elsewhere %v, want true false false true", live(school), live(tax), live(kinder), live(elsewhere))
 	}
-	// A session ended for security: offline access goes too.
-	if err := s.SessionsEnded(ctx, "acc1", []string{"ses1", "ses2"}, false); err != nil {
+	// Every other session ended for security (a password changed): every
+	// sign-in but the kept session's goes, offline access included, also
+	// where the session had ended before (the school's, signed out above).
+	kept := signIn("tax", "ses9", "fullname")
+	if err := s.AllSessionsEnded(ctx, "acc1", "ses9"); err != nil {
 		t.Fatal(err)
 	}
 	told(school, elsewhere)
-	if live(school) || live(elsewhere) {
-		t.Error("a grant stands after its session ended for security")
+	if live(school) || live(elsewhere) || !live(kept) {
+		t.Errorf("after the security end: school %v elsewhere %v kept %v, want false false true", live(school), live(elsewhere), live(kept))
 	}
-	if err := s.SessionsEnded(ctx, "other", []string{"ses3"}, false); err != nil {
+	// Ended from another device: that session's sign-ins go, offline too.
+	device := signIn("school", "ses8", "fullname", "offline_access")
+	if err := s.SessionsEnded(ctx, "acc1", []string{"ses8"}, false); err != nil {
 		t.Fatal(err)
 	}
+	told(device)
+	if live(device) {
+		t.Error("offline access outlived its session's end from another device")
+	}
+	if err := s.SessionsEnded(ctx, "other", []string{"ses9"}, false); err != nil || !live(kept) {
+		t.Errorf("another account's end touched this one: %v", err)
+	}
 	told()
+	if err := s.AllSessionsEnded(ctx, "acc1", ""); err != nil || live(kept) {
+		t.Errorf("the account's every session ended: %v, kept %v", err, live(kept))
+	}
+	told(kept)
 
 	// The site signs the citizen out itself: the grant ends, untold; a
 	// sid of another site, or another subject, ends nothing.

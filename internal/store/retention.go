@@ -100,11 +100,11 @@ func (rt *Retention) DeleteSSORequestsEndedBefore(ctx context.Context, before ti
 }
 
 // DeleteSSOTokensExpiredBefore removes the access and refresh tokens that
-// expired before a time, and the client assertions remembered until then.
-// The grants stay: «Мои разрешения» shows a site's last sign-in.
+// expired before a time. The grants stay: «Мои разрешения» shows a site's
+// last sign-in.
 func (rt *Retention) DeleteSSOTokensExpiredBefore(ctx context.Context, before time.Time, batch int) (int64, error) {
 	var total int64
-	for _, table := range []string{"sso_access_tokens", "sso_refresh_tokens", "sso_assertions"} {
+	for _, table := range []string{"sso_access_tokens", "sso_refresh_tokens"} {
 		n, err := rt.deleteBatched(ctx, table, `expires_at < ?`, batch, ms(before))
 		total += n
 		if err != nil {
@@ -112,6 +112,12 @@ func (rt *Retention) DeleteSSOTokensExpiredBefore(ctx context.Context, before ti
 		}
 	}
 	return total, nil
+}
+
+// DeleteSSOAssertionsExpired removes the client assertions remembered
+// until they expired: an expired one is refused anyway.
+func (rt *Retention) DeleteSSOAssertionsExpired(ctx context.Context, now time.Time, batch int) (int64, error) {
+	return rt.deleteBatched(ctx, "sso_assertions", `expires_at < ?`, batch, ms(now))
 }
 
 // ThrottleHorizon is how long throttle rows are kept: longer than the

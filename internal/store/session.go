@@ -150,7 +150,9 @@ func (ss *Sessions) EndSessions(ctx context.Context, accountID, exceptID, reason
 func (ss *Sessions) EndLapsedSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]session.Ref, error) {
 	var out []session.Ref
 	err := ss.st.Transact(ctx, func(ctx context.Context) error {
-		rows, err := ss.st.query(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id IN (
+		// ended_at again outside: on PostgreSQL a row ended meanwhile
+		// (a sign-out) is re-checked against it, not the subquery.
+		rows, err := ss.st.query(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL AND id IN (
 			SELECT id FROM sessions WHERE ended_at IS NULL AND expires_at <= ?
 			UNION SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < ? LIMIT ?) RETURNING account_id, id`,
 			ms(now), session.EndedLapsed, ms(now), ms(idleBefore), limit)

@@ -353,7 +353,17 @@ func (x *SSO) DeleteConsent(ctx context.Context, accountID, clientID string) (bo
 
 // Grants returns the account's grants, newest first.
 func (x *SSO) Grants(ctx context.Context, accountID string) ([]sso.Grant, error) {
-	rows, err := x.transactions.st.query(ctx, `SELECT `+grantColumns+` FROM sso_grants WHERE account_id = ? ORDER BY created_at DESC, id`, accountID)
+	return x.grants(ctx, `SELECT `+grantColumns+` FROM sso_grants WHERE account_id = ? ORDER BY created_at DESC, id`, accountID)
+}
+
+// LiveGrantsOfSession returns the grants a kabinet session made that
+// stand.
+func (x *SSO) LiveGrantsOfSession(ctx context.Context, sessionID string) ([]sso.Grant, error) {
+	return x.grants(ctx, `SELECT `+grantColumns+` FROM sso_grants WHERE session_id = ? AND revoked_at IS NULL ORDER BY created_at, id`, sessionID)
+}
+
+func (x *SSO) grants(ctx context.Context, q string, args ...any) ([]sso.Grant, error) {
+	rows, err := x.transactions.st.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: sso grants: %w", err)
 	}

@@ -38,12 +38,9 @@ func (s *Server) oidcLogout(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, end.Redirect, http.StatusSeeOther)
 		return
 	}
-	if end.SID != "" {
-		g, err := s.d.SSO.GrantOf(r.Context(), end.SID)
-		if err == nil && g.AccountID == a.ID && g.SessionID == sess.ID && g.ClientID == end.ClientID && g.Subject == end.Subject {
-			s.endSession(w, r, end)
-			return
-		}
+	if s.d.SSO.MadeBy(r.Context(), end, a.ID, sess.ID) {
+		s.endSession(w, r, end)
+		return
 	}
 	p := &OIDCLogoutPage{BasePage: BasePage{Title: "oidc.logout.title"}, Sealed: sealed, SiteName: s.logoutSite(r, end), SignedOut: end.SID != ""}
 	// The form's answer leads to the site: form-action must admit it.

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/kabinet/kabinet/internal/account"
 	"github.com/kabinet/kabinet/internal/sso"
@@ -31,7 +30,7 @@ type ReturnView struct {
 // rememberReturn keeps the request while the citizen raises their level.
 func (s *Server) rememberReturn(w http.ResponseWriter, req *sso.Request) {
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieSSOReturn), Value: req.ID, Path: "/", Secure: s.secure, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, MaxAge: max(1, int(time.Until(req.ExpiresAt).Seconds()))})
+		SameSite: http.SameSiteLaxMode, MaxAge: max(1, int(req.ExpiresAt.Sub(s.d.Now()).Seconds()))})
 }
 
 // forgetReturn drops the cookie once the request is answered.

@@ -192,6 +192,12 @@ func (s *Server) routes() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	// A site may send the citizen to these by a form of its own (OpenID
+	// Connect Core §3.1.2.1, RP-Initiated Logout §2): neither acts on the
+	// citizen's behalf without a page of kabinet's asking or a hint only
+	// that site holds.
+	cop.AddInsecureBypassPattern("POST /oidc/authorize")
+	cop.AddInsecureBypassPattern("POST /oidc/end_session")
 	return s.base(s.rememberLang(cop.Handler(s.authenticate(mux))))
 }
 

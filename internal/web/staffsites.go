@@ -372,11 +372,7 @@ func (s *Server) siteAction(w http.ResponseWriter, r *http.Request, a staff.Acto
 
 func (s *Server) staffSiteRotate(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
 	s.siteAction(w, r, a, g, "secret", func(id string) error {
-		secret, err := s.d.RelyingParties.RotateSecret(r.Context(), a, id)
-		if err != nil {
-			return err
-		}
-		c, err := s.d.RelyingParties.Get(r.Context(), a, id)
+		c, secret, err := s.d.RelyingParties.RotateSecret(r.Context(), a, id)
 		if err != nil {
 			return err
 		}
@@ -534,12 +530,12 @@ func (s *Server) apiRelyingPartyRotate(w http.ResponseWriter, r *http.Request, a
 		return
 	}
 	id := r.PathValue("id")
-	secret, err := s.d.RelyingParties.RotateSecret(r.Context(), a, id)
+	c, secret, err := s.d.RelyingParties.RotateSecret(r.Context(), a, id)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, relyingPartySecretJSON{ClientID: id, ClientSecret: secret})
+	writeJSON(w, http.StatusOK, relyingPartySecretJSON{ClientID: c.ID, ClientSecret: secret})
 }
 
 func (s *Server) apiRelyingPartyStatus(w http.ResponseWriter, r *http.Request, a staff.Actor, g staff.Grants) {
