@@ -195,7 +195,7 @@ const LogoutTimeout = 10 * time.Second
 type LogoutWorker struct {
 	river.WorkerDefaults[LogoutArgs]
 	Provider func() *Provider
-	Client   *http.Client // nil: one with LogoutTimeout that follows no redirect
+	Client   *http.Client // nil: siteClient(LogoutTimeout)
 }
 
 // Timeout implements river.Worker.
@@ -230,7 +230,7 @@ func (w *LogoutWorker) Work(ctx context.Context, job *river.Job[LogoutArgs]) err
 	}
 	client := w.Client
 	if client == nil {
-		client = &http.Client{Timeout: LogoutTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		client = siteClient(LogoutTimeout)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, strings.NewReader(url.Values{"logout_token": {token}}.Encode()))
 	if err != nil {

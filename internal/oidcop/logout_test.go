@@ -270,3 +270,22 @@ func revoke(r *rig, token string) error {
 	}
 	return nil
 }
+
+// TestSiteAddresses: kabinet reaches sites anywhere but where no site can
+// be — a cloud's metadata service (link-local), multicast, 0.0.0.0.
+func TestSiteAddresses(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	for _, c := range []relyingparty.Client{{ID: "metadata", BackchannelLogoutURI: "https://169.254.169.254/latest"}, {ID: "nowhere", BackchannelLogoutURI: "https://0.0.0.0/x"}} {
+		c.Name, c.Purpose, c.PrivacyURL = relyingparty.Text{RU: c.ID}, relyingparty.Text{RU: "тест"}, "https://site.example/privacy"
+		c.RedirectURIs, c.MaxLevel = []string{callback}, account.Standard
+		if _, _, err := r.reg.Bootstrap(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		worker := &oidcop.LogoutWorker{Provider: func() *oidcop.Provider { return r.p }}
+		err := worker.Work(ctx, &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: c.ID, Subject: "s", SID: "g"}}})
+		if err == nil || !strings.Contains(err.Error(), "not an address a site may have") {
+			t.Errorf("%s: %v", c.BackchannelLogoutURI, err)
+		}
+	}
+}

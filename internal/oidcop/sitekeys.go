@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -58,8 +60,7 @@ type siteKeys struct {
 }
 
 func newSiteKeys(now func() time.Time) *siteKeys {
-	return &siteKeys{byID: map[string]*fetchedKeys{}, now: now,
-		client: &http.Client{Timeout: keysTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &siteKeys{byID: map[string]*fetchedKeys{}, now: now, client: siteClient(keysTimeout)}
 }
 
 // keys returns a site's public keys; want is the key ID an assertion
@@ -212,3 +213,27 @@ func (p *Provider) checkAssertion(ctx context.Context, clientID, assertion strin
 // assertionClient is a token request's client_id, or "" when it names
 // none (the assertion's iss then).
 func assertionClient(r *http.Request) string { return strings.TrimSpace(r.PostForm.Get("client_id")) }
+
+// siteClient is the HTTP client kabinet reaches a site with (its keys,
+// its back-channel logout): no redirect followed, a timeout, and never an
+// address a site cannot have — link-local (a cloud's metadata service
+// lives there), multicast, unspecified — checked on the address dialled,
+// so a name that resolves there later is refused too. Sites on a private
+// network are allowed: e-government sites live on them.
+func siteClient(timeout time.Duration) *http.Client {
+	d := &net.Dialer{Timeout: timeout, Control: func(_, address string, _ syscall.RawConn) error {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return err
+		}
+		ip := net.ParseIP(host)
+		if ip == nil || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+			return fmt.Errorf("oidcop: %s is not an address a site may have", host)
+		}
+		return nil
+	}}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = d.DialContext
+	t.Proxy = nil
+	return &http.Client{Timeout: timeout, Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
