@@ -460,6 +460,20 @@ func TestReturnAfterRaisingLevel(t *testing.T) {
 	if _, body = b.get("/account"); strings.Contains(body, `id="sso-return"`) {
 		t.Error("the banner outlived the answered request")
 	}
+	// Another site waits for the confirmed level; the citizen signs out:
+	// the request is not the next citizen's in this browser.
+	court := confs["court"]
+	if page, _ = follow(t, b, court.AuthCodeURL("st-c", oauth2.S256ChallengeOption("v"), oauth2.SetAuthURLParam("acr_values", sso.ACR(account.Confirmed)))); !strings.Contains(page, `id="level-need"`) {
+		t.Fatalf("the court's level page: %.500s", between(page, "<main", "</main>"))
+	}
+	res, _ = b.post("/signout", nil)
+	forgotten := false
+	for _, c := range res.Cookies() {
+		forgotten = forgotten || c.Name == "kabinet_sso_return" && c.MaxAge < 0
+	}
+	if !forgotten {
+		t.Error("sign-out kept the waiting site's request in the browser")
+	}
 }
 
 // TestSecurityEndsOfflineAccess: a site's offline access outlives the

@@ -265,7 +265,7 @@ func (s *Server) apiSignOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !st.bearer {
-		s.signOutBrowser(w)
+		s.signOutBrowser(w, r)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

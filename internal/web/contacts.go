@@ -212,7 +212,7 @@ func (s *Server) undoSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if reqCtx(r).account != nil {
-		s.signOutBrowser(w)
+		s.signOutBrowser(w, r)
 	}
 	seeOther(w, r, "/recover?undone=1")
 }

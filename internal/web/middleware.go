@@ -289,7 +289,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				// A page that needs a session sends the browser to the
 				// sign-in form with the reason (requirePage); any other
 				// page says why in its notice (fillBase).
-				s.signOutBrowser(w)
+				s.signOutBrowser(w, r)
 			}
 			if err != nil && !isUnauthorized(err) {
 				s.log.Error("authenticate", "request_id", st.requestID, "error", err)

@@ -75,7 +75,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, end *sso.End
 		s.internalError(w, r, err)
 		return
 	}
-	s.signOutBrowser(w)
+	s.signOutBrowser(w, r)
 	http.Redirect(w, r, end.Redirect, http.StatusSeeOther)
 }
 

@@ -154,7 +154,7 @@ func (s *Server) sessionEnd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id == st.session.ID {
-		s.signOutBrowser(w)
+		s.signOutBrowser(w, r)
 		seeOther(w, r, "/")
 		return
 	}

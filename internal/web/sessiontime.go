@@ -95,12 +95,11 @@ func clearSiteData(w http.ResponseWriter) {
 }
 
 // signOutBrowser ends the session's traces in the browser.
-func (s *Server) signOutBrowser(w http.ResponseWriter) {
+func (s *Server) signOutBrowser(w http.ResponseWriter, r *http.Request) {
 	s.clearSessionCookie(w)
 	// A site's request waiting for this citizen's level is not the next
 	// one's in this browser.
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(cookieSSOReturn), Value: "", Path: "/", Secure: s.secure, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	s.forgetReturn(w, r)
 	clearSiteData(w)
 }
 

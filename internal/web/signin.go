@@ -82,6 +82,6 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.signOutBrowser(w)
+	s.signOutBrowser(w, r)
 	seeOther(w, r, "/?signed_out=1")
 }
