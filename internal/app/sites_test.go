@@ -210,6 +210,10 @@ func TestSitesAPI(t *testing.T) {
 	if r := h.api("GET", "/api/v1/staff/relying-parties", admin, nil); r.Status != 200 || !strings.Contains(r.Raw, `"id":"tax-kaluga"`) || strings.Contains(r.Raw, first) {
 		t.Errorf("listed: %d %s", r.Status, r.Raw)
 	}
+	// Saved as registered: nothing changes, so nothing is recorded.
+	if r := h.api("PUT", "/api/v1/staff/relying-parties/tax-kaluga", admin, site); r.Status != 200 || h.auditCount("rp.changed") != 0 {
+		t.Errorf("saved unchanged: %d, %d rp.changed", r.Status, h.auditCount("rp.changed"))
+	}
 
 	// To keys: no secret, and none to rotate; back to a secret: a new one.
 	site["auth_method"], site["jwks_uri"], site["scopes"] = "private_key_jwt", "https://tax.example.gov.ru/jwks.json", []string{"inn", "email"}

@@ -255,6 +255,10 @@ func TestRegistry(t *testing.T) {
 	if _, _, err := r.Register(ctx, operator, site()); problem.KindOf(err) != problem.Forbidden {
 		t.Errorf("an operator registered a site: %v", err)
 	}
+	// Saved as it is: nothing changes, nothing is recorded.
+	if got, again, err := r.Change(ctx, admin, site()); err != nil || again != "" || !got.UpdatedAt.Equal(c.UpdatedAt) || got.UpdatedBy != c.UpdatedBy {
+		t.Errorf("saved unchanged: %+v %q %v", got, again, err)
+	}
 	changed := site()
 	changed.Scopes = []string{"snils"}
 	got, again, err := r.Change(ctx, admin, changed)

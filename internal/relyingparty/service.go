@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func (r *Registry) register(ctx context.Context, c Client, by string, e *audit.E
 // Change replaces a site's registration (Normalize), keeping its secret
 // while its method uses one and its creation; a site changed to a secret
 // method gets a new secret, returned. NotFound "relyingparty.not_found".
-// Audited rp.changed.
+// Audited rp.changed — unless nothing changed, when nothing is saved.
 func (r *Registry) Change(ctx context.Context, a staff.Actor, c Client) (Client, string, error) {
 	g, err := r.authorize(ctx, a)
 	if err != nil {
@@ -186,6 +187,11 @@ func (r *Registry) Change(ctx context.Context, a staff.Actor, c Client) (Client,
 			}
 			c.SecretHash = HashSecret(secret)
 		}
+		c.UpdatedAt, c.UpdatedBy = old.UpdatedAt, old.UpdatedBy
+		if reflect.DeepEqual(normalized(c), normalized(old)) {
+			c = old // saved unchanged: nothing to record
+			return nil
+		}
 		c.UpdatedAt, c.UpdatedBy = r.d.Now(), a.Member.ID
 		if err := r.d.Store.SaveClient(ctx, c); err != nil {
 			return err
@@ -198,6 +204,21 @@ func (r *Registry) Change(ctx context.Context, a staff.Actor, c Client) (Client,
 		return Client{}, "", err
 	}
 	return c, secret, nil
+}
+
+// normalized is a registration as compared for a change: empty lists and
+// absent ones alike, times in UTC.
+func normalized(c Client) Client {
+	for _, l := range []*[]string{&c.RedirectURIs, &c.PostLogoutURIs, &c.Scopes} {
+		if len(*l) == 0 {
+			*l = nil
+		}
+	}
+	if len(c.SecretHash) == 0 {
+		c.SecretHash = nil
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c
 }
 
 // RotateSecret gives a site a new secret, returned this once with the
