@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -287,5 +288,55 @@ func TestSiteAddresses(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "not an address a site may have") {
 			t.Errorf("%s: %v", c.BackchannelLogoutURI, err)
 		}
+	}
+}
+
+// TestDiscovery: the document promises what kabinet serves and nothing
+// more — the code flow with S256, pairwise and public subjects, the acr
+// values, back-channel and RP-initiated logout, client authentication by
+// secret or keys (no public clients), no device flow, the claims issued.
+func TestDiscovery(t *testing.T) {
+	r := newRig(t)
+	var d struct {
+		ResponseTypes   []string `json:"response_types_supported"`
+		GrantTypes      []string `json:"grant_types_supported"`
+		PKCE            []string `json:"code_challenge_methods_supported"`
+		Subjects        []string `json:"subject_types_supported"`
+		ACR             []string `json:"acr_values_supported"`
+		Backchannel     bool     `json:"backchannel_logout_supported"`
+		BackchannelSID  bool     `json:"backchannel_logout_session_supported"`
+		EndSession      string   `json:"end_session_endpoint"`
+		Device          string   `json:"device_authorization_endpoint"`
+		TokenAuth       []string `json:"token_endpoint_auth_methods_supported"`
+		TokenAuthAlgs   []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+		RevocationAuth  []string `json:"revocation_endpoint_auth_methods_supported"`
+		Claims          []string `json:"claims_supported"`
+		IDTokenSignAlgs []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := r.rp.Claims(&d); err != nil {
+		t.Fatal(err)
+	}
+	same := func(name string, got, want []string) {
+		t.Helper()
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	same("response types", d.ResponseTypes, []string{"code"})
+	same("grant types", d.GrantTypes, []string{"authorization_code", "refresh_token"})
+	same("PKCE", d.PKCE, []string{"S256"})
+	same("subjects", d.Subjects, []string{"pairwise", "public"})
+	same("acr", d.ACR, oidcop.ACRValues())
+	same("token auth", d.TokenAuth, []string{"client_secret_basic", "client_secret_post", "private_key_jwt"})
+	same("revocation auth", d.RevocationAuth, []string{"client_secret_basic", "client_secret_post", "private_key_jwt"})
+	same("ID token algorithms", d.IDTokenSignAlgs, []string{"RS256"})
+	if !d.Backchannel || !d.BackchannelSID || d.EndSession == "" || d.Device != "" {
+		t.Errorf("logout %v %v %q, device %q", d.Backchannel, d.BackchannelSID, d.EndSession, d.Device)
+	}
+	if !slices.Contains(d.TokenAuthAlgs, "ES256") || slices.Contains(d.TokenAuthAlgs, "none") {
+		t.Errorf("assertion algorithms %q", d.TokenAuthAlgs)
+	}
+	if !slices.Contains(d.Claims, "verified_claims") || slices.Contains(d.Claims, "name") || slices.Contains(d.Claims, "preferred_username") {
+		t.Errorf("claims %q", d.Claims)
 	}
 }

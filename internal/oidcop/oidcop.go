@@ -218,7 +218,8 @@ func ACRValues() []string {
 }
 
 // discovery is the library's document with what it cannot know: pairwise
-// subjects, the acr values, and only the grants kabinet serves.
+// subjects, the acr values, back-channel logout, and only the grants,
+// client authentication and claims kabinet serves.
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	ctx := op.ContextWithIssuer(r.Context(), p.issuer)
 	c := op.CreateDiscoveryConfig(ctx, p.op, p.st)
@@ -230,6 +231,20 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	c.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
 	c.RequestURIParameterSupported = false
 	c.BackChannelLogoutSupported, c.BackChannelLogoutSessionSupported = true, true
+	// What a registration may use: no public clients ("none"), no device
+	// flow; assertions signed as AssertionAlgorithms allow.
+	c.DeviceAuthorizationEndpoint = ""
+	methods := []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost, oidc.AuthMethodPrivateKeyJWT}
+	c.TokenEndpointAuthMethodsSupported, c.RevocationEndpointAuthMethodsSupported = methods, methods
+	var algs []string
+	for _, a := range AssertionAlgorithms {
+		algs = append(algs, string(a))
+	}
+	c.TokenEndpointAuthSigningAlgValuesSupported, c.RevocationEndpointAuthSigningAlgValuesSupported = algs, algs
+	c.IntrospectionEndpointAuthSigningAlgValuesSupported = algs
+	// The claims kabinet issues: the ID token's, and userinfo's (docs/sso.md).
+	c.ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "azp", "at_hash",
+		"verified_claims", "email", "email_verified", "phone_number", "phone_number_verified"}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_ = json.NewEncoder(w).Encode(c)
