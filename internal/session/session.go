@@ -111,8 +111,9 @@ type Store interface {
 	// EndSession ends one active session of the account; false when there is none.
 	EndSession(ctx context.Context, accountID, id, reason string, at time.Time) (bool, error)
 	// EndLapsedSessions records the end (EndedLapsed) of at most limit
-	// open sessions that expired at or before now or were last used
-	// before idleBefore, and returns them.
+	// open sessions that made sign-ins at other sites still standing and
+	// that expired at or before now or were last used before idleBefore,
+	// and returns them.
 	EndLapsedSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]Ref, error)
 	// EndSessions ends every active session of the account except one
 	// (may be ""), returning the IDs of those it ended.
@@ -367,10 +368,11 @@ func (s *Service) check(x *Session, acc *account.Account, now time.Time) error {
 const lapseBatch = 200
 
 // EndLapsed records the end of the sessions that lapsed — their lifetime
-// or idle time passed — without a sign-out, in batches, each in one
-// transaction with what OnEnd does (single sign-on ends the sign-ins they
-// made at other sites and tells those sites). A lapsed session is refused
-// anyway, with the message of why. Returns how many it ended.
+// or idle time passed — without a sign-out while sign-ins they made at
+// other sites stand, in batches, each in one transaction with what OnEnd
+// does (single sign-on ends those sign-ins and tells the sites). Other
+// lapsed sessions need nothing: a lapsed session is refused anyway, with
+// the message of why. Returns how many it ended.
 func (s *Service) EndLapsed(ctx context.Context) (int, error) {
 	now, total := s.now(), 0
 	for {

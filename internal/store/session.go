@@ -145,16 +145,18 @@ func (ss *Sessions) EndSessions(ctx context.Context, accountID, exceptID, reason
 }
 
 // EndLapsedSessions records the end (reason lapsed) of at most limit open
-// sessions that expired at or before now or were last used before
-// idleBefore, and returns them.
+// sessions that made sign-ins at other sites still standing and that
+// expired at or before now or were last used before idleBefore, and
+// returns them. It starts from the standing sign-ins (a partial index),
+// so its cost follows them, not the sessions kept for 90 days.
 func (ss *Sessions) EndLapsedSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]session.Ref, error) {
 	var out []session.Ref
 	err := ss.st.Transact(ctx, func(ctx context.Context) error {
 		// ended_at again outside: on PostgreSQL a row ended meanwhile
 		// (a sign-out) is re-checked against it, not the subquery.
 		rows, err := ss.st.query(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL AND id IN (
-			SELECT id FROM sessions WHERE ended_at IS NULL AND expires_at <= ?
-			UNION SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < ? LIMIT ?) RETURNING account_id, id`,
+			SELECT s.id FROM sso_grants g JOIN sessions s ON s.id = g.session_id
+			WHERE g.revoked_at IS NULL AND s.ended_at IS NULL AND (s.expires_at <= ? OR s.last_seen_at < ?) LIMIT ?) RETURNING account_id, id`,
 			ms(now), session.EndedLapsed, ms(now), ms(idleBefore), limit)
 		if err != nil {
 			return err

@@ -24,6 +24,7 @@ import (
 	"github.com/kabinet/kabinet/internal/pii"
 	"github.com/kabinet/kabinet/internal/problem"
 	"github.com/kabinet/kabinet/internal/session"
+	"github.com/kabinet/kabinet/internal/sso"
 	"github.com/kabinet/kabinet/internal/store"
 	"github.com/kabinet/kabinet/internal/testenv"
 	"github.com/kabinet/kabinet/internal/throttle"
@@ -318,12 +319,25 @@ func TestSessions(t *testing.T) {
 		if x.EndedAt.IsZero() || x.EndReason != session.EndedByUser {
 			t.Errorf("ended session: %+v", x)
 		}
-		// Lapsed: s3 idle since t0; s4 past its lifetime; s5 in use.
-		for id, at := range map[string][2]time.Time{"s4": {t0.Add(time.Hour), t0.Add(2 * time.Hour)}, "s5": {t0.Add(100 * time.Minute), t0.Add(12 * time.Hour)}} {
+		// Lapsed with sign-ins at other sites standing: s3 idle since t0
+		// (two sign-ins); s4 past its lifetime. s5 in use; s6 lapsed with
+		// none; s7 lapsed with its sign-in revoked: left alone.
+		for id, at := range map[string][2]time.Time{"s4": {t0.Add(time.Hour), t0.Add(2 * time.Hour)}, "s5": {t0.Add(100 * time.Minute), t0.Add(12 * time.Hour)},
+			"s6": {t0, t0.Add(12 * time.Hour)}, "s7": {t0, t0.Add(12 * time.Hour)}} {
 			if err := s.Sessions().CreateSession(ctx, &session.Session{ID: id, TokenHash: session.HashToken("tok-" + id), AccountID: "acc", Method: "password",
 				IP: "127.0.0.1", UserAgent: "Firefox", CreatedAt: t0, LastSeenAt: at[0], ExpiresAt: at[1]}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		for i, sid := range []string{"s3", "s3", "s4", "s5", "s7"} {
+			g := &sso.Grant{ID: fmt.Sprint("g", i), ClientID: "site", AccountID: "acc", Subject: "sub", SessionID: sid, Scopes: []string{"openid"},
+				Level: "standard", AuthTime: t0, CreatedAt: t0}
+			if err := s.SSO().CreateGrant(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, err := s.SSO().RevokeGrant(ctx, "g4", "x", t0); err != nil || !ok {
+			t.Fatalf("revoke: %v %v", ok, err)
 		}
 		now, idleBefore := t0.Add(2*time.Hour), t0.Add(90*time.Minute)
 		first, err := s.Sessions().EndLapsedSessions(ctx, now, idleBefore, 1)
