@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,26 +36,7 @@ type nodeRP struct {
 	t      *testing.T
 	in     io.WriteCloser
 	out    *bufio.Scanner
-	stderr *syncBuffer
-}
-
-// syncBuffer is the node process's stderr, written by exec's copier while
-// the test may read it for a failure message.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	stderr *lockedBuffer // the node process's, written by exec's copier
 }
 
 // rpFailure is the script's answer when the library (or the provider)
@@ -94,7 +73,7 @@ func startNodeRP(t *testing.T) *nodeRP {
 	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", "oidc", "rp.mjs"))
 	cmd.Dir = root
 	cmd.WaitDelay = 5 * time.Second
-	stderr := &syncBuffer{}
+	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -283,11 +262,7 @@ func TestOpenIDClient(t *testing.T) {
 		page, at, consented := rpWalk(t, b, auth.URL, nodeRPCallback)
 		if strings.Contains(page, `name="login"`) { // not signed in yet
 			next := between(page, `name="next" value="`, `"`)
-			res, _ := b.post("/signin", url.Values{"login": {demo.ConfirmedPhone}, "password": {demo.Password}, "next": {next}})
-			if step := res.Header.Get("Location"); strings.HasPrefix(step, "/signin/") {
-				b.get(step)
-				res, _ = b.post(step+"/code", url.Values{"code": {h.lastCode(demo.ConfirmedPhone)}})
-			}
+			res := b.signInAs(demo.ConfirmedPhone, demo.Password, next)
 			if loc := res.Header.Get("Location"); !strings.HasPrefix(next, "/oidc/login?id=") || loc != next {
 				t.Fatalf("after signing in, sent to %q, not back to the request %q", loc, next)
 			}

@@ -80,6 +80,23 @@ func ssoHarness(t *testing.T, demoSite bool) (*harness, map[string]oauth2.Config
 	return h, confs, rp
 }
 
+// signInAs signs the browser in with the sign-in form (and, from a new
+// device, the code sent by SMS) and returns the last answer, which sends
+// the browser on to next when given.
+func (b *browser) signInAs(phone, password, next string) *http.Response {
+	b.h.t.Helper()
+	form := url.Values{"login": {phone}, "password": {password}}
+	if next != "" {
+		form.Set("next", next)
+	}
+	res, _ := b.post("/signin", form)
+	if step := res.Header.Get("Location"); strings.HasPrefix(step, "/signin/") {
+		b.get(step)
+		res, _ = b.post(step+"/code", url.Values{"code": {b.h.lastCode(phone)}})
+	}
+	return res
+}
+
 // follow goes from an authorization URL through kabinet's redirects, in
 // the browser, until an answer that is not a redirect within kabinet: a
 // page (its body) or the site's callback (its query).
@@ -145,12 +162,7 @@ func TestSingleSignOn(t *testing.T) {
 		t.Fatalf("not sent to sign in first: %v %.300s", q, page)
 	}
 	next := between(page, `name="next" value="`, `"`)
-	res, _ := b.post("/signin", url.Values{"login": {demo.StandardPhone}, "password": {demo.Password}, "next": {next}})
-	if step := res.Header.Get("Location"); strings.HasPrefix(step, "/signin/") {
-		// A new device: the code by SMS.
-		b.get(step)
-		res, _ = b.post(step+"/code", url.Values{"code": {h.lastCode(demo.StandardPhone)}})
-	}
+	res := b.signInAs(demo.StandardPhone, demo.Password, next)
 	if loc := res.Header.Get("Location"); !strings.HasPrefix(next, "/oidc/login?id=") || loc != next {
 		t.Fatalf("after signing in, sent to %q, not back to the request %q", loc, next)
 	}
@@ -355,11 +367,7 @@ func TestDemoRelyingParty(t *testing.T) {
 	b := h.browser()
 	signIn := func() {
 		t.Helper()
-		res, _ := b.post("/signin", url.Values{"login": {demo.ConfirmedPhone}, "password": {demo.Password}})
-		if step := res.Header.Get("Location"); strings.HasPrefix(step, "/signin/") {
-			b.get(step)
-			b.post(step+"/code", url.Values{"code": {h.lastCode(demo.ConfirmedPhone)}})
-		}
+		b.signInAs(demo.ConfirmedPhone, demo.Password, "")
 		h.clock.Add(time.Minute) // the next code is the newest message
 	}
 	signedInAtSite := func() {
