@@ -153,8 +153,8 @@ func TestBackchannelLogout(t *testing.T) {
 		w.WriteHeader(status)
 	}))
 	defer site.Close()
-	// The worker posts to the URI registered when it works, not the one
-	// queued: a site registered with this server's.
+	// The worker posts to the URI registered when it works: a site
+	// registered with this server's.
 	for _, c := range []relyingparty.Client{
 		{ID: "school-bcl", BackchannelLogoutURI: site.URL + "/bcl"},
 		{ID: "no-bcl"},
@@ -166,9 +166,9 @@ func TestBackchannelLogout(t *testing.T) {
 		}
 	}
 	worker := &oidcop.LogoutWorker{Provider: func() *oidcop.Provider { return r.p }}
-	job := &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: "school-bcl", URI: "http://127.0.0.1:9/old", Subject: sub, SID: sid}}}
+	job := &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: "school-bcl", Subject: sub, SID: sid}}}
 	var cancel *rivertype.JobCancelError
-	gone := &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: "no-bcl", URI: site.URL + "/bcl", Subject: sub, SID: sid}}}
+	gone := &river.Job[oidcop.LogoutArgs]{Args: oidcop.LogoutArgs{Logout: sso.Logout{ClientID: "no-bcl", Subject: sub, SID: sid}}}
 	if err := worker.Work(ctx, gone); !errors.As(err, &cancel) {
 		t.Errorf("a site without a back-channel URI now: %v, want the job cancelled", err)
 	}

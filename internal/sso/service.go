@@ -427,7 +427,7 @@ func (s *Service) tell(ctx context.Context, g *Grant) error {
 	if err != nil || !found || c.BackchannelLogoutURI == "" {
 		return err
 	}
-	return s.d.Logouts.EnqueueLogout(ctx, Logout{ClientID: c.ID, URI: c.BackchannelLogoutURI, Subject: g.Subject, SID: g.ID})
+	return s.d.Logouts.EnqueueLogout(ctx, Logout{ClientID: c.ID, Subject: g.Subject, SID: g.ID})
 }
 
 // SessionsEnded ends the sign-ins at sites made with kabinet sessions that

@@ -195,10 +195,10 @@ const (
 
 // Logout is a back-channel logout owed to a site (OpenID Connect
 // Back-Channel Logout 1.0): the citizen's sign-in there, SID, ended, and
-// the site should end its own session of Subject.
+// the site should end its own session of Subject. Where to post it is the
+// site's registration when it is sent.
 type Logout struct {
 	ClientID string `json:"client_id"`
-	URI      string `json:"uri"` // the site's backchannel_logout_uri
 	Subject  string `json:"sub"`
 	SID      string `json:"sid"` // the grant's ID: the ID token's sid
 }
