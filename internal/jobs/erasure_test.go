@@ -25,7 +25,7 @@ func TestErasureRegistersAPeriodicJob(t *testing.T) {
 	if len(reg.periodic) != 1 {
 		t.Fatalf("%d periodic jobs, want 1", len(reg.periodic))
 	}
-	w := &erasureWorker{e: eraserFunc(func(ctx context.Context) (int, error) { calls++; return 1, answer }), log: slog.New(slog.DiscardHandler)}
+	w := &countWorker[erasureArgs]{work: func(ctx context.Context) (int, error) { calls++; return 1, answer }, log: slog.New(slog.DiscardHandler)}
 	if err := w.Work(context.Background(), &river.Job[erasureArgs]{}); err != nil || calls != 1 {
 		t.Errorf("work: %v after %d calls", err, calls)
 	}

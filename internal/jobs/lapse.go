@@ -19,16 +19,7 @@ type Lapser interface {
 // hears of each end, so that a site learns of a sign-in that timed out
 // here within about a minute (back-channel logout).
 func Lapse(l Lapser, every time.Duration, log *slog.Logger) Registration {
-	if every <= 0 {
-		every = time.Minute
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return func(r *Registry) {
-		AddWorker(r, &lapseWorker{l: l, log: log})
-		r.Periodic(every, lapseArgs{})
-	}
+	return periodic(lapseArgs{}, every, time.Minute, l.EndLapsed, log, "jobs: lapsed sessions ended")
 }
 
 type lapseArgs struct{}
@@ -37,22 +28,4 @@ func (lapseArgs) Kind() string { return "session.lapse" }
 
 func (lapseArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 30 * time.Second}}
-}
-
-type lapseWorker struct {
-	river.WorkerDefaults[lapseArgs]
-	l   Lapser
-	log *slog.Logger
-}
-
-// Timeout: a backlog after a pause of the nodes takes longer than a
-// delivery.
-func (w *lapseWorker) Timeout(*river.Job[lapseArgs]) time.Duration { return 5 * time.Minute }
-
-func (w *lapseWorker) Work(ctx context.Context, _ *river.Job[lapseArgs]) error {
-	n, err := w.l.EndLapsed(ctx)
-	if n > 0 {
-		w.log.Info("jobs: lapsed sessions ended", "count", n)
-	}
-	return err
 }
