@@ -140,7 +140,7 @@ func (p *Provider) guard(next http.Handler) http.Handler {
 			msg := p.methodMismatch(r)
 			if a := r.PostForm.Get("client_assertion"); msg == "" && a != "" {
 				var err error
-				if msg, err = p.checkAssertion(r.Context(), assertionClient(r), a); err != nil {
+				if msg, err = p.checkAssertion(r.Context(), strings.TrimSpace(r.PostForm.Get("client_id")), a); err != nil {
 					refuseClient(w, http.StatusInternalServerError, "server_error", "the client assertion could not be checked")
 					return
 				}

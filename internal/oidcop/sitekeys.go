@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -209,10 +208,6 @@ func (p *Provider) checkAssertion(ctx context.Context, clientID, assertion strin
 	}
 	return "", nil
 }
-
-// assertionClient is a token request's client_id, or "" when it names
-// none (the assertion's iss then).
-func assertionClient(r *http.Request) string { return strings.TrimSpace(r.PostForm.Get("client_id")) }
 
 // siteClient is the HTTP client kabinet reaches a site with (its keys,
 // its back-channel logout): no redirect followed, a timeout, and never an

@@ -53,6 +53,10 @@ type requestState struct {
 	// endedErr is why the session the request came with was refused, when
 	// the citizen should be told (see endedReason); nil otherwise.
 	endedErr error
+	// ret is a site's sign-in waiting for this citizen's level, once
+	// read (returnRead): the raising pages and the banner ask it both.
+	ret        *ReturnView
+	returnRead bool
 }
 
 type stateKey struct{}

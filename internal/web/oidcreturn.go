@@ -43,8 +43,16 @@ func (s *Server) forgetReturn(w http.ResponseWriter, r *http.Request) {
 
 // returnView is the waiting sign-in of a signed-in citizen's browser, nil
 // when there is none (no cookie, the request answered or expired, the
-// site disabled since).
+// site disabled since); read once a request.
 func (s *Server) returnView(r *http.Request) *ReturnView {
+	rc := reqCtx(r)
+	if !rc.returnRead {
+		rc.ret, rc.returnRead = s.readReturn(r), true
+	}
+	return rc.ret
+}
+
+func (s *Server) readReturn(r *http.Request) *ReturnView {
 	a := accountOf(r)
 	c, err := r.Cookie(s.cookieName(cookieSSOReturn))
 	if a == nil || err != nil || c.Value == "" {
